@@ -1,0 +1,94 @@
+"""The Typer application and the options every command shares.
+
+Commands live in sibling modules (``import_cmd``, ``fit_cmd``, ``insights_cmd``, ``demo_cmd``)
+and import heavy libraries (polars, statsmodels, textual) inside their bodies, so that
+``clvtui --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clvtui import __version__
+from clvtui.errors import ClvError
+
+app = typer.Typer(
+    name="clvtui",
+    help="Customer lifetime value for small shops, offline: import orders, fit, act.",
+    rich_markup_mode="rich",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="SQLite database file. Default: $CLVTUI_DB, else clvtui.db in your user data folder.",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout and nothing else.")
+]
+
+
+def resolve_db(db: Path | None) -> Path:
+    """The database path the user meant (``--db``, ``$CLVTUI_DB`` or the per-user file)."""
+    if db is not None:
+        return db
+    from clvtui.paths import default_db_path
+
+    return default_db_path()
+
+
+def emit_json(document: Any) -> None:
+    """One JSON document on stdout: the whole contract of every ``--json`` flag."""
+    sys.stdout.write(json.dumps(document, indent=2, default=str, allow_nan=False) + "\n")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the core's user-facing errors into a message on stderr and exit code 1."""
+    try:
+        yield
+    except ClvError as err:
+        raise fail(str(err)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"clvtui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: DbOption = None,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    """Without a command, open the terminal UI on the database."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from clvtui.tui import run_tui
+
+    with user_errors():
+        run_tui(resolve_db(db))

@@ -1,0 +1,125 @@
+"""The economics and rules the user controls: margin, costs, discounting, tiers, budget.
+
+Stored as key/value JSON in the ``settings`` table (see ``store.settings``); every value has a
+sane default and is validated here, so a bad value gets a clear message before any work starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from clvtui.errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a CLV run or an insight depends on besides the data.
+
+    ``margin`` is the gross margin as a fraction (0.35 = 35 %); ``None`` means it is unknown and
+    every value is *revenue* CLV, which every output must say.
+    """
+
+    # --- economics of an order --------------------------------------------------------------
+    margin: float | None = None
+    cost_per_order: float = 0.0
+    acquisition_cost: float = 0.0  # per new customer, where known (0 = unknown / not charged)
+    annual_discount_rate: float = 0.10
+    horizon_months: int = 12
+    # --- profitability tiers ------------------------------------------------------------------
+    top_value_share: float = 0.5  # Highly profitable: smallest group holding this share of value
+    profit_floor: float = 0.0  # Not profitable: net CLV at or below this
+    # --- churn-risk bands on P(alive) -----------------------------------------------------------
+    active_min_p_alive: float = 0.7
+    lost_max_p_alive: float = 0.3
+    # --- acquisition and budget ---------------------------------------------------------------
+    ltv_cac_ratio: float = 3.0
+    winback_response_rate: float = 0.15  # share of contacted at-risk customers who come back
+    winback_cost_per_contact: float = 2.0
+    acquisition_saturation: float = 0.5  # spend (as a share of budget) where returns halve
+    allow_below_target: bool = False  # may the budget go where return < what the ratio allows?
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def value_kind(self) -> str:
+        """``'net'`` when a margin is set, else ``'revenue'`` (CLV is then revenue, not profit)."""
+        return "revenue" if self.margin is None else "net"
+
+    @property
+    def monthly_discount_rate(self) -> float:
+        """The monthly rate equivalent to the annual one: (1 + annual)^(1/12) − 1."""
+        return (1.0 + self.annual_discount_rate) ** (1.0 / 12.0) - 1.0
+
+    def to_mapping(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Settings:
+        """Build from stored or user-given values; unknown keys are an error, not ignored."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise SettingsError(
+                f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Turn ``--set key=value`` text into the setting's type (``35%`` → 0.35, ``none`` → None)."""
+    known = {f.name: f for f in fields(Settings)}
+    if key not in known:
+        raise SettingsError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+    raw = text.strip()
+    if raw.lower() in {"none", "null", ""}:
+        if key != "margin":
+            raise SettingsError(f"{key} needs a value")
+        return None
+    default = getattr(Settings(), key)
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{key} must be yes or no, not {text!r}")
+    try:
+        if raw.endswith("%"):
+            return float(raw[:-1]) / 100.0
+        if isinstance(default, int):
+            return int(raw)
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{key} must be a number, not {text!r}") from None
+
+
+def _validate(s: Settings) -> None:
+    def bad(msg: str) -> SettingsError:
+        return SettingsError(msg)
+
+    if s.margin is not None and not 0.0 < s.margin <= 1.0:
+        raise bad(f"margin must be between 0 and 100 % (got {s.margin:.0%}); use 0.35 for 35 %")
+    for name in ("cost_per_order", "acquisition_cost", "winback_cost_per_contact"):
+        if getattr(s, name) < 0:
+            raise bad(f"{name} cannot be negative (got {getattr(s, name)})")
+    if not 0.0 <= s.annual_discount_rate < 1.0:
+        raise bad(f"annual_discount_rate must be in [0, 1) (got {s.annual_discount_rate})")
+    if not 1 <= s.horizon_months <= 120:
+        raise bad(f"horizon_months must be 1–120 (got {s.horizon_months})")
+    if not 0.0 < s.top_value_share < 1.0:
+        raise bad(f"top_value_share must be strictly between 0 and 1 (got {s.top_value_share})")
+    if not 0.0 <= s.lost_max_p_alive < s.active_min_p_alive <= 1.0:
+        raise bad(
+            "P(alive) bands need 0 ≤ lost_max_p_alive < active_min_p_alive ≤ 1 "
+            f"(got {s.lost_max_p_alive} and {s.active_min_p_alive})"
+        )
+    if s.ltv_cac_ratio <= 0:
+        raise bad(f"ltv_cac_ratio must be above 0 (got {s.ltv_cac_ratio})")
+    if not 0.0 <= s.winback_response_rate <= 1.0:
+        raise bad(f"winback_response_rate must be in [0, 1] (got {s.winback_response_rate})")
+    if s.acquisition_saturation <= 0:
+        raise bad(f"acquisition_saturation must be above 0 (got {s.acquisition_saturation})")

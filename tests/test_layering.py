@@ -1,0 +1,43 @@
+"""The core must stay usable without the faces: no textual or typer in its import graph."""
+
+import subprocess
+import sys
+
+import pytest
+
+CORE_MODULES = [
+    "clvtui.store",
+    "clvtui.store.settings",
+    "clvtui.settings",
+    "clvtui.ingest",
+    "clvtui.model",
+    "clvtui.insights",
+    "clvtui.demo",
+]
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_does_not_import_ui(module: str) -> None:
+    code = (
+        f"import importlib, pkgutil, sys\n"
+        f"m = importlib.import_module({module!r})\n"
+        f"for info in pkgutil.walk_packages(getattr(m, '__path__', []), m.__name__ + '.'):\n"
+        f"    importlib.import_module(info.name)\n"
+        f"bad = sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'typer'))\n"
+        f"assert not bad, bad\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    """`clvtui --help` must stay fast: no polars, statsmodels or textual at import time."""
+    code = (
+        "import sys\n"
+        "from clvtui.cli import app\n"
+        "heavy = sorted({n.split('.')[0] for n in sys.modules} & "
+        "{'polars', 'statsmodels', 'textual', 'scipy', 'numpy'})\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

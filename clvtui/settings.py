@@ -37,6 +37,7 @@ class Settings:
     winback_response_rate: float = 0.15  # share of contacted at-risk customers who come back
     winback_cost_per_contact: float = 2.0
     acquisition_saturation: float = 0.5  # spend (as a share of budget) where returns halve
+    lookalike_pool: float = 1.0  # at most this many new look-alikes per existing tier member
     allow_below_target: bool = False  # may the budget go where return < what the ratio allows?
 
     def __post_init__(self) -> None:
@@ -123,3 +124,5 @@ def _validate(s: Settings) -> None:
         raise bad(f"winback_response_rate must be in [0, 1] (got {s.winback_response_rate})")
     if s.acquisition_saturation <= 0:
         raise bad(f"acquisition_saturation must be above 0 (got {s.acquisition_saturation})")
+    if s.lookalike_pool <= 0:
+        raise bad(f"lookalike_pool must be above 0 (got {s.lookalike_pool})")

@@ -1,3 +1,142 @@
-"""(being written) commands of this area register themselves on `app`."""
+"""``clvtui import PATH``: a shop export into the database, with a report of what happened.
 
-from clvtui.cli.app import app  # noqa: F401
+Heavy libraries (polars, via clvtui.ingest) are imported inside the command so ``clvtui --help``
+stays fast. Human output goes to stdout; ``--json`` prints exactly one document there; the
+progress bar is drawn on stderr only when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, resolve_db, user_errors
+
+FORMAT_CHOICES = "auto|shopify|woocommerce|etsy|square|stripe|paypal|online-retail|generic"
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="The export file (CSV, TSV or .xlsx).")],
+    db: DbOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Source format: {FORMAT_CHOICES}.")
+    ] = "auto",
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="FIELD=COLUMN: take FIELD (order_id, customer_id, email, ordered_at, amount, "
+            "currency, status, …) from COLUMN. Repeatable. --map currency=EUR sets a currency.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Detect, map and count, show a few orders; write nothing."),
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Import a shop export (Shopify, WooCommerce, Etsy, Square, Stripe, PayPal, UCI, CSV)."""
+    overrides: dict[str, str] = {}
+    for item in mapping or []:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise fail(f"--map {item!r}: expected FIELD=COLUMN, e.g. --map amount=Total")
+        overrides[field.strip()] = column.strip()
+    # polars' allocator (jemalloc) keeps freed pages by default; returning them promptly
+    # lowers the import's peak memory by ~0.5 GB at millions of rows, at no measurable cost.
+    # It only takes effect if polars is not loaded yet, i.e. in the CLI process.
+    os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
+    with user_errors():
+        from clvtui.ingest import import_file
+
+        database: Any = None
+        if not dry_run:
+            from clvtui.store import open_db
+
+            database = open_db(resolve_db(db))
+        with _progress(enabled=not json_out) as progress:
+            report = import_file(
+                database, path, fmt=fmt, mapping=overrides, dry_run=dry_run, progress=progress
+            )
+    if json_out:
+        emit_json(report.to_json())
+    else:
+        _print_report(report)
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal; otherwise no callback at all."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}"),
+            TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+        )  # fmt: skip
+        self._bar.start()
+        self._task = self._bar.add_task("reading", total=None)
+        return self._update
+
+    def _update(self, done: int, total: int | None) -> None:
+        description = "reading" if total is None else "writing orders"
+        self._bar.update(self._task, completed=done, total=total, description=description)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _print_report(report: Any) -> None:
+    """The human summary: format, mapping, counts, rejects, identity coverage."""
+    echo = typer.echo
+    r = report
+    verb = "Would import" if r.dry_run else "Imported"
+    echo(f"{verb} {r.path}")
+    echo(f"  format:     {r.format} ({r.title}); encoding {r.encoding}, "
+         f"delimiter {r.delimiter!r}, decimal mark {r.decimal!r}")  # fmt: skip
+    echo("  mapping:    " + ", ".join(f"{f} ← {c!r}" for f, c in r.mapping.items()))
+    echo(f"  rows read:  {r.rows_read:,}  →  orders: {r.orders:,} ({r.purchases:,} purchases)")
+    if r.dry_run:
+        echo("  (dry run: nothing was written)")
+    else:
+        echo(f"  orders:     {r.orders_new:,} new, {r.orders_updated:,} updated, "
+             f"{r.orders_unchanged:,} unchanged  (import #{r.import_id})")  # fmt: skip
+    echo(
+        f"  customers:  {r.customers:,} in file"
+        + ("" if r.dry_run else f", {r.customers_new:,} new")
+    )
+    echo("  statuses:   " + ", ".join(f"{s} {n:,}" for s, n in r.statuses.items()))
+    echo("  currencies: " + ", ".join(f"{c} {n:,}" for c, n in r.currencies.items()))
+    if r.first_order_at:
+        echo(f"  period:     {r.first_order_at} … {r.last_order_at}")
+    if r.without_identity:
+        share = f"{r.revenue_without_identity_share:.1%}"
+        echo(f"  no identity: {r.without_identity:,} orders ({share} of purchase revenue)"
+             " — kept, never merged")  # fmt: skip
+    for reason, n in r.skipped.items():
+        echo(f"  skipped:    {n:,} rows — {reason}")
+    if r.rows_rejected:
+        echo(f"  rejected:   {r.rows_rejected:,} rows (kept in the rejects table):")
+        for item in r.reject_reasons:
+            rows = ", ".join(str(x) for x in item["example_rows"])
+            echo(f"    {item['count']:,} × {item['reason']}" + (f"  (rows {rows})" if rows else ""))
+    for note in r.notes:
+        echo(f"  note:       {note}")
+    for order in r.sample_orders:
+        money = f"{order['amount_minor']} {order['currency']} minor units"
+        echo(f"    {order['order_id']}  {order['ordered_at']}  {order['customer_id']}  "
+             f"{money}  {order['status']}")  # fmt: skip

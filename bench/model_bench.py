@@ -1,0 +1,208 @@
+"""CLV engine vs the `lifetimes` package, side by side, stage by stage.
+
+    .venv/bin/pip install -e '.[bench]'          # lifetimes 0.11.3 + setuptools<81
+    .venv/bin/python bench/model_bench.py [--cdnow PATH] [--sizes 100000,1000000] [--db-fit]
+
+Datasets: CDNOW master (23,570 customers; default path ../shared/data/cdnow/CDNOW_master.txt,
+or bench/data/CDNOW_master.txt if copied there) and simulated shops (clvtui.demo).
+Stages: summary (orders → x, t_x, T, m), BG/NBD fit, Gamma-Gamma fit, CLV over 12 months
+(ours with 90 % intervals; lifetimes without). Also a bare polars group-by over the same frame
+(the floor for a summary) and the log-likelihood of both fits evaluated by the same function.
+--db-fit: the whole `clvtui fit` on a database of the largest simulated shop (orders read from
+SQLite, scores written back), timed in a child process with its peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from clvtui.demo import DemoParams, simulate_orders
+from clvtui.model import bgnbd, clv, gammagamma
+from clvtui.model.base import Rows
+from clvtui.model.models import fit_purchase
+from clvtui.model.summary import cdnow_orders, summarise
+
+ROOT = Path(__file__).resolve().parents[1]
+ECON = clv.Economics(None, 0.0, 1.1 ** (1 / 12) - 1, 12)
+_CHILD = """
+import resource, sys
+from clvtui.cli import app
+try:
+    app(sys.argv[1:], standalone_mode=False)
+finally:
+    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}", file=sys.stderr)
+"""
+
+
+def timed(fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def ours(orders: pl.DataFrame) -> dict:
+    res: dict = {}
+    _, res["bare group-by"] = timed(
+        lambda: orders.group_by("customer_id").agg(
+            first=pl.col("ordered_at").min(),
+            last=pl.col("ordered_at").max(),
+            n=pl.len(),
+            spend=pl.col("amount").sum(),
+        )
+    )
+    s, res["summary"] = timed(summarise, orders)
+    _, res["summary+holdout"] = timed(summarise, orders, None, 13)
+    x, t_x, T, m = (s[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
+    fit, res["BG/NBD fit"] = timed(fit_purchase, "bgnbd", x, t_x, T)
+    spend, res["Gamma-Gamma fit"] = timed(gammagamma.fit, x, m)
+    pred, res["CLV (+90% intervals)"] = timed(clv.predict, fit, spend, x, t_x, T, m, ECON)
+    res["_fit"], res["_summary"], res["_equity"] = fit, s, pred.equity
+    return res
+
+
+def theirs(orders: pl.DataFrame, summary: pl.DataFrame) -> dict:
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    res: dict = {}
+    pdf = orders.select(
+        "customer_id", date=pl.col("ordered_at").dt.replace_time_zone(None), amount="amount"
+    ).to_pandas()
+    end = pdf["date"].max()
+    lt, res["summary"] = timed(
+        summary_data_from_transaction_data,
+        pdf, "customer_id", "date", monetary_value_col="amount", observation_period_end=end,
+    )  # fmt: skip
+    # fit on OUR weekly summary, so both fits see identical data
+    f = summary["x"].to_numpy().astype(float)
+    r, T = summary["t_x"].to_numpy(), summary["T"].to_numpy()
+    m = summary["m"].to_numpy()
+    bgf = BetaGeoFitter()
+    _, res["BG/NBD fit"] = timed(bgf.fit, f, r, T)
+    rep = (f > 0) & (m > 0)  # as ours: repeat buyers with a positive repeat spend
+    ggf = GammaGammaFitter()
+    _, res["Gamma-Gamma fit"] = timed(ggf.fit, f[rep], m[rep])
+    import pandas as pd
+
+    fs, rs, ts, ms = (pd.Series(v) for v in (f, r, T, m))
+    _, res["CLV (+90% intervals)"] = timed(
+        ggf.customer_lifetime_value, bgf, fs, rs, ts, ms, time=12, discount_rate=0.00797, freq="W"
+    )
+    res["_params"] = np.array([bgf.params_[k] for k in ("r", "alpha", "a", "b")])
+    del lt
+    return res
+
+
+def loglik(theta: np.ndarray, summary: pl.DataFrame) -> float:
+    rows = Rows.collapse(*(summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T")))
+    return bgnbd.Likelihood(rows).loglike(np.log(theta))
+
+
+def report(name: str, orders: pl.DataFrame, with_lifetimes: bool) -> None:
+    n_cust = orders["customer_id"].n_unique()
+    print(f"\n== {name}: {n_cust:,} customers, {orders.height:,} orders")
+    a = ours(orders)
+    b = theirs(orders, a["_summary"]) if with_lifetimes else {}
+    stages = ["summary", "BG/NBD fit", "Gamma-Gamma fit", "CLV (+90% intervals)"]
+    print(f"{'stage':<24}{'clvtui s':>10}{'lifetimes s':>13}{'ratio':>8}")
+    for st in ["bare group-by", "summary+holdout", *stages]:
+        mine, ref = a.get(st), b.get(st)
+        ratio = f"{ref / mine:7.1f}x" if ref and mine else ""
+        ref_s = f"{ref:13.3f}" if ref else f"{'':13}"
+        print(f"{st:<24}{mine:10.3f}{ref_s}{ratio}")
+    tot_a = sum(a[s] for s in stages)
+    print(f"{'summary+fits+CLV':<24}{tot_a:10.3f}", end="")
+    if b:
+        tot_b = sum(b[s] for s in stages)
+        print(f"{tot_b:13.3f}{tot_b / tot_a:7.1f}x")
+        ll_a, ll_b = a["_fit"].loglik, loglik(b["_params"], a["_summary"])
+        print(f"log-likelihood: clvtui {ll_a:.4f}, lifetimes {ll_b:.4f}, diff {ll_a - ll_b:+.2e}")
+    else:
+        print()
+    print(f"summary / bare group-by: {a['summary'] / a['bare group-by']:.2f}x; "
+          f"fits together {a['BG/NBD fit'] + a['Gamma-Gamma fit']:.3f} s; "
+          f"BG/NBD rows after collapsing: {a['_fit'].n_rows:,}")  # fmt: skip
+
+
+def db_fit(n: int) -> None:
+    """Import a simulated shop into SQLite (not timed) and time `clvtui fit` on it."""
+    from clvtui.ingest import import_file
+    from clvtui.store import open_db
+
+    tmp = Path(tempfile.mkdtemp(prefix="clvbench-"))
+    csv = tmp / "orders.csv"
+    simulate_orders(DemoParams(n_customers=n), 7).select(
+        order_id="order_id",
+        customer="customer_id",
+        date=pl.col("ordered_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        amount="amount",
+    ).write_csv(csv)
+    db = tmp / "shop.db"
+    t0 = time.perf_counter()
+    import_file(open_db(db), csv, fmt="generic")
+    print(
+        f"\n== whole `clvtui fit` on {n:,} customers (import took {time.perf_counter() - t0:.1f} s)"
+    )
+    for args in (["--model", "bgnbd"], ["--model", "bgnbd", "--holdout-weeks", "13"], []):
+        t0 = time.perf_counter()
+        # via sh (which forks: "; exit"): Linux carries a process's peak RSS across exec, so a
+        # child forked straight from this multi-GB benchmark would report the benchmark's size
+        cmd = ["/bin/sh", "-c", '"$0" "$@"; exit $?', sys.executable, "-c", _CHILD,
+               "fit", "--db", str(db), "--json", *args]  # fmt: skip
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        # the child reports its own peak (RUSAGE_SELF) on its last stderr line
+        rss = out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "?"
+        status = "ok" if out.returncode == 0 else f"FAILED: {out.stderr.strip()[:200]}"
+        print(f"clvtui fit {' '.join(args) or '(auto)':<36} {wall:6.2f} s  "
+              f"peak RSS {rss} MiB  {status}")  # fmt: skip
+    for p in tmp.iterdir():
+        p.unlink()
+    tmp.rmdir()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    default = ROOT / "bench" / "data" / "CDNOW_master.txt"
+    if not default.exists():
+        default = ROOT.parent / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
+    ap.add_argument("--cdnow", type=Path, default=default)
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--no-lifetimes", action="store_true")
+    ap.add_argument("--db-fit", action="store_true", help="also time the whole clvtui fit")
+    args = ap.parse_args()
+    with_lt = not args.no_lifetimes
+    if with_lt:
+        try:
+            import lifetimes  # noqa: F401
+        except ImportError:
+            print("lifetimes not installed (pip install -e '.[bench]'); clvtui only")
+            with_lt = False
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
+    warm = simulate_orders(DemoParams(n_customers=2000), 0)  # thread pools, imports, caches
+    ours(warm.select("customer_id", "ordered_at", "amount"))
+    if args.cdnow.exists():
+        report("CDNOW master", cdnow_orders(str(args.cdnow)), with_lt)
+    else:
+        print(f"(no CDNOW master at {args.cdnow}; pass --cdnow PATH)")
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    for n in sizes:
+        orders = simulate_orders(DemoParams(n_customers=n), 1).select(
+            "customer_id", "ordered_at", "amount"
+        )
+        report(f"simulated shop {n:,}", orders, with_lt)
+    if args.db_fit and sizes:
+        db_fit(max(sizes))
+
+
+if __name__ == "__main__":
+    main()

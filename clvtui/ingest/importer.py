@@ -1,0 +1,383 @@
+"""``import_file``: read → detect → map → normalise → store, and the report of what happened.
+
+The report is the user's proof that nothing was invented or dropped: every data row is either
+part of an order, a counted skip (PayPal transfers, UCI bank charges), or a reject with its row
+number and reason. File-level problems (unreadable, unrecognised, a required column missing,
+every row rejected) raise :class:`InputError` before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from clvtui.errors import InputError
+from clvtui.ingest import ledgers, sources
+from clvtui.ingest.detect import detect_format, resolve_mapping
+from clvtui.ingest.formats import FORMATS, SPECS
+from clvtui.ingest.normalise import Normalised, clean_fields
+from clvtui.ingest.read import ROW, Table, open_table
+
+NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = {
+    "shopify": sources.shopify,
+    "woocommerce": sources.woocommerce,
+    "etsy": sources.etsy,
+    "stripe": sources.stripe,
+    "generic": sources.generic,
+    "square": ledgers.square,
+    "paypal": ledgers.paypal,
+    "online-retail": ledgers.online_retail,
+}
+STORED = [
+    "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor", "refunded_minor",
+    "currency", "status", "is_purchase", "country", "channel", "product", "discount_code",
+]  # fmt: skip
+SAMPLE_ORDERS = 5
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did; ``to_json()`` is the ``clvtui import --json`` document."""
+
+    path: str
+    format: str
+    title: str
+    encoding: str
+    delimiter: str
+    decimal: str
+    mapping: dict[str, str]
+    rows_read: int
+    orders: int
+    purchases: int
+    orders_new: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    rows_rejected: int = 0
+    rows_skipped: int = 0
+    reject_reasons: list[dict[str, Any]] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    customers: int = 0
+    customers_new: int = 0
+    without_identity: int = 0
+    revenue_without_identity_share: float = 0.0
+    currencies: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, int] = field(default_factory=dict)
+    first_order_at: str | None = None
+    last_order_at: str | None = None
+    refunds_applied: int = 0
+    notes: list[str] = field(default_factory=list)
+    sample_orders: list[dict[str, Any]] = field(default_factory=list)
+    import_id: int | None = None
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the CLI's ``--json`` document)."""
+        return asdict(self)
+
+
+def import_file(
+    db: Any,
+    path: str | Path,
+    *,
+    fmt: str = "auto",
+    mapping: dict[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ImportReport:
+    """Import one export into ``db`` (a sqlite-utils Database or a path; unused on dry run)."""
+    path = Path(path)
+    if fmt not in ("auto", *FORMATS):
+        raise InputError(f"unknown format {fmt!r}; choose one of auto, {', '.join(FORMATS)}")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(_sha256, path) if not dry_run and path.is_file() else None
+        table = open_table(path)
+        spec = detect_format(table.columns, path) if fmt == "auto" else SPECS[fmt]
+        columns = resolve_mapping(table.columns, spec, mapping, path=path)
+        if progress is not None:
+            progress(0, None)
+        try:
+            rows_read, result = _normalise(table, spec.name, columns)
+        except pl.exceptions.ComputeError as err:
+            if "utf-8" not in str(err).lower():
+                raise InputError(f"{path}: cannot read the file as CSV ({err})") from err
+            table = open_table(path, encoding="cp1252")  # a late non-UTF-8 byte
+            rows_read, result = _normalise(table, spec.name, columns)
+        sha = digest.result() if digest is not None else ""
+    report = _report(table, spec.name, columns, rows_read, result, dry_run)
+    rejects = _reject_rows(table, result)
+    if rows_read == 0:
+        raise InputError(f"{path}: the file has a header but no data rows")
+    if result.orders.height == 0 and result.rejects.height:
+        first = rejects[0]
+        raise InputError(
+            f"{path}: every row was rejected, nothing imported; e.g. row {first[0]}: {first[1]}"
+            + _mapping_hint(columns)
+        )
+    if dry_run:
+        report.rows_rejected = len(rejects)  # + orphan refunds, decided only against the DB
+        return report
+    from clvtui.store import open_db
+    from clvtui.store.orders import write_import
+
+    if not hasattr(db, "conn"):
+        db = open_db(db)
+    total = result.orders.height
+    counts = write_import(
+        db,
+        meta={
+            "path": str(path.resolve()),
+            "sha256": sha,
+            "format": spec.name,
+            "source": spec.name,
+            "rows_read": rows_read,
+            "mapping": columns,
+            "without_identity": report.without_identity,
+        },
+        orders=_prefetch(_chunks(result.orders.select(STORED))),
+        n_orders=total,
+        customers=(r for c in _chunks(_customers(result.orders)) for r in c),
+        rejects=rejects,
+        refunds=_refunds(table, result),
+        progress=(lambda done: progress(done, total)) if progress is not None else None,
+    )
+    for key in ("import_id", "orders_new", "orders_updated", "orders_unchanged"):
+        setattr(report, key, counts[key])
+    report.rows_rejected = counts["rows_rejected"]
+    report.customers_new = counts["customers_new"]
+    report.refunds_applied = counts["refunds_applied"]
+    if counts["rows_rejected"] > len(rejects):
+        report.reject_reasons.append(
+            {
+                "reason": "refund of an order that is in neither this file nor the database",
+                "count": counts["rows_rejected"] - len(rejects),
+                "example_rows": [],
+            }
+        )
+    return report
+
+
+def _chunks(frame: pl.DataFrame, size: int = 100_000) -> Iterator[list[tuple]]:
+    """Lists of row tuples for ``executemany``, built column-wise (faster than iter_rows)."""
+    for offset in range(0, frame.height, size):
+        chunk = frame.slice(offset, size)
+        yield list(zip(*[chunk.get_column(c).to_list() for c in chunk.columns], strict=True))
+
+
+#: Sources whose rows repeat (or only start) an order under one key: the reader keeps just
+#: each order's first row when the key's rows are contiguous, as exports write them.
+LINE_KEYS = {"shopify": "order_name", "woocommerce": "order_id", "etsy": "order_id",
+             "stripe": "order_id"}  # fmt: skip
+
+
+def _prefetch(chunks: Iterator[list[tuple]], depth: int = 2) -> Iterator[list[tuple]]:
+    """Build the next chunk of row tuples in a thread while SQLite inserts the current one
+    (sqlite3 releases the GIL while it steps), overlapping Python and SQLite work."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                box.put(chunk)
+            box.put(done)
+        except BaseException as err:  # handed to the consumer, which re-raises it
+            box.put(err)
+
+    worker = threading.Thread(target=produce, daemon=True)
+    worker.start()
+    try:
+        while (item := box.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
+
+
+def _normalise(table: Table, name: str, columns: dict[str, str]) -> tuple[int, Normalised]:
+    """Read the mapped columns batch by batch (bounded memory), then run the source's rules.
+
+    For line-item exports only the first row of each order is kept while reading (order
+    fields sit there), which halves the memory of a Shopify import; if an order's rows turn
+    out not to be contiguous, the file is read again in full and grouped instead.
+    """
+    used = [c for c in columns.values() if not c.startswith("=")]
+    key = LINE_KEYS.get(name)
+    if key == "order_name" and key not in columns:
+        key = "order_id"
+    parts: list[pl.DataFrame] = []
+    keys: list[pl.Series] = []
+    previous: str | None = None
+    rows = 0
+    for batch in table.batches(used):
+        cleaned = clean_fields(batch.lazy(), columns).collect()
+        rows += cleaned.height
+        if key is None or key not in cleaned.columns or cleaned.height == 0:
+            parts.append(cleaned)
+            continue
+        k = cleaned.get_column(key)
+        before = pl.concat([pl.Series([previous], dtype=pl.Utf8), k.head(k.len() - 1)])
+        parts.append(cleaned.filter(k.ne_missing(before)))
+        keys.append(k)
+        previous = k[-1]
+    if keys and sum(p.height for p in parts) != pl.concat(keys).n_unique():
+        parts = [clean_fields(b.lazy(), columns).collect() for b in table.batches(used)]
+    del keys
+    ctx = sources.Context(SPECS[name], columns)
+    # Built inline so that only the source function holds the frame and can drop it early.
+    return rows, NORMALISERS[name](_drain(parts).lazy(), ctx)
+
+
+def _drain(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Concatenate and empty the list (no second reference keeps the pieces alive)."""
+    frame = pl.concat(parts, rechunk=False) if parts else pl.DataFrame()
+    parts.clear()
+    return frame
+
+
+def _sha256(path: Path) -> str:
+    """File digest for the imports row (runs in a thread while polars parses)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _report(
+    table: Table, name: str, columns: dict[str, str], rows_read: int, result: Normalised,
+    dry_run: bool,
+) -> ImportReport:  # fmt: skip
+    orders = result.orders
+    # Aggregations as expressions (no filtered copies of a multi-million-row frame).
+    bought = pl.col("is_purchase") == 1
+    net = pl.col("amount_minor") - pl.col("refunded_minor")
+    currencies = dict(orders.group_by("currency").len().sort("len", descending=True).iter_rows())
+    n_purchases = int(orders.select(bought.sum()).item() or 0)
+    share = 0.0
+    if n_purchases:
+        main = bought & (pl.col("currency") == next(iter(currencies)))
+        total, unknown = orders.select(
+            net.filter(main).sum().alias("total"),
+            net.filter(main & pl.col("customer_id").is_null()).sum().alias("unknown"),
+        ).row(0)
+        share = round((unknown or 0) / total, 6) if total else 0.0
+    notes = list(result.notes)
+    if len(currencies) > 1:
+        notes.append(
+            f"mixed currencies ({', '.join(currencies)}): each order keeps its own currency; "
+            "they are never summed together"
+        )
+    report = ImportReport(
+        path=str(table.path),
+        format=name,
+        title=SPECS[name].title,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        decimal=result.decimal,
+        mapping=columns,
+        rows_read=rows_read,
+        orders=orders.height,
+        purchases=n_purchases,
+        rows_rejected=result.rejects.height,
+        rows_skipped=sum(result.skipped.values()),
+        reject_reasons=_reasons(result.rejects),
+        skipped=result.skipped,
+        customers=orders.get_column("customer_id").n_unique()
+        - (1 if orders.get_column("customer_id").null_count() else 0),
+        without_identity=orders.get_column("customer_id").null_count(),
+        revenue_without_identity_share=share,
+        currencies=currencies,
+        statuses=dict(orders.group_by("status").len().sort("len", descending=True).iter_rows()),
+        first_order_at=orders.get_column("ordered_at").min() if orders.height else None,
+        last_order_at=orders.get_column("ordered_at").max() if orders.height else None,
+        notes=notes,
+        dry_run=dry_run,
+    )
+    if dry_run:
+        report.sample_orders = orders.drop(ROW).head(SAMPLE_ORDERS).to_dicts()
+    return report
+
+
+def _reasons(rejects: pl.DataFrame, top: int = 10) -> list[dict[str, Any]]:
+    """Reject reasons grouped by kind (the text before ', got …'), commonest first."""
+    if rejects.height == 0:
+        return []
+    kinds = rejects.with_columns(kind=pl.col("reason").str.replace(r", got '.*$", ""))
+    grouped = (
+        kinds.group_by("kind")
+        .agg(
+            pl.len().alias("count"),
+            pl.col(ROW).sort().head(3).alias("rows"),
+            pl.col("reason").first().alias("example"),
+        )
+        .sort(["count", "kind"], descending=[True, False])
+        .head(top)
+    )
+    return [
+        {"reason": k, "count": n, "example_rows": rows, "example": ex}
+        for k, n, rows, ex in grouped.iter_rows()
+    ]
+
+
+def _reject_rows(table: Table, result: Normalised) -> list[tuple[int, str, str | None]]:
+    rejects = result.rejects.sort(ROW)
+    raw = table.raw_rows(rejects.get_column(ROW).to_list())
+    return [(row, reason, raw.get(row)) for row, reason in rejects.iter_rows()]
+
+
+def _refunds(table: Table, result: Normalised) -> list[tuple[str, int, int, str | None]]:
+    refunds = result.refunds
+    raw = table.raw_rows(refunds.get_column(ROW).to_list())
+    return [(o, int(a), int(r), raw.get(r)) for o, a, r in refunds.iter_rows()]
+
+
+def _customers(orders: pl.DataFrame) -> pl.DataFrame:
+    """One row per identity: contact details, and the first order's attributes.
+
+    The first order is the earliest purchase (or, for customers without one, the earliest
+    order); ``first_order_at`` is set only from purchases.
+    """
+    key = pl.col("ordered_at").str.to_datetime("%Y-%m-%dT%H:%M:%SZ").dt.epoch("s") + (
+        1 - pl.col("is_purchase")
+    ) * (10**11)
+    pick = pl.col("_k").arg_min()
+    # lazy + streaming: the filtered copy of the orders is never materialised at once
+    return (
+        orders.lazy()
+        .filter(pl.col("customer_id").is_not_null())
+        .with_columns(_k=key)
+        .group_by("customer_id")
+        .agg(
+            pl.col("email").first(ignore_nulls=True),
+            pl.col("name").first(ignore_nulls=True),
+            pl.col("country").get(pick),
+            pl.col("channel").get(pick),
+            pl.col("product").get(pick).alias("first_product"),
+            pl.col("discount_code").get(pick),
+            pl.col("ordered_at").filter(pl.col("is_purchase") == 1).min().alias("first_order_at"),
+        )
+        .collect(engine="streaming")
+    )
+
+
+def _mapping_hint(columns: dict[str, str]) -> str:
+    used = ", ".join(f"{f}={c}" for f, c in columns.items())
+    return f"\n  columns used: {used}\n  if a column was misread, name the right one with --map"

@@ -1,0 +1,220 @@
+"""Open an export as a table of text: encoding, delimiter, Excel workbooks.
+
+Everything is read as ``Utf8`` (no type inference): ids like ``'0123`` must stay text and money
+must be parsed exactly by :mod:`clvtui.ingest.money`. UTF-8 (with or without BOM) is tried first
+and cp1252 second, because PayPal and Excel re-saves "usually send cp1252". The delimiter is
+sniffed from the header line, since EU Excel writes ``;``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from clvtui.errors import InputError
+
+ROW = "_row"  # file row number of each record: the header is row 1, the first record row 2
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+_SNIFF_BYTES = 64 * 1024
+_FULL_CHECK_BYTES = 32 * 1024 * 1024
+_CHUNK_BYTES = 32 * 1024 * 1024
+
+
+@dataclass
+class Table:
+    """A readable export: its header and a lazy frame of text columns (plus ``_row``)."""
+
+    path: Path
+    columns: list[str]
+    frame: pl.LazyFrame
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    sheets: list[str] = field(default_factory=list)
+    chunked: bool = False  # read the file from disk in record-aligned chunks (large UTF-8 CSV)
+
+    def batches(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
+        """The rows (``_row`` plus ``columns``, default all) in frames of bounded size.
+
+        Chunked reading keeps peak memory near the size of the *selected* columns: polars'
+        own CSV scan holds the whole file in memory while parsing (1.2 GB for a 640 MB
+        export, measured), whatever the projection.
+        """
+        wanted = list(self.columns) if columns is None else list(dict.fromkeys(columns))
+        if not self.chunked:
+            yield self.frame.select([ROW, *wanted]).collect()
+            return
+        yield from _csv_chunks(self.path, self.delimiter, wanted)
+
+    def raw_rows(self, rows: list[int]) -> dict[int, str]:
+        """The original text of some records (for rejects), rebuilt from their fields."""
+        if not rows:
+            return {}
+        picked = pl.concat(b.filter(pl.col(ROW).cast(pl.Int64).is_in(rows)) for b in self.batches())
+        out: dict[int, str] = {}
+        for record in picked.iter_rows(named=True):
+            values = [record[c] for c in self.columns]
+            buf = io.StringIO()
+            csv.writer(buf, delimiter=self.delimiter, lineterminator="").writerow(
+                ["" if v is None else v for v in values]
+            )
+            out[int(record[ROW])] = buf.getvalue()
+        return out
+
+
+def open_table(path: str | Path, *, encoding: str | None = None) -> Table:
+    """Open ``path`` (CSV/TSV/semicolon text or an Excel workbook) or raise InputError.
+
+    ``encoding`` forces one (the importer retries with cp1252 when a non-UTF-8 byte shows up
+    late in a file too large to check up front).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return _open_excel(path)
+    with path.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise InputError(f"{path}: the file is empty; expected a CSV export with a header row")
+    if head.startswith(b"PK\x03\x04"):
+        return _open_excel(path)
+    if b"\x00" in head:
+        raise InputError(
+            f"{path}: this is a binary file, not a CSV export "
+            "(expected text with a header row, or an .xlsx workbook)"
+        )
+    encoding = encoding or _encoding(path, head)
+    text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    header_line = text_head.splitlines()[0] if text_head else ""
+    delimiter = _delimiter(header_line)
+    columns = next(csv.reader([header_line], delimiter=delimiter))
+    columns = [c.strip().strip('"') for c in columns]
+    if len([c for c in columns if c]) < 2:
+        raise InputError(
+            f"{path}: could not find a header row with column names on row 1 "
+            f"(found {header_line[:80]!r})"
+        )
+    source: str | Path | bytes = path
+    if encoding != "utf-8":
+        source = path.read_bytes().decode(encoding, errors="replace").encode("utf-8")
+    options = {
+        "separator": delimiter,
+        "infer_schema": False,
+        "row_index_name": ROW,
+        "row_index_offset": 2,
+        "missing_columns": "insert",
+    }
+    if isinstance(source, bytes):
+        frame = pl.read_csv(source, **options).lazy()
+    else:
+        frame = pl.scan_csv(source, **options)
+    names = frame.collect_schema().names()[1:]
+    chunked = not isinstance(source, bytes) and path.stat().st_size > _CHUNK_BYTES
+    return Table(path, names, frame, encoding=encoding, delimiter=delimiter, chunked=chunked)
+
+
+def _csv_chunks(path: Path, delimiter: str, columns: list[str]) -> Iterator[pl.DataFrame]:
+    """Parse a CSV in ~32 MB pieces cut at record ends (quote-aware: a newline ends a record
+    only when an even number of quotes precede it in the piece), each with the header."""
+    with path.open("rb") as fh:
+        buf = fh.read(_CHUNK_BYTES)
+        if buf.startswith(b"\xef\xbb\xbf"):
+            buf = buf[3:]
+        end = _last_record_end(buf, first=True)
+        if end is None:
+            raise InputError(f"{path}: could not find the end of the header row")
+        header, carry = buf[:end], buf[end:]
+        offset = 2
+        while True:
+            block = fh.read(_CHUNK_BYTES)
+            buf = carry + block
+            cut = _last_record_end(buf) if block else len(buf)
+            if cut is None:  # one record longer than a chunk: read on
+                carry = buf
+                continue
+            piece, carry = buf[:cut], buf[cut:]
+            if piece.strip():
+                frame = pl.read_csv(
+                    header + piece, separator=delimiter, infer_schema=False, columns=columns,
+                    row_index_name=ROW, row_index_offset=offset,
+                )  # fmt: skip
+                offset += frame.height
+                yield frame
+            if not block:
+                return
+
+
+def _last_record_end(buf: bytes, *, first: bool = False) -> int | None:
+    """Index just after the last (or first) newline outside quotes, else None."""
+    pos = buf.find(b"\n") if first else buf.rfind(b"\n")
+    while pos >= 0:
+        if buf.count(b'"', 0, pos) % 2 == 0:
+            return pos + 1
+        pos = buf.find(b"\n", pos + 1) if first else buf.rfind(b"\n", 0, pos)
+    return None
+
+
+def _encoding(path: Path, head: bytes) -> str:
+    """utf-8 (BOM or not) if the whole file decodes, else cp1252 (PayPal, Excel)."""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 4:  # not just a character cut at the sniff boundary
+            return "cp1252"
+    if path.stat().st_size <= _SNIFF_BYTES or path.stat().st_size > _FULL_CHECK_BYTES:
+        return "utf-8"  # large files: polars fails on a bad byte and the importer retries
+    with path.open("rb") as fh:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for chunk in iter(lambda: fh.read(1 << 22), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8"
+
+
+def _delimiter(header_line: str) -> str:
+    """The most frequent of , ; tab | outside quotes in the header line."""
+    outside = []
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted:
+            outside.append(ch)
+    counts = {d: outside.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _open_excel(path: Path) -> Table:
+    """All sheets of a workbook (Online Retail II has two) stacked, every cell as text."""
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(path)
+    except Exception as err:  # fastexcel raises its own error types per file problem
+        raise InputError(f"{path}: cannot read this workbook ({err})") from err
+    frames: list[pl.DataFrame] = []
+    columns: list[str] = []
+    for name in reader.sheet_names:
+        sheet = reader.load_sheet(name, dtypes="string").to_polars()
+        if sheet.height == 0:
+            continue
+        if not columns:
+            columns = [str(c) for c in sheet.columns]
+        if [str(c) for c in sheet.columns] != columns:
+            continue  # a notes/summary sheet with another layout
+        frames.append(sheet.rename(dict(zip(sheet.columns, columns, strict=True))))
+    if not frames:
+        raise InputError(f"{path}: the workbook has no sheet with a header row and data")
+    stacked = pl.concat(frames).with_row_index(ROW, offset=2)
+    stacked = stacked.with_columns(pl.col(ROW).cast(pl.UInt32), pl.exclude(ROW).cast(pl.Utf8))
+    return Table(path, columns, stacked.lazy(), sheets=list(reader.sheet_names))

@@ -1,0 +1,75 @@
+"""A fitted run ready for the insights: its scores, and the settings that apply to it.
+
+Economics (margin, cost per order, discount rate, horizon) are those the run was fitted with —
+CLV was computed with them, and mixing in today's margin would mislabel the values (use
+``whatif`` for that). The tier rule, risk bands and budget assumptions are today's settings: they
+are cheap to re-apply, and the user expects a changed rule to show at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import polars as pl
+import sqlite_utils
+
+from clvtui.insights.segments import assign_segments
+from clvtui.settings import Settings
+from clvtui.store import insights as store
+from clvtui.store.settings import load_settings
+
+ECONOMICS = ("margin", "cost_per_order", "annual_discount_rate", "horizon_months")
+
+
+@dataclass
+class RunContext:
+    run: dict[str, Any]
+    run_settings: Settings  # as fitted
+    settings: Settings  # run economics + today's rules and assumptions
+    scored: pl.DataFrame
+
+    @property
+    def run_id(self) -> int:
+        return int(self.run["id"])
+
+    @property
+    def as_of(self) -> dt.date:
+        return dt.date.fromisoformat(str(self.run["calibration_end"])[:10])
+
+    @property
+    def currency(self) -> str:
+        return self.run.get("currency") or ""
+
+    def economics_changed(self, current: Settings) -> list[str]:
+        """Economics settings changed since the fit (their values are not in this run's CLV)."""
+        return [k for k in ECONOMICS if getattr(current, k) != getattr(self.run_settings, k)]
+
+
+def run_settings_of(run: dict[str, Any]) -> Settings:
+    """The run's snapshot as Settings (keys this version does not know are ignored)."""
+    known = {f.name for f in fields(Settings)}
+    return Settings.from_mapping({k: v for k, v in run["settings"].items() if k in known})
+
+
+def load_context(
+    db: sqlite_utils.Database,
+    columns: Sequence[str],
+    *,
+    run_id: int | None = None,
+    customer_columns: Sequence[str] = (),
+    settings: Settings | None = None,
+) -> RunContext:
+    """Read a run (default: the latest) with the given score columns, tiers re-applied."""
+    rid = store.latest_run_id(db) if run_id is None else run_id
+    run = store.run_row(db, rid)
+    fitted = run_settings_of(run)
+    current = settings or load_settings(db)
+    effective = current.with_changes(**{k: getattr(fitted, k) for k in ECONOMICS})
+    cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns]))
+    cols = [c for c in cols if c not in ("tier", "risk")]
+    scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
+    scored = assign_segments(scored, effective)
+    return RunContext(run, fitted, effective, scored)

@@ -1,0 +1,133 @@
+"""Customer lists for the mailing tool or the spreadsheet: CSV or XLSX.
+
+Names, e-mails and ids come from shop exports, i.e. from the customers themselves. A spreadsheet
+runs a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return as a formula (CSV
+injection), so every *text* cell starting with one gets a leading ``'`` — the usual
+neutralisation, visible and harmless. Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from clvtui.errors import ClvError
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = 1_048_576
+EXPORT_COLUMNS = (
+    "customer_id",
+    "email",
+    "name",
+    "tier",
+    "risk",
+    "clv",
+    "clv_low",
+    "clv_high",
+    "p_alive",
+    "next_order_from",
+    "next_order_to",
+)
+
+
+def neutralise(text: str | None) -> str | None:
+    """Prefix ``'`` to a cell a spreadsheet would run as a formula."""
+    if text is not None and text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Neutralise every text column (vectorised: 1 M rows in well under a second)."""
+    pattern = "^[=+\\-@\\t\\r]"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, dtype in frame.schema.items()
+        if dtype == pl.Utf8
+    )
+
+
+def export_frame(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    """The export columns: identity, contact, CLV with its interval, P(alive), next-order window.
+
+    The next-order window is turned from weeks after the run's as-of date into calendar dates,
+    which is what a campaign planner needs; empty when the customer is unlikely to order again.
+    """
+    start = pl.lit(as_of, dtype=pl.Date)
+
+    def date_after(col: str) -> pl.Expr:
+        return start + pl.duration(days=(pl.col(col) * 7.0).round(0).cast(pl.Int64))
+
+    frame = scored
+    for col in ("email", "name"):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    return (
+        frame.with_columns(
+            date_after("next_order_low").alias("next_order_from"),
+            date_after("next_order_high").alias("next_order_to"),
+        )
+        .select(EXPORT_COLUMNS)
+        .sort(["clv", "customer_id"], descending=[True, False])
+    )
+
+
+def write_export(frame: pl.DataFrame, path: str | Path) -> Path:
+    """Write ``frame`` (already neutralised here) as .csv or .xlsx, chosen by the suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise ClvError(f"{path}: export to a .csv or .xlsx file (got {suffix or 'no suffix'!r})")
+    safe = neutralise_frame(frame)
+    if suffix == ".csv":
+        safe.write_csv(path)
+        return path
+    if safe.height + 1 > XLSX_MAX_ROWS:
+        raise ClvError(
+            f"{safe.height:,} customers do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1:,} "
+            "rows at most); export to .csv instead"
+        )
+    _write_xlsx(safe, path)
+    return path
+
+
+def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
+    """xlsxwriter with explicit cell types: strings are never parsed as formulas."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    try:
+        sheet = book.add_worksheet("customers")
+        bold = book.add_format({"bold": True})
+        money = book.add_format({"num_format": "#,##0.00"})
+        share = book.add_format({"num_format": "0.0%"})
+        day = book.add_format({"num_format": "yyyy-mm-dd"})
+        for c, name in enumerate(frame.columns):
+            sheet.write_string(0, c, name, bold)
+        formats = {
+            name: share if name == "p_alive" else money
+            for name, dtype in frame.schema.items()
+            if dtype.is_float()
+        }
+        columns = [(c, name, frame.schema[name]) for c, name in enumerate(frame.columns)]
+        for r, row in enumerate(frame.iter_rows(), start=1):
+            for c, name, dtype in columns:
+                value = row[c]
+                if value is None:
+                    continue
+                if dtype == pl.Utf8:
+                    sheet.write_string(r, c, value)
+                elif dtype == pl.Date:
+                    sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), day)
+                elif dtype.is_numeric():
+                    sheet.write_number(r, c, value, formats.get(name))
+                else:
+                    sheet.write_string(r, c, str(value))
+        sheet.freeze_panes(1, 0)
+    finally:
+        book.close()

@@ -1,0 +1,217 @@
+"""Profitability tiers and churn-risk bands: whom to treat how.
+
+A shop owner acts on groups, not on parameter tables. Tiers answer "how much is this customer
+worth from now on?", risk bands answer "is this customer still with us?"; crossing them finds
+the customers worth a win-back (valuable but slipping away).
+
+**Which value decides the tier.** Tiers use the customer's *future* value, ``clv``: net of margin
+and cost per order when a margin is set (else revenue CLV, and every output says so). The
+acquisition cost is deliberately *not* subtracted for existing customers: it has already been
+paid (a sunk cost) and cannot change what a customer is worth from now on, so subtracting it
+would only shift every customer by the same amount and mislabel good customers as "not
+profitable". Acquisition cost enters where it is still a decision — buying *new* customers:
+``insights.acquisition`` compares it with the allowable CPA of look-alikes of each tier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from clvtui.errors import ModelError
+from clvtui.settings import Settings
+
+HIGH = "Highly profitable"
+PROFITABLE = "Profitable"
+NOT_PROFITABLE = "Not profitable"
+TIERS: tuple[str, ...] = (HIGH, PROFITABLE, NOT_PROFITABLE)
+
+ACTIVE = "active"
+AT_RISK = "at risk"
+LOST = "likely lost"
+RISKS: tuple[str, ...] = (ACTIVE, AT_RISK, LOST)
+
+# The tiers worth keeping: the win-back list and the retention budget look only at these.
+VALUABLE: tuple[str, ...] = (HIGH, PROFITABLE)
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """The tier rule with the cut-offs it produced on one set of scores (shown beside tiers)."""
+
+    top_value_share: float
+    profit_floor: float
+    high_cutoff: float | None  # smallest clv inside "Highly profitable" (None: tier empty)
+    value_kind: str
+
+    def describe(self) -> str:
+        kind = "net" if self.value_kind == "net" else "revenue (no margin set)"
+        high = (
+            f"CLV ≥ {self.high_cutoff:,.2f}"
+            if self.high_cutoff is not None
+            else "nobody (no positive future value)"
+        )
+        return (
+            f"Highly profitable: the fewest customers, by descending {kind} CLV, holding "
+            f"{self.top_value_share:.0%} of the positive future value ({high}); "
+            f"Not profitable: CLV ≤ {self.profit_floor:,.2f}; Profitable: the rest. "
+            "Acquisition cost is sunk for existing customers and not subtracted."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "top_value_share": self.top_value_share,
+            "profit_floor": self.profit_floor,
+            "high_cutoff": self.high_cutoff,
+            "value_kind": self.value_kind,
+            "text": self.describe(),
+        }
+
+
+def high_cutoff(clv: pl.Series, settings: Settings) -> float | None:
+    """The CLV at which "Highly profitable" starts.
+
+    Customers sorted by descending CLV; walk down until the running total reaches
+    ``top_value_share`` of the total *positive* future value. The CLV of the customer reached is
+    the cut-off, and everyone at or above it is in the tier (ties are never split, so the rule is
+    one number a person can check). Only customers above ``profit_floor`` can be in the tier.
+    """
+    positive = clv.filter(clv > 0)
+    total = float(positive.sum()) if positive.len() else 0.0
+    if total <= 0.0:
+        return None
+    ordered = positive.sort(descending=True)
+    running = ordered.cum_sum()
+    target = settings.top_value_share * total
+    # first position where the running total reaches the target (guard float round-off)
+    reached = (running >= target * (1.0 - 1e-12)).arg_true()
+    idx = int(reached[0]) if reached.len() else ordered.len() - 1
+    cutoff = float(ordered[idx])
+    if cutoff <= settings.profit_floor:
+        # the top group would dip into unprofitable customers: it stops at the floor
+        above = ordered.filter(ordered > settings.profit_floor)
+        return float(above.min()) if above.len() else None
+    return cutoff
+
+
+def assign_segments(scores: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+    """Add ``tier`` and ``risk`` (Utf8) to a per-customer scores frame.
+
+    Every customer gets exactly one tier and one risk band, so tier values sum to the customer
+    equity. Risk bands come from P(alive): ``active`` at or above ``active_min_p_alive``,
+    ``likely lost`` at or below ``lost_max_p_alive``, ``at risk`` in between.
+    """
+    if scores.height and (scores["clv"].is_null().any() or scores["clv"].is_nan().any()):
+        raise ModelError("some customers have no CLV (NaN); the fit did not produce usable values")
+    if scores.height and (scores["p_alive"].is_null().any() or scores["p_alive"].is_nan().any()):
+        raise ModelError("some customers have no P(alive) (NaN); the fit is not usable")
+    cutoff = high_cutoff(scores["clv"], settings) if scores.height else None
+    clv = pl.col("clv")
+    high = (clv >= cutoff) & (clv > settings.profit_floor) if cutoff is not None else pl.lit(False)
+    tier = (
+        pl.when(clv <= settings.profit_floor)
+        .then(pl.lit(NOT_PROFITABLE))
+        .when(high)
+        .then(pl.lit(HIGH))
+        .otherwise(pl.lit(PROFITABLE))
+    )
+    p = pl.col("p_alive")
+    risk = (
+        pl.when(p >= settings.active_min_p_alive)
+        .then(pl.lit(ACTIVE))
+        .when(p <= settings.lost_max_p_alive)
+        .then(pl.lit(LOST))
+        .otherwise(pl.lit(AT_RISK))
+    )
+    return scores.with_columns(tier.cast(pl.Utf8).alias("tier"), risk.cast(pl.Utf8).alias("risk"))
+
+
+def tier_rule(scored: pl.DataFrame, settings: Settings) -> TierRule:
+    """The rule and the cut-off it gives on these scores (read back from the assigned tiers)."""
+    high = scored.filter(pl.col("tier") == HIGH)["clv"]
+    return TierRule(
+        top_value_share=settings.top_value_share,
+        profit_floor=settings.profit_floor,
+        high_cutoff=float(high.min()) if high.len() else None,
+        value_kind=settings.value_kind,
+    )
+
+
+def tier_table(scored: pl.DataFrame) -> pl.DataFrame:
+    """One row per tier (all three, even if empty): customers, clv_total, clv_mean, share_of_value.
+
+    ``share_of_value`` is the tier's share of the customer equity (the sum of every CLV), so the
+    shares add up to 1 and a negative "Not profitable" share shows value being lost.
+    """
+    equity = float(scored["clv"].sum()) if scored.height else 0.0
+    agg = scored.group_by("tier").agg(
+        pl.len().alias("customers"),
+        pl.col("clv").sum().alias("clv_total"),
+    )
+    base = pl.DataFrame({"tier": list(TIERS)})
+    out = base.join(agg, on="tier", how="left").with_columns(
+        pl.col("customers").fill_null(0).cast(pl.Int64),
+        pl.col("clv_total").fill_null(0.0),
+    )
+    return out.with_columns(
+        pl.when(pl.col("customers") > 0)
+        .then(pl.col("clv_total") / pl.col("customers"))
+        .otherwise(0.0)
+        .alias("clv_mean"),
+        (pl.col("clv_total") / equity if equity != 0 else pl.lit(0.0)).alias("share_of_value"),
+    ).rename({"tier": "name"})
+
+
+def risk_matrix(scored: pl.DataFrame) -> pl.DataFrame:
+    """Tier × risk band: customers and CLV in each of the nine cells (empty cells as zeros)."""
+    grid = pl.DataFrame({"tier": list(TIERS)}).join(
+        pl.DataFrame({"risk": list(RISKS)}), how="cross"
+    )
+    agg = scored.group_by("tier", "risk").agg(
+        pl.len().alias("customers"), pl.col("clv").sum().alias("clv_total")
+    )
+    return grid.join(agg, on=["tier", "risk"], how="left").with_columns(
+        pl.col("customers").fill_null(0).cast(pl.Int64), pl.col("clv_total").fill_null(0.0)
+    )
+
+
+def value_at_stake() -> pl.Expr:
+    """CLV × (1 − P(alive)): the part of a customer's expected value that churn puts at risk.
+
+    The usual "value at risk" of retention marketing: what the customer is worth, weighted by the
+    chance that they are already slipping away. A loyal big spender (P(alive) ≈ 1) and a small
+    customer who is surely gone both score low; a valuable customer going quiet scores high.
+    Deliberately conservative: the model's value *if still alive*, CLV ÷ P(alive), extrapolates
+    the old buying rate of someone who may have changed, and would put customers worth almost
+    nothing today at the top of a list meant for valuable ones. The budget's win-back uses the
+    same figure, so the list and the spend agree.
+    """
+    return (pl.col("clv") * (1.0 - pl.col("p_alive"))).alias("value_at_stake")
+
+
+def slipping_away(scored: pl.DataFrame, limit: int | None = 50) -> pl.DataFrame:
+    """Valuable customers (top two tiers) who are no longer active, by value at stake.
+
+    Keeps the expected next-order window (weeks after the run's as-of date, when the frame has
+    it) so a campaign can be timed before the customer's window closes.
+    """
+    ident = [c for c in ("customer_id", "email", "name") if c in scored.columns]
+    window = [c for c in ("next_order_low", "next_order_high") if c in scored.columns]
+    out = (
+        scored.filter(pl.col("tier").is_in(list(VALUABLE)) & (pl.col("risk") != ACTIVE))
+        .with_columns(value_at_stake())
+        .sort(["value_at_stake", "customer_id"], descending=[True, False])
+        .select(*ident, "tier", "risk", "clv", "p_alive", "value_at_stake", *window)
+    )
+    return out.head(limit) if limit is not None else out
+
+
+def segment_rows(scored: pl.DataFrame) -> pl.DataFrame:
+    """The ``run_segments`` rows of a run: customers and CLV per (tier, risk) actually present."""
+    return (
+        scored.group_by("tier", "risk")
+        .agg(pl.len().alias("customers"), pl.col("clv").sum().alias("clv_total"))
+        .sort("tier", "risk")
+    )

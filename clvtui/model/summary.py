@@ -1,0 +1,197 @@
+"""Orders → one row per customer (x, t_x, T, m) in weeks, at day resolution, in polars.
+
+Conventions (the literature's, checked against the published CDNOW summary):
+- several orders on one calendar day (UTC) are one purchase, their amounts summed;
+- x = repeat purchases = distinct purchase days after the first;
+- t_x = weeks from the first to the last purchase day; T = weeks from the first purchase day to
+  the as-of day (the last day observed, inclusive: first 1997-01-01, as-of 1997-09-30 → 272/7);
+- m = mean value of the repeat purchases only (0 when x = 0); the first purchase is excluded
+  because it is often atypical (Fader, Hardie & Lee 2005, "RFM and CLV").
+
+A calibration/holdout split keeps only customers acquired by the calibration end and counts
+their purchase days and spend in the holdout (calibration end, as-of].
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import polars as pl
+
+SUMMARY_COLUMNS = ["customer_id", "orders", "spend", "x", "t_x", "T", "m", "first_day", "last_day"]
+
+
+def _day(value: date | datetime | str) -> int:
+    """Days since 1970-01-01 of a date (UTC)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return (value - date(1970, 1, 1)).days
+
+
+def purchase_days(orders: pl.DataFrame | pl.LazyFrame, until: int | None = None) -> pl.LazyFrame:
+    """Merge orders into purchase days: (customer_id, day, amount), day = days since epoch."""
+    lf = orders.lazy().select(
+        "customer_id",
+        day=pl.col("ordered_at").dt.epoch("d").cast(pl.Int32),
+        amount=pl.col("amount").cast(pl.Float64),
+    )
+    if until is not None:
+        lf = lf.filter(pl.col("day") <= until)
+    return lf.group_by("customer_id", "day").agg(pl.col("amount").sum())
+
+
+def summarise(
+    orders: pl.DataFrame | pl.LazyFrame,
+    as_of: date | datetime | str | None = None,
+    holdout_weeks: int | None = None,
+    *,
+    every_order: bool = False,
+) -> pl.DataFrame:
+    """Per-customer summary at ``as_of`` (default: the last order day).
+
+    With ``holdout_weeks`` the summary is taken at calibration end = as_of − 7·N days, for the
+    customers acquired by then, and ``holdout_x`` / ``holdout_spend`` hold their purchase days
+    and spend in the holdout window.
+
+    ``every_order=True`` counts every order at its exact time instead of merging purchase days
+    (for parameter-recovery tests on the continuous-time simulator, where merging same-day
+    orders biases α upward); T then runs to the end of the as-of day.
+    """
+    lf = orders.lazy()
+    if every_order:
+        if holdout_weeks:
+            raise ValueError("every_order summaries have no holdout split")
+        return _summarise_every_order(lf, as_of)
+    if as_of is None:
+        last = lf.select(pl.col("ordered_at").max().dt.epoch("d")).collect().item()
+        if last is None:
+            return pl.DataFrame(schema=_schema(holdout_weeks is not None))
+        end = int(last)
+    else:
+        end = _day(as_of)
+    cal_end = end - 7 * holdout_weeks if holdout_weeks else end
+    frame = (
+        lf.select(
+            "customer_id",
+            day=pl.col("ordered_at").dt.epoch("d").cast(pl.Int32),
+            amount=pl.col("amount").cast(pl.Float64),
+        )
+        .filter(pl.col("day") <= end)
+        .sort("customer_id", "day")
+        .collect()
+    )
+    return _reduce_sorted(frame, cal_end, holdout=bool(holdout_weeks))
+
+
+def _reduce_sorted(frame: pl.DataFrame, cal_end: int, holdout: bool) -> pl.DataFrame:
+    """Per-customer sums over a frame sorted by (customer, day) with numpy ``reduceat``.
+
+    Why not a polars group-by: merging same-day orders needs either a second group-by on
+    (customer, day) or a per-group filter for the first day's spend, both 3–5× slower than a
+    bare group-by at 1 M customers; one sort plus segment reductions stays within ~1.3× of it.
+    """
+    if frame.height == 0:
+        return pl.DataFrame(schema=_schema(holdout))
+    cid = frame["customer_id"]
+    day = frame["day"].to_numpy()
+    amount = frame["amount"].to_numpy()
+    new_customer = (cid != cid.shift(1)).fill_null(True).to_numpy()
+    start = np.flatnonzero(new_customer)
+    new_day = new_customer.copy()
+    new_day[1:] |= day[1:] != day[:-1]
+    group = np.cumsum(new_customer) - 1
+    first = day[start]
+    in_cal = day <= cal_end
+    orders = np.add.reduceat((new_day & in_cal).astype(np.int64), start)
+    last = np.maximum.reduceat(np.where(in_cal, day, np.iinfo(np.int32).min), start)
+    spend = np.add.reduceat(np.where(in_cal, amount, 0.0), start)
+    first_spend = np.add.reduceat(np.where(day == first[group], amount, 0.0), start)
+    x = orders - 1
+    cols: dict[str, object] = {
+        "customer_id": cid.gather(start),
+        "orders": orders,
+        "spend": spend,
+        "x": x,
+        "t_x": (last - first) / 7.0,
+        "T": (cal_end - first) / 7.0,
+        "m": np.where(x > 0, (spend - first_spend) / np.maximum(x, 1), 0.0),
+        "first_day": first.astype(np.int32),
+        "last_day": last.astype(np.int32),
+    }
+    if holdout:
+        cols["holdout_x"] = np.add.reduceat((new_day & ~in_cal).astype(np.int64), start)
+        cols["holdout_spend"] = np.add.reduceat(np.where(in_cal, 0.0, amount), start)
+    out = pl.DataFrame(cols)
+    return out.filter(pl.col("orders") > 0)
+
+
+def _summarise_every_order(lf: pl.LazyFrame, as_of: date | datetime | str | None) -> pl.DataFrame:
+    week_us = 7 * 24 * 3600 * 1_000_000
+    if as_of is None:
+        as_of = lf.select(pl.col("ordered_at").max()).collect().item()
+    end = (_day(as_of) + 1) * 86_400_000_000 / week_us  # end of the as-of day, in weeks
+    t = pl.col("ordered_at").dt.epoch("us").cast(pl.Float64) / week_us
+    out = (
+        lf.with_columns(t=t)
+        .filter(pl.col("t") < end)
+        .group_by("customer_id")
+        .agg(
+            orders=pl.len().cast(pl.Int64),
+            spend=pl.col("amount").sum(),
+            first=pl.col("t").min(),
+            last=pl.col("t").max(),
+            first_spend=pl.col("amount").sort_by("t").first(),
+        )
+        .with_columns(x=pl.col("orders") - 1)
+        .with_columns(
+            t_x=pl.col("last") - pl.col("first"),
+            T=end - pl.col("first"),
+            m=pl.when(pl.col("x") > 0)
+            .then((pl.col("spend") - pl.col("first_spend")) / pl.col("x"))
+            .otherwise(0.0),
+            first_day=(pl.col("first") * 7).floor().cast(pl.Int32),
+            last_day=(pl.col("last") * 7).floor().cast(pl.Int32),
+        )
+    )
+    return out.select(SUMMARY_COLUMNS).sort("customer_id").collect()
+
+
+def _schema(holdout: bool) -> dict[str, pl.DataType]:
+    schema: dict[str, pl.DataType] = {
+        "customer_id": pl.Utf8(),
+        "orders": pl.Int64(),
+        "spend": pl.Float64(),
+        "x": pl.Int64(),
+        "t_x": pl.Float64(),
+        "T": pl.Float64(),
+        "m": pl.Float64(),
+        "first_day": pl.Int32(),
+        "last_day": pl.Int32(),
+    }
+    if holdout:
+        schema |= {"holdout_x": pl.Int64(), "holdout_spend": pl.Float64()}
+    return schema
+
+
+def day_to_date(day: int) -> date:
+    """Inverse of the day numbers used here."""
+    return date.fromordinal(date(1970, 1, 1).toordinal() + int(day))
+
+
+def cdnow_orders(path: str) -> pl.DataFrame:
+    """Read a CDNOW text file (sample: 5 columns, no header; master: 4 with a header) as orders."""
+    with open(path, encoding="ascii") as fh:
+        tokens = fh.read().split()
+    if tokens[0].isdigit():  # sample: master id, sample id, date, cds, value
+        cust, day, amount = tokens[1::5], tokens[2::5], tokens[4::5]
+    else:  # master: header customer_id date number_of_cds dollar_value
+        body = tokens[4:]
+        cust, day, amount = body[0::4], body[1::4], body[3::4]
+    return pl.DataFrame({"customer_id": cust, "d": day, "amount": amount}).select(
+        "customer_id",
+        ordered_at=pl.col("d").str.strptime(pl.Date, "%Y%m%d").cast(pl.Datetime("us", "UTC")),
+        amount=pl.col("amount").cast(pl.Float64),
+    )

@@ -1,0 +1,298 @@
+"""All SQL of an import: the ``imports`` row, orders upsert, customers, rejects — one transaction.
+
+Speed: the bulk path feeds rows through the sqlite-utils connection with ``executemany``
+(straight into ``orders`` on a source's first import, else into a TEMP staging table followed
+by one ``INSERT … SELECT … ON CONFLICT(source, order_id) DO UPDATE … WHERE <changed>``).
+sqlite-utils' ``insert_all``/``upsert_all`` are ~10× slower at millions of rows (31–37 s vs
+3.2 s for 2.77 M rows measured on the target machine): they build one Python dict per row,
+re-check columns per batch and issue a statement per chunk. sqlite-utils is still used for
+the connection, schema and small tables. An unchanged re-import writes no order pages at all
+(the ``WHERE`` skips identical rows), which is why it costs less than the first import.
+
+Atomicity: everything runs inside ``db.atomic()``; any exception rolls back, so a failed
+import leaves every table exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+ORDER_FIELDS = [
+    "source", "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor",
+    "refunded_minor", "currency", "status", "is_purchase", "country", "channel", "product",
+    "discount_code",
+]  # fmt: skip
+CUSTOMER_FIELDS = [
+    "customer_id", "email", "name", "country", "channel", "first_product", "discount_code",
+    "first_order_at",
+]  # fmt: skip
+_COMPARED = [f for f in ORDER_FIELDS if f not in ("source", "order_id")]
+_BATCH = 50_000
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def source_has_orders(db: sqlite_utils.Database, source: str) -> bool:
+    """Whether any order of this source is stored (first import → plain inserts)."""
+    row = db.conn.execute("SELECT 1 FROM orders WHERE source = ? LIMIT 1", [source]).fetchone()
+    return row is not None
+
+
+def _count(db: sqlite_utils.Database, table: str, where: str = "1", args: Iterable = ()) -> int:
+    return db.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", list(args)).fetchone()[0]
+
+
+def write_import(
+    db: sqlite_utils.Database,
+    *,
+    meta: dict[str, Any],
+    orders: Iterable[tuple],
+    n_orders: int,
+    customers: Iterable[tuple],
+    rejects: list[tuple[int, str, str | None]],
+    refunds: list[tuple[str, int, int, str | None]],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    """Store one import atomically and return its counts.
+
+    ``orders``: chunks (lists) of tuples in :data:`ORDER_FIELDS` order without ``source``;
+    ``customers``: tuples in :data:`CUSTOMER_FIELDS` order; ``rejects``: (row, reason, raw);
+    ``refunds``: (order_id, refunded_minor, row, raw) for refunds of orders not in the file,
+    applied to the stored order when it exists, else rejected with a reason.
+    """
+    source = meta["source"]
+    # A bigger page cache for this connection: random B-tree inserts into the primary key stay
+    # in memory instead of re-reading pages (the default cache is only 2 MB).
+    db.conn.execute("PRAGMA cache_size = -131072")
+    with db.atomic():
+        conn = db.conn
+        repeat = _is_repeat(conn, meta)
+        cur = conn.execute(
+            "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                meta["path"], meta["sha256"], meta["format"], source, _now(),
+                meta["rows_read"], json.dumps(meta["mapping"], sort_keys=True),
+            ],
+        )  # fmt: skip
+        import_id = int(cur.lastrowid)
+        before = _count(db, "orders", "source = ?", [source])
+        # source and import id are the same for every row: SQL literals, not per-row tuples
+        values = f"{_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
+        values += f", {int(import_id)}"
+        columns = ", ".join([*ORDER_FIELDS, "import_id"])
+        if repeat:
+            # The latest import was this very file (same bytes, format and mapping) and nothing
+            # was imported since: upserting it again is a proven no-op, so skip the row work.
+            updated, new, customers = 0, 0, ()
+        elif before == 0:
+            with _indexes_rebuilt_if_empty(conn):
+                _insert_chunks(conn, f"INSERT INTO orders ({columns}) VALUES ({values})",
+                               orders, progress)  # fmt: skip
+            updated = 0
+        else:
+            touched = _upsert_via_stage(conn, orders, values, progress)
+        if not repeat:
+            new = _count(db, "orders", "source = ?", [source]) - before
+        if before and not repeat:
+            updated = touched - new  # rowcount of the upsert = inserted + updated rows
+        refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
+        all_rejects = list(rejects) + refund_rejects
+        customers_before = _count(db, "customers")
+        _upsert_customers(conn, customers, source, import_id)
+        customers_new = _count(db, "customers") - customers_before
+        conn.executemany(
+            "INSERT INTO rejects (import_id, row, reason, raw) VALUES (?, ?, ?, ?)",
+            [(import_id, row, reason, raw) for row, reason, raw in all_rejects],
+        )
+        counts = {
+            "import_id": import_id,
+            "orders_new": new,
+            "orders_updated": updated + refunds_applied,
+            "orders_unchanged": n_orders - new - updated,
+            "rows_rejected": len(all_rejects),
+            "customers_new": customers_new,
+            "refunds_applied": refunds_applied,
+        }
+        conn.execute(
+            "UPDATE imports SET finished_at = ?, orders_new = ?, orders_updated = ?,"
+            " orders_unchanged = ?, rows_rejected = ?, without_identity = ? WHERE id = ?",
+            [
+                _now(), new, counts["orders_updated"], counts["orders_unchanged"],
+                len(all_rejects), meta["without_identity"], import_id,
+            ],
+        )  # fmt: skip
+    return counts
+
+
+@contextmanager
+def _indexes_rebuilt_if_empty(conn: Any) -> Iterator[None]:
+    """On an empty ``orders`` table, drop its secondary indexes and rebuild them afterwards.
+
+    Building an index by one sort is much cheaper than millions of random B-tree inserts
+    (measured 1.9 s → 1.2 s at 288k orders, more at millions). The index definitions are read
+    from ``sqlite_master``, so the schema stays owned by ``schema.py``; DDL is transactional,
+    so a rollback restores them.
+    """
+    if conn.execute("SELECT 1 FROM orders LIMIT 1").fetchone() is not None:
+        yield
+        return
+    indexes = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'"
+        " AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:
+        conn.execute(f"DROP INDEX [{name}]")
+    yield
+    for _, sql in indexes:
+        conn.execute(sql)
+
+
+def _is_repeat(conn: Any, meta: dict[str, Any]) -> bool:
+    """Whether the most recent finished import is the same file, format and mapping."""
+    last = conn.execute(
+        "SELECT sha256, format, mapping, finished_at FROM imports ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if last is None or not meta["sha256"] or last[3] is None:
+        return False
+    mapping = json.dumps(meta["mapping"], sort_keys=True)
+    return (last[0], last[1], last[2]) == (meta["sha256"], meta["format"], mapping)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _insert_chunks(
+    conn: Any, sql: str, chunks: Iterable[list[tuple]], progress: Callable[[int], None] | None
+) -> None:
+    """executemany per chunk of row tuples, reporting progress after each."""
+    done = 0
+    for chunk in chunks:
+        conn.executemany(sql, chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
+
+
+def _upsert_via_stage(
+    conn: Any, chunks: Iterable[list[tuple]], values: str, progress: Callable[[int], None] | None
+) -> int:
+    """Stage rows, then one upsert that only touches rows whose content changed.
+
+    Returns the upsert's rowcount: inserted plus updated rows.
+    """
+    conn.execute("DROP TABLE IF EXISTS temp.stage_orders")
+    columns = ", ".join([*ORDER_FIELDS, "import_id"])
+    conn.execute(f"CREATE TEMP TABLE stage_orders AS SELECT {columns} FROM main.orders WHERE 0")
+    _insert_chunks(conn, f"INSERT INTO temp.stage_orders VALUES ({values})", chunks, progress)
+    changed = " OR ".join(f"orders.{c} IS NOT excluded.{c}" for c in _COMPARED)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COMPARED)
+    # 'WHERE true' resolves the INSERT … SELECT … ON CONFLICT parsing ambiguity (SQLite docs).
+    cur = conn.execute(
+        f"INSERT INTO orders ({columns}) SELECT {columns} FROM temp.stage_orders WHERE true"
+        f" ON CONFLICT(source, order_id) DO UPDATE SET {updates},"
+        f" updated_import_id = excluded.import_id WHERE {changed}"
+    )
+    touched = cur.rowcount
+    conn.execute("DROP TABLE temp.stage_orders")
+    return touched
+
+
+def _apply_refunds(
+    conn: Any, source: str, refunds: list[tuple[str, int, int, str | None]], import_id: int
+) -> tuple[list[tuple[int, str, str | None]], int]:
+    """Refunds whose order came in an earlier export: applied idempotently, else rejected.
+
+    The stored refund becomes max(stored, this file's refunds for the order), capped at the
+    order amount, so re-importing a refund never subtracts it twice; an order refunded in
+    full stops counting as a purchase.
+    """
+    rejects: list[tuple[int, str, str | None]] = []
+    applied = 0
+    for order_id, amount, row, raw in refunds:
+        cur = conn.execute(
+            "UPDATE orders SET refunded_minor = min(amount_minor, max(refunded_minor, ?)),"
+            " updated_import_id = ?,"
+            " status = CASE WHEN max(refunded_minor, ?) >= amount_minor THEN 'refunded'"
+            "   WHEN status = 'completed' THEN 'partially_refunded' ELSE status END,"
+            " is_purchase = CASE WHEN max(refunded_minor, ?) >= amount_minor THEN 0"
+            "   ELSE is_purchase END"
+            " WHERE source = ? AND order_id = ? AND refunded_minor < min(amount_minor, ?)",
+            [amount, import_id, amount, amount, source, order_id, amount],
+        )
+        if cur.rowcount:
+            applied += 1
+            continue
+        exists = conn.execute(
+            "SELECT 1 FROM orders WHERE source = ? AND order_id = ?", [source, order_id]
+        ).fetchone()
+        if not exists:
+            rejects.append(
+                (
+                    row,
+                    f"refund of order '{order_id}', which is neither in this file nor in the "
+                    "database; import the export that holds the original payment, then this "
+                    "file again",
+                    raw,
+                )
+            )
+    return rejects, applied
+
+
+def _upsert_customers(conn: Any, customers: Iterable[tuple], source: str, import_id: int) -> None:
+    """Identity upsert: contact details refresh; first-order facts keep the earliest order."""
+    earlier = (
+        "(excluded.first_order_at IS NOT NULL AND (customers.first_order_at IS NULL"
+        " OR excluded.first_order_at < customers.first_order_at))"
+    )
+    first = ["country", "channel", "first_product", "discount_code", "first_order_at"]
+    sets = ["email = coalesce(excluded.email, customers.email)",
+            "name = coalesce(excluded.name, customers.name)"]  # fmt: skip
+    for c in first:
+        sets.append(
+            f"{c} = CASE WHEN {earlier} THEN excluded.{c} ELSE coalesce(customers.{c},"
+            f" CASE WHEN customers.first_order_at IS NULL THEN excluded.{c} END) END"
+        )
+    # Only rows that would change are rewritten: an unchanged re-import writes nothing.
+    changed = [
+        "(excluded.email IS NOT NULL AND excluded.email IS NOT customers.email)",
+        "(excluded.name IS NOT NULL AND excluded.name IS NOT customers.name)",
+        earlier,
+        *[
+            f"(customers.first_order_at IS NULL AND customers.{c} IS NULL"
+            f" AND excluded.{c} IS NOT NULL)"
+            for c in first
+        ],
+    ]
+    placeholders = ", ".join("?" * (len(CUSTOMER_FIELDS) + 2))
+    conn.executemany(
+        f"INSERT INTO customers ({', '.join(CUSTOMER_FIELDS)}, source, import_id)"
+        f" VALUES ({placeholders}) ON CONFLICT(customer_id) DO UPDATE SET {', '.join(sets)}"
+        f" WHERE {' OR '.join(changed)}",
+        ((*c, source, import_id) for c in customers),
+    )
+
+
+def import_history(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest imports, newest first (for the TUI's Import screen and reports)."""
+    cur = db.conn.execute("SELECT * FROM imports ORDER BY id DESC LIMIT ?", [limit])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def import_rejects(db: sqlite_utils.Database, import_id: int, limit: int = 100) -> list[dict]:
+    """Rejected rows of one import (row number, reason, raw text)."""
+    cur = db.conn.execute(
+        "SELECT row, reason, raw FROM rejects WHERE import_id = ? ORDER BY row LIMIT ?",
+        [import_id, limit],
+    )
+    return [{"row": r, "reason": reason, "raw": raw} for r, reason, raw in cur.fetchall()]

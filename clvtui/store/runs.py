@@ -1,0 +1,157 @@
+"""Fitted runs, their per-customer scores, segment totals and retention curves.
+
+A run and everything belonging to it are written in one transaction: the database never holds
+half a run. Every run is kept, so values can be followed over time.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+import sqlite_utils
+
+from clvtui.errors import NoDataError
+from clvtui.store.frames import read_frame
+
+SCORE_COLUMNS = [
+    "customer_id", "orders", "spend", "x", "t_x", "T", "monetary", "p_alive", "expected_orders",
+    "expected_spend", "clv", "clv_low", "clv_high", "next_order_low", "next_order_high", "tier",
+    "risk",
+]  # fmt: skip
+SCORE_SCHEMA = {
+    "customer_id": pl.Utf8, "orders": pl.Int64, "spend": pl.Float64, "x": pl.Int64,
+    "t_x": pl.Float64, "T": pl.Float64, "monetary": pl.Float64, "p_alive": pl.Float64,
+    "expected_orders": pl.Float64, "expected_spend": pl.Float64, "clv": pl.Float64,
+    "clv_low": pl.Float64, "clv_high": pl.Float64, "next_order_low": pl.Float64,
+    "next_order_high": pl.Float64, "tier": pl.Utf8, "risk": pl.Utf8,
+}  # fmt: skip
+_SCORE_CHUNK = 100_000
+RUN_COLUMNS = [
+    "created_at", "as_of", "calibration_end", "holdout_weeks", "model", "currency", "value_kind",
+    "n_customers", "customer_equity", "equity_low", "equity_high", "settings", "report",
+]  # fmt: skip
+
+
+def save_run(
+    db: sqlite_utils.Database,
+    run: dict[str, Any],
+    scores: pl.DataFrame,
+    retention: pl.DataFrame | None = None,
+) -> int:
+    """Insert the run, its scores, segment totals and retention; return the run id."""
+    values = dict(run)
+    values["settings"] = json.dumps(values["settings"])
+    values["report"] = json.dumps(values["report"], allow_nan=False)
+    scores = scores.select(SCORE_COLUMNS).with_columns(
+        pl.col("next_order_low", "next_order_high").fill_nan(None)
+    )
+    segments = (
+        scores.group_by("tier", "risk")
+        .agg(customers=pl.len(), clv_total=pl.col("clv").sum())
+        .filter(pl.col("tier").is_not_null() & pl.col("risk").is_not_null())
+        .sort("tier", "risk")
+    )
+    conn = db.conn
+    with conn:
+        cur = conn.execute(
+            f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
+            [values[c] for c in RUN_COLUMNS],
+        )
+        run_id = int(cur.lastrowid)
+        insert = (
+            f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
+            f"VALUES ({run_id}, {', '.join('?' * len(SCORE_COLUMNS))})"
+        )
+        # 100k rows at a time: 1 M rows × 17 columns as Python objects at once cost ~550 MB
+        for lo in range(0, scores.height, _SCORE_CHUNK):
+            conn.executemany(insert, scores.slice(lo, _SCORE_CHUNK).rows())  # tuples built in Rust
+        conn.executemany(
+            "INSERT INTO run_segments (run_id, tier, risk, customers, clv_total) "
+            f"VALUES ({run_id}, ?, ?, ?, ?)",
+            segments.rows(),
+        )
+        if retention is not None and retention.height:
+            conn.executemany(
+                "INSERT INTO retention (run_id, cohort, month, survival, low, high, at_risk) "
+                f"VALUES ({run_id}, ?, ?, ?, ?, ?, ?)",
+                retention.select("cohort", "month", "survival", "low", "high", "at_risk").rows(),
+            )
+    return run_id
+
+
+def _runs(db: sqlite_utils.Database, where: str = "1", args: tuple = ()) -> list[dict[str, Any]]:
+    cur = db.conn.execute(f"SELECT id, {', '.join(RUN_COLUMNS)} FROM runs WHERE {where}", args)
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        rec = dict(zip(names, row, strict=True))
+        rec["settings"] = json.loads(rec["settings"])
+        rec["report"] = json.loads(rec["report"])
+        out.append(rec)
+    return out
+
+
+def latest_run(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    """The most recent run (report and settings parsed), or None before the first fit."""
+    rows = _runs(db, "id = (SELECT MAX(id) FROM runs)")
+    return rows[0] if rows else None
+
+
+def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
+    rows = _runs(db, "id = ?", (run_id,))
+    if not rows:
+        raise NoDataError(f"there is no run {run_id}; list runs with clvtui fit first")
+    return rows[0]
+
+
+def list_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every run, newest first, without the bulky report and settings."""
+    cur = db.conn.execute(
+        "SELECT id, created_at, as_of, calibration_end, holdout_weeks, model, currency, "
+        "value_kind, n_customers, customer_equity, equity_low, equity_high "
+        "FROM runs ORDER BY id DESC"
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def scores_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
+    """The per-customer scores of a run, highest CLV first."""
+    return read_frame(
+        db,
+        f"SELECT {', '.join(SCORE_COLUMNS)} FROM scores WHERE run_id = ? ORDER BY clv DESC",
+        (run_id,),
+        schema={c: SCORE_SCHEMA[c] for c in SCORE_COLUMNS},
+    )
+
+
+def retention_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
+    rows = db.conn.execute(
+        "SELECT cohort, month, survival, low, high, at_risk FROM retention WHERE run_id = ? "
+        "ORDER BY cohort, month",
+        (run_id,),
+    ).fetchall()
+    schema = {
+        "cohort": pl.Utf8, "month": pl.Int64, "survival": pl.Float64, "low": pl.Float64,
+        "high": pl.Float64, "at_risk": pl.Int64,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def customer_orders(db: sqlite_utils.Database, customer_id: str) -> pl.DataFrame:
+    """One customer's orders, oldest first (purchases and not), amounts in minor units."""
+    cols = [
+        "source", "order_id", "ordered_at", "amount_minor", "refunded_minor", "currency",
+        "status", "is_purchase", "country", "channel", "product", "discount_code",
+    ]  # fmt: skip
+    rows = db.conn.execute(
+        f"SELECT {', '.join(cols)} FROM orders WHERE customer_id = ? ORDER BY ordered_at",
+        (customer_id,),
+    ).fetchall()
+    schema = {c: pl.Utf8 for c in cols} | {
+        "amount_minor": pl.Int64, "refunded_minor": pl.Int64, "is_purchase": pl.Int64,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -1,0 +1,71 @@
+"""Small read queries the terminal UI needs and no other store module offers.
+
+The UI asks ``runs`` and ``insights`` for anything about fitted runs; this module only answers
+"what is in the file" (for the welcome screen) and "who is this customer" (names and e-mails
+to show and filter by, next to the scores).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import sqlite_utils
+
+from clvtui.store.frames import read_frame
+
+
+@dataclass(frozen=True)
+class DbStatus:
+    """Counts that decide what the Overview shows (welcome, "fit me", or the dashboard)."""
+
+    orders: int
+    customers: int
+    imports: int
+    runs: int
+    last_import: str | None  # finished_at of the latest import (UTC ISO), if any
+
+    @property
+    def empty(self) -> bool:
+        return self.orders == 0
+
+
+def database_status(db: sqlite_utils.Database) -> DbStatus:
+    """How much the database holds; cheap even at a million customers (indexed counts)."""
+    conn = db.conn
+    orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
+    customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
+    imports, last = conn.execute("SELECT count(*), max(finished_at) FROM imports").fetchone()
+    runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    return DbStatus(orders, customers, imports, runs, last)
+
+
+IDENTITY_SCHEMA = {
+    "customer_id": pl.Utf8,
+    "name": pl.Utf8,
+    "email": pl.Utf8,
+    "country": pl.Utf8,
+    "channel": pl.Utf8,
+}
+
+
+def customer_identity_frame(db: sqlite_utils.Database) -> pl.DataFrame:
+    """Every customer's id, name, e-mail, country and channel (what the ranking shows)."""
+    return read_frame(
+        db,
+        "SELECT customer_id, name, email, country, channel FROM customers ORDER BY customer_id",
+        schema=IDENTITY_SCHEMA,
+    )
+
+
+def customer_identity(db: sqlite_utils.Database, customer_id: str) -> dict[str, object] | None:
+    """One customer's stored attributes (for the detail screen), or None if unknown."""
+    cursor = db.conn.execute(
+        "SELECT customer_id, email, name, country, channel, first_product, discount_code, "
+        "first_order_at, source FROM customers WHERE customer_id = ?",
+        (customer_id,),
+    )
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))

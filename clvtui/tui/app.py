@@ -1,0 +1,124 @@
+"""The clvtui Textual app: six main screens as modes, help, command palette.
+
+``make_app(db_path)`` is the one factory used by the CLI, the tests, the snapshots and the
+benchmark.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+
+from clvtui.tui.commands import ClvCommands
+from clvtui.tui.data import AppData
+from clvtui.tui.screens.budget import BudgetScreen
+from clvtui.tui.screens.customers import CustomersScreen
+from clvtui.tui.screens.importer import ImportScreen
+from clvtui.tui.screens.model import ModelScreen
+from clvtui.tui.screens.overview import OverviewScreen
+from clvtui.tui.screens.segments import SegmentsScreen
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and screens, from the bundled ``help.md``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help-close"),
+    ]
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        from textual.containers import VerticalScroll
+        from textual.widgets import Markdown
+
+        text = files("clvtui.tui").joinpath("help.md").read_text(encoding="utf-8")
+        with VerticalScroll(id="help-body"):
+            yield Markdown(text)
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
+
+
+class ClvApp(App[None]):
+    """Customer lifetime value for one shop database."""
+
+    TITLE = "clvtui"
+    CSS_PATH = "app.tcss"
+    MODES: ClassVar[dict[str, Any]] = {
+        "overview": OverviewScreen,
+        "customers": CustomersScreen,
+        "segments": SegmentsScreen,
+        "budget": BudgetScreen,
+        "model": ModelScreen,
+        "import": ImportScreen,
+    }
+    DEFAULT_MODE = "overview"
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {ClvCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "switch_mode('overview')", "Overview", id="go-overview",
+                tooltip="Customer equity, tiers, value concentration, verdict"),
+        Binding("2", "switch_mode('customers')", "Customers", id="go-customers",
+                tooltip="Every customer ranked by CLV"),
+        Binding("3", "switch_mode('segments')", "Segments", id="go-segments",
+                tooltip="Tiers × churn-risk bands, drill into a tier"),
+        Binding("4", "switch_mode('budget')", "Budget", id="go-budget",
+                tooltip="Allowable acquisition cost and budget split"),
+        Binding("5", "switch_mode('model')", "Model", id="go-model",
+                tooltip="Parameters, holdout check, refit"),
+        Binding("6", "switch_mode('import')", "Import", id="go-import",
+                tooltip="Import a shop export"),
+        Binding("question_mark,f1", "help", "Help", id="help", tooltip="Keys and screens"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Leave clvtui"),
+        Binding("escape", "back", "Back", id="back", show=False),
+    ]  # fmt: skip
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__()
+        self.data = AppData(db_path)
+        self.sub_title = Path(db_path).name
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_back(self) -> None:
+        """Escape: leave a drill-down (main screens have nowhere to go back to)."""
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_refit(self) -> None:
+        """Palette: go to the Model screen and refit."""
+        self.switch_mode("model")
+        self.call_after_refresh(lambda: self.screen.run_action("refit"))
+
+    def action_export(self) -> None:
+        """Palette: export whatever the current screen shows, if it can."""
+        screen = self.screen
+        if hasattr(screen, "action_export"):
+            screen.action_export()
+        else:
+            self.notify("Nothing to export here: try Customers, Segments or Budget.")
+
+    def open_customer(self, customer_id: str) -> None:
+        from clvtui.tui.screens.customer_detail import CustomerScreen
+
+        self.push_screen(CustomerScreen(customer_id))
+
+    def data_changed(self) -> None:
+        """After an import or a fit: forget caches; each screen reloads when shown."""
+        self.data.forget()
+        screen = self.screen
+        if hasattr(screen, "on_screen_resume"):
+            screen.on_screen_resume()
+
+
+def make_app(db_path: str | Path) -> ClvApp:
+    """The app on ``db_path`` (created empty if missing: Overview then shows a welcome)."""
+    from clvtui.store import open_db
+
+    open_db(db_path).conn.close()  # create + migrate once, before any worker touches it
+    return ClvApp(Path(db_path))

@@ -1,0 +1,267 @@
+"""Budget (4): a total budget and the assumptions; allowable CPA and the split update live.
+
+Every keystroke restarts one exclusive worker (the latest input wins), so typing never waits
+on the computation. Nothing is saved until the user asks (``ctrl+s``): this is a what-if page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Label, Static
+
+from clvtui.errors import ClvError
+from clvtui.settings import Settings, parse_value
+from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.widgets.fmt import count, money, pct
+from clvtui.tui.widgets.kpi import KpiCard
+
+# (setting key or "budget", label, hint)
+FIELDS = [
+    ("budget", "Total budget", "e.g. 5000"),
+    ("acquisition_cost", "Cost to acquire a customer", "0 = unknown"),
+    ("ltv_cac_ratio", "Target CLV : CPA ratio", "3 = spend ≤ ⅓ of value"),
+    ("winback_response_rate", "Win-back response rate", "e.g. 15%"),
+    ("winback_cost_per_contact", "Win-back cost per contact", "e.g. 2"),
+    ("acquisition_saturation", "Acquisition saturation", "share of budget where returns halve"),
+]
+DEFAULT_BUDGET = 5000.0
+CPA_COLUMNS = ("Tier", "Customers", "Value at acquisition", "Allowable CPA", "Payback", "Headroom")
+ALLOCATION_COLUMNS = ("Target", "Spend", "Expected value", "ROI", "Customers", "Payback")
+
+
+@dataclass
+class BudgetInputs(Message):
+    """The frame and settings a plan is computed from (loaded once per run)."""
+
+    settings: Settings
+    currency: str | None
+    ready: bool
+    note: str = ""
+
+
+@dataclass
+class PlanReady(Message):
+    cpa: Any  # pl.DataFrame: allowable_cpa table
+    plan: Any  # BudgetPlan
+    settings: Settings
+
+
+@dataclass
+class PlanFailed(Message):
+    message: str
+
+
+class BudgetScreen(MainScreen):
+    MODE = "budget"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "export", "Export", id="export", tooltip="Export the plan (CSV)"),
+        Binding("ctrl+s", "save", "Save assumptions", id="save",
+                tooltip="Keep these assumptions as the shop's settings"),
+        Binding("escape", "leave_input", "Back", id="leave-input", show=False),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.settings: Settings | None = None
+        self.currency: str | None = None
+        self.plan: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="budget-body"):
+            with Vertical(id="budget-inputs"):
+                yield Label("[b]Assumptions[/b] (type: the plan follows)")
+                for key, label, hint in FIELDS:
+                    yield Label(label, classes="field-label")
+                    yield Input(placeholder=hint, id=f"in-{key}", classes="budget-input")
+                yield Static("", id="budget-error")
+            with Vertical(id="budget-results"):
+                with Horizontal(id="budget-kpis"):
+                    yield KpiCard("Expected value", id="kpi-value")
+                    yield KpiCard("Return on spend", id="kpi-roi")
+                    yield KpiCard("Unallocated", id="kpi-unallocated")
+                with Grid(id="budget-grid"):
+                    cpa = DataTable(id="cpa-table", cursor_type="row", zebra_stripes=True)
+                    cpa.border_title = "Allowable cost to acquire a look-alike, per tier"
+                    yield cpa
+                    alloc = DataTable(id="allocation-table", cursor_type="row", zebra_stripes=True)
+                    alloc.border_title = "Budget split"
+                    yield alloc
+                yield Static("", id="budget-notes")
+
+    def on_mount(self) -> None:
+        self.query_one("#cpa-table", DataTable).add_columns(*CPA_COLUMNS)
+        self.query_one("#allocation-table", DataTable).add_columns(*ALLOCATION_COLUMNS)
+
+    # --- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.load_inputs()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="budget-load")
+    def load_inputs(self) -> None:
+        from clvtui.store.runs import latest_run
+        from clvtui.store.settings import load_settings
+        from clvtui.tui.report import run_currency
+
+        try:
+            db = self.data.connect()
+            settings = load_settings(db)
+            run = latest_run(db)
+            if run is None:
+                self.post_message(BudgetInputs(settings, None, False, "No fit yet: press 5, f."))
+                return
+            self.data.customers(db, int(run["id"]))  # warm the shared frame
+            self.post_message(BudgetInputs(settings, run_currency(run), True))
+        except ClvError as err:
+            self.post_message(PlanFailed(str(err)))
+
+    def on_budget_inputs(self, msg: BudgetInputs) -> None:
+        self.settings, self.currency = msg.settings, msg.currency
+        for key, _label, _hint in FIELDS:
+            box = self.query_one(f"#in-{key}", Input)
+            with box.prevent(Input.Changed):
+                box.value = _show(
+                    key, DEFAULT_BUDGET if key == "budget" else getattr(msg.settings, key)
+                )
+        if not msg.ready:
+            self.query_one("#budget-notes", Static).update(msg.note)
+            return
+        self.recompute()
+
+    # --- live recompute --------------------------------------------------------------------
+    @on(Input.Changed, ".budget-input")
+    def input_changed(self) -> None:
+        self.recompute()
+
+    def read_inputs(self) -> tuple[float, Settings]:
+        """The typed values as a budget and Settings (raises SettingsError with the field)."""
+        assert self.settings is not None
+        budget_text = self.query_one("#in-budget", Input).value
+        try:
+            budget = float(budget_text.replace(",", "").strip() or "0")
+        except ValueError:
+            raise ClvError(f"Total budget must be a number, not {budget_text!r}") from None
+        changes = {
+            key: parse_value(key, self.query_one(f"#in-{key}", Input).value)
+            for key, _l, _h in FIELDS
+            if key != "budget"
+        }
+        return budget, self.settings.with_changes(**changes)
+
+    def recompute(self) -> None:
+        if self.settings is None or self.data.cached_customers() is None:
+            return
+        try:
+            budget, settings = self.read_inputs()
+        except ClvError as err:
+            self.query_one("#budget-error", Static).update(f"[b red]{err}[/]")
+            return
+        self.query_one("#budget-error", Static).update("")
+        self.compute(budget, settings)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="budget")
+    def compute(self, budget: float, settings: Settings) -> None:
+        from clvtui.insights.acquisition import allowable_cpa
+        from clvtui.insights.budget import plan_budget
+
+        frame = self.data.cached_customers()
+        if frame is None:
+            return
+        try:
+            cpa = allowable_cpa(frame, settings)
+            plan = plan_budget(budget, frame, cpa, settings)
+        except ClvError as err:
+            self.post_message(PlanFailed(str(err)))
+            return
+        self.post_message(PlanReady(cpa, plan, settings))
+
+    def on_plan_ready(self, msg: PlanReady) -> None:
+        self.plan = msg.plan
+        cur = self.currency
+        cpa_table = self.query_one("#cpa-table", DataTable)
+        cpa_table.clear(columns=True)
+        cpa_table.add_columns(*CPA_COLUMNS)
+        for row in msg.cpa.iter_rows(named=True):
+            cpa_table.add_row(
+                row["name"],
+                count(row["customers"]),
+                money(row["value_at_acquisition"], cur),
+                money(row["allowable_cpa"], cur),
+                "–" if row["payback_month"] is None else f"month {row['payback_month']}",
+                "–" if row["headroom"] is None else money(row["headroom"], cur),
+            )
+        alloc = self.query_one("#allocation-table", DataTable)
+        alloc.clear(columns=True)
+        alloc.add_columns(*ALLOCATION_COLUMNS)
+        plan = msg.plan
+        for a in plan.allocations:
+            alloc.add_row(
+                a.target,
+                money(a.spend, cur),
+                money(a.expected_value, cur),
+                "–" if a.roi is None else pct(a.roi),
+                count(a.customers),
+                "–" if a.payback_month is None else f"month {a.payback_month}",
+            )
+        spent = plan.spent
+        roi = (plan.expected_value - spent) / spent if spent > 0 else None
+        self.query_one("#kpi-value", KpiCard).set(
+            money(plan.expected_value, cur), f"from {money(spent, cur)} spent"
+        )
+        self.query_one("#kpi-roi", KpiCard).set(
+            "–" if roi is None else pct(roi), f"target ratio {msg.settings.ltv_cac_ratio:g} : 1"
+        )
+        self.query_one("#kpi-unallocated", KpiCard).set(
+            money(plan.unallocated, cur), plan.unallocated_reason or ""
+        )
+        notes = [f"Skipped {s.get('target', '')}: {s.get('reason', '')}" for s in plan.skipped]
+        self.query_one("#budget-notes", Static).update("\n".join(notes))
+
+    def on_plan_failed(self, msg: PlanFailed) -> None:
+        self.query_one("#budget-error", Static).update(f"[b red]{msg.message}[/]")
+
+    # --- actions ---------------------------------------------------------------------------
+    def action_leave_input(self) -> None:
+        if isinstance(self.focused, Input):
+            self.query_one("#allocation-table").focus()
+
+    def action_export(self) -> None:
+        if self.plan is None:
+            self.notify("No plan to export yet.")
+            return
+        import polars as pl
+
+        from clvtui.tui.exporting import export_frame
+
+        rows = [a.to_json() for a in self.plan.allocations]
+        frame = pl.DataFrame(rows) if rows else pl.DataFrame({"target": []})
+        try:
+            path = export_frame(frame, self.data.db_path, "budget")
+        except OSError as err:
+            self.fail(f"export failed: {err}")
+            return
+        self.notify(f"Exported the budget plan to {path}")
+
+    def action_save(self) -> None:
+        from clvtui.store.settings import save_settings
+
+        try:
+            _budget, settings = self.read_inputs()
+            save_settings(self.data.connect(), settings)
+        except ClvError as err:
+            self.fail(str(err))
+            return
+        self.settings = settings
+        self.notify("Assumptions saved as the shop's settings.")
+
+
+def _show(key: str, value: Any) -> str:
+    if key in {"winback_response_rate", "acquisition_saturation"}:
+        return f"{value * 100:g}%"
+    return f"{value:g}"

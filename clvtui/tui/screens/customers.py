@@ -1,0 +1,173 @@
+"""Customers (2): everyone ranked by CLV; sort any column, ``/`` filter, Enter for details.
+
+The table is virtual (only visible rows are formatted); sorting and filtering are polars
+operations over the whole frame, so they stay fast at a million customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import polars as pl
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Input, Label
+
+from clvtui.errors import ClvError
+from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS
+from clvtui.tui.widgets.fmt import count
+from clvtui.tui.widgets.frame_table import FrameTable
+
+SORT_CYCLE = ["clv", "p_alive", "expected_orders", "orders", "spend", "name", "tier"]
+
+
+@dataclass
+class RankingLoaded(Message):
+    frame: pl.DataFrame | None
+    note: str = ""
+
+
+class CustomersScreen(MainScreen):
+    MODE = "customers"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter: name, e-mail, id, tier"),
+        Binding("s", "sort", "Sort", id="sort", tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", id="reverse", tooltip="Reverse the sort order"),
+        Binding("enter", "open", "Open", id="open", tooltip="Open the customer", show=True),
+        Binding("e", "export", "Export", id="export", tooltip="Export the rows shown (CSV)"),
+        Binding("escape", "leave_filter", "Back", id="leave-filter", show=False),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full: pl.DataFrame | None = None
+        self.sort_key = "clv"
+        self.sort_desc = True
+        self.needle = ""
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="customers-bar", classes="toolbar"):
+            yield Input(placeholder="/ filter: name, e-mail, id or tier", id="customer-filter")
+            yield Label("", id="customers-count")
+        table = FrameTable(CUSTOMER_COLUMNS, id="ranking")
+        yield table
+
+    @property
+    def table(self) -> FrameTable:
+        return self.query_one("#ranking", FrameTable)
+
+    def reload(self) -> None:
+        self.table.loading = True
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customers")
+    def load(self) -> None:
+        try:
+            db = self.data.connect()
+            from clvtui.store.runs import latest_run
+
+            run = latest_run(db)
+            if run is None:
+                self.post_message(RankingLoaded(None, "No fitted run yet: press 5, then f."))
+                return
+            self.post_message(RankingLoaded(self.data.customers(db, int(run["id"]))))
+        except ClvError as err:
+            self.post_message(RankingLoaded(None, str(err)))
+
+    def on_ranking_loaded(self, msg: RankingLoaded) -> None:
+        self.table.loading = False
+        # only what the table shows (and the filter reads): sorting gathers every column
+        keep = [c.key for c in CUSTOMER_COLUMNS] + ["search"]
+        self.full = None if msg.frame is None else msg.frame.select(keep)
+        if msg.frame is None:
+            self.query_one("#customers-count", Label).update(msg.note)
+            self.table.show(self.table.frame.clear())
+            return
+        self.apply()
+        self.table.focus()
+
+    # --- view: filter then sort ------------------------------------------------------------
+    def view(self) -> pl.DataFrame:
+        frame = self.full
+        assert frame is not None
+        if self.needle:
+            frame = frame.filter(pl.col("search").str.contains(self.needle, literal=True))
+        if (self.sort_key, self.sort_desc) != ("clv", True):  # the frame is ranked by CLV
+            frame = frame.sort(self.sort_key, descending=self.sort_desc, nulls_last=True)
+        return frame
+
+    def apply(self) -> None:
+        if self.full is None:
+            return
+        frame = self.view()
+        self.table.show(frame)
+        arrow = "↓" if self.sort_desc else "↑"
+        label = next(c.label for c in CUSTOMER_COLUMNS if c.key == self.sort_key)
+        shown = f"{count(frame.height)} of {count(self.full.height)}"
+        self.query_one("#customers-count", Label).update(f"{shown} · sorted by {label} {arrow}")
+
+    def sort_by(self, key: str) -> None:
+        if key == self.sort_key:
+            self.sort_desc = not self.sort_desc
+        else:
+            spec = next(c for c in CUSTOMER_COLUMNS if c.key == key)
+            self.sort_key, self.sort_desc = key, spec.numeric  # numbers: biggest first
+        self.apply()
+
+    # --- actions ---------------------------------------------------------------------------
+    def action_sort(self) -> None:
+        """Next sort column (CLV → P(alive) → expected orders → orders → spent → name → tier)."""
+        keys = SORT_CYCLE
+        nxt = keys[(keys.index(self.sort_key) + 1) % len(keys)] if self.sort_key in keys else "clv"
+        self.sort_by(nxt)
+
+    def action_reverse(self) -> None:
+        self.sort_desc = not self.sort_desc
+        self.apply()
+
+    def on_data_table_header_selected(self, event: FrameTable.HeaderSelected) -> None:
+        self.sort_by(CUSTOMER_COLUMNS[event.column_index].key)
+
+    def action_filter(self) -> None:
+        self.query_one("#customer-filter", Input).focus()
+
+    @on(Input.Changed, "#customer-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.needle = event.value.strip().lower()
+        self.apply()
+
+    @on(Input.Submitted, "#customer-filter")
+    def filter_done(self) -> None:
+        self.table.focus()
+
+    def action_leave_filter(self) -> None:
+        if isinstance(self.focused, Input):
+            self.table.focus()
+
+    def action_open(self) -> None:
+        customer_id = self.table.row_value("customer_id")
+        if customer_id is not None:
+            self.clv.open_customer(customer_id)
+
+    def on_data_table_row_selected(self, event: FrameTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_export(self) -> None:
+        if self.full is None:
+            self.notify("Nothing to export yet.")
+            return
+        from clvtui.tui.exporting import export_frame
+
+        frame = self.view().drop("search")
+        try:
+            path = export_frame(frame, self.data.db_path, "customers")
+        except (ClvError, OSError) as err:
+            self.fail(f"export failed: {err}")
+            return
+        self.notify(f"Exported {count(frame.height)} customers to {path}")

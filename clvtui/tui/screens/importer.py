@@ -1,0 +1,303 @@
+"""Import (6): pick a shop export, preview what would be imported, import with progress.
+
+The preview is the real importer in ``dry_run`` mode (nothing written), so what you see is
+exactly what the import will do. Import runs in a thread worker; progress arrives as
+coalescing messages so a fast import never floods the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import (
+    Button,
+    DataTable,
+    DirectoryTree,
+    Input,
+    Label,
+    ProgressBar,
+    Select,
+    Static,
+)
+
+from clvtui.errors import ClvError
+from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.widgets.fmt import count
+
+EXPORT_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
+FALLBACK_FORMATS = [
+    "shopify", "woocommerce", "etsy", "square", "stripe", "paypal", "online-retail", "generic",
+]  # fmt: skip
+
+
+class ExportTree(DirectoryTree):
+    """Folders and files that look like exports (CSV, TSV, TXT, Excel); no hidden files."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [
+            p
+            for p in paths
+            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in EXPORT_SUFFIXES)
+        ]
+
+
+@dataclass
+class PreviewReady(Message):
+    path: Path
+    report: dict[str, Any]
+
+
+@dataclass
+class ImportProgress(Message):
+    done: int
+    total: int | None
+
+    def can_replace(self, message: Message) -> bool:  # coalesce floods of progress
+        return isinstance(message, ImportProgress)
+
+
+@dataclass
+class ImportDone(Message):
+    path: Path
+    report: dict[str, Any]
+
+
+@dataclass
+class ImportFailed(Message):
+    message: str
+    preview: bool = field(default=False)
+
+
+def _formats() -> list[str]:
+    try:
+        from clvtui.ingest import FORMATS
+
+        return list(FORMATS)
+    except ImportError:
+        return FALLBACK_FORMATS
+
+
+class ImportScreen(MainScreen):
+    MODE = "import"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "preview", "Preview", id="preview", tooltip="Dry run: nothing is written"),
+        Binding("i", "import", "Import", id="import", tooltip="Import the previewed file"),
+        Binding("escape", "leave_input", "Back", id="leave-input", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.previewed: Path | None = None
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="import-body"):
+            with Vertical(id="import-picker"):
+                yield Label("File (type a path and press Enter, or pick below)")
+                yield Input(placeholder="path/to/orders_export.csv", id="import-path")
+                yield ExportTree(Path.cwd(), id="import-tree")
+            with VerticalScroll(id="import-side"):
+                with Horizontal(classes="toolbar"):
+                    yield Label("Format ")
+                    yield Select(
+                        [("auto-detect", "auto"), *[(f, f) for f in _formats()]],
+                        value="auto",
+                        allow_blank=False,
+                        id="import-format",
+                    )
+                    yield Button("Preview (p)", id="import-preview")
+                    yield Button("Import (i)", id="import-go", variant="primary", disabled=True)
+                yield Static("Pick a file to see what would be imported.", id="import-summary")
+                mapping = DataTable(id="import-mapping", cursor_type="none")
+                mapping.border_title = "Column mapping"
+                yield mapping
+                sample = DataTable(id="import-sample", cursor_type="row", zebra_stripes=True)
+                sample.border_title = "First orders"
+                yield sample
+                yield ProgressBar(id="import-progress", show_eta=True)
+                yield Static("", id="import-report")
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress", ProgressBar).display = False
+        self.query_one("#import-mapping", DataTable).add_columns("Field", "Column in the file")
+
+    # --- choosing a file -------------------------------------------------------------------
+    @on(DirectoryTree.FileSelected)
+    def file_picked(self, event: DirectoryTree.FileSelected) -> None:
+        self.query_one("#import-path", Input).value = str(event.path)
+        self.preview(Path(event.path))
+
+    @on(Input.Submitted, "#import-path")
+    def path_typed(self, event: Input.Submitted) -> None:
+        self.preview(Path(event.value).expanduser())
+
+    def action_leave_input(self) -> None:
+        if isinstance(self.focused, Input):
+            self.query_one("#import-tree").focus()
+
+    def current_path(self) -> Path | None:
+        text = self.query_one("#import-path", Input).value.strip()
+        return Path(text).expanduser() if text else None
+
+    def current_format(self) -> str:
+        return str(self.query_one("#import-format", Select).value)
+
+    @on(Button.Pressed, "#import-preview")
+    def action_preview(self) -> None:
+        path = self.current_path()
+        if path is None:
+            self.notify("Pick a file first (or type its path).")
+            return
+        self.preview(path)
+
+    @on(Select.Changed, "#import-format")
+    def format_changed(self) -> None:
+        if self.previewed is not None:
+            self.preview(self.previewed)
+
+    # --- preview (dry run) -----------------------------------------------------------------
+    def preview(self, path: Path) -> None:
+        if not path.is_file():
+            self.fail(f"{path}: no such file")
+            return
+        self.previewed = None
+        self.query_one("#import-go", Button).disabled = True
+        self.query_one("#import-report", Static).update("")
+        self.query_one("#import-summary", Static).update(f"Reading {path.name}…")
+        self.run_preview(path, self.current_format())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
+    def run_preview(self, path: Path, fmt: str) -> None:
+        from clvtui.ingest import import_file
+
+        try:
+            db = self.data.connect()
+            report = import_file(db, path, fmt=fmt, dry_run=True)
+            self.post_message(PreviewReady(path, report.to_json()))
+        except ClvError as err:
+            self.post_message(ImportFailed(str(err), preview=True))
+
+    def on_preview_ready(self, msg: PreviewReady) -> None:
+        self.previewed = msg.path
+        r = msg.report
+        summary = (
+            f"[b]{msg.path.name}[/b] — format [b]{r.get('format', '?')}[/b]: "
+            f"{count(r.get('rows_read'))} rows → {count(r.get('orders_new'))} new orders, "
+            f"{count(r.get('orders_updated'))} updated, {count(r.get('orders_unchanged'))} "
+            f"unchanged, {count(r.get('rows_rejected'))} rejected; "
+            f"{count(r.get('customers'))} customers"
+        )
+        if r.get("without_identity"):
+            summary += f"; {count(r['without_identity'])} orders without a customer identity"
+        summary += ".\nNothing has been written yet: press [b]i[/b] to import."
+        self.query_one("#import-summary", Static).update(summary)
+        self._fill_mapping(r.get("mapping") or {})
+        self._fill_sample(r.get("sample_orders") or r.get("sample") or [])
+        self.query_one("#import-report", Static).update(_reasons_text(r))
+        self.query_one("#import-go", Button).disabled = False
+
+    def _fill_mapping(self, mapping: dict[str, Any]) -> None:
+        table = self.query_one("#import-mapping", DataTable)
+        table.clear()
+        for field_name, column in mapping.items():
+            table.add_row(field_name, "–" if column is None else str(column))
+
+    def _fill_sample(self, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one("#import-sample", DataTable)
+        table.clear(columns=True)
+        if not rows:
+            return
+        columns = list(rows[0].keys())
+        table.add_columns(*columns)
+        for row in rows[:20]:
+            table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+
+    # --- import ----------------------------------------------------------------------------
+    @on(Button.Pressed, "#import-go")
+    def action_import(self) -> None:
+        if self.previewed is None:
+            self.notify("Preview a file first (p): you will see what the import will do.")
+            return
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=None, progress=0)
+        self.query_one("#import-go", Button).disabled = True
+        self.query_one("#import-summary", Static).update(f"Importing {self.previewed.name}…")
+        self.run_import(self.previewed, self.current_format())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="import")
+    def run_import(self, path: Path, fmt: str) -> None:
+        from clvtui.ingest import import_file
+
+        def progress(done: int, total: int | None) -> None:
+            self.post_message(ImportProgress(done, total))
+
+        try:
+            db = self.data.connect()
+            report = import_file(db, path, fmt=fmt, progress=progress)
+            self.post_message(ImportDone(path, report.to_json()))
+        except ClvError as err:
+            self.post_message(ImportFailed(str(err)))
+
+    def on_import_progress(self, msg: ImportProgress) -> None:
+        self.query_one("#import-progress", ProgressBar).update(total=msg.total, progress=msg.done)
+
+    def on_import_done(self, msg: ImportDone) -> None:
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.update(total=1, progress=1)
+        r = msg.report
+        self.previewed = None
+        text = (
+            f"[b]Imported {msg.path.name}[/b] ({r.get('format', '?')}): "
+            f"{count(r.get('orders_new'))} new orders, {count(r.get('orders_updated'))} updated, "
+            f"{count(r.get('orders_unchanged'))} unchanged, "
+            f"{count(r.get('rows_rejected'))} rows rejected; {count(r.get('customers'))} "
+            "customers.\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
+        )
+        self.query_one("#import-summary", Static).update(text)
+        self.query_one("#import-report", Static).update(_reasons_text(r))
+        self.notify(f"Imported {count(r.get('orders_new'))} new orders from {msg.path.name}")
+        self.clv.data_changed()
+
+    def on_import_failed(self, msg: ImportFailed) -> None:
+        self.query_one("#import-progress", ProgressBar).display = False
+        what = "Preview" if msg.preview else "Import"
+        self.query_one("#import-summary", Static).update(f"{what} failed: {msg.message}")
+        self.fail(msg.message)
+
+
+def _reasons_text(report: dict[str, Any]) -> str:
+    """Reject reasons with their counts (the report's summary, whatever its shape)."""
+    reasons = report.get("reject_reasons") or report.get("rejects") or {}
+    if isinstance(reasons, dict):
+        items = sorted(reasons.items(), key=lambda kv: -_as_int(kv[1]))
+    elif isinstance(reasons, list):
+        items = [
+            (r.get("reason", "?"), r.get("rows", r.get("count", 0)))
+            if isinstance(r, dict)
+            else (str(r), "")
+            for r in reasons
+        ]
+    else:
+        items = []
+    if not items:
+        return ""
+    lines = ["[b]Rejected rows by reason[/b]"]
+    lines += [f"  {count(_as_int(n))} × {reason}" for reason, n in items[:10]]
+    return "\n".join(lines)
+
+
+def _as_int(value: Any) -> int:
+    if isinstance(value, dict):
+        value = value.get("rows", value.get("count", 0))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,254 @@
+"""Overview (1): customer equity, tiers × risk, value concentration, trend, verdict.
+
+Two-stage load so the first paint is quick even at a million customers: the run's headline
+numbers come from the ``runs`` table at once; the per-customer figures (tier matrix,
+concentration curve) follow when the shared customer frame is ready.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Center, Grid, Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, DataTable, Markdown, Static
+
+from clvtui.errors import ClvError
+from clvtui.tui.report import dig, run_currency, run_value_kind, verdict_text
+from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.widgets.fmt import count, money, pct
+from clvtui.tui.widgets.kpi import KpiCard
+
+WELCOME = """\
+# Welcome to clvtui
+
+This database has no orders yet. To see what your customers are worth:
+
+1. Export your orders from your shop (Shopify, WooCommerce, Etsy, Square, Stripe, PayPal,
+   or any CSV with a customer, a date and an amount).
+2. Press **6** (or the button below) and pick the file: you will see a preview before
+   anything is written.
+3. Press **5**, then **f**, to fit the model.
+
+Just looking? Quit (**q**) and run `clvtui demo` for a simulated shop.
+"""
+
+
+@dataclass
+class OverviewLoaded(Message):
+    """Headline figures (fast)."""
+
+    status: Any
+    run: dict[str, Any] | None
+    trend: list[tuple[int, float]]
+
+
+@dataclass
+class CustomersLoaded(Message):
+    """Per-customer aggregates (slower: waits for the shared customer frame)."""
+
+    matrix: pl.DataFrame
+    curve: tuple[list[float], list[float]]
+    top_share: float
+
+
+@dataclass
+class LoadFailed(Message):
+    message: str
+
+
+class OverviewScreen(MainScreen):
+    MODE = "overview"
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="welcome", classes="hidden"):
+            yield Markdown(WELCOME)
+            with Center():
+                yield Button("Import a file  (6)", id="welcome-import", variant="primary")
+        with Vertical(id="dashboard"):
+            with Horizontal(id="kpis"):
+                yield KpiCard("Customer equity", id="kpi-equity")
+                yield KpiCard("Customers", id="kpi-customers")
+                yield KpiCard("Top tier", id="kpi-top")
+                yield KpiCard("Model check", id="kpi-verdict")
+            with Grid(id="overview-grid"):
+                table = DataTable(id="tier-matrix", cursor_type="none", zebra_stripes=True)
+                table.border_title = "Customers by tier and risk"
+                yield table
+                yield Chart("Value concentration: % of future value held by top % of customers",
+                            id="concentration")  # fmt: skip
+                yield Chart(
+                    "Customer equity across fits",
+                    id="trend",
+                    empty="One fit so far: the trend appears after the next one.",
+                )
+                verdict = Static("", id="verdict")
+                verdict.border_title = "Holdout verdict"
+                yield verdict
+
+    def on_mount(self) -> None:
+        table = self.query_one("#tier-matrix", DataTable)
+        table.add_columns("Tier", "Active", "At risk", "Likely lost", "Total", "CLV")
+
+    def reload(self) -> None:
+        self.query_one("#dashboard").loading = True
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
+    def load(self) -> None:
+        from clvtui.store.views import database_status
+
+        try:
+            db = self.data.connect()
+            status = database_status(db)
+            run = None
+            trend: list[tuple[int, float]] = []
+            if status.runs:
+                from clvtui.store.runs import latest_run, list_runs
+
+                run = latest_run(db)
+                trend = [
+                    (int(r["id"]), float(r["customer_equity"]))
+                    for r in list_runs(db)
+                    if r.get("customer_equity") is not None
+                ]
+            self.post_message(OverviewLoaded(status, run, sorted(trend)))
+            if run is None:
+                return
+            frame = self.data.customers(db, int(run["id"]))
+            self.post_message(self._aggregate(frame))
+        except ClvError as err:
+            self.post_message(LoadFailed(str(err)))
+
+    @staticmethod
+    def _aggregate(frame: pl.DataFrame) -> CustomersLoaded:
+        from clvtui.insights.segments import risk_matrix
+
+        matrix = risk_matrix(frame.select("tier", "risk", "clv"))
+        clv = frame["clv"].clip(lower_bound=0.0)  # sorted descending already
+        total = float(clv.sum()) or 1.0
+        n = frame.height
+        steps = min(n, 100)
+        xs, ys = [0.0], [0.0]
+        cum = clv.cum_sum()
+        for i in range(1, steps + 1):
+            k = max(1, round(i * n / steps))
+            xs.append(100.0 * k / n)
+            ys.append(100.0 * float(cum[k - 1]) / total)
+        top = max(1, n // 10)
+        top_share = float(cum[top - 1]) / total if n else 0.0
+        return CustomersLoaded(matrix, (xs, ys), top_share)
+
+    def on_overview_loaded(self, msg: OverviewLoaded) -> None:
+        empty = msg.status.empty
+        self.query_one("#welcome").set_class(not empty, "hidden")
+        dashboard = self.query_one("#dashboard")
+        dashboard.set_class(empty, "hidden")
+        if empty:
+            dashboard.loading = False
+            return
+        run = msg.run
+        if run is None:
+            dashboard.loading = False
+            self.query_one("#kpi-equity", KpiCard).set("not fitted", "press 5, then f to fit")
+            self.query_one("#kpi-customers", KpiCard).set(
+                count(msg.status.customers), f"{count(msg.status.orders)} orders"
+            )
+            return
+        currency = run_currency(run)
+        kind = run_value_kind(run)
+        self.query_one("#kpi-equity", KpiCard).set(
+            money(run.get("customer_equity"), currency),
+            f"{kind} · 90 % {money(run.get('equity_low'), currency)}"
+            f"–{money(run.get('equity_high'), currency)}",
+        )
+        horizon = dig(run, "settings", "horizon_months") or dig(
+            run, "report", "settings", "horizon_months"
+        )
+        self.query_one("#kpi-customers", KpiCard).set(
+            count(run.get("n_customers")),
+            f"as of {str(run.get('as_of', ''))[:10]}"
+            + (f" · {horizon}-month horizon" if horizon else ""),
+        )
+        self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(run))
+        self.query_one("#verdict", Static).update(verdict_text(run))
+        self._show_trend(msg.trend)
+
+    def _show_trend(self, trend: list[tuple[int, float]]) -> None:
+        chart = self.query_one("#trend", Chart)
+        if len(trend) < 2:
+            chart.plot(None)
+            return
+        ids = [float(i) for i, _ in trend]
+        values = [v for _, v in trend]
+
+        def draw(fig: Any, colors: ChartColors) -> None:
+            line = fig.signal(ids, values)
+            line.lines(True)
+            fig.draw(line)
+            fig.label("fit #", axis="x")
+
+        chart.plot(draw)
+
+    def on_customers_loaded(self, msg: CustomersLoaded) -> None:
+        self.query_one("#dashboard").loading = False
+        table = self.query_one("#tier-matrix", DataTable)
+        table.clear()
+        run_currency_ = None
+        for tier in msg.matrix["tier"].unique(maintain_order=True):
+            cells = msg.matrix.filter(pl.col("tier") == tier)
+            by_risk = dict(zip(cells["risk"], cells["customers"], strict=True))
+            total = int(cells["customers"].sum())
+            table.add_row(
+                tier,
+                count(by_risk.get("active", 0)),
+                count(by_risk.get("at risk", 0)),
+                count(by_risk.get("likely lost", 0)),
+                count(total),
+                money(float(cells["clv_total"].sum()), run_currency_),
+            )
+        top = msg.matrix.filter(pl.col("tier") == "Highly profitable")
+        n_top = int(top["customers"].sum())
+        n_all = int(msg.matrix["customers"].sum()) or 1
+        self.query_one("#kpi-top", KpiCard).set(
+            f"{count(n_top)} customers",
+            f"{pct(n_top / n_all)} of customers · top 10 % hold {pct(msg.top_share)}",
+        )
+        xs, ys = msg.curve
+
+        def draw(fig: Any, colors: ChartColors) -> None:
+            curve = fig.signal(xs, ys)
+            curve.lines(True)
+            curve.label("share of value")
+            fig.draw(curve)
+            even = fig.signal([0.0, 100.0], [0.0, 100.0])
+            even.lines(True)
+            even.label("even")
+            fig.draw(even)
+
+        self.query_one("#concentration", Chart).plot(draw)
+
+    def on_load_failed(self, msg: LoadFailed) -> None:
+        self.query_one("#dashboard").loading = False
+        self.fail(msg.message)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "welcome-import":
+            self.app.switch_mode("import")
+
+
+def _verdict_card(run: dict[str, Any]) -> tuple[str, str]:
+    holdout = dig(run, "report", "holdout")
+    if not holdout:
+        return ("no holdout", "fit with a holdout to check the model")
+    predicted = dig(holdout, "predicted_repeat_orders") or dig(holdout, "predicted")
+    actual = dig(holdout, "actual_repeat_orders") or dig(holdout, "actual")
+    if predicted is not None and actual:
+        error = (float(predicted) - float(actual)) / float(actual)
+        return (f"{error:+.1%} vs actual", f"{dig(holdout, 'weeks') or ''} weeks held out")
+    return ("checked", "see the verdict below")

@@ -1,0 +1,150 @@
+"""Segments (3): profitability tiers × churn-risk bands; Enter drills into a tier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import polars as pl
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from clvtui.errors import ClvError
+from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.widgets.fmt import count, money, pct
+
+TIER_ORDER = ["Highly profitable", "Profitable", "Not profitable"]
+RISK_ORDER = ["active", "at risk", "likely lost"]
+
+
+@dataclass
+class SegmentsLoaded(Message):
+    matrix: pl.DataFrame | None
+    currency: str | None
+    note: str = ""
+
+
+class SegmentsScreen(MainScreen):
+    MODE = "segments"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "drill", "Open tier", id="drill", tooltip="Customers and profile"),
+        Binding("e", "export", "Export", id="export", tooltip="Export the tier's customers"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currency: str | None = None
+
+    def compose_body(self) -> ComposeResult:
+        table = DataTable(id="segments-table", cursor_type="row", zebra_stripes=True)
+        table.border_title = "Tiers × churn risk (customers · CLV)  —  Enter: open the tier"
+        yield table
+        yield Static("", id="segments-note")
+
+    def on_mount(self) -> None:
+        self.query_one("#segments-table", DataTable).add_columns(
+            "Tier", "Customers", "Share", "CLV", "Share of value",
+            "Active", "At risk", "Likely lost", "Value at risk",
+        )  # fmt: skip
+
+    def reload(self) -> None:
+        self.query_one("#segments-table").loading = True
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="segments")
+    def load(self) -> None:
+        from clvtui.store.runs import latest_run
+        from clvtui.tui.report import run_currency
+
+        try:
+            db = self.data.connect()
+            run = latest_run(db)
+            if run is None:
+                self.post_message(SegmentsLoaded(None, None, "No fit yet: press 5, then f."))
+                return
+            frame = self.data.customers(db, int(run["id"]))
+            matrix = frame.group_by("tier", "risk").agg(
+                pl.len().alias("customers"),
+                pl.col("clv").sum().alias("clv_total"),
+                (pl.col("clv") * (1 - pl.col("p_alive"))).sum().alias("at_stake"),
+            )
+            self.post_message(SegmentsLoaded(matrix, run_currency(run)))
+        except ClvError as err:
+            self.post_message(SegmentsLoaded(None, None, str(err)))
+
+    def on_segments_loaded(self, msg: SegmentsLoaded) -> None:
+        table = self.query_one("#segments-table", DataTable)
+        table.loading = False
+        table.clear()
+        self.currency = msg.currency
+        if msg.matrix is None:
+            self.query_one("#segments-note", Static).update(msg.note)
+            return
+        m = msg.matrix
+        n_all = int(m["customers"].sum()) or 1
+        equity = float(m["clv_total"].sum()) or 1.0
+        for tier in TIER_ORDER:
+            cells = m.filter(pl.col("tier") == tier)
+            by_risk = {
+                r: (c, v)
+                for r, c, v in zip(
+                    cells["risk"], cells["customers"], cells["clv_total"], strict=True
+                )
+            }
+
+            def cell(risk: str, by_risk: dict = by_risk) -> str:
+                c, v = by_risk.get(risk, (0, 0.0))
+                return f"{count(c)} · {money(v, self.currency)}"
+
+            n = int(cells["customers"].sum())
+            value = float(cells["clv_total"].sum())
+            table.add_row(
+                tier, count(n), pct(n / n_all), money(value, self.currency), pct(value / equity),
+                cell("active"), cell("at risk"), cell("likely lost"),
+                money(float(cells["at_stake"].sum()), self.currency),
+                key=tier,
+            )  # fmt: skip
+        self.query_one("#segments-note", Static).update(
+            "Value at risk = CLV × (1 − P(alive)): what depends on keeping these customers."
+        )
+
+    def current_tier(self) -> str | None:
+        table = self.query_one("#segments-table", DataTable)
+        if table.row_count == 0:
+            return None
+        return TIER_ORDER[table.cursor_row] if table.cursor_row < len(TIER_ORDER) else None
+
+    def action_drill(self) -> None:
+        tier = self.current_tier()
+        if tier is not None:
+            from clvtui.tui.screens.tier import TierScreen
+
+            self.app.push_screen(TierScreen(tier))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_drill()
+
+    def action_export(self) -> None:
+        tier = self.current_tier()
+        frame = self.data.cached_customers()
+        if tier is None or frame is None:
+            self.notify("Nothing to export yet.")
+            return
+        export_tier(self, frame, tier)
+
+
+def export_tier(screen: MainScreen | object, frame: pl.DataFrame, tier: str) -> None:
+    from clvtui.tui.exporting import export_frame
+
+    rows = frame.filter(pl.col("tier") == tier).drop("search")
+    app = screen.app  # type: ignore[attr-defined]
+    try:
+        path = export_frame(rows, app.data.db_path, f"tier-{tier}")
+    except OSError as err:
+        app.notify(f"export failed: {err}", severity="error")
+        return
+    app.notify(f"Exported {count(rows.height)} {tier} customers to {path}")

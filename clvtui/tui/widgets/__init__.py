@@ -1,0 +1,1 @@
+"""Self-contained widgets: charts, KPI cards, the big ranking table."""

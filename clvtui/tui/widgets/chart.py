@@ -1,0 +1,107 @@
+"""A plotext chart drawn into a Static: follows the theme and is rebuilt on resize.
+
+plotext 6 keeps one global figure (``plotext.figure``), so charts are built on the UI thread
+(they are small) and each build starts from ``figure.clear()``. Callers hand over a
+``draw(figure, colors)`` function instead of text, so the chart can redraw itself at any size
+or theme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.color import Color
+from textual.widgets import Static
+
+RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class ChartColors:
+    """Theme colours as RGB tuples (plotext takes them directly)."""
+
+    primary: RGB
+    secondary: RGB
+    accent: RGB
+    warning: RGB
+    error: RGB
+    success: RGB
+    foreground: RGB
+    muted: RGB
+
+
+Draw = Callable[[Any, ChartColors], None]  # draw(figure, colors)
+
+
+class Chart(Static):
+    """``plot(draw)`` sets what to draw; it is redrawn on resize and theme change."""
+
+    DEFAULT_CSS = """
+    Chart { height: 1fr; min-height: 6; border: round $panel-lighten-2; }
+    """
+
+    def __init__(self, title: str = "", *, empty: str = "No data yet.", **kwargs: Any) -> None:
+        super().__init__(empty, **kwargs)
+        self.border_title = title
+        self._draw: Draw | None = None
+        self._empty = empty
+        self._last_size: tuple[int, int] | None = None
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", lambda _theme: self.redraw(), init=False)
+
+    def plot(self, draw: Draw | None) -> None:
+        """Show ``draw`` (None → the empty message)."""
+        self._draw = draw
+        self.redraw()
+
+    def on_resize(self) -> None:
+        size = (self.content_size.width, self.content_size.height)
+        if size != self._last_size:
+            self.redraw()
+
+    def colors(self) -> ChartColors:
+        variables = self.app.theme_variables
+
+        def rgb(name: str, fallback: str) -> RGB:
+            color = Color.parse(variables.get(name, fallback))
+            return (color.r, color.g, color.b)
+
+        return ChartColors(
+            primary=rgb("primary", "#0178D4"),
+            secondary=rgb("secondary", "#004578"),
+            accent=rgb("accent", "#ffa62b"),
+            warning=rgb("warning", "#ffa62b"),
+            error=rgb("error", "#ba3c5b"),
+            success=rgb("success", "#4EBF71"),
+            foreground=rgb("foreground", "#e0e0e0"),
+            muted=rgb("foreground-muted", "#808080"),
+        )
+
+    def redraw(self) -> None:
+        width, height = self.content_size.width, self.content_size.height
+        self._last_size = (width, height)
+        if self._draw is None or width < 12 or height < 4:
+            self.update(self._empty if self._draw is None else "")
+            return
+        import plotext as plt
+
+        colors = self.colors()
+        plt.add_theme(
+            "clvtui",
+            text=colors.foreground,
+            sequence=[colors.primary, colors.accent, colors.success, colors.error],
+        )
+        fig = plt.figure
+        fig.clear()
+        fig.plot_size(width - 1, height)
+        fig.theme("clvtui")
+        try:
+            self._draw(fig, colors)
+            text = str(fig.build())
+        finally:
+            fig.clear()
+        self.update(Text.from_ansi(text, no_wrap=True))

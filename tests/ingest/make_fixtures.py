@@ -1,0 +1,476 @@
+"""Write the hand-crafted ingest fixtures into fixtures/ (run once; the files are committed).
+
+Each fixture is small and written row by row here so the expected numbers in the tests can be
+read off this script: ``python tests/ingest/make_fixtures.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+
+from clvtui.ingest.writers import HEADERS
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _csv(header: list[str], rows: list[dict], *, delimiter: str = ",", quote_all: bool = False):
+    buf = io.StringIO()
+    writer = csv.DictWriter(
+        buf, header, delimiter=delimiter, lineterminator="\n",
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    )  # fmt: skip
+    writer.writeheader()
+    for row in rows:
+        unknown = set(row) - set(header)
+        assert not unknown, unknown
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def write(name: str, text: str, encoding: str = "utf-8") -> None:
+    (FIXTURES / name).write_bytes(text.encode(encoding))
+
+
+def shopify() -> None:
+    """Line items (order fields on the first row only), refunds, cancel, phone, guest, bad rows."""
+    s = "Financial Status"
+    rows = [
+        # row 2-3: #1001 two line items, totals only on the first row
+        {"Name": "#1001", "Email": "alice@example.com", s: "paid", "Currency": "USD",
+         "Total": "54.00", "Discount Code": "WELCOME10", "Created at": "2024-01-15 10:30:00 -0500",
+         "Lineitem name": "Coffee beans", "Billing Country": "US", "Id": "5001", "Source": "web",
+         "Refunded Amount": "0.00", "Billing Name": "Alice Adams"},
+        {"Name": "#1001", "Lineitem name": "Mug", "Lineitem quantity": "2"},
+        # row 4: upper-case e-mail, partial refund, +0100 offset
+        {"Name": "#1002", "Email": "Bob@Example.com ", s: "partially_refunded", "Currency": "USD",
+         "Total": "1149.00", "Created at": "2024-02-01 09:00:00 +0100", "Id": "5002",
+         "Refunded Amount": "149.00", "Lineitem name": "Grinder", "Billing Country": "DE"},
+        # row 5: fully refunded
+        {"Name": "#1003", "Email": "alice@example.com", s: "refunded", "Currency": "USD",
+         "Total": "20.00", "Refunded Amount": "20.00", "Created at": "2024-03-01 12:00:00 +0000",
+         "Id": "5003", "Lineitem name": "Tea"},
+        # row 6: cancelled
+        {"Name": "#1004", "Email": "carol@example.com", s: "paid", "Currency": "USD",
+         "Total": "35.50", "Created at": "2024-03-05 08:00:00 +0000",
+         "Cancelled at": "2024-03-05 09:00:00 +0000", "Id": "5004", "Lineitem name": "Tea"},
+        # row 7: no e-mail, phone with Shopify's apostrophe
+        {"Name": "#1005", s: "paid", "Currency": "USD", "Total": "18.00",
+         "Created at": "2024-04-10 23:30:00 -0700", "Phone": "'+31 6 1234 5678",
+         "Id": "'5005", "Lineitem name": "Tea", "Source": "pos"},
+        # row 8: POS guest with no identity at all
+        {"Name": "#1006", s: "paid", "Currency": "USD", "Total": "12.50",
+         "Created at": "2024-04-11 10:00:00 +0000", "Id": "5006", "Lineitem name": "Tea",
+         "Source": "pos"},
+        # row 9: bad total
+        {"Name": "#1007", "Email": "dave@example.com", s: "paid", "Currency": "USD",
+         "Total": "abc", "Created at": "2024-04-12 10:00:00 +0000", "Id": "5007"},
+        # row 10: bad date
+        {"Name": "#1008", "Email": "dave@example.com", s: "paid", "Currency": "USD",
+         "Total": "10.00", "Created at": "yesterday", "Id": "5008"},
+        # row 11: voided
+        {"Name": "#1009", "Email": "erin@example.com", s: "voided", "Currency": "USD",
+         "Total": "22.00", "Created at": "2024-05-01 10:00:00 +0000", "Id": "5009"},
+        # rows 12-14: three line items
+        {"Name": "#1010", "Email": "dave@example.com", s: "paid", "Currency": "USD",
+         "Total": "89.97", "Created at": "2024-05-02 15:45:10 +0200", "Id": "5010",
+         "Lineitem name": "Brewing gear", "Discount Code": "SPRING"},
+        {"Name": "#1010", "Lineitem name": "Filter papers"},
+        {"Name": "#1010", "Lineitem name": "Scale"},
+        # row 15: pending (not a purchase)
+        {"Name": "#1011", "Email": "erin@example.com", s: "pending", "Currency": "USD",
+         "Total": "15.00", "Created at": "2024-05-03 10:00:00 +0000", "Id": "5011"},
+    ]  # fmt: skip
+    write("shopify_orders.csv", _csv(HEADERS["shopify"], rows))
+
+
+def stripe() -> None:
+    """Two overlapping exports (Jan–Jun, Apr–Sep); ch_05 is refunded in the later one."""
+    h = HEADERS["stripe"]
+
+    def row(i, when, amount, refunded, cur, status, cust, email, captured="true"):
+        return {"id": i, "Created date (UTC)": when, "Amount": amount,
+                "Amount Refunded": refunded, "Currency": cur, "Captured": captured,
+                "Status": status, "Customer ID": cust, "Customer Email": email}  # fmt: skip
+
+    first = [
+        row("ch_01", "2024-01-05 12:00:00", "25.00", "0.00", "usd", "Paid", "cus_A", "a@x.com"),
+        row("ch_02", "2024-02-10 08:30", "100.00", "30.00", "usd", "Paid", "cus_B", "b@x.com"),
+        row(
+            "ch_03",
+            "2024-03-01 10:00:00",
+            "15.00",
+            "0.00",
+            "usd",
+            "Paid",
+            "cus_A",
+            "a@x.com",
+            "false",
+        ),
+        row("ch_04", "2024-04-02 09:15:00", "40.00", "0.00", "usd", "Failed", "cus_A", "a@x.com"),
+        row("ch_05", "2024-05-20 14:00:00", "60.00", "0.00", "usd", "Paid", "cus_C", ""),
+        row("ch_06", "2024-06-15 18:45:00", "1000", "0", "jpy", "Paid", "cus_D", "d@x.com"),
+        row("ch_07", "2024-06-28 23:59:59", "19.99", "0.00", "eur", "Paid", "", "Guest@X.com"),
+    ]
+    later = [
+        first[3],
+        row("ch_05", "2024-05-20 14:00:00", "60.00", "60.00", "usd", "Refunded", "cus_C", ""),
+        first[5],
+        first[6],
+        row("ch_08", "2024-07-04 07:00:00", "33.00", "0.00", "usd", "Paid", "cus_A", "a@x.com"),
+        row("ch_09", "2024-09-30 22:00:00", "12.00", "0.00", "usd", "Paid", "cus_B", "b@x.com"),
+    ]
+    write("stripe_payments_jan_jun.csv", _csv(h, first))
+    write("stripe_payments_apr_sep.csv", _csv(h, later))
+
+
+def woocommerce() -> None:
+    """WebToffee keys, cp1252, semicolons, decimal commas, wc- statuses, guests (id 0)."""
+    rows = [
+        {"order_id": "201", "order_date": "3/5/2024 14:22:10", "status": "wc-completed",
+         "order_total": "1.234,56", "order_currency": "EUR", "customer_id": "17",
+         "customer_email": "jose@example.es", "billing_first_name": "José",
+         "billing_last_name": "Müller", "billing_country": "ES",
+         "line_item_1": "name:Café Crème|product_id:9|quantity:2", "order_refund": "0,00",
+         "coupon_items": "code:BIENVENUE|amount:5,00"},
+        {"order_id": "202", "order_date": "3/6/2024 09:00:00", "status": "processing",
+         "order_total": "45,00", "order_currency": "EUR", "customer_id": "0",
+         "customer_email": "Guest@Example.fr", "billing_first_name": "Zoë",
+         "billing_country": "FR", "order_refund": "10,00"},
+        {"order_id": "203", "order_date": "3/7/2024 10:00:00", "status": "wc-cancelled",
+         "order_total": "19,90", "order_currency": "EUR", "customer_id": "17"},
+        {"order_id": "204", "order_date": "3/8/2024 11:00:00", "status": "wc-refunded",
+         "order_total": "30,00", "order_currency": "EUR", "customer_id": "18",
+         "order_refund": "30,00"},
+        {"order_id": "205", "order_date": "3/9/2024 12:00:00", "status": "wc-on-hold",
+         "order_total": "5,00", "order_currency": "EUR", "customer_id": "18"},
+        {"order_id": "206", "order_date": "3/10/2024 13:00:00", "status": "wc-failed",
+         "order_total": "7,50", "order_currency": "EUR", "customer_id": "0"},
+        {"order_id": "207", "order_date": "3/11/2024 14:00:00", "status": "wc-completed",
+         "order_total": "12,5", "order_currency": "EUR", "customer_id": "19",
+         "customer_email": "x@example.de"},
+    ]  # fmt: skip
+    write("woocommerce_orders.csv", _csv(HEADERS["woocommerce"], rows, delimiter=";"), "cp1252")
+
+
+def etsy() -> None:
+    """MM/DD/YY dates, a duplicate order from overlapping downloads, adjustments, SKU lists."""
+    rows = [
+        {"Sale Date": "03/01/24", "Order ID": "3001", "Buyer User ID": "111",
+         "Full Name": "Ann Lee", "Ship Country": "United States", "Currency": "USD",
+         "Order Value": "20.00", "Order Total": "24.50", "Status": "Completed",
+         "Buyer": "annlee", "SKU": "sku-a,sku-b"},
+        {"Sale Date": "03/15/24", "Order ID": "3002", "Buyer User ID": "222",
+         "Full Name": "Ben Ode", "Currency": "USD", "Order Total": "40.00",
+         "Adjusted Order Total": "30.00", "Status": "Completed", "SKU": "sku-c"},
+        {"Sale Date": "03/01/24", "Order ID": "3001", "Buyer User ID": "111",
+         "Full Name": "Ann Lee", "Ship Country": "United States", "Currency": "USD",
+         "Order Value": "20.00", "Order Total": "24.50", "Status": "Completed",
+         "Buyer": "annlee", "SKU": "sku-a,sku-b"},
+        {"Sale Date": "04/02/24", "Order ID": "3003", "Buyer User ID": "111",
+         "Currency": "USD", "Order Total": "15.00", "Adjusted Order Total": "0.00",
+         "Status": "Completed"},
+        {"Sale Date": "04/30/24", "Order ID": "3004", "Buyer User ID": "333",
+         "Currency": "GBP", "Order Total": "9.99", "Status": "Canceled"},
+    ]  # fmt: skip
+    write("EtsySoldOrders2024-3.csv", _csv(HEADERS["etsy"], rows))
+
+
+def square() -> None:
+    """Items: $ strings with spaces and parentheses, Rails zones, 12-hour times, refunds."""
+    base = {"Time Zone": "Eastern Time (US & Canada)", "Event Type": "Payment"}
+    rows = [
+        {**base, "Date": "07/18/2026", "Time": "2:30:00 PM", "Item": "Latte", "Qty": "1.0",
+         "Net Sales": "$1,149.00 ", "Tax": "$0.95", "Transaction ID": "T1",
+         "Customer ID": "SQC1", "Customer Name": "Kim"},
+        {**base, "Date": "07/18/2026", "Time": "2:30:00 PM", "Item": "Bagel", "Qty": "1.0",
+         "Net Sales": "$3.00", "Tax": "$0.00", "Transaction ID": "T1", "Customer ID": "SQC1"},
+        {**base, "Date": "07/19/2026", "Time": "9:05:00 AM", "Item": "Tea", "Qty": "2.0",
+         "Net Sales": "$33.62", "Tax": "$0.00", "Transaction ID": "T2"},
+        {**base, "Date": "07/19/2026", "Time": "11:00:00 AM", "Item": "Tea", "Qty": "1.0",
+         "Net Sales": "$10.00", "Tax": "$0.00", "Transaction ID": "T3",
+         "Time Zone": "Pacific Time (US & Canada)"},
+        {**base, "Date": "07/20/2026", "Time": "10:00:00 AM", "Item": "Tea",
+         "Net Sales": "($33.62)", "Tax": "$0.00", "Transaction ID": "T2", "Event Type": "Refund"},
+        {**base, "Date": "07/20/2026", "Time": "", "Item": "Cake", "Net Sales": "-$0.95",
+         "Tax": "$0.00", "Transaction ID": "T9", "Event Type": "Refund"},
+        {**base, "Date": "07/21/2026", "Time": "10:00:00 AM", "Item": "Tea",
+         "Net Sales": "$4.00", "Tax": "$0.00", "Transaction ID": "T4",
+         "Time Zone": "Atlantis Standard"},
+    ]  # fmt: skip
+    write("square_items.csv", _csv(HEADERS["square"], rows))
+
+
+def paypal() -> None:
+    """US file: BOM, all quoted, PST/PDT, sales, refund, memo, withdrawal, pending, orphan."""
+
+    def row(date, time, tz, typ, status, gross, email, txn, ref="", impact="Credit", cur="USD"):
+        return {"Date": date, "Time": time, "TimeZone": tz, "Name": email.split("@")[0],
+                "Type": typ, "Status": status, "Currency": cur, "Gross": gross,
+                "From Email Address": email, "Transaction ID": txn, "Reference Txn ID": ref,
+                "Balance Impact": impact}  # fmt: skip
+
+    rows = [
+        row(
+            "01/15/2024",
+            "10:00:00",
+            "PST",
+            "Express Checkout Payment",
+            "Completed",
+            "1,250.00",
+            "pat@example.com",
+            "TXA",
+        ),
+        row(
+            "07/04/2024",
+            "18:30:00",
+            "PDT",
+            "Website Payment",
+            "Completed",
+            "80.00",
+            "Quinn@Example.com",
+            "TXB",
+        ),
+        row(
+            "07/10/2024",
+            "09:00:00",
+            "PDT",
+            "Payment Refund",
+            "Completed",
+            "-30.00",
+            "Quinn@Example.com",
+            "TXR1",
+            "TXB",
+            "Debit",
+        ),
+        row(
+            "07/11/2024",
+            "09:00:00",
+            "PDT",
+            "Account Hold for Open Authorization",
+            "Completed",
+            "-80.00",
+            "",
+            "TXH",
+            "TXB",
+            "Memo",
+        ),
+        row(
+            "07/12/2024",
+            "12:00:00",
+            "PDT",
+            "General Withdrawal",
+            "Completed",
+            "-500.00",
+            "",
+            "TXW",
+            "",
+            "Debit",
+        ),
+        row(
+            "07/13/2024",
+            "12:00:00",
+            "PDT",
+            "Express Checkout Payment",
+            "Pending",
+            "20.00",
+            "rae@example.com",
+            "TXC",
+        ),
+        row(
+            "07/14/2024",
+            "12:00:00",
+            "PDT",
+            "Payment Refund",
+            "Completed",
+            "-15.00",
+            "old@example.com",
+            "TXR2",
+            "TXOLD",
+            "Debit",
+        ),
+    ]
+    write("paypal_activity_us.csv", "\ufeff" + _csv(HEADERS["paypal"], rows, quote_all=True))
+    eu = [
+        row(
+            "25/03/2024",
+            "21:15:00",
+            "CET",
+            "Express Checkout Payment",
+            "Completed",
+            "1.234,56",
+            "lena@example.de",
+            "EU1",
+            cur="EUR",
+        ),
+        row(
+            "02/04/2024",
+            "08:00:00",
+            "CEST",
+            "Website Payment",
+            "Completed",
+            "99,90",
+            "jürgen@example.de",
+            "EU2",
+            cur="EUR",
+        ),
+    ]
+    write("paypal_activity_eu.csv", _csv(HEADERS["paypal"], eu, quote_all=True), "cp1252")
+
+
+def online_retail() -> None:
+    """UCI I as .xlsx (two sheets) and II as CSV (latin-1 '£'-free, US dates, 17850.0 ids)."""
+    import xlsxwriter
+
+    header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+              "CustomerID", "Country"]  # fmt: skip
+    sheets = {
+        "Year 2010": [
+            [
+                "536365",
+                "85123A",
+                "WHITE HANGING HEART",
+                6,
+                datetime(2010, 12, 1, 8, 26),
+                2.55,
+                17850,
+                "United Kingdom",
+            ],
+            [
+                "536365",
+                "71053",
+                "WHITE METAL LANTERN",
+                6,
+                datetime(2010, 12, 1, 8, 26),
+                3.39,
+                17850,
+                "United Kingdom",
+            ],
+            [
+                "536366",
+                "22633",
+                "HAND WARMER",
+                6,
+                datetime(2010, 12, 1, 8, 28),
+                1.85,
+                None,
+                "United Kingdom",
+            ],
+            [
+                "C536379",
+                "D",
+                "Discount",
+                -1,
+                datetime(2010, 12, 1, 9, 41),
+                27.5,
+                14527,
+                "United Kingdom",
+            ],
+        ],
+        "Year 2011": [
+            ["581001", "POST", "POSTAGE", 1, datetime(2011, 7, 1, 10, 0), 18.0, 12583, "France"],
+            [
+                "581001",
+                "22726",
+                "ALARM CLOCK",
+                4,
+                datetime(2011, 7, 1, 10, 0),
+                3.75,
+                12583,
+                "France",
+            ],
+            [
+                "581002",
+                "BANK CHARGES",
+                "Bank Charges",
+                1,
+                datetime(2011, 7, 2, 11, 0),
+                15.0,
+                12583,
+                "France",
+            ],
+        ],
+    }
+    wb = xlsxwriter.Workbook(str(FIXTURES / "online_retail.xlsx"))
+    when = wb.add_format({"num_format": "m/d/yyyy h:mm"})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, header)
+        for i, r in enumerate(rows, start=1):
+            for j, v in enumerate(r):
+                if isinstance(v, datetime):
+                    ws.write_datetime(i, j, v, when)
+                elif v is not None:
+                    ws.write(i, j, v)
+    wb.close()
+    h2 = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price",
+          "Customer ID", "Country"]  # fmt: skip
+    rows2 = [
+        ["489434", "85048", "CRÈME CANDLE", "12", "12/1/2009 7:45", "6.95", "13085.0",
+         "United Kingdom"],
+        ["489434", "79323P", "PINK CHERRY LIGHTS", "12", "12/1/2009 7:45", "6.75", "13085.0",
+         "United Kingdom"],
+        ["c489449", "22087", "PAPER BUNTING", "-12", "12/1/2009 10:33", "0.85", "16321.0",
+         "Australia"],
+        ["489450", "PADS", "PADS TO MATCH", "1", "12/1/2009 11:00", "0.001", "13085.0",
+         "United Kingdom"],
+        ["489451", "21232", "STRAWBERRY MUG", "x", "12/1/2009 11:05", "1.25", "13085.0",
+         "United Kingdom"],
+        ["489451", "21233", "MUG", "2", "12/1/2009 11:05", "1.25", "13085.0", "United Kingdom"],
+    ]  # fmt: skip
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(h2)
+    w.writerows(rows2)
+    write("online_retail_ii.csv", buf.getvalue(), "latin-1")
+
+
+def generic() -> None:
+    """No order ids (content keys, identical rows twice); line items by id; broken files."""
+    write(
+        "generic_orders.csv",
+        "customer,date,amount\n"
+        "c1,2024-01-02,10.00\n"
+        "c1,2024-01-02,10.00\n"
+        "C2 ,2024-01-03 14:00,5.5\n"
+        "c1,2024-02-01,7.25\n"
+        ",2024-02-02,3.00\n",
+    )
+    write(
+        "generic_with_ids.csv",
+        "Invoice,Email,Order Date,Revenue,Currency\n"
+        "A-1,x@example.com,15/01/2024,10.00,EUR\n"
+        "A-1,x@example.com,15/01/2024,2.50,EUR\n"
+        "A-2,y@example.com,16/01/2024,8.00,EUR\n",
+    )
+    write(
+        "mixed_currencies.csv",
+        "customer_id,order_date,total,currency\n"
+        "u1,2024-01-01,10.00,USD\n"
+        "u2,2024-01-02,20.00,EUR\n"
+        "u1,2024-01-03,1500,JPY\n",
+    )
+    write(
+        "broken_bad_rows.csv",
+        "customer,date,amount\n"
+        "c1,2024-01-02,10.00\n"
+        "c2,not a date,5.00\n"
+        'c3,2024-01-04,"12,34,56"\n'
+        "c4,2024-02-30,1.00\n"
+        "c5,2024-01-05,\n"
+        "c6,2024-01-06,9.999\n"
+        "c7,2024-01-07,4.00\n",
+    )
+    write("broken_missing_amount.csv", "customer,order_date,net\nc1,2024-01-02,10.00\n")
+    write("broken_all_bad.csv", "customer,date,amount\nc1,soon,1.00\nc2,later,2.00\n")
+    write("broken_empty.csv", "")
+    write("broken_header_only.csv", "customer,date,amount\n")
+    (FIXTURES / "broken_binary.csv").write_bytes(bytes(range(256)) * 8)
+
+
+if __name__ == "__main__":
+    for make in (shopify, stripe, woocommerce, etsy, square, paypal, online_retail, generic):
+        make()
+    print(f"fixtures written to {FIXTURES}")

@@ -1,0 +1,54 @@
+"""One small fitted demo shop, built once for every screen test (the real import and fit)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+DEMO_CUSTOMERS = 2_000
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fitted demo database (2,000 simulated customers, Shopify export, 26-week holdout).
+
+    Read-only for the tests: a test that writes (import, refit) takes ``demo_copy``.
+    """
+    from clvtui.cli.demo_cmd import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo(path, customers=DEMO_CUSTOMERS, fmt="shopify", seed=7, fresh=False)
+    _checkpoint(path)
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo database for tests that write to it."""
+    target = tmp_path / "demo.db"
+    shutil.copy(demo_db, target)
+    return target
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the main file so a plain file copy holds everything."""
+    from clvtui.store import open_db
+
+    db = open_db(path)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+
+
+async def settle(pilot, app) -> None:  # type: ignore[no-untyped-def]
+    """Let our workers finish and their messages land (the file tree's loader never ends)."""
+    from textual.widgets import DirectoryTree
+
+    for _ in range(3):
+        await pilot.pause()
+        ours = [w for w in app.workers if not isinstance(w.node, DirectoryTree)]
+        if ours:  # an empty list would mean "all workers"
+            await app.workers.wait_for_complete(ours)
+    await pilot.pause()

@@ -1,0 +1,176 @@
+"""Every data screen, driven like a user: sort, filter, drill down, budget, refit, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input
+
+from clvtui.tui.app import make_app
+from clvtui.tui.screens.customer_detail import CustomerScreen
+from clvtui.tui.screens.tier import TierScreen
+from clvtui.tui.widgets.frame_table import FrameTable
+from clvtui.tui.widgets.kpi import KpiCard
+from tests.tui.conftest import DEMO_CUSTOMERS, SIZE, settle
+
+
+async def test_overview_shows_the_fitted_run(demo_db: Path) -> None:
+    from clvtui.store import open_db
+    from clvtui.store.runs import latest_run
+
+    run = latest_run(open_db(demo_db))
+    assert run is not None
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        equity = app.screen.query_one("#kpi-equity", KpiCard)
+        assert equity._value == f"${run['customer_equity']:,.0f}"
+        matrix = app.screen.query_one("#tier-matrix", DataTable)
+        assert matrix.row_count == 3
+        total = sum(int(str(matrix.get_row_at(i)[4]).replace(",", "")) for i in range(3))
+        assert total == DEMO_CUSTOMERS
+
+
+async def test_customers_sort_filter_and_drill_down(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot, app)
+        table = app.screen.query_one("#ranking", FrameTable)
+        assert table.row_count == DEMO_CUSTOMERS
+        clv = table.frame["clv"]
+        assert clv.to_list() == sorted(clv.to_list(), reverse=True)  # ranked by CLV
+
+        await pilot.press("s")  # next sort column: P(alive), biggest first
+        await pilot.pause()
+        p = table.frame["p_alive"].to_list()
+        assert p == sorted(p, reverse=True)
+        await pilot.press("S")  # reversed
+        await pilot.pause()
+        p = table.frame["p_alive"].to_list()
+        assert p == sorted(p)
+
+        await pilot.press("slash", *"highly")
+        await pilot.pause()
+        tiers = set(table.frame["tier"].to_list())
+        assert tiers == {"Highly profitable"}
+        assert 0 < table.row_count < DEMO_CUSTOMERS
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.focused, FrameTable)
+
+        first = table.row_value("customer_id")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, CustomerScreen)
+        assert app.screen.customer_id == first
+        orders = app.screen.query_one("#customer-orders", DataTable)
+        assert orders.row_count >= 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.current_mode == "customers"
+        assert not isinstance(app.screen, CustomerScreen)
+
+
+async def test_segments_drill_into_a_tier_and_back(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot, app)
+        table = app.screen.query_one("#segments-table", DataTable)
+        assert table.row_count == 3
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, TierScreen)
+        assert app.screen.tier == "Highly profitable"
+        members = app.screen.query_one("#tier-customers", FrameTable)
+        assert members.row_count > 0
+        assert set(members.frame["tier"].to_list()) == {"Highly profitable"}
+        profile = app.screen.query_one("#tier-profile", DataTable)
+        assert profile.row_count > 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.current_mode == "segments"
+        assert not isinstance(app.screen, TierScreen)
+
+
+async def test_budget_follows_the_typed_budget(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await settle(pilot, app)
+        screen = app.screen
+        before = screen.plan
+        assert before is not None and before.total == 5000
+        box = screen.query_one("#in-budget", Input)
+        box.focus()
+        box.value = ""
+        await pilot.press(*"200")
+        await settle(pilot, app)
+        after = screen.plan
+        assert after.total == 200
+        assert after.spent + after.unallocated == pytest.approx(200, abs=0.01)
+        # the number keys type into the box, they do not switch screens
+        assert app.current_mode == "budget"
+        # a bad value is explained, not a crash
+        await pilot.press("x")
+        await settle(pilot, app)
+        assert "number" in str(screen.query_one("#budget-error").render())
+
+
+async def test_refit_from_the_model_screen(demo_copy: Path) -> None:
+    from clvtui.store import open_db
+    from clvtui.store.runs import list_runs
+
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(pilot, app)
+        params = app.screen.query_one("#params-table", DataTable)
+        assert params.row_count == 7  # 4 purchase + 3 spend parameters
+        margin = app.screen.query_one("#set-margin", Input)
+        margin.value = "50%"
+        await pilot.press("f")
+        await settle(pilot, app)
+    runs = list_runs(open_db(demo_copy))
+    assert len(runs) == 2
+    from clvtui.store.settings import load_settings
+
+    assert load_settings(open_db(demo_copy)).margin == 0.5
+
+
+async def test_import_a_shop_export_through_the_import_screen(tmp_path: Path) -> None:
+    from clvtui.demo import DemoParams, write_demo_export
+    from clvtui.store import open_db
+    from clvtui.store.views import database_status
+
+    fixture = sorted(Path("fixtures").glob("shopify*/*.csv")) or sorted(
+        Path("fixtures").glob("**/shopify*.csv")
+    )
+    export = (
+        fixture[0]
+        if fixture
+        else write_demo_export(
+            tmp_path / "orders_export.csv", "shopify", DemoParams(n_customers=200), seed=3
+        )
+    )
+    db_path = tmp_path / "shop.db"
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot, app)
+        box = app.screen.query_one("#import-path", Input)
+        box.value = str(export)
+        box.focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.screen.previewed == export
+        assert database_status(open_db(db_path)).orders == 0  # preview writes nothing
+        assert app.screen.query_one("#import-mapping", DataTable).row_count > 0
+        await pilot.press("escape", "i")
+        await settle(pilot, app)
+        summary = str(app.screen.query_one("#import-summary").render())
+        assert "Imported" in summary
+    status = database_status(open_db(db_path))
+    assert status.orders > 0 and status.imports == 1

@@ -58,6 +58,8 @@ def main() -> None:
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="clvtui-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    for old in work.glob("*.db*"):  # a kept directory must not hold last run's tables
+        old.unlink()
     export = work / "shopify_orders.csv"
     t = time.perf_counter()
     write_demo_export(export, "shopify", DemoParams(n_customers=args.customers), seed=0)

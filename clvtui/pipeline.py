@@ -175,6 +175,7 @@ def fit_run(
         "as_of": end.isoformat(),
         "calibration_end": cal_end.isoformat(),
         "n_customers": summary.height,
+        "value_concentration": value_concentration(scores["clv"].to_numpy()),
         "warnings": warnings,
     }
     run = {
@@ -196,6 +197,25 @@ def fit_run(
     report["run_id"] = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, report=report)
+
+
+def value_concentration(clv_values: np.ndarray, steps: int = 100) -> dict[str, Any]:
+    """Share of future value held by the top x % of customers (negative CLV counted as 0).
+
+    Stored in the report so the Overview can draw the curve without reading every customer.
+    """
+    values = np.sort(np.clip(np.nan_to_num(np.asarray(clv_values, dtype=float)), 0.0, None))[::-1]
+    n = values.size
+    if n == 0:
+        return {"customers_pct": [], "value_pct": [], "top10_share": 0.0}
+    cum = np.cumsum(values)
+    total = float(cum[-1]) or 1.0
+    ks = [max(1, round(i * n / min(n, steps))) for i in range(1, min(n, steps) + 1)]
+    return {
+        "customers_pct": [0.0, *(100.0 * k / n for k in ks)],
+        "value_pct": [0.0, *(100.0 * float(cum[k - 1]) / total for k in ks)],
+        "top10_share": float(cum[max(1, n // 10) - 1]) / total,
+    }
 
 
 def _epoch_day(d: date) -> int:

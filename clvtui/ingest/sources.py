@@ -146,42 +146,60 @@ def _stage(df: pl.DataFrame, reasons: list[pl.Expr]) -> pl.DataFrame:
     return out
 
 
-def shopify(frame: pl.LazyFrame, ctx: Context) -> Normalised:
+def shopify(frame: pl.LazyFrame | list[pl.DataFrame], ctx: Context) -> Normalised:
     """Line items share ``Name``; order fields sit on the first row only → first non-empty.
 
     Key on ``Id`` when present, else ``Name``. A non-empty ``Cancelled at`` means cancelled;
     ``Refunded Amount`` is subtracted; Email, else Phone, is the identity (no customer id).
+
+    ``frame`` may also be the reader's list of batches already reduced to one row per order
+    (contiguous orders): they are then normalised one by one and released as they go, which
+    keeps the import's peak memory near one copy of the orders.
     """
-    frame = lazy_ensure(frame, "order_id", "order_name", "cancelled_at", "status")
+    fields = ("order_id", "order_name", "cancelled_at", "status", "amount", "refunded")
     key = "order_name" if "order_name" in ctx.mapping else "order_id"
-    df = group_orders(frame, key)
-    df = df.with_columns(order_id=pl.coalesce("order_id", "order_name"))
-    decisions = decide(df, ctx, ("amount", "refunded"))
-
-    def step(part: pl.DataFrame) -> pl.DataFrame:
-        part, reasons, _ = money_and_time(part, ctx, decisions=decisions)
-        part, inexact = minor_columns(part, ctx, "amount", "refunded")
-        status = normalise_status(pl.col("status"))
-        part = part.with_columns(
-            status=pl.when(pl.col("cancelled_at").is_not_null())
-            .then(pl.lit("cancelled"))
-            .otherwise(status)
-        )
-        checks = [
-            required("order_id", ctx.label(key), "an order number"),
-            reasons[0],
-            required("amount", ctx.label("amount"), "an amount"),
-            *reasons[1:],
-            inexact,
-        ]
-        return _stage(part, checks).select(
-            [c for c in STAGE_COLUMNS if c in part.columns or c == "reason"]
-        )
-
-    stage = in_slices(df, step)
-    del df, frame  # the read rows are no longer needed: lower the peak before finish
+    if isinstance(frame, list):
+        parts = frame
+    else:
+        parts = [group_orders(lazy_ensure(frame, *fields), key)]
+        del frame
+    parts[:] = [ensure(p, *fields, "currency", "ordered_at") for p in parts]
+    sample = pl.concat(
+        [p.select("amount", "refunded", "currency", "ordered_at") for p in parts],
+        how="vertical_relaxed",
+    )
+    decisions = decide(sample, ctx, ("amount", "refunded"))
+    del sample
+    stages = []
+    while parts:  # consume the batches: each is freed once normalised
+        part = parts.pop(0).with_columns(order_id=pl.coalesce("order_id", "order_name"))
+        stages.append(in_slices(part, lambda p: _shopify_step(p, ctx, decisions, key)))
+        del part
+    stage = pl.concat(stages, how="vertical_relaxed")
+    stages.clear()
     orders, rejects = finish(stage)
     return Normalised(orders, rejects, decimal=decisions.decimal)
+
+
+def _shopify_step(part: pl.DataFrame, ctx: Context, decisions: Decisions, key: str) -> pl.DataFrame:
+    part, reasons, _ = money_and_time(part, ctx, decisions=decisions)
+    part, inexact = minor_columns(part, ctx, "amount", "refunded")
+    status = normalise_status(pl.col("status"))
+    part = part.with_columns(
+        status=pl.when(pl.col("cancelled_at").is_not_null())
+        .then(pl.lit("cancelled"))
+        .otherwise(status)
+    )
+    checks = [
+        required("order_id", ctx.label(key), "an order number"),
+        reasons[0],
+        required("amount", ctx.label("amount"), "an amount"),
+        *reasons[1:],
+        inexact,
+    ]
+    return _stage(part, checks).select(
+        [c for c in STAGE_COLUMNS if c in part.columns or c == "reason"]
+    )
 
 
 def woocommerce(frame: pl.LazyFrame, ctx: Context) -> Normalised:

@@ -71,7 +71,7 @@ def write_import(
     source = meta["source"]
     # A bigger page cache for this connection: random B-tree inserts into the primary key stay
     # in memory instead of re-reading pages (the default cache is only 2 MB).
-    db.conn.execute("PRAGMA cache_size = -131072")
+    db.conn.execute("PRAGMA cache_size = -65536")
     with db.atomic():
         conn = db.conn
         repeat = _is_repeat(conn, meta)

@@ -6,6 +6,7 @@ half a run. Every run is kept, so values can be followed over time.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -28,6 +29,14 @@ SCORE_SCHEMA = {
     "next_order_high": pl.Float64, "tier": pl.Utf8, "risk": pl.Utf8,
 }  # fmt: skip
 _SCORE_CHUNK = 100_000
+# The ranking every customer view shows: scores joined with who the customer is, by CLV.
+IDENTITY_COLUMNS = ["name", "email", "country", "channel"]
+RANKED_COLUMNS = [
+    "customer_id", "name", "email", "tier", "risk", "clv",
+    *(c for c in SCORE_COLUMNS if c not in ("customer_id", "tier", "risk", "clv")),
+    "country", "channel",
+]  # fmt: skip
+FRAME_FORMAT = "arrow-ipc"
 RUN_COLUMNS = [
     "created_at", "as_of", "calibration_end", "holdout_weeks", "model", "currency", "value_kind",
     "n_customers", "customer_equity", "equity_low", "equity_high", "settings", "report",
@@ -53,6 +62,8 @@ def save_run(
         .filter(pl.col("tier").is_not_null() & pl.col("risk").is_not_null())
         .sort("tier", "risk")
     )
+    # the identity read happens before the write transaction, which stays short
+    blob = _frame_bytes(ranked_frame(scores, _identity(db))) if has_frame_cache(db) else None
     conn = db.conn
     with conn:
         cur = conn.execute(
@@ -73,6 +84,11 @@ def save_run(
             f"VALUES ({run_id}, ?, ?, ?, ?)",
             segments.rows(),
         )
+        if blob is not None:
+            conn.execute(
+                "INSERT INTO run_frames (run_id, format, scores) VALUES (?, ?, ?)",
+                (run_id, FRAME_FORMAT, blob),
+            )
         if retention is not None and retention.height:
             conn.executemany(
                 "INSERT INTO retention (run_id, cohort, month, survival, low, high, at_risk) "
@@ -126,6 +142,80 @@ def scores_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
         (run_id,),
         schema={c: SCORE_SCHEMA[c] for c in SCORE_COLUMNS},
     )
+
+
+def ranked_frame(scores: pl.DataFrame, identity: pl.DataFrame) -> pl.DataFrame:
+    """Scores joined with name, e-mail, country and channel; highest CLV first."""
+    frame = scores.join(identity, on="customer_id", how="left")
+    return frame.select(RANKED_COLUMNS).sort("clv", descending=True, maintain_order=True)
+
+
+def ranked_customers(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
+    """A run's ranking (``RANKED_COLUMNS``, highest CLV first), from the frame cache if stored.
+
+    The cache is one blob (~50 MB and ~0.2 s at a million customers); without it the scores
+    and identities are read row by row (~5 s at a million), which is what runs stored before
+    the cache existed get.
+    """
+    cached = run_frame(db, run_id)
+    if cached is not None:
+        return cached
+    return ranked_frame(scores_frame(db, run_id), _identity(db))
+
+
+def run_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame | None:
+    """The run's cached ranking, or None when the run has none (or a format we cannot read)."""
+    if not has_frame_cache(db):
+        return None
+    row = db.conn.execute(
+        "SELECT format, scores FROM run_frames WHERE run_id = ?", (run_id,)
+    ).fetchone()
+    if row is None or row[0] != FRAME_FORMAT:
+        return None
+    frame = pl.read_ipc(io.BytesIO(row[1]))
+    return frame if frame.columns == RANKED_COLUMNS else None
+
+
+def save_run_frame(db: sqlite_utils.Database, run_id: int, frame: pl.DataFrame) -> None:
+    """Store (or replace) a run's cached ranking, e.g. for a run fitted before the cache."""
+    blob = _frame_bytes(frame.select(RANKED_COLUMNS))
+    with db.conn:
+        db.conn.execute(
+            "INSERT OR REPLACE INTO run_frames (run_id, format, scores) VALUES (?, ?, ?)",
+            (run_id, FRAME_FORMAT, blob),
+        )
+
+
+def has_frame_cache(db: sqlite_utils.Database) -> bool:
+    """Whether the file has the ``run_frames`` table (databases made by early builds lack it)."""
+    row = db.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_frames'"
+    ).fetchone()
+    return row is not None
+
+
+def _frame_bytes(frame: pl.DataFrame) -> bytes:
+    # zstd: 48 MB at a million customers (lz4: 76 MB) for ~20 ms more to read
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _identity(db: sqlite_utils.Database) -> pl.DataFrame:
+    from clvtui.store.views import customer_identity_frame
+
+    return customer_identity_frame(db)
+
+
+def run_segments(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
+    """Customers and CLV per (tier, risk) cell of one run, as stored with it."""
+    rows = db.conn.execute(
+        "SELECT tier, risk, customers, clv_total FROM run_segments WHERE run_id = ? "
+        "ORDER BY tier, risk",
+        (run_id,),
+    ).fetchall()
+    schema = {"tier": pl.Utf8, "risk": pl.Utf8, "customers": pl.Int64, "clv_total": pl.Float64}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def retention_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:

@@ -111,6 +111,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run_id, customer_id)
     ) WITHOUT ROWID;
 
+    -- the run's ranking (scores + the identity columns shown) as one Arrow IPC blob, so the
+    -- terminal UI reads a million customers in one fetch instead of a million rows
+    CREATE TABLE run_frames (
+        run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+        format TEXT NOT NULL DEFAULT 'arrow-ipc',    -- polars write_ipc, zstd-compressed
+        scores BLOB NOT NULL
+    );
+
     CREATE TABLE run_segments (
         run_id    INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
         tier      TEXT NOT NULL,

@@ -251,3 +251,20 @@ def test_chunked_reading_matches_whole_file(db, tmp_path, monkeypatch) -> None:
         (chunked.rows_read, chunked.orders_new) == (whole.rows_read, whole.orders_new) == (300, 300)
     )
     assert orders(other) == orders(db)
+
+
+def test_customer_contact_from_a_later_order(db, tmp_path) -> None:
+    """First-order attributes come from the earliest purchase; a missing e-mail from any order."""
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer,email,date,amount,status,product\n"
+        "c1,,2024-03-01,5.00,completed,Tea\n"
+        "c1,one@example.com,2024-04-01,6.00,completed,Mug\n"
+        "c1,,2024-01-01,7.00,cancelled,Cake\n"
+        "c2,,2024-02-01,8.00,cancelled,Box\n"
+    )
+    import_file(db, path)
+    c1, c2 = db["customers"].get("c1"), db["customers"].get("c2")
+    assert (c1["email"], c1["first_product"], c1["first_order_at"]) == (
+        "one@example.com", "Tea", "2024-03-01T00:00:00Z")  # fmt: skip
+    assert (c2["email"], c2["first_product"], c2["first_order_at"]) == (None, "Box", None)

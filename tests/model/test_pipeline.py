@@ -172,3 +172,46 @@ def test_run_reads(cdnow_db: Path) -> None:
     assert frame.height == 4960  # CDNOW sample rows dated up to 1997-09-30
     assert frame["ordered_at"].max().date().isoformat() <= "1997-09-30"
     assert frame.columns == ["customer_id", "ordered_at", "amount", "currency"]
+
+
+def test_run_frame_cache_matches_the_row_read(cdnow_db: Path, tmp_path: Path) -> None:
+    """The ranking stored as one Arrow blob equals scores ⋈ identities read row by row."""
+    import shutil
+
+    from polars.testing import assert_frame_equal
+
+    from clvtui.store.runs import RANKED_COLUMNS, ranked_customers, ranked_frame, run_frame
+    from clvtui.store.views import customer_identity_frame
+
+    doc = fit_json(cdnow_db, "--as-of", "1997-09-30", "--model", "bgnbd")
+    run_id = doc["run_id"]
+    db = open_db(cdnow_db)
+    cached = run_frame(db, run_id)
+    assert cached is not None and cached.columns == RANKED_COLUMNS and cached.height == 2357
+    clv = cached["clv"].to_list()
+    assert clv == sorted(clv, reverse=True)  # stored ranked
+    rows = ranked_frame(scores_frame(db, run_id), customer_identity_frame(db))
+    order = [pl.col("clv"), pl.col("customer_id")]
+    assert_frame_equal(cached.sort(order), rows.sort(order))
+
+    # the value-concentration curve in the report: same cut points as the ranking
+    vc = doc["value_concentration"]
+    assert len(vc["customers_pct"]) == len(vc["value_pct"]) == 101
+    assert vc["value_pct"][-1] == pytest.approx(100.0) and vc["customers_pct"][-1] == 100.0
+    positive = cached["clv"].clip(lower_bound=0.0)
+    top = float(positive.head(2357 // 10).sum()) / float(positive.sum())
+    assert vc["top10_share"] == pytest.approx(top, rel=1e-9)
+
+    # a run without its blob (or a file without the table) falls back to the row read
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = tmp_path / "copy.db"
+    shutil.copy(cdnow_db, copy)
+    other = open_db(copy)
+    with other.conn:
+        other.conn.execute("DELETE FROM run_frames WHERE run_id = ?", (run_id,))
+    assert run_frame(other, run_id) is None
+    assert_frame_equal(ranked_customers(other, run_id).sort(order), rows.sort(order))
+    with other.conn:
+        other.conn.execute("DROP TABLE run_frames")
+    assert run_frame(other, run_id) is None
+    assert ranked_customers(other, run_id).height == 2357

@@ -39,21 +39,21 @@ async def test_customers_sort_filter_and_drill_down(demo_db: Path) -> None:
         await settle(pilot, app)
         table = app.screen.query_one("#ranking", FrameTable)
         assert table.row_count == DEMO_CUSTOMERS
-        clv = table.frame["clv"]
+        clv = table.shown()["clv"]
         assert clv.to_list() == sorted(clv.to_list(), reverse=True)  # ranked by CLV
 
         await pilot.press("s")  # next sort column: P(alive), biggest first
         await pilot.pause()
-        p = table.frame["p_alive"].to_list()
+        p = table.shown()["p_alive"].to_list()
         assert p == sorted(p, reverse=True)
         await pilot.press("S")  # reversed
         await pilot.pause()
-        p = table.frame["p_alive"].to_list()
+        p = table.shown()["p_alive"].to_list()
         assert p == sorted(p)
 
         await pilot.press("slash", *"highly")
         await pilot.pause()
-        tiers = set(table.frame["tier"].to_list())
+        tiers = set(table.shown()["tier"].to_list())
         assert tiers == {"Highly profitable"}
         assert 0 < table.row_count < DEMO_CUSTOMERS
         await pilot.press("escape")
@@ -86,7 +86,7 @@ async def test_segments_drill_into_a_tier_and_back(demo_db: Path) -> None:
         assert app.screen.tier == "Highly profitable"
         members = app.screen.query_one("#tier-customers", FrameTable)
         assert members.row_count > 0
-        assert set(members.frame["tier"].to_list()) == {"Highly profitable"}
+        assert set(members.shown()["tier"].to_list()) == {"Highly profitable"}
         profile = app.screen.query_one("#tier-profile", DataTable)
         assert profile.row_count > 0
         await pilot.press("escape")
@@ -174,3 +174,29 @@ async def test_import_a_shop_export_through_the_import_screen(tmp_path: Path) ->
         assert "Imported" in summary
     status = database_status(open_db(db_path))
     assert status.orders > 0 and status.imports == 1
+
+
+async def test_a_run_fitted_before_the_frame_cache_still_shows(demo_copy: Path) -> None:
+    """No stored ranking blob and no stored concentration curve: read rows, compute the curve."""
+    from clvtui.store import open_db
+    from clvtui.tui.widgets.chart import Chart
+
+    db = open_db(demo_copy)
+    with db.conn:
+        db.conn.execute("DELETE FROM run_frames")
+        db.conn.execute("UPDATE runs SET report = json_remove(report, '$.value_concentration')")
+    db.conn.close()
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        matrix = app.screen.query_one("#tier-matrix", DataTable)
+        total = sum(int(str(matrix.get_row_at(i)[4]).replace(",", "")) for i in range(3))
+        assert total == DEMO_CUSTOMERS
+        assert "top 10 % hold" in str(app.screen.query_one("#kpi-top", KpiCard)._note)
+        assert app.screen.query_one("#concentration", Chart)._draw is not None
+        await pilot.press("2")
+        await settle(pilot, app)
+        table = app.screen.query_one("#ranking", FrameTable)
+        assert table.row_count == DEMO_CUSTOMERS
+        clv = table.shown()["clv"].to_list()
+        assert clv == sorted(clv, reverse=True)

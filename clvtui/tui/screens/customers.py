@@ -1,7 +1,8 @@
 """Customers (2): everyone ranked by CLV; sort any column, ``/`` filter, Enter for details.
 
-The table is virtual (only visible rows are formatted); sorting and filtering are polars
-operations over the whole frame, so they stay fast at a million customers.
+The table is virtual (only visible rows are formatted). A sort is a polars arg-sort and a filter
+a literal ``str.contains`` over the pre-lowercased ``search`` column, both kept as row-number
+indexes (computed once per column or needle), so neither copies a million customers' columns.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ from clvtui.tui.widgets.fmt import count
 from clvtui.tui.widgets.frame_table import FrameTable
 
 SORT_CYCLE = ["clv", "p_alive", "expected_orders", "orders", "spend", "name", "tier"]
+
+
+def default_sorts() -> list[tuple[str, bool]]:
+    """(column, descending) for each step of the ``s`` cycle: numbers biggest first."""
+    numeric = {c.key: c.numeric for c in CUSTOMER_COLUMNS}
+    return [(key, numeric[key]) for key in SORT_CYCLE]
 
 
 @dataclass
@@ -49,6 +56,9 @@ class CustomersScreen(MainScreen):
         self.sort_key = "clv"
         self.sort_desc = True
         self.needle = ""
+        # views are row-number indexes over ``full``; each sort or filter is computed once
+        self._orders: dict[tuple[str, bool], pl.Series | None] = {}
+        self._masks: dict[str, pl.Series] = {}
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="customers-bar", classes="toolbar"):
@@ -62,7 +72,15 @@ class CustomersScreen(MainScreen):
         return self.query_one("#ranking", FrameTable)
 
     def reload(self) -> None:
-        self.table.loading = True
+        """Show the shared frame at once if it is loaded (the worker then only checks that
+        it is still the latest run's); otherwise show the loading indicator."""
+        cached = self.data.cached_run_customers()
+        self._shown_run: int | None = None
+        if cached is not None:
+            self._shown_run = cached[0]
+            self.on_ranking_loaded(RankingLoaded(cached[1]))
+        else:
+            self.table.loading = True
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="customers")
@@ -75,15 +93,20 @@ class CustomersScreen(MainScreen):
             if run is None:
                 self.post_message(RankingLoaded(None, "No fitted run yet: press 5, then f."))
                 return
+            if int(run["id"]) == self._shown_run:
+                return  # already on screen
             self.post_message(RankingLoaded(self.data.customers(db, int(run["id"]))))
         except ClvError as err:
             self.post_message(RankingLoaded(None, str(err)))
 
     def on_ranking_loaded(self, msg: RankingLoaded) -> None:
         self.table.loading = False
-        # only what the table shows (and the filter reads): sorting gathers every column
+        # only what the table shows (and the filter reads); a select shares the columns
         keep = [c.key for c in CUSTOMER_COLUMNS] + ["search"]
         self.full = None if msg.frame is None else msg.frame.select(keep)
+        # same rows in the same order as the shared frame: its sort indexes apply here
+        self._masks = {}
+        self._orders = self.data.sort_orders(msg.frame) if msg.frame is not None else {}
         if msg.frame is None:
             self.query_one("#customers-count", Label).update(msg.note)
             self.table.show(self.table.frame.clear())
@@ -91,25 +114,57 @@ class CustomersScreen(MainScreen):
         self.apply()
         self.table.focus()
 
-    # --- view: filter then sort ------------------------------------------------------------
+    # --- view: filter then sort, as an index of row numbers ----------------------------------
+    def _order(self) -> pl.Series | None:
+        """Row numbers of ``full`` in the current sort order (None: as stored, by CLV)."""
+        assert self.full is not None
+        key = (self.sort_key, self.sort_desc)
+        if key not in self._orders:
+            column = self.full.get_column(self.sort_key)
+            other = self._orders.get((self.sort_key, not self.sort_desc), False)
+            if other is not False and other is not None and column.null_count() == 0:
+                self._orders[key] = other.reverse()  # the other direction, read backwards
+            else:
+                self._orders[key] = column.arg_sort(descending=self.sort_desc, nulls_last=True)
+        return self._orders[key]
+
+    def _mask(self) -> pl.Series:
+        """Which rows of ``full`` match the filter (the last few needles are kept)."""
+        assert self.full is not None
+        mask = self._masks.get(self.needle)
+        if mask is None:
+            mask = self.full.get_column("search").str.contains(self.needle, literal=True)
+            if len(self._masks) > 8:
+                self._masks.clear()
+            self._masks[self.needle] = mask
+        return mask
+
+    def view_order(self) -> pl.Series | None:
+        """The rows shown, in order: the sort index narrowed by the filter."""
+        order = self._order()
+        if not self.needle:
+            return order
+        mask = self._mask()
+        if order is None:
+            return mask.arg_true()
+        return order.filter(mask.gather(order))
+
     def view(self) -> pl.DataFrame:
-        frame = self.full
-        assert frame is not None
-        if self.needle:
-            frame = frame.filter(pl.col("search").str.contains(self.needle, literal=True))
-        if (self.sort_key, self.sort_desc) != ("clv", True):  # the frame is ranked by CLV
-            frame = frame.sort(self.sort_key, descending=self.sort_desc, nulls_last=True)
-        return frame
+        """The rows shown, as a frame (for the export)."""
+        assert self.full is not None
+        order = self.view_order()
+        return self.full if order is None else self.full[order]
 
     def apply(self) -> None:
         if self.full is None:
             return
-        frame = self.view()
-        self.table.show(frame)
+        order = self.view_order()
+        self.table.show(self.full, order)
         arrow = "↓" if self.sort_desc else "↑"
         label = next(c.label for c in CUSTOMER_COLUMNS if c.key == self.sort_key)
-        shown = f"{count(frame.height)} of {count(self.full.height)}"
-        self.query_one("#customers-count", Label).update(f"{shown} · sorted by {label} {arrow}")
+        shown = self.full.height if order is None else order.len()
+        text = f"{count(shown)} of {count(self.full.height)} · sorted by {label} {arrow}"
+        self.query_one("#customers-count", Label).update(text)
 
     def sort_by(self, key: str) -> None:
         if key == self.sort_key:

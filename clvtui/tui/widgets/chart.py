@@ -4,16 +4,24 @@ plotext 6 keeps one global figure (``plotext.figure``), so charts are built on t
 (they are small) and each build starts from ``figure.clear()``. Callers hand over a
 ``draw(figure, colors)`` function instead of text, so the chart can redraw itself at any size
 or theme.
+
+Importing plotext takes ~0.9 s (it builds its own documentation at import), so it is imported
+once on a worker thread: a chart asked to draw before that shows its title and fills in when
+the import is done, and the rest of the screen paints without waiting for it.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual.app import App
 from textual.color import Color
+from textual.message import Message
 from textual.widgets import Static
 
 RGB = tuple[int, int, int]
@@ -35,9 +43,35 @@ class ChartColors:
 
 Draw = Callable[[Any, ChartColors], None]  # draw(figure, colors)
 
+_PLOTEXT_READY = threading.Event()
+_PLOTEXT_LOCK = threading.Lock()
+_WAITING: weakref.WeakSet[Chart] = weakref.WeakSet()
+
+
+def _plotext_ready(app: App[Any]) -> bool:
+    """True once plotext is imported; otherwise start importing it (once) on a worker."""
+    if _PLOTEXT_READY.is_set():
+        return True
+    with _PLOTEXT_LOCK:
+        if not getattr(app, "_clvtui_plotext_loading", False):
+            app._clvtui_plotext_loading = True  # type: ignore[attr-defined]
+            app.run_worker(_import_plotext, thread=True, name="load charts", group="charts")
+    return False
+
+
+def _import_plotext() -> None:
+    import plotext  # noqa: F401  (the slow part; the module is cached for every later use)
+
+    _PLOTEXT_READY.set()
+    for chart in list(_WAITING):
+        chart.post_message(Chart.Ready())  # thread-safe; each chart redraws on its own thread
+
 
 class Chart(Static):
     """``plot(draw)`` sets what to draw; it is redrawn on resize and theme change."""
+
+    class Ready(Message):
+        """plotext has been imported: draw what was asked for meanwhile."""
 
     DEFAULT_CSS = """
     Chart { height: 1fr; min-height: 6; border: round $panel-lighten-2; }
@@ -52,6 +86,12 @@ class Chart(Static):
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", lambda _theme: self.redraw(), init=False)
+
+    def on_chart_ready(self, event: Ready) -> None:
+        event.stop()
+        _WAITING.discard(self)
+        if self.is_mounted:
+            self.redraw()
 
     def plot(self, draw: Draw | None) -> None:
         """Show ``draw`` (None → the empty message)."""
@@ -86,6 +126,9 @@ class Chart(Static):
         self._last_size = (width, height)
         if self._draw is None or width < 12 or height < 4:
             self.update(self._empty if self._draw is None else "")
+            return
+        if not _plotext_ready(self.app):
+            _WAITING.add(self)
             return
         import plotext as plt
 

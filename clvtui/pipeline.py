@@ -22,7 +22,7 @@ from clvtui.model import choose, clv, gammagamma, survival, validate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase
 from clvtui.model.summary import day_to_date, summarise
 from clvtui.store.reads import purchases_frame
-from clvtui.store.runs import save_run
+from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.settings import load_settings
 
 Progress = Callable[[str, float], None]
@@ -74,6 +74,7 @@ def fit_run(
     end = end or last_day
     cal_end = end - timedelta(weeks=holdout_weeks) if holdout_weeks else end
 
+    identity = prefetch_identity(db)  # overlaps the model's work (numpy/polars free the GIL)
     step("summarising customers", 0.15)
     summary = summarise(orders, end, holdout_weeks)
     if summary.height == 0:
@@ -193,7 +194,7 @@ def fit_run(
         "settings": settings.to_mapping(),
         "report": report,
     }
-    run_id = save_run(db, run, scores, retention)
+    run_id = save_run(db, run, scores, retention, identity)
     report["run_id"] = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, report=report)

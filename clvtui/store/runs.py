@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import polars as pl
@@ -48,8 +49,13 @@ def save_run(
     run: dict[str, Any],
     scores: pl.DataFrame,
     retention: pl.DataFrame | None = None,
+    identity: Future[pl.DataFrame] | None = None,
 ) -> int:
-    """Insert the run, its scores, segment totals and retention; return the run id."""
+    """Insert the run, its scores, segment totals and retention; return the run id.
+
+    ``identity`` is the result of :func:`prefetch_identity`, started earlier so that reading
+    a million customers' names overlaps the model's work instead of following it.
+    """
     values = dict(run)
     values["settings"] = json.dumps(values["settings"])
     values["report"] = json.dumps(values["report"], allow_nan=False)
@@ -63,7 +69,10 @@ def save_run(
         .sort("tier", "risk")
     )
     # the identity read happens before the write transaction, which stays short
-    blob = _frame_bytes(ranked_frame(scores, _identity(db))) if has_frame_cache(db) else None
+    blob = None
+    if has_frame_cache(db):
+        who = identity.result() if identity is not None else _identity(db)
+        blob = _frame_bytes(ranked_frame(scores, who))
     conn = db.conn
     with conn:
         cur = conn.execute(
@@ -199,6 +208,31 @@ def _frame_bytes(frame: pl.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.write_ipc(buffer, compression="zstd")
     return buffer.getvalue()
+
+
+def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
+    """Start reading every customer's identity columns on a second connection, in a thread.
+
+    Safe beside ``db.conn``: both connections use the same SQLite library, whose file locks
+    are shared within the process. Returns None when there is no file to open (in-memory).
+    """
+    files = [f for _, name, f in db.conn.execute("PRAGMA database_list") if name == "main"]
+    if not files or not files[0] or not has_frame_cache(db):
+        return None
+    path = files[0]
+
+    def read() -> pl.DataFrame:
+        other = sqlite_utils.Database(path)
+        try:
+            return _identity(other)
+        finally:
+            other.close()
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-identity")
+    try:
+        return pool.submit(read)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _identity(db: sqlite_utils.Database) -> pl.DataFrame:

@@ -3,8 +3,9 @@
 The demo never touches the user's own database: by default it lives in ``demo.db`` beside it
 (same folder), and it is rebuilt from scratch on each run, so what you see is always the
 simulation with its known parameters. The fit keeps the last 26 weeks as a holdout, so the
-Model screen has a tracking chart to show. The demo assumes a 40 % margin and 3.00 per order
-(net CLV); change them on the Model screen and refit.
+Model screen has a tracking chart to show. The demo assumes a 40 % margin, 3.00 per order
+(net CLV) and 25.00 to acquire a customer (so the Budget screen has acquisition to weigh
+against win-back); change them on the Model and Budget screens.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from clvtui.cli.app import DbOption, app, fail, user_errors
 
 DEMO_MARGIN = 0.40
 DEMO_COST_PER_ORDER = 3.0
+DEMO_ACQUISITION_COST = 25.0
 DEMO_HOLDOUT_WEEKS = 26
 
 
@@ -96,7 +98,11 @@ def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) 
     conn = open_db(path)
     save_settings(
         conn,
-        load_settings(conn).with_changes(margin=DEMO_MARGIN, cost_per_order=DEMO_COST_PER_ORDER),
+        load_settings(conn).with_changes(
+            margin=DEMO_MARGIN,
+            cost_per_order=DEMO_COST_PER_ORDER,
+            acquisition_cost=DEMO_ACQUISITION_COST,
+        ),
     )
     report = import_file(conn, export, fmt=fmt).to_json()
     result = fit_run(conn, holdout_weeks=DEMO_HOLDOUT_WEEKS)

@@ -175,7 +175,9 @@ def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
         sys.stdout.write(frame.write_csv())
     else:
         kind = "net CLV" if run["value_kind"] == "net" else "revenue CLV"
-        typer.echo(f"Run {run['id']} (data to {run['as_of']}), {kind} in {run['currency']}:")
+        typer.echo(
+            f"Run {run['id']} (scored as of {run['calibration_end']}), {kind} in {run['currency']}:"
+        )
         typer.echo(
             f"{'customer':<16} {'CLV':>10} {'90 % interval':>21} {'P(alive)':>8} "
             f"{'orders':>6}  tier / risk"

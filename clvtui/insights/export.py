@@ -57,6 +57,7 @@ def export_frame(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
 
     The next-order window is turned from weeks after the run's as-of date into calendar dates,
     which is what a campaign planner needs; empty when the customer is unlikely to order again.
+    Money is rounded to cents and P(alive) to 4 decimals: a spreadsheet shows what was meant.
     """
     start = pl.lit(as_of, dtype=pl.Date)
 
@@ -71,6 +72,8 @@ def export_frame(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         frame.with_columns(
             date_after("next_order_low").alias("next_order_from"),
             date_after("next_order_high").alias("next_order_to"),
+            pl.col("clv", "clv_low", "clv_high").round(2),
+            pl.col("p_alive").round(4),
         )
         .select(EXPORT_COLUMNS)
         .sort(["clv", "customer_id"], descending=[True, False])

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from clvtui.errors import ModelError, NoDataError
 from clvtui.model import choose, clv, gammagamma, survival, validate
-from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase
+from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import day_to_date, summarise
 from clvtui.store.reads import purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
@@ -122,9 +122,10 @@ def fit_run(
                 "breaks down; predictions were integrated numerically instead"
             )
         report["purchase_model"] = purchase_fit.summary_dict()
-        if name == "bgnbd":
+        pmf = getattr(module_for(name), "pmf", None)  # Pareto/NBD has none (yet)
+        if pmf is not None:
             report["purchase_model"]["histogram"] = validate.calibration_histogram(
-                purchase_fit.theta, x, T
+                purchase_fit.theta, x, T, pmf
             )
         try:
             spend_fit = gammagamma.fit(x, m)

@@ -1,8 +1,8 @@
 """The Typer application and the options every command shares.
 
-Commands live in sibling modules (``import_cmd``, ``fit_cmd``, ``insights_cmd``, ``demo_cmd``)
-and import heavy libraries (polars, statsmodels, textual) inside their bodies, so that
-``clvtui --help`` stays fast.
+Commands live in sibling ``*_cmd`` modules (registered by ``clvtui/cli/__init__.py``; the
+insight commands share ``common``) and import heavy libraries (polars, statsmodels, textual)
+inside their bodies, so that ``clvtui --help`` stays fast.
 """
 
 from __future__ import annotations

@@ -41,11 +41,17 @@ def with_acquisition_month(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame
     return scored.with_columns(first.dt.strftime("%Y-%m").alias("acquisition_month"))
 
 
+def _by_count(values: pl.Series) -> pl.DataFrame:
+    """Level counts, most common first; ties by name, so the cut-off and the reference level
+    of the hazard model are the same on every run (value_counts leaves ties in any order)."""
+    return values.value_counts().sort(["count", values.name], descending=[True, False])
+
+
 def collapse_levels(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     """Rare levels → "other"; missing → "(none)" for discount codes, else "(unknown)"."""
     missing = "(none)" if column == "discount_code" else "(unknown)"
     col = pl.col(column).cast(pl.Utf8).fill_null(missing)
-    counts = frame.select(col).to_series().value_counts(sort=True)
+    counts = _by_count(frame.select(col).to_series())
     n = max(frame.height, 1)
     keep = counts.filter(pl.col("count") >= MIN_SHARE * n).head(MAX_LEVELS)[column].to_list()
     return frame.with_columns(
@@ -110,7 +116,9 @@ def attribute_profile(scored: pl.DataFrame, attributes: list[str]) -> pl.DataFra
                 "lift": pl.Float64,
             }
         )
-    return pl.concat(out).sort("attribute", "tier", "share", descending=[False, False, True])
+    return pl.concat(out).sort(
+        "attribute", "tier", "share", "level", descending=[False, False, True, False]
+    )
 
 
 def time_to_repurchase(purchases: pl.DataFrame, until: dt.date) -> pl.DataFrame:
@@ -204,8 +212,7 @@ def repurchase_hazard(
     labels: list[tuple[str, str, str]] = []
     for attr in attributes:
         f = collapse_levels(f, attr)
-        counts = f[attr].value_counts(sort=True)
-        levels = counts[attr].to_list()
+        levels = _by_count(f[attr])[attr].to_list()
         if len(levels) < 2:
             notes.append(f"{attr}: one value only, left out of the hazard model")
             continue

@@ -107,7 +107,10 @@ def moved(
     transitions = (
         changed.group_by("tier_before", "tier_now", "risk_before", "risk_now")
         .agg(pl.len().alias("customers"))
-        .sort("customers", descending=True)
+        .sort(
+            ["customers", "tier_before", "risk_before", "tier_now", "risk_now"],
+            descending=[True, False, False, False, False],
+        )
     )
     return Moved(
         run_id,

@@ -12,6 +12,7 @@ standard errors return to the natural scale by the delta method (SE(θ) = θ · 
 from __future__ import annotations
 
 import warnings as warnings_module
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -244,3 +245,34 @@ def _nearest_covariance(cov: np.ndarray) -> np.ndarray:
     vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
     vals = np.clip(vals, 1e-8, None)
     return (vecs * vals) @ vecs.T
+
+
+PAlive = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+AliveExpected = Callable[[np.ndarray, np.ndarray, np.ndarray, float], np.ndarray]
+
+
+def conditional_expected(
+    p_alive: PAlive,
+    alive_expected: AliveExpected,
+    theta: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    t: float,
+) -> np.ndarray:
+    """E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) · E[Y(t) | alive, x, T].
+
+    The same shape in every model (a customer who has left buys nothing more); only the two
+    factors differ, so each model passes its own.
+    """
+    return p_alive(theta, x, t_x, T) * alive_expected(theta, x, T, t)
+
+
+def for_new_customer(
+    value: Callable[[np.ndarray, float], np.ndarray], t: float | np.ndarray
+) -> np.ndarray:
+    """``value(zeros, horizon)[0]`` for each horizon in ``t``: a customer just acquired has
+    x = t_x = T = 0, which is how every model's unconditional E[X(t)] is evaluated."""
+    t = np.atleast_1d(np.asarray(t, dtype=float))
+    z = np.zeros(1)
+    return np.array([value(z, float(tv))[0] for tv in t])

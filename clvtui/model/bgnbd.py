@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
-from clvtui.model.base import LikelihoodBase, Rows
+from clvtui.model.base import LikelihoodBase, Rows, conditional_expected, for_new_customer
 from clvtui.model.special import jacobi_beta_nodes, log_hyp2f1
 
 NAME = "bgnbd"
@@ -148,30 +148,40 @@ def expected(
     theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float
 ) -> np.ndarray:
     """Eq. (10): E[Y(t) | x, t_x, T] = P(alive) · E[Y(t) | alive]."""
-    return p_alive(theta, x, t_x, T) * alive_expected(theta, x, T, t)
+    return conditional_expected(p_alive, alive_expected, theta, x, t_x, T, t)
 
 
 def unconditional(theta: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     """Eq. (9): E[X(t)] for a customer just acquired (x = 0, T = 0)."""
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    return np.array([alive_expected(theta, np.zeros(1), np.zeros(1), float(tv))[0] for tv in t])
+    return for_new_customer(lambda z, tv: alive_expected(theta, z, z, tv), t)
 
 
 def pmf(theta: np.ndarray, t: np.ndarray, k: int) -> np.ndarray:
     """Eq. (8): P(X(t) = k) for each t."""
+    return dropout_pmf(theta, t, k, coins_before=0)
+
+
+def dropout_pmf(theta: np.ndarray, t: np.ndarray, k: int, coins_before: int) -> np.ndarray:
+    """P(X(t) = k) when the dropout coin is also thrown ``coins_before`` times before the first
+    repeat purchase (0: BG/NBD eq. 8; 1: MBG/NBD, where a one-time buyer may already be gone).
+
+    Alive with k purchases: E[(1−p)^(k+c)]·NB(k); gone after the k-th: E[p(1−p)^(k+c−1)]·P(N ≥ k),
+    with NB the gamma-Poisson count of purchases by t and c = ``coins_before``.
+    """
     r, alpha, a, b = theta
     t = np.asarray(t, dtype=float)
+    c = coins_before
     lq = np.log(alpha / (alpha + t))
     lp = np.log(t / (alpha + t)) if k > 0 else np.zeros_like(t)
     first = np.exp(
-        betaln(a, b + k) - betaln(a, b) + gammaln(r + k) - gammaln(r) - gammaln(k + 1)
+        betaln(a, b + k + c) - betaln(a, b) + gammaln(r + k) - gammaln(r) - gammaln(k + 1)
         + r * lq + k * lp
     )  # fmt: skip
-    if k == 0:
+    if k + c == 0:
         return first
     j = np.arange(k)
     lpt = np.log(t / (alpha + t))[:, None]
     partial = np.sum(
         np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * lq[:, None] + j * lpt), axis=1
     )
-    return first + np.exp(betaln(a + 1, b + k - 1) - betaln(a, b)) * (1.0 - partial)
+    return first + np.exp(betaln(a + 1, b + k + c - 1) - betaln(a, b)) * (1.0 - partial)

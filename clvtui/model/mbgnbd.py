@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from clvtui.model import bgnbd
-from clvtui.model.base import LikelihoodBase, Rows
+from clvtui.model.base import LikelihoodBase, Rows, conditional_expected, for_new_customer
 
 NAME = "mbgnbd"
 NAMES = ("r", "alpha", "a", "b")
@@ -75,11 +75,15 @@ def alive_expected(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) ->
 def expected(
     theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float
 ) -> np.ndarray:
-    return p_alive(theta, x, t_x, T) * alive_expected(theta, x, T, t)
+    """E[Y(t) | x, t_x, T] = P(alive) · E[Y(t) | alive] (BG/NBD's alive term with b + 1)."""
+    return conditional_expected(p_alive, alive_expected, theta, x, t_x, T, t)
 
 
 def unconditional(theta: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     """E[X(t)] for a new customer: alive after the first purchase with probability b/(a+b)."""
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    z = np.zeros(1)
-    return np.array([expected(theta, z, z, z, float(tv))[0] for tv in t])
+    return for_new_customer(lambda z, tv: expected(theta, z, z, z, tv), t)
+
+
+def pmf(theta: np.ndarray, t: np.ndarray, k: int) -> np.ndarray:
+    """P(X(t) = k): BG/NBD's eq. (8) with one more dropout coin, at the first purchase."""
+    return bgnbd.dropout_pmf(theta, t, k, coins_before=1)

@@ -18,7 +18,13 @@ import numpy as np
 from scipy.special import gammaln
 from statsmodels.tools.numdiff import approx_hess
 
-from clvtui.model.base import LikelihoodBase, Rows, row_key
+from clvtui.model.base import (
+    LikelihoodBase,
+    Rows,
+    conditional_expected,
+    for_new_customer,
+    row_key,
+)
 from clvtui.model.special import log_hyp2f1
 
 NAME = "paretonbd"
@@ -124,9 +130,10 @@ def alive_expected(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) ->
 def expected(
     theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float
 ) -> np.ndarray:
-    return p_alive(theta, x, t_x, T) * alive_expected(theta, x, T, t)
+    """Note eq. 24: E[Y(t) | x, t_x, T] = P(alive) · E[Y(t) | alive]."""
+    return conditional_expected(p_alive, alive_expected, theta, x, t_x, T, t)
 
 
 def unconditional(theta: np.ndarray, t: float | np.ndarray) -> np.ndarray:
-    t = np.atleast_1d(np.asarray(t, dtype=float))
-    return np.array([alive_expected(theta, np.zeros(1), np.zeros(1), float(tv))[0] for tv in t])
+    """E[X(t)] for a customer just acquired (x = 0, T = 0)."""
+    return for_new_customer(lambda z, tv: alive_expected(theta, z, z, tv), t)

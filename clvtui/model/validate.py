@@ -8,6 +8,7 @@ sentence a shop owner can act on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,8 @@ from clvtui.model import bgnbd
 from clvtui.model.base import FittedModel, row_key
 from clvtui.model.models import module_for
 from clvtui.model.summary import purchase_days
+
+Pmf = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
 
 class ConditionalSums:
@@ -99,10 +102,13 @@ def _weekly(fit, summary, orders, weeks, x, t_x, T) -> dict[str, list[float]]:
     }
 
 
-def calibration_histogram(theta: np.ndarray, x: np.ndarray, T: np.ndarray) -> dict[str, list]:
-    """Actual vs BG/NBD-expected number of customers with 0..6 and 7+ repeat purchases (eq. 8)."""
+def calibration_histogram(
+    theta: np.ndarray, x: np.ndarray, T: np.ndarray, pmf: Pmf = bgnbd.pmf
+) -> dict[str, list]:
+    """Actual vs expected number of customers with 0..6 and 7+ repeat purchases (BG/NBD eq. 8,
+    or the ``pmf`` of the model that was fitted)."""
     uT, counts = np.unique(np.round(T, 9), return_counts=True)
-    expected = [float(np.sum(counts * bgnbd.pmf(theta, uT, k))) for k in range(7)]
+    expected = [float(np.sum(counts * pmf(theta, uT, k))) for k in range(7)]
     expected.append(float(len(x)) - sum(expected))
     actual = [int(np.sum(x == k)) for k in range(7)] + [int(np.sum(x >= 7))]
     return {"labels": ["0", "1", "2", "3", "4", "5", "6", "7+"], "actual": actual,

@@ -18,6 +18,7 @@ from clvtui.model.summary import cdnow_orders, summarise
 from tests.model.helpers import CDNOW_SAMPLE, CDNOW_SUMMARY
 
 PUBLISHED_BG = np.array([0.2426, 4.4135, 0.7929, 2.4258])
+PUBLISHED_MBG = np.array([0.525, 6.183, 0.891, 1.614])  # Batislam et al. 2007
 
 
 def sig3(value: float, golden: float) -> bool:
@@ -143,3 +144,15 @@ def test_mbgnbd_reproduces_published(arrays) -> None:
     zero = np.zeros(1)
     assert mbgnbd.p_alive(fit.theta, zero, zero, 38 * np.ones(1))[0] < 1.0
     assert bgnbd.p_alive(PUBLISHED_BG, zero, zero, 38 * np.ones(1))[0] == 1.0
+
+
+@pytest.mark.parametrize("module", [bgnbd, mbgnbd], ids=["bgnbd", "mbgnbd"])
+@pytest.mark.parametrize("t", [3.0, 38.86, 78.0])
+def test_pmf_is_a_distribution_whose_mean_is_the_closed_form_expectation(module, t) -> None:
+    """P(X(t) = k) over k sums to 1 and its mean is E[X(t)] from the model's own eq. (9)
+    (for MBG/NBD, the published parameters; an independent check of the dropout-coin algebra)."""
+    theta = PUBLISHED_BG if module is bgnbd else PUBLISHED_MBG
+    ks = np.arange(400)
+    probs = np.array([module.pmf(theta, np.array([t]), int(k))[0] for k in ks])
+    assert probs.sum() == pytest.approx(1.0, abs=1e-9)
+    assert (ks * probs).sum() == pytest.approx(module.unconditional(theta, t)[0], rel=1e-6)

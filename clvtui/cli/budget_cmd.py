@@ -1,0 +1,151 @@
+"""``clvtui budget`` and ``clvtui spend``: where marketing money goes and what it cost
+per new customer. Thin: the numbers come from ``clvtui.insights``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clvtui.cli.app import DbOption, JsonOption, app, fail, resolve_db, user_errors
+from clvtui.cli.common import RunOption, emit, kind_label, money, open_existing, print_table
+
+spend_app = typer.Typer(help="Marketing spend (month, channel, amount) for actual CAC.")
+app.add_typer(spend_app, name="spend")
+
+
+def _actual_cac(conn: Any, spend: Any, run_id: int) -> Any:
+    """Actual CAC per cohort and channel: the stored spend (in the minor units of its currency)
+    against the new customers and predicted CLV of run ``run_id``."""
+    from clvtui.ingest.money import minor_exponent
+    from clvtui.insights.acquisition import actual_cac
+    from clvtui.store import insights as store
+
+    return actual_cac(
+        spend, store.cohort_channel_values(conn, run_id), minor_exponent(spend["currency"][0])
+    )
+
+
+@app.command()
+def budget(
+    total: Annotated[float, typer.Option("--total", help="Budget to split (shop currency).")],
+    db: DbOption = None,
+    json: JsonOption = False,
+    run: RunOption = None,
+) -> None:
+    """Split a budget between win-back and look-alike acquisition (equal marginal returns)."""
+    if total < 0:
+        raise fail(f"the budget must be a positive amount (got {total:g})")
+    from clvtui.insights.acquisition import allowable_cpa, overall_cac
+    from clvtui.insights.budget import plan_budget
+    from clvtui.insights.context import load_context
+    from clvtui.store import insights as store
+
+    with user_errors():
+        conn = open_existing(db)
+        ctx = load_context(conn, ["spend", "orders", "T"], run_id=run)
+        cost, source = None, "setting acquisition_cost"
+        spend = store.marketing_spend_frame(conn)
+        if ctx.settings.acquisition_cost <= 0 and spend.height:
+            cac = _actual_cac(conn, spend, ctx.run_id)
+            cost, source = overall_cac(cac), "marketing spend ÷ new customers"
+        plan = plan_budget(
+            total,
+            ctx.scored,
+            allowable_cpa(ctx.scored, ctx.settings),
+            ctx.settings,
+            acquisition_cost=cost,
+            acquisition_cost_source=source,
+        )
+    doc = plan.to_json() | {"run_id": ctx.run_id, "currency": ctx.currency}
+    if json:
+        emit(doc)
+        return
+    typer.echo(
+        f"Budget {money(total, ctx.currency)} — values are {kind_label(ctx.settings.value_kind)}"
+    )
+    print_table(
+        "Allocation (each unit goes where it returns most; stop below the target ratio)",
+        ["target", "spend", "expected value", "ROI", "customers", "payback"],
+        [
+            [
+                a["target"],
+                money(a["spend"]),
+                money(a["expected_value"]),
+                None if a["roi"] is None else f"{a['roi']:.0%}",
+                f"{a['customers']:,.1f}",
+                None if a["payback_month"] is None else f"month {a['payback_month']}",
+            ]
+            for a in doc["allocations"]
+        ],
+    )
+    if plan.unallocated:
+        typer.echo(f"Unallocated: {money(plan.unallocated)} — {plan.unallocated_reason}")
+    for skip in plan.skipped:
+        typer.echo(f"Skipped {skip['target']}: {skip['reason']}")
+    typer.echo("Assumptions: " + ", ".join(f"{k}={v}" for k, v in doc["assumptions"].items()))
+
+
+@spend_app.command("import")
+def spend_import(
+    file: Annotated[Path, typer.Argument(help="CSV with month, channel, amount[, currency].")],
+    currency: Annotated[str, typer.Option(help="Currency when the file has none.")] = "USD",
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Import marketing spend per month and channel (re-import replaces those months)."""
+    from clvtui.insights.spend import read_spend
+    from clvtui.store import insights as store
+    from clvtui.store import open_db
+
+    with user_errors():
+        rows = read_spend(file, currency=currency)
+        n = store.upsert_marketing_spend(open_db(resolve_db(db)), rows)
+    doc = {
+        "path": str(file),
+        "rows": n,
+        "months": sorted({r[0] for r in rows}),
+        "channels": sorted({r[1] for r in rows}),
+        "currency": rows[0][3],
+    }
+    if json:
+        emit(doc)
+    else:
+        typer.echo(
+            f"Imported {n} spend rows ({doc['months'][0]} … {doc['months'][-1]}, "
+            f"{len(doc['channels'])} channels)"
+        )
+
+
+@spend_app.command("cac")
+def spend_cac(db: DbOption = None, json: JsonOption = False, run: RunOption = None) -> None:
+    """Actual CAC per acquisition month and channel, beside the cohort's predicted CLV."""
+    from clvtui.store import insights as store
+
+    with user_errors():
+        conn = open_existing(db)
+        spend = store.marketing_spend_frame(conn)
+        if not spend.height:
+            raise fail("no marketing spend yet: clvtui spend import FILE")
+        rid = store.latest_run_id(conn) if run is None else run
+        table = _actual_cac(conn, spend, rid)
+    if json:
+        emit({"run_id": rid, "cac": table.to_dicts()})
+        return
+    print_table(
+        "Actual CAC per cohort and channel",
+        ["month", "channel", "spend", "new customers", "CAC", "CLV mean", "CLV : CAC"],
+        [
+            [
+                r["month"],
+                r["channel"],
+                money(r["spend"]),
+                r["new_customers"],
+                money(r["cac"]),
+                money(r["clv_mean"]),
+                None if r["ltv_cac"] is None else f"{r['ltv_cac']:.1f}",
+            ]
+            for r in table.to_dicts()
+        ],
+    )

@@ -1,0 +1,70 @@
+"""What the insight commands share: the ``--run`` option, the database opener and the
+plain-text rendering (money, tables), so every command prints numbers the same way."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from clvtui.cli.app import emit_json, fail, resolve_db
+
+RunOption = Annotated[
+    int | None, typer.Option("--run", help="Run id (default: the latest fit).", show_default=False)
+]
+
+
+def open_existing(db: Path | None) -> Any:
+    """The user's database, refusing to create an empty one (these commands read a fit)."""
+    from clvtui.store import open_db
+
+    return open_db(resolve_db(db), create=False)
+
+
+def money(value: float | None, currency: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.2f}" + (f" {currency}" if currency else "")
+
+
+def print_table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", box=None, header_style="bold")
+    for i, h in enumerate(headers):
+        table.add_column(h, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*("–" if v is None else str(v) for v in row))
+    Console().print(table)
+
+
+def kind_label(value_kind: str) -> str:
+    """Say whether the numbers are profit or revenue, so nobody mistakes one for the other."""
+    return (
+        "net CLV (after margin and cost per order)"
+        if value_kind == "net"
+        else ("revenue CLV (no margin set: values are revenue, not profit)")
+    )
+
+
+def emit(doc: dict[str, Any]) -> None:
+    """``--json`` output made JSON-safe (NaN/inf, dates) by the core's one rule."""
+    from clvtui.insights.jsonsafe import json_ready
+
+    emit_json(json_ready(doc))
+
+
+def tier_name(text: str) -> str:
+    """The canonical tier for what the user typed (full name or a short alias)."""
+    from clvtui.insights.segments import TIERS
+
+    aliases = {"high": TIERS[0], "highly": TIERS[0], "profitable": TIERS[1], "not": TIERS[2]}
+    key = text.strip().lower()
+    for name in TIERS:
+        if key == name.lower():
+            return name
+    if key in aliases:
+        return aliases[key]
+    raise fail(f"unknown tier {text!r}; use one of: {', '.join(TIERS)}")

@@ -1,0 +1,43 @@
+"""``clvtui settings``: show or change the stored business assumptions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from clvtui.cli.app import DbOption, JsonOption, app, resolve_db, user_errors
+from clvtui.cli.common import emit, print_table
+
+
+@app.command("settings")
+def settings_cmd(
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="key=value (e.g. margin=35%), repeatable.")
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show the stored settings, or change some (validated before anything is stored)."""
+    from clvtui.errors import SettingsError
+    from clvtui.settings import parse_value
+    from clvtui.store import open_db
+    from clvtui.store.settings import load_settings, save_settings
+
+    with user_errors():
+        conn = open_db(resolve_db(db))
+        current = load_settings(conn)
+        if set_:
+            changes: dict[str, Any] = {}
+            for item in set_:
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise SettingsError(f"--set needs key=value (got {item!r})")
+                changes[key.strip()] = parse_value(key.strip(), value)
+            current = current.with_changes(**changes)
+            save_settings(conn, current)
+    doc = current.to_mapping() | {"value_kind": current.value_kind}
+    if json:
+        emit(doc)
+        return
+    print_table("Settings", ["key", "value"], [[k, v] for k, v in doc.items()])

@@ -167,10 +167,14 @@ def customer_attribute_names(db: sqlite_utils.Database) -> list[str]:
 
 
 def run_segments_frame(db: sqlite_utils.Database) -> pl.DataFrame:
-    """Every run's (tier, risk) cells with the run's date and total equity, oldest run first."""
+    """Every run's (tier, risk) cells with the run's date and total equity, oldest run first.
+
+    ``as_of`` is the date the values refer to: the calibration end, which for a backtest run
+    is earlier than the last day of data it was checked on.
+    """
     return _frame(
         db,
-        "SELECT r.id, r.created_at, r.as_of, r.value_kind, r.customer_equity, "
+        "SELECT r.id, r.created_at, r.calibration_end, r.value_kind, r.customer_equity, "
         "g.tier, g.risk, g.customers, g.clv_total "
         "FROM run_segments g JOIN runs r ON r.id = g.run_id ORDER BY r.id, g.tier, g.risk",
         (),

@@ -128,6 +128,13 @@ def import_file(
     if not hasattr(db, "conn"):
         db = open_db(db)
     total = result.orders.height
+    refunds = _refunds(table, result)
+    # Peak memory: keep only what is still to be written. The full order frame (contact
+    # details, row numbers) goes once the customers are derived; each frame below is owned
+    # by its row iterator alone, so it is freed as soon as write_import has consumed it.
+    customer_rows = (r for c in _chunks(_customers(result.orders)) for r in c)
+    order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
+    del result
     counts = write_import(
         db,
         meta={
@@ -139,11 +146,11 @@ def import_file(
             "mapping": columns,
             "without_identity": report.without_identity,
         },
-        orders=_prefetch(_chunks(result.orders.select(STORED))),
+        orders=order_chunks,
         n_orders=total,
-        customers=(r for c in _chunks(_customers(result.orders)) for r in c),
+        customers=customer_rows,
         rejects=rejects,
-        refunds=_refunds(table, result),
+        refunds=refunds,
         progress=(lambda done: progress(done, total)) if progress is not None else None,
     )
     for key in ("import_id", "orders_new", "orders_updated", "orders_unchanged"):
@@ -371,17 +378,15 @@ def _customers(orders: pl.DataFrame) -> pl.DataFrame:
     )
     pick = order.filter(pl.col("customer_id").is_first_distinct()).get_column("i")
     del order
-    first = orders[pick]
+    wanted = ["customer_id", "email", "name", "country", "channel", "product", "discount_code"]
+    first = orders.select(*wanted, "is_purchase", "ordered_at")[pick]  # gather only these
     customers = first.select(
-        "customer_id",
-        "email",
-        "name",
-        "country",
-        "channel",
+        *wanted[:5],
         pl.col("product").alias("first_product"),
         "discount_code",
         first_order_at=pl.when(pl.col("is_purchase") == 1).then(pl.col("ordered_at")),
     )
+    del first
     gaps = customers.filter(pl.col("email").is_null() | pl.col("name").is_null())
     if gaps.height:  # contact details missing on the first order: any other order's
         found = (

@@ -84,6 +84,11 @@ def write_import(
             ],
         )  # fmt: skip
         import_id = int(cur.lastrowid)
+        # Customers first (no order references them): their rows, and the frame behind them,
+        # are gone before the orders are written, which lowers the import's peak memory.
+        customers_before = _count(db, "customers")
+        _upsert_customers(conn, () if repeat else customers, source, import_id)
+        customers_new = _count(db, "customers") - customers_before
         before = _count(db, "orders", "source = ?", [source])
         # source and import id are the same for every row: SQL literals, not per-row tuples
         values = f"{_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
@@ -92,7 +97,7 @@ def write_import(
         if repeat:
             # The latest import was this very file (same bytes, format and mapping) and nothing
             # was imported since: upserting it again is a proven no-op, so skip the row work.
-            updated, new, customers = 0, 0, ()
+            updated, new = 0, 0
         elif before == 0:
             with _indexes_rebuilt_if_empty(conn):
                 _insert_chunks(conn, f"INSERT INTO orders ({columns}) VALUES ({values})",
@@ -106,9 +111,6 @@ def write_import(
             updated = touched - new  # rowcount of the upsert = inserted + updated rows
         refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
         all_rejects = list(rejects) + refund_rejects
-        customers_before = _count(db, "customers")
-        _upsert_customers(conn, customers, source, import_id)
-        customers_new = _count(db, "customers") - customers_before
         conn.executemany(
             "INSERT INTO rejects (import_id, row, reason, raw) VALUES (?, ?, ?, ?)",
             [(import_id, row, reason, raw) for row, reason, raw in all_rejects],

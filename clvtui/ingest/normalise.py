@@ -212,7 +212,9 @@ def finish(stage: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     phone = pl.col("phone").str.replace_all(r"[^\d+]", "")
     phone = pl.when(phone.str.len_chars() >= 6).then("tel:" + phone)
     amount = pl.col("amount_minor")
-    refunded = pl.col("refunded_minor").fill_null(0)
+    # A refund column is a magnitude whatever its sign: Shopify and Stripe write 10.00, Square's
+    # Transactions export writes ($10.00). Taken as signed, a refund would add to net spend.
+    refunded = pl.col("refunded_minor").fill_null(0).abs()
     status = pl.col("status").fill_null("completed")
     status = (
         pl.when((amount > 0) & (refunded >= amount) & status.is_in(list(PURCHASE_STATUSES)))

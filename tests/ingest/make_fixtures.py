@@ -203,6 +203,41 @@ def square() -> None:
     write("square_items.csv", _csv(HEADERS["square"], rows))
 
 
+# Square's Transactions export (55 columns, from ../shared/FORMATS.md): one row per payment.
+_SQUARE_TRANSACTIONS_HEADER = (
+    "Date,Time,Time Zone,Gross Sales,Discounts,Service Charges,Net Sales,Gift Card Sales,Tax,Tip,"
+    "Partial Refunds,Total Collected,Source,Card,Card Entry Methods,Cash,Square Gift Card,"
+    "Other Tender,Other Tender Type,Tender Note,Fees,Net Total,Transaction ID,Payment ID,"
+    "Card Brand,PAN Suffix,Device Name,Staff Name,Staff ID,Details,Description,Event Type,"
+    "Location,Dining Option,Customer ID,Customer Name,Customer Reference ID,Device Nickname,"
+    "Third Party Fees,Deposit ID,Deposit Date,Deposit Details,Fee Percentage Rate,"
+    "Fee Fixed Rate,Refund Reason,Discount Name,Transaction Status,Cash App,"
+    "Order Reference ID,Fulfillment Note,Free Processing Applied,Channel,Unattributed Tips,"
+    "Table Info,International Fee"
+)
+SQUARE_TRANSACTIONS = _SQUARE_TRANSACTIONS_HEADER.split(",")
+
+
+def square_transactions() -> None:
+    """Transactions: one row per payment, ISO and US dates, an empty time, a partial refund."""
+    base = {"Event Type": "Payment", "Transaction Status": "Complete", "Source": "Register"}
+    pacific, eastern = "Pacific Time (US & Canada)", "Eastern Time (US & Canada)"
+    rows = [
+        {**base, "Date": "2026-07-18", "Time": "12:59:30", "Time Zone": pacific,
+         "Gross Sales": "$25.50", "Net Sales": "$25.50", "Total Collected": "$25.50",
+         "Partial Refunds": "$0.00", "Transaction ID": "TX1", "Customer ID": "SQC7",
+         "Customer Name": "Noor Haddad"},
+        {**base, "Date": "2026-07-19", "Time": "08:15:00", "Time Zone": eastern,
+         "Gross Sales": "$40.00", "Net Sales": "$40.00", "Total Collected": "$40.00",
+         "Partial Refunds": "($10.00)", "Transaction ID": "TX2"},
+        {**base, "Date": "12/27/2025", "Time": "", "Time Zone": eastern,
+         "Gross Sales": "$12.00", "Net Sales": "$12.00", "Total Collected": "$12.00",
+         "Partial Refunds": "$0.00", "Transaction ID": "TX3", "Customer ID": "SQC7",
+         "Customer Name": "Noor Haddad"},
+    ]  # fmt: skip
+    write("square_transactions.csv", _csv(SQUARE_TRANSACTIONS, rows))
+
+
 def paypal() -> None:
     """US file: BOM, all quoted, PST/PDT, sales, refund, memo, withdrawal, pending, orphan."""
 
@@ -471,6 +506,9 @@ def generic() -> None:
 
 
 if __name__ == "__main__":
-    for make in (shopify, stripe, woocommerce, etsy, square, paypal, online_retail, generic):
+    for make in (
+        shopify, stripe, woocommerce, etsy, square, square_transactions, paypal, online_retail,
+        generic,
+    ):  # fmt: skip
         make()
     print(f"fixtures written to {FIXTURES}")

@@ -128,6 +128,21 @@ def test_square_money_strings_zones_refunds(db) -> None:
     assert report.without_identity == 2
 
 
+def test_square_transactions_partial_refunds_are_subtracted(db) -> None:
+    """Transactions export: one row per payment; 'Partial Refunds' is written as ($10.00) and
+    must reduce the order (taken as signed, it would have raised net spend to 50.00)."""
+    report = import_file(db, fixture("square_transactions.csv"))
+    assert report.format == "square"
+    got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
+    assert got == {
+        # 12:59:30 PDT (UTC−7) in July; 08:15 EDT (UTC−4); an empty time is local midnight, EST
+        "TX1": ("SQC7", "2026-07-18T19:59:30Z", 2550, 0, "USD", "completed", 1),
+        "TX2": (None, "2026-07-19T12:15:00Z", 4000, 1000, "USD", "partially_refunded", 1),
+        "TX3": ("SQC7", "2025-12-27T05:00:00Z", 1200, 0, "USD", "completed", 1),
+    }  # fmt: skip
+    assert report.without_identity == 1 and report.rows_rejected == 0
+
+
 def test_paypal_refund_memo_withdrawal(db) -> None:
     report = import_file(db, fixture("paypal_activity_us.csv"))
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}

@@ -202,6 +202,12 @@ def _shopify_step(part: pl.DataFrame, ctx: Context, decisions: Decisions, key: s
     )
 
 
+def _name_or_first_last() -> pl.Expr:
+    """The full-name column, else "first last" (exports carry one or the other, or both)."""
+    first_last = pl.concat_str(["first_name", "last_name"], separator=" ", ignore_nulls=True)
+    return pl.coalesce("name", first_last.replace("", None))
+
+
 def woocommerce(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     """Plugin exports: one row per order (or per line item, order fields repeated).
 
@@ -212,12 +218,7 @@ def woocommerce(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     frame = lazy_ensure(frame, "discount_code")
     df = group_orders(frame, "order_id")
     df = df.with_columns(
-        name=pl.coalesce(
-            "name",
-            pl.concat_str(["first_name", "last_name"], separator=" ", ignore_nulls=True).replace(
-                "", None
-            ),
-        ),
+        name=_name_or_first_last(),
         product=pl.coalesce(pl.col("product").str.extract(r"name:([^|]+)"), "product"),
         discount_code=pl.coalesce(
             pl.col("discount_code").str.extract(r"code:([^|;]+)"), "discount_code"
@@ -237,12 +238,7 @@ def etsy(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     frame = lazy_ensure(frame, "product")
     df = group_orders(frame, "order_id")
     df = df.with_columns(
-        name=pl.coalesce(
-            "name",
-            pl.concat_str(["first_name", "last_name"], separator=" ", ignore_nulls=True).replace(
-                "", None
-            ),
-        ),
+        name=_name_or_first_last(),
         product=pl.col("product").str.split(",").list.first().str.strip_chars(),
         status=normalise_status(pl.col("status")),
     )

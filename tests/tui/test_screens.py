@@ -32,6 +32,25 @@ async def test_overview_shows_the_fitted_run(demo_db: Path) -> None:
         assert total == DEMO_CUSTOMERS
 
 
+async def test_keys_typed_right_after_slash_go_to_the_filter(demo_db: Path) -> None:
+    """A fast typist's "/ada": the keys arrive before "/" is handled (pilot.press would wait
+    between keys, so they are posted at once). "/" inside the filter box is text."""
+    from textual import events
+
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot, app)
+        for key, char in [("slash", "/"), ("a", "a"), ("d", "d"), ("a", "a")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        box = app.screen.query_one("#customer-filter", Input)
+        assert app.focused is box
+        assert box.value == "ada"
+        await pilot.press("slash")
+        assert box.value == "ada/"
+
+
 async def test_customers_sort_filter_and_drill_down(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:

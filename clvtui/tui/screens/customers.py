@@ -42,7 +42,12 @@ class RankingLoaded(Message):
 class CustomersScreen(MainScreen):
     MODE = "customers"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter: name, e-mail, id, tier"),
+        # priority: checked before the key is queued to the table, so "/rosa" typed fast goes
+        # to the filter (a normal binding runs from the table's queue, after "rosa" is queued)
+        Binding(
+            "slash", "filter", "Filter", id="filter", priority=True,
+            tooltip="Filter: name, e-mail, id, tier",
+        ),
         Binding("s", "sort", "Sort", id="sort", tooltip="Sort by the next column"),
         Binding("S", "reverse", "Reverse", id="reverse", tooltip="Reverse the sort order"),
         Binding("enter", "open", "Open", id="open", tooltip="Open the customer", show=True),
@@ -188,8 +193,15 @@ class CustomersScreen(MainScreen):
     def on_data_table_header_selected(self, event: FrameTable.HeaderSelected) -> None:
         self.sort_by(CUSTOMER_COLUMNS[event.column_index].key)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "filter" and isinstance(self.focused, Input):
+            return False  # "/" typed in the filter box is text
+        return super().check_action(action, parameters)
+
     def action_filter(self) -> None:
-        self.query_one("#customer-filter", Input).focus()
+        # set_focus now: Widget.focus() is deferred (call_later), and the keys typed right
+        # after "/" would reach the table before the filter had focus
+        self.set_focus(self.query_one("#customer-filter", Input))
 
     @on(Input.Changed, "#customer-filter")
     def filter_changed(self, event: Input.Changed) -> None:

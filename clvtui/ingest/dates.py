@@ -26,6 +26,7 @@ DATE_RE = (
 ABBREVIATIONS = {
     "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "IST": 330, "WEST": 60,
     "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
+    "MEZ": 60, "MESZ": 120,  # German PayPal exports: Mitteleuropäische (Sommer)zeit
     "PST": -480, "PDT": -420, "MST": -420, "MDT": -360, "CST": -360, "CDT": -300,
     "EST": -300, "EDT": -240, "AST": -240, "ADT": -180, "NST": -210, "NDT": -150,
     "AKST": -540, "AKDT": -480, "HST": -600, "HKT": 480, "SGT": 480, "JST": 540, "KST": 540,

@@ -230,7 +230,7 @@ SPECS: dict[str, FormatSpec] = {
                 "type": ("type", "beschreibung", "typ"),
                 "balance_impact": ("balance impact", "auswirkung auf guthaben"),
                 "reference_id": ("reference txn id", "zugehöriger transaktionscode"),
-                "country": ("country code", "country", "land"),
+                "country": ("country code", "ländervorwahl", "landervorwahl", "country", "land"),
                 "product": ("item title", "artikelbezeichnung"),
             },
             (("order_id",), ("ordered_at",), ("amount",), ("currency",)),

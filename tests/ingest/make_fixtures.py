@@ -218,6 +218,45 @@ _SQUARE_TRANSACTIONS_HEADER = (
 SQUARE_TRANSACTIONS = _SQUARE_TRANSACTIONS_HEADER.split(",")
 
 
+# PayPal's German activity download (41 columns; the header as published by several independent
+# importers of real files): DD.MM.YYYY, German amounts, MEZ/MESZ zones, German statuses, BOM.
+PAYPAL_DE = (
+    "Datum,Uhrzeit,Zeitzone,Name,Typ,Status,Währung,Brutto,Gebühr,Netto,Absender E-Mail-Adresse,"
+    "Empfänger E-Mail-Adresse,Transaktionscode,Lieferadresse,Adress-Status,Artikelbezeichnung,"
+    "Artikelnummer,Versand- und Bearbeitungsgebühr,Versicherungsbetrag,Umsatzsteuer,"
+    "Option 1 Name,Option 1 Wert,Option 2 Name,Option 2 Wert,Zugehöriger Transaktionscode,"
+    "Rechnungsnummer,Zollnummer,Anzahl,Empfangsnummer,Guthaben,Adresszeile 1,Adresszusatz,Ort,"
+    "Bundesland,PLZ,Land,Telefon,Betreff,Hinweis,Ländervorwahl,Auswirkung auf Guthaben"
+)
+
+
+def paypal_de() -> None:
+    """German locale: a summer (MESZ) and a winter (MEZ) sale, one pending payment."""
+    base = {
+        "Währung": "EUR",
+        "Empfänger E-Mail-Adresse": "shop@example.de",
+        "Auswirkung auf Guthaben": "Haben",
+        "Status": "Abgeschlossen",
+    }
+    rows = [
+        {**base, "Datum": "01.06.2026", "Uhrzeit": "10:15:00", "Zeitzone": "MESZ",
+         "Name": "Max Muster", "Typ": "Web Accept-Zahlung", "Brutto": "1.594,36",
+         "Gebühr": "-31,90", "Netto": "1.562,46", "Absender E-Mail-Adresse": "Max@Example.com",
+         "Transaktionscode": "DE1", "Artikelbezeichnung": "Espressomaschine",
+         "Land": "Deutschland", "Ländervorwahl": "DE"},
+        {**base, "Datum": "02.06.2026", "Uhrzeit": "11:00:00", "Zeitzone": "MESZ",
+         "Name": "Erika Beispiel", "Typ": "PayPal Express-Zahlung", "Status": "Ausstehend",
+         "Brutto": "12,50", "Gebühr": "-0,55", "Netto": "11,95",
+         "Absender E-Mail-Adresse": "erika@example.com", "Transaktionscode": "DE2"},
+        {**base, "Datum": "15.01.2026", "Uhrzeit": "09:30:00", "Zeitzone": "MEZ",
+         "Name": "Max Muster", "Typ": "Allgemeine Zahlung", "Brutto": "20,00",
+         "Gebühr": "-0,68", "Netto": "19,32", "Absender E-Mail-Adresse": "max@example.com",
+         "Transaktionscode": "DE3"},
+    ]  # fmt: skip
+    text = _csv(PAYPAL_DE.split(","), rows, quote_all=True)
+    write("paypal_activity_de.csv", "\ufeff" + text)
+
+
 def square_transactions() -> None:
     """Transactions: one row per payment, ISO and US dates, an empty time, a partial refund."""
     base = {"Event Type": "Payment", "Transaction Status": "Complete", "Source": "Register"}
@@ -507,8 +546,8 @@ def generic() -> None:
 
 if __name__ == "__main__":
     for make in (
-        shopify, stripe, woocommerce, etsy, square, square_transactions, paypal, online_retail,
-        generic,
+        shopify, stripe, woocommerce, etsy, square, square_transactions, paypal, paypal_de,
+        online_retail, generic,
     ):  # fmt: skip
         make()
     print(f"fixtures written to {FIXTURES}")

@@ -143,6 +143,21 @@ def test_square_transactions_partial_refunds_are_subtracted(db) -> None:
     assert report.without_identity == 1 and report.rows_rejected == 0
 
 
+def test_paypal_german_locale(db) -> None:
+    """German headers, DD.MM.YYYY, '1.594,36', MESZ (UTC+2) in June and MEZ (UTC+1) in January;
+    'Ausstehend' (pending) is kept but not a purchase; the e-mail is the identity, lower-cased."""
+    report = import_file(db, fixture("paypal_activity_de.csv"))
+    assert report.format == "paypal"
+    got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
+    assert got == {
+        "DE1": ("max@example.com", "2026-06-01T08:15:00Z", 159436, 0, "EUR", "completed", 1),
+        "DE2": ("erika@example.com", "2026-06-02T09:00:00Z", 1250, 0, "EUR", "pending", 0),
+        "DE3": ("max@example.com", "2026-01-15T08:30:00Z", 2000, 0, "EUR", "completed", 1),
+    }  # fmt: skip
+    assert orders(db)["DE1"]["country"] == "DE"
+    assert report.rows_rejected == 0
+
+
 def test_paypal_refund_memo_withdrawal(db) -> None:
     report = import_file(db, fixture("paypal_activity_us.csv"))
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}

@@ -62,6 +62,14 @@ def import_command(
         bool,
         typer.Option("--dry-run", help="Detect, map and count, show a few orders; write nothing."),
     ] = False,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="IANA zone (e.g. Europe/Berlin) of times that carry none: WooCommerce site "
+            "time, most generic CSVs. Default: UTC (UCI Online Retail: Europe/London).",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import a shop export (Shopify, WooCommerce, Etsy, Square, Stripe, PayPal, UCI, CSV)."""
@@ -82,8 +90,9 @@ def import_command(
             database = open_db(resolve_db(db))
         with _progress(enabled=not json_out) as progress:
             report = import_file(
-                database, path, fmt=fmt, mapping=overrides, dry_run=dry_run, progress=progress
-            )
+                database, path, fmt=fmt, mapping=overrides, dry_run=dry_run, progress=progress,
+                timezone=timezone,
+            )  # fmt: skip
     if json_out:
         emit_json(report.to_json())
     else:

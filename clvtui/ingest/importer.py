@@ -89,11 +89,18 @@ def import_file(
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
+    timezone: str | None = None,
 ) -> ImportReport:
-    """Import one export into ``db`` (a sqlite-utils Database or a path; unused on dry run)."""
+    """Import one export into ``db`` (a sqlite-utils Database or a path; unused on dry run).
+
+    ``timezone`` (IANA name) is the zone of timestamps that carry none — WooCommerce's site
+    time, most generic CSVs; times with an offset or a zone column are not affected.
+    """
     path = Path(path)
     if fmt not in ("auto", *FORMATS):
         raise InputError(f"unknown format {fmt!r}; choose one of auto, {', '.join(FORMATS)}")
+    if timezone is not None:
+        _check_zone(timezone)
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(_sha256, path) if not dry_run and path.is_file() else None
         table = open_table(path)
@@ -102,12 +109,12 @@ def import_file(
         if progress is not None:
             progress(0, None)
         try:
-            rows_read, result = _normalise(table, spec.name, columns)
+            rows_read, result = _normalise(table, spec.name, columns, timezone)
         except pl.exceptions.ComputeError as err:
             if "utf-8" not in str(err).lower():
                 raise InputError(f"{path}: cannot read the file as CSV ({err})") from err
             table = open_table(path, encoding="cp1252")  # a late non-UTF-8 byte
-            rows_read, result = _normalise(table, spec.name, columns)
+            rows_read, result = _normalise(table, spec.name, columns, timezone)
         sha = digest.result() if digest is not None else ""
     report = _report(table, spec.name, columns, rows_read, result, dry_run)
     rejects = _reject_rows(table, result)
@@ -218,7 +225,21 @@ def _prefetch(chunks: Iterator[list[tuple]], depth: int = 2) -> Iterator[list[tu
                 worker.join(0.01)
 
 
-def _normalise(table: Table, name: str, columns: dict[str, str]) -> tuple[int, Normalised]:
+def _check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(
+            f"unknown time zone {name!r}; use an IANA name such as Europe/Berlin or "
+            "America/New_York"
+        ) from None
+
+
+def _normalise(
+    table: Table, name: str, columns: dict[str, str], timezone: str | None = None
+) -> tuple[int, Normalised]:
     """Read the mapped columns batch by batch (bounded memory), then run the source's rules.
 
     For line-item exports only the first row of each order is kept while reading (order
@@ -249,7 +270,7 @@ def _normalise(table: Table, name: str, columns: dict[str, str]) -> tuple[int, N
         parts = [clean_fields(b.lazy(), columns).collect() for b in table.batches(used)]
         reduced = False
     del keys
-    ctx = sources.Context(SPECS[name], columns)
+    ctx = sources.Context(SPECS[name], columns, timezone)
     if reduced and name == "shopify":
         return rows, sources.shopify(parts, ctx)  # consumes the batches one by one
     # Built inline so that only the source function holds the frame and can drop it early.

@@ -9,7 +9,7 @@ line amounts arrive as their own rows (Square, PayPal, UCI Online Retail), live 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -39,6 +39,14 @@ class Context:
 
     spec: FormatSpec
     mapping: dict[str, str]
+    naive_zone: str | None = None  # the user's --timezone for times that carry no zone
+
+    @property
+    def dates(self) -> DateRule:
+        """The source's date rule, with the user's zone for zone-less times if given."""
+        if self.naive_zone is None:
+            return self.spec.dates
+        return replace(self.spec.dates, naive_zone=self.naive_zone)
 
     def label(self, fld: str) -> str:
         """The file's column for a field (reject reasons name the user's column, not ours)."""
@@ -71,7 +79,7 @@ def decide(df: pl.DataFrame, ctx: Context, money: tuple[str, ...]) -> Decisions:
         currency = ctx.spec.default_currency or "USD"
         if "amount" in df.columns:
             currency = currency_from_symbols(df.get_column("amount"), currency)
-    return Decisions(decimal, resolve_rule(df.get_column("ordered_at"), ctx.spec.dates), currency)
+    return Decisions(decimal, resolve_rule(df.get_column("ordered_at"), ctx.dates), currency)
 
 
 def in_slices(

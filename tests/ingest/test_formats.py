@@ -128,6 +128,19 @@ def test_square_money_strings_zones_refunds(db) -> None:
     assert report.without_identity == 2
 
 
+def test_timezone_for_zone_less_times(db) -> None:
+    """WooCommerce writes site time without a zone: --timezone says which. Madrid in early
+    March 2024 is CET (UTC+1); an unknown zone is refused before anything is read."""
+    from clvtui.errors import InputError
+
+    import_file(db, fixture("woocommerce_orders.csv"), timezone="Europe/Madrid")
+    got = {k: v["ordered_at"] for k, v in orders(db).items()}
+    assert got["201"] == "2024-03-05T13:22:10Z" and got["202"] == "2024-03-06T08:00:00Z"
+    assert orders(db)["201"]["ordered_at_raw"].startswith("3/5/2024 14:22:10")
+    with pytest.raises(InputError, match="unknown time zone 'Mars/Olympus'"):
+        import_file(db, fixture("woocommerce_orders.csv"), timezone="Mars/Olympus")
+
+
 def test_square_transactions_partial_refunds_are_subtracted(db) -> None:
     """Transactions export: one row per payment; 'Partial Refunds' is written as ($10.00) and
     must reduce the order (taken as signed, it would have raised net spend to 50.00)."""

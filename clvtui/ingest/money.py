@@ -174,12 +174,3 @@ def currency_from_symbols(values: pl.Series, default: str = "USD") -> str:
         if symbol in sample:
             return SYMBOLS[symbol]
     return default
-
-
-def round_scaled(col: pl.Expr, from_scale: int, to_scale: int) -> pl.Expr:
-    """Integer units of 10**-from_scale → 10**-to_scale, rounding half away from zero."""
-    if from_scale <= to_scale:
-        return col * (10 ** (to_scale - from_scale))
-    step = 10 ** (from_scale - to_scale)
-    half = step // 2
-    return pl.when(col >= 0).then((col + half) // step).otherwise(-((-col + half) // step))

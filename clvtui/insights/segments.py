@@ -206,12 +206,3 @@ def slipping_away(scored: pl.DataFrame, limit: int | None = 50) -> pl.DataFrame:
         .select(*ident, "tier", "risk", "clv", "p_alive", "value_at_stake", *window)
     )
     return out.head(limit) if limit is not None else out
-
-
-def segment_rows(scored: pl.DataFrame) -> pl.DataFrame:
-    """The ``run_segments`` rows of a run: customers and CLV per (tier, risk) actually present."""
-    return (
-        scored.group_by("tier", "risk")
-        .agg(pl.len().alias("customers"), pl.col("clv").sum().alias("clv_total"))
-        .sort("tier", "risk")
-    )

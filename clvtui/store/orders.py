@@ -40,12 +40,6 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def source_has_orders(db: sqlite_utils.Database, source: str) -> bool:
-    """Whether any order of this source is stored (first import → plain inserts)."""
-    row = db.conn.execute("SELECT 1 FROM orders WHERE source = ? LIMIT 1", [source]).fetchone()
-    return row is not None
-
-
 def _count(db: sqlite_utils.Database, table: str, where: str = "1", args: Iterable = ()) -> int:
     return db.conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", list(args)).fetchone()[0]
 
@@ -282,19 +276,3 @@ def _upsert_customers(conn: Any, customers: Iterable[tuple], source: str, import
         f" WHERE {' OR '.join(changed)}",
         ((*c, source, import_id) for c in customers),
     )
-
-
-def import_history(db: sqlite_utils.Database, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest imports, newest first (for the TUI's Import screen and reports)."""
-    cur = db.conn.execute("SELECT * FROM imports ORDER BY id DESC LIMIT ?", [limit])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def import_rejects(db: sqlite_utils.Database, import_id: int, limit: int = 100) -> list[dict]:
-    """Rejected rows of one import (row number, reason, raw text)."""
-    cur = db.conn.execute(
-        "SELECT row, reason, raw FROM rejects WHERE import_id = ? ORDER BY row LIMIT ?",
-        [import_id, limit],
-    )
-    return [{"row": r, "reason": reason, "raw": raw} for r, reason, raw in cur.fetchall()]

@@ -185,16 +185,6 @@ def run_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame | None:
     return frame if frame.columns == RANKED_COLUMNS else None
 
 
-def save_run_frame(db: sqlite_utils.Database, run_id: int, frame: pl.DataFrame) -> None:
-    """Store (or replace) a run's cached ranking, e.g. for a run fitted before the cache."""
-    blob = _frame_bytes(frame.select(RANKED_COLUMNS))
-    with db.conn:
-        db.conn.execute(
-            "INSERT OR REPLACE INTO run_frames (run_id, format, scores) VALUES (?, ?, ?)",
-            (run_id, FRAME_FORMAT, blob),
-        )
-
-
 def has_frame_cache(db: sqlite_utils.Database) -> bool:
     """Whether the file has the ``run_frames`` table (databases made by early builds lack it)."""
     row = db.conn.execute(

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, resolve_db, user_errors
+from clvtui.insights.jsonsafe import json_ready
 
 MODEL_CHOICES = ("auto", "bgnbd", "paretonbd", "mbgnbd")
 
@@ -51,7 +52,7 @@ def fit_command(
             database, as_of=as_of, holdout_weeks=holdout_weeks, model=model, progress=progress
         )
     if json_out:
-        emit_json(_public(result.report))
+        emit_json(json_ready(result.report))
     else:
         typer.echo(render_report(result.report))
 
@@ -61,22 +62,6 @@ def _stderr_progress(stage: str, fraction: float) -> None:
     if fraction >= 1.0:
         sys.stderr.write("\n")
     sys.stderr.flush()
-
-
-def _public(report: dict[str, Any]) -> dict[str, Any]:
-    """The JSON document: everything, with NaN turned into null (JSON has no NaN)."""
-    import math
-
-    def clean(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, dict):
-            return {k: clean(x) for k, x in v.items()}
-        if isinstance(v, list | tuple):
-            return [clean(x) for x in v]
-        return v
-
-    return clean(report)
 
 
 def _num(v: float) -> str:
@@ -140,13 +125,13 @@ def rank_command(
 
         from clvtui.errors import NoDataError
         from clvtui.store import open_db
-        from clvtui.store.runs import latest_run, scores_frame
+        from clvtui.store.runs import latest_run, ranked_customers
 
         database = open_db(resolve_db(db), create=False)
         run = latest_run(database)
         if run is None:
             raise NoDataError("no fitted run yet; run clvtui fit first")
-        scores = scores_frame(database, run["id"])
+        scores = ranked_customers(database, run["id"])  # the cached ranking: one blob
         if tier is not None:
             tiers = sorted(t for t in scores["tier"].unique().to_list() if t)
             match = [t for t in tiers if t.lower() == tier.lower()]
@@ -168,7 +153,7 @@ def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
                 "as_of": run["as_of"],
                 "currency": run["currency"],
                 "value_kind": run["value_kind"],
-                "customers": _public(frame.to_dicts()),
+                "customers": json_ready(frame.to_dicts()),
             }
         )
     elif fmt == "csv":

@@ -54,6 +54,14 @@ def run_settings_of(run: dict[str, Any]) -> Settings:
     return Settings.from_mapping({k: v for k, v in run["settings"].items() if k in known})
 
 
+def effective_settings(run: dict[str, Any], current: Settings) -> Settings:
+    """Today's rules (tiers, ratio, budget assumptions) with the run's economics (margin, cost
+    per order, discount rate, horizon): its CLVs were computed with those, and mixing in
+    today's margin would mislabel them."""
+    fitted = run_settings_of(run)
+    return current.with_changes(**{k: getattr(fitted, k) for k in ECONOMICS})
+
+
 def load_context(
     db: sqlite_utils.Database,
     columns: Sequence[str],
@@ -66,8 +74,7 @@ def load_context(
     rid = store.latest_run_id(db) if run_id is None else run_id
     run = store.run_row(db, rid)
     fitted = run_settings_of(run)
-    current = settings or load_settings(db)
-    effective = current.with_changes(**{k: getattr(fitted, k) for k in ECONOMICS})
+    effective = effective_settings(run, settings or load_settings(db))
     cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns]))
     cols = [c for c in cols if c not in ("tier", "risk")]
     scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)

@@ -138,6 +138,35 @@ async def test_budget_follows_the_typed_budget(demo_db: Path) -> None:
         assert "number" in str(screen.query_one("#budget-error").render())
 
 
+async def test_budget_values_the_run_with_its_own_economics(demo_copy: Path) -> None:
+    """A margin changed after the fit must not re-price that fit's CLVs: the screen's plan is
+    the one `clvtui budget` computes for the same run (margin 40 %, not the new 90 %)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from clvtui.cli import app as cli
+    from clvtui.store import open_db
+    from clvtui.store.settings import load_settings, save_settings
+
+    db = open_db(demo_copy)
+    save_settings(db, load_settings(db).with_changes(margin=0.9))
+    db.conn.close()
+    out = CliRunner().invoke(cli, ["budget", "--db", str(demo_copy), "--total", "5000", "--json"])
+    assert out.exit_code == 0, out.output
+    expected = json.loads(out.stdout)
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await settle(pilot, app)
+        plan = app.screen.plan
+        assert plan.assumptions["margin"] == pytest.approx(0.4)
+        allocations = expected["allocations"]  # the JSON rounds each one to cents
+        assert plan.expected_value == pytest.approx(
+            sum(a["expected_value"] for a in allocations), abs=0.005 * len(allocations)
+        )
+
+
 async def test_refit_from_the_model_screen(demo_copy: Path) -> None:
     from clvtui.store import open_db
     from clvtui.store.runs import list_runs

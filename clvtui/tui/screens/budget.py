@@ -44,6 +44,7 @@ class BudgetInputs(Message):
     currency: str | None
     ready: bool
     note: str = ""
+    run: dict[str, Any] | None = None
 
 
 @dataclass
@@ -71,6 +72,7 @@ class BudgetScreen(MainScreen):
         super().__init__()
         self.settings: Settings | None = None
         self.currency: str | None = None
+        self.run: dict[str, Any] | None = None
         self.plan: Any = None
 
     def compose_body(self) -> ComposeResult:
@@ -117,12 +119,12 @@ class BudgetScreen(MainScreen):
                 self.post_message(BudgetInputs(settings, None, False, "No fit yet: press 5, f."))
                 return
             self.data.customers(db, int(run["id"]))  # warm the shared frame
-            self.post_message(BudgetInputs(settings, run_currency(run), True))
+            self.post_message(BudgetInputs(settings, run_currency(run), True, run=run))
         except ClvError as err:
             self.post_message(PlanFailed(str(err)))
 
     def on_budget_inputs(self, msg: BudgetInputs) -> None:
-        self.settings, self.currency = msg.settings, msg.currency
+        self.settings, self.currency, self.run = msg.settings, msg.currency, msg.run
         for key, _label, _hint in FIELDS:
             box = self.query_one(f"#in-{key}", Input)
             with box.prevent(Input.Changed):
@@ -163,6 +165,10 @@ class BudgetScreen(MainScreen):
             self.query_one("#budget-error", Static).update(f"[b red]{err}[/]")
             return
         self.query_one("#budget-error", Static).update("")
+        if self.run is not None:  # the plan values the run's CLVs with the run's economics
+            from clvtui.insights.context import effective_settings
+
+            settings = effective_settings(self.run, settings)
         self.compute(budget, settings)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget")

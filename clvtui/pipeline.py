@@ -23,6 +23,7 @@ from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_fo
 from clvtui.model.summary import day_to_date, summarise
 from clvtui.store.reads import purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
+from clvtui.store.schema import TIMESTAMP_FORMAT
 from clvtui.store.settings import load_settings
 
 Progress = Callable[[str, float], None]
@@ -181,7 +182,7 @@ def fit_run(
         "warnings": warnings,
     }
     run = {
-        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
         "as_of": end.isoformat(),
         "calibration_end": cal_end.isoformat(),
         "holdout_weeks": holdout_weeks,

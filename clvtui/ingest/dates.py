@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from clvtui.store.schema import TIMESTAMP_FORMAT
+
 DATE_RE = (
     r"^\s*(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
     r"|(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})[/.\-](?P<y2>\d{4}|\d{2}))"
@@ -60,7 +62,7 @@ RAILS_ZONES = {
     "UTC": "UTC",
 }
 
-UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+UTC_FORMAT = TIMESTAMP_FORMAT
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ import polars as pl
 
 from clvtui.errors import InputError
 from clvtui.ingest import ledgers, sources
+from clvtui.ingest.dates import UTC_FORMAT
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
 from clvtui.ingest.normalise import Normalised, clean_fields
@@ -389,7 +390,7 @@ def _customers(orders: pl.DataFrame) -> pl.DataFrame:
     (not a hash group-by over every column): at 2.9 M orders this keeps the import's peak
     memory ~350 MB lower.
     """
-    key = pl.col("ordered_at").str.to_datetime("%Y-%m-%dT%H:%M:%SZ").dt.epoch("s") + (
+    key = pl.col("ordered_at").str.to_datetime(UTC_FORMAT).dt.epoch("s") + (
         1 - pl.col("is_purchase")
     ) * (10**11)
     order = (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from clvtui.ingest.dates import DateRule, resolve_rule
+from clvtui.ingest.dates import DateRule, resolve_rule, utc_text
 from clvtui.ingest.formats import FormatSpec
 from clvtui.ingest.money import currency_from_symbols
 from clvtui.ingest.normalise import (
@@ -317,7 +317,7 @@ def generic(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     content_key = pl.format(
         "k:{}|{}|{}|{}",
         pl.col("_who").fill_null("-"),
-        pl.col("when").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        utc_text(pl.col("when")),
         pl.col("amount_minor"),
         occurrence,
     )

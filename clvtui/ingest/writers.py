@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from clvtui.ingest.dates import utc_text
+
 
 def _split(header: str) -> list[str]:
     """A header line as columns (kept as one string above: easy to compare with real files)."""
@@ -204,7 +206,7 @@ def _generic(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
         order_id=pl.col("order_id"),
         customer=pl.col("customer_id"),
         email=pl.col("email"),
-        date=pl.col("ordered_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        date=utc_text(pl.col("ordered_at")),
         amount=_fmt2(),
         currency=pl.col("currency"),
         status=pl.when(kind == "paid").then(pl.lit("completed")).otherwise(kind),

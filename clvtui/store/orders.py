@@ -23,6 +23,8 @@ from typing import Any
 
 import sqlite_utils
 
+from clvtui.store.schema import TIMESTAMP_FORMAT
+
 ORDER_FIELDS = [
     "source", "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor",
     "refunded_minor", "currency", "status", "is_purchase", "country", "channel", "product",
@@ -37,7 +39,7 @@ _BATCH = 50_000
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def _count(db: sqlite_utils.Database, table: str, where: str = "1", args: Iterable = ()) -> int:

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from clvtui.errors import ClvError, NoDataError
 from clvtui.store.frames import read_frame
+from clvtui.store.schema import TIMESTAMP_FORMAT
 
 _RAW_SCHEMA = {"customer_id": pl.Utf8, "ordered_at": pl.Utf8, "amount": pl.Int64}
 _PURCHASES = """
@@ -65,7 +66,7 @@ def purchases_frame(
     raw = read_frame(db, sql, (limit,) if limit else (), schema=_RAW_SCHEMA)
     return raw.select(
         "customer_id",
-        pl.col("ordered_at").str.strptime(pl.Datetime("us", "UTC"), "%Y-%m-%dT%H:%M:%SZ"),
+        pl.col("ordered_at").str.strptime(pl.Datetime("us", "UTC"), TIMESTAMP_FORMAT),
         amount=pl.col("amount").cast(pl.Float64) / scale,
         currency=pl.lit(currency),
     )

@@ -13,11 +13,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from clvtui.errors import ClvError
+from clvtui.insights.segments import TIERS
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fmt import count, money, pct
-
-TIER_ORDER = ["Highly profitable", "Profitable", "Not profitable"]
-RISK_ORDER = ["active", "at risk", "likely lost"]
 
 
 @dataclass
@@ -86,7 +84,7 @@ class SegmentsScreen(MainScreen):
         m = msg.matrix
         n_all = int(m["customers"].sum()) or 1
         equity = float(m["clv_total"].sum()) or 1.0
-        for tier in TIER_ORDER:
+        for tier in TIERS:
             cells = m.filter(pl.col("tier") == tier)
             by_risk = {
                 r: (c, v)
@@ -115,7 +113,7 @@ class SegmentsScreen(MainScreen):
         table = self.query_one("#segments-table", DataTable)
         if table.row_count == 0:
             return None
-        return TIER_ORDER[table.cursor_row] if table.cursor_row < len(TIER_ORDER) else None
+        return TIERS[table.cursor_row] if table.cursor_row < len(TIERS) else None
 
     def action_drill(self) -> None:
         tier = self.current_tier()

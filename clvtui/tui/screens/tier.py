@@ -23,7 +23,7 @@ from clvtui.errors import ClvError
 from clvtui.tui.screens.base import WorkerErrors
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS
-from clvtui.tui.widgets.fmt import count, money, number
+from clvtui.tui.widgets.fmt import count, money, number, pct
 from clvtui.tui.widgets.frame_table import FrameTable
 
 
@@ -141,8 +141,8 @@ class TierScreen(WorkerErrors, Screen[None]):
             for r in profile.head(40).iter_rows(named=True):
                 table.add_row(
                     str(r.get("attribute", "")), str(r.get("value", "")),
-                    _pct(r.get("share_in_tier", r.get("share"))),
-                    _pct(r.get("share_overall", r.get("base_share"))),
+                    pct(r.get("share_in_tier", r.get("share"))),
+                    pct(r.get("share_overall", r.get("base_share"))),
                     number(r.get("lift"), 2),
                 )  # fmt: skip
         table = self.query_one("#tier-drivers", DataTable)
@@ -222,10 +222,6 @@ class TierScreen(WorkerErrors, Screen[None]):
         frame = self.app.data.cached_customers()  # type: ignore[attr-defined]
         if frame is not None:
             export_tier(self, frame, self.tier)
-
-
-def _pct(value: Any) -> str:
-    return "–" if value is None else f"{float(value) * 100:.0f} %"
 
 
 def _profile(

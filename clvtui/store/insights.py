@@ -16,26 +16,9 @@ import sqlite_utils
 
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
+from clvtui.store.runs import SCORE_SCHEMA
 
-SCORE_COLUMNS: dict[str, Any] = {
-    "customer_id": pl.Utf8,
-    "orders": pl.Int64,
-    "spend": pl.Float64,
-    "x": pl.Int64,
-    "t_x": pl.Float64,
-    "T": pl.Float64,
-    "monetary": pl.Float64,
-    "p_alive": pl.Float64,
-    "expected_orders": pl.Float64,
-    "expected_spend": pl.Float64,
-    "clv": pl.Float64,
-    "clv_low": pl.Float64,
-    "clv_high": pl.Float64,
-    "next_order_low": pl.Float64,
-    "next_order_high": pl.Float64,
-    "tier": pl.Utf8,
-    "risk": pl.Utf8,
-}
+SCORE_COLUMNS: dict[str, Any] = SCORE_SCHEMA  # one definition, beside the writer
 CUSTOMER_COLUMNS: dict[str, Any] = {
     "email": pl.Utf8,
     "name": pl.Utf8,
@@ -45,12 +28,6 @@ CUSTOMER_COLUMNS: dict[str, Any] = {
     "discount_code": pl.Utf8,
     "first_order_at": pl.Utf8,
 }
-
-
-def _frame(
-    db: sqlite_utils.Database, sql: str, params: Sequence[Any], schema: dict
-) -> pl.DataFrame:
-    return read_frame(db, sql, params, schema=schema)
 
 
 def latest_run_id(db: sqlite_utils.Database) -> int:
@@ -123,7 +100,7 @@ def scores_columns(
     schema = {c: SCORE_COLUMNS[c] for c in columns} | {
         c: CUSTOMER_COLUMNS[c] for c in customer_columns
     }
-    return _frame(db, sql, params, schema)
+    return read_frame(db, sql, params, schema=schema)
 
 
 def scores_for_ids(
@@ -153,7 +130,7 @@ def scores_for_ids(
             "LEFT JOIN customers c ON c.customer_id = s.customer_id "
             f"WHERE s.run_id = ? AND s.customer_id IN ({', '.join('?' for _ in chunk)})"
         )
-        out.append(_frame(db, sql, [run_id, *chunk], schema))
+        out.append(read_frame(db, sql, [run_id, *chunk], schema=schema))
     return pl.concat(out) if out else pl.DataFrame(schema=schema)
 
 
@@ -172,13 +149,13 @@ def run_segments_frame(db: sqlite_utils.Database) -> pl.DataFrame:
     ``as_of`` is the date the values refer to: the calibration end, which for a backtest run
     is earlier than the last day of data it was checked on.
     """
-    return _frame(
+    return read_frame(
         db,
         "SELECT r.id, r.created_at, r.calibration_end, r.value_kind, r.customer_equity, "
         "g.tier, g.risk, g.customers, g.clv_total "
         "FROM run_segments g JOIN runs r ON r.id = g.run_id ORDER BY r.id, g.tier, g.risk",
         (),
-        {
+        schema={
             "run_id": pl.Int64,
             "created_at": pl.Utf8,
             "as_of": pl.Utf8,
@@ -209,24 +186,34 @@ def upsert_marketing_spend(
 
 
 def marketing_spend_frame(db: sqlite_utils.Database) -> pl.DataFrame:
-    return _frame(
+    return read_frame(
         db,
         "SELECT month, channel, amount_minor, currency FROM marketing_spend "
         "ORDER BY month, channel",
         (),
-        {"month": pl.Utf8, "channel": pl.Utf8, "amount_minor": pl.Int64, "currency": pl.Utf8},
+        schema={
+            "month": pl.Utf8,
+            "channel": pl.Utf8,
+            "amount_minor": pl.Int64,
+            "currency": pl.Utf8,
+        },
     )
 
 
 def cohort_channel_values(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
     """New customers and their predicted CLV per acquisition month and channel (for actual CAC)."""
-    return _frame(
+    return read_frame(
         db,
         "SELECT substr(c.first_order_at, 1, 7) AS month, c.channel, count(*), sum(s.clv) "
         "FROM scores s JOIN customers c ON c.customer_id = s.customer_id "
         "WHERE s.run_id = ? AND c.first_order_at IS NOT NULL GROUP BY 1, 2",
         (run_id,),
-        {"month": pl.Utf8, "channel": pl.Utf8, "new_customers": pl.Int64, "clv_total": pl.Float64},
+        schema={
+            "month": pl.Utf8,
+            "channel": pl.Utf8,
+            "new_customers": pl.Int64,
+            "clv_total": pl.Float64,
+        },
     )
 
 

@@ -17,11 +17,6 @@ import sqlite_utils
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 
-SCORE_COLUMNS = [
-    "customer_id", "orders", "spend", "x", "t_x", "T", "monetary", "p_alive", "expected_orders",
-    "expected_spend", "clv", "clv_low", "clv_high", "next_order_low", "next_order_high", "tier",
-    "risk",
-]  # fmt: skip
 SCORE_SCHEMA = {
     "customer_id": pl.Utf8, "orders": pl.Int64, "spend": pl.Float64, "x": pl.Int64,
     "t_x": pl.Float64, "T": pl.Float64, "monetary": pl.Float64, "p_alive": pl.Float64,
@@ -29,9 +24,9 @@ SCORE_SCHEMA = {
     "clv_low": pl.Float64, "clv_high": pl.Float64, "next_order_low": pl.Float64,
     "next_order_high": pl.Float64, "tier": pl.Utf8, "risk": pl.Utf8,
 }  # fmt: skip
+SCORE_COLUMNS = list(SCORE_SCHEMA)
 _SCORE_CHUNK = 100_000
 # The ranking every customer view shows: scores joined with who the customer is, by CLV.
-IDENTITY_COLUMNS = ["name", "email", "country", "channel"]
 RANKED_COLUMNS = [
     "customer_id", "name", "email", "tier", "risk", "clv",
     *(c for c in SCORE_COLUMNS if c not in ("customer_id", "tier", "risk", "clv")),

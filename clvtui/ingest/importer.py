@@ -118,25 +118,28 @@ def import_file(
             rows_read, result = _normalise(table, spec.name, columns, timezone)
         sha = digest.result() if digest is not None else ""
     report = _report(table, spec.name, columns, rows_read, result, dry_run)
-    rejects = _reject_rows(table, result)
     if rows_read == 0:
         raise InputError(f"{path}: the file has a header but no data rows")
     if result.orders.height == 0 and result.rejects.height:
-        first = rejects[0]
+        row, reason = result.rejects.sort(ROW).row(0)
         raise InputError(
-            f"{path}: every row was rejected, nothing imported; e.g. row {first[0]}: {first[1]}"
+            f"{path}: every row was rejected, nothing imported; e.g. row {row}: {reason}"
             + _mapping_hint(columns)
         )
-    if dry_run:
-        report.rows_rejected = len(rejects)  # + orphan refunds, decided only against the DB
+    if dry_run:  # counts only (orphan refunds are decided against the database)
         return report
+    # the original text of rejected and refund rows, in one more pass over the file at most
+    raw = table.raw_rows(
+        sorted({*result.rejects.get_column(ROW).to_list(), *result.refunds.get_column(ROW)})
+    )
+    rejects = _reject_rows(result, raw)
     from clvtui.store import open_db
     from clvtui.store.orders import write_import
 
     if not hasattr(db, "conn"):
         db = open_db(db)
     total = result.orders.height
-    refunds = _refunds(table, result)
+    refunds = _refunds(result, raw)
     # Peak memory: keep only what is still to be written. The full order frame (contact
     # details, row numbers) goes once the customers are derived; each frame below is owned
     # by its row iterator alone, so it is freed as soon as write_import has consumed it.
@@ -370,15 +373,13 @@ def _reasons(rejects: pl.DataFrame, top: int = 10) -> list[dict[str, Any]]:
     ]
 
 
-def _reject_rows(table: Table, result: Normalised) -> list[tuple[int, str, str | None]]:
+def _reject_rows(result: Normalised, raw: dict[int, str]) -> list[tuple[int, str, str | None]]:
     rejects = result.rejects.sort(ROW)
-    raw = table.raw_rows(rejects.get_column(ROW).to_list())
     return [(row, reason, raw.get(row)) for row, reason in rejects.iter_rows()]
 
 
-def _refunds(table: Table, result: Normalised) -> list[tuple[str, int, int, str | None]]:
+def _refunds(result: Normalised, raw: dict[int, str]) -> list[tuple[str, int, int, str | None]]:
     refunds = result.refunds
-    raw = table.raw_rows(refunds.get_column(ROW).to_list())
     return [(o, int(a), int(r), raw.get(r)) for o, a, r in refunds.iter_rows()]
 
 

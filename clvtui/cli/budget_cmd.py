@@ -4,7 +4,7 @@ per new customer. Thin: the numbers come from ``clvtui.insights``."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,18 +13,6 @@ from clvtui.cli.common import RunOption, emit, kind_label, money, open_existing,
 
 spend_app = typer.Typer(help="Marketing spend (month, channel, amount) for actual CAC.")
 app.add_typer(spend_app, name="spend")
-
-
-def _actual_cac(conn: Any, spend: Any, run_id: int) -> Any:
-    """Actual CAC per cohort and channel: the stored spend (in the minor units of its currency)
-    against the new customers and predicted CLV of run ``run_id``."""
-    from clvtui.ingest.money import minor_exponent
-    from clvtui.insights.acquisition import actual_cac
-    from clvtui.store import insights as store
-
-    return actual_cac(
-        spend, store.cohort_channel_values(conn, run_id), minor_exponent(spend["currency"][0])
-    )
 
 
 @app.command()
@@ -37,19 +25,14 @@ def budget(
     """Split a budget between win-back and look-alike acquisition (equal marginal returns)."""
     if total < 0:
         raise fail(f"the budget must be a positive amount (got {total:g})")
-    from clvtui.insights.acquisition import allowable_cpa, overall_cac
-    from clvtui.insights.budget import plan_budget
-    from clvtui.insights.context import load_context
-    from clvtui.store import insights as store
+    from clvtui.insights.acquisition import allowable_cpa
+    from clvtui.insights.budget import acquisition_price, plan_budget
+    from clvtui.insights.context import load_context, observed_cac
 
     with user_errors():
         conn = open_existing(db)
         ctx = load_context(conn, ["spend", "orders", "T"], run_id=run)
-        cost, source = None, "setting acquisition_cost"
-        spend = store.marketing_spend_frame(conn)
-        if ctx.settings.acquisition_cost <= 0 and spend.height:
-            cac = _actual_cac(conn, spend, ctx.run_id)
-            cost, source = overall_cac(cac), "marketing spend ÷ new customers"
+        cost, source = acquisition_price(ctx.settings, observed_cac(conn, ctx.run_id))
         plan = plan_budget(
             total,
             ctx.scored,
@@ -121,6 +104,7 @@ def spend_import(
 @spend_app.command("cac")
 def spend_cac(db: DbOption = None, json: JsonOption = False, run: RunOption = None) -> None:
     """Actual CAC per acquisition month and channel, beside the cohort's predicted CLV."""
+    from clvtui.insights.context import actual_cac_table
     from clvtui.store import insights as store
 
     with user_errors():
@@ -129,7 +113,7 @@ def spend_cac(db: DbOption = None, json: JsonOption = False, run: RunOption = No
         if not spend.height:
             raise fail("no marketing spend yet: clvtui spend import FILE")
         rid = store.latest_run_id(conn) if run is None else run
-        table = _actual_cac(conn, spend, rid)
+        table = actual_cac_table(conn, rid, spend)
     if json:
         emit({"run_id": rid, "cac": table.to_dicts()})
         return

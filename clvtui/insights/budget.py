@@ -158,6 +158,14 @@ class _LookAlikes:
         return self.k * math.log(best / floor) if best > floor else 0.0
 
 
+def acquisition_price(settings: Settings, observed: float | None) -> tuple[float | None, str]:
+    """What a new customer costs in the plan, and where that figure comes from: the
+    ``acquisition_cost`` setting when set, else the CAC observed from imported spend."""
+    if settings.acquisition_cost <= 0 and observed is not None:
+        return observed, "marketing spend ÷ new customers"
+    return None, "setting acquisition_cost"
+
+
 def plan_budget(
     total: float,
     scored: pl.DataFrame,

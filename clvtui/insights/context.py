@@ -80,3 +80,26 @@ def load_context(
     scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
     scored = assign_segments(scored, effective)
     return RunContext(run, fitted, effective, scored)
+
+
+def actual_cac_table(
+    db: sqlite_utils.Database, run_id: int, spend: pl.DataFrame | None = None
+) -> pl.DataFrame | None:
+    """Actual CAC per cohort and channel from the imported marketing spend (None without any):
+    the spend, in its currency's minor units, against run ``run_id``'s new customers."""
+    from clvtui.ingest.money import minor_exponent
+    from clvtui.insights.acquisition import actual_cac
+
+    spend = store.marketing_spend_frame(db) if spend is None else spend
+    if not spend.height:
+        return None
+    cohorts = store.cohort_channel_values(db, run_id)
+    return actual_cac(spend, cohorts, minor_exponent(spend["currency"][0]))
+
+
+def observed_cac(db: sqlite_utils.Database, run_id: int) -> float | None:
+    """Spend ÷ new customers from the imported marketing spend, or None without any."""
+    from clvtui.insights.acquisition import overall_cac
+
+    table = actual_cac_table(db, run_id)
+    return None if table is None else overall_cac(table)

@@ -138,9 +138,14 @@ async def test_budget_follows_the_typed_budget(demo_db: Path) -> None:
         assert "number" in str(screen.query_one("#budget-error").render())
 
 
-async def test_budget_values_the_run_with_its_own_economics(demo_copy: Path) -> None:
+@pytest.mark.parametrize("with_spend", [False, True], ids=["setting", "observed-cac"])
+async def test_budget_values_the_run_with_its_own_economics(
+    demo_copy: Path, tmp_path: Path, with_spend: bool
+) -> None:
     """A margin changed after the fit must not re-price that fit's CLVs: the screen's plan is
-    the one `clvtui budget` computes for the same run (margin 40 %, not the new 90 %)."""
+    the one `clvtui budget` computes for the same run (margin 40 %, not the new 90 %). With no
+    acquisition cost set and marketing spend imported, both price new customers at the CAC
+    observed from that spend."""
     import json
 
     from typer.testing import CliRunner
@@ -150,8 +155,14 @@ async def test_budget_values_the_run_with_its_own_economics(demo_copy: Path) -> 
     from clvtui.store.settings import load_settings, save_settings
 
     db = open_db(demo_copy)
-    save_settings(db, load_settings(db).with_changes(margin=0.9))
+    changes: dict = {"margin": 0.9} | ({"acquisition_cost": 0.0} if with_spend else {})
+    save_settings(db, load_settings(db).with_changes(**changes))
     db.conn.close()
+    if with_spend:
+        spend = tmp_path / "spend.csv"
+        spend.write_text("month,channel,amount\n2025-01,paid social,4000\n2025-02,email,900\n")
+        imported = CliRunner().invoke(cli, ["spend", "import", str(spend), "--db", str(demo_copy)])
+        assert imported.exit_code == 0, imported.output
     out = CliRunner().invoke(cli, ["budget", "--db", str(demo_copy), "--total", "5000", "--json"])
     assert out.exit_code == 0, out.output
     expected = json.loads(out.stdout)
@@ -161,6 +172,12 @@ async def test_budget_values_the_run_with_its_own_economics(demo_copy: Path) -> 
         await settle(pilot, app)
         plan = app.screen.plan
         assert plan.assumptions["margin"] == pytest.approx(0.4)
+        assert (
+            plan.assumptions["acquisition_cost_source"]
+            == (expected["assumptions"]["acquisition_cost_source"])
+        )
+        if with_spend:
+            assert plan.assumptions["acquisition_cost_source"].startswith("marketing spend")
         allocations = expected["allocations"]  # the JSON rounds each one to cents
         assert plan.expected_value == pytest.approx(
             sum(a["expected_value"] for a in allocations), abs=0.005 * len(allocations)

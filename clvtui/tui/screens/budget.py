@@ -45,6 +45,7 @@ class BudgetInputs(Message):
     ready: bool
     note: str = ""
     run: dict[str, Any] | None = None
+    observed_cac: float | None = None  # from imported marketing spend, if any
 
 
 @dataclass
@@ -73,6 +74,7 @@ class BudgetScreen(MainScreen):
         self.settings: Settings | None = None
         self.currency: str | None = None
         self.run: dict[str, Any] | None = None
+        self.observed_cac: float | None = None
         self.plan: Any = None
 
     def compose_body(self) -> ComposeResult:
@@ -118,13 +120,19 @@ class BudgetScreen(MainScreen):
             if run is None:
                 self.post_message(BudgetInputs(settings, None, False, "No fit yet: press 5, f."))
                 return
+            from clvtui.insights.context import observed_cac
+
             self.data.customers(db, int(run["id"]))  # warm the shared frame
-            self.post_message(BudgetInputs(settings, run_currency(run), True, run=run))
+            observed = observed_cac(db, int(run["id"]))
+            self.post_message(
+                BudgetInputs(settings, run_currency(run), True, run=run, observed_cac=observed)
+            )
         except ClvError as err:
             self.post_message(PlanFailed(str(err)))
 
     def on_budget_inputs(self, msg: BudgetInputs) -> None:
         self.settings, self.currency, self.run = msg.settings, msg.currency, msg.run
+        self.observed_cac = msg.observed_cac
         for key, _label, _hint in FIELDS:
             box = self.query_one(f"#in-{key}", Input)
             with box.prevent(Input.Changed):
@@ -174,14 +182,17 @@ class BudgetScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget")
     def compute(self, budget: float, settings: Settings) -> None:
         from clvtui.insights.acquisition import allowable_cpa
-        from clvtui.insights.budget import plan_budget
+        from clvtui.insights.budget import acquisition_price, plan_budget
 
         frame = self.data.cached_customers()
         if frame is None:
             return
         try:
             cpa = allowable_cpa(frame, settings)
-            plan = plan_budget(budget, frame, cpa, settings)
+            cost, source = acquisition_price(settings, self.observed_cac)
+            plan = plan_budget(
+                budget, frame, cpa, settings, acquisition_cost=cost, acquisition_cost_source=source
+            )
         except ClvError as err:
             self.post_message(PlanFailed(str(err)))
             return

@@ -117,7 +117,7 @@ class TierScreen(WorkerErrors, Screen[None]):
             msg = TierLoaded(customers, trend, notes=notes)
             msg.profile, msg.drivers = _profile(db, int(run["id"]), self.tier, notes)
             msg.retention = _retention(db, int(run["id"]), notes)
-            msg.moved = _moved(db, int(run["id"]), self.tier, notes)
+            msg.moved = _moved(db, int(run["id"]), frame, self.tier, notes)
             self.post_message(msg)
         except ClvError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
@@ -268,8 +268,11 @@ def _retention(db: Any, run_id: int, notes: list[str]) -> pl.DataFrame | None:
     return frame.sort("month")
 
 
-def _moved(db: Any, run_id: int, tier: str, notes: list[str]) -> dict[str, Any] | None:
-    """Customers who entered or left ``tier`` since the previous fit."""
+def _moved(
+    db: Any, run_id: int, now: pl.DataFrame, tier: str, notes: list[str]
+) -> dict[str, Any] | None:
+    """Customers who entered or left ``tier`` since the previous fit (``now``: this run's
+    shared ranking frame, already in memory; only the previous run is read)."""
     from clvtui.insights.trends import moved as compare
     from clvtui.store import insights as store
 
@@ -279,7 +282,7 @@ def _moved(db: Any, run_id: int, tier: str, notes: list[str]) -> dict[str, Any] 
     cols = ["customer_id", "tier", "risk", "clv"]
     result = compare(
         store.scores_columns(db, previous, cols),
-        store.scores_columns(db, run_id, cols),
+        now.select(cols),
         run_id=run_id,
         previous_run_id=previous,
     )

@@ -106,13 +106,11 @@ def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) 
     )
     report = import_file(conn, export, fmt=fmt).to_json()
     result = fit_run(conn, holdout_weeks=DEMO_HOLDOUT_WEEKS)
-    from clvtui.store.runs import get_run
-
-    run = get_run(conn, int(result.run_id))
+    equity = result.report["customer_equity"]  # the run just stored: no need to read it back
     return [
         f"demo shop: {customers:,} simulated customers, {demo_start_text(params)} ({fmt} export)",
         f"imported {report.get('orders_new', 0):,} orders from {export.name}",
-        f"fit #{result.run_id}: customer equity {run.get('customer_equity') or 0:,.0f} "
-        f"{run.get('currency') or ''} (net CLV, {DEMO_MARGIN:.0%} margin), "
+        f"fit #{result.run_id}: customer equity {equity['value']:,.0f} "
+        f"{equity['currency'] or ''} (net CLV, {DEMO_MARGIN:.0%} margin), "
         f"{DEMO_HOLDOUT_WEEKS}-week holdout",
     ]

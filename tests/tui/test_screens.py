@@ -108,6 +108,11 @@ async def test_segments_drill_into_a_tier_and_back(demo_db: Path) -> None:
         assert set(members.shown()["tier"].to_list()) == {"Highly profitable"}
         profile = app.screen.query_one("#tier-profile", DataTable)
         assert profile.row_count > 0
+        tabs = app.screen.query_one("#tier-tabs")
+        await pilot.press("right_square_bracket")  # keyboard only: "]" next tab, "[" previous
+        assert tabs.active == "tab-profile"
+        await pilot.press("left_square_bracket", "left_square_bracket")  # wraps around
+        assert tabs.active == "tab-moved"
         await pilot.press("escape")
         await pilot.pause()
         assert app.current_mode == "segments"

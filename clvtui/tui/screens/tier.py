@@ -44,6 +44,8 @@ class TierScreen(WorkerErrors, Screen[None]):
         Binding("escape", "app.back", "Back", id="tier-back"),
         Binding("enter", "open", "Open customer", id="tier-open"),
         Binding("e", "export", "Export", id="tier-export", tooltip="Export the tier's customers"),
+        Binding("]", "tab(1)", "Next tab", id="tier-next-tab", tooltip="Next tab"),
+        Binding("[", "tab(-1)", "Prev tab", id="tier-prev-tab", tooltip="Previous tab"),
     ]
 
     def __init__(self, tier: str) -> None:
@@ -204,6 +206,12 @@ class TierScreen(WorkerErrors, Screen[None]):
                     f"{r.get('tier_before') or '–'} → {r.get('tier_after') or '–'}",
                     money(r.get("clv")),
                 )
+
+    def action_tab(self, step: int) -> None:
+        """Move between the tabs from the keyboard (the table keeps the arrow keys)."""
+        tabs = self.query_one("#tier-tabs", TabbedContent)
+        panes = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
 
     def action_open(self) -> None:
         table = self.query_one("#tier-customers", FrameTable)

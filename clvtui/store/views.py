@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 import sqlite_utils
 
-from clvtui.store.frames import read_frame
+from clvtui.store.frames import read_table
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,7 @@ IDENTITY_SCHEMA = {
 
 def customer_identity_frame(db: sqlite_utils.Database) -> pl.DataFrame:
     """Every customer's id, name, e-mail, country and channel (what the ranking shows)."""
-    return read_frame(
-        db,
-        "SELECT customer_id, name, email, country, channel FROM customers ORDER BY customer_id",
-        schema=IDENTITY_SCHEMA,
-    )
+    return read_table(db, "customers", {c: (c, t) for c, t in IDENTITY_SCHEMA.items()})
 
 
 def customer_identity(db: sqlite_utils.Database, customer_id: str) -> dict[str, object] | None:

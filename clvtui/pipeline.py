@@ -123,11 +123,9 @@ def fit_run(
                 "breaks down; predictions were integrated numerically instead"
             )
         report["purchase_model"] = purchase_fit.summary_dict()
-        pmf = getattr(module_for(name), "pmf", None)  # Pareto/NBD has none (yet)
-        if pmf is not None:
-            report["purchase_model"]["histogram"] = validate.calibration_histogram(
-                purchase_fit.theta, x, T, pmf
-            )
+        report["purchase_model"]["histogram"] = validate.calibration_histogram(
+            purchase_fit.theta, x, T, module_for(name).pmf
+        )
         try:
             spend_fit = gammagamma.fit(x, m)
             warnings += spend_fit.warnings

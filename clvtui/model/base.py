@@ -105,8 +105,8 @@ class LikelihoodBase(GenericLikelihoodModel):
     def row_loglike(self, theta: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def row_score(self, theta: np.ndarray) -> np.ndarray | None:
-        return None
+    def row_score(self, theta: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def loglikeobs(self, params: np.ndarray) -> np.ndarray:
         theta = np.exp(np.clip(params, -30, 30))
@@ -119,13 +119,16 @@ class LikelihoodBase(GenericLikelihoodModel):
     def score(self, params: np.ndarray) -> np.ndarray:
         theta = np.exp(np.clip(params, -30, 30))
         grad = self.row_score(theta)
-        if grad is None:
-            return approx_fprime(params, self.loglike, centered=True)
         # chain rule to log scale; column sums without BLAS (tiny reductions, 2 cores)
         return np.array([np.sum(grad[k] * self.rows.weight) * theta[k] for k in range(len(theta))])
 
     def hessian(self, params: np.ndarray) -> np.ndarray:
-        h = approx_fprime(params, self.score, centered=True)
+        """Forward differences of the analytic score: k + 1 score calls instead of 2k.
+
+        The step is 1e-5 on the log scale, not statsmodels' default √ε (1.5e-8): a score
+        with a difference quotient inside (Pareto/NBD) carries ~1e-9 noise that √ε amplifies
+        into a 4 % error in SE(β); at 1e-5 the result equals centered differences to 0.1 %."""
+        h = approx_fprime(params, self.score, epsilon=1e-5, centered=False)
         return (h + h.T) / 2.0
 
 

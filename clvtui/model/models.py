@@ -34,7 +34,7 @@ def fit_purchase(name: str, x, t_x, T, start=None):
     """Fit purchase model ``name`` on per-customer arrays (collapsed to unique rows first).
 
     ``start``: natural-scale parameters to try first (e.g. a fit on a sample of customers), which
-    saves most iterations of the slow numerical-gradient Pareto/NBD fit on large shops.
+    saves iterations on large shops.
     """
     import numpy as np
 

@@ -101,12 +101,19 @@ class LikelihoodBase(GenericLikelihoodModel):
         endog = np.asarray(rows.weight, dtype=float)
         super().__init__(endog, None, extra_params_names=[f"log_{n}" for n in self.names], **kwds)
 
-    # subclasses: natural-scale parameters -> per-row log-likelihood / gradient (n_rows × k)
+    # subclasses: natural-scale parameters -> per-row log-likelihood, and either the per-row
+    # gradient (n_params × n_rows) or its weighted sum over rows directly
     def row_loglike(self, theta: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def row_score(self, theta: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def total_score(self, theta: np.ndarray) -> np.ndarray:
+        """Σ over rows of weight × ∂ℓ/∂θ (natural scale)."""
+        grad = self.row_score(theta)
+        # column sums without BLAS (tiny reductions, 2 cores)
+        return np.array([np.sum(grad[k] * self.rows.weight) for k in range(len(theta))])
 
     def loglikeobs(self, params: np.ndarray) -> np.ndarray:
         theta = np.exp(np.clip(params, -30, 30))
@@ -118,9 +125,7 @@ class LikelihoodBase(GenericLikelihoodModel):
 
     def score(self, params: np.ndarray) -> np.ndarray:
         theta = np.exp(np.clip(params, -30, 30))
-        grad = self.row_score(theta)
-        # chain rule to log scale; column sums without BLAS (tiny reductions, 2 cores)
-        return np.array([np.sum(grad[k] * self.rows.weight) * theta[k] for k in range(len(theta))])
+        return self.total_score(theta) * theta  # chain rule to the log scale
 
     def hessian(self, params: np.ndarray) -> np.ndarray:
         """Forward differences of the analytic score: k + 1 score calls instead of 2k.

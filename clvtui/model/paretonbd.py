@@ -19,6 +19,7 @@ costs about 2.5 likelihood evaluations instead of the 8 of a numerical one.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -65,24 +66,27 @@ def log_a0(
     """
     r, _, s, _ = theta
     pairs = pairs or term_pairs(x, t_x, T)
-    lj1, lj2 = _log_j_rows(theta, x, (t_x, T), pairs, 0.0, 0.0)
+    lj1, lj2 = _log_j_rows(theta, x, (t_x, T), pairs)
     return np.log(r + s + x) + _log_difference(lj1, lj2, T - t_x)
 
 
-def _log_j_rows(
-    theta: np.ndarray,
-    x: np.ndarray,
-    times: tuple[np.ndarray, np.ndarray],
-    pairs: tuple,
-    dp: float,
-    dq: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """ln J(t_x) and ln J(T) per row, with p and q shifted by (dp, dq), evaluated per pair."""
+def _log_j_pairs(
+    theta: np.ndarray, x: np.ndarray, times: tuple, pairs: tuple, dp: float = 0.0, dq: float = 0.0
+) -> list[np.ndarray]:
+    """ln J at each distinct (x, t_x) and (x, T) pair, with p and q shifted by (dp, dq)."""
     r, alpha, s, beta = theta
-    out = []
-    for t, (first, inverse) in zip(times, pairs, strict=True):
-        out.append(log_j(r + x[first] + dp, s + 1.0 + dq, alpha, beta, t[first])[inverse])
-    return out[0], out[1]
+    return [
+        log_j(r + x[first] + dp, s + 1.0 + dq, alpha, beta, t[first])
+        for t, (first, _) in zip(times, pairs, strict=True)
+    ]
+
+
+def _log_j_rows(
+    theta: np.ndarray, x: np.ndarray, times: tuple, pairs: tuple
+) -> tuple[np.ndarray, np.ndarray]:
+    """ln J(t_x) and ln J(T) per row (evaluated per pair, gathered)."""
+    lj = _log_j_pairs(theta, x, times, pairs)
+    return lj[0][pairs[0][1]], lj[1][pairs[1][1]]
 
 
 def _log_difference(lj1: np.ndarray, lj2: np.ndarray, gap: np.ndarray) -> np.ndarray:
@@ -110,12 +114,9 @@ class Likelihood(LikelihoodBase):
 
     names: ClassVar[tuple[str, ...]] = NAMES
 
-    @property
+    @cached_property
     def _pairs(self) -> tuple:
-        if getattr(self, "_pairs_cache", None) is None:
-            rows: Rows = self.rows
-            self._pairs_cache = term_pairs(rows.x, rows.t_x, rows.T)
-        return self._pairs_cache
+        return term_pairs(self.rows.x, self.rows.t_x, self.rows.T)
 
     def _parts(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
         """Shared by loglike and score (BFGS asks for both at the same point): cached."""
@@ -124,52 +125,68 @@ class Likelihood(LikelihoodBase):
             return self._cache
         r, alpha, s, beta = theta
         rows: Rows = self.rows
-        x, times = rows.x, (rows.t_x, rows.T)
         const = (gammaln(r + rows.ux) - gammaln(r))[rows.ix] + r * np.log(alpha) + s * np.log(beta)
-        l1 = -(r + x) * np.log(alpha + rows.T) - s * np.log(beta + rows.T)
-        lj1, lj2 = _log_j_rows(theta, x, times, self._pairs, 0.0, 0.0)
+        l1 = -(r + rows.x) * np.log(alpha + rows.T) - s * np.log(beta + rows.T)
+        pair_lj = _log_j_pairs(theta, rows.x, (rows.t_x, rows.T), self._pairs)
+        lj1, lj2 = (lj[inverse] for lj, (_, inverse) in zip(pair_lj, self._pairs, strict=True))
         l2 = np.log(s) + _log_difference(lj1, lj2, rows.T - rows.t_x)
         lse = np.logaddexp(l1, l2)
-        self._cache_key, self._cache = key, (const, l2, lse, lj1, lj2)
+        self._cache_key, self._cache = key, (const, l2, lse, lj1, lj2, pair_lj)
         return self._cache
 
     def row_loglike(self, theta: np.ndarray) -> np.ndarray:
         const, _, lse = self._parts(theta)[:3]
         return const + lse
 
-    def row_score(self, theta: np.ndarray) -> np.ndarray:
+    def total_score(self, theta: np.ndarray) -> np.ndarray:
+        """Σ rows weight × ∂ℓ/∂θ. The ∂ ln J terms are per (x, t) pair, so each pair's
+        coefficient is summed over its rows (``bincount``) and the pairs' gradients are never
+        gathered to rows."""
         r, alpha, s, beta = theta
         rows: Rows = self.rows
-        x, times, pairs = rows.x, (rows.t_x, rows.T), self._pairs
-        _, l2, lse, lj1, lj2 = self._parts(theta)
+        wt, pairs = rows.weight, self._pairs
+        _, l2, lse, lj1, lj2, pair_lj = self._parts(theta)
         w2 = np.exp(l2 - lse)  # share of the "died between t_x and T" branch
-        w1 = 1.0 - w2
-        shifted = {
-            shift: _log_j_rows(theta, x, times, pairs, *shift)
-            for shift in ((1.0, 0.0), (0.0, 1.0), (_STEP, 0.0), (-_STEP, 0.0), (0.0, _STEP),
-                          (0.0, -_STEP))
-        }  # fmt: skip
-        p, q = r + x, s + 1.0
-        # d ln J / dθ at t_x (index 0) and T (index 1)
-        d_alpha = [-p * np.exp(shifted[(1.0, 0.0)][i] - base) for i, base in enumerate((lj1, lj2))]
-        d_beta = [-q * np.exp(shifted[(0.0, 1.0)][i] - base) for i, base in enumerate((lj1, lj2))]
-        d_p = [(shifted[(_STEP, 0.0)][i] - shifted[(-_STEP, 0.0)][i]) / (2 * _STEP) for i in (0, 1)]
-        d_q = [(shifted[(0.0, _STEP)][i] - shifted[(0.0, -_STEP)][i]) / (2 * _STEP) for i in (0, 1)]
-        alive = w2 > 0
+        w1 = wt * (1.0 - w2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            # d ln(J1 − J2) = g1 + (g1 − g2) / (e^(ln J1 − ln J2) − 1), free of cancellation
-            denom = np.expm1(lj1 - lj2)
+            # d ln(J1 − J2) = g1 + (g1 − g2) / (e^(ln J1 − ln J2) − 1), free of cancellation;
+            # weighted by w2, and 0 where that branch is absent (t_x = T)
+            alive = w2 > 0
+            near = np.where(alive, wt * w2, 0.0)
+            far = np.where(alive, wt * w2 / np.expm1(lj1 - lj2), 0.0)
+        total = np.zeros(4)
+        for i, coefficient in enumerate((near + far, -far)):
+            first, inverse = pairs[i]
+            by_pair = np.bincount(inverse, weights=coefficient, minlength=first.size)
+            total[[1, 3, 0, 2]] += self._log_j_gradients(theta, i, pair_lj[i]) @ by_pair
+        n, wx = float(np.sum(wt)), self._weight_per_x
+        total[0] += (digamma(r + rows.ux) - digamma(r)) @ wx + np.log(alpha) * n
+        total[0] -= w1 @ np.log(alpha + rows.T)
+        total[1] += r / alpha * n - w1 @ ((r + rows.x) / (alpha + rows.T))
+        total[2] += np.log(beta) * n - w1 @ np.log(beta + rows.T) + np.sum(near) / s
+        total[3] += s / beta * n - w1 @ (s / (beta + rows.T))
+        return total
 
-            def d_log_i(g: list[np.ndarray]) -> np.ndarray:
-                return np.where(alive, w2 * (g[0] + (g[0] - g[1]) / denom), 0.0)
+    @cached_property
+    def _weight_per_x(self) -> np.ndarray:
+        rows: Rows = self.rows
+        return np.bincount(rows.ix, weights=rows.weight, minlength=rows.ux.size)
 
-            lt_a, lt_b = np.log(alpha + rows.T), np.log(beta + rows.T)
-            d_r = (digamma(r + rows.ux) - digamma(r))[rows.ix] + np.log(alpha) - w1 * lt_a
-            d_r = d_r + d_log_i(d_p)
-            d_al = r / alpha - w1 * p / (alpha + rows.T) + d_log_i(d_alpha)
-            d_s = np.log(beta) - w1 * lt_b + np.where(alive, w2 / s, 0.0) + d_log_i(d_q)
-            d_be = s / beta - w1 * s / (beta + rows.T) + d_log_i(d_beta)
-        return np.stack([d_r, d_al, d_s, d_be])
+    def _log_j_gradients(self, theta: np.ndarray, i: int, base: np.ndarray) -> np.ndarray:
+        """d ln J / d(α, β, p, q) at each distinct pair of set i (0: (x, t_x), 1: (x, T))."""
+        r, alpha, s, beta = theta
+        first, _ = self._pairs[i]
+        x, t = self.rows.x[first], (self.rows.t_x, self.rows.T)[i][first]
+
+        def shifted(dp: float, dq: float) -> np.ndarray:
+            return log_j(r + x + dp, s + 1.0 + dq, alpha, beta, t)
+
+        return np.stack([
+            -(r + x) * np.exp(shifted(1.0, 0.0) - base),  # ∂/∂α = −p J(p+1, q) / J
+            -(s + 1.0) * np.exp(shifted(0.0, 1.0) - base),  # ∂/∂β = −q J(p, q+1) / J
+            (shifted(_STEP, 0.0) - shifted(-_STEP, 0.0)) / (2 * _STEP),  # ∂/∂p
+            (shifted(0.0, _STEP) - shifted(0.0, -_STEP)) / (2 * _STEP),  # ∂/∂q
+        ])  # fmt: skip
 
 
 def starts(rows: Rows) -> list[np.ndarray]:

@@ -121,7 +121,7 @@ def import_file(
     if rows_read == 0:
         raise InputError(f"{path}: the file has a header but no data rows")
     if result.orders.height == 0 and result.rejects.height:
-        row, reason = result.rejects.sort(ROW).row(0)
+        row, reason = _located(table, *result.rejects.sort(ROW).row(0))
         raise InputError(
             f"{path}: every row was rejected, nothing imported; e.g. row {row}: {reason}"
             + _mapping_hint(columns)
@@ -132,7 +132,7 @@ def import_file(
     raw = table.raw_rows(
         sorted({*result.rejects.get_column(ROW).to_list(), *result.refunds.get_column(ROW)})
     )
-    rejects = _reject_rows(result, raw)
+    rejects = _reject_rows(table, result, raw)
     from clvtui.store import open_db
     from clvtui.store.orders import write_import
 
@@ -334,7 +334,7 @@ def _report(
         purchases=n_purchases,
         rows_rejected=result.rejects.height,
         rows_skipped=sum(result.skipped.values()),
-        reject_reasons=_reasons(result.rejects),
+        reject_reasons=_reasons(_located_frame(table, result.rejects)),
         skipped=result.skipped,
         customers=orders.get_column("customer_id").n_unique()
         - (1 if orders.get_column("customer_id").null_count() else 0),
@@ -373,9 +373,25 @@ def _reasons(rejects: pl.DataFrame, top: int = 10) -> list[dict[str, Any]]:
     ]
 
 
-def _reject_rows(result: Normalised, raw: dict[int, str]) -> list[tuple[int, str, str | None]]:
+def _reject_rows(
+    table: Table, result: Normalised, raw: dict[int, str]
+) -> list[tuple[int, str, str | None]]:
     rejects = result.rejects.sort(ROW)
-    return [(row, reason, raw.get(row)) for row, reason in rejects.iter_rows()]
+    return [(*_located(table, row, reason), raw.get(row)) for row, reason in rejects.iter_rows()]
+
+
+def _located_frame(table: Table, rejects: pl.DataFrame) -> pl.DataFrame:
+    """``_located`` over a frame of rejects (a no-op for CSV files)."""
+    if not table.sheet_starts or rejects.height == 0:
+        return rejects
+    located = [_located(table, row, reason) for row, reason in rejects.iter_rows()]
+    return pl.DataFrame(located, schema=rejects.schema, orient="row")
+
+
+def _located(table: Table, row: int, reason: str) -> tuple[int, str]:
+    """A reject as people find it: in a workbook, the row within its sheet, named in the reason."""
+    sheet, local = table.locate(row)
+    return local, reason if sheet is None else f"sheet '{sheet}': {reason}"
 
 
 def _refunds(result: Normalised, raw: dict[int, str]) -> list[tuple[str, int, int, str | None]]:

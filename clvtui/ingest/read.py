@@ -37,6 +37,17 @@ class Table:
     delimiter: str = ","
     sheets: list[str] = field(default_factory=list)
     chunked: bool = False  # read the file from disk in record-aligned chunks (large UTF-8 CSV)
+    # a workbook's sheets are stacked and ``_row`` counts on across them: (sheet, its first _row)
+    sheet_starts: list[tuple[str, int]] = field(default_factory=list)
+
+    def locate(self, row: int) -> tuple[str | None, int]:
+        """Where a record is, for people: (sheet, row within that sheet) in a workbook,
+        (None, row) in a CSV."""
+        where = None
+        for name, first in self.sheet_starts:
+            if row >= first:
+                where = (name, row - first + 2)
+        return where if where is not None else (None, row)
 
     def batches(self, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
         """The rows (``_row`` plus ``columns``, default all) in frames of bounded size.
@@ -204,6 +215,7 @@ def _open_excel(path: Path) -> Table:
         raise InputError(f"{path}: cannot read this workbook ({err})") from err
     frames: list[pl.DataFrame] = []
     columns: list[str] = []
+    starts: list[tuple[str, int]] = []
     for name in reader.sheet_names:
         sheet = reader.load_sheet(name, dtypes="string").to_polars()
         if sheet.height == 0:
@@ -212,9 +224,12 @@ def _open_excel(path: Path) -> Table:
             columns = [str(c) for c in sheet.columns]
         if [str(c) for c in sheet.columns] != columns:
             continue  # a notes/summary sheet with another layout
+        starts.append((name, 2 + sum(f.height for f in frames)))
         frames.append(sheet.rename(dict(zip(sheet.columns, columns, strict=True))))
     if not frames:
         raise InputError(f"{path}: the workbook has no sheet with a header row and data")
     stacked = pl.concat(frames).with_row_index(ROW, offset=2)
     stacked = stacked.with_columns(pl.col(ROW).cast(pl.UInt32), pl.exclude(ROW).cast(pl.Utf8))
-    return Table(path, columns, stacked.lazy(), sheets=list(reader.sheet_names))
+    return Table(
+        path, columns, stacked.lazy(), sheets=list(reader.sheet_names), sheet_starts=starts
+    )

@@ -311,3 +311,32 @@ def test_customer_contact_from_a_later_order(db, tmp_path) -> None:
     assert (c1["email"], c1["first_product"], c1["first_order_at"]) == (
         "one@example.com", "Tea", "2024-03-01T00:00:00Z")  # fmt: skip
     assert (c2["email"], c2["first_product"], c2["first_order_at"]) == (None, "Box", None)
+
+
+def test_workbook_rejects_name_the_sheet_and_its_own_row(db, tmp_path) -> None:
+    """Rows count per sheet, as the spreadsheet shows them, not across the stacked sheets."""
+    import xlsxwriter
+
+    header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice",
+              "CustomerID", "Country"]  # fmt: skip
+    good = ["536365", "85123A", "HEART", 6, "2010-12-01 08:26", 2.55, "17850", "United Kingdom"]
+    path = tmp_path / "two_sheets.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in {
+        "Year 2010": [good, [*good[:4], "2010-12-02 09:00", 1.0, "17851", "United Kingdom"]],
+        "Year 2011": [
+            ["581001", "22423", "CAKESTAND", 1, "2011-07-01 09:00", 33.0, "12583", "France"],
+            ["581002", "22423", "CAKESTAND", 1, "not a date", 33.0, "12584", "France"],
+        ],
+    }.items():
+        sheet = book.add_worksheet(name)
+        for r, values in enumerate([header, *rows]):
+            sheet.write_row(r, 0, values)
+    book.close()
+
+    report = import_file(db, path)
+    assert report.rows_rejected == 1
+    rejects = list(db["rejects"].rows)
+    assert [(r["row"], r["reason"][:19]) for r in rejects] == [(3, "sheet 'Year 2011': ")]
+    assert "InvoiceDate" in rejects[0]["reason"]
+    assert report.reject_reasons[0]["example_rows"] == [3]

@@ -20,6 +20,7 @@ and we saw exactly that as a "disk I/O error" in tests. The user's database matt
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -74,6 +75,9 @@ def read_table(
     low, high = db.conn.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
     if low is None:
         return pl.DataFrame(schema=schema)
+    if not _has_json(db):  # SQLite before 3.38 built without JSON1: the slower, general path
+        select = ", ".join(expr for expr, _ in columns.values())
+        return read_frame(db, f"SELECT {select} FROM {table} WHERE {where}", params, schema=schema)
     parts: list[Future[pl.DataFrame]] = []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-json") as pool:
         for start in range(low, high + 1, _JSON_CHUNK):
@@ -84,3 +88,11 @@ def read_table(
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames, rechunk=True) if len(frames) > 1 else frames[0]
+
+
+def _has_json(db: sqlite_utils.Database) -> bool:
+    try:
+        db.conn.execute("SELECT json_object('a', 1)").fetchone()
+    except sqlite3.OperationalError:
+        return False
+    return True

@@ -2,6 +2,7 @@
 
     .venv/bin/pip install -e '.[bench]'          # lifetimes 0.11.3 + setuptools<81
     .venv/bin/python bench/model_bench.py [--cdnow PATH] [--sizes 100000,1000000] [--db-fit]
+                                          [--repeat 3] [--repeat-lifetimes 1]
 
 Datasets: CDNOW master (23,570 customers; default path ../shared/data/cdnow/CDNOW_master.txt,
 or bench/data/CDNOW_master.txt if copied there) and simulated shops (clvtui.demo).
@@ -10,6 +11,9 @@ Stages: summary (orders → x, t_x, T, m), BG/NBD fit, Gamma-Gamma fit, CLV over
 (the floor for a summary) and the log-likelihood of both fits evaluated by the same function.
 --db-fit: the whole `clvtui fit` on a database of the largest simulated shop (orders read from
 SQLite, scores written back), timed in a child process with its peak RSS.
+--repeat N: run our stages (bare group-by included, interleaved with them) N times and print
+medians — the machine is shared, single timings swing by ±30 %; --repeat-lifetimes likewise
+for lifetimes (default once: ~20 s a run at 1 M customers).
 """
 
 from __future__ import annotations
@@ -49,17 +53,27 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - t0
 
 
-def ours(orders: pl.DataFrame) -> dict:
+def ours(orders: pl.DataFrame, summary_first: bool = False) -> dict:
+    """Our stages once. ``summary_first`` times the summary before the bare group-by: here the
+    stage timed right after the other's large allocations ran ~10 % slower, so repeats
+    alternate the order to be fair to both."""
     res: dict = {}
-    _, res["bare group-by"] = timed(
-        lambda: orders.group_by("customer_id").agg(
-            first=pl.col("ordered_at").min(),
-            last=pl.col("ordered_at").max(),
-            n=pl.len(),
-            spend=pl.col("amount").sum(),
+
+    def bare() -> None:
+        _, res["bare group-by"] = timed(
+            lambda: orders.group_by("customer_id").agg(
+                first=pl.col("ordered_at").min(),
+                last=pl.col("ordered_at").max(),
+                n=pl.len(),
+                spend=pl.col("amount").sum(),
+            )
         )
-    )
+
+    if not summary_first:
+        bare()
     s, res["summary"] = timed(summarise, orders)
+    if summary_first:
+        bare()
     _, res["summary+holdout"] = timed(summarise, orders, None, 13)
     x, t_x, T, m = (s[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
     fit, res["BG/NBD fit"] = timed(fit_purchase, "bgnbd", x, t_x, T)
@@ -107,11 +121,26 @@ def loglik(theta: np.ndarray, summary: pl.DataFrame) -> float:
     return bgnbd.Likelihood(rows).loglike(np.log(theta))
 
 
-def report(name: str, orders: pl.DataFrame, with_lifetimes: bool) -> None:
+def medians(runs: list[dict]) -> dict:
+    """Per-stage median timings over repeated runs; the non-timing entries of the last run."""
+    out = dict(runs[-1])
+    for key in runs[0]:
+        if not key.startswith("_"):
+            out[key] = float(np.median([r[key] for r in runs]))
+    return out
+
+
+def report(
+    name: str, orders: pl.DataFrame, with_lifetimes: bool, repeat: int = 1, repeat_lt: int = 1
+) -> None:
     n_cust = orders["customer_id"].n_unique()
     print(f"\n== {name}: {n_cust:,} customers, {orders.height:,} orders")
-    a = ours(orders)
-    b = theirs(orders, a["_summary"]) if with_lifetimes else {}
+    a = medians([ours(orders, summary_first=i % 2 == 1) for i in range(repeat)])
+    b = {}
+    if with_lifetimes:
+        b = medians([theirs(orders, a["_summary"]) for _ in range(repeat_lt)])
+    if repeat > 1 or (b and repeat_lt > 1):
+        print(f"(medians of {repeat} clvtui runs, {repeat_lt if b else 0} lifetimes runs)")
     stages = ["summary", "BG/NBD fit", "Gamma-Gamma fit", "CLV (+90% intervals)"]
     print(f"{'stage':<24}{'clvtui s':>10}{'lifetimes s':>13}{'ratio':>8}")
     for st in ["bare group-by", "summary+holdout", *stages]:
@@ -179,7 +208,10 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--no-lifetimes", action="store_true")
     ap.add_argument("--db-fit", action="store_true", help="also time the whole clvtui fit")
+    ap.add_argument("--repeat", type=int, default=3, help="clvtui runs per dataset (median)")
+    ap.add_argument("--repeat-lifetimes", type=int, default=1, help="lifetimes runs (median)")
     args = ap.parse_args()
+    reps = (max(args.repeat, 1), max(args.repeat_lifetimes, 1))
     with_lt = not args.no_lifetimes
     if with_lt:
         try:
@@ -191,7 +223,7 @@ def main() -> None:
     warm = simulate_orders(DemoParams(n_customers=2000), 0)  # thread pools, imports, caches
     ours(warm.select("customer_id", "ordered_at", "amount"))
     if args.cdnow.exists():
-        report("CDNOW master", cdnow_orders(str(args.cdnow)), with_lt)
+        report("CDNOW master", cdnow_orders(str(args.cdnow)), with_lt, *reps)
     else:
         print(f"(no CDNOW master at {args.cdnow}; pass --cdnow PATH)")
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -199,7 +231,7 @@ def main() -> None:
         orders = simulate_orders(DemoParams(n_customers=n), 1).select(
             "customer_id", "ordered_at", "amount"
         )
-        report(f"simulated shop {n:,}", orders, with_lt)
+        report(f"simulated shop {n:,}", orders, with_lt, *reps)
     if args.db_fit and sizes:
         db_fit(max(sizes))
 

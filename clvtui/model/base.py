@@ -40,10 +40,12 @@ class Rows:
         """Collapse per-customer arrays (weeks) to unique rows with their counts."""
         x = np.asarray(x, dtype=np.int64)
         key = row_key(x, np.asarray(t_x, float), np.asarray(T, float))
-        uniq, first, inverse, counts = np.unique(
-            key, return_index=True, return_inverse=True, return_counts=True
-        )
-        del uniq
+        # not return_index: it forces a stable sort (2× slower at 1 M customers); any customer
+        # of a row will do as its representative, as they share (x, t_x, T)
+        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
+        first = np.empty(len(uniq), dtype=np.int64)
+        first[inverse] = np.arange(len(key))
         ux, ix = np.unique(x[first], return_inverse=True)
         return cls(
             x=x[first].astype(float),

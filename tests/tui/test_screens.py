@@ -270,3 +270,50 @@ async def test_a_run_fitted_before_the_frame_cache_still_shows(demo_copy: Path) 
         assert table.row_count == DEMO_CUSTOMERS
         clv = table.shown()["clv"].to_list()
         assert clv == sorted(clv, reverse=True)
+
+
+async def test_import_with_a_time_zone_for_zone_less_times(tmp_path: Path) -> None:
+    """WooCommerce writes site time without a zone: the Import screen's time zone says which
+    (Madrid in early March 2024 is UTC+1). A bad zone is refused before anything is read, and
+    changing the zone after a preview asks for a new preview."""
+    from clvtui.store import open_db
+
+    export = Path("fixtures/woocommerce_orders.csv").resolve()
+    db_path = tmp_path / "shop.db"
+    app = make_app(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot, app)
+        screen = app.screen
+        zone = screen.query_one("#import-timezone", Input)
+        zone.value = "Mars/Olympus"
+        await pilot.pause()
+        assert not zone.is_valid
+        screen.query_one("#import-path", Input).value = str(export)
+        screen.action_preview()
+        await settle(pilot, app)
+        assert screen.previewed is None
+        assert "unknown time zone 'Mars/Olympus'" in str(
+            screen.query_one("#import-summary").render()
+        )
+
+        zone.value = "Europe/Madrid"
+        zone.focus()
+        await pilot.press("enter")  # Enter in the zone box previews again
+        await settle(pilot, app)
+        assert zone.is_valid
+        assert screen.previewed == export
+        preview = str(screen.query_one("#import-summary").render())
+        assert "7 rows → 7 orders (3 purchases)" in preview, preview
+        zone.value = "Europe/Lisbon"
+        await pilot.pause()
+        assert screen.previewed is None  # that preview was made with another zone
+        zone.value = "Europe/Madrid"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("escape", "i")
+        await settle(pilot, app)
+        assert "7 new orders" in str(screen.query_one("#import-summary").render())
+    got = {r["order_id"]: r["ordered_at"] for r in open_db(db_path)["orders"].rows}
+    assert got["201"] == "2024-03-05T13:22:10Z"  # 14:22:10 in Madrid
+    assert got["202"] == "2024-03-06T08:00:00Z"

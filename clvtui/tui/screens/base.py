@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
@@ -41,6 +42,41 @@ class NavBar(Static):
         self.update("".join(parts))
 
 
+class KeysFooter(Footer):
+    """The footer, rebuilt only when the keys it shows change.
+
+    Textual's footer recomposes (~10 key widgets, mounted and styled) after every bindings
+    signal, which includes each time the screen is shown, although a main screen's keys are
+    then usually the same as last time. Like the base footer, it looks once the refresh is
+    done (focus may still be moving). A change Textual does not signal (a focused widget's
+    ``loading``) must call ``refresh_bindings`` (FrameTable does).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: tuple[object, ...] | None = None
+
+    @staticmethod
+    def _keys(screen: Screen[object]) -> tuple[object, ...]:
+        return tuple(
+            (binding, enabled, tooltip)
+            for _node, binding, enabled, tooltip in screen.active_bindings.values()
+        )
+
+    def compose(self) -> ComposeResult:
+        self._shown = self._keys(self.screen) if self._bindings_ready else None
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._show_keys)
+
+    async def _show_keys(self) -> None:
+        if self._shown is None or self._keys(self.screen) != self._shown:
+            await self.recompose()
+
+
 class WorkerErrors:
     """Any worker that dies of an unexpected error becomes a toast (and the log keeps it)."""
 
@@ -72,7 +108,7 @@ class MainScreen(WorkerErrors, Screen[None]):
         yield Header(icon="◆")
         yield NavBar(self.MODE)
         yield from self.compose_body()
-        yield Footer()
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
@@ -85,6 +121,32 @@ class MainScreen(WorkerErrors, Screen[None]):
 
     def reload(self) -> None:
         """Start loading this screen's data (in a worker)."""
+
+    def prepaint(self, widget: Widget | None = None) -> None:
+        """Lay out and draw this screen while it is hidden (built ahead by ``prebuild_mode``).
+
+        Showing a screen for the first time lays it out and draws every widget inside the
+        switch (~50 ms for a screen of customers); drawn here, the switch finds the lines
+        cached, as on any later visit. The drawing waits until ``widget`` (the costly one) has
+        handled the resize the layout sends it, which would drop its cached lines again.
+        Uses Textual internals (8.x): if they move, the screen is drawn at the switch, as before.
+        """
+        if self.is_current or not self.is_attached:
+            return
+        try:
+            self._refresh_layout(self.app.size)
+        except AttributeError as err:
+            self.log.warning("prepaint skipped", err)
+            return
+        (widget or self).call_later(self._draw_hidden)
+
+    def _draw_hidden(self) -> None:
+        if self.is_current:
+            return  # shown meanwhile: drawn the normal way
+        try:
+            self._compositor.render_update(full=True)  # into the widgets' caches; not displayed
+        except AttributeError as err:
+            self.log.warning("prepaint skipped", err)
 
     def fail(self, message: str) -> None:
         """A user-facing problem as a toast, never a traceback."""

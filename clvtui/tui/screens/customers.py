@@ -118,6 +118,8 @@ class CustomersScreen(MainScreen):
             return
         self.apply()
         self.table.focus()
+        if not self.is_current:  # built ahead, before the user came here
+            self.call_later(self.prepaint, self.table)
 
     # --- view: filter then sort, as an index of row numbers ----------------------------------
     def _order(self) -> pl.Series | None:

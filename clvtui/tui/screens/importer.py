@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.validation import ValidationResult, Validator
 from textual.widgets import (
     Button,
     DataTable,
@@ -53,6 +54,7 @@ class ExportTree(DirectoryTree):
 class PreviewReady(Message):
     path: Path
     report: dict[str, Any]
+    timezone: str | None = None
 
 
 @dataclass
@@ -76,6 +78,28 @@ class ImportFailed(Message):
     preview: bool = field(default=False)
 
 
+class TimeZone(Validator):
+    """An IANA zone name (empty: the format's default, UTC for most)."""
+
+    def validate(self, value: str) -> ValidationResult:
+        problem = zone_problem(value)
+        return self.success() if problem is None else self.failure(problem)
+
+
+def zone_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable time zone, or None (empty is fine: the default)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = text.strip()
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin"
+    return None
+
+
 def _formats() -> list[str]:
     try:
         from clvtui.ingest import FORMATS
@@ -96,6 +120,7 @@ class ImportScreen(MainScreen):
     def __init__(self) -> None:
         super().__init__()
         self.previewed: Path | None = None
+        self.previewed_zone: str | None = None  # the import uses what the preview showed
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="import-body"):
@@ -114,6 +139,17 @@ class ImportScreen(MainScreen):
                     )
                     yield Button("Preview (p)", id="import-preview")
                     yield Button("Import (i)", id="import-go", variant="primary", disabled=True)
+                with Horizontal(classes="toolbar"):
+                    yield Label("Time zone ")
+                    yield Input(
+                        placeholder="UTC",
+                        id="import-timezone",
+                        validators=[TimeZone()],
+                        tooltip="Zone of order times written without one (WooCommerce site "
+                        "time, most generic CSVs), e.g. Europe/Berlin. Empty: UTC (UCI Online "
+                        "Retail: Europe/London). Times with an offset are not affected.",
+                    )
+                    yield Label("for zone-less times (WooCommerce, CSV)", id="import-zone-hint")
                 yield Static("Pick a file to see what would be imported.", id="import-summary")
                 mapping = DataTable(id="import-mapping", cursor_type="none")
                 mapping.border_title = "Column mapping"
@@ -149,6 +185,30 @@ class ImportScreen(MainScreen):
     def current_format(self) -> str:
         return str(self.query_one("#import-format", Select).value)
 
+    def current_timezone(self) -> str | None:
+        """The typed zone (None: the format's default); a bad one is reported, never used."""
+        text = self.query_one("#import-timezone", Input).value.strip()
+        problem = zone_problem(text)
+        if problem is not None:
+            raise ClvError(problem)
+        return text or None
+
+    @on(Input.Changed, "#import-timezone")
+    def timezone_changed(self, event: Input.Changed) -> None:
+        """A preview made with another zone no longer says what the import would do."""
+        if self.previewed is not None and (event.value.strip() or None) != self.previewed_zone:
+            self.previewed = None
+            self.query_one("#import-go", Button).disabled = True
+            self.query_one("#import-summary", Static).update(
+                "Time zone changed: press Enter (or p) to preview again."
+            )
+
+    @on(Input.Submitted, "#import-timezone")
+    def timezone_typed(self) -> None:
+        path = self.current_path()
+        if path is not None:
+            self.preview(path)
+
     @on(Button.Pressed, "#import-preview")
     def action_preview(self) -> None:
         path = self.current_path()
@@ -170,29 +230,41 @@ class ImportScreen(MainScreen):
         self.previewed = None
         self.query_one("#import-go", Button).disabled = True
         self.query_one("#import-report", Static).update("")
+        try:
+            zone = self.current_timezone()
+        except ClvError as err:
+            self.query_one("#import-summary", Static).update(f"Preview not run: {err}")
+            self.fail(str(err))
+            return
         self.query_one("#import-summary", Static).update(f"Reading {path.name}…")
-        self.run_preview(path, self.current_format())
+        self.run_preview(path, self.current_format(), zone)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def run_preview(self, path: Path, fmt: str) -> None:
+    def run_preview(self, path: Path, fmt: str, timezone: str | None = None) -> None:
         from clvtui.ingest import import_file
 
         try:
             db = self.data.connect()
-            report = import_file(db, path, fmt=fmt, dry_run=True)
-            self.post_message(PreviewReady(path, report.to_json()))
+            report = import_file(db, path, fmt=fmt, dry_run=True, timezone=timezone)
+            self.post_message(PreviewReady(path, report.to_json(), timezone))
         except ClvError as err:
             self.post_message(ImportFailed(str(err), preview=True))
 
     def on_preview_ready(self, msg: PreviewReady) -> None:
         self.previewed = msg.path
+        self.previewed_zone = msg.timezone
         r = msg.report
+        if "orders" in r:  # a dry run counts the file's orders, not new versus stored ones
+            orders = f"{count(r['orders'])} orders ({count(r.get('purchases'))} purchases), "
+        else:
+            orders = (
+                f"{count(r.get('orders_new'))} new orders, {count(r.get('orders_updated'))} "
+                f"updated, {count(r.get('orders_unchanged'))} unchanged, "
+            )
         summary = (
             f"[b]{msg.path.name}[/b] — format [b]{r.get('format', '?')}[/b]: "
-            f"{count(r.get('rows_read'))} rows → {count(r.get('orders_new'))} new orders, "
-            f"{count(r.get('orders_updated'))} updated, {count(r.get('orders_unchanged'))} "
-            f"unchanged, {count(r.get('rows_rejected'))} rejected; "
-            f"{count(r.get('customers'))} customers"
+            f"{count(r.get('rows_read'))} rows → {orders}"
+            f"{count(r.get('rows_rejected'))} rejected; {count(r.get('customers'))} customers"
         )
         if r.get("without_identity"):
             summary += f"; {count(r['without_identity'])} orders without a customer identity"
@@ -230,10 +302,10 @@ class ImportScreen(MainScreen):
         bar.update(total=None, progress=0)
         self.query_one("#import-go", Button).disabled = True
         self.query_one("#import-summary", Static).update(f"Importing {self.previewed.name}…")
-        self.run_import(self.previewed, self.current_format())
+        self.run_import(self.previewed, self.current_format(), self.previewed_zone)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def run_import(self, path: Path, fmt: str) -> None:
+    def run_import(self, path: Path, fmt: str, timezone: str | None = None) -> None:
         from clvtui.ingest import import_file
 
         def progress(done: int, total: int | None) -> None:
@@ -241,7 +313,7 @@ class ImportScreen(MainScreen):
 
         try:
             db = self.data.connect()
-            report = import_file(db, path, fmt=fmt, progress=progress)
+            report = import_file(db, path, fmt=fmt, progress=progress, timezone=timezone)
             self.post_message(ImportDone(path, report.to_json()))
         except ClvError as err:
             self.post_message(ImportFailed(str(err)))

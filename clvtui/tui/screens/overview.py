@@ -41,6 +41,9 @@ Just looking? Quit (**q**) and run `clvtui demo` for a simulated shop.
 """
 
 
+PREBUILD_DELAY = 0.25  # seconds after the Overview is complete
+
+
 @dataclass
 class OverviewLoaded(Message):
     """Headline figures (fast)."""
@@ -214,6 +217,9 @@ class OverviewScreen(MainScreen):
         if msg.warm_run is not None:
             run_id = msg.warm_run
             self.call_after_refresh(lambda: self.warm(run_id))
+        # Customers is where users go next: build it while they read this screen (a moment
+        # later: the build takes ~0.1 s of the UI thread, not to be spent before this paint)
+        self.set_timer(PREBUILD_DELAY, lambda: self.clv.prebuild_mode("customers"))
         table = self.query_one("#tier-matrix", DataTable)
         table.clear()
         run_currency_ = None

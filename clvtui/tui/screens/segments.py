@@ -50,6 +50,7 @@ class SegmentsScreen(MainScreen):
 
     def reload(self) -> None:
         self.query_one("#segments-table").loading = True
+        self.refresh_bindings()  # a loading table's keys are inactive (Textual sends no signal)
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="segments")
@@ -76,6 +77,7 @@ class SegmentsScreen(MainScreen):
     def on_segments_loaded(self, msg: SegmentsLoaded) -> None:
         table = self.query_one("#segments-table", DataTable)
         table.loading = False
+        self.refresh_bindings()
         table.clear()
         self.currency = msg.currency
         if msg.matrix is None:

@@ -121,11 +121,20 @@ class Chart(Static):
             muted=rgb("foreground-muted", "#808080"),
         )
 
+    def _redraw_if_sized(self) -> None:
+        if self._last_size is None and self.content_size.width and self.content_size.height:
+            self.redraw()
+
     def redraw(self) -> None:
         width, height = self.content_size.width, self.content_size.height
         self._last_size = (width, height)
         if self._draw is None or width < 12 or height < 4:
             self.update(self._empty if self._draw is None else "")
+            if self._draw is not None and not (width and height):
+                # asked to draw before the layout gave it a size (the Overview's first data
+                # can arrive before its layout, and no resize may follow): draw once sized
+                self._last_size = None
+                self.call_after_refresh(self._redraw_if_sized)
             return
         if not _plotext_ready(self.app):
             _WAITING.add(self)

@@ -177,7 +177,9 @@ def db_fit(n: int) -> None:
     ).write_csv(csv)
     db = tmp / "shop.db"
     t0 = time.perf_counter()
-    import_file(open_db(db), csv, fmt="generic")
+    shop = open_db(db)
+    import_file(shop, csv, fmt="generic")
+    shop.close()  # as `clvtui import` exiting does: the WAL is checkpointed into the file
     print(
         f"\n== whole `clvtui fit` on {n:,} customers (import took {time.perf_counter() - t0:.1f} s)"
     )

@@ -75,9 +75,10 @@ def fit_run(
     end = end or last_day
     cal_end = end - timedelta(weeks=holdout_weeks) if holdout_weeks else end
 
-    identity = prefetch_identity(db)  # overlaps the model's work (numpy/polars free the GIL)
     step("summarising customers", 0.15)
     summary = summarise(orders, end, holdout_weeks)
+    # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
+    identity = prefetch_identity(db)
     if summary.height == 0:
         raise NoDataError(
             f"no customer bought on or before {cal_end}; "

@@ -55,3 +55,22 @@ def test_read_table_without_json_support(db, monkeypatch) -> None:
     fast = frames.read_table(db, "things", COLUMNS)
     monkeypatch.setattr(frames, "_has_json", lambda _db: False)
     assert frames.read_table(db, "things", COLUMNS).equals(fast)
+
+
+def test_snapshot_hides_a_commit_made_meanwhile(db, tmp_path) -> None:
+    """A chunked read sees one database: another connection's commit in the middle of it
+    (an import running in another process) does not show up half-way."""
+    import sqlite3
+
+    before = db.conn.execute("SELECT count(*) FROM things").fetchone()[0]
+    with frames.snapshot(db):
+        first = db.conn.execute("SELECT count(*) FROM things").fetchone()[0]
+        other = sqlite3.connect(tmp_path / "frames.db")
+        other.execute("INSERT INTO things VALUES ('late', 1, 1)")
+        other.commit()
+        other.close()
+        inside = frames.read_table(db, "things", COLUMNS)
+    after = db.conn.execute("SELECT count(*) FROM things").fetchone()[0]
+    assert first == before == inside.height
+    assert after == before + 1
+    assert not db.conn.in_transaction

@@ -21,8 +21,9 @@ and we saw exactly that as a "disk I/O error" in tests. The user's database matt
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
@@ -79,7 +80,7 @@ def read_table(
         select = ", ".join(expr for expr, _ in columns.values())
         return read_frame(db, f"SELECT {select} FROM {table} WHERE {where}", params, schema=schema)
     parts: list[Future[pl.DataFrame]] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-json") as pool:
+    with snapshot(db), ThreadPoolExecutor(1, thread_name_prefix="clvtui-json") as pool:
         for start in range(low, high + 1, _JSON_CHUNK):
             (text,) = db.conn.execute(sql, (start, start + _JSON_CHUNK, *params)).fetchone()
             if text:
@@ -88,6 +89,23 @@ def read_table(
     if not frames:
         return pl.DataFrame(schema=schema)
     return pl.concat(frames, rechunk=True) if len(frames) > 1 else frames[0]
+
+
+@contextmanager
+def snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+    """One read transaction around several statements, so they all see the same database
+    (a chunked read while an import commits elsewhere would otherwise mix before and after).
+    Inside a transaction already, it is that transaction's view: nothing to do."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 def _has_json(db: sqlite_utils.Database) -> bool:

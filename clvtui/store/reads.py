@@ -13,7 +13,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.errors import ClvError, NoDataError
-from clvtui.store.frames import read_table
+from clvtui.store.frames import read_table, snapshot
 from clvtui.store.schema import TIMESTAMP_FORMAT
 
 _PURCHASE_COLUMNS = {
@@ -51,19 +51,22 @@ def purchases_frame(
     """
     from clvtui.ingest.money import minor_exponent
 
-    currencies = purchase_currencies(db)
-    if not currencies:
-        raise NoDataError("no purchases with a customer in the database; import orders first")
-    if len(currencies) > 1:
-        raise ClvError(
-            "orders are in several currencies (" + ", ".join(currencies) + "); CLV needs one "
-            "currency — import each currency's shop into its own database"
+    with snapshot(db):  # the currency check and the read see the same orders
+        currencies = purchase_currencies(db)
+        if not currencies:
+            raise NoDataError("no purchases with a customer in the database; import orders first")
+        if len(currencies) > 1:
+            raise ClvError(
+                "orders are in several currencies (" + ", ".join(currencies) + "); CLV needs one "
+                "currency — import each currency's shop into its own database"
+            )
+        currency = currencies[0]
+        limit = _until_text(until)
+        where = _PURCHASES + (" AND ordered_at <= ?" if limit else "")
+        scale = 10 ** minor_exponent(currency)
+        raw = read_table(
+            db, "orders", _PURCHASE_COLUMNS, where=where, params=(limit,) if limit else ()
         )
-    currency = currencies[0]
-    limit = _until_text(until)
-    where = _PURCHASES + (" AND ordered_at <= ?" if limit else "")
-    scale = 10 ** minor_exponent(currency)
-    raw = read_table(db, "orders", _PURCHASE_COLUMNS, where=where, params=(limit,) if limit else ())
     return raw.select(
         "customer_id",
         pl.col("ordered_at").str.strptime(pl.Datetime("us", "UTC"), TIMESTAMP_FORMAT),

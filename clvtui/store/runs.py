@@ -64,12 +64,14 @@ def save_run(
         .sort("tier", "risk")
     )
     # the identity read happens before the write transaction, which stays short
-    blob = None
+    who = None
     if has_frame_cache(db):
         who = identity.result() if identity is not None else _identity(db)
-        blob = _frame_bytes(ranked_frame(scores, who))
     conn = db.conn
-    with conn:
+    with ThreadPoolExecutor(1, thread_name_prefix="clvtui-frame") as pool, conn:
+        # the ranking cache is joined, sorted and compressed in Rust, without the GIL: it
+        # overlaps the score inserts (~0.4 s of ~4 s at a million customers)
+        blob = None if who is None else pool.submit(lambda: _frame_bytes(ranked_frame(scores, who)))
         cur = conn.execute(
             f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) "
             f"VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
@@ -92,7 +94,7 @@ def save_run(
         if blob is not None:
             conn.execute(
                 "INSERT INTO run_frames (run_id, format, scores) VALUES (?, ?, ?)",
-                (run_id, FRAME_FORMAT, blob),
+                (run_id, FRAME_FORMAT, blob.result()),
             )
         if retention is not None and retention.height:
             conn.executemany(

@@ -112,7 +112,9 @@ class OverviewScreen(MainScreen):
 
         try:
             db = self.data.connect()
-            status = database_status(db)
+            status = database_status(db, counts=False)
+            if status.has_orders and not status.runs:  # "not fitted yet" shows the counts
+                status = database_status(db)
             run = None
             trend: list[tuple[int, float]] = []
             if status.runs:

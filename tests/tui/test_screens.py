@@ -317,3 +317,23 @@ async def test_import_with_a_time_zone_for_zone_less_times(tmp_path: Path) -> No
     got = {r["order_id"]: r["ordered_at"] for r in open_db(db_path)["orders"].rows}
     assert got["201"] == "2024-03-05T13:22:10Z"  # 14:22:10 in Madrid
     assert got["202"] == "2024-03-06T08:00:00Z"
+
+
+def test_model_screen_calibration_is_the_fits_histogram(demo_db: Path) -> None:
+    """The chart shows the histogram fit stored (same numbers as ``fit --json``); a run
+    without one (the empirical estimate) shows the actual counts only."""
+    from clvtui.store import open_db
+    from clvtui.store.runs import latest_run, ranked_customers
+    from clvtui.tui.screens.model import calibration_bins
+
+    db = open_db(demo_db)
+    run = latest_run(db)
+    assert run is not None
+    stored = run["report"]["purchase_model"]["histogram"]
+    bins = calibration_bins(run, None)
+    assert bins is not None
+    assert bins["model"] == stored["expected"] and bins["actual"] == stored["actual"]
+    assert sum(bins["actual"]) == DEMO_CUSTOMERS
+    empirical = {**run, "report": {**run["report"], "purchase_model": None}}
+    fallback = calibration_bins(empirical, ranked_customers(db, int(run["id"])))
+    assert fallback == {"bins": bins["bins"], "actual": bins["actual"]}

@@ -117,7 +117,9 @@ class ModelScreen(MainScreen):
             run = latest_run(db)
             calibration = None
             if run is not None:
-                calibration = calibration_bins(run, self.data.customers(db, int(run["id"])))
+                stored = dig(run, "report", "purchase_model", "histogram")
+                frame = None if stored else self.data.customers(db, int(run["id"]))
+                calibration = calibration_bins(run, frame)
             self.post_message(ModelLoaded(run, settings, calibration))
         except ClvError as err:
             self.post_message(FitFailed(str(err)))
@@ -276,38 +278,25 @@ CALIBRATION_BINS = 8  # 0 … 6 repeat orders, then "7 or more"
 
 
 def calibration_bins(run: dict[str, Any], frame: Any) -> dict[str, list[float]] | None:
-    """Customers by repeat orders: actual, and expected from the fitted model where it has a
-    closed-form P(X(T) = k) (BG/NBD), summed over every customer's own age T."""
-    import importlib
-
-    import numpy as np
+    """Customers by repeat orders (0 … 6, 7+): actual, and what the model expected — the
+    histogram ``fit`` stored in the run's report (every model has P(X(T) = k)). Runs without
+    one (the empirical estimate, early builds) show the actual counts from the customers."""
     import polars as pl
 
+    stored = dig(run, "report", "purchase_model", "histogram")
+    bins = [float(k) for k in range(CALIBRATION_BINS)]
+    if isinstance(stored, dict) and len(stored.get("expected") or []) == CALIBRATION_BINS:
+        return {
+            "bins": bins,
+            "actual": [float(v) for v in stored["actual"]],
+            "model": [float(v) for v in stored["expected"]],
+        }
     if frame is None or frame.height == 0 or "x" not in frame.columns:
         return None
     top = CALIBRATION_BINS - 1
     counts = frame.select(pl.col("x").clip(upper_bound=top)).to_series().value_counts()
     by_k = dict(zip(counts["x"].to_list(), counts["count"].to_list(), strict=True))
-    bins = [float(k) for k in range(CALIBRATION_BINS)]
-    actual = [float(by_k.get(k, 0)) for k in range(CALIBRATION_BINS)]
-    model_name = str(run.get("model") or "")
-    params = dig(run, "report", "purchase_model", "params")
-    model: list[float] | None = None
-    try:
-        module = importlib.import_module(f"clvtui.model.{model_name}")
-        pmf = getattr(module, "pmf", None)
-        if pmf is not None and isinstance(params, dict):
-            theta = np.array([float(params[n]) for n in module.NAMES])
-            ages, weight = np.unique(np.round(frame["T"].to_numpy(), 1), return_counts=True)
-            probs = [float(np.dot(pmf(theta, ages, k), weight)) for k in range(top)]
-            model = [*probs, max(float(frame.height) - sum(probs), 0.0)]
-    except (ImportError, KeyError, ValueError):
-        model = None
-    return (
-        {"bins": bins, "actual": actual, "model": model}
-        if model
-        else {"bins": bins, "actual": actual}
-    )
+    return {"bins": bins, "actual": [float(by_k.get(k, 0)) for k in range(CALIBRATION_BINS)]}
 
 
 def _show_setting(key: str, value: Any) -> str:

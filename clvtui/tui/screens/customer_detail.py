@@ -118,9 +118,10 @@ class CustomerScreen(WorkerErrors, Screen[None]):
             if low is None or high is None:
                 self.query_one("#kpi-next", KpiCard).set("unlikely", "probably gone")
             else:
+                # the scores' date: a backtest run scored customers at its calibration end
+                scored = dig(msg.run, "calibration_end") or dig(msg.run, "as_of") or ""
                 self.query_one("#kpi-next", KpiCard).set(
-                    f"in {low:.0f}–{high:.0f} weeks",
-                    f"after {str(dig(msg.run, 'as_of') or '')[:10]}",
+                    f"in {low:.0f}–{high:.0f} weeks", f"after {str(scored)[:10]}"
                 )
         table = self.query_one("#customer-orders", DataTable)
         table.clear()

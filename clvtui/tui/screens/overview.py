@@ -175,7 +175,7 @@ class OverviewScreen(MainScreen):
         )
         self.query_one("#kpi-customers", KpiCard).set(
             count(run.get("n_customers")),
-            f"as of {str(run.get('as_of', ''))[:10]}"
+            f"as of {str(run.get('calibration_end') or run.get('as_of') or '')[:10]}"
             + (f" · {horizon}-month horizon" if horizon else ""),
         )
         self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(run))

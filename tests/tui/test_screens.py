@@ -187,6 +187,10 @@ async def test_budget_values_the_run_with_its_own_economics(
         assert plan.expected_value == pytest.approx(
             sum(a["expected_value"] for a in allocations), abs=0.005 * len(allocations)
         )
+        # expected customers per target as the CLI prints them (one decimal: 0.8, not 0)
+        table = app.screen.query_one("#allocation-table", DataTable)
+        shown = [str(table.get_row_at(i)[4]) for i in range(table.row_count)]
+        assert shown == [f"{a.customers:,.1f}" for a in plan.allocations]
 
 
 async def test_refit_from_the_model_screen(demo_copy: Path) -> None:

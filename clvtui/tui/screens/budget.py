@@ -223,7 +223,7 @@ class BudgetScreen(MainScreen):
                 money(a.spend, cur),
                 money(a.expected_value, cur),
                 "–" if a.roi is None else pct(a.roi),
-                count(a.customers),
+                f"{a.customers:,.1f}",  # expected, as `clvtui budget` prints it: 0.8, not 0
                 "–" if a.payback_month is None else f"month {a.payback_month}",
             )
         spent = plan.spent

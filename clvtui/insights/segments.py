@@ -165,15 +165,17 @@ def tier_table(scored: pl.DataFrame) -> pl.DataFrame:
 
 
 def risk_matrix(scored: pl.DataFrame) -> pl.DataFrame:
-    """Tier × risk band: customers and CLV in each of the nine cells (empty cells as zeros)."""
+    """Tier × risk band: customers, CLV and value at stake in each of the nine cells (empty
+    cells as zeros)."""
     grid = pl.DataFrame({"tier": list(TIERS)}).join(
         pl.DataFrame({"risk": list(RISKS)}), how="cross"
     )
     agg = scored.group_by("tier", "risk").agg(
-        pl.len().alias("customers"), pl.col("clv").sum().alias("clv_total")
+        pl.len().alias("customers"), pl.col("clv").sum().alias("clv_total"), value_at_stake().sum()
     )
     return grid.join(agg, on=["tier", "risk"], how="left").with_columns(
-        pl.col("customers").fill_null(0).cast(pl.Int64), pl.col("clv_total").fill_null(0.0)
+        pl.col("customers").fill_null(0).cast(pl.Int64),
+        pl.col("clv_total", "value_at_stake").fill_null(0.0),
     )
 
 

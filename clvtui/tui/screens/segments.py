@@ -55,6 +55,7 @@ class SegmentsScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="segments")
     def load(self) -> None:
+        from clvtui.insights.segments import risk_matrix
         from clvtui.store.runs import latest_run
         from clvtui.tui.report import run_currency
 
@@ -64,12 +65,7 @@ class SegmentsScreen(MainScreen):
             if run is None:
                 self.post_message(SegmentsLoaded(None, None, "No fit yet: press 5, then f."))
                 return
-            frame = self.data.customers(db, int(run["id"]))
-            matrix = frame.group_by("tier", "risk").agg(
-                pl.len().alias("customers"),
-                pl.col("clv").sum().alias("clv_total"),
-                (pl.col("clv") * (1 - pl.col("p_alive"))).sum().alias("at_stake"),
-            )
+            matrix = risk_matrix(self.data.customers(db, int(run["id"])))
             self.post_message(SegmentsLoaded(matrix, run_currency(run)))
         except ClvError as err:
             self.post_message(SegmentsLoaded(None, None, str(err)))
@@ -104,7 +100,7 @@ class SegmentsScreen(MainScreen):
             table.add_row(
                 tier, count(n), pct(n / n_all), money(value, self.currency), pct(value / equity),
                 cell("active"), cell("at risk"), cell("likely lost"),
-                money(float(cells["at_stake"].sum()), self.currency),
+                money(float(cells["value_at_stake"].sum()), self.currency),
                 key=tier,
             )  # fmt: skip
         self.query_one("#segments-note", Static).update(

@@ -66,7 +66,7 @@ def log_a0(
     """
     r, _, s, _ = theta
     pairs = pairs or term_pairs(x, t_x, T)
-    lj1, lj2 = _log_j_rows(theta, x, (t_x, T), pairs)
+    lj1, lj2 = _to_rows(_log_j_pairs(theta, x, (t_x, T), pairs), pairs)
     return np.log(r + s + x) + _log_difference(lj1, lj2, T - t_x)
 
 
@@ -81,12 +81,9 @@ def _log_j_pairs(
     ]
 
 
-def _log_j_rows(
-    theta: np.ndarray, x: np.ndarray, times: tuple, pairs: tuple
-) -> tuple[np.ndarray, np.ndarray]:
-    """ln J(t_x) and ln J(T) per row (evaluated per pair, gathered)."""
-    lj = _log_j_pairs(theta, x, times, pairs)
-    return lj[0][pairs[0][1]], lj[1][pairs[1][1]]
+def _to_rows(pair_lj: list[np.ndarray], pairs: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """ln J(t_x) and ln J(T) per row, gathered from their distinct pairs."""
+    return pair_lj[0][pairs[0][1]], pair_lj[1][pairs[1][1]]
 
 
 def _log_difference(lj1: np.ndarray, lj2: np.ndarray, gap: np.ndarray) -> np.ndarray:
@@ -128,7 +125,7 @@ class Likelihood(LikelihoodBase):
         const = (gammaln(r + rows.ux) - gammaln(r))[rows.ix] + r * np.log(alpha) + s * np.log(beta)
         l1 = -(r + rows.x) * np.log(alpha + rows.T) - s * np.log(beta + rows.T)
         pair_lj = _log_j_pairs(theta, rows.x, (rows.t_x, rows.T), self._pairs)
-        lj1, lj2 = (lj[inverse] for lj, (_, inverse) in zip(pair_lj, self._pairs, strict=True))
+        lj1, lj2 = _to_rows(pair_lj, self._pairs)
         l2 = np.log(s) + _log_difference(lj1, lj2, rows.T - rows.t_x)
         lse = np.logaddexp(l1, l2)
         self._cache_key, self._cache = key, (const, l2, lse, lj1, lj2, pair_lj)

@@ -41,8 +41,19 @@ JsonOption = Annotated[
 ]
 
 
+_global_db: Path | None = None  # ``clvtui --db FILE COMMAND``: set by ``root`` before COMMAND runs
+
+
+def given_db(db: Path | None) -> Path | None:
+    """The ``--db`` the user gave: the command's own, else the one before the command
+    (``clvtui --db FILE fit``); None when neither was given."""
+    return db if db is not None else _global_db
+
+
 def resolve_db(db: Path | None) -> Path:
-    """The database path the user meant (``--db``, ``$CLVTUI_DB`` or the per-user file)."""
+    """The database path the user meant: ``given_db``, else ``$CLVTUI_DB`` or the per-user
+    file."""
+    db = given_db(db)
     if db is not None:
         return db
     from clvtui.paths import default_db_path
@@ -86,6 +97,8 @@ def root(
     ] = None,
 ) -> None:
     """Without a command, open the terminal UI on the database."""
+    global _global_db
+    _global_db = db
     if ctx.invoked_subcommand is not None:
         return
     from clvtui.tui import run_tui

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from clvtui.cli.app import DbOption, app, fail, user_errors
+from clvtui.cli.app import DbOption, app, fail, given_db, user_errors
 
 DEMO_MARGIN = 0.40
 DEMO_COST_PER_ORDER = 3.0
@@ -54,6 +54,7 @@ def demo(
     import time
 
     start = time.perf_counter()
+    db = given_db(db)
     path = db if db is not None else demo_db_path()
     with user_errors():
         summary = build_demo(path, customers=customers, fmt=fmt, seed=seed, fresh=db is None)

@@ -108,3 +108,24 @@ def test_allocator_returns_freed_memory_even_under_a_polars_parent() -> None:
         out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                              text=True, check=True)  # fmt: skip
         assert out.stdout.strip() == expected, given
+
+
+def test_db_given_before_the_command_is_the_one_used(tmp_path, monkeypatch) -> None:
+    """`clvtui --db FILE import …` writes to FILE, not to $CLVTUI_DB or the per-user file."""
+    elsewhere = tmp_path / "default.db"
+    monkeypatch.setenv("CLVTUI_DB", str(elsewhere))
+    db = tmp_path / "mine.db"
+    result = runner.invoke(app, ["--db", str(db), "import", str(fixture("shopify_orders.csv"))])
+    assert result.exit_code == 0, result.output
+    assert db.exists() and not elsewhere.exists()
+    assert open_db(db).conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 9
+    # the command's own --db still wins, and a later call without it goes back to the default
+    other = tmp_path / "other.db"
+    result = runner.invoke(
+        app, ["--db", str(db), "import", str(fixture("shopify_orders.csv")), "--db", str(other)]
+    )
+    assert result.exit_code == 0, result.output
+    assert other.exists()
+    result = runner.invoke(app, ["import", str(fixture("shopify_orders.csv"))])
+    assert result.exit_code == 0, result.output
+    assert elsewhere.exists()

@@ -105,6 +105,8 @@ class CustomersScreen(MainScreen):
             self.post_message(RankingLoaded(None, str(err)))
 
     def on_ranking_loaded(self, msg: RankingLoaded) -> None:
+        if not self.query("#customers-count"):
+            return  # built ahead and being taken down (the app quit) before its rows arrived
         self.table.loading = False
         # only what the table shows (and the filter reads); a select shares the columns
         keep = [c.key for c in CUSTOMER_COLUMNS] + ["search"]

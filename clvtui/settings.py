@@ -6,6 +6,7 @@ sane default and is validated here, so a bad value gets a clear message before a
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -90,18 +91,23 @@ def parse_value(key: str, text: str) -> Any:
         raise SettingsError(f"{key} must be yes or no, not {text!r}")
     try:
         if raw.endswith("%"):
-            return float(raw[:-1]) / 100.0
-        if isinstance(default, int):
+            value: float = float(raw[:-1]) / 100.0
+        elif isinstance(default, int):
             return int(raw)
-        return float(raw)
+        else:
+            value = float(raw)
     except ValueError:
         raise SettingsError(f"{key} must be a number, not {text!r}") from None
+    if not math.isfinite(value):  # nan, inf, and 1e400 (which float() turns into inf)
+        raise SettingsError(f"{key} must be a finite number, not {text!r}")
+    return value
 
 
 def _validate(s: Settings) -> None:
     def bad(msg: str) -> SettingsError:
         return SettingsError(msg)
 
+    _check_types(s)
     if s.margin is not None and not 0.0 < s.margin <= 1.0:
         raise bad(f"margin must be between 0 and 100 % (got {s.margin:.0%}); use 0.35 for 35 %")
     for name in ("cost_per_order", "acquisition_cost", "winback_cost_per_contact"):
@@ -126,3 +132,25 @@ def _validate(s: Settings) -> None:
         raise bad(f"acquisition_saturation must be above 0 (got {s.acquisition_saturation})")
     if s.lookalike_pool <= 0:
         raise bad(f"lookalike_pool must be above 0 (got {s.lookalike_pool})")
+
+
+def _check_types(s: Settings) -> None:
+    """Every value is of its field's kind and every number finite: a NaN slips through most range
+    test below (all comparisons with it are false), and an infinite cost or ratio turns
+    budgets and CPAs into nonsense instead of an error."""
+    for f in fields(s):
+        value = getattr(s, f.name)
+        default = getattr(Settings, f.name)
+        if value is None and f.name == "margin":
+            continue
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise SettingsError(f"{f.name} must be yes or no (got {value!r})")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"{f.name} must be a number (got {value!r})")
+        whole = isinstance(value, int) or (math.isfinite(value) and value == int(value))
+        if isinstance(default, int) and not whole:
+            raise SettingsError(f"{f.name} must be a whole number (got {value!r})")
+        if not math.isfinite(value):
+            raise SettingsError(f"{f.name} must be a finite number (got {value})")

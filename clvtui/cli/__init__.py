@@ -7,8 +7,16 @@ from clvtui.cli import segments_cmd, budget_cmd, profile_cmd, whatif_cmd  # noqa
 from clvtui.cli import trends_cmd, export_cmd, demo_cmd  # noqa: F401
 
 # isort: on
-from clvtui.cli.app import app
+from clvtui.cli.app import app, explain
 
 
 def main() -> None:
-    app()
+    """The console script: a database or file error that escaped a command is still one line."""
+    import sqlite3
+    import sys
+
+    try:
+        app()
+    except (sqlite3.Error, OSError) as err:
+        sys.stderr.write(f"error: {explain(err)}\n")
+        sys.exit(1)

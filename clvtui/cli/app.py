@@ -8,6 +8,7 @@ inside their bodies, so that ``clvtui --help`` stays fast.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,7 @@ JsonOption = Annotated[
 
 
 _global_db: Path | None = None  # ``clvtui --db FILE COMMAND``: set by ``root`` before COMMAND runs
+_current_db: Path | None = None  # the database this command resolved (named in errors)
 
 
 def given_db(db: Path | None) -> Path | None:
@@ -52,13 +54,35 @@ def given_db(db: Path | None) -> Path | None:
 
 def resolve_db(db: Path | None) -> Path:
     """The database path the user meant: ``given_db``, else ``$CLVTUI_DB`` or the per-user
-    file."""
+    file. Remembered, so an error anywhere later can name the file."""
+    global _current_db
     db = given_db(db)
-    if db is not None:
-        return db
-    from clvtui.paths import default_db_path
+    if db is None:
+        from clvtui.paths import default_db_path
 
-    return default_db_path()
+        db = default_db_path()
+    _current_db = db
+    return db
+
+
+def open_database(db: Path | None, *, write: bool, create: bool = True) -> Any:
+    """The user's database for one command: read-only unless the command writes.
+
+    Read-only opens never change the file (nor migrate it), so reading works on a file in a
+    read-only folder; a writer that has to wait for another one says so on a terminal.
+    """
+    from clvtui.store import open_db
+
+    path = resolve_db(db)
+    if not write:
+        return open_db(path, readonly=True)
+    return open_db(path, create=create, on_wait=_announce_wait)
+
+
+def _announce_wait(path: Path) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write(f"waiting for another clvtui to finish writing to {path}…\n")
+        sys.stderr.flush()
 
 
 def emit_json(document: Any) -> None:
@@ -74,11 +98,21 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the core's user-facing errors into a message on stderr and exit code 1."""
+    """Turn the core's user-facing errors, and every database or file-system error, into one
+    line on stderr and exit code 1 (the wording is ``clvtui.store.failures.describe``'s)."""
     try:
         yield
     except ClvError as err:
         raise fail(str(err)) from None
+    except (sqlite3.Error, OSError) as err:
+        raise fail(explain(err)) from None
+
+
+def explain(err: BaseException) -> str:
+    """One line for a database or file error, naming the database this command uses."""
+    from clvtui.store.failures import describe
+
+    return describe(err, _current_db)
 
 
 def _version(value: bool) -> None:

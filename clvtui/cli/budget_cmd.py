@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, fail, resolve_db, user_errors
+from clvtui.cli.app import DbOption, JsonOption, app, fail, open_database, user_errors
 from clvtui.cli.common import RunOption, emit, kind_label, money, open_existing, print_table
 
 spend_app = typer.Typer(help="Marketing spend (month, channel, amount) for actual CAC.")
@@ -80,11 +80,10 @@ def spend_import(
     """Import marketing spend per month and channel (re-import replaces those months)."""
     from clvtui.insights.spend import read_spend
     from clvtui.store import insights as store
-    from clvtui.store import open_db
 
     with user_errors():
         rows = read_spend(file, currency=currency)
-        n = store.upsert_marketing_spend(open_db(resolve_db(db)), rows)
+        n = store.upsert_marketing_spend(open_database(db, write=True), rows)
     doc = {
         "path": str(file),
         "rows": n,

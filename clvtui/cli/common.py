@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clvtui.cli.app import emit_json, fail, resolve_db
+from clvtui.cli.app import emit_json, fail, open_database
 
 RunOption = Annotated[
     int | None, typer.Option("--run", help="Run id (default: the latest fit).", show_default=False)
@@ -16,10 +16,8 @@ RunOption = Annotated[
 
 
 def open_existing(db: Path | None) -> Any:
-    """The user's database, refusing to create an empty one (these commands read a fit)."""
-    from clvtui.store import open_db
-
-    return open_db(resolve_db(db), create=False)
+    """The user's database, read-only: these commands read a fit and never write the file."""
+    return open_database(db, write=False)
 
 
 def money(value: float | None, currency: str = "") -> str:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, resolve_db, user_errors
+from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
 from clvtui.insights.jsonsafe import json_ready
 
 MODEL_CHOICES = ("auto", "bgnbd", "paretonbd", "mbgnbd")
@@ -44,9 +44,8 @@ def fit_command(
         raise fail(f"--holdout-weeks must be at least 1 (got {holdout_weeks})")
     with user_errors():
         from clvtui.pipeline import fit_run
-        from clvtui.store import open_db
 
-        database = open_db(resolve_db(db), create=False)
+        database = open_database(db, write=True, create=False)
         progress = None if json_out or not sys.stderr.isatty() else _stderr_progress
         result = fit_run(
             database, as_of=as_of, holdout_weeks=holdout_weeks, model=model, progress=progress
@@ -124,10 +123,9 @@ def rank_command(
         import polars as pl
 
         from clvtui.errors import NoDataError
-        from clvtui.store import open_db
         from clvtui.store.runs import latest_run, ranked_customers
 
-        database = open_db(resolve_db(db), create=False)
+        database = open_database(db, write=False)
         run = latest_run(database)
         if run is None:
             raise NoDataError("no fitted run yet; run clvtui fit first")

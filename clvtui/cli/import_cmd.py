@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, resolve_db, user_errors
+from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
 
 FORMAT_CHOICES = "auto|shopify|woocommerce|etsy|square|stripe|paypal|online-retail|generic"
 #: What ``import polars`` puts into ``_RJEM_MALLOC_CONF`` (and so hands down to any process
@@ -85,9 +85,7 @@ def import_command(
 
         database: Any = None
         if not dry_run:
-            from clvtui.store import open_db
-
-            database = open_db(resolve_db(db))
+            database = open_database(db, write=True)
         with _progress(enabled=not json_out) as progress:
             report = import_file(
                 database, path, fmt=fmt, mapping=overrides, dry_run=dry_run, progress=progress,

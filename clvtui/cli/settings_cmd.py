@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, resolve_db, user_errors
+from clvtui.cli.app import DbOption, JsonOption, app, open_database, resolve_db, user_errors
 from clvtui.cli.common import emit, print_table
 
 
@@ -20,22 +20,24 @@ def settings_cmd(
 ) -> None:
     """Show the stored settings, or change some (validated before anything is stored)."""
     from clvtui.errors import SettingsError
-    from clvtui.settings import parse_value
-    from clvtui.store import open_db
+    from clvtui.settings import Settings, parse_value
     from clvtui.store.settings import load_settings, save_settings
 
     with user_errors():
-        conn = open_db(resolve_db(db))
-        current = load_settings(conn)
-        if set_:
-            changes: dict[str, Any] = {}
-            for item in set_:
-                key, sep, value = item.partition("=")
-                if not sep:
-                    raise SettingsError(f"--set needs key=value (got {item!r})")
-                changes[key.strip()] = parse_value(key.strip(), value)
-            current = current.with_changes(**changes)
+        changes: dict[str, Any] = {}
+        for item in set_ or []:  # checked before the file is even opened
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise SettingsError(f"--set needs key=value (got {item!r})")
+            changes[key.strip()] = parse_value(key.strip(), value)
+        if changes:
+            conn = open_database(db, write=True)
+            current = load_settings(conn, replacing=changes).with_changes(**changes)
             save_settings(conn, current)
+        elif resolve_db(db).exists():
+            current = load_settings(open_database(db, write=False))
+        else:  # nothing stored yet: the defaults, without creating a file
+            current = Settings()
     doc = current.to_mapping() | {"value_kind": current.value_kind}
     if json:
         emit(doc)

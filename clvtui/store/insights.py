@@ -16,6 +16,7 @@ import sqlite_utils
 
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
+from clvtui.store.locking import write_transaction
 from clvtui.store.runs import SCORE_SCHEMA
 
 SCORE_COLUMNS: dict[str, Any] = SCORE_SCHEMA  # one definition, beside the writer
@@ -174,8 +175,8 @@ def upsert_marketing_spend(
 ) -> int:
     """(month, channel, amount_minor, currency, import_path): re-importing a month replaces it."""
     rows = list(rows)
-    with db.conn:  # one transaction: all rows or none
-        db.conn.executemany(
+    with write_transaction(db, "spend") as conn:  # all rows or none
+        conn.executemany(
             "INSERT INTO marketing_spend(month, channel, amount_minor, currency, import_path) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT(month, channel) DO UPDATE SET "
             "amount_minor = excluded.amount_minor, currency = excluded.currency, "

@@ -9,8 +9,9 @@ re-check columns per batch and issue a statement per chunk. sqlite-utils is stil
 the connection, schema and small tables. An unchanged re-import writes no order pages at all
 (the ``WHERE`` skips identical rows), which is why it costs less than the first import.
 
-Atomicity: everything runs inside ``db.atomic()``; any exception rolls back, so a failed
-import leaves every table exactly as it was.
+Atomicity: everything runs inside ``write_transaction`` (``BEGIN IMMEDIATE``: a second
+writer waits its turn); any exception rolls back, so a failed import leaves every table
+exactly as it was.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
+from clvtui.store.locking import write_transaction
 from clvtui.store.schema import TIMESTAMP_FORMAT
 
 ORDER_FIELDS = [
@@ -68,8 +70,7 @@ def write_import(
     # A bigger page cache for this connection: random B-tree inserts into the primary key stay
     # in memory instead of re-reading pages (the default cache is only 2 MB).
     db.conn.execute("PRAGMA cache_size = -65536")
-    with db.atomic():
-        conn = db.conn
+    with write_transaction(db, "import") as conn:
         repeat = _is_repeat(conn, meta)
         cur = conn.execute(
             "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping)"

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
+from clvtui.store.locking import write_transaction
 
 SCORE_SCHEMA = {
     "customer_id": pl.Utf8, "orders": pl.Int64, "spend": pl.Float64, "x": pl.Int64,
@@ -68,7 +69,10 @@ def save_run(
     if has_frame_cache(db):
         who = identity.result() if identity is not None else _identity(db)
     conn = db.conn
-    with ThreadPoolExecutor(1, thread_name_prefix="clvtui-frame") as pool, conn:
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="clvtui-frame") as pool,
+        write_transaction(db, "fit"),
+    ):
         # the ranking cache is joined, sorted and compressed in Rust, without the GIL: it
         # overlaps the score inserts (~0.4 s of ~4 s at a million customers)
         blob = None if who is None else pool.submit(lambda: _frame_bytes(ranked_frame(scores, who)))

@@ -3,23 +3,51 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import sqlite_utils
 
+from clvtui.errors import SettingsError
 from clvtui.settings import Settings
+from clvtui.store.locking import write_transaction
 
 
-def load_settings(db: sqlite_utils.Database) -> Settings:
-    """The stored settings over the defaults; unknown stored keys are an error, not dropped."""
+def load_settings(db: sqlite_utils.Database, *, replacing: Iterable[str] = ()) -> Settings:
+    """The stored settings over the defaults; unknown stored keys are an error, not dropped.
+
+    A stored value that is no longer valid (``inf`` or ``NaN`` saved by an older clvtui) is an
+    error naming the key and how to fix it — never silently replaced by a default, which would
+    change a shop's numbers unseen. Keys in ``replacing`` (about to be set anew) are skipped,
+    so ``clvtui settings --set KEY=VALUE`` can repair them.
+    """
+    skip = set(replacing)
     rows = db.conn.execute("SELECT key, value FROM settings").fetchall()
-    return Settings.from_mapping({key: json.loads(value) for key, value in rows})
+    stored = {key: json.loads(value) for key, value in rows if key not in skip}
+    try:
+        return Settings.from_mapping(stored)
+    except SettingsError as err:
+        bad = [key for key, value in stored.items() if not _valid_alone(key, value)]
+        if not bad:
+            raise
+        raise SettingsError(
+            f"stored setting {bad[0]}={stored[bad[0]]!r} is invalid ({err}); set it again with "
+            f"clvtui settings --set {bad[0]}=VALUE"
+        ) from None
+
+
+def _valid_alone(key: str, value: object) -> bool:
+    try:
+        Settings.from_mapping({key: value})
+    except SettingsError:
+        return False
+    return True
 
 
 def save_settings(db: sqlite_utils.Database, settings: Settings) -> None:
     """Store every setting (so a later default change never silently changes a shop's numbers)."""
-    with db.conn:
-        db.conn.executemany(
+    with write_transaction(db, "settings") as conn:
+        conn.executemany(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [(k, json.dumps(v)) for k, v in settings.to_mapping().items()],
+            [(k, json.dumps(v, allow_nan=False)) for k, v in settings.to_mapping().items()],
         )

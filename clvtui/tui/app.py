@@ -76,10 +76,17 @@ class ClvApp(App[None]):
         Binding("escape", "back", "Back", id="back", show=False),
     ]  # fmt: skip
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, *, read_only: bool = False) -> None:
         super().__init__()
-        self.data = AppData(db_path)
-        self.sub_title = Path(db_path).name
+        self.data = AppData(db_path, read_only=read_only)
+        self.data.on_wait = self._announce_wait
+        self.sub_title = Path(db_path).name + (" (read-only)" if read_only else "")
+
+    def _announce_wait(self, path: Path) -> None:
+        """From a worker: another program holds the write lock; say so instead of freezing."""
+        self.call_from_thread(
+            self.notify, f"Waiting for another clvtui to finish writing to {path.name}…"
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -138,8 +145,25 @@ class ClvApp(App[None]):
 
 
 def make_app(db_path: str | Path) -> ClvApp:
-    """The app on ``db_path`` (created empty if missing: Overview then shows a welcome)."""
+    """The app on ``db_path`` (created empty if missing: Overview then shows a welcome).
+
+    A file we may write is created or migrated once here, before any worker touches it. A
+    file we may not write (read-only file or folder) is opened read-only: every screen works,
+    import, fit and saving settings say why they cannot.
+    """
     from clvtui.store import open_db
 
-    open_db(db_path).conn.close()  # create + migrate once, before any worker touches it
-    return ClvApp(Path(db_path))
+    path = Path(db_path)
+    read_only = not _writable(path)
+    open_db(path, readonly=read_only).conn.close()
+    return ClvApp(path, read_only=read_only)
+
+
+def _writable(path: Path) -> bool:
+    """Whether we could write the database (and its -wal/-shm beside it)."""
+    import os
+
+    folder = path.parent
+    if path.exists():
+        return os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+    return not folder.exists() or os.access(folder, os.W_OK)

@@ -8,30 +8,55 @@ the Overview never waits for it (it paints from the run's stored aggregates).
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import sqlite_utils
 
+from clvtui.errors import ClvError
+
+#: What a screen's worker turns into a toast: the user's problems, the database's, the disk's.
+DB_ERRORS = (ClvError, sqlite3.Error, OSError)
+
 
 class AppData:
     """Shared, thread-safe access to one database for the whole app."""
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, *, read_only: bool = False) -> None:
         self.db_path = Path(db_path)
+        self.read_only = read_only  # the file or its folder is not writable: show, never write
+        self.on_wait: Callable[[Path], None] | None = None  # a writer waits for another one
         self._lock = threading.Lock()
         self._customers: tuple[int, pl.DataFrame] | None = None
         # sort indexes over the cached frame, by (column, descending); None = as stored
         self._orders: dict[tuple[str, bool], pl.Series | None] = {}
         self.version = 0  # bumped by every import or fit: screens reload when it moves
 
-    def connect(self) -> sqlite_utils.Database:
-        """A fresh connection for the calling thread (cheap: the schema is already migrated)."""
-        from clvtui.store import open_db
+    def connect(self, *, write: bool = False) -> sqlite_utils.Database:
+        """A fresh connection for the calling thread (cheap: the schema is already migrated).
 
-        return open_db(self.db_path)
+        Read-only unless ``write``: looking at a shop never changes its file.
+        """
+        from clvtui.store import StoreError, open_db
+
+        if not write:
+            return open_db(self.db_path, readonly=True)
+        if self.read_only:
+            raise StoreError(
+                f"{self.db_path} is read-only (the file or its folder is not writable for you): "
+                "clvtui can show it but not import, fit or save settings into it"
+            )
+        return open_db(self.db_path, create=False, on_wait=self.on_wait)
+
+    def explain(self, err: BaseException) -> str:
+        """One line for any error a screen shows (``clvtui.store.failures.describe``)."""
+        from clvtui.store.failures import describe
+
+        return describe(err, self.db_path)
 
     def forget(self) -> None:
         """Drop cached frames (after an import or a fit)."""

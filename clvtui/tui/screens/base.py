@@ -10,6 +10,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
+from clvtui.tui.data import DB_ERRORS
+
 if TYPE_CHECKING:
     from clvtui.tui.app import ClvApp
     from clvtui.tui.data import AppData
@@ -84,9 +86,12 @@ class WorkerErrors:
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             self.log.error(f"worker {event.worker.name} failed", error)  # type: ignore[attr-defined]
-            self.notify(  # type: ignore[attr-defined]
-                f"{type(error).__name__}: {error}", severity="error", timeout=10
-            )
+            data = getattr(self.app, "data", None)  # type: ignore[attr-defined]
+            if isinstance(error, DB_ERRORS) and data is not None:
+                message = data.explain(error)  # locked, read-only, disk full...: one line
+            else:
+                message = f"{type(error).__name__}: {error}"
+            self.notify(message, severity="error", timeout=10)  # type: ignore[attr-defined]
 
 
 class MainScreen(WorkerErrors, Screen[None]):

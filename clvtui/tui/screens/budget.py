@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from clvtui.errors import ClvError
 from clvtui.settings import Settings, parse_value
+from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
@@ -270,9 +271,9 @@ class BudgetScreen(MainScreen):
 
         try:
             _budget, settings = self.read_inputs()
-            save_settings(self.data.connect(), settings)
-        except ClvError as err:
-            self.fail(str(err))
+            save_settings(self.data.connect(write=True), settings)
+        except DB_ERRORS as err:
+            self.fail(self.data.explain(err))
             return
         self.settings = settings
         self.notify("Assumptions saved as the shop's settings.")

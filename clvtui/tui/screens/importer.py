@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from clvtui.errors import ClvError
+from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fmt import count
 
@@ -312,11 +313,11 @@ class ImportScreen(MainScreen):
             self.post_message(ImportProgress(done, total))
 
         try:
-            db = self.data.connect()
+            db = self.data.connect(write=True)
             report = import_file(db, path, fmt=fmt, progress=progress, timezone=timezone)
             self.post_message(ImportDone(path, report.to_json()))
-        except ClvError as err:
-            self.post_message(ImportFailed(str(err)))
+        except DB_ERRORS as err:
+            self.post_message(ImportFailed(self.data.explain(err)))
 
     def on_import_progress(self, msg: ImportProgress) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=msg.total, progress=msg.done)

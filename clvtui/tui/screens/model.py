@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
 from clvtui.errors import ClvError
 from clvtui.settings import Settings, parse_value
+from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.report import dig, holdout_of, run_value_kind, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.chart import Chart, ChartColors
@@ -247,12 +248,12 @@ class ModelScreen(MainScreen):
             self.post_message(FitProgress(stage, fraction))
 
         try:
-            db = self.data.connect()
+            db = self.data.connect(write=True)
             save_settings(db, settings)
             result = fit_run(db, holdout_weeks=holdout_weeks, progress=progress)
             self.post_message(FitDone(int(result.run_id)))
-        except ClvError as err:
-            self.post_message(FitFailed(str(err)))
+        except DB_ERRORS as err:
+            self.post_message(FitFailed(self.data.explain(err)))
 
     def on_fit_progress(self, msg: FitProgress) -> None:
         self.query_one("#fit-progress", ProgressBar).update(progress=100 * msg.fraction)

@@ -136,7 +136,7 @@ def _validate(s: Settings) -> None:
 
 def _check_types(s: Settings) -> None:
     """Every value is of its field's kind and every number finite: a NaN slips through most range
-    test below (all comparisons with it are false), and an infinite cost or ratio turns
+    tests below (all comparisons with it are false), and an infinite cost or ratio turns
     budgets and CPAs into nonsense instead of an error."""
     for f in fields(s):
         value = getattr(s, f.name)

@@ -99,8 +99,10 @@ _OS_REASONS = {
 
 
 def _os_line(err: OSError, db_path: str | Path | None) -> str:
-    target = err.filename if err.filename is not None else db_path
+    """``FILE: reason``. An error that names no file (some libraries raise those) is not
+    pinned on the database: its own text, which usually holds the path, is kept."""
     reason = _OS_REASONS.get(err.errno or -1) or (err.strerror or str(err))
-    if target is None:
-        return reason
-    return f"{target}: {reason}"
+    if err.filename is None:
+        text = " ".join(str(err).split())
+        return f"{reason} ({text})" if text and text != reason else reason
+    return f"{err.filename}: {reason}"

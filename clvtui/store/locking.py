@@ -10,9 +10,11 @@ silence, then one "waiting for another clvtui…" notice (through ``db.on_wait``
 sets when stderr is a terminal), then the rest of the wait. ``CLVTUI_LOCK_TIMEOUT`` (seconds)
 overrides the default of 60 s.
 
-``CLVTUI_TEST_KILL_AT=NAME:STAGE`` makes the process SIGKILL itself at that point (stages:
-``written``, just before COMMIT; ``committed``, just after): the fault-injection tests use it
-to stop a real child process at an exact moment.
+Test hooks (the fault-injection tests stop a real child process at an exact moment):
+``CLVTUI_TEST_KILL_AT=NAME:STAGE`` makes the process SIGKILL itself there (stages: ``written``,
+the whole transaction written, just before COMMIT; ``committed``, just after), and
+``CLVTUI_TEST_PAUSE_AT=NAME:STAGE`` makes it create ``$CLVTUI_TEST_RELEASE.reached`` and wait
+there, holding the lock, until ``$CLVTUI_TEST_RELEASE`` exists.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from clvtui.store.failures import DatabaseBusyError
 DEFAULT_LOCK_TIMEOUT = 60.0  # s: an import of a million customers holds the lock ~35 s
 QUIET_WAIT = 1.0  # s: shorter waits are not worth a line on the terminal
 KILL_ENV = "CLVTUI_TEST_KILL_AT"
+PAUSE_ENV = "CLVTUI_TEST_PAUSE_AT"
+RELEASE_ENV = "CLVTUI_TEST_RELEASE"
 
 
 def lock_timeout() -> float:
@@ -52,9 +56,15 @@ def is_busy(err: sqlite3.Error) -> bool:
 
 
 def fault_point(name: str) -> None:
-    """Die here, as if killed, when the fault-injection tests ask for this point."""
+    """Die (or wait) here when the fault-injection tests ask for this point; else nothing."""
     if os.environ.get(KILL_ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+    if os.environ.get(PAUSE_ENV) == name and os.environ.get(RELEASE_ENV):
+        release = os.environ[RELEASE_ENV]
+        with open(f"{release}.reached", "w"):
+            pass
+        while not os.path.exists(release):
+            time.sleep(0.02)
 
 
 def begin_immediate(conn: sqlite3.Connection, path: Any, on_wait: Any = None) -> None:

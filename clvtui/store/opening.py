@@ -78,21 +78,17 @@ def _open_readonly(path: Path) -> ShopDatabase:
         raise NoDataError(f"no database at {path}; import a shop export first (clvtui import FILE)")
     if state == "empty":
         raise NoDataError(f"{path} is empty; import a shop export first (clvtui import FILE)")
+    kind, version, tables = _peek(path)
+    _refuse(path, kind, version, tables)
+    if kind == "empty":
+        raise NoDataError(f"{path} holds no clvtui data yet; import a shop export first")
+    if version < SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by an older clvtui and needs a one-time update, which this "
+            "read-only command does not do; run a command that writes (clvtui fit, or open "
+            "the terminal UI with clvtui) once, then try again"
+        )
     conn = _connect_readonly(path)
-    try:
-        kind, version, tables = _classify(conn)
-        _refuse(path, kind, version, tables)
-        if kind == "empty":
-            raise NoDataError(f"{path} holds no clvtui data yet; import a shop export first")
-        if version < SCHEMA_VERSION:
-            raise StoreError(
-                f"{path} was written by an older clvtui and needs a one-time update, which this "
-                "read-only command does not do; run a command that writes (clvtui fit, or open "
-                "the terminal UI with clvtui) once, then try again"
-            )
-    except BaseException:
-        conn.close()
-        raise
     return _wrap(conn, path, readonly=True, on_wait=None)
 
 
@@ -109,11 +105,7 @@ def _open_writable(
         create_user_only(path)
         state = "empty"
     elif state == "sqlite":
-        peek = _connect_readonly(path)  # recognise the file before anything writes to it
-        try:
-            kind, version, tables = _classify(peek)
-        finally:
-            peek.close()
+        kind, version, tables = _peek(path)  # recognise the file before anything writes to it
         _refuse(path, kind, version, tables)
         if kind == "empty" and not create:
             raise NoDataError(f"{path} holds no clvtui data yet; import a shop export first")
@@ -181,6 +173,25 @@ def _sniff(path: Path) -> str:
             "give another file with --db, or move this one away"
         )
     return "sqlite"
+
+
+def _peek(path: Path) -> tuple[str, int, list[str]]:
+    """Classify the file through a throw-away read-only connection.
+
+    A WAL-mode file without a -wal file (no writer is active) is peeked at ``immutable``, so
+    even SQLite's -wal/-shm companions are not created beside another program's database.
+    """
+    with path.open("rb") as fh:
+        header = fh.read(20)
+    wal_mode = len(header) == 20 and header[18] == 2
+    if wal_mode and not Path(f"{path}-wal").exists():
+        conn = sqlite3.connect(_uri(path, "ro") + "&immutable=1", uri=True)
+    else:
+        conn = _connect_readonly(path)
+    try:
+        return _classify(conn)
+    finally:
+        conn.close()
 
 
 def _classify(conn: sqlite3.Connection) -> tuple[str, int, list[str]]:

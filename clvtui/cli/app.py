@@ -35,6 +35,7 @@ DbOption = Annotated[
         "--db",
         help="SQLite database file. Default: $CLVTUI_DB, else clvtui.db in your user data folder.",
         show_default=False,
+        readable=False,  # checked when opened, with a one-line message (not a usage error)
     ),
 ]
 JsonOption = Annotated[

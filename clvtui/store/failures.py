@@ -104,5 +104,6 @@ def _os_line(err: OSError, db_path: str | Path | None) -> str:
     reason = _OS_REASONS.get(err.errno or -1) or (err.strerror or str(err))
     if err.filename is None:
         text = " ".join(str(err).split())
-        return f"{reason} ({text})" if text and text != reason else reason
+        plain = {"", reason, str(err.strerror), f"[Errno {err.errno}] {err.strerror}"}
+        return reason if text in plain else f"{reason} ({text})"
     return f"{err.filename}: {reason}"

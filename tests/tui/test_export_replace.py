@@ -1,0 +1,67 @@
+"""The UI's ``e``: a private CSV in ``exports/``, and a question before replacing one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from clvtui.tui.app import make_app
+from clvtui.tui.exporting import ReplaceScreen
+from tests.tui.conftest import DEMO_CUSTOMERS, SIZE, settle
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+async def test_exporting_twice_asks_before_replacing(demo_copy: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        await _export_twice(demo_copy)
+    finally:
+        os.umask(old)
+
+
+async def _export_twice(db: Path) -> None:
+    folder = db.parent / "exports"
+    first = folder / f"customers-{date.today().isoformat()}.csv"
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("2")
+        await settle(pilot, app)
+        await pilot.press("e")
+        await settle(pilot, app)
+        assert pl.read_csv(first).height == DEMO_CUSTOMERS
+        assert first.stat().st_mode & 0o777 == 0o600
+        assert folder.stat().st_mode & 0o777 == 0o700
+
+        await pilot.press("e")  # again: asks, and "keep both" is the default button
+        await settle(pilot, app)
+        assert isinstance(app.screen, ReplaceScreen)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        second = folder / f"{first.stem}-2.csv"
+        assert pl.read_csv(second).height == DEMO_CUSTOMERS
+        assert second.stat().st_mode & 0o777 == 0o600
+
+        first.write_text("edited by hand\n")
+        before = sha(first)
+        await pilot.press("e")
+        await settle(pilot, app)
+        await pilot.press("escape")  # cancel: nothing written
+        await settle(pilot, app)
+        assert not isinstance(app.screen, ReplaceScreen) and sha(first) == before
+        assert not (folder / f"{first.stem}-3.csv").exists()
+
+        await pilot.press("e")
+        await settle(pilot, app)
+        await pilot.press("r")  # replace
+        await settle(pilot, app)
+        assert pl.read_csv(first).height == DEMO_CUSTOMERS
+        assert first.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in folder.iterdir()) == sorted([first.name, second.name])

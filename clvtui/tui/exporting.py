@@ -66,6 +66,7 @@ class ReplaceScreen(ModalScreen[str]):
                 yield Button("Replace", id=REPLACE, variant="warning")
                 yield Button("Keep both", id=KEEP_BOTH, variant="primary")
                 yield Button("Cancel", id=CANCEL)
+            yield Static("r replace · k keep both (adds -2) · Esc cancel", id="replace-keys")
 
     def on_mount(self) -> None:
         self.query_one(f"#{KEEP_BOTH}", Button).focus()  # the choice that loses nothing

@@ -103,8 +103,11 @@ def prune(
         raise fail(f"--keep must be at least 1 (got {keep}): the latest fit is what you work on")
     if db is None and isinstance(ctx.obj, dict):
         db = ctx.obj.get("db")
+    from clvtui.cli.app import resolve_db
+    from clvtui.store import open_db
+
     with user_errors():
-        conn = open_existing(db)
+        conn = open_db(resolve_db(db), create=False)  # writes: never a read-only open
         result = prune_runs(conn, keep, dry_run=dry_run)
         if vacuum and not dry_run:
             result["vacuum"] = vacuum_file(conn)

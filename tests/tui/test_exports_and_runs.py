@@ -1,4 +1,5 @@
-"""The UI's ``e``: a private CSV in ``exports/``, and a question before replacing one."""
+"""The UI's ``e`` (a private CSV in ``exports/``, a question before replacing one), and a
+tier screen whose previous fit was pruned."""
 
 from __future__ import annotations
 
@@ -65,3 +66,30 @@ async def _export_twice(db: Path) -> None:
         assert pl.read_csv(first).height == DEMO_CUSTOMERS
         assert first.stat().st_mode & 0o777 == 0o600
     assert sorted(p.name for p in folder.iterdir()) == sorted([first.name, second.name])
+
+
+async def test_tier_screen_after_the_previous_fit_was_pruned(demo_copy: Path) -> None:
+    """The latest fit is always kept; its tier screen still loads, and the Moved tab says
+    why it has nothing to compare with instead of failing."""
+    from textual.widgets import Static
+
+    from clvtui.pipeline import fit_run
+    from clvtui.store import open_db
+    from clvtui.store.run_storage import prune_runs
+    from clvtui.tui.screens.tier import TierScreen
+    from clvtui.tui.widgets.frame_table import FrameTable
+
+    db = open_db(demo_copy)
+    latest = fit_run(db, model="bgnbd").run_id
+    assert [r["id"] for r in prune_runs(db, 1)["pruned"]] == [latest - 1]
+    db.conn.close()
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, TierScreen)
+        assert app.screen.query_one("#tier-customers", FrameTable).row_count > 0
+        note = str(app.screen.query_one("#tier-moved-note", Static).render())
+        assert f"Fit #{latest - 1} was pruned" in note

@@ -137,7 +137,7 @@ def clean_stale(target: Path) -> list[Path]:
     if os.name != "posix":
         return []
     removed = []
-    prefix = f".{target.name}{PARTIAL_TAG}"
+    prefix = _partial_prefix(target)
     with suppress(OSError):
         for item in target.parent.iterdir():
             if not item.name.startswith(prefix):
@@ -147,6 +147,15 @@ def clean_stale(target: Path) -> list[Path]:
                 _remove(item)
                 removed.append(item)
     return removed
+
+
+def _partial_prefix(target: Path) -> str:
+    """``.<name>.clvtui-partial-``; a long name is cut so the partial's name stays within the
+    255 bytes most file systems allow (a 250-byte name is a valid target)."""
+    name = target.name
+    while len(name.encode()) > 120:
+        name = name[:-1]
+    return f".{name}{PARTIAL_TAG}"
 
 
 def _pid_alive(pid: int) -> bool:
@@ -163,7 +172,7 @@ def _create_partial(target: Path) -> Path:
     """An empty 0600 file beside the target, created exclusively (never an existing file)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     while True:
-        name = f".{target.name}{PARTIAL_TAG}{os.getpid()}-{secrets.token_hex(4)}{target.suffix}"
+        name = f"{_partial_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}{target.suffix}"
         path = target.with_name(name)
         try:
             fd = os.open(path, flags, FILE_MODE)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from clvtui.cli import app
@@ -221,3 +223,29 @@ def test_sigterm_during_an_xlsx_export_removes_its_temp_files(tmp_path: Path) ->
     child.send_signal(signal.SIGTERM)
     assert child.wait() == -signal.SIGTERM  # still terminated, as SIGTERM asks
     assert sha(target) == before and leftovers(out) == [] and list(tmp.iterdir()) == []
+
+
+NAME_CHARS = st.characters(
+    blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\\x00"
+)  # what a file name may hold on POSIX (control characters aside)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(stem=st.text(NAME_CHARS, min_size=1, max_size=60), long=st.booleans())
+def test_any_file_name_is_written_whole_and_private(tmp_path: Path, stem: str, long: bool) -> None:
+    """Spaces, accents, emoji, leading dots or dashes, names near the 255-byte limit."""
+    if long:  # a name as long as the file system allows, with the suffix
+        stem = (stem * 250).encode()[: 250 - len(".csv")].decode(errors="ignore")
+    folder = tmp_path / f"case-{abs(hash((stem, long)))}"
+    folder.mkdir()
+    target = folder / f"{stem}.csv"
+    frame = pl.DataFrame({"customer_id": ["=1+1", "b"], "clv": [1.5, 2.25]})
+    assert write_export(frame, target) == target
+    assert [p.name for p in folder.iterdir()] == [target.name]  # no partial left
+    assert mode(target) == 0o600
+    back = pl.read_csv(target)
+    assert back["customer_id"].to_list() == ["'=1+1", "b"] and back["clv"].to_list() == [1.5, 2.25]
+    with pytest.raises(ClvError, match="already exists"):
+        write_export(frame, target)

@@ -155,3 +155,22 @@ def test_runs_on_an_empty_database(tmp_path: Path) -> None:
     assert code == 0 and "No fits yet" in out
     doc = ok_json(path, "runs", "prune", "--keep", "3")
     assert doc["pruned"] == [] and doc["kept_run_ids"] == []
+
+
+def test_a_prune_that_fails_midway_changes_nothing(db: Path) -> None:
+    """Fault injection: the second run's stamp fails after the first run's rows were deleted
+    in the same transaction; every run keeps its customers."""
+    from clvtui.store.run_storage import prune_runs
+
+    conn = open_db(db)
+    conn.conn.execute(
+        "CREATE TRIGGER injected BEFORE UPDATE OF pruned_at ON runs WHEN NEW.id = 1 "
+        "BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="injected fault"):
+        prune_runs(conn, 1)
+    conn.conn.close()
+    assert scores_per_run(db) == {1: CUSTOMERS, 2: CUSTOMERS, 3: CUSTOMERS}
+    assert all(r["pruned_at"] is None for r in ok_json(db, "runs")["runs"])
+    code, out, _ = run(db, "rank", "--run", "2", "--top", "1")
+    assert code == 0 and out.startswith("Run 2")

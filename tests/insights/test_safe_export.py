@@ -249,3 +249,36 @@ def test_any_file_name_is_written_whole_and_private(tmp_path: Path, stem: str, l
     assert back["customer_id"].to_list() == ["'=1+1", "b"] and back["clv"].to_list() == [1.5, 2.25]
     with pytest.raises(ClvError, match="already exists"):
         write_export(frame, target)
+
+
+def test_sigkill_of_the_export_command_then_every_command_works(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """The real ``clvtui export`` killed while its partial file exists: the old export is
+    intact, the database passes integrity_check, and the next export cleans up."""
+    import sqlite3
+
+    target = tmp_path / "winback.xlsx"
+    assert export(db_path, "--all", "-o", str(target))[0] == 0
+    before = sha(target)
+    env = dict(os.environ, TMPDIR=str(tmp_path / "systemp"))
+    (tmp_path / "systemp").mkdir()
+    cli = [sys.executable, "-m", "clvtui", "export", "--all", "-o", str(target), "--force",
+           "--db", str(db_path)]  # fmt: skip
+    for _attempt in range(5):  # the write lasts ~0.1 s: poll closely, retry if it was missed
+        child = subprocess.Popen(cli, env=env, stdout=subprocess.DEVNULL)
+        while child.poll() is None and not leftovers(tmp_path):
+            time.sleep(0.001)
+        if child.poll() is None:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            break
+        assert child.returncode == 0
+        before = sha(target)  # it finished: its file is now "the previous one"
+    else:
+        pytest.fail("the export finished before it could be killed, 5 times")
+    assert sha(target) == before and list((tmp_path / "systemp").iterdir()) == []
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    code, _, _ = export(db_path, "--all", "-o", str(target), "--force")
+    assert code == 0 and leftovers(tmp_path) == [] and pl.read_excel(target).height == 2357

@@ -121,8 +121,13 @@ def _report(result: dict[str, Any]) -> None:
     gone = result["pruned"]
     verb = "Would drop" if result["dry_run"] else "Dropped"
     if not gone:
-        n = len(result["kept_run_ids"])
-        typer.echo(f"Nothing to prune: {n} fit{'s' if n != 1 else ''}, all kept.")
+        done = result["already_pruned_run_ids"]
+        if done:
+            listed = ", ".join(str(i) for i in done)
+            typer.echo(f"Nothing to prune: the other fits (run {listed}) were pruned already.")
+        else:
+            n = len(result["kept_run_ids"])
+            typer.echo(f"Nothing to prune: {n} fit{'s' if n != 1 else ''}, all kept.")
     else:
         ids = ", ".join(str(r["id"]) for r in gone)
         customers = sum(r["n_customers"] or 0 for r in gone)
@@ -132,7 +137,8 @@ def _report(result: dict[str, Any]) -> None:
         )
     kept = ", ".join(str(i) for i in result["kept_run_ids"]) or "none"
     typer.echo(
-        f"Kept with their customers: run {kept}. Every fit keeps its summary, tiers and "
+        f"{'Would keep' if result['dry_run'] else 'Kept'} with their customers: run {kept}. "
+        "Every fit keeps its summary, tiers and "
         "segment totals (clvtui trends)."
     )
     if result["keep"] == 1 and len(result["kept_run_ids"]) == 1 and result["pruned"]:

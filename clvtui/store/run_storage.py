@@ -121,15 +121,13 @@ def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -
             f"--keep must be at least 1 (the latest fit is what every screen shows; got {keep})"
         )
     runs = runs_overview(db)
-    kept = [r for r in runs[:keep]]
-    older = runs[keep:]
-    go = [r for r in older if not r["pruned_at"]]
+    go = [r for r in runs[keep:] if not r["pruned_at"]]
     result: dict[str, Any] = {
         "keep": keep,
         "dry_run": dry_run,
-        "kept_run_ids": [r["id"] for r in kept],
+        "kept_run_ids": [r["id"] for r in runs[:keep] if not r["pruned_at"]],
         "pruned": [_brief(r) for r in go],
-        "already_pruned_run_ids": [r["id"] for r in older if r["pruned_at"]],
+        "already_pruned_run_ids": [r["id"] for r in runs if r["pruned_at"]],
         "bytes_freed": sum(r["size_bytes"] for r in go),
     }
     if go and not dry_run:

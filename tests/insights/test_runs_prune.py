@@ -174,3 +174,12 @@ def test_a_prune_that_fails_midway_changes_nothing(db: Path) -> None:
     assert all(r["pruned_at"] is None for r in ok_json(db, "runs")["runs"])
     code, out, _ = run(db, "rank", "--run", "2", "--top", "1")
     assert code == 0 and out.startswith("Run 2")
+
+
+def test_keep_counts_the_newest_fits_and_never_claims_a_pruned_one(db: Path) -> None:
+    ok_json(db, "runs", "prune", "--keep", "2")
+    doc = ok_json(db, "runs", "prune", "--keep", "3", "--dry-run")
+    assert doc["pruned"] == [] and doc["kept_run_ids"] == [3, 2]
+    assert doc["already_pruned_run_ids"] == [1]
+    code, out, _ = run(db, "runs", "prune", "--keep", "3")
+    assert code == 0 and "run 1) were pruned already" in out and "run 3, 2." in out

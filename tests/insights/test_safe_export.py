@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -238,8 +239,7 @@ def test_any_file_name_is_written_whole_and_private(tmp_path: Path, stem: str, l
     """Spaces, accents, emoji, leading dots or dashes, names near the 255-byte limit."""
     if long:  # a name as long as the file system allows, with the suffix
         stem = (stem * 250).encode()[: 250 - len(".csv")].decode(errors="ignore")
-    folder = tmp_path / f"case-{abs(hash((stem, long)))}"
-    folder.mkdir()
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # hypothesis replays examples: a new one
     target = folder / f"{stem}.csv"
     frame = pl.DataFrame({"customer_id": ["=1+1", "b"], "clv": [1.5, 2.25]})
     assert write_export(frame, target) == target

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -155,4 +156,18 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, scratch: Path) -> None:
                     sheet.write_string(r, c, str(value))
         sheet.freeze_panes(1, 0)
     finally:
+        _close(book)
+
+
+def _close(book: Any) -> None:
+    """Close the workbook; xlsxwriter wraps a failed write (disk full, file too large) in its
+    own error, turned back into the OSError it was so the caller reports it in one line."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    try:
         book.close()
+    except FileCreateError as err:
+        cause = err.__context__
+        if isinstance(cause, OSError):
+            raise OSError(cause.errno, cause.strerror) from err
+        raise ClvError(f"cannot write the XLSX file: {err}") from err

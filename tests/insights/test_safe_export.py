@@ -286,3 +286,27 @@ def test_sigkill_of_the_export_command_then_every_command_works(
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     code, _, _ = export(db_path, "--all", "-o", str(target), "--force")
     assert code == 0 and leftovers(tmp_path) == [] and pl.read_excel(target).height == 2357
+
+
+def _small_file_limit() -> None:  # in the child: files may not exceed 50 kB (a "full disk")
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_write_error_is_one_line_and_keeps_the_old_file(
+    db_path: Path, tmp_path: Path, suffix: str
+) -> None:
+    target = tmp_path / f"all{suffix}"
+    target.write_bytes(b"the previous export\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "clvtui", "export", "--all", "-o", str(target), "--force",
+         "--db", str(db_path)],
+        preexec_fn=_small_file_limit, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert f"cannot write {target}" in line and "too large" in line
+    assert target.read_bytes() == b"the previous export\n" and leftovers(tmp_path) == []

@@ -62,10 +62,16 @@ class Partial:
         return self._scratch
 
     def discard(self) -> None:
-        for item in (self.path, self._scratch):
-            if item is not None:
-                _remove(item)
-                _untrack(item)
+        """Remove the partial file and the scratch folder (the target is never touched)."""
+        _remove(self.path)
+        _untrack(self.path)
+        self.drop_scratch()
+
+    def drop_scratch(self) -> None:
+        if self._scratch is not None:
+            _remove(self._scratch)
+            _untrack(self._scratch)
+            self._scratch = None
 
 
 def check_target(path: str | Path, *, force: bool = False) -> Path:
@@ -100,24 +106,26 @@ def atomic_write(path: str | Path, *, force: bool = False) -> Iterator[Partial]:
     """
     target = check_target(path, force=force)
     clean_stale(target)
-    partial = Partial(target, _create_partial(target))
-    _enter_signals()
+    _enter_signals()  # before the partial exists: no moment where a SIGTERM would leave it
+    partial: Partial | None = None
     try:
+        partial = Partial(target, _create_partial(target))
         yield partial
         _flush(partial.path)
         check_target(target, force=force)
         _place(partial.path, target, force=force)
         _untrack(partial.path)
     except OSError as err:  # disk full, folder gone, partial removed by a signal, ...
-        partial.discard()
+        if partial is not None:
+            partial.discard()
         raise ClvError(f"cannot write {target}: {err.strerror or err}") from err
     except BaseException:
-        partial.discard()
+        if partial is not None:
+            partial.discard()
         raise
     finally:
-        if partial._scratch is not None:
-            _remove(partial._scratch)
-            _untrack(partial._scratch)
+        if partial is not None:
+            partial.drop_scratch()
         _leave_signals()
 
 

@@ -185,10 +185,21 @@ def _choose_tilted(
 def write_demo_export(
     path: str | Path, fmt: str = "shopify", params: DemoParams | None = None, seed: int = 0
 ) -> Path:
-    """Simulate a shop and write its orders as a real-looking export of ``fmt``."""
-    from clvtui.ingest.writers import write_export
+    """Simulate a shop and write its orders as a real-looking export of ``fmt``.
 
-    return write_export(simulate_orders(params, seed), Path(path), fmt, seed=seed)
+    Names and e-mails look real, so the file is treated like a real export: its folder is
+    created user-only if missing, and it is written whole, 0600, through a partial file beside
+    it (an earlier demo export at ``path`` is replaced: the demo is rebuilt on every run).
+    """
+    from clvtui.ingest.writers import write_export
+    from clvtui.safewrite import atomic_write, private_folder
+
+    path = Path(path)
+    orders = simulate_orders(params, seed)
+    private_folder(path.parent)
+    with atomic_write(path, force=True) as partial:
+        write_export(orders, partial.path, fmt, seed=seed)
+    return path
 
 
 def demo_start_text(params: DemoParams) -> str:

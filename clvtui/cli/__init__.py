@@ -4,7 +4,7 @@
 # isort: off
 from clvtui.cli import import_cmd, settings_cmd, fit_cmd  # noqa: F401  (register)
 from clvtui.cli import segments_cmd, budget_cmd, profile_cmd, whatif_cmd  # noqa: F401
-from clvtui.cli import trends_cmd, export_cmd, demo_cmd  # noqa: F401
+from clvtui.cli import trends_cmd, export_cmd, runs_cmd, demo_cmd  # noqa: F401
 
 # isort: on
 from clvtui.cli.app import app, explain

@@ -13,7 +13,15 @@ from clvtui.cli.common import RunOption, emit, open_existing, tier_name
 
 @app.command()
 def export(
-    output: Annotated[Path, typer.Option("-o", "--output", help="FILE.csv or FILE.xlsx")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="FILE.csv or FILE.xlsx, in a folder that exists (it is not created). "
+            "Written user-only (0600) and whole or not at all.",
+        ),
+    ],
     tier: Annotated[str | None, typer.Option(help="Export one tier.")] = None,
     at_risk: Annotated[
         bool, typer.Option("--at-risk", help="Valuable customers slipping away (win-back list).")
@@ -22,6 +30,9 @@ def export(
     db: DbOption = None,
     json: JsonOption = False,
     run: RunOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace FILE if it exists (refused otherwise).")
+    ] = False,
 ) -> None:
     """Export customers with contact, CLV and interval, P(alive), next-order window."""
     if sum([tier is not None, at_risk, all_]) != 1:
@@ -31,11 +42,12 @@ def export(
     import polars as pl
 
     from clvtui.insights.context import load_context
-    from clvtui.insights.export import export_frame, write_export
+    from clvtui.insights.export import check_export_target, export_frame, write_export
     from clvtui.insights.segments import slipping_away
 
     name = tier_name(tier) if tier is not None else None
     with user_errors():
+        check_export_target(output, force=force)  # refuse before reading any customer
         ctx = load_context(
             open_existing(db),
             ["clv_low", "clv_high", "next_order_low", "next_order_high"],
@@ -48,7 +60,7 @@ def export(
         elif at_risk:
             ids = slipping_away(sc, limit=None).select("customer_id")
             sc = sc.join(ids, on="customer_id", how="semi")
-        path = write_export(export_frame(sc, ctx.as_of), output)
+        path = write_export(export_frame(sc, ctx.as_of), output, force=force)
     selection = f"tier {name}" if name else ("at risk" if at_risk else "all")
     if json:
         emit({"path": str(path), "rows": sc.height, "selection": selection, "run_id": ctx.run_id})

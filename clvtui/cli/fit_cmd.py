@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
+from clvtui.cli.common import RunOption
 from clvtui.insights.jsonsafe import json_ready
 
 MODEL_CHOICES = ("auto", "bgnbd", "paretonbd", "mbgnbd")
@@ -113,8 +114,9 @@ def rank_command(
         typer.Option("--tier", help="Only this tier ('Highly profitable', 'Profitable', …)."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    run_id: RunOption = None,
 ) -> None:
-    """Customers of the latest run, highest CLV first."""
+    """Customers of the latest run (or --run N), highest CLV first."""
     if fmt not in ("table", "csv", "json"):
         raise fail(f"--format must be table, csv or json (got {fmt!r})")
     if top < 1:
@@ -123,10 +125,10 @@ def rank_command(
         import polars as pl
 
         from clvtui.errors import NoDataError
-        from clvtui.store.runs import latest_run, ranked_customers
+        from clvtui.store.runs import get_run, latest_run, ranked_customers
 
         database = open_database(db, write=False)
-        run = latest_run(database)
+        run = latest_run(database) if run_id is None else get_run(database, run_id)
         if run is None:
             raise NoDataError("no fitted run yet; run clvtui fit first")
         scores = ranked_customers(database, run["id"])  # the cached ranking: one blob

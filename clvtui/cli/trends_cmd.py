@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,6 +25,7 @@ def moved(
         conn = open_existing(db)
         rid = store.latest_run_id(conn) if run is None else run
         prev = store.previous_run_id(conn, rid)
+        _refuse_pruned(conn, rid, prev)
         cols = ["customer_id", "tier", "risk", "clv"]
         now = store.scores_columns(conn, rid, cols)
         before = store.scores_columns(conn, prev, cols) if prev is not None else now.head(0)
@@ -52,6 +53,21 @@ def moved(
             for t in doc["transitions"]
         ],
     )
+
+
+def _refuse_pruned(conn: Any, run_id: int, previous: int | None) -> None:
+    """``moved`` compares two fits customer by customer: say so when one was pruned."""
+    from clvtui.errors import NoDataError
+    from clvtui.store.run_storage import ensure_scores, pruned_at
+
+    ensure_scores(conn, run_id)
+    when = None if previous is None else pruned_at(conn, previous)
+    if when is not None:
+        raise NoDataError(
+            f"run {previous}, the fit before run {run_id}, was pruned on {when[:10]} "
+            "(clvtui runs prune): moved needs both fits' per-customer scores. It works again "
+            "after the next fit; keep 2 fits when pruning to always have it"
+        )
 
 
 @app.command()

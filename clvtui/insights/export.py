@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from clvtui.errors import ClvError
+from clvtui.safewrite import atomic_write, check_target
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_576
@@ -80,30 +82,51 @@ def export_frame(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     )
 
 
-def write_export(frame: pl.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` (already neutralised here) as .csv or .xlsx, chosen by the suffix."""
+def check_export_target(path: str | Path, *, force: bool = False) -> Path:
+    """Refuse a wrong suffix, a link, a missing folder or (without ``force``) an existing file
+    — before the caller spends time reading a million customers."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ClvError(f"{path}: export to a .csv or .xlsx file (got {suffix or 'no suffix'!r})")
+    return check_target(path, force=force)
+
+
+def write_export(frame: pl.DataFrame, path: str | Path, *, force: bool = False) -> Path:
+    """Write ``frame`` (already neutralised here) as .csv or .xlsx, chosen by the suffix.
+
+    The file appears whole or not at all, user-only (0600); an existing file is replaced only
+    with ``force`` (see ``clvtui.safewrite``).
+    """
+    path = check_export_target(path, force=force)
     safe = neutralise_frame(frame)
-    if suffix == ".csv":
-        safe.write_csv(path)
-        return path
-    if safe.height + 1 > XLSX_MAX_ROWS:
+    if path.suffix.lower() == ".xlsx" and safe.height + 1 > XLSX_MAX_ROWS:
         raise ClvError(
             f"{safe.height:,} customers do not fit in one XLSX sheet ({XLSX_MAX_ROWS - 1:,} "
             "rows at most); export to .csv instead"
         )
-    _write_xlsx(safe, path)
+    with atomic_write(path, force=force) as partial:
+        if path.suffix.lower() == ".csv":
+            safe.write_csv(partial.path)
+        else:
+            _write_xlsx(safe, partial.path, partial.scratch())
     return path
 
 
-def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
-    """xlsxwriter with explicit cell types: strings are never parsed as formulas."""
+def _write_xlsx(frame: pl.DataFrame, path: Path, scratch: Path) -> None:
+    """xlsxwriter with explicit cell types: strings are never parsed as formulas.
+
+    ``constant_memory`` streams rows to a temp file, and ``tmpdir`` puts that file (tens of MB
+    of e-mails at 100k customers) in ``scratch``, a user-only folder beside the target that
+    is removed with the partial file — not in the system temp folder. (``in_memory`` would
+    hold the whole sheet's XML in memory: see the README's export notes.)
+    """
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "tmpdir": str(scratch)},
+    )
     try:
         sheet = book.add_worksheet("customers")
         bold = book.add_format({"bold": True})
@@ -133,4 +156,18 @@ def _write_xlsx(frame: pl.DataFrame, path: Path) -> None:
                     sheet.write_string(r, c, str(value))
         sheet.freeze_panes(1, 0)
     finally:
+        _close(book)
+
+
+def _close(book: Any) -> None:
+    """Close the workbook; xlsxwriter wraps a failed write (disk full, file too large) in its
+    own error, turned back into the OSError it was so the caller reports it in one line."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    try:
         book.close()
+    except FileCreateError as err:
+        cause = err.__context__
+        if isinstance(cause, OSError):
+            raise OSError(cause.errno, cause.strerror) from err
+        raise ClvError(f"cannot write the XLSX file: {err}") from err

@@ -17,6 +17,7 @@ import sqlite_utils
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.locking import write_transaction
+from clvtui.store.run_storage import ensure_scores
 from clvtui.store.runs import SCORE_SCHEMA
 
 SCORE_COLUMNS: dict[str, Any] = SCORE_SCHEMA  # one definition, beside the writer
@@ -47,7 +48,7 @@ def run_row(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
         (run_id,),
     ).fetchone()
     if row is None:
-        raise NoDataError(f"no run {run_id} in this database")
+        raise NoDataError(f"there is no run {run_id}; list the fits with: clvtui runs")
     keys = [
         "id",
         "created_at",
@@ -86,6 +87,7 @@ def scores_columns(
     bad += [c for c in customer_columns if c not in CUSTOMER_COLUMNS]
     if bad:
         raise ValueError(f"unknown column(s): {bad}")
+    ensure_scores(db, run_id)  # a pruned run has none: say so rather than show nobody
     select = [f's."{c}"' for c in columns] + [f"c.{c}" for c in customer_columns]
     sql = f"SELECT {', '.join(select)} FROM scores s"
     if customer_columns:
@@ -122,6 +124,7 @@ def scores_for_ids(
     schema = {c: SCORE_COLUMNS[c] for c in cols} | {
         c: CUSTOMER_COLUMNS[c] for c in customer_columns
     }
+    ensure_scores(db, run_id)
     ids = list(dict.fromkeys(customer_ids))
     out = []
     for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
@@ -203,6 +206,7 @@ def marketing_spend_frame(db: sqlite_utils.Database) -> pl.DataFrame:
 
 def cohort_channel_values(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
     """New customers and their predicted CLV per acquisition month and channel (for actual CAC)."""
+    ensure_scores(db, run_id)
     return read_frame(
         db,
         "SELECT substr(c.first_order_at, 1, 7) AS month, c.channel, count(*), sum(s.clv) "

@@ -17,6 +17,7 @@ import sqlite_utils
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.locking import write_transaction
+from clvtui.store.run_storage import ensure_scores
 
 SCORE_SCHEMA = {
     "customer_id": pl.Utf8, "orders": pl.Int64, "spend": pl.Float64, "x": pl.Int64,
@@ -130,7 +131,7 @@ def latest_run(db: sqlite_utils.Database) -> dict[str, Any] | None:
 def get_run(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
     rows = _runs(db, "id = ?", (run_id,))
     if not rows:
-        raise NoDataError(f"there is no run {run_id}; list runs with clvtui fit first")
+        raise NoDataError(f"there is no run {run_id}; list the fits with: clvtui runs")
     return rows[0]
 
 
@@ -147,6 +148,7 @@ def list_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def scores_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
     """The per-customer scores of a run, highest CLV first."""
+    ensure_scores(db, run_id)
     return read_frame(
         db,
         f"SELECT {', '.join(SCORE_COLUMNS)} FROM scores WHERE run_id = ? ORDER BY clv DESC",
@@ -168,6 +170,7 @@ def ranked_customers(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
     and identities are read row by row (~5 s at a million), which is what runs stored before
     the cache existed get.
     """
+    ensure_scores(db, run_id)  # a pruned run has neither cache nor scores: say so
     cached = run_frame(db, run_id)
     if cached is not None:
         return cached

@@ -151,4 +151,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (month, channel)
     );
     """,
+    # runs prune: a run whose per-customer scores (and ranking cache) were dropped keeps its
+    # summary, segments and retention, and says when it was pruned (NULL: scores kept)
+    """
+    ALTER TABLE runs ADD COLUMN pruned_at TEXT;
+    """,
 ]

@@ -255,16 +255,11 @@ class BudgetScreen(MainScreen):
             return
         import polars as pl
 
-        from clvtui.tui.exporting import export_frame
+        from clvtui.tui.exporting import export_rows
 
         rows = [a.to_json() for a in self.plan.allocations]
         frame = pl.DataFrame(rows) if rows else pl.DataFrame({"target": []})
-        try:
-            path = export_frame(frame, self.data.db_path, "budget")
-        except OSError as err:
-            self.fail(f"export failed: {err}")
-            return
-        self.notify(f"Exported the budget plan to {path}")
+        export_rows(self, frame, "budget", lambda p: f"Exported the budget plan to {p}")
 
     def action_save(self) -> None:
         from clvtui.store.settings import save_settings

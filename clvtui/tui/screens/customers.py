@@ -233,12 +233,9 @@ class CustomersScreen(MainScreen):
         if self.full is None:
             self.notify("Nothing to export yet.")
             return
-        from clvtui.tui.exporting import export_frame
+        from clvtui.tui.exporting import export_rows
 
         frame = self.view().drop("search")
-        try:
-            path = export_frame(frame, self.data.db_path, "customers")
-        except (ClvError, OSError) as err:
-            self.fail(f"export failed: {err}")
-            return
-        self.notify(f"Exported {count(frame.height)} customers to {path}")
+        export_rows(
+            self, frame, "customers", lambda p: f"Exported {count(frame.height)} customers to {p}"
+        )

@@ -134,13 +134,12 @@ class SegmentsScreen(MainScreen):
 
 
 def export_tier(screen: MainScreen | object, frame: pl.DataFrame, tier: str) -> None:
-    from clvtui.tui.exporting import export_frame
+    from clvtui.tui.exporting import export_rows
 
     rows = frame.filter(pl.col("tier") == tier).drop("search")
-    app = screen.app  # type: ignore[attr-defined]
-    try:
-        path = export_frame(rows, app.data.db_path, f"tier-{tier}")
-    except OSError as err:
-        app.notify(f"export failed: {err}", severity="error")
-        return
-    app.notify(f"Exported {count(rows.height)} {tier} customers to {path}")
+    export_rows(
+        screen,
+        rows,
+        f"tier-{tier}",
+        lambda p: f"Exported {count(rows.height)} {tier} customers to {p}",
+    )

@@ -283,10 +283,13 @@ def _moved(
     shared ranking frame, already in memory; only the previous run is read)."""
     from clvtui.insights.trends import moved as compare
     from clvtui.store import insights as store
+    from clvtui.store.run_storage import pruned_at
 
     previous = store.previous_run_id(db, run_id)
     if previous is None:
         return None
+    if (when := pruned_at(db, previous)) is not None:
+        return {"summary": f"Fit #{previous} was pruned on {when[:10]}: moves need its customers."}
     cols = ["customer_id", "tier", "risk", "clv"]
     result = compare(
         store.scores_columns(db, previous, cols),

@@ -23,7 +23,7 @@ from clvtui.ingest.dates import UTC_FORMAT
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
 from clvtui.ingest.normalise import Normalised, clean_fields
-from clvtui.ingest.read import ROW, Table, open_table
+from clvtui.ingest.read import ROW, Table, open_table, unreadable
 
 NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = {
     "shopify": sources.shopify,
@@ -113,7 +113,7 @@ def import_file(
             rows_read, result = _normalise(table, spec.name, columns, timezone)
         except pl.exceptions.ComputeError as err:
             if "utf-8" not in str(err).lower():
-                raise InputError(f"{path}: cannot read the file as CSV ({err})") from err
+                raise unreadable(table) from err
             table = open_table(path, encoding="cp1252")  # a late non-UTF-8 byte
             rows_read, result = _normalise(table, spec.name, columns, timezone)
         sha = digest.result() if digest is not None else ""

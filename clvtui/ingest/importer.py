@@ -23,6 +23,7 @@ from clvtui.ingest.dates import UTC_FORMAT
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
 from clvtui.ingest.normalise import Normalised, clean_fields
+from clvtui.ingest.privacy import mask_reasons
 from clvtui.ingest.read import ROW, Table, open_table, unreadable
 
 NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = {
@@ -121,7 +122,7 @@ def import_file(
     if rows_read == 0:
         raise InputError(f"{path}: the file has a header but no data rows")
     if result.orders.height == 0 and result.rejects.height:
-        row, reason = _located(table, *result.rejects.sort(ROW).row(0))
+        row, reason = _located(table, *mask_reasons(result.rejects.sort(ROW).head(1)).row(0))
         raise InputError(
             f"{path}: every row was rejected, nothing imported; e.g. row {row}: {reason}"
             + _mapping_hint(columns)
@@ -334,7 +335,7 @@ def _report(
         purchases=n_purchases,
         rows_rejected=result.rejects.height,
         rows_skipped=sum(result.skipped.values()),
-        reject_reasons=_reasons(_located_frame(table, result.rejects)),
+        reject_reasons=_reasons(_located_frame(table, result.rejects)),  # masked examples
         skipped=result.skipped,
         customers=orders.get_column("customer_id").n_unique()
         - (1 if orders.get_column("customer_id").null_count() else 0),
@@ -353,10 +354,14 @@ def _report(
 
 
 def _reasons(rejects: pl.DataFrame, top: int = 10) -> list[dict[str, Any]]:
-    """Reject reasons grouped by kind (the text before ', got …'), commonest first."""
+    """Reject reasons grouped by kind (the text before ', got …'), commonest first.
+
+    The example reasons quote a cell masked (:mod:`clvtui.ingest.privacy`): the report is
+    printed and shared. The rejects table keeps the full reason beside the raw row.
+    """
     if rejects.height == 0:
         return []
-    kinds = rejects.with_columns(kind=pl.col("reason").str.replace(r", got '.*$", ""))
+    kinds = mask_reasons(rejects).with_columns(kind=pl.col("reason").str.replace(r", got '.*$", ""))
     grouped = (
         kinds.group_by("kind")
         .agg(

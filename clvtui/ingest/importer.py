@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from clvtui.errors import InputError
-from clvtui.ingest import ledgers, sources
+from clvtui.ingest import ledgers, sources, tidy
 from clvtui.ingest.dates import UTC_FORMAT
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
@@ -121,6 +121,8 @@ def import_file(
     report = _report(table, spec.name, columns, rows_read, result, dry_run)
     if rows_read == 0:
         raise InputError(f"{path}: the file has a header but no data rows")
+    if result.skipped.get(tidy.BLANK_ROWS) == rows_read:
+        raise InputError(f"{path}: the file has a header but only blank rows")
     if result.orders.height == 0 and result.rejects.height:
         row, reason = _located(table, *mask_reasons(result.rejects.sort(ROW).head(1)).row(0))
         raise InputError(
@@ -258,10 +260,14 @@ def _normalise(
     parts: list[pl.DataFrame] = []
     keys: list[pl.Series] = []
     previous: str | None = None
-    rows = 0
+    rows = blank = 0
+    last = None
     for batch in table.batches(used):
         cleaned = clean_fields(batch.lazy(), columns).collect()
         rows += cleaned.height
+        cleaned, n_blank = tidy.drop_blank(cleaned)
+        blank += n_blank
+        last = tidy.last_row(cleaned) or last
         if key is None or key not in cleaned.columns or cleaned.height == 0:
             parts.append(cleaned)
             continue
@@ -272,14 +278,31 @@ def _normalise(
         previous = k[-1]
     reduced = bool(keys)
     if keys and sum(p.height for p in parts) != pl.concat(keys).n_unique():
-        parts = [clean_fields(b.lazy(), columns).collect() for b in table.batches(used)]
+        parts = [
+            tidy.drop_blank(clean_fields(b.lazy(), columns).collect())[0]
+            for b in table.batches(used)
+        ]
         reduced = False
     del keys
     ctx = sources.Context(SPECS[name], columns, timezone)
     if reduced and name == "shopify":
-        return rows, sources.shopify(parts, ctx)  # consumes the batches one by one
-    # Built inline so that only the source function holds the frame and can drop it early.
-    return rows, NORMALISERS[name](_drain(parts).lazy(), ctx)
+        result = sources.shopify(parts, ctx)  # consumes the batches one by one
+    else:  # built inline so that only the source function holds the frame and can drop it
+        result = NORMALISERS[name](_drain(parts).lazy(), ctx)
+    return rows, _spreadsheet_leftovers(result, blank, last)
+
+
+def _spreadsheet_leftovers(result: Normalised, blank: int, last: dict | None) -> Normalised:
+    """Count blank rows as skipped and name a trailing totals row (see :mod:`tidy`)."""
+    if blank:
+        result.skipped[tidy.BLANK_ROWS] = blank
+    totals = tidy.totals_reason(last, result.rejects, result.orders, result.decimal)
+    if totals is not None:
+        row, reason = totals
+        result.rejects = result.rejects.with_columns(
+            reason=pl.when(pl.col(ROW) == row).then(pl.lit(reason)).otherwise(pl.col("reason"))
+        )
+    return result
 
 
 def _drain(parts: list[pl.DataFrame]) -> pl.DataFrame:

@@ -153,3 +153,52 @@ def test_report_and_all_rejected_error_never_show_emails(db, tmp_path) -> None:
     document = json.dumps(report.to_json())
     assert "person@" not in document and "c***@example.com" in document
     assert report.reject_reasons[0]["count"] == 5
+
+
+# --- Excel-saved CSVs -----------------------------------------------------------------------
+
+
+def _key(order: dict) -> tuple:
+    return order["customer_id"], order["ordered_at"], order["amount_minor"]
+
+
+def test_excel_saved_blank_rows_short_times_and_totals_label(db) -> None:
+    report = import_file(db, fixture("excel_saved_orders.csv"))
+    assert (report.rows_read, report.orders_new, report.rows_skipped) == (7, 3, 3)
+    assert report.skipped == {"blank rows (only separators)": 3}
+    got = sorted(_key(v) for v in orders(db).values())
+    assert got == [("c1", "2024-03-05T14:22:00Z", 1000), ("c1", "2024-04-01T16:00:00Z", 500),
+                   ("c2", "2024-03-06T09:05:00Z", 2050)]  # fmt: skip
+    rejects = db.query("SELECT row, reason FROM rejects").__iter__()
+    assert list(rejects) == [{"row": 8, "reason": "a totals row (labelled 'Total'), not an order"}]
+
+
+def test_excel_saved_day_first_dates_and_a_totals_sum(db) -> None:
+    report = import_file(db, fixture("excel_saved_dmy.csv"))
+    got = sorted(_key(v) for v in orders(db).values())
+    assert got == [("k1", "2024-03-05T14:22:00Z", 1000), ("k2", "2024-03-13T09:05:00Z", 2050)]
+    assert report.skipped == {"blank rows (only separators)": 1}
+    assert [(r["reason"], r["count"]) for r in report.reject_reasons] == [
+        ("a totals row (its amount is the sum of the orders above), not an order", 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("last", "reason"),
+    [(",,35.51", "column 'date' is empty; expected a date"),  # not the sum: an ordinary reject
+     ("Grand total,,1.00", "a totals row (labelled 'Grand total'), not an order"),
+     ("c9,,35.50", "a totals row (its amount is the sum of the orders above), not an order")],
+)  # fmt: skip
+def test_totals_row_needs_a_label_or_the_exact_sum(db, tmp_path, last, reason) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(f"customer,date,amount\nc1,2024-01-02,10.00\nc2,2024-01-03,25.50\n{last}\n")
+    import_file(db, path)
+    assert db.execute("SELECT row, reason FROM rejects").fetchall() == [(4, reason)]
+
+
+def test_a_file_of_blank_rows_only(db, tmp_path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text("customer,date,amount\n,,\n,,\n")
+    with pytest.raises(InputError, match=r"blank\.csv: the file has a header but only blank rows"):
+        import_file(db, path)
+    assert db.execute("SELECT count(*) FROM imports").fetchone() == (0,)

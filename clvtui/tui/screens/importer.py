@@ -32,6 +32,7 @@ from textual.widgets import (
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fmt import count
+from clvtui.wording import plural
 
 EXPORT_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
 FALLBACK_FORMATS = [
@@ -255,19 +256,19 @@ class ImportScreen(MainScreen):
         self.previewed_zone = msg.timezone
         r = msg.report
         if "orders" in r:  # a dry run counts the file's orders, not new versus stored ones
-            orders = f"{count(r['orders'])} orders ({count(r.get('purchases'))} purchases), "
+            orders = f"{_n(r, 'orders', 'order')} ({_n(r, 'purchases', 'purchase')}), "
         else:
             orders = (
-                f"{count(r.get('orders_new'))} new orders, {count(r.get('orders_updated'))} "
+                f"{_n(r, 'orders_new', 'new order')}, {count(r.get('orders_updated'))} "
                 f"updated, {count(r.get('orders_unchanged'))} unchanged, "
             )
         summary = (
             f"[b]{msg.path.name}[/b] — format [b]{r.get('format', '?')}[/b]: "
-            f"{count(r.get('rows_read'))} rows → {orders}"
-            f"{count(r.get('rows_rejected'))} rejected; {count(r.get('customers'))} customers"
+            f"{_n(r, 'rows_read', 'row')} → {orders}"
+            f"{count(r.get('rows_rejected'))} would be rejected; {_n(r, 'customers', 'customer')}"
         )
         if r.get("without_identity"):
-            summary += f"; {count(r['without_identity'])} orders without a customer identity"
+            summary += f"; {_n(r, 'without_identity', 'order')} without a customer identity"
         summary += ".\nNothing has been written yet: press [b]i[/b] to import."
         self.query_one("#import-summary", Static).update(summary)
         self._fill_mapping(r.get("mapping") or {})
@@ -328,14 +329,14 @@ class ImportScreen(MainScreen):
         self.previewed = None
         text = (
             f"[b]Imported {msg.path.name}[/b] ({r.get('format', '?')}): "
-            f"{count(r.get('orders_new'))} new orders, {count(r.get('orders_updated'))} updated, "
+            f"{_n(r, 'orders_new', 'new order')}, {count(r.get('orders_updated'))} updated, "
             f"{count(r.get('orders_unchanged'))} unchanged, "
-            f"{count(r.get('rows_rejected'))} rows rejected; {count(r.get('customers'))} "
-            "customers.\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
+            f"{_n(r, 'rows_rejected', 'row')} rejected; {_n(r, 'customers', 'customer')}"
+            ".\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
         )
         self.query_one("#import-summary", Static).update(text)
         self.query_one("#import-report", Static).update(_reasons_text(r))
-        self.notify(f"Imported {count(r.get('orders_new'))} new orders from {msg.path.name}")
+        self.notify(f"Imported {_n(r, 'orders_new', 'new order')} from {msg.path.name}")
         self.clv.data_changed()
 
     def on_import_failed(self, msg: ImportFailed) -> None:
@@ -343,6 +344,12 @@ class ImportScreen(MainScreen):
         what = "Preview" if msg.preview else "Import"
         self.query_one("#import-summary", Static).update(f"{what} failed: {msg.message}")
         self.fail(msg.message)
+
+
+def _n(report: dict[str, Any], key: str, noun: str) -> str:
+    """A report count with its noun ("1 order", "3 orders"); "–" when absent."""
+    value = report.get(key)
+    return plural(value, noun) if isinstance(value, int) else f"{count(value)} {noun}s"
 
 
 def _reasons_text(report: dict[str, Any]) -> str:

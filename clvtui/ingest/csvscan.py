@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,25 +69,12 @@ def record_pieces(fh: BinaryIO, path: Path, chunk_bytes: int) -> Iterator[tuple[
     (or a stray quote inside an unquoted field) leave the rest as one piece for the parser,
     whose failure :func:`diagnose` then explains.
     """
-    buf = bytearray()
-    end = None
-    while end is None:
-        block = fh.read(chunk_bytes)
-        buf += block
-        if buf.startswith(codecs.BOM_UTF8):
-            del buf[:3]
-        end = first_record_end(bytes(buf[: HEADER_MAX_BYTES + 1]))
-        if end is None and (not block or len(buf) > HEADER_MAX_BYTES):
-            raise InputError(f"{path}: line 1: could not find the end of the header row")
-    header = bytes(buf[:end])
-    carry = bytearray(buf[end:])
-    odd = carry.count(QUOTE) % 2 == 1
-    while True:
-        block = fh.read(chunk_bytes)
-        if not block:  # the rest, even if quotes look unbalanced: the parser decides
-            if carry.strip():
-                yield header, bytes(carry)
-            return
+    header, rest = _header(fh, path, chunk_bytes)
+    carry = bytearray()
+    odd = False  # quote parity of the carried bytes
+    for block in itertools.chain([rest], iter(lambda: fh.read(chunk_bytes), b"")):
+        if not block:
+            continue
         cut, odd_tail = last_record_end(block, odd)
         if cut is None:  # the carried record goes on past this block
             carry += block
@@ -97,6 +85,23 @@ def record_pieces(fh: BinaryIO, path: Path, chunk_bytes: int) -> Iterator[tuple[
         odd = odd_tail
         if piece.strip():
             yield header, piece
+    if carry.strip():  # the rest, even if quotes look unbalanced: the parser decides
+        yield header, bytes(carry)
+
+
+def _header(fh: BinaryIO, path: Path, chunk_bytes: int) -> tuple[bytes, bytes]:
+    """(the header record without BOM, the bytes read after it)."""
+    buf = bytearray()
+    while True:
+        block = fh.read(chunk_bytes)
+        buf += block
+        if buf.startswith(codecs.BOM_UTF8):
+            del buf[:3]
+        end = first_record_end(bytes(buf[: HEADER_MAX_BYTES + 1]))
+        if end is not None:
+            return bytes(buf[:end]), bytes(buf[end:])
+        if not block or len(buf) > HEADER_MAX_BYTES:
+            raise InputError(f"{path}: line 1: could not find the end of the header row")
 
 
 def header_line(path: Path, encoding: str) -> str:

@@ -309,6 +309,10 @@ async def test_import_with_a_time_zone_for_zone_less_times(tmp_path: Path) -> No
         assert screen.previewed == export
         preview = str(screen.query_one("#import-summary").render())
         assert "7 rows → 7 orders (3 purchases)" in preview, preview
+        sample = screen.query_one("#import-sample", DataTable)
+        first = [str(c) for c in sample.get_row_at(0)]
+        header = [str(c.label) for c in sample.columns.values()]
+        assert first[header.index("amount")] == "1,234.56 EUR"  # major units, not 123456
         zone.value = "Europe/Lisbon"
         await pilot.pause()
         assert screen.previewed is None  # that preview was made with another zone

@@ -287,9 +287,10 @@ class ImportScreen(MainScreen):
         table.clear(columns=True)
         if not rows:
             return
+        rows = [_readable(row) for row in rows[:20]]
         columns = list(rows[0].keys())
         table.add_columns(*columns)
-        for row in rows[:20]:
+        for row in rows:
             table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
 
     # --- import ----------------------------------------------------------------------------
@@ -344,6 +345,19 @@ class ImportScreen(MainScreen):
         what = "Preview" if msg.preview else "Import"
         self.query_one("#import-summary", Static).update(f"{what} failed: {msg.message}")
         self.fail(msg.message)
+
+
+def _readable(order: dict[str, Any]) -> dict[str, Any]:
+    """A sample order with its money in major units ("$54.00", "54.00 EUR"), not minor."""
+    from clvtui.ingest.money import format_minor
+
+    out = {}
+    for key, value in order.items():
+        if key in ("amount_minor", "refunded_minor") and isinstance(value, int):
+            out[key.removesuffix("_minor")] = format_minor(value, order.get("currency"))
+        else:
+            out[key] = value
+    return out
 
 
 def _n(report: dict[str, Any], key: str, noun: str) -> str:

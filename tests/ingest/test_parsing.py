@@ -118,8 +118,9 @@ def test_format_minor_uses_the_currency_decimals(minor: int, currency: str, text
     assert format_minor(minor, currency) == text
 
 
-@given(minor=st.integers(-(10**15), 10**15), currency=st.sampled_from(["USD", "JPY", "KWD"]))
+@given(minor=st.integers(1 - 10**15, 10**15 - 1), currency=st.sampled_from(["USD", "JPY", "KWD"]))
 def test_format_minor_round_trips_through_parse_money(minor: int, currency: str) -> None:
+    """Up to the 15 integer digits parse_money accepts."""
     from clvtui.ingest.money import format_minor, minor_exponent
 
     text = format_minor(minor, currency).replace(" " + currency, "").replace("$", "")

@@ -225,8 +225,12 @@ class ImportScreen(MainScreen):
 
     # --- preview (dry run) -----------------------------------------------------------------
     def preview(self, path: Path) -> None:
-        if not path.is_file():
-            self.fail(f"{path}: no such file")
+        from clvtui.ingest.read import check_input
+
+        try:
+            check_input(path)  # "no such file", "is a folder", "permission denied"
+        except ClvError as err:
+            self.fail(str(err))
             return
         self.previewed = None
         self.query_one("#import-go", Button).disabled = True

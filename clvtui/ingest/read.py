@@ -243,8 +243,9 @@ def _delimiter(line: str) -> str:
 def one_line(err: BaseException) -> str:
     """A library's message cut to its first line, without advice on options users cannot
     set ("Consider setting …", "You might want to try …") and without quoted file content."""
-    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    text = re.sub(r"`[^`]*`?|'[^']{24,}'?", "…", text)
+    # quoted spans (which may hold cells, over several lines) go first, then all but line 1
+    text = re.sub(r"`[^`]*`?|'[^']*'?|\"[^\"]*\"?|\S+@\S+", "…", str(err)).strip()
+    text = text.splitlines()[0] if text else type(err).__name__
     return text[:160].rstrip(" .:")
 
 
@@ -263,7 +264,10 @@ def _open_excel(path: Path) -> Table:
     columns: list[str] = []
     starts: list[tuple[str, int]] = []
     for name in reader.sheet_names:
-        sheet = reader.load_sheet(name, dtypes="string").to_polars()
+        try:
+            sheet = reader.load_sheet(name, dtypes="string").to_polars()
+        except Exception as err:  # a damaged sheet: one line, not a traceback
+            raise InputError(f"{path}: sheet '{name}': cannot read it ({one_line(err)})") from err
         if sheet.height == 0:
             continue
         if not columns:

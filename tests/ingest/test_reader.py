@@ -193,3 +193,17 @@ def test_damaged_workbook_is_one_line(db, tmp_path) -> None:
     message = _error(lambda: import_file(db, path))
     assert message.startswith(f"{path}: cannot read this workbook (") and "\n" not in message
     assert "Consider" not in message and "might want" not in message
+
+
+@pytest.mark.parametrize(
+    ("message", "line"),
+    [('could not parse `"b@x.com,2024\n2,a` as dtype `str`\n\nYou might want to try:',
+      "could not parse … as dtype …"),
+     ("Cannot convert 'ann@x.com' in cell A2; see ann@x.com.",
+      "Cannot convert … in cell A2; see …"),
+     ("", "ValueError")],
+)  # fmt: skip
+def test_library_messages_are_cut_to_one_line_without_cells(message: str, line: str) -> None:
+    from clvtui.ingest.read import one_line
+
+    assert one_line(ValueError(message)) == line

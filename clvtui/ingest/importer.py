@@ -289,20 +289,7 @@ def _normalise(
         result = sources.shopify(parts, ctx)  # consumes the batches one by one
     else:  # built inline so that only the source function holds the frame and can drop it
         result = NORMALISERS[name](_drain(parts).lazy(), ctx)
-    return rows, _spreadsheet_leftovers(result, blank, last)
-
-
-def _spreadsheet_leftovers(result: Normalised, blank: int, last: dict | None) -> Normalised:
-    """Count blank rows as skipped and name a trailing totals row (see :mod:`tidy`)."""
-    if blank:
-        result.skipped[tidy.BLANK_ROWS] = blank
-    totals = tidy.totals_reason(last, result.rejects, result.orders, result.decimal)
-    if totals is not None:
-        row, reason = totals
-        result.rejects = result.rejects.with_columns(
-            reason=pl.when(pl.col(ROW) == row).then(pl.lit(reason)).otherwise(pl.col("reason"))
-        )
-    return result
+    return rows, tidy.set_aside(result, blank, last)
 
 
 def _drain(parts: list[pl.DataFrame]) -> pl.DataFrame:

@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from clvtui.ingest.money import minor_exponent, money_series
+from clvtui.ingest.normalise import Normalised
 from clvtui.ingest.read import ROW
 
 BLANK_ROWS = "blank rows (only separators)"
@@ -64,3 +65,16 @@ def totals_reason(
     if units is not None and units == total:
         return row[ROW], "a totals row (its amount is the sum of the orders above), not an order"
     return None
+
+
+def set_aside(result: Normalised, blank: int, last: dict[str, Any] | None) -> Normalised:
+    """``result`` with blank rows counted as skipped and a trailing totals row named."""
+    if blank:
+        result.skipped[BLANK_ROWS] = blank
+    totals = totals_reason(last, result.rejects, result.orders, result.decimal)
+    if totals is not None:
+        row, reason = totals
+        result.rejects = result.rejects.with_columns(
+            reason=pl.when(pl.col(ROW) == row).then(pl.lit(reason)).otherwise(pl.col("reason"))
+        )
+    return result

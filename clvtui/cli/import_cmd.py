@@ -81,10 +81,11 @@ def import_command(
         overrides[field.strip()] = column.strip()
     _return_freed_memory()
     with user_errors():
-        from clvtui.ingest import import_file
-        from clvtui.ingest.read import check_input
+        from clvtui.ingest.csvscan import preflight
 
-        check_input(path)  # a mistyped name must not create an empty database
+        preflight(path)  # before polars loads and before any database is created
+        from clvtui.ingest import import_file
+
         database: Any = None
         if not dry_run:
             from clvtui.store import open_db

@@ -8,7 +8,8 @@ is carried over, and a block is scanned backwards, from quote to quote, only unt
 newline outside quotes.
 
 Read errors are one line with the line number and the kind of problem. They never quote the
-file's content, which holds customers' names and e-mails.
+file's content, which holds customers' names and e-mails. This module needs only the standard
+library, so the CLI can refuse a hopeless file before loading polars (:func:`preflight`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ from clvtui.errors import InputError
 
 QUOTE = b'"'
 NEWLINE = b"\n"
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 HEADER_MAX_BYTES = 1 << 20  # a header line longer than this is not an export's header
 MAX_COLUMNS = 20_000
 
@@ -109,6 +112,63 @@ def _header(fh: BinaryIO, path: Path, chunk_bytes: int) -> tuple[bytes, bytes]:
             return bytes(buf[:end]), bytes(buf[end:])
         if not block or len(buf) > HEADER_MAX_BYTES:
             raise InputError(f"{path}: line 1: could not find the end of the header row")
+
+
+def check_input(path: str | Path) -> Path:
+    """The export's path, or InputError saying plainly why it cannot be read.
+
+    Called before any database is opened, so a mistyped name creates nothing.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected an export file (CSV, TSV or .xlsx)")
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a regular file; expected an export file")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied; the file cannot be read")
+    return path
+
+
+def sniff_utf16(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the file is UTF-16 (BOM, or the zero bytes of mostly
+    ASCII text on one side), else None. Excel's "Unicode Text" save is UTF-16 LE with BOM."""
+    if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    sample = head[: 4096 - 4096 % 2]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.4 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.4 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def preflight(path: str | Path) -> Path:
+    """The checks that need neither polars nor the database, for the CLI to run first.
+
+    A missing file, a folder, an unreadable file, or a text file whose header row is over
+    1 MB or 20,000 columns is refused in a fraction of a second (``clvtui import`` loads
+    polars only after this), and nothing is created. The full checks run again in
+    :func:`clvtui.ingest.read.open_table`.
+    """
+    path = check_input(path)
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return path
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    utf16 = sniff_utf16(head)
+    if head.startswith(b"PK\x03\x04") or (b"\x00" in head and not utf16):
+        return path  # a workbook, or binary: open_table says which
+    line = header_line(path, utf16 or "latin-1")  # any 8-bit decoding finds the line break
+    header_columns(path, line, max(",;\t|", key=line.count))
+    return path
 
 
 def header_line(path: Path, encoding: str) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,10 +19,17 @@ from pathlib import Path
 import polars as pl
 
 from clvtui.errors import InputError
-from clvtui.ingest.csvscan import diagnose, header_columns, header_line, record_pieces
+from clvtui.ingest.csvscan import (
+    EXCEL_SUFFIXES,
+    check_input,
+    diagnose,
+    header_columns,
+    header_line,
+    record_pieces,
+    sniff_utf16,
+)
 
 ROW = "_row"  # file row number of each record: the header is row 1, the first record row 2
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 _SNIFF_BYTES = 64 * 1024
 _FULL_CHECK_BYTES = 32 * 1024 * 1024
 _CHUNK_BYTES = 32 * 1024 * 1024
@@ -82,23 +88,6 @@ class Table:
         return out
 
 
-def check_input(path: str | Path) -> Path:
-    """The export's path, or InputError saying plainly why it cannot be read.
-
-    Called before any database is opened, so a mistyped name creates nothing.
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; expected an export file (CSV, TSV or .xlsx)")
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if not path.is_file():
-        raise InputError(f"{path}: not a regular file; expected an export file")
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: permission denied; the file cannot be read")
-    return path
-
-
 def open_table(
     path: str | Path, *, encoding: str | None = None, chunk_bytes: int | None = None
 ) -> Table:
@@ -114,7 +103,7 @@ def open_table(
         return _open_excel(path)
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
-    utf16 = _utf16(head)
+    utf16 = sniff_utf16(head)
     if utf16 and not encoding:
         encoding = utf16
     blank = head.decode(utf16, errors="ignore").strip("\ufeff \r\n\t") if utf16 else (
@@ -185,25 +174,6 @@ def _csv_chunks(
             )  # fmt: skip
             offset += frame.height
             yield frame
-
-
-def _utf16(head: bytes) -> str | None:
-    """'utf-16-le' / 'utf-16-be' when the file is UTF-16 (BOM, or the zero bytes of mostly
-    ASCII text on one side), else None. Excel's "Unicode Text" save is UTF-16 LE with BOM."""
-    if head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
-        return "utf-16-le"
-    if head.startswith(codecs.BOM_UTF16_BE):
-        return "utf-16-be"
-    sample = head[: 4096 - 4096 % 2]
-    half = len(sample) // 2
-    if half < 2:
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd >= 0.4 * half and even <= 0.05 * half:
-        return "utf-16-le"
-    if even >= 0.4 * half and odd <= 0.05 * half:
-        return "utf-16-be"
-    return None
 
 
 def _encoding(path: Path, head: bytes) -> str:

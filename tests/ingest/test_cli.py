@@ -158,3 +158,30 @@ def test_dry_run_says_what_would_happen_in_major_units(tmp_path) -> None:
                                  "--db", str(tmp_path / "c.db")])  # fmt: skip
     assert "201  2024-03-05T14:22:10Z  17  1,234.56 EUR  completed" in result.stdout
     assert "no identity: 1 order (0.0% of purchase revenue) — would be kept" in result.stdout
+
+
+def test_hopeless_file_is_refused_before_polars_loads(tmp_path) -> None:
+    """A 6 MB file without a line break is refused by the stdlib preflight: the CLI never
+    loads polars (~0.7 s of start-up) nor opens a database for it."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "one_line.csv"
+    path.write_bytes(b"customer,date,amount,text " * 250_000)
+    db = tmp_path / "c.db"
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from clvtui.cli import app\n"
+        f"r = CliRunner().invoke(app, ['import', {str(path)!r}, '--db', {str(db)!r}])\n"
+        "print(r.exit_code, 'polars' in sys.modules)\n"
+        "print(r.stderr.strip())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    status, message = out.stdout.splitlines()
+    assert status == "1 False"
+    assert message == (
+        f"error: {path}: line 1: the header row is longer than 1 MB without a line break; "
+        "expected a row of column names"
+    )
+    assert not db.exists()

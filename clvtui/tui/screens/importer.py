@@ -225,7 +225,7 @@ class ImportScreen(MainScreen):
 
     # --- preview (dry run) -----------------------------------------------------------------
     def preview(self, path: Path) -> None:
-        from clvtui.ingest.read import check_input
+        from clvtui.ingest.csvscan import check_input
 
         try:
             check_input(path)  # "no such file", "is a folder", "permission denied"

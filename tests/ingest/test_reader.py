@@ -207,3 +207,17 @@ def test_library_messages_are_cut_to_one_line_without_cells(message: str, line: 
     from clvtui.ingest.read import one_line
 
     assert one_line(ValueError(message)) == line
+
+
+def test_a_large_file_with_a_header_and_no_records(db, tmp_path, monkeypatch) -> None:
+    """Read in pieces, a header followed by blank lines is "no data rows", not a crash."""
+    from clvtui.ingest import read
+
+    path = tmp_path / "empty.csv"
+    path.write_text("customer,date,amount\n" + "\n" * 100)
+    monkeypatch.setattr(read, "_CHUNK_BYTES", 16)
+    table = open_table(path)
+    assert table.chunked
+    assert [b.columns for b in table.batches(["customer", "date"])] == [[ROW, "customer", "date"]]
+    with pytest.raises(InputError, match="the file has a header but no data rows"):
+        import_file(db, path)

@@ -81,6 +81,9 @@ def import_command(
         overrides[field.strip()] = column.strip()
     _return_freed_memory()
     with user_errors():
+        from clvtui.ingest.csvscan import preflight
+
+        preflight(path)  # before polars loads and before any database is created
         from clvtui.ingest import import_file
 
         database: Any = None
@@ -129,42 +132,54 @@ class _progress:
 
 
 def _print_report(report: Any) -> None:
-    """The human summary: format, mapping, counts, rejects, identity coverage."""
+    """The human summary: format, mapping, counts, rejects, identity coverage.
+
+    A dry run says what *would* happen: nothing is written, so nothing is "kept".
+    """
+    from clvtui.ingest.money import format_minor
+    from clvtui.wording import plural
+
     echo = typer.echo
     r = report
-    verb = "Would import" if r.dry_run else "Imported"
-    echo(f"{verb} {r.path}")
+    would = r.dry_run
+    echo(f"{'Would import' if would else 'Imported'} {r.path}")
     echo(f"  format:     {r.format} ({r.title}); encoding {r.encoding}, "
          f"delimiter {r.delimiter!r}, decimal mark {r.decimal!r}")  # fmt: skip
     echo("  mapping:    " + ", ".join(f"{f} ← {c!r}" for f, c in r.mapping.items()))
-    echo(f"  rows read:  {r.rows_read:,}  →  orders: {r.orders:,} ({r.purchases:,} purchases)")
-    if r.dry_run:
-        echo("  (dry run: nothing was written)")
+    echo(f"  rows read:  {r.rows_read:,}  →  {plural(r.orders, 'order')} "
+         f"({plural(r.purchases, 'purchase')})")  # fmt: skip
+    if would:
+        echo("  (dry run: nothing was written; without --dry-run these orders would be stored)")
     else:
         echo(f"  orders:     {r.orders_new:,} new, {r.orders_updated:,} updated, "
              f"{r.orders_unchanged:,} unchanged  (import #{r.import_id})")  # fmt: skip
-    echo(
-        f"  customers:  {r.customers:,} in file"
-        + ("" if r.dry_run else f", {r.customers_new:,} new")
-    )
+    echo(f"  customers:  {r.customers:,} in file" + ("" if would else f", {r.customers_new:,} new"))
     echo("  statuses:   " + ", ".join(f"{s} {n:,}" for s, n in r.statuses.items()))
     echo("  currencies: " + ", ".join(f"{c} {n:,}" for c, n in r.currencies.items()))
     if r.first_order_at:
         echo(f"  period:     {r.first_order_at} … {r.last_order_at}")
     if r.without_identity:
         share = f"{r.revenue_without_identity_share:.1%}"
-        echo(f"  no identity: {r.without_identity:,} orders ({share} of purchase revenue)"
-             " — kept, never merged")  # fmt: skip
+        kept = "would be kept" if would else "kept"
+        echo(f"  no identity: {plural(r.without_identity, 'order')} ({share} of purchase "
+             f"revenue) — {kept}, never merged")  # fmt: skip
     for reason, n in r.skipped.items():
-        echo(f"  skipped:    {n:,} rows — {reason}")
+        echo(f"  skipped:    {plural(n, 'row')} — {reason}")
     if r.rows_rejected:
-        echo(f"  rejected:   {r.rows_rejected:,} rows (kept in the rejects table):")
+        where = "would be kept in the rejects table" if would else "kept in the rejects table"
+        echo(f"  rejected:   {plural(r.rows_rejected, 'row')} ({where}):")
         for item in r.reject_reasons:
             rows = ", ".join(str(x) for x in item["example_rows"])
-            echo(f"    {item['count']:,} × {item['reason']}" + (f"  (rows {rows})" if rows else ""))
+            label = "row" if len(item["example_rows"]) == 1 else "rows"
+            echo(
+                f"    {item['count']:,} × {item['reason']}"
+                + (f"  ({label} {rows})" if rows else "")
+            )
     for note in r.notes:
         echo(f"  note:       {note}")
+    if r.sample_orders:
+        echo("  first orders:")
     for order in r.sample_orders:
-        money = f"{order['amount_minor']} {order['currency']} minor units"
+        money = format_minor(order["amount_minor"], order["currency"])
         echo(f"    {order['order_id']}  {order['ordered_at']}  {order['customer_id']}  "
              f"{money}  {order['status']}")  # fmt: skip

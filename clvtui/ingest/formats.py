@@ -19,6 +19,7 @@ FIELDS = {
     "order_name": "the order's display number (Shopify Name), used when there is no id",
     "customer_id": "the shop's customer id",
     "email": "the customer's e-mail",
+    "billing_email": "a second e-mail, used when the first is empty (WooCommerce guests)",
     "phone": "the customer's phone (fallback identity)",
     "name": "the customer's name",
     "first_name": "the customer's first name",
@@ -110,7 +111,8 @@ SPECS: dict[str, FormatSpec] = {
             {
                 "order_id": ("order id", "order number", "order no"),
                 "customer_id": ("customer id", "customer user", "customer user id", "user id"),
-                "email": ("customer email", "billing email", "email billing", "email"),
+                "email": ("customer email", "email"),
+                "billing_email": ("billing email", "email billing"),
                 "first_name": ("billing first name", "first name billing", "first name"),
                 "last_name": ("billing last name", "last name billing", "last name"),
                 "ordered_at": ("order date", "date created", "paid date"),

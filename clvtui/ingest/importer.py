@@ -18,12 +18,13 @@ from typing import Any
 import polars as pl
 
 from clvtui.errors import InputError
-from clvtui.ingest import ledgers, sources
+from clvtui.ingest import ledgers, sources, tidy
 from clvtui.ingest.dates import UTC_FORMAT
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
 from clvtui.ingest.normalise import Normalised, clean_fields
-from clvtui.ingest.read import ROW, Table, open_table
+from clvtui.ingest.privacy import mask_reasons
+from clvtui.ingest.read import ROW, Table, open_table, unreadable
 
 NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = {
     "shopify": sources.shopify,
@@ -113,15 +114,17 @@ def import_file(
             rows_read, result = _normalise(table, spec.name, columns, timezone)
         except pl.exceptions.ComputeError as err:
             if "utf-8" not in str(err).lower():
-                raise InputError(f"{path}: cannot read the file as CSV ({err})") from err
+                raise unreadable(table) from err
             table = open_table(path, encoding="cp1252")  # a late non-UTF-8 byte
             rows_read, result = _normalise(table, spec.name, columns, timezone)
         sha = digest.result() if digest is not None else ""
     report = _report(table, spec.name, columns, rows_read, result, dry_run)
     if rows_read == 0:
         raise InputError(f"{path}: the file has a header but no data rows")
+    if result.skipped.get(tidy.BLANK_ROWS) == rows_read:
+        raise InputError(f"{path}: the file has a header but only blank rows")
     if result.orders.height == 0 and result.rejects.height:
-        row, reason = _located(table, *result.rejects.sort(ROW).row(0))
+        row, reason = _located(table, *mask_reasons(result.rejects.sort(ROW).head(1)).row(0))
         raise InputError(
             f"{path}: every row was rejected, nothing imported; e.g. row {row}: {reason}"
             + _mapping_hint(columns)
@@ -257,10 +260,14 @@ def _normalise(
     parts: list[pl.DataFrame] = []
     keys: list[pl.Series] = []
     previous: str | None = None
-    rows = 0
+    rows = blank = 0
+    last = None
     for batch in table.batches(used):
         cleaned = clean_fields(batch.lazy(), columns).collect()
         rows += cleaned.height
+        cleaned, n_blank = tidy.drop_blank(cleaned)
+        blank += n_blank
+        last = tidy.last_row(cleaned) or last
         if key is None or key not in cleaned.columns or cleaned.height == 0:
             parts.append(cleaned)
             continue
@@ -271,14 +278,18 @@ def _normalise(
         previous = k[-1]
     reduced = bool(keys)
     if keys and sum(p.height for p in parts) != pl.concat(keys).n_unique():
-        parts = [clean_fields(b.lazy(), columns).collect() for b in table.batches(used)]
+        parts = [
+            tidy.drop_blank(clean_fields(b.lazy(), columns).collect())[0]
+            for b in table.batches(used)
+        ]
         reduced = False
     del keys
     ctx = sources.Context(SPECS[name], columns, timezone)
     if reduced and name == "shopify":
-        return rows, sources.shopify(parts, ctx)  # consumes the batches one by one
-    # Built inline so that only the source function holds the frame and can drop it early.
-    return rows, NORMALISERS[name](_drain(parts).lazy(), ctx)
+        result = sources.shopify(parts, ctx)  # consumes the batches one by one
+    else:  # built inline so that only the source function holds the frame and can drop it
+        result = NORMALISERS[name](_drain(parts).lazy(), ctx)
+    return rows, tidy.set_aside(result, blank, last)
 
 
 def _drain(parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -334,7 +345,7 @@ def _report(
         purchases=n_purchases,
         rows_rejected=result.rejects.height,
         rows_skipped=sum(result.skipped.values()),
-        reject_reasons=_reasons(_located_frame(table, result.rejects)),
+        reject_reasons=_reasons(_located_frame(table, result.rejects)),  # masked examples
         skipped=result.skipped,
         customers=orders.get_column("customer_id").n_unique()
         - (1 if orders.get_column("customer_id").null_count() else 0),
@@ -353,10 +364,14 @@ def _report(
 
 
 def _reasons(rejects: pl.DataFrame, top: int = 10) -> list[dict[str, Any]]:
-    """Reject reasons grouped by kind (the text before ', got …'), commonest first."""
+    """Reject reasons grouped by kind (the text before ', got …'), commonest first.
+
+    The example reasons quote a cell masked (:mod:`clvtui.ingest.privacy`): the report is
+    printed and shared. The rejects table keeps the full reason beside the raw row.
+    """
     if rejects.height == 0:
         return []
-    kinds = rejects.with_columns(kind=pl.col("reason").str.replace(r", got '.*$", ""))
+    kinds = mask_reasons(rejects).with_columns(kind=pl.col("reason").str.replace(r", got '.*$", ""))
     grouped = (
         kinds.group_by("kind")
         .agg(

@@ -73,6 +73,25 @@ def parse_money(text: str | None, *, decimal: str = ".", scale: int = 2) -> int 
     return -value if negative else value
 
 
+#: Currencies shown with a symbol in reports; every other one is written after the amount
+#: ("$" alone would be ambiguous for CAD or AUD, "54.00 EUR" never is).
+_REPORT_SYMBOLS = {"USD": "$"}
+
+
+def format_minor(amount_minor: int, currency: str | None) -> str:
+    """Stored minor units as people read them, exactly: ``$54.00``, ``54.00 EUR``,
+    ``5,400 JPY``, ``54.000 KWD``; the currency's own decimals (ISO 4217), never a float."""
+    code = (currency or "").strip().upper()
+    exponent = minor_exponent(code)
+    sign = "-" if amount_minor < 0 else ""
+    whole, frac = divmod(abs(int(amount_minor)), 10**exponent)
+    number = f"{whole:,}" + (f".{frac:0{exponent}d}" if exponent else "")
+    symbol = _REPORT_SYMBOLS.get(code)
+    if symbol:
+        return f"{sign}{symbol}{number}"
+    return f"{sign}{number} {code}".rstrip()
+
+
 def format_money(value: Decimal, *, decimal: str = ".", grouping: bool = True) -> str:
     """A Decimal as an export would print it (test helper and writers' formatter)."""
     sign = "-" if value < 0 else ""

@@ -8,13 +8,15 @@ then applies the rules every source shares, so they cannot drift apart:
   expectation), never into orders;
 - statuses map to a small vocabulary and ``is_purchase`` (completed/processing/partially
   refunded count; cancelled/failed/voided/pending/fully refunded are kept but do not count);
-- identity = the shop's customer id, else the trimmed lower-cased e-mail, else (Shopify) the
-  phone; an order with none keeps ``customer_id`` NULL and is counted, never merged.
+- identity = the shop's customer id (a guest's 0 or negative id is none), else the e-mail
+  without spaces in lower case, else (Shopify) the phone; an order with none keeps
+  ``customer_id`` NULL and is counted, never merged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
@@ -167,6 +169,7 @@ def parse_when(
     expected = "a date like 2024-05-01 10:00:00 +0000, 05/01/2024 or 01.05.2024"
     if zone_col:
         expected += f" with a known zone in '{zone_label or 'Time Zone'}'"
+    floor, latest = plausible_dates()
     reason = (
         pl.when(pl.col("ordered_at").is_null())
         .then(pl.lit(f"column '{label}' is empty; expected a date"))
@@ -179,8 +182,39 @@ def parse_when(
                 pl.col("ordered_at_raw"),
             )
         )
+        .when(pl.col("when") < floor)
+        .then(
+            pl.format(
+                "column '{}': expected an order date on or after {}, got '{}'",
+                pl.lit(label),
+                pl.lit(f"{floor:%Y-%m-%d}"),
+                pl.col("ordered_at_raw"),
+            )
+        )
+        .when(pl.col("when") >= latest)
+        .then(
+            pl.format(
+                "column '{}': expected an order date no later than {} (tomorrow), got '{}'",
+                pl.lit(label),
+                pl.lit(f"{latest - timedelta(days=1):%Y-%m-%d}"),
+                pl.col("ordered_at_raw"),
+            )
+        )
     )
     return frame.with_columns(_date_reason=reason)
+
+
+#: Orders before this are typos or placeholders (0001-01-01), not a small shop's history.
+EARLIEST_ORDER = date(1990, 1, 1)
+
+
+def plausible_dates(today: date | None = None) -> tuple[datetime, datetime]:
+    """[floor, limit) of believable order instants (UTC): 1990-01-01 up to the end of
+    tomorrow. One day of slack covers shops whose zone is ahead of UTC; a year 2099 or 9999
+    would otherwise become the "as of" date of every later fit."""
+    today = today or datetime.now(UTC).date()
+    floor = datetime.combine(EARLIEST_ORDER, time(), tzinfo=UTC)
+    return floor, datetime.combine(today + timedelta(days=2), time(), tzinfo=UTC)
 
 
 def first_reason(*reasons: pl.Expr) -> pl.Expr:
@@ -205,10 +239,11 @@ def finish(stage: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     bad = stage.get_column("reason").is_not_null()
     rejects = stage.filter(bad).select(ROW, "reason")
     good = stage.filter(~bad) if rejects.height else stage  # no copy in the common case
-    email = pl.col("email").str.strip_chars().str.to_lowercase()
-    email = pl.when(email.str.contains("@")).then(email)
+    email = email_key(pl.col("email"))
     customer = pl.col("customer_id").str.replace(r"^(\d+)\.0+$", "$1")
-    customer = pl.when(~customer.is_in(["0", "-1", "null", "none", "guest"])).then(customer)
+    guest = customer.str.contains(r"^[+-]?0*$|^-\d+$") | customer.is_in(["null", "none", "guest"])
+    customer = pl.when(customer.str.contains("@")).then(email_key(customer)).otherwise(customer)
+    customer = pl.when(~guest).then(customer)
     phone = pl.col("phone").str.replace_all(r"[^\d+]", "")
     phone = pl.when(phone.str.len_chars() >= 6).then("tel:" + phone)
     amount = pl.col("amount_minor")
@@ -232,6 +267,15 @@ def finish(stage: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         currency=pl.col("currency").str.to_uppercase().str.strip_chars(),
     ).with_columns(is_purchase=pl.col("status").is_in(list(PURCHASE_STATUSES)).cast(pl.Int64))
     return orders.select(ORDER_COLUMNS), rejects
+
+
+def email_key(text: pl.Expr) -> pl.Expr:
+    """An e-mail as an identity: no spaces anywhere, lower case; null unless it has an ``@``.
+
+    ``Guest@Example.com `` and ``guest@example.com`` are one customer in every format.
+    """
+    key = text.str.replace_all(r"\s+", "").str.to_lowercase()
+    return pl.when(key.str.contains("@")).then(key)
 
 
 def group_orders(frame: pl.LazyFrame, key: str) -> pl.DataFrame:

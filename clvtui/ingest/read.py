@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +19,17 @@ from pathlib import Path
 import polars as pl
 
 from clvtui.errors import InputError
+from clvtui.ingest.csvscan import (
+    EXCEL_SUFFIXES,
+    check_input,
+    diagnose,
+    header_columns,
+    header_line,
+    record_pieces,
+    sniff_utf16,
+)
 
 ROW = "_row"  # file row number of each record: the header is row 1, the first record row 2
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 _SNIFF_BYTES = 64 * 1024
 _FULL_CHECK_BYTES = 32 * 1024 * 1024
 _CHUNK_BYTES = 32 * 1024 * 1024
@@ -37,6 +46,7 @@ class Table:
     delimiter: str = ","
     sheets: list[str] = field(default_factory=list)
     chunked: bool = False  # read the file from disk in record-aligned chunks (large UTF-8 CSV)
+    chunk_bytes: int = _CHUNK_BYTES
     # a workbook's sheets are stacked and ``_row`` counts on across them: (sheet, its first _row)
     sheet_starts: list[tuple[str, int]] = field(default_factory=list)
 
@@ -60,7 +70,7 @@ class Table:
         if not self.chunked:
             yield self.frame.select([ROW, *wanted]).collect()
             return
-        yield from _csv_chunks(self.path, self.delimiter, wanted)
+        yield from _csv_chunks(self.path, self.delimiter, wanted, self.chunk_bytes)
 
     def raw_rows(self, rows: list[int]) -> dict[int, str]:
         """The original text of some records (for rejects), rebuilt from their fields."""
@@ -78,42 +88,49 @@ class Table:
         return out
 
 
-def open_table(path: str | Path, *, encoding: str | None = None) -> Table:
+def open_table(
+    path: str | Path, *, encoding: str | None = None, chunk_bytes: int | None = None
+) -> Table:
     """Open ``path`` (CSV/TSV/semicolon text or an Excel workbook) or raise InputError.
 
     ``encoding`` forces one (the importer retries with cp1252 when a non-UTF-8 byte shows up
-    late in a file too large to check up front).
+    late in a file too large to check up front). ``chunk_bytes`` sizes the pieces large
+    UTF-8 files are read in (default ~32 MB; tests use a few hundred bytes).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    path = check_input(path)
+    chunk_bytes = chunk_bytes or _CHUNK_BYTES
     if path.suffix.lower() in EXCEL_SUFFIXES:
         return _open_excel(path)
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
-    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
+    utf16 = sniff_utf16(head)
+    if utf16 and not encoding:
+        encoding = utf16
+    blank = head.decode(utf16, errors="ignore").strip("\ufeff \r\n\t") if utf16 else (
+        head.strip(b"\xef\xbb\xbf \r\n\t")
+    )  # fmt: skip
+    if not blank:
         raise InputError(f"{path}: the file is empty; expected a CSV export with a header row")
     if head.startswith(b"PK\x03\x04"):
         return _open_excel(path)
-    if b"\x00" in head:
+    if b"\x00" in head and not utf16:
         raise InputError(
             f"{path}: this is a binary file, not a CSV export "
             "(expected text with a header row, or an .xlsx workbook)"
         )
     encoding = encoding or _encoding(path, head)
-    text_head = head.decode(encoding, errors="ignore").lstrip("\ufeff")
-    header_line = text_head.splitlines()[0] if text_head else ""
-    delimiter = _delimiter(header_line)
-    columns = next(csv.reader([header_line], delimiter=delimiter))
-    columns = [c.strip().strip('"') for c in columns]
+    line = header_line(path, encoding)
+    delimiter = _delimiter(line)
+    columns = header_columns(path, line, delimiter)
     if len([c for c in columns if c]) < 2:
         raise InputError(
-            f"{path}: could not find a header row with column names on row 1 "
-            f"(found {header_line[:80]!r})"
+            f"{path}: line 1: could not find a header row with column names; expected names "
+            f"separated by commas, semicolons or tabs"
         )
     source: str | Path | bytes = path
     if encoding != "utf-8":
-        source = path.read_bytes().decode(encoding, errors="replace").encode("utf-8")
+        source = path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff")
+        source = source.encode("utf-8")
     options = {
         "separator": delimiter,
         "infer_schema": False,
@@ -121,54 +138,44 @@ def open_table(path: str | Path, *, encoding: str | None = None) -> Table:
         "row_index_offset": 2,
         "missing_columns": "insert",
     }
-    if isinstance(source, bytes):
-        frame = pl.read_csv(source, **options).lazy()
-    else:
-        frame = pl.scan_csv(source, **options)
-    names = frame.collect_schema().names()[1:]
-    chunked = not isinstance(source, bytes) and path.stat().st_size > _CHUNK_BYTES
-    return Table(path, names, frame, encoding=encoding, delimiter=delimiter, chunked=chunked)
+    try:
+        if isinstance(source, bytes):
+            frame = pl.read_csv(source, **options).lazy()
+        else:
+            frame = pl.scan_csv(source, **options)
+        names = frame.collect_schema().names()[1:]
+    except pl.exceptions.PolarsError as err:
+        raise InputError(diagnose(path, encoding, delimiter, len(columns))) from err
+    chunked = not isinstance(source, bytes) and path.stat().st_size > chunk_bytes
+    return Table(
+        path, names, frame, encoding=encoding, delimiter=delimiter, chunked=chunked,
+        chunk_bytes=chunk_bytes,
+    )  # fmt: skip
 
 
-def _csv_chunks(path: Path, delimiter: str, columns: list[str]) -> Iterator[pl.DataFrame]:
-    """Parse a CSV in ~32 MB pieces cut at record ends (quote-aware: a newline ends a record
-    only when an even number of quotes precede it in the piece), each with the header."""
+def unreadable(table: Table) -> InputError:
+    """The one-line error for a file the CSV parser gave up on (found by a second pass)."""
+    if table.sheets:
+        return InputError(f"{table.path}: cannot read this workbook")
+    return InputError(diagnose(table.path, table.encoding, table.delimiter, len(table.columns)))
+
+
+def _csv_chunks(
+    path: Path, delimiter: str, columns: list[str], chunk_bytes: int
+) -> Iterator[pl.DataFrame]:
+    """Parse a CSV in pieces of about ``chunk_bytes`` cut at record ends, each with the
+    header (see :mod:`clvtui.ingest.csvscan`: linear whatever the quoting)."""
+    offset = 2
     with path.open("rb") as fh:
-        buf = fh.read(_CHUNK_BYTES)
-        if buf.startswith(b"\xef\xbb\xbf"):
-            buf = buf[3:]
-        end = _last_record_end(buf, first=True)
-        if end is None:
-            raise InputError(f"{path}: could not find the end of the header row")
-        header, carry = buf[:end], buf[end:]
-        offset = 2
-        while True:
-            block = fh.read(_CHUNK_BYTES)
-            buf = carry + block
-            cut = _last_record_end(buf) if block else len(buf)
-            if cut is None:  # one record longer than a chunk: read on
-                carry = buf
-                continue
-            piece, carry = buf[:cut], buf[cut:]
-            if piece.strip():
-                frame = pl.read_csv(
-                    header + piece, separator=delimiter, infer_schema=False, columns=columns,
-                    row_index_name=ROW, row_index_offset=offset,
-                )  # fmt: skip
-                offset += frame.height
-                yield frame
-            if not block:
-                return
-
-
-def _last_record_end(buf: bytes, *, first: bool = False) -> int | None:
-    """Index just after the last (or first) newline outside quotes, else None."""
-    pos = buf.find(b"\n") if first else buf.rfind(b"\n")
-    while pos >= 0:
-        if buf.count(b'"', 0, pos) % 2 == 0:
-            return pos + 1
-        pos = buf.find(b"\n", pos + 1) if first else buf.rfind(b"\n", 0, pos)
-    return None
+        for header, piece in record_pieces(fh, path, chunk_bytes):
+            frame = pl.read_csv(
+                header + piece, separator=delimiter, infer_schema=False, columns=columns,
+                row_index_name=ROW, row_index_offset=offset,
+            )  # fmt: skip
+            offset += frame.height
+            yield frame
+    if offset == 2:  # no records at all: one empty batch keeps the columns for the caller
+        yield pl.DataFrame(schema={ROW: pl.UInt32, **dict.fromkeys(columns, pl.Utf8)})
 
 
 def _encoding(path: Path, head: bytes) -> str:
@@ -191,11 +198,11 @@ def _encoding(path: Path, head: bytes) -> str:
     return "utf-8"
 
 
-def _delimiter(header_line: str) -> str:
+def _delimiter(line: str) -> str:
     """The most frequent of , ; tab | outside quotes in the header line."""
     outside = []
     quoted = False
-    for ch in header_line:
+    for ch in line:
         if ch == '"':
             quoted = not quoted
         elif not quoted:
@@ -205,6 +212,15 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+def one_line(err: BaseException) -> str:
+    """A library's message cut to its first line, without advice on options users cannot
+    set ("Consider setting …", "You might want to try …") and without quoted file content."""
+    # quoted spans (which may hold cells, over several lines) go first, then all but line 1
+    text = re.sub(r"`[^`]*`?|'[^']*'?|\"[^\"]*\"?|\S+@\S+", "…", str(err)).strip()
+    text = text.splitlines()[0] if text else type(err).__name__
+    return text[:160].rstrip(" .:")
+
+
 def _open_excel(path: Path) -> Table:
     """All sheets of a workbook (Online Retail II has two) stacked, every cell as text."""
     import fastexcel
@@ -212,12 +228,18 @@ def _open_excel(path: Path) -> Table:
     try:
         reader = fastexcel.read_excel(path)
     except Exception as err:  # fastexcel raises its own error types per file problem
-        raise InputError(f"{path}: cannot read this workbook ({err})") from err
+        raise InputError(
+            f"{path}: cannot read this workbook ({one_line(err)}); expected an .xlsx file "
+            "saved by Excel or LibreOffice"
+        ) from err
     frames: list[pl.DataFrame] = []
     columns: list[str] = []
     starts: list[tuple[str, int]] = []
     for name in reader.sheet_names:
-        sheet = reader.load_sheet(name, dtypes="string").to_polars()
+        try:
+            sheet = reader.load_sheet(name, dtypes="string").to_polars()
+        except Exception as err:  # a damaged sheet: one line, not a traceback
+            raise InputError(f"{path}: sheet '{name}': cannot read it ({one_line(err)})") from err
         if sheet.height == 0:
             continue
         if not columns:

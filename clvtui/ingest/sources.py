@@ -20,6 +20,7 @@ from clvtui.ingest.normalise import (
     STAGE_COLUMNS,
     Normalised,
     column_decimal,
+    email_key,
     ensure,
     finish,
     first_reason,
@@ -219,13 +220,15 @@ def _name_or_first_last() -> pl.Expr:
 def woocommerce(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     """Plugin exports: one row per order (or per line item, order fields repeated).
 
-    ``customer_id`` 0 means a guest (identity falls back to the billing e-mail); statuses may
+    ``customer_id`` 0 means a guest: identity falls back to ``customer_email``, else (guest
+    checkouts leave it empty) ``billing_email``. Statuses may
     carry a ``wc-`` prefix; WebToffee packs line items and coupons as ``name:…|…`` text.
     """
     frame = lazy_ensure(frame, "first_name", "last_name", "name", "status", "product")
-    frame = lazy_ensure(frame, "discount_code")
+    frame = lazy_ensure(frame, "discount_code", "email", "billing_email")
     df = group_orders(frame, "order_id")
     df = df.with_columns(
+        email=pl.coalesce(email_key(pl.col("email")), email_key(pl.col("billing_email"))),
         name=_name_or_first_last(),
         product=pl.coalesce(pl.col("product").str.extract(r"name:([^|]+)"), "product"),
         discount_code=pl.coalesce(
@@ -299,7 +302,7 @@ def generic(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     df = frame.collect(engine="streaming")
     df, reasons, decimal = money_and_time(df, ctx)
     df, inexact = minor_columns(df, ctx, "amount", "refunded")
-    who = pl.coalesce(pl.col("customer_id"), pl.col("email").str.strip_chars().str.to_lowercase())
+    who = pl.coalesce(pl.col("customer_id"), email_key(pl.col("email")))
     checks = [
         reasons[0],
         required("amount", ctx.label("amount"), "an amount"),

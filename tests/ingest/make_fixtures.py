@@ -544,10 +544,99 @@ def generic() -> None:
     (FIXTURES / "broken_binary.csv").write_bytes(bytes(range(256)) * 8)
 
 
+def woocommerce_guests() -> None:
+    """Guest checkouts: customer_id 0 and an empty customer_email, the address in
+    billing_email; one guest orders twice with different letter case and spaces."""
+    rows = [
+        {"order_id": "301", "order_date": "2024-04-01 10:00:00", "status": "wc-completed",
+         "order_total": "20.00", "order_currency": "USD", "customer_id": "17",
+         "customer_email": "ana@example.com", "billing_email": "ana@example.com"},
+        {"order_id": "302", "order_date": "2024-04-02 10:00:00", "status": "wc-completed",
+         "order_total": "30.00", "order_currency": "USD", "customer_id": "0",
+         "billing_email": "Guest.One@Example.com ", "billing_first_name": "Gus"},
+        {"order_id": "303", "order_date": "2024-04-20 11:30:00", "status": "wc-processing",
+         "order_total": "15.00", "order_currency": "USD", "customer_id": "0",
+         "billing_email": " guest.one@example.com", "billing_first_name": "Gus"},
+        {"order_id": "304", "order_date": "2024-04-03 09:00:00", "status": "wc-completed",
+         "order_total": "12.00", "order_currency": "USD", "customer_id": "0",
+         "billing_email": "bob@example.org"},
+        {"order_id": "305", "order_date": "2024-05-01 08:00:00", "status": "wc-completed",
+         "order_total": "8.00", "order_currency": "USD", "customer_id": "17",
+         "customer_email": "ana@example.com", "billing_email": "ana@example.com"},
+        {"order_id": "306", "order_date": "2024-05-02 08:00:00", "status": "wc-completed",
+         "order_total": "9.00", "order_currency": "USD", "customer_id": "0"},
+        {"order_id": "307", "order_date": "2024-05-03 08:00:00", "status": "wc-completed",
+         "order_total": "11.00", "order_currency": "USD", "customer_id": "0",
+         "customer_email": "Bob@Example.ORG", "billing_email": "bob@example.org"},
+        {"order_id": "308", "order_date": "2024-05-04 08:00:00", "status": "wc-completed",
+         "order_total": "40.00", "order_currency": "USD",
+         "billing_email": "carol@example.net"},
+    ]  # fmt: skip
+    write("woocommerce_guests.csv", _csv(HEADERS["woocommerce"], rows))
+
+
+#: One small order file saved three ways, as Excel does: the UTF-8 twin, "Unicode Text"
+#: (UTF-16 LE with BOM, tab-delimited) and a UTF-16 BE CSV without BOM.
+UNICODE_ROWS = [
+    ["Order ID", "Customer Email", "Customer Name", "Order Date", "Total", "Currency"],
+    ["A-1", "zoe@example.fr", "Zoë Lefèvre", "2024-03-01 10:00", "45.50", "EUR"],
+    ["A-2", "jose@example.es", "José Müller", "2024-03-02 11:15", "1,234.56", "EUR"],
+    ["A-3", "zoe@example.fr", "Zoë Lefèvre", "2024-03-09 09:05", "12.00", "EUR"],
+    ["A-4", "ji@example.jp", "李 小龍", "2024-03-10 18:40", "7.25", "EUR"],
+]
+
+
+def unicode_text() -> None:
+    """The UTF-8 twin and its two UTF-16 saves (same rows)."""
+
+    def text(delimiter: str) -> str:
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(UNICODE_ROWS)
+        return buf.getvalue()
+
+    write("unicode_orders_utf8.csv", text(","))
+    write("unicode_orders_utf16le.txt", "\ufeff" + text("\t"), "utf-16-le")
+    write("unicode_orders_utf16be.csv", text(","), "utf-16-be")
+
+
+def excel_saved() -> None:
+    """What Excel leaves in a CSV: rows of bare commas, M/D/YYYY H:MM times (no seconds),
+    and a totals row at the end; plus implausible dates (2099, 0001, 9999)."""
+    write(
+        "excel_saved_orders.csv",
+        "customer,date,amount\r\n"
+        "c1,3/5/2024 14:22,10.00\r\n"
+        ",,\r\n"
+        "c2,3/6/2024 9:05,20.50\r\n"
+        "c1,4/1/2024 16:00,5.00\r\n"
+        ",,\r\n"
+        ",,\r\n"
+        "Total,,35.50\r\n",
+    )
+    write(
+        "excel_saved_dmy.csv",
+        "customer;date;amount\r\n"
+        "k1;5.3.2024 14:22;10,00\r\n"
+        "k2;13.3.2024 9:05;20,50\r\n"
+        ";;\r\n"
+        ";;30,50\r\n",
+    )
+    write(
+        "implausible_dates.csv",
+        "customer,date,amount\n"
+        "c1,2024-01-02,10.00\n"
+        "c2,2099-01-01,11.00\n"
+        "c3,0001-01-01,12.00\n"
+        "c4,9999-12-31,13.00\n"
+        "c5,1989-12-31,14.00\n"
+        "c6,1990-01-01,15.00\n",
+    )
+
+
 if __name__ == "__main__":
     for make in (
         shopify, stripe, woocommerce, etsy, square, square_transactions, paypal, paypal_de,
-        online_retail, generic,
+        online_retail, generic, woocommerce_guests, unicode_text, excel_saved,
     ):  # fmt: skip
         make()
     print(f"fixtures written to {FIXTURES}")

@@ -129,3 +129,59 @@ def test_db_given_before_the_command_is_the_one_used(tmp_path, monkeypatch) -> N
     result = runner.invoke(app, ["import", str(fixture("shopify_orders.csv"))])
     assert result.exit_code == 0, result.output
     assert elsewhere.exists()
+
+
+def test_missing_file_or_folder_creates_no_database(tmp_path) -> None:
+    db = tmp_path / "new.db"
+    result = runner.invoke(app, ["import", str(tmp_path / "nope.csv"), "--db", str(db)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"
+    (tmp_path / "exports").mkdir()
+    result = runner.invoke(app, ["import", str(tmp_path / "exports"), "--db", str(db)])
+    assert result.exit_code == 1
+    assert "exports: is a folder; expected an export file" in result.stderr
+    assert not db.exists()
+
+
+def test_dry_run_says_what_would_happen_in_major_units(tmp_path) -> None:
+    result = runner.invoke(app, ["import", str(fixture("excel_saved_orders.csv")), "--dry-run",
+                                 "--db", str(tmp_path / "c.db")])  # fmt: skip
+    out = result.stdout
+    assert result.exit_code == 0, out
+    assert "rows read:  7  →  3 orders (3 purchases)" in out
+    assert "skipped:    3 rows — blank rows (only separators)" in out
+    assert "rejected:   1 row (would be kept in the rejects table):" in out
+    assert "kept in the rejects table" not in out.replace("would be kept in the rejects", "")
+    assert "1 × a totals row (labelled 'Total'), not an order  (row 8)" in out
+    assert "c2  $20.50  completed" in out and "minor units" not in out
+    result = runner.invoke(app, ["import", str(fixture("woocommerce_orders.csv")), "--dry-run",
+                                 "--db", str(tmp_path / "c.db")])  # fmt: skip
+    assert "201  2024-03-05T14:22:10Z  17  1,234.56 EUR  completed" in result.stdout
+    assert "no identity: 1 order (0.0% of purchase revenue) — would be kept" in result.stdout
+
+
+def test_hopeless_file_is_refused_before_polars_loads(tmp_path) -> None:
+    """A 6 MB file without a line break is refused by the stdlib preflight: the CLI never
+    loads polars (~0.7 s of start-up) nor opens a database for it."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "one_line.csv"
+    path.write_bytes(b"customer,date,amount,text " * 250_000)
+    db = tmp_path / "c.db"
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from clvtui.cli import app\n"
+        f"r = CliRunner().invoke(app, ['import', {str(path)!r}, '--db', {str(db)!r}])\n"
+        "print(r.exit_code, 'polars' in sys.modules)\n"
+        "print(r.stderr.strip())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    status, message = out.stdout.splitlines()
+    assert status == "1 False"
+    assert message == (
+        f"error: {path}: line 1: the header row is longer than 1 MB without a line break; "
+        "expected a row of column names"
+    )
+    assert not db.exists()

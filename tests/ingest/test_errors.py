@@ -65,7 +65,8 @@ def test_empty_binary_header_only_all_bad(db) -> None:
     assert "header but no data rows" in _error(db, "broken_header_only.csv")
     message = _error(db, "broken_all_bad.csv")
     assert "every row was rejected" in message
-    assert "row 2: column 'date': expected a date" in message and "got 'soon'" in message
+    assert "row 2: column 'date': expected a date" in message
+    assert "got 's***'" in message  # 'soon': words are masked in messages
 
 
 def test_missing_file(db, tmp_path) -> None:

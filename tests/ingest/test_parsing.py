@@ -104,3 +104,34 @@ def test_day_order(moment: datetime, day_first: bool, sep: str) -> None:
 )  # fmt: skip
 def test_timestamp_examples(text: str, rule: DateRule, zone: str | None, utc: str | None) -> None:
     assert parse_timestamp(text, rule, zone=zone) == utc
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "text"),
+    [(5400, "USD", "$54.00"), (5400, "EUR", "54.00 EUR"), (5400, "JPY", "5,400 JPY"),
+     (54321, "KWD", "54.321 KWD"), (-5, "chf", "-0.05 CHF"), (123456789, "USD", "$1,234,567.89"),
+     (0, "GBP", "0.00 GBP")],
+)  # fmt: skip
+def test_format_minor_uses_the_currency_decimals(minor: int, currency: str, text: str) -> None:
+    from clvtui.ingest.money import format_minor
+
+    assert format_minor(minor, currency) == text
+
+
+@given(minor=st.integers(1 - 10**15, 10**15 - 1), currency=st.sampled_from(["USD", "JPY", "KWD"]))
+def test_format_minor_round_trips_through_parse_money(minor: int, currency: str) -> None:
+    """Up to the 15 integer digits parse_money accepts."""
+    from clvtui.ingest.money import format_minor, minor_exponent
+
+    text = format_minor(minor, currency).replace(" " + currency, "").replace("$", "")
+    assert parse_money(text, scale=minor_exponent(currency)) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("3/5/2024 14:22", "2024-03-05T14:22:00Z"), ("3/5/2024 9:05", "2024-03-05T09:05:00Z"),
+     ("5.3.2024 14:22", "2024-03-05T14:22:00Z"), ("13.3.2024 9:05", "2024-03-13T09:05:00Z")],
+)  # fmt: skip
+def test_excel_times_without_seconds(text: str, expected: str) -> None:
+    rule = DateRule(day_first=None)
+    assert parse_timestamp(text, rule) == expected

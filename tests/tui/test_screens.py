@@ -250,6 +250,29 @@ async def test_import_a_shop_export_through_the_import_screen(tmp_path: Path) ->
     assert status.orders > 0 and status.imports == 1
 
 
+async def test_import_screen_names_a_folder_and_an_unreadable_csv(tmp_path: Path) -> None:
+    """Bad input is a one-line toast, never a traceback, and never the file's content."""
+    (tmp_path / "exports").mkdir()
+    broken = tmp_path / "broken.csv"
+    broken.write_text('id,email,date,amount\n1,"ann@example.com,2024-01-01,1.00\n')
+    app = make_app(tmp_path / "shop.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot, app)
+        box = app.screen.query_one("#import-path", Input)
+        for path, expected in (
+            (tmp_path / "exports", f"{tmp_path / 'exports'}: is a folder"),
+            (broken, f"{broken}: line 2: a quoted field starts here and is never closed"),
+        ):
+            box.value = str(path)
+            box.focus()
+            await pilot.press("enter")
+            await settle(pilot, app)
+            toasts = [str(n.message) for n in app._notifications]
+            assert any(t.startswith(expected) and "\n" not in t for t in toasts), toasts
+            assert not any("ann@" in t for t in toasts)
+
+
 async def test_a_run_fitted_before_the_frame_cache_still_shows(demo_copy: Path) -> None:
     """No stored ranking blob and no stored concentration curve: read rows, compute the curve."""
     from clvtui.store import open_db
@@ -309,6 +332,10 @@ async def test_import_with_a_time_zone_for_zone_less_times(tmp_path: Path) -> No
         assert screen.previewed == export
         preview = str(screen.query_one("#import-summary").render())
         assert "7 rows → 7 orders (3 purchases)" in preview, preview
+        sample = screen.query_one("#import-sample", DataTable)
+        first = [str(c) for c in sample.get_row_at(0)]
+        header = [str(c.label) for c in sample.columns.values()]
+        assert first[header.index("amount")] == "1,234.56 EUR"  # major units, not 123456
         zone.value = "Europe/Lisbon"
         await pilot.pause()
         assert screen.previewed is None  # that preview was made with another zone

@@ -33,6 +33,7 @@ from clvtui.errors import ClvError
 from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fmt import count
+from clvtui.wording import plural
 
 EXPORT_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
 FALLBACK_FORMATS = [
@@ -225,8 +226,12 @@ class ImportScreen(MainScreen):
 
     # --- preview (dry run) -----------------------------------------------------------------
     def preview(self, path: Path) -> None:
-        if not path.is_file():
-            self.fail(f"{path}: no such file")
+        from clvtui.ingest.csvscan import check_input
+
+        try:
+            check_input(path)  # "no such file", "is a folder", "permission denied"
+        except ClvError as err:
+            self.fail(str(err))
             return
         self.previewed = None
         self.query_one("#import-go", Button).disabled = True
@@ -256,19 +261,19 @@ class ImportScreen(MainScreen):
         self.previewed_zone = msg.timezone
         r = msg.report
         if "orders" in r:  # a dry run counts the file's orders, not new versus stored ones
-            orders = f"{count(r['orders'])} orders ({count(r.get('purchases'))} purchases), "
+            orders = f"{_n(r, 'orders', 'order')} ({_n(r, 'purchases', 'purchase')}), "
         else:
             orders = (
-                f"{count(r.get('orders_new'))} new orders, {count(r.get('orders_updated'))} "
+                f"{_n(r, 'orders_new', 'new order')}, {count(r.get('orders_updated'))} "
                 f"updated, {count(r.get('orders_unchanged'))} unchanged, "
             )
         summary = (
             f"[b]{msg.path.name}[/b] — format [b]{r.get('format', '?')}[/b]: "
-            f"{count(r.get('rows_read'))} rows → {orders}"
-            f"{count(r.get('rows_rejected'))} rejected; {count(r.get('customers'))} customers"
+            f"{_n(r, 'rows_read', 'row')} → {orders}"
+            f"{count(r.get('rows_rejected'))} would be rejected; {_n(r, 'customers', 'customer')}"
         )
         if r.get("without_identity"):
-            summary += f"; {count(r['without_identity'])} orders without a customer identity"
+            summary += f"; {_n(r, 'without_identity', 'order')} without a customer identity"
         summary += ".\nNothing has been written yet: press [b]i[/b] to import."
         self.query_one("#import-summary", Static).update(summary)
         self._fill_mapping(r.get("mapping") or {})
@@ -287,9 +292,10 @@ class ImportScreen(MainScreen):
         table.clear(columns=True)
         if not rows:
             return
+        rows = [_readable(row) for row in rows[:20]]
         columns = list(rows[0].keys())
         table.add_columns(*columns)
-        for row in rows[:20]:
+        for row in rows:
             table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
 
     # --- import ----------------------------------------------------------------------------
@@ -329,14 +335,14 @@ class ImportScreen(MainScreen):
         self.previewed = None
         text = (
             f"[b]Imported {msg.path.name}[/b] ({r.get('format', '?')}): "
-            f"{count(r.get('orders_new'))} new orders, {count(r.get('orders_updated'))} updated, "
+            f"{_n(r, 'orders_new', 'new order')}, {count(r.get('orders_updated'))} updated, "
             f"{count(r.get('orders_unchanged'))} unchanged, "
-            f"{count(r.get('rows_rejected'))} rows rejected; {count(r.get('customers'))} "
-            "customers.\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
+            f"{_n(r, 'rows_rejected', 'row')} rejected; {_n(r, 'customers', 'customer')}"
+            ".\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
         )
         self.query_one("#import-summary", Static).update(text)
         self.query_one("#import-report", Static).update(_reasons_text(r))
-        self.notify(f"Imported {count(r.get('orders_new'))} new orders from {msg.path.name}")
+        self.notify(f"Imported {_n(r, 'orders_new', 'new order')} from {msg.path.name}")
         self.clv.data_changed()
 
     def on_import_failed(self, msg: ImportFailed) -> None:
@@ -344,6 +350,25 @@ class ImportScreen(MainScreen):
         what = "Preview" if msg.preview else "Import"
         self.query_one("#import-summary", Static).update(f"{what} failed: {msg.message}")
         self.fail(msg.message)
+
+
+def _readable(order: dict[str, Any]) -> dict[str, Any]:
+    """A sample order with its money in major units ("$54.00", "54.00 EUR"), not minor."""
+    from clvtui.ingest.money import format_minor
+
+    out = {}
+    for key, value in order.items():
+        if key in ("amount_minor", "refunded_minor") and isinstance(value, int):
+            out[key.removesuffix("_minor")] = format_minor(value, order.get("currency"))
+        else:
+            out[key] = value
+    return out
+
+
+def _n(report: dict[str, Any], key: str, noun: str) -> str:
+    """A report count with its noun ("1 order", "3 orders"); "–" when absent."""
+    value = report.get(key)
+    return plural(value, noun) if isinstance(value, int) else f"{count(value)} {noun}s"
 
 
 def _reasons_text(report: dict[str, Any]) -> str:

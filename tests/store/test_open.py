@@ -231,3 +231,19 @@ def test_store_error_names_the_file(tmp_path: Path) -> None:
     _make("other-program", path)
     with pytest.raises(StoreError, match=str(path)):
         open_db(path)
+
+
+def test_the_demo_files_are_user_only(tmp_path: Path) -> None:
+    from clvtui.cli.demo_cmd import build_demo
+
+    old = os.umask(0o022)
+    try:
+        stale = tmp_path / "demo-shopify-export.csv"  # a 0644 export left by an older version
+        stale.write_text("old", encoding="utf-8")
+        stale.chmod(0o644)
+        build_demo(tmp_path / "demo.db", customers=150, fmt="shopify", seed=3, fresh=True)
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert {"demo.db", "demo-shopify-export.csv"} <= set(modes)  # and -wal/-shm while open
+    assert modes == dict.fromkeys(modes, 0o600)

@@ -73,8 +73,8 @@ def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) 
     """Simulate, export, import and fit into ``path``; returns summary lines."""
     from clvtui.demo import DemoParams, demo_start_text, write_demo_export
     from clvtui.ingest import FORMATS, import_file
-    from clvtui.pipeline import fit_run
     from clvtui.paths import user_only_file
+    from clvtui.pipeline import fit_run
     from clvtui.store import open_db
     from clvtui.store.settings import load_settings, save_settings
     from clvtui.store.views import database_status

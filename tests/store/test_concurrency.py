@@ -96,7 +96,16 @@ def test_waiting_is_announced_on_a_terminal(shop: Path, tmp_path: Path) -> None:
     wait_for(Path(f"{release}.reached"), holder)
     master, slave = pty.openpty()
     waiter = subprocess.Popen(
-        [sys.executable, "-m", "clvtui", "settings", "--set", "margin=30%", "--db", str(shop)],
+        [
+            sys.executable,
+            "-m",
+            "clvtui",
+            "settings",
+            "--set",
+            "cost_per_order=2.5",
+            "--db",
+            str(shop),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=slave,
         cwd=Path(__file__).resolve().parents[2],
@@ -110,4 +119,5 @@ def test_waiting_is_announced_on_a_terminal(shop: Path, tmp_path: Path) -> None:
     os.close(master)
     assert text.decode().strip() == f"waiting for another clvtui to finish writing to {shop}…"
     done = clvtui("settings", "--json", "--db", shop)
-    assert '"margin": 0.3' in done.stdout  # the waiter wrote last
+    # both changes landed: the waiter read the settings after the first had committed
+    assert '"margin": 0.2' in done.stdout and '"cost_per_order": 2.5' in done.stdout

@@ -247,3 +247,16 @@ def test_the_demo_files_are_user_only(tmp_path: Path) -> None:
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
     assert {"demo.db", "demo-shopify-export.csv"} <= set(modes)  # and -wal/-shm while open
     assert modes == dict.fromkeys(modes, 0o600)
+
+
+def test_a_bad_export_creates_no_database(tmp_path: Path) -> None:
+    fixtures = SHOP_EXPORT.parent
+    for bad in ("broken_binary.csv", "broken_empty.csv", "broken_header_only.csv"):
+        target = tmp_path / "new.db"
+        code, _, err = invoke("import", fixtures / bad, "--db", target)
+        assert code == 1
+        assert str(fixtures / bad) in one_error_line(err)
+        assert not target.exists(), bad
+    code, _, err = invoke("import", SHOP_EXPORT, "--db", tmp_path / "new.db")
+    assert code == 0, err
+    assert stat.S_IMODE((tmp_path / "new.db").stat().st_mode) == 0o600

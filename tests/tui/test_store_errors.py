@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from clvtui.tui.app import ClvApp, make_app
 from tests.tui.conftest import SIZE, settle
@@ -66,3 +67,29 @@ async def test_a_read_only_database_is_shown_and_never_written(demo_copy: Path) 
             "clvtui can show it but not import, fit or save settings into it"
         )
     assert demo_copy.read_bytes() == before
+
+
+async def test_saving_budget_assumptions_waits_off_screen_and_lands(demo_copy: Path) -> None:
+    from clvtui.store import open_db
+    from clvtui.store.settings import load_settings
+
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await settle(pilot, app)
+        app.screen.query_one("#in-ltv_cac_ratio", Input).value = "4.5"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert "Assumptions saved as the shop's settings." in _messages(app)
+    assert load_settings(open_db(demo_copy, readonly=True)).ltv_cac_ratio == 4.5
+
+
+async def test_saving_budget_assumptions_on_a_read_only_database(demo_copy: Path) -> None:
+    app = ClvApp(demo_copy, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert any("is read-only" in m for m in _messages(app))
+        assert app.is_running

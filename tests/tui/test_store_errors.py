@@ -28,7 +28,7 @@ def _runs(path: Path) -> int:
 async def test_a_refit_while_another_program_writes_is_a_notification(
     demo_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CLVTUI_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("CLVTUI_LOCK_TIMEOUT", "2")  # 1 s quietly, a notice, then give up
     runs = _runs(demo_copy)
     app = make_app(demo_copy)
     holder = sqlite3.connect(demo_copy, isolation_level=None)
@@ -41,6 +41,9 @@ async def test_a_refit_while_another_program_writes_is_a_notification(
             await settle(pilot, app)
         finally:
             holder.execute("ROLLBACK")
+        assert f"Waiting for another clvtui to finish writing to {demo_copy.name}…" in (
+            _messages(app)
+        )
         locked = [m for m in _messages(app) if "is locked" in m]
         assert locked and str(demo_copy) in locked[0] and "\n" not in locked[0]
         assert app.is_running

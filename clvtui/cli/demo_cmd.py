@@ -73,6 +73,7 @@ def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) 
     """Simulate, export, import and fit into ``path``; returns summary lines."""
     from clvtui.demo import DemoParams, demo_start_text, write_demo_export
     from clvtui.ingest import FORMATS, import_file
+    from clvtui.paths import user_only_file
     from clvtui.pipeline import fit_run
     from clvtui.store import open_db
     from clvtui.store.settings import load_settings, save_settings
@@ -95,6 +96,7 @@ def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) 
     params = DemoParams(n_customers=customers)
     suffix = ".xlsx" if fmt == "online-retail" else ".csv"
     export = path.with_name(f"{path.stem}-{fmt}-export{suffix}")
+    user_only_file(export)  # names and e-mails, even simulated ones, are for the user only
     write_demo_export(export, fmt, params, seed)
     conn = open_db(path)
     save_settings(

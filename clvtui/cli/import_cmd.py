@@ -14,7 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
+from clvtui.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    emit_json,
+    fail,
+    open_database,
+    resolve_db,
+    user_errors,
+)
 
 FORMAT_CHOICES = "auto|shopify|woocommerce|etsy|square|stripe|paypal|online-retail|generic"
 #: What ``import polars`` puts into ``_RJEM_MALLOC_CONF`` (and so hands down to any process
@@ -88,7 +97,10 @@ def import_command(
 
         database: Any = None
         if not dry_run:
-            database = open_database(db, write=True)
+            # an existing file is checked (and migrated) before the export is read; a new one
+            # is only created once the export has parsed, so a bad file leaves no empty database
+            target = resolve_db(db)
+            database = open_database(db, write=True) if target.exists() else target
         with _progress(enabled=not json_out) as progress:
             report = import_file(
                 database, path, fmt=fmt, mapping=overrides, dry_run=dry_run, progress=progress,

@@ -21,7 +21,7 @@ def settings_cmd(
     """Show the stored settings, or change some (validated before anything is stored)."""
     from clvtui.errors import SettingsError
     from clvtui.settings import Settings, parse_value
-    from clvtui.store.settings import load_settings, save_settings
+    from clvtui.store.settings import load_settings, update_settings
 
     with user_errors():
         changes: dict[str, Any] = {}
@@ -31,9 +31,7 @@ def settings_cmd(
                 raise SettingsError(f"--set needs key=value (got {item!r})")
             changes[key.strip()] = parse_value(key.strip(), value)
         if changes:
-            conn = open_database(db, write=True)
-            current = load_settings(conn, replacing=changes).with_changes(**changes)
-            save_settings(conn, current)
+            current = update_settings(open_database(db, write=True), changes)
         elif resolve_db(db).exists():
             current = load_settings(open_database(db, write=False))
         else:  # nothing stored yet: the defaults, without creating a file

@@ -24,6 +24,7 @@ from pathlib import Path
 import sqlite_utils
 
 from clvtui.errors import NoDataError
+from clvtui.paths import user_only_file
 from clvtui.store.failures import StoreError, describe
 from clvtui.store.locking import lock_timeout, set_busy_timeout, write_transaction
 from clvtui.store.schema import MIGRATIONS
@@ -102,7 +103,7 @@ def _open_writable(
                 f"no database at {path}; import a shop export first (clvtui import FILE)"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        create_user_only(path)
+        user_only_file(path)  # 0600 before SQLite opens it: -wal/-shm inherit the mode
         state = "empty"
     elif state == "sqlite":
         kind, version, tables = _peek(path)  # recognise the file before anything writes to it
@@ -143,18 +144,6 @@ def migrate(db: ShopDatabase) -> None:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-
-
-def create_user_only(path: Path) -> None:
-    """Create an empty file readable and writable by its owner only (0600, whatever the umask).
-
-    ``O_EXCL``: when another process created it a moment ago, theirs is kept.
-    """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
 
 
 def _sniff(path: Path) -> str:

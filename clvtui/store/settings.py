@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -46,8 +48,24 @@ def _valid_alone(key: str, value: object) -> bool:
 def save_settings(db: sqlite_utils.Database, settings: Settings) -> None:
     """Store every setting (so a later default change never silently changes a shop's numbers)."""
     with write_transaction(db, "settings") as conn:
-        conn.executemany(
-            "INSERT INTO settings(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [(k, json.dumps(v, allow_nan=False)) for k, v in settings.to_mapping().items()],
-        )
+        _write(conn, settings)
+
+
+def update_settings(db: sqlite_utils.Database, changes: dict[str, Any]) -> Settings:
+    """Apply ``changes`` to the stored settings under the write lock and return the result.
+
+    Read and write are one transaction: two ``settings --set`` at once both land, neither
+    overwrites the other's key with the value it read before.
+    """
+    with write_transaction(db, "settings") as conn:
+        settings = load_settings(db, replacing=changes).with_changes(**changes)
+        _write(conn, settings)
+    return settings
+
+
+def _write(conn: sqlite3.Connection, settings: Settings) -> None:
+    conn.executemany(
+        "INSERT INTO settings(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [(k, json.dumps(v, allow_nan=False)) for k, v in settings.to_mapping().items()],
+    )

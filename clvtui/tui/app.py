@@ -83,10 +83,13 @@ class ClvApp(App[None]):
         self.sub_title = Path(db_path).name + (" (read-only)" if read_only else "")
 
     def _announce_wait(self, path: Path) -> None:
-        """From a worker: another program holds the write lock; say so instead of freezing."""
-        self.call_from_thread(
-            self.notify, f"Waiting for another clvtui to finish writing to {path.name}…"
-        )
+        """Another program holds the write lock: say so (writes run in workers; from the UI
+        thread itself, ``call_from_thread`` refuses, so notify directly)."""
+        message = f"Waiting for another clvtui to finish writing to {path.name}…"
+        try:
+            self.call_from_thread(self.notify, message)
+        except RuntimeError:  # already on the app's thread
+            self.notify(message)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -146,3 +146,32 @@ def shared_dir() -> Iterator[Path]:
             if sub.is_dir():
                 sub.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def content(path: Path) -> dict[str, object]:
+    """What a user's data is: orders and customers row by row, every other table's size."""
+    conn = sqlite3.connect(path)
+    try:
+        out: dict[str, object] = {
+            "orders": conn.execute("SELECT * FROM orders ORDER BY source, order_id").fetchall(),
+            "customers": conn.execute("SELECT * FROM customers ORDER BY customer_id").fetchall(),
+            "settings": conn.execute("SELECT * FROM settings ORDER BY key").fetchall(),
+        }
+        for table in ("imports", "rejects", "runs", "scores", "run_segments", "run_frames"):
+            out[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return out
+    finally:
+        conn.close()
+
+
+def wait_for(path: Path, process: subprocess.Popen[str], timeout: float = 60) -> None:
+    """Until ``path`` exists (the child reached its pause point); fail if the child ended."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            raise AssertionError(f"child ended before its pause point: {process.communicate()}")
+        if time.monotonic() > end:
+            raise AssertionError(f"child never reached {path}")
+        time.sleep(0.02)

@@ -231,3 +231,32 @@ def test_store_error_names_the_file(tmp_path: Path) -> None:
     _make("other-program", path)
     with pytest.raises(StoreError, match=str(path)):
         open_db(path)
+
+
+def test_the_demo_files_are_user_only(tmp_path: Path) -> None:
+    from clvtui.cli.demo_cmd import build_demo
+
+    old = os.umask(0o022)
+    try:
+        stale = tmp_path / "demo-shopify-export.csv"  # a 0644 export left by an older version
+        stale.write_text("old", encoding="utf-8")
+        stale.chmod(0o644)
+        build_demo(tmp_path / "demo.db", customers=150, fmt="shopify", seed=3, fresh=True)
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
+    assert {"demo.db", "demo-shopify-export.csv"} <= set(modes)  # and -wal/-shm while open
+    assert modes == dict.fromkeys(modes, 0o600)
+
+
+def test_a_bad_export_creates_no_database(tmp_path: Path) -> None:
+    fixtures = SHOP_EXPORT.parent
+    for bad in ("broken_binary.csv", "broken_empty.csv", "broken_header_only.csv"):
+        target = tmp_path / "new.db"
+        code, _, err = invoke("import", fixtures / bad, "--db", target)
+        assert code == 1
+        assert str(fixtures / bad) in one_error_line(err)
+        assert not target.exists(), bad
+    code, _, err = invoke("import", SHOP_EXPORT, "--db", tmp_path / "new.db")
+    assert code == 0, err
+    assert stat.S_IMODE((tmp_path / "new.db").stat().st_mode) == 0o600

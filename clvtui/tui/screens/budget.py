@@ -262,14 +262,26 @@ class BudgetScreen(MainScreen):
         export_rows(self, frame, "budget", lambda p: f"Exported the budget plan to {p}")
 
     def action_save(self) -> None:
+        try:
+            _budget, settings = self.read_inputs()
+        except ClvError as err:
+            self.fail(str(err))
+            return
+        self.save(settings)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="budget-save")
+    def save(self, settings: Settings) -> None:
+        """Off the UI thread: another program may hold the write lock for a while."""
         from clvtui.store.settings import save_settings
 
         try:
-            _budget, settings = self.read_inputs()
             save_settings(self.data.connect(write=True), settings)
         except DB_ERRORS as err:
-            self.fail(self.data.explain(err))
+            self.app.call_from_thread(self.fail, self.data.explain(err))
             return
+        self.app.call_from_thread(self._saved, settings)
+
+    def _saved(self, settings: Settings) -> None:
         self.settings = settings
         self.notify("Assumptions saved as the shop's settings.")
 

@@ -225,3 +225,101 @@ def cdnow_orders(path: str) -> pl.DataFrame:
         ordered_at=pl.col("d").str.strptime(pl.Date, "%Y%m%d").cast(pl.Datetime("us", "UTC")),
         amount=pl.col("amount").cast(pl.Float64),
     )
+
+
+def second_purchase_gaps(orders: pl.DataFrame | pl.LazyFrame, until: int) -> np.ndarray:
+    """Weeks from the first to the second purchase day of every customer who made one by day
+    ``until`` (days since epoch): the shop's own "time to come back", for the risk rule."""
+    second = (
+        purchase_days(orders, until)
+        .group_by("customer_id")
+        .agg(pl.col("day").bottom_k(2).sort())
+        .filter(pl.col("day").list.len() == 2)
+        .select(gap=pl.col("day").list.last() - pl.col("day").list.first())
+        .collect()
+    )
+    return second["gap"].to_numpy().astype(float) / 7.0
+
+
+# --- outlier orders ------------------------------------------------------------------------
+OUTLIER_FACTOR = 10.0  # × the customer's median of their other purchase days
+OUTLIER_SHOP_QUANTILE = 0.999  # and above the shop's 99.9th percentile of purchase days
+OUTLIER_RULE = (
+    "an order (all of one customer's orders on one day) is an outlier when it is more than "
+    f"{OUTLIER_FACTOR:g} × the median of that customer's other order days and above the shop's "
+    f"{OUTLIER_SHOP_QUANTILE:.1%} percentile; for the spend model it counts at that threshold "
+    "(the stored spend and orders stay as they were)"
+)
+
+
+def outlier_orders(orders: pl.DataFrame | pl.LazyFrame, until: int) -> pl.DataFrame:
+    """Purchase days far outside both the customer's own and the shop's usual size.
+
+    Why both: a wholesale buyer whose orders are all large is not an outlier (their own median
+    is large, and Gamma-Gamma handles their mean), and a small shop's biggest order is not one
+    just because it is the biggest. Only days above the shop quantile are candidates (≤ 0.1 %),
+    so the leave-one-out median is computed for few customers. Customers with a single purchase
+    day have no "other orders" to compare with and are never flagged (their one order does not
+    enter the spend model, which uses repeat purchases only).
+
+    Columns: customer_id, day, amount, threshold (the cap used for the spend model).
+    """
+    days = purchase_days(orders, until).collect()
+    empty = pl.DataFrame(
+        schema={
+            "customer_id": pl.Utf8,
+            "day": pl.Int32,
+            "amount": pl.Float64,
+            "threshold": pl.Float64,
+        }
+    )
+    if days.height == 0:
+        return empty
+    shop_q = float(days["amount"].quantile(OUTLIER_SHOP_QUANTILE, "linear"))  # type: ignore[arg-type]
+    cand = days.filter(pl.col("amount") > shop_q)
+    if cand.height == 0:
+        return empty
+    others = (
+        cand.join(days, on="customer_id", suffix="_other")
+        .filter(pl.col("day") != pl.col("day_other"))
+        .group_by("customer_id", "day", "amount")
+        .agg(median_other=pl.col("amount_other").median())
+    )
+    return (
+        others.with_columns(
+            threshold=pl.max_horizontal(OUTLIER_FACTOR * pl.col("median_other"), pl.lit(shop_q))
+        )
+        .filter(pl.col("amount") > pl.col("threshold"))
+        .select("customer_id", "day", "amount", "threshold")
+        .sort("customer_id", "day")
+    )
+
+
+def capped_spend(
+    summary: pl.DataFrame, outliers: pl.DataFrame, cal_end: int
+) -> tuple[np.ndarray, dict[str, float | int]]:
+    """The summary's ``m`` with outlier repeat purchases counted at their threshold, and counts
+    for the report (only days inside the summary's window, first_day < day ≤ cal_end, count)."""
+    m = summary["m"].to_numpy().astype(float)
+    total = float(summary["spend"].sum()) if summary.height else 0.0
+    inside = outliers.join(
+        summary.select("customer_id", "first_day", "x"), on="customer_id", how="inner"
+    ).filter(pl.col("day") <= cal_end)
+    repeat = inside.filter(pl.col("day") > pl.col("first_day"))
+    excess = repeat.group_by("customer_id").agg(
+        excess=(pl.col("amount") - pl.col("threshold")).sum()
+    )
+    if excess.height:
+        joined = summary.select("customer_id", "x").join(
+            excess, on="customer_id", how="left", maintain_order="left"
+        )
+        cut = joined["excess"].fill_null(0.0).to_numpy()
+        x = joined["x"].to_numpy().astype(float)
+        m = np.where(x > 0, m - cut / np.maximum(x, 1.0), m)
+    flagged = float(inside["amount"].sum()) if inside.height else 0.0
+    doc = {
+        "orders": int(inside.height),
+        "customers": int(inside["customer_id"].n_unique()) if inside.height else 0,
+        "revenue_share": flagged / total if total > 0 else 0.0,
+    }
+    return m, doc

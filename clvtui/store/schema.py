@@ -151,4 +151,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (month, channel)
     );
     """,
+    # 2: P(at least one order in the next 30 / 90 days) per customer (issue 9)
+    """
+    ALTER TABLE scores ADD COLUMN p_order_30 REAL;
+    ALTER TABLE scores ADD COLUMN p_order_90 REAL;
+    """,
 ]

@@ -21,7 +21,8 @@ a value that cannot be computed is an explicit null, listed with its reason in `
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -115,12 +116,14 @@ def fit_run(
         )
 
     step("choosing the model", 0.2)
-    name, choice_doc, start = _choose(orders, x, T, end, holdout_weeks, model, warnings)
+    with numerical_errors("choosing the model"):
+        name, choice_doc, start = _choose(orders, x, T, end, holdout_weeks, model, warnings)
 
     report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
     if holdout_weeks:
         step("checking against the holdout", 0.3)
-        report["holdout"], start = _backtest(orders, end, holdout_weeks, name, start, warnings)
+        with numerical_errors(f"the {LABELS[name]} holdout check"):
+            report["holdout"], start = _backtest(orders, end, holdout_weeks, name, start, warnings)
 
     step("fitting", 0.45)
     spend_fit = None
@@ -130,7 +133,8 @@ def fit_run(
         report["purchase_model"] = None
         theta = [float(np.sum(x)) / max(float(np.sum(T)), 1e-9)]
     else:
-        purchase_fit = fit_purchase(name, x, t_x, T, start=start)
+        with numerical_errors(f"the {LABELS[name]} fit"):
+            purchase_fit = fit_purchase(name, x, t_x, T, start=start)
         warnings += purchase_fit.warnings
         th = purchase_fit.params
         if name in ("bgnbd", "mbgnbd") and th["a"] + th["b"] <= 1.0:
@@ -144,8 +148,18 @@ def fit_run(
         )
         spend_fit = _fit_spend(x, m, warnings)
         step("predicting", 0.6)
-        pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
+        with numerical_errors(f"the {LABELS[name]} predictions"):
+            pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
         theta = purchase_fit.theta
+        if not (math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high)):
+            # the parameter draws were unusable (a covariance at the edge of the parameter
+            # space): the sum of the customers' own bands is wider, but honest
+            pred.equity_low = min(float(np.sum(pred.clv_low)), pred.equity)
+            pred.equity_high = max(float(np.sum(pred.clv_high)), pred.equity)
+            warnings.append(
+                "the customer-equity interval could not be drawn from the fit's uncertainty; "
+                "it is the sum of the customers' own intervals instead (wider)"
+            )
     p_order = {
         days: next_order.p_order_within(name, theta, x, t_x, T, days / 7.0) for days in (30, 90)
     }
@@ -215,6 +229,19 @@ def fit_run(
     report["run_id"] = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, report=report)
+
+
+@contextmanager
+def numerical_errors(what: str) -> Iterator[None]:
+    """Numerical failures inside the model code (a singular covariance, an overflow) become one
+    readable ModelError line instead of a traceback: the user can try another model."""
+    try:
+        yield
+    except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as err:
+        raise ModelError(
+            f"{what} failed numerically on this data ({type(err).__name__}: {err}); "
+            "try another --model, a later --as-of or no holdout"
+        ) from err
 
 
 def _choose(

@@ -35,14 +35,7 @@ from clvtui.errors import ModelError, NoDataError
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
-from clvtui.model.summary import (
-    OUTLIER_RULE,
-    capped_spend,
-    day_to_date,
-    outlier_orders,
-    second_purchase_gaps,
-    summarise,
-)
+from clvtui.model.summary import OUTLIER_RULE, capped_spend, day_to_date, summarise, summarise_shop
 from clvtui.store.reads import purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.schema import TIMESTAMP_FORMAT
@@ -103,11 +96,11 @@ def fit_run(
     end_day = _epoch_day(end)
 
     step("summarising customers", 0.1)
-    summary = summarise(orders, end)
+    summary, shop_days = summarise_shop(orders, end)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
-    m, outlier_doc = capped_spend(summary, outlier_orders(orders, end_day), end_day)
+    m, outlier_doc = capped_spend(summary, shop_days.outliers, end_day)
     warnings: list[str] = []
     if outlier_doc["orders"]:
         warnings.append(
@@ -123,7 +116,9 @@ def fit_run(
     if holdout_weeks:
         step("checking against the holdout", 0.3)
         with numerical_errors(f"the {LABELS[name]} holdout check"):
-            report["holdout"], start = _backtest(orders, end, holdout_weeks, name, start, warnings)
+            report["holdout"], start = _backtest(
+                orders, end, holdout_weeks, name, start, shop_days.outliers, warnings
+            )
 
     step("fitting", 0.45)
     spend_fit = None
@@ -174,7 +169,7 @@ def fit_run(
 
     step("saving", 0.85)
     scores = _scores_frame(summary, pred, p_order)
-    one_time = OneTimeRule.from_gaps(second_purchase_gaps(orders, end_day))
+    one_time = OneTimeRule.from_gaps(shop_days.second_gaps)
     plain = assign_segments(scores, settings)
     scores = assign_segments(scores, settings, one_time)
     moved = int((plain["risk"] != scores["risk"]).sum())
@@ -276,12 +271,16 @@ def _backtest(
     weeks: int,
     name: str,
     start: list[float] | None,
+    outliers: pl.DataFrame,
     warnings: list[str],
 ) -> tuple[dict[str, Any] | None, list[float] | None]:
     """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
 
     Returns the ``holdout`` document (None, with a warning, when there is nothing to check) and
-    the calibration parameters, the warm start of the final fit.
+    the calibration parameters, the warm start of the final fit. The outlier days are those
+    found up to as-of (only the ones inside the calibration window are capped): finding them
+    again on the window would cost another pass over the orders for the predicted revenue
+    only.
     """
     cal_end = end - timedelta(weeks=weeks)
     cal = summarise(orders, end, weeks)
@@ -297,7 +296,7 @@ def _backtest(
         return None, start
     cx, ct, cT = (cal[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     cal_day = _epoch_day(cal_end)
-    cm, _ = capped_spend(cal, outlier_orders(orders, cal_day), cal_day)
+    cm, _ = capped_spend(cal, outliers, cal_day)
     try:
         cal_fit = fit_purchase(name, cx, ct, cT, start=start)
     except ModelError as err:

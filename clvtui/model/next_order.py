@@ -80,10 +80,17 @@ def _log_silent_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float)
 
 def _pareto_order_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
     """∫_0^W ((β+T)/(β+T+u(w)))^s dw per customer (module docstring), once per distinct (x, T)."""
+    from clvtui.model.base import row_key
+
     r, alpha, s, beta = theta
-    key = np.stack([x, T], axis=1)
-    uniq, inv = np.unique(key, axis=0, return_inverse=True)
-    ux, uT = uniq[:, 0], uniq[:, 1]
+    whole = x.size == 0 or bool(np.all(x == np.rint(x)) and x.min() >= 0)
+    key = (
+        row_key(x.astype(np.int64), T)
+        if whole
+        else np.unique(np.stack([x, T], axis=1), axis=0, return_inverse=True)[1].ravel()
+    )
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    ux, uT = x[first], T[first]
     shape, scale = r + ux, alpha + uT
     big_w = -np.expm1(-shape * np.log1p(t / scale))  # W = w(t)
     # nodes on [0, W]: w = W (1 + z) / 2

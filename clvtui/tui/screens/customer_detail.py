@@ -115,20 +115,18 @@ class CustomerScreen(WorkerErrors, Screen[None]):
                 f"{s.get('orders')} so far · spent {money(s.get('spend'), currency)}",
             )
             low, high = s.get("next_order_low"), s.get("next_order_high")
-            scored = scored_as_of(msg.run) if msg.run else ""
             p30, p90 = s.get("p_order_30"), s.get("p_order_90")
-            window = (
-                f"next probably in {low:.0f}–{high:.0f} weeks"
-                if low is not None and high is not None
-                else ""
-            )
-            sub = f"{pct(p30)} within 30 days of {scored}" if p30 is not None else ""
-            if p90 is None and not window:
-                self.query_one("#kpi-next", KpiCard).set("unlikely", "probably gone")
+            # values are as of the run's as-of date (the Overview shows it)
+            parts = [f"{pct(p30)} in 30 days"] if p30 is not None else []
+            if low is not None and high is not None:
+                parts.append(f"next in {low:.0f}–{high:.0f} wk")
+            card = self.query_one("#kpi-next", KpiCard)
+            if p90 is not None:
+                card.set(pct(p90), " · ".join(parts))
+            elif low is not None and high is not None:  # runs stored before P(order) existed
+                card.set(f"in {low:.0f}–{high:.0f} weeks", "next order expected")
             else:
-                self.query_one("#kpi-next", KpiCard).set(
-                    pct(p90), " · ".join(part for part in (sub, window) if part)
-                )
+                card.set("unlikely", "probably gone")
         table = self.query_one("#customer-orders", DataTable)
         table.clear()
         if msg.orders is not None:

@@ -28,7 +28,8 @@ def fit_command(
         int | None,
         typer.Option(
             "--holdout-weeks",
-            help="Backtest: fit up to as-of minus N weeks and check the model on the last N.",
+            help="Check the model on the last N weeks (fitted on the weeks before), then fit "
+            "it on all orders: the scores are as of the as-of date either way.",
         ),
     ] = None,
     model: Annotated[

@@ -242,3 +242,18 @@ def test_run_frame_cache_matches_the_row_read(cdnow_db: Path, tmp_path: Path) ->
         other.conn.execute("DROP TABLE run_frames")
     assert run_frame(other, run_id) is None
     assert ranked_customers(other, run_id).height == 2357
+
+
+def test_human_report_of_a_backtest_shows_both_parameter_sets(cdnow_db: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["fit", "--db", str(cdnow_db), "--as-of", "1998-06-30", "--holdout-weeks", "39",
+         "--model", "bgnbd"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "scored as of 1998-06-30" in out
+    assert "checked:   r 0.2426" in out and "fit on data to 1997-09-30" in out
+    assert "1,882 happened" in out and "churn risk: A customer who bought once" in out
+    table = runner.invoke(app, ["rank", "--db", str(cdnow_db), "--top", "2"])
+    assert "scored as of 1998-06-30" in table.output and "P(order 90d)" in table.output

@@ -26,7 +26,7 @@ def moved(
         rid = store.latest_run_id(conn) if run is None else run
         prev = store.previous_run_id(conn, rid)
         cols = ["customer_id", "tier", "risk", "clv"]
-        now = store.scores_columns(conn, rid, cols)
+        now = store.scores_columns(conn, rid, [*cols, "p_order_30", "p_order_90"])
         before = store.scores_columns(conn, prev, cols) if prev is not None else now.head(0)
         result = compare(before, now, run_id=rid, previous_run_id=prev)
     doc = result.to_json(limit=limit)

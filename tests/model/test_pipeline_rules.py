@@ -82,6 +82,9 @@ def test_one_time_rule_on_cdnow_uses_the_shops_second_order_gaps(tmp_path: Path)
 
 
 def test_p_order_in_scores_rank_and_export(demo_db: Path, tmp_path: Path) -> None:
+    # a month earlier first, so that `moved` has customers who changed band since
+    earlier = ["fit", "--db", str(demo_db), "--as-of", "2026-05-31", "--model", "bgnbd"]
+    assert runner.invoke(app, earlier).exit_code == 0
     doc = json.loads(
         runner.invoke(app, ["fit", "--db", str(demo_db), "--json", "--model", "bgnbd"]).stdout
     )
@@ -99,6 +102,11 @@ def test_p_order_in_scores_rank_and_export(demo_db: Path, tmp_path: Path) -> Non
     assert {"p_order_30", "p_order_90"} <= set(rank["customers"][0])
     seg = json.loads(runner.invoke(app, ["segments", "--db", str(demo_db), "--json"]).stdout)
     assert seg["slipping_away"] and "p_order_90" in seg["slipping_away"][0]
+    # who moved since the previous fit (the rule test's run), with their chance of ordering soon
+    moved = json.loads(runner.invoke(app, ["moved", "--db", str(demo_db), "--json"]).stdout)
+    assert moved["previous_run_id"] is not None and moved["customers"]
+    for row in moved["customers"]:
+        assert 0.0 <= row["p_order_30"] <= row["p_order_90"] <= 1.0
     out = tmp_path / "all.csv"
     res = runner.invoke(app, ["export", "--all", "--db", str(demo_db), "-o", str(out)])
     assert res.exit_code == 0, res.output

@@ -31,11 +31,12 @@ import numpy as np
 import polars as pl
 import sqlite_utils
 
+from clvtui.backtest import backtest, epoch_day, fit_spend
 from clvtui.errors import ModelError, NoDataError
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
-from clvtui.model.summary import OUTLIER_RULE, capped_spend, day_to_date, summarise, summarise_shop
+from clvtui.model.summary import OUTLIER_RULE, capped_spend, summarise_shop
 from clvtui.store.reads import purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.schema import TIMESTAMP_FORMAT
@@ -93,7 +94,7 @@ def fit_run(
     last_day = orders["ordered_at"].max().date()  # type: ignore[union-attr]
     end = end or last_day
     cal_end = end - timedelta(weeks=holdout_weeks) if holdout_weeks else end
-    end_day = _epoch_day(end)
+    end_day = epoch_day(end)
 
     step("summarising customers", 0.1)
     summary, shop_days = summarise_shop(orders, end)
@@ -116,7 +117,7 @@ def fit_run(
     if holdout_weeks:
         step("checking against the holdout", 0.3)
         with numerical_errors(f"the {LABELS[name]} holdout check"):
-            report["holdout"], start = _backtest(
+            report["holdout"], start = backtest(
                 orders, end, holdout_weeks, name, start, shop_days.outliers, warnings
             )
 
@@ -141,7 +142,7 @@ def fit_run(
         report["purchase_model"]["histogram"] = validate.calibration_histogram(
             purchase_fit.theta, x, T, module_for(name).pmf
         )
-        spend_fit = _fit_spend(x, m, warnings)
+        spend_fit = fit_spend(x, m, warnings)
         step("predicting", 0.6)
         with numerical_errors(f"the {LABELS[name]} predictions"):
             pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
@@ -265,68 +266,6 @@ def _choose(
     return choice.model, doc, list(params.values()) if params else None
 
 
-def _backtest(
-    orders: pl.DataFrame,
-    end: date,
-    weeks: int,
-    name: str,
-    start: list[float] | None,
-    outliers: pl.DataFrame,
-    warnings: list[str],
-) -> tuple[dict[str, Any] | None, list[float] | None]:
-    """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
-
-    Returns the ``holdout`` document (None, with a warning, when there is nothing to check) and
-    the calibration parameters, the warm start of the final fit. The outlier days are those
-    found up to as-of (only the ones inside the calibration window are capped): finding them
-    again on the window would cost another pass over the orders for the predicted revenue
-    only.
-    """
-    cal_end = end - timedelta(weeks=weeks)
-    cal = summarise(orders, end, weeks)
-    why = None
-    if name == "empirical":
-        why = "too little data for a model, so there is no model to check"
-    elif cal.height == 0:
-        why = f"nobody had bought by {cal_end} (the holdout is as long as the history)"
-    else:
-        why = choose.enough_data(cal["x"].to_numpy())
-    if why:
-        warnings.append(f"no {weeks}-week holdout check: {why}")
-        return None, start
-    cx, ct, cT = (cal[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
-    cal_day = _epoch_day(cal_end)
-    cm, _ = capped_spend(cal, outliers, cal_day)
-    try:
-        cal_fit = fit_purchase(name, cx, ct, cT, start=start)
-    except ModelError as err:
-        warnings.append(f"no {weeks}-week holdout check: the calibration fit failed ({err})")
-        return None, start
-    spend = _fit_spend(cx, cm, [])
-    fallback = float(np.mean(cm[cx > 0])) if np.any(cx > 0) else 0.0
-    e_spend = (
-        np.where(cx > 0, cm, fallback)
-        if spend is None
-        else gammagamma.expected_spend(spend.theta, cx, cm, fallback)
-    )
-    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend)
-    doc["calibration_end"] = cal_end.isoformat()
-    doc["calibration_fit"] = cal_fit.summary_dict() | {
-        "histogram": validate.calibration_histogram(cal_fit.theta, cx, cT, module_for(name).pmf)
-    }
-    return doc, list(cal_fit.params.values())
-
-
-def _fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> Any:
-    try:
-        fit = gammagamma.fit(x, m)
-    except ModelError as err:
-        warnings.append(f"{err}; using each customer's observed average order value")
-        return None
-    warnings += fit.warnings
-    return fit
-
-
 def _spend_doc(spend_fit: Any, x: np.ndarray, m: np.ndarray) -> dict[str, Any] | None:
     if spend_fit is None:
         return None
@@ -384,10 +323,6 @@ def value_concentration(clv_values: np.ndarray, steps: int = 100) -> dict[str, A
         "value_pct": [0.0, *(100.0 * float(cum[k - 1]) / total for k in ks)],
         "top10_share": float(cum[max(1, n // 10) - 1]) / total,
     }
-
-
-def _epoch_day(d: date) -> int:
-    return (d - day_to_date(0)).days
 
 
 def _scores_frame(

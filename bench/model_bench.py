@@ -2,6 +2,7 @@
 
     .venv/bin/pip install -e '.[bench]'          # lifetimes 0.11.3 + setuptools<81
     .venv/bin/python bench/model_bench.py [--cdnow PATH] [--sizes 100000,1000000] [--db-fit]
+                                          [--shape standard|no-dropout|regular|wholesale|…]
                                           [--repeat 3] [--repeat-lifetimes 1]
 
 Datasets: CDNOW master (23,570 customers; default path ../shared/data/cdnow/CDNOW_master.txt,
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from clvtui.demo import DemoParams, simulate_orders
+from clvtui.demo import SHAPES, DemoParams, simulate_orders, simulate_shape
 from clvtui.model import bgnbd, clv, gammagamma
 from clvtui.model.base import Rows
 from clvtui.model.models import fit_purchase
@@ -162,14 +163,14 @@ def report(
           f"BG/NBD rows after collapsing: {a['_fit'].n_rows:,}")  # fmt: skip
 
 
-def db_fit(n: int) -> None:
+def db_fit(n: int, shape: str = "standard") -> None:
     """Import a simulated shop into SQLite (not timed) and time `clvtui fit` on it."""
     from clvtui.ingest import import_file
     from clvtui.store import open_db
 
     tmp = Path(tempfile.mkdtemp(prefix="clvbench-"))
     csv = tmp / "orders.csv"
-    simulate_orders(DemoParams(n_customers=n), 7).select(
+    simulate_shape(shape, DemoParams(n_customers=n), 7).select(
         order_id="order_id",
         customer="customer_id",
         date=pl.col("ordered_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -210,6 +211,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--no-lifetimes", action="store_true")
     ap.add_argument("--db-fit", action="store_true", help="also time the whole clvtui fit")
+    ap.add_argument(
+        "--shape", default="standard", choices=SHAPES, help="simulated shop shape (clvtui.demo)"
+    )
     ap.add_argument("--repeat", type=int, default=3, help="clvtui runs per dataset (median)")
     ap.add_argument("--repeat-lifetimes", type=int, default=1, help="lifetimes runs (median)")
     args = ap.parse_args()
@@ -230,12 +234,13 @@ def main() -> None:
         print(f"(no CDNOW master at {args.cdnow}; pass --cdnow PATH)")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     for n in sizes:
-        orders = simulate_orders(DemoParams(n_customers=n), 1).select(
+        orders = simulate_shape(args.shape, DemoParams(n_customers=n), 1).select(
             "customer_id", "ordered_at", "amount"
         )
-        report(f"simulated shop {n:,}", orders, with_lt, *reps)
+        label = "" if args.shape == "standard" else f" ({args.shape})"
+        report(f"simulated shop {n:,}{label}", orders, with_lt, *reps)
     if args.db_fit and sizes:
-        db_fit(max(sizes))
+        db_fit(max(sizes), args.shape)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,16 @@ The story each customer follows (Fader, Hardie & Lee 2005):
 Customer attributes (country, channel, first product, discount code) are drawn *after* λ, with
 probabilities that depend on λ's rank, so the ideal-customer profile has something real to find
 while the marginal distribution of λ stays exactly Gamma(r, α) — the truth the fit must recover.
+
+Shapes (``simulate_shape``, ``clvtui demo --shape``): real shops rarely look like the textbook,
+so the demo can also build the awkward ones the engine must survive — nobody leaves
+(gamma-Poisson, the NBD), regular subscription-like buyers, one wholesale customer with huge
+orders, only one-time buyers, and one day of history. The corpus tests and benchmarks use them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,6 +71,7 @@ class DemoParams:
     end: datetime = datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC)
     currency: str = "USD"
     drop_after_first: bool = False  # True: MBG/NBD story (dropout possible after purchase one)
+    dropout: bool = True  # False: nobody ever leaves (gamma-Poisson / NBD)
 
     @property
     def weeks(self) -> float:
@@ -84,7 +90,7 @@ def simulate_orders(params: DemoParams | None = None, seed: int = 0) -> pl.DataF
     rng = np.random.default_rng(seed)
     n = params.n_customers
     lam = rng.gamma(params.r, 1.0 / params.alpha, n)
-    drop = rng.beta(params.a, params.b, n)
+    drop = rng.beta(params.a, params.b, n) if params.dropout else np.zeros(n)
     nu = rng.gamma(params.q, 1.0 / params.gamma, n)
     birth = rng.uniform(0.0, params.acquisition_weeks, n)
 
@@ -182,10 +188,110 @@ def _choose_tilted(
     return np.minimum((u > cum).sum(axis=1), len(base) - 1)
 
 
+SHAPES = ("standard", "no-dropout", "regular", "wholesale", "one-time", "one-day")
+WHOLESALE_ID = "W0000001"
+
+
+def simulate_shape(shape: str, params: DemoParams | None = None, seed: int = 0) -> pl.DataFrame:
+    """Orders of a simulated shop of one of ``SHAPES`` (columns as ``simulate_orders``).
+
+    - standard: the BG/NBD + Gamma-Gamma shop above;
+    - no-dropout: the same buyers, but nobody ever leaves (the NBD; BG/NBD's a → 0 boundary);
+    - regular: subscription-like buyers ordering every 2, 4 or 8 weeks (± half a day), who
+      cancel with a 3 % chance after each order — far more regular than Poisson;
+    - wholesale: the standard shop plus one trade customer with weekly orders of ~25,000;
+    - one-time: every customer's first order only (nobody ever came back);
+    - one-day: the standard shop's customers all buying on the last day, at different hours.
+    """
+    params = params or DemoParams()
+    if shape not in SHAPES:
+        raise ValueError(f"unknown demo shape {shape!r}; choose one of {', '.join(SHAPES)}")
+    if shape == "no-dropout":
+        return simulate_orders(replace(params, dropout=False), seed)
+    orders = simulate_orders(params, seed)
+    if shape == "standard":
+        return orders
+    rng = np.random.default_rng(seed + 1)
+    if shape == "one-time":
+        return orders.unique("customer_id", keep="first", maintain_order=True)
+    if shape == "one-day":
+        firsts = orders.unique("customer_id", keep="first", maintain_order=True)
+        day = int(params.end.timestamp()) // 86400 * 86400
+        seconds = rng.integers(0, 86400, firsts.height)
+        return firsts.with_columns(
+            ordered_at=pl.Series((day + seconds) * 1_000_000).cast(pl.Datetime("us", "UTC"))
+        ).sort("ordered_at")
+    if shape == "regular":
+        return _regular(orders, params, rng)
+    return _with_wholesale(orders, params, rng)
+
+
+def _regular(orders: pl.DataFrame, params: DemoParams, rng: np.random.Generator) -> pl.DataFrame:
+    """Every customer's first order, then a fixed-period subscription until they cancel."""
+    firsts = orders.unique("customer_id", keep="first", maintain_order=True)
+    start_us = int(params.start.timestamp()) * 1_000_000
+    birth = (firsts["ordered_at"].dt.epoch("us").to_numpy() - start_us) / (WEEK_SECONDS * 1e6)
+    period = rng.choice([2.0, 4.0, 8.0], firsts.height, p=[0.2, 0.6, 0.2])
+    who, when = [np.arange(firsts.height)], [birth]
+    idx, t = np.arange(firsts.height), birth.copy()
+    while idx.size:
+        keep = rng.random(idx.size) >= 0.03
+        idx, t = idx[keep], t[keep] + period[idx[keep]]
+        jitter = t + rng.normal(0.0, 0.5 / 7.0, idx.size)
+        inside = jitter < params.weeks
+        idx, t = idx[inside], t[inside]
+        who.append(idx)
+        when.append(jitter[inside])
+    w, tt = np.concatenate(who), np.concatenate(when)
+    seconds = np.floor(tt * WEEK_SECONDS).astype("int64")
+    base = firsts.drop("order_id", "ordered_at", "amount")[w]
+    return (
+        base.with_columns(
+            ordered_at=pl.Series(start_us + seconds * 1_000_000).cast(pl.Datetime("us", "UTC")),
+            amount=pl.Series(np.round(rng.gamma(6.0, 5.0, len(w)), 2)),
+        )
+        .sort("ordered_at")
+        .with_columns(order_id=(pl.int_range(pl.len()) + 1001).cast(pl.Utf8))
+        .select(ORDER_COLUMNS)
+    )
+
+
+def _with_wholesale(
+    orders: pl.DataFrame, params: DemoParams, rng: np.random.Generator
+) -> pl.DataFrame:
+    """The shop plus one trade customer: an order of ~25,000 nearly every week."""
+    weeks = np.arange(1.0, params.weeks - 1.0)
+    weeks = weeks[rng.random(weeks.size) < 0.8] + rng.uniform(0, 1, 1)[0]
+    start_us = int(params.start.timestamp()) * 1_000_000
+    trade = pl.DataFrame(
+        {
+            "customer_id": WHOLESALE_ID,
+            "email": "buyer@trade.example.com",
+            "name": "Trade Buyer Ltd",
+            "country": "GB",
+            "channel": "referral",
+            "product": "Coffee beans",
+            "discount_code": None,
+            "order_id": [f"W{i + 1:05d}" for i in range(weeks.size)],
+            "ordered_at": pl.Series(start_us + (weeks * WEEK_SECONDS * 1e6).astype("int64")).cast(
+                pl.Datetime("us", "UTC")
+            ),
+            "amount": np.round(rng.gamma(25.0, 1000.0, weeks.size), 2),
+            "currency": params.currency,
+        },
+        schema_overrides={"discount_code": pl.Utf8},
+    )
+    return pl.concat([orders, trade.select(ORDER_COLUMNS)]).sort("ordered_at")
+
+
 def write_demo_export(
-    path: str | Path, fmt: str = "shopify", params: DemoParams | None = None, seed: int = 0
+    path: str | Path,
+    fmt: str = "shopify",
+    params: DemoParams | None = None,
+    seed: int = 0,
+    shape: str = "standard",
 ) -> Path:
-    """Simulate a shop and write its orders as a real-looking export of ``fmt``.
+    """Simulate a shop (of ``shape``) and write its orders as a real-looking export of ``fmt``.
 
     Names and e-mails look real, so the file is treated like a real export: its folder is
     created user-only if missing, and it is written whole, 0600, through a partial file beside
@@ -195,7 +301,7 @@ def write_demo_export(
     from clvtui.safewrite import atomic_write, private_folder
 
     path = Path(path)
-    orders = simulate_orders(params, seed)
+    orders = simulate_shape(shape, params, seed)
     private_folder(path.parent)
     with atomic_write(path, force=True) as partial:
         write_export(orders, partial.path, fmt, seed=seed)

@@ -1,14 +1,28 @@
 """One fit, end to end: orders in SQLite → summary → models → scores, segments, retention → a run.
 
-``fit_run`` is what ``clvtui fit`` and the TUI call. Without a holdout the model is fitted on all
-orders up to as-of (default: the last order day). With ``holdout_weeks=N`` it is fitted up to
-as-of − N weeks, the last N weeks check it (a backtest), and the scores are those of that fit at
-the calibration end — the reported parameters are always those of the fit that was made.
+``fit_run`` is what ``clvtui fit`` and the TUI call. The stored run always describes the shop as
+of the as-of date (default: the last order day): parameters, scores, tiers, risk bands, lists and
+exports are those of a fit on every order up to as-of.
+
+A backtest (``holdout_weeks=N``) checks; it does not score. The model is first fitted on the
+calibration window (up to as-of − N weeks) and its predictions are compared with the last N
+weeks — the verdict, the weekly tracking chart and the calibration histogram are kept in the
+report under ``holdout`` with that fit's parameters (``holdout.calibration_fit``). Then the same
+model is refitted on all orders up to as-of, warm-started from the calibration fit, and that
+final fit (``purchase_model``) scores the customers. So ``fit --holdout-weeks N`` and ``fit``
+give the same scores; the first also says how far to trust them.
+
+Also here, because they need the whole shop: outlier orders are capped for the spend model
+(``model.summary.OUTLIER_RULE``), one-time buyers get a risk band that follows the shop's own
+time to a second order (``insights.segments.OneTimeRule``), and nothing non-finite is stored —
+a value that cannot be computed is an explicit null, listed with its reason in ``nulls``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,10 +31,12 @@ import numpy as np
 import polars as pl
 import sqlite_utils
 
+from clvtui.backtest import backtest, epoch_day, fit_spend
 from clvtui.errors import ModelError, NoDataError
-from clvtui.model import choose, clv, gammagamma, survival, validate
+from clvtui.insights.segments import OneTimeRule, assign_segments
+from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
-from clvtui.model.summary import day_to_date, summarise
+from clvtui.model.summary import OUTLIER_RULE, capped_spend, summarise_shop
 from clvtui.store.reads import purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.schema import TIMESTAMP_FORMAT
@@ -55,7 +71,7 @@ def fit_run(
     model: str | None = None,
     progress: Progress | None = None,
 ) -> FitResult:
-    """Fit, score every customer, store the run; return its id and the ``fit --json`` report."""
+    """Fit, score every customer as of as-of, store the run; return its id and the report."""
     step = progress or (lambda stage, fraction: None)
     model = None if model in (None, "auto") else model
     if model is not None and model not in PURCHASE_MODELS:
@@ -69,53 +85,52 @@ def fit_run(
     end = _as_date(as_of)
     orders = purchases_frame(db, until=end)
     if orders.height == 0:
-        raise NoDataError(f"no purchases on or before {end}; nothing to fit")
+        raise NoDataError(
+            f"no purchases on or before {end}; nothing to fit"
+            if end is not None
+            else "no purchases in the database; import orders first"
+        )
     currency = orders["currency"][0]
     last_day = orders["ordered_at"].max().date()  # type: ignore[union-attr]
     end = end or last_day
     cal_end = end - timedelta(weeks=holdout_weeks) if holdout_weeks else end
+    end_day = epoch_day(end)
 
-    step("summarising customers", 0.15)
-    summary = summarise(orders, end, holdout_weeks)
+    step("summarising customers", 0.1)
+    summary, shop_days = summarise_shop(orders, end)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
-    if summary.height == 0:
-        raise NoDataError(
-            f"no customer bought on or before {cal_end}; "
-            "choose a later as-of or fewer holdout weeks"
-        )
-    x, t_x, T, m = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
+    x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    m, outlier_doc = capped_spend(summary, shop_days.outliers, end_day)
     warnings: list[str] = []
+    if outlier_doc["orders"]:
+        warnings.append(
+            f"{outlier_doc['orders']:,} outlier order(s) ({outlier_doc['revenue_share']:.1%} of "
+            "revenue) were capped for the spend model; see outlier_orders"
+        )
 
-    step("choosing the model", 0.25)
-    too_little = choose.enough_data(x)
-    choice_doc: dict[str, Any] | None = None
-    start = None  # parameters of the model-choice fit, a warm start for the full fit
-    if too_little:
-        name = "empirical"
-        warnings.append(too_little + "; using a simple empirical estimate instead")
-    elif model is not None:
-        name = model
-    else:
-        weeks = holdout_weeks or AUTO_CHOICE_WEEKS
-        span_weeks = float(T.max())
-        if holdout_weeks is None and span_weeks < 3 * weeks:
-            name, choice_doc = "bgnbd", {"reason": "history too short to compare models; BG/NBD"}
-        else:
-            base_end = end if holdout_weeks else cal_end
-            choice = choose.choose_model(orders, base_end.isoformat(), weeks)
-            name = choice.model
-            choice_doc = {"reason": choice.reason, "candidates": choice.scores}
-            start = list(choice.scores[name]["params"].values())
+    step("choosing the model", 0.2)
+    with numerical_errors("choosing the model"):
+        name, choice_doc, start = _choose(orders, x, T, end, holdout_weeks, model, warnings)
 
-    step("fitting", 0.4)
     report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
+    if holdout_weeks:
+        step("checking against the holdout", 0.3)
+        with numerical_errors(f"the {LABELS[name]} holdout check"):
+            report["holdout"], start = backtest(
+                orders, end, holdout_weeks, name, start, shop_days.outliers, warnings
+            )
+
+    step("fitting", 0.45)
     spend_fit = None
+    theta: Any
     if name == "empirical":
-        pred = _empirical_predictions(summary, econ)
+        pred = _empirical_predictions(summary, m, econ)
         report["purchase_model"] = None
+        theta = [float(np.sum(x)) / max(float(np.sum(T)), 1e-9)]
     else:
-        purchase_fit = fit_purchase(name, x, t_x, T, start=start)
+        with numerical_errors(f"the {LABELS[name]} fit"):
+            purchase_fit = fit_purchase(name, x, t_x, T, start=start)
         warnings += purchase_fit.warnings
         th = purchase_fit.params
         if name in ("bgnbd", "mbgnbd") and th["a"] + th["b"] <= 1.0:
@@ -127,44 +142,38 @@ def fit_run(
         report["purchase_model"]["histogram"] = validate.calibration_histogram(
             purchase_fit.theta, x, T, module_for(name).pmf
         )
-        try:
-            spend_fit = gammagamma.fit(x, m)
-            warnings += spend_fit.warnings
-        except ModelError as err:
-            warnings.append(f"{err}; using each customer's observed average order value")
+        spend_fit = fit_spend(x, m, warnings)
         step("predicting", 0.6)
-        pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
-    rep = x > 0
-    report["spend_model"] = (
-        None
-        if spend_fit is None
-        else spend_fit.summary_dict()
-        | {
-            "frequency_spend_corr": float(np.corrcoef(x[rep], m[rep])[0, 1]),
-            "population_mean": gammagamma.population_mean(spend_fit.theta),
-        }
-    )
+        with numerical_errors(f"the {LABELS[name]} predictions"):
+            pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
+        theta = purchase_fit.theta
+        if not (math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high)):
+            # the parameter draws were unusable (a covariance at the edge of the parameter
+            # space): the sum of the customers' own bands is wider, but honest
+            pred.equity_low = min(float(np.sum(pred.clv_low)), pred.equity)
+            pred.equity_high = max(float(np.sum(pred.clv_high)), pred.equity)
+            warnings.append(
+                "the customer-equity interval could not be drawn from the fit's uncertainty; "
+                "it is the sum of the customers' own intervals instead (wider)"
+            )
+    p_order = {
+        days: next_order.p_order_within(name, theta, x, t_x, T, days / 7.0) for days in (30, 90)
+    }
+    report["spend_model"] = _spend_doc(spend_fit, x, m)
     if choice_doc is not None:
         report["model_choice"] = choice_doc
 
-    if holdout_weeks:
-        step("checking against the holdout", 0.7)
-        if name == "empirical":
-            report["holdout"] = None
-        else:
-            report["holdout"] = validate.holdout_check(
-                purchase_fit, summary, orders, holdout_weeks, pred.expected_spend
-            )
-
     step("cohort retention", 0.8)
-    full = summarise(orders, end) if holdout_weeks else summary
     retention = survival.retention(
-        full["first_day"].to_numpy(), full["last_day"].to_numpy(), _epoch_day(end)
+        summary["first_day"].to_numpy(), summary["last_day"].to_numpy(), end_day
     )
 
     step("saving", 0.85)
-    scores = _scores_frame(summary, pred)
-    scores = _segments(scores, settings)
+    scores = _scores_frame(summary, pred, p_order)
+    one_time = OneTimeRule.from_gaps(shop_days.second_gaps)
+    plain = assign_segments(scores, settings)
+    scores = assign_segments(scores, settings, one_time)
+    moved = int((plain["risk"] != scores["risk"]).sum())
     report |= {
         "customer_equity": {
             "value": pred.equity,
@@ -175,11 +184,28 @@ def fit_run(
             "horizon_months": econ.horizon_months,
         },
         "as_of": end.isoformat(),
+        "scored_as_of": end.isoformat(),
         "calibration_end": cal_end.isoformat(),
         "n_customers": summary.height,
         "value_concentration": value_concentration(scores["clv"].to_numpy()),
+        "next_order": {
+            "p_order_30_mean": float(np.mean(p_order[30])),
+            "p_order_90_mean": float(np.mean(p_order[90])),
+            "expected_customers_30": float(np.sum(p_order[30])),
+            "expected_customers_90": float(np.sum(p_order[90])),
+        },
+        "risk_rule": {
+            "p_alive": (
+                f"active: P(alive) ≥ {settings.active_min_p_alive:.0%}; likely lost: "
+                f"P(alive) ≤ {settings.lost_max_p_alive:.0%}; at risk in between"
+            ),
+            "one_time": one_time.to_json(),
+            "one_time_moved": moved,
+        },
+        "outlier_orders": outlier_doc | {"rule": OUTLIER_RULE},
         "warnings": warnings,
     }
+    report = finite_report(report)
     run = {
         "created_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
         "as_of": end.isoformat(),
@@ -201,6 +227,85 @@ def fit_run(
     return FitResult(run_id=run_id, report=report)
 
 
+@contextmanager
+def numerical_errors(what: str) -> Iterator[None]:
+    """Numerical failures inside the model code (a singular covariance, an overflow) become one
+    readable ModelError line instead of a traceback: the user can try another model."""
+    try:
+        yield
+    except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as err:
+        raise ModelError(
+            f"{what} failed numerically on this data ({type(err).__name__}: {err}); "
+            "try another --model, a later --as-of or no holdout"
+        ) from err
+
+
+def _choose(
+    orders: pl.DataFrame,
+    x: np.ndarray,
+    T: np.ndarray,
+    end: date,
+    holdout_weeks: int | None,
+    model: str | None,
+    warnings: list[str],
+) -> tuple[str, dict[str, Any] | None, list[float] | None]:
+    """The model to fit (named, chosen on a holdout, or empirical when data are too few), the
+    ``model_choice`` document, and the chosen candidate's parameters as a warm start."""
+    too_little = choose.enough_data(x)
+    if too_little:
+        warnings.append(too_little + "; using a simple empirical estimate instead")
+        return "empirical", None, None
+    if model is not None:
+        return model, None, None
+    weeks = holdout_weeks or AUTO_CHOICE_WEEKS
+    if holdout_weeks is None and float(T.max()) < 3 * weeks:
+        return "bgnbd", {"reason": "history too short to compare models; BG/NBD"}, None
+    choice = choose.choose_model(orders, end.isoformat(), weeks)
+    doc = {"reason": choice.reason, "candidates": choice.scores}
+    params = choice.scores.get(choice.model, {}).get("params")
+    return choice.model, doc, list(params.values()) if params else None
+
+
+def _spend_doc(spend_fit: Any, x: np.ndarray, m: np.ndarray) -> dict[str, Any] | None:
+    if spend_fit is None:
+        return None
+    rep = x > 0
+    corr = (
+        float(np.corrcoef(x[rep], m[rep])[0, 1])
+        if rep.sum() > 2 and np.std(x[rep]) > 0 and np.std(m[rep]) > 0
+        else None
+    )
+    return spend_fit.summary_dict() | {
+        "frequency_spend_corr": corr,
+        "population_mean": gammagamma.population_mean(spend_fit.theta),
+    }
+
+
+def finite_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with every NaN/inf replaced by null, each listed in ``nulls`` with a reason
+    (the database and ``--json`` accept no non-finite number, and a silent null would hide one)."""
+    nulls: list[dict[str, str]] = []
+
+    def clean(value: Any, path: str) -> Any:
+        if isinstance(value, float | np.floating):
+            if math.isfinite(value):
+                return float(value)
+            nulls.append({"field": path, "reason": f"not computable ({value!r}) on this data"})
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, np.integer):
+            return int(value)
+        return value
+
+    out = clean(report, "")
+    if nulls:
+        out["nulls"] = nulls
+    return out
+
+
 def value_concentration(clv_values: np.ndarray, steps: int = 100) -> dict[str, Any]:
     """Share of future value held by the top x % of customers (negative CLV counted as 0).
 
@@ -220,11 +325,9 @@ def value_concentration(clv_values: np.ndarray, steps: int = 100) -> dict[str, A
     }
 
 
-def _epoch_day(d: date) -> int:
-    return (d - day_to_date(0)).days
-
-
-def _scores_frame(summary: pl.DataFrame, pred: clv.Predictions) -> pl.DataFrame:
+def _scores_frame(
+    summary: pl.DataFrame, pred: clv.Predictions, p_order: dict[int, np.ndarray]
+) -> pl.DataFrame:
     return summary.select(
         "customer_id", "orders", "spend", "x", "t_x", "T", monetary="m"
     ).with_columns(
@@ -236,17 +339,15 @@ def _scores_frame(summary: pl.DataFrame, pred: clv.Predictions) -> pl.DataFrame:
         pl.Series("clv_high", pred.clv_high),
         pl.Series("next_order_low", pred.next_order_low),
         pl.Series("next_order_high", pred.next_order_high),
+        pl.Series("p_order_30", p_order[30]),
+        pl.Series("p_order_90", p_order[90]),
     )
 
 
-def _segments(scores: pl.DataFrame, settings: Any) -> pl.DataFrame:
-    from clvtui.insights.segments import assign_segments
-
-    return assign_segments(scores, settings)
-
-
-def _empirical_predictions(summary: pl.DataFrame, econ: clv.Economics) -> clv.Predictions:
-    x, t_x, T, m = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
+def _empirical_predictions(
+    summary: pl.DataFrame, m: np.ndarray, econ: clv.Economics
+) -> clv.Predictions:
+    x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     spend, orders = summary["spend"].to_numpy(), summary["orders"].to_numpy().astype(float)
     horizon = econ.horizon_months * clv.WEEKS_PER_MONTH
     est = choose.empirical(x, t_x, T, m, spend, orders, horizon)

@@ -13,6 +13,8 @@ CORE_MODULES = [
     "clvtui.model",
     "clvtui.insights",
     "clvtui.demo",
+    "clvtui.pipeline",
+    "clvtui.backtest",
 ]
 
 

@@ -42,6 +42,14 @@ def demo(
         str, typer.Option("--format", help="Export format the demo shop is written in.")
     ] = "shopify",
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the simulation.")] = 0,
+    shape: Annotated[
+        str,
+        typer.Option(
+            "--shape",
+            help="standard, no-dropout (nobody leaves), regular (subscription-like), wholesale "
+            "(one huge trade buyer), one-time (nobody came back) or one-day (one day of history).",
+        ),
+    ] = "standard",
     no_tui: Annotated[
         bool, typer.Option("--no-tui", help="Build the demo and print a summary; no UI.")
     ] = False,
@@ -54,10 +62,16 @@ def demo(
     import time
 
     start = time.perf_counter()
+    from clvtui.demo import SHAPES
+
+    if shape not in SHAPES:
+        raise fail(f"--shape must be one of {', '.join(SHAPES)} (got {shape!r})")
     db = given_db(db)
     path = db if db is not None else demo_db_path()
     with user_errors():
-        summary = build_demo(path, customers=customers, fmt=fmt, seed=seed, fresh=db is None)
+        summary = build_demo(
+            path, customers=customers, fmt=fmt, seed=seed, fresh=db is None, shape=shape
+        )
     elapsed = time.perf_counter() - start
     if no_tui:
         for line in summary:
@@ -69,11 +83,12 @@ def demo(
     run_tui(path)
 
 
-def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) -> list[str]:
+def build_demo(
+    path: Path, *, customers: int, fmt: str, seed: int, fresh: bool, shape: str = "standard"
+) -> list[str]:
     """Simulate, export, import and fit into ``path``; returns summary lines."""
     from clvtui.demo import DemoParams, demo_start_text, write_demo_export
     from clvtui.ingest import FORMATS, import_file
-    from clvtui.paths import user_only_file
     from clvtui.pipeline import fit_run
     from clvtui.store import open_db
     from clvtui.store.settings import load_settings, save_settings
@@ -96,8 +111,7 @@ def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) 
     params = DemoParams(n_customers=customers)
     suffix = ".xlsx" if fmt == "online-retail" else ".csv"
     export = path.with_name(f"{path.stem}-{fmt}-export{suffix}")
-    user_only_file(export)  # names and e-mails, even simulated ones, are for the user only
-    write_demo_export(export, fmt, params, seed)
+    write_demo_export(export, fmt, params, seed, shape)  # whole, 0600 (see its docstring)
     conn = open_db(path)
     save_settings(
         conn,
@@ -110,10 +124,16 @@ def build_demo(path: Path, *, customers: int, fmt: str, seed: int, fresh: bool) 
     report = import_file(conn, export, fmt=fmt).to_json()
     result = fit_run(conn, holdout_weeks=DEMO_HOLDOUT_WEEKS)
     equity = result.report["customer_equity"]  # the run just stored: no need to read it back
+    checked = (
+        f"{DEMO_HOLDOUT_WEEKS}-week holdout check"
+        if result.report.get("holdout")
+        else "no holdout check possible"
+    )
     return [
-        f"demo shop: {customers:,} simulated customers, {demo_start_text(params)} ({fmt} export)",
+        f"demo shop: {customers:,} simulated customers, {demo_start_text(params)} ({fmt} export"
+        + (f", {shape} shape)" if shape != "standard" else ")"),
         f"imported {report.get('orders_new', 0):,} orders from {export.name}",
         f"fit #{result.run_id}: customer equity {equity['value']:,.0f} "
         f"{equity['currency'] or ''} (net CLV, {DEMO_MARGIN:.0%} margin), "
-        f"{DEMO_HOLDOUT_WEEKS}-week holdout",
+        f"{checked}",
     ]

@@ -34,7 +34,8 @@ def export(
         bool, typer.Option("--force", help="Replace FILE if it exists (refused otherwise).")
     ] = False,
 ) -> None:
-    """Export customers with contact, CLV and interval, P(alive), next-order window."""
+    """Export customers with contact, CLV and interval, P(alive), P(order in 30/90 days), next
+    order window."""
     if sum([tier is not None, at_risk, all_]) != 1:
         raise fail("choose exactly one of --tier NAME, --at-risk, --all")
     if output.suffix.lower() not in (".csv", ".xlsx"):
@@ -50,7 +51,10 @@ def export(
         check_export_target(output, force=force)  # refuse before reading any customer
         ctx = load_context(
             open_existing(db),
-            ["clv_low", "clv_high", "next_order_low", "next_order_high"],
+            [
+                *("clv_low", "clv_high", "next_order_low", "next_order_high"),
+                *("p_order_30", "p_order_90"),
+            ],
             run_id=run,
             customer_columns=("email", "name"),
         )

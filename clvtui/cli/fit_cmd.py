@@ -29,7 +29,8 @@ def fit_command(
         int | None,
         typer.Option(
             "--holdout-weeks",
-            help="Backtest: fit up to as-of minus N weeks and check the model on the last N.",
+            help="Check the model on the last N weeks (fitted on the weeks before), then fit "
+            "it on all orders: the scores are as of the as-of date either way.",
         ),
     ] = None,
     model: Annotated[
@@ -64,7 +65,13 @@ def _stderr_progress(stage: str, fraction: float) -> None:
     sys.stderr.flush()
 
 
-def _num(v: float) -> str:
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0%}"
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "–"
     return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
@@ -74,8 +81,7 @@ def render_report(report: dict[str, Any]) -> str:
     kind = "net profit" if eq["value_kind"] == "net" else "revenue (no margin set)"
     lines = [
         f"Run {report['run_id']}: {report['model_label']} on {report['n_customers']:,} customers, "
-        f"data to {report['calibration_end']}"
-        + (f" (checked on the weeks to {report['as_of']})" if report.get("holdout") else ""),
+        f"scored as of {report['as_of']}",
     ]
     pm = report.get("purchase_model")
     if pm:
@@ -83,12 +89,21 @@ def render_report(report: dict[str, Any]) -> str:
             f"{k} {_num(v)} ± {_num(pm['stderr'][k])}" for k, v in pm["params"].items()
         )
         lines.append(f"  purchases: {params}   log-likelihood {pm['loglik']:,.2f}")
+    cal = (report.get("holdout") or {}).get("calibration_fit")
+    if cal:
+        params = ", ".join(f"{k} {_num(v)}" for k, v in cal["params"].items())
+        lines.append(
+            f"  checked:   {params}   (fit on data to {report['calibration_end']}, "
+            f"checked on the weeks to {report['as_of']}, then refitted on all of it)"
+        )
     sm = report.get("spend_model")
     if sm:
         params = ", ".join(f"{k} {_num(v)}" for k, v in sm["params"].items())
+        corr = sm.get("frequency_spend_corr")
+        corr_text = "n/a" if corr is None else f"{corr:.2f}"
         lines.append(
             f"  spend:     {params}   (frequency–spend correlation "
-            f"{sm['frequency_spend_corr']:.2f}; the model assumes it is near 0)"
+            f"{corr_text}; the model assumes it is near 0)"
         )
     choice = report.get("model_choice")
     if choice:
@@ -100,6 +115,15 @@ def render_report(report: dict[str, Any]) -> str:
     hold = report.get("holdout")
     if hold:
         lines.append(hold["verdict"])
+    rule = (report.get("risk_rule") or {}).get("one_time")
+    if rule:
+        lines.append(f"  churn risk: {rule['text']}")
+    out = report.get("outlier_orders")
+    if out and out.get("orders"):
+        lines.append(
+            f"  outliers: {out['orders']:,} order(s), {out['revenue_share']:.1%} of revenue, "
+            "capped for the spend model"
+        )
     for w in report.get("warnings", []):
         lines.append(f"note: {w}")
     return "\n".join(lines)
@@ -143,8 +167,8 @@ def rank_command(
 
 
 def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
-    cols = ["customer_id", "clv", "clv_low", "clv_high", "p_alive", "expected_orders",
-            "expected_spend", "orders", "spend", "tier", "risk"]  # fmt: skip
+    cols = ["customer_id", "clv", "clv_low", "clv_high", "p_alive", "p_order_30", "p_order_90",
+            "expected_orders", "expected_spend", "orders", "spend", "tier", "risk"]  # fmt: skip
     frame = scores.select(cols)
     if fmt == "json":
         emit_json(
@@ -160,16 +184,15 @@ def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
         sys.stdout.write(frame.write_csv())
     else:
         kind = "net CLV" if run["value_kind"] == "net" else "revenue CLV"
-        typer.echo(
-            f"Run {run['id']} (scored as of {run['calibration_end']}), {kind} in {run['currency']}:"
-        )
+        typer.echo(f"Run {run['id']} (scored as of {run['as_of']}), {kind} in {run['currency']}:")
         typer.echo(
             f"{'customer':<16} {'CLV':>10} {'90 % interval':>21} {'P(alive)':>8} "
-            f"{'orders':>6}  tier / risk"
+            f"{'P(order 90d)':>12} {'orders':>6}  tier / risk"
         )
         for r in frame.iter_rows(named=True):
             typer.echo(
                 f"{r['customer_id']:<16} {r['clv']:>10,.2f} "
                 f"{r['clv_low']:>10,.2f}–{r['clv_high']:<10,.2f} {r['p_alive']:>8.2f} "
-                f"{r['expected_orders']:>6.2f}  {r['tier'] or '–'} / {r['risk'] or '–'}"
+                f"{_pct(r['p_order_90']):>12} {r['expected_orders']:>6.2f}  "
+                f"{r['tier'] or '–'} / {r['risk'] or '–'}"
             )

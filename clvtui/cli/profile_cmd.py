@@ -32,7 +32,7 @@ def profile(
         durations = None
         if attrs:  # the hazard model needs attributes; without them skip reading orders
             sample = hazard_sample(ctx.scored["customer_id"])
-            until = str(ctx.run["calibration_end"])
+            until = ctx.as_of.isoformat()
             purchases = store.purchase_times(conn, sample.to_list(), until)
             durations = time_to_repurchase(purchases, ctx.as_of)
         result = build_profile(

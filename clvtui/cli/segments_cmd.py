@@ -35,7 +35,7 @@ def segments(
             conn,
             ctx.run_id,
             top_ids["customer_id"].to_list(),
-            ["next_order_low", "next_order_high"],
+            ["p_order_30", "p_order_90", "next_order_low", "next_order_high"],
             customer_columns=("email", "name"),
         )
         listed = sc.join(top_ids.select("customer_id"), on="customer_id", how="semi")
@@ -77,7 +77,10 @@ def segments(
     typer.echo(f"Customer equity: {money(float(sc['clv'].sum()), cur)}")
     print_table(
         f"Valuable but slipping away (top {top}, by value at stake)",
-        ["customer", "tier", "risk", "CLV", "P(alive)", "at stake", "next order (weeks)"],
+        [
+            *("customer", "tier", "risk", "CLV", "P(alive)", "P(order 90d)", "at stake"),
+            "next order (weeks)",
+        ],
         [
             [
                 r["customer_id"],
@@ -85,6 +88,7 @@ def segments(
                 r["risk"],
                 money(r["clv"]),
                 f"{r['p_alive']:.0%}",
+                "–" if r.get("p_order_90") is None else f"{r['p_order_90']:.0%}",
                 money(r["value_at_stake"]),
                 "–"
                 if r["next_order_low"] is None

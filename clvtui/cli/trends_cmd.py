@@ -27,7 +27,7 @@ def moved(
         prev = store.previous_run_id(conn, rid)
         _refuse_pruned(conn, rid, prev)
         cols = ["customer_id", "tier", "risk", "clv"]
-        now = store.scores_columns(conn, rid, cols)
+        now = store.scores_columns(conn, rid, [*cols, "p_order_30", "p_order_90"])
         before = store.scores_columns(conn, prev, cols) if prev is not None else now.head(0)
         result = compare(before, now, run_id=rid, previous_run_id=prev)
     doc = result.to_json(limit=limit)

@@ -62,6 +62,7 @@ def whatif(
             cost_per_order=cost_per_order,
             retention_uplift=uplift,
             tier_settings=ctx.settings,
+            one_time=ctx.one_time,
         )
     doc = result.to_json() | {"run_id": ctx.run_id, "currency": ctx.currency}
     if json:

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
-from clvtui.insights.segments import assign_segments
+from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.settings import Settings
 from clvtui.store import insights as store
 from clvtui.store.settings import load_settings
@@ -30,6 +30,7 @@ class RunContext:
     run_settings: Settings  # as fitted
     settings: Settings  # run economics + today's rules and assumptions
     scored: pl.DataFrame
+    one_time: OneTimeRule | None = None  # the run's rule for one-time buyers' risk band
 
     @property
     def run_id(self) -> int:
@@ -37,7 +38,9 @@ class RunContext:
 
     @property
     def as_of(self) -> dt.date:
-        return dt.date.fromisoformat(str(self.run["calibration_end"])[:10])
+        """The date the run's values refer to (see ``store.insights.run_row``)."""
+        scored = self.run.get("scored_as_of") or self.run["calibration_end"]
+        return dt.date.fromisoformat(str(scored)[:10])
 
     @property
     def currency(self) -> str:
@@ -75,11 +78,13 @@ def load_context(
     run = store.run_row(db, rid)
     fitted = run_settings_of(run)
     effective = effective_settings(run, settings or load_settings(db))
-    cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns]))
+    one_time = OneTimeRule.from_json((run.get("risk_rule") or {}).get("one_time"))
+    extra = ["x", "T"] if one_time is not None else []
+    cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns, *extra]))
     cols = [c for c in cols if c not in ("tier", "risk")]
     scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
-    scored = assign_segments(scored, effective)
-    return RunContext(run, fitted, effective, scored)
+    scored = assign_segments(scored, effective, one_time)
+    return RunContext(run, fitted, effective, scored, one_time)
 
 
 def actual_cac_table(

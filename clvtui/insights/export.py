@@ -29,6 +29,8 @@ EXPORT_COLUMNS = (
     "clv_low",
     "clv_high",
     "p_alive",
+    "p_order_30",
+    "p_order_90",
     "next_order_from",
     "next_order_to",
 )
@@ -55,11 +57,13 @@ def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def export_frame(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """The export columns: identity, contact, CLV with its interval, P(alive), next-order window.
+    """The export columns: identity, contact, CLV with its interval, P(alive), P(an order in the
+    next 30 / 90 days), next-order window.
 
     The next-order window is turned from weeks after the run's as-of date into calendar dates,
     which is what a campaign planner needs; empty when the customer is unlikely to order again.
-    Money is rounded to cents and P(alive) to 4 decimals: a spreadsheet shows what was meant.
+    Money is rounded to cents and probabilities to 4 decimals: a spreadsheet shows what was
+    meant. Runs stored before P(order) existed export those columns empty.
     """
     start = pl.lit(as_of, dtype=pl.Date)
 
@@ -70,12 +74,15 @@ def export_frame(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
     for col in ("email", "name"):
         if col not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
+    for col in ("p_order_30", "p_order_90"):
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias(col))
     return (
         frame.with_columns(
             date_after("next_order_low").alias("next_order_from"),
             date_after("next_order_high").alias("next_order_to"),
             pl.col("clv", "clv_low", "clv_high").round(2),
-            pl.col("p_alive").round(4),
+            pl.col("p_alive", "p_order_30", "p_order_90").round(4),
         )
         .select(EXPORT_COLUMNS)
         .sort(["clv", "customer_id"], descending=[True, False])
@@ -136,7 +143,7 @@ def _write_xlsx(frame: pl.DataFrame, path: Path, scratch: Path) -> None:
         for c, name in enumerate(frame.columns):
             sheet.write_string(0, c, name, bold)
         formats = {
-            name: share if name == "p_alive" else money
+            name: share if name in ("p_alive", "p_order_30", "p_order_90") else money
             for name, dtype in frame.schema.items()
             if dtype.is_float()
         }

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from clvtui.errors import ModelError
@@ -96,12 +97,86 @@ def high_cutoff(clv: pl.Series, settings: Settings) -> float | None:
     return cutoff
 
 
-def assign_segments(scores: pl.DataFrame, settings: Settings) -> pl.DataFrame:
+# One-time buyers: BG/NBD-type models cannot see their dropout (P(alive) = 1 whatever their
+# silence), so their band also follows the shop's own time to a second order.
+ONE_TIME_QUANTILE = 0.9  # of observed first-to-second purchase gaps
+ONE_TIME_FLOOR_WEEKS = 8.0  # never "at risk" sooner: quick repeat shops would flag everyone
+ONE_TIME_DEFAULT_WEEKS = 26.0  # too few second orders (< ONE_TIME_MIN_GAPS) to measure a gap
+ONE_TIME_MIN_GAPS = 20
+ONE_TIME_LOST_FACTOR = 2.0  # silent twice as long: "likely lost"
+
+
+@dataclass(frozen=True)
+class OneTimeRule:
+    """When a customer who bought once stops counting as "active", from the shop's own data.
+
+    ``at_risk_weeks`` is the 90th percentile of the observed first-to-second purchase gaps (with
+    an 8-week floor; 26 weeks when fewer than 20 customers ever came back): 9 in 10 customers
+    who come back at all did so by then, so a one-time buyer silent for longer is no longer
+    behaving like a future repeat buyer. Twice that is "likely lost". The rule only ever moves a
+    customer to a worse band than P(alive) gives, whichever model was fitted.
+    """
+
+    at_risk_weeks: float
+    lost_weeks: float
+    gaps_seen: int
+
+    @classmethod
+    def from_gaps(cls, gaps_weeks: np.ndarray) -> OneTimeRule:
+        gaps = np.asarray(gaps_weeks, dtype=float)
+        gaps = gaps[np.isfinite(gaps)]
+        if gaps.size >= ONE_TIME_MIN_GAPS:
+            at_risk = max(float(np.quantile(gaps, ONE_TIME_QUANTILE)), ONE_TIME_FLOOR_WEEKS)
+        else:
+            at_risk = ONE_TIME_DEFAULT_WEEKS
+        return cls(at_risk, ONE_TIME_LOST_FACTOR * at_risk, int(gaps.size))
+
+    @classmethod
+    def from_json(cls, doc: Any) -> OneTimeRule | None:
+        """The rule stored in a run's report (None for runs made before it existed)."""
+        if not isinstance(doc, dict):
+            return None
+        try:
+            return cls(float(doc["at_risk_weeks"]), float(doc["lost_weeks"]),
+                       int(doc.get("gaps_seen", 0)))  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def describe(self) -> str:
+        basis = (
+            f"9 in 10 of the {self.gaps_seen:,} customers who came back did so within "
+            f"{self.at_risk_weeks:.0f} weeks"
+            if self.gaps_seen >= ONE_TIME_MIN_GAPS and self.at_risk_weeks > ONE_TIME_FLOOR_WEEKS
+            else (
+                f"floor of {ONE_TIME_FLOOR_WEEKS:.0f} weeks"
+                if self.gaps_seen >= ONE_TIME_MIN_GAPS
+                else f"too few second orders to measure, so {ONE_TIME_DEFAULT_WEEKS:.0f} weeks"
+            )
+        )
+        return (
+            f"A customer who bought once is at most 'at risk' after {self.at_risk_weeks:.0f} "
+            f"weeks of silence and 'likely lost' after {self.lost_weeks:.0f} ({basis})."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at_risk_weeks": self.at_risk_weeks,
+            "lost_weeks": self.lost_weeks,
+            "gaps_seen": self.gaps_seen,
+            "text": self.describe(),
+        }
+
+
+def assign_segments(
+    scores: pl.DataFrame, settings: Settings, one_time: OneTimeRule | None = None
+) -> pl.DataFrame:
     """Add ``tier`` and ``risk`` (Utf8) to a per-customer scores frame.
 
     Every customer gets exactly one tier and one risk band, so tier values sum to the customer
     equity. Risk bands come from P(alive): ``active`` at or above ``active_min_p_alive``,
-    ``likely lost`` at or below ``lost_max_p_alive``, ``at risk`` in between.
+    ``likely lost`` at or below ``lost_max_p_alive``, ``at risk`` in between. With a
+    ``one_time`` rule (and ``x``, ``T`` in the frame) a customer who bought once and has been
+    silent longer than its limits is moved down to "at risk" or "likely lost".
     """
     if scores.height and (scores["clv"].is_null().any() or scores["clv"].is_nan().any()):
         raise ModelError("some customers have no CLV (NaN); the fit did not produce usable values")
@@ -125,6 +200,15 @@ def assign_segments(scores: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         .then(pl.lit(LOST))
         .otherwise(pl.lit(AT_RISK))
     )
+    if one_time is not None and {"x", "T"} <= set(scores.columns):
+        once = pl.col("x") == 0
+        risk = (
+            pl.when(once & (pl.col("T") > one_time.lost_weeks))
+            .then(pl.lit(LOST))
+            .when(once & (pl.col("T") > one_time.at_risk_weeks) & (risk == ACTIVE))
+            .then(pl.lit(AT_RISK))
+            .otherwise(risk)
+        )
     return scores.with_columns(tier.cast(pl.Utf8).alias("tier"), risk.cast(pl.Utf8).alias("risk"))
 
 
@@ -200,7 +284,11 @@ def slipping_away(scored: pl.DataFrame, limit: int | None = 50) -> pl.DataFrame:
     it) so a campaign can be timed before the customer's window closes.
     """
     ident = [c for c in ("customer_id", "email", "name") if c in scored.columns]
-    window = [c for c in ("next_order_low", "next_order_high") if c in scored.columns]
+    window = [
+        c
+        for c in ("p_order_30", "p_order_90", "next_order_low", "next_order_high")
+        if c in scored.columns
+    ]
     out = (
         scored.filter(pl.col("tier").is_in(list(VALUABLE)) & (pl.col("risk") != ACTIVE))
         .with_columns(value_at_stake())

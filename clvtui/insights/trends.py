@@ -66,6 +66,8 @@ def moved(
     before: pl.DataFrame, now: pl.DataFrame, *, run_id: int, previous_run_id: int | None
 ) -> Moved:
     """Compare two runs' (customer_id, tier, risk, clv): who changed tier or risk band.
+    The newer run's ``p_order_30`` / ``p_order_90`` are listed with the movers when ``now`` has
+    them.
 
     Only customers in both runs can move; customers new in ``now`` are counted apart. Movers are
     listed by the size of their CLV change, largest first (the ones worth a look).
@@ -104,6 +106,11 @@ def moved(
         "clv_now",
         "clv_change",
     )
+    chance = [c for c in ("p_order_30", "p_order_90") if c in now.columns]
+    if chance:  # the movers' chance of ordering soon, as of the newer run
+        changed = changed.join(
+            now.select("customer_id", *chance), on="customer_id", how="left", maintain_order="left"
+        )
     transitions = (
         changed.group_by("tier_before", "tier_now", "risk_before", "risk_now")
         .agg(pl.len().alias("customers"))

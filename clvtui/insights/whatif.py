@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.errors import SettingsError
-from clvtui.insights.segments import assign_segments, tier_rule, tier_table
+from clvtui.insights.segments import OneTimeRule, assign_segments, tier_rule, tier_table
 from clvtui.settings import Settings
 
 
@@ -90,12 +90,14 @@ def what_if(
     cost_per_order: float | None = None,
     retention_uplift: float = 0.0,
     tier_settings: Settings | None = None,
+    one_time: OneTimeRule | None = None,
 ) -> WhatIf:
     """Recompute CLV, equity and tiers for changed economics.
 
     ``scored``: customer_id, clv, expected_spend, expected_orders, p_alive, tier, risk (and
     ``discounted_orders`` if stored). ``run_settings``: the settings the run was fitted with.
-    ``tier_settings``: the current tier/risk rule (default: the run's).
+    ``tier_settings``: the current tier/risk rule (default: the run's). ``one_time``: the run's
+    risk rule for one-time buyers (needs ``x`` and ``T`` in ``scored``).
     """
     if not 0.0 <= retention_uplift <= 1.0:
         raise SettingsError(
@@ -138,8 +140,8 @@ def what_if(
         (order_value_expr(new) * d_new).alias("clv"),
         p_new.alias("p_alive"),
     ).drop("tier", "risk", strict=False)
-    after = assign_segments(after, rule_new)
-    before = scored if "tier" in scored.columns else assign_segments(scored, rule)
+    after = assign_segments(after, rule_new, one_time)
+    before = scored if "tier" in scored.columns else assign_segments(scored, rule, one_time)
     moved = int(
         (before["tier"] != after["tier"]).sum() if before.height == after.height else after.height
     )

@@ -14,6 +14,7 @@ their purchase days and spend in the holdout (calibration end, as-of].
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
@@ -73,7 +74,12 @@ def summarise(
     else:
         end = _day(as_of)
     cal_end = end - 7 * holdout_weeks if holdout_weeks else end
-    frame = (
+    return _reduce_sorted(_sorted_days(lf, end), cal_end, holdout=bool(holdout_weeks))
+
+
+def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
+    """(customer_id, day, amount) up to day ``end``, sorted by customer and day."""
+    return (
         lf.select(
             "customer_id",
             day=pl.col("ordered_at").dt.epoch("d").cast(pl.Int32),
@@ -83,7 +89,6 @@ def summarise(
         .sort("customer_id", "day")
         .collect()
     )
-    return _reduce_sorted(frame, cal_end, holdout=bool(holdout_weeks))
 
 
 def _reduce_sorted(frame: pl.DataFrame, cal_end: int, holdout: bool) -> pl.DataFrame:
@@ -225,3 +230,123 @@ def cdnow_orders(path: str) -> pl.DataFrame:
         ordered_at=pl.col("d").str.strptime(pl.Date, "%Y%m%d").cast(pl.Datetime("us", "UTC")),
         amount=pl.col("amount").cast(pl.Float64),
     )
+
+
+@dataclass
+class ShopDays:
+    """What the pipeline needs beyond the summary, from the same sorted pass over the orders:
+    every customer's first-to-second purchase gap (weeks) and the outlier purchase days."""
+
+    second_gaps: np.ndarray
+    outliers: pl.DataFrame
+
+
+def summarise_shop(
+    orders: pl.DataFrame | pl.LazyFrame, as_of: date | datetime | str
+) -> tuple[pl.DataFrame, ShopDays]:
+    """``summarise(orders, as_of)`` and its ``ShopDays``, sorting the orders once (at a million
+    customers a second sort or group-by costs as much as the summary itself)."""
+    end = _day(as_of)
+    frame = _sorted_days(orders.lazy(), end)
+    return _reduce_sorted(frame, end, holdout=False), _shop_days(frame)
+
+
+def second_purchase_gaps(orders: pl.DataFrame | pl.LazyFrame, until: int) -> np.ndarray:
+    """Weeks from the first to the second purchase day of every customer who made one by day
+    ``until`` (days since epoch): the shop's own "time to come back", for the risk rule."""
+    return _shop_days(_sorted_days(orders.lazy(), until)).second_gaps
+
+
+# --- outlier orders ------------------------------------------------------------------------
+OUTLIER_FACTOR = 10.0  # × the customer's median of their other purchase days
+OUTLIER_SHOP_QUANTILE = 0.999  # and above the shop's 99.9th percentile of purchase days
+OUTLIER_RULE = (
+    "an order (all of one customer's orders on one day) is an outlier when it is more than "
+    f"{OUTLIER_FACTOR:g} × the median of that customer's other order days and above the shop's "
+    f"{OUTLIER_SHOP_QUANTILE:.1%} percentile; for the spend model it counts at that threshold "
+    "(the stored spend and orders stay as they were)"
+)
+
+
+def outlier_orders(orders: pl.DataFrame | pl.LazyFrame, until: int) -> pl.DataFrame:
+    """Purchase days far outside both the customer's own and the shop's usual size.
+
+    Why both: a wholesale buyer whose orders are all large is not an outlier (their own median
+    is large, and Gamma-Gamma handles their mean), and a small shop's biggest order is not one
+    just because it is the biggest. Customers with a single purchase day have no "other orders"
+    to compare with and are never flagged (their one order does not enter the spend model,
+    which uses repeat purchases only).
+
+    Columns: customer_id, day, amount, threshold (the cap used for the spend model).
+    """
+    return _shop_days(_sorted_days(orders.lazy(), until)).outliers
+
+
+def _shop_days(frame: pl.DataFrame) -> ShopDays:
+    """Second-purchase gaps and outlier days of a frame sorted by (customer, day).
+
+    Purchase-day sums are segment sums of the sorted orders; only days above the shop quantile
+    (≤ 0.1 % of them) are candidates, so the leave-one-out medians are computed for few
+    customers, one small slice each.
+    """
+    schema = {"customer_id": pl.Utf8, "day": pl.Int32, "amount": pl.Float64,
+              "threshold": pl.Float64}  # fmt: skip
+    if frame.height == 0:
+        return ShopDays(np.zeros(0), pl.DataFrame(schema=schema))
+    cid = frame["customer_id"]
+    day = frame["day"].to_numpy()
+    new_customer = (cid != cid.shift(1)).fill_null(True).to_numpy()
+    new_day = new_customer.copy()
+    new_day[1:] |= day[1:] != day[:-1]
+    day_rows = np.flatnonzero(new_day)
+    day_sum = np.add.reduceat(frame["amount"].to_numpy(), day_rows)
+    day_of = day[day_rows]
+    first = np.flatnonzero(new_customer[day_rows])  # each customer's first purchase day
+    n_days = np.diff(np.append(first, len(day_rows)))
+    two = first[n_days >= 2]
+    gaps = (day_of[two + 1] - day_of[two]).astype(float) / 7.0
+
+    shop_q = float(np.quantile(day_sum, OUTLIER_SHOP_QUANTILE))
+    owner = np.cumsum(new_customer[day_rows]) - 1  # customer number of each purchase day
+    rows: list[tuple[str, int, float, float]] = []
+    for c in np.flatnonzero(day_sum > shop_q):
+        k = owner[c]
+        if n_days[k] < 2:
+            continue
+        seg = day_sum[first[k] : first[k] + n_days[k]]
+        others = np.delete(seg, c - first[k])
+        threshold = max(OUTLIER_FACTOR * float(np.median(others)), shop_q)
+        if day_sum[c] > threshold:
+            rows.append((cid[int(day_rows[c])], int(day_of[c]), float(day_sum[c]), threshold))
+    outliers = pl.DataFrame(rows, schema=schema, orient="row")
+    return ShopDays(gaps, outliers)
+
+
+def capped_spend(
+    summary: pl.DataFrame, outliers: pl.DataFrame, cal_end: int
+) -> tuple[np.ndarray, dict[str, float | int]]:
+    """The summary's ``m`` with outlier repeat purchases counted at their threshold, and counts
+    for the report (only days inside the summary's window, first_day < day ≤ cal_end, count)."""
+    m = summary["m"].to_numpy().astype(float)
+    total = float(summary["spend"].sum()) if summary.height else 0.0
+    inside = outliers.join(
+        summary.select("customer_id", "first_day", "x"), on="customer_id", how="inner"
+    ).filter(pl.col("day") <= cal_end)
+    repeat = inside.filter(pl.col("day") > pl.col("first_day"))
+    excess = repeat.group_by("customer_id").agg(
+        excess=(pl.col("amount") - pl.col("threshold")).sum()
+    )
+    if excess.height:
+        joined = summary.select("customer_id", "x").join(
+            excess, on="customer_id", how="left", maintain_order="left"
+        )
+        cut = joined["excess"].fill_null(0.0).to_numpy()
+        x = joined["x"].to_numpy().astype(float)
+        m = np.where(x > 0, m - cut / np.maximum(x, 1.0), m)
+    flagged = float(inside["amount"].sum()) if inside.height else 0.0
+    doc = {
+        "orders": int(inside.height),
+        "customers": int(inside["customer_id"].n_unique()) if inside.height else 0,
+        "revenue_share": flagged / total if total > 0 else 0.0,
+    }
+    return m, doc

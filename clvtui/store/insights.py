@@ -44,7 +44,10 @@ def run_row(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
     """One run's header (with its settings snapshot parsed)."""
     row = db.conn.execute(
         "SELECT id, created_at, as_of, calibration_end, model, currency, value_kind, "
-        "n_customers, customer_equity, equity_low, equity_high, settings FROM runs WHERE id = ?",
+        "n_customers, customer_equity, equity_low, equity_high, settings, "
+        "json_extract(report, '$.risk_rule'), "
+        "COALESCE(json_extract(report, '$.scored_as_of'), calibration_end) "
+        "FROM runs WHERE id = ?",
         (run_id,),
     ).fetchone()
     if row is None:
@@ -62,9 +65,12 @@ def run_row(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
         "equity_low",
         "equity_high",
         "settings",
+        "risk_rule",
+        "scored_as_of",
     ]
     out = dict(zip(keys, row, strict=True))
     out["settings"] = json.loads(out["settings"] or "{}")
+    out["risk_rule"] = json.loads(out["risk_rule"]) if out["risk_rule"] else None
     return out
 
 
@@ -150,12 +156,15 @@ def customer_attribute_names(db: sqlite_utils.Database) -> list[str]:
 def run_segments_frame(db: sqlite_utils.Database) -> pl.DataFrame:
     """Every run's (tier, risk) cells with the run's date and total equity, oldest run first.
 
-    ``as_of`` is the date the values refer to: the calibration end, which for a backtest run
-    is earlier than the last day of data it was checked on.
+    ``as_of`` is the date the values refer to: a backtest run is refitted on all its data, so
+    its values are as of its as-of date too (runs stored before that scored a backtest at its
+    calibration end, and say so by lacking ``scored_as_of``).
     """
     return read_frame(
         db,
-        "SELECT r.id, r.created_at, r.calibration_end, r.value_kind, r.customer_equity, "
+        "SELECT r.id, r.created_at, "
+        "COALESCE(json_extract(r.report, '$.scored_as_of'), r.calibration_end), "
+        "r.value_kind, r.customer_equity, "
         "g.tier, g.risk, g.customers, g.clv_total "
         "FROM run_segments g JOIN runs r ON r.id = g.run_id ORDER BY r.id, g.tier, g.risk",
         (),

@@ -24,7 +24,8 @@ SCORE_SCHEMA = {
     "t_x": pl.Float64, "T": pl.Float64, "monetary": pl.Float64, "p_alive": pl.Float64,
     "expected_orders": pl.Float64, "expected_spend": pl.Float64, "clv": pl.Float64,
     "clv_low": pl.Float64, "clv_high": pl.Float64, "next_order_low": pl.Float64,
-    "next_order_high": pl.Float64, "tier": pl.Utf8, "risk": pl.Utf8,
+    "next_order_high": pl.Float64, "p_order_30": pl.Float64, "p_order_90": pl.Float64,
+    "tier": pl.Utf8, "risk": pl.Utf8,
 }  # fmt: skip
 SCORE_COLUMNS = list(SCORE_SCHEMA)
 _SCORE_CHUNK = 100_000
@@ -56,6 +57,9 @@ def save_run(
     values = dict(run)
     values["settings"] = json.dumps(values["settings"])
     values["report"] = json.dumps(values["report"], allow_nan=False)
+    # P(order) columns are nullable: scores computed without them (older callers) store NULL
+    missing = [c for c in ("p_order_30", "p_order_90") if c not in scores.columns]
+    scores = scores.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in missing)
     scores = scores.select(SCORE_COLUMNS).with_columns(
         pl.col("next_order_low", "next_order_high").fill_nan(None)
     )

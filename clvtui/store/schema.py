@@ -156,4 +156,9 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN pruned_at TEXT;
     """,
+    # P(at least one order in the next 30 / 90 days) per customer (issue 9)
+    """
+    ALTER TABLE scores ADD COLUMN p_order_30 REAL;
+    ALTER TABLE scores ADD COLUMN p_order_90 REAL;
+    """,
 ]

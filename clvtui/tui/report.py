@@ -38,6 +38,16 @@ def run_value_kind(run: dict[str, Any]) -> str:
     return "net CLV" if kind == "net" else "revenue CLV (no margin set)"
 
 
+def scored_as_of(run: dict[str, Any]) -> str:
+    """The date a run's values refer to (YYYY-MM-DD).
+
+    Runs are refitted on all their data, so values are as of the as-of date; runs stored before
+    that change (no ``scored_as_of`` in the report) scored a backtest at its calibration end.
+    """
+    scored = dig(run, "report", "scored_as_of") or run.get("calibration_end") or run.get("as_of")
+    return str(scored or "")[:10]
+
+
 def holdout_of(run: dict[str, Any]) -> dict[str, Any] | None:
     holdout = dig(run, "report", "holdout")
     return holdout if isinstance(holdout, dict) else None

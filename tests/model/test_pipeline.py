@@ -88,13 +88,40 @@ def test_fit_after_import_equals_library_call(cdnow_db: Path) -> None:
 def test_backtest_reports_holdout_and_calibration_params(cdnow_db: Path) -> None:
     doc = fit_json(cdnow_db, "--as-of", "1998-06-30", "--holdout-weeks", "39", "--model", "bgnbd")
     assert doc["calibration_end"] == "1997-09-30" and doc["as_of"] == "1998-06-30"
-    assert doc["purchase_model"]["params"]["r"] == pytest.approx(0.2426, rel=0.005)
+    # the checked fit is the published calibration fit (r = 0.2426 on weeks 1–39) ...
+    cal = doc["holdout"]["calibration_fit"]
+    assert cal["params"]["r"] == pytest.approx(0.2426, rel=0.005)
+    assert cal["loglik"] == pytest.approx(-9582.43, abs=0.05)
+    assert sum(cal["histogram"]["actual"]) == 2357
+    # ... and the run is the refit on all 78 weeks, as of 1998-06-30
+    assert doc["scored_as_of"] == "1998-06-30"
+    assert doc["purchase_model"]["params"]["r"] != pytest.approx(0.2426, rel=0.01)
     hold = doc["holdout"]
     assert hold["weeks"] == 39 and hold["actual_repeat_orders"] == 1882
     assert hold["predicted_repeat_orders"] == pytest.approx(1654, abs=1)
     assert hold["customer_corr"] == pytest.approx(0.626, abs=0.001)
     assert hold["actual_revenue"] > 0 and hold["predicted_revenue"] > 0
     assert isinstance(hold["verdict"], str) and "1,882" in hold["verdict"]
+
+
+def test_backtest_scores_as_of_today_like_a_plain_fit(cdnow_db: Path) -> None:
+    """Issue 9: a backtest checks, it does not score — same parameters (1e-4 relative) and
+    customer equity (0.5 %) as a fit without holdout, plus the verdict."""
+    back = fit_json(cdnow_db, "--as-of", "1998-06-30", "--holdout-weeks", "39", "--model", "bgnbd")
+    plain = fit_json(cdnow_db, "--as-of", "1998-06-30", "--model", "bgnbd")
+    for name, value in plain["purchase_model"]["params"].items():
+        assert back["purchase_model"]["params"][name] == pytest.approx(value, rel=1e-4)
+    assert back["customer_equity"]["value"] == pytest.approx(
+        plain["customer_equity"]["value"], rel=0.005
+    )
+    assert "holdout" not in plain and "1,882" in back["holdout"]["verdict"]
+    db = open_db(cdnow_db)
+    a, b = scores_frame(db, back["run_id"]), scores_frame(db, plain["run_id"])
+    assert a.height == b.height == 2357  # every customer, T up to 1998-06-30
+    assert a["T"].max() == pytest.approx(b["T"].max()) and a["T"].max() > 77.0
+    joined = a.join(b, on="customer_id", suffix="_plain")
+    assert (joined["x"] == joined["x_plain"]).all()
+    assert (joined["p_alive"] - joined["p_alive_plain"]).abs().max() < 1e-3
 
 
 def test_auto_model_choice_and_runs_kept(cdnow_db: Path) -> None:
@@ -215,3 +242,18 @@ def test_run_frame_cache_matches_the_row_read(cdnow_db: Path, tmp_path: Path) ->
         other.conn.execute("DROP TABLE run_frames")
     assert run_frame(other, run_id) is None
     assert ranked_customers(other, run_id).height == 2357
+
+
+def test_human_report_of_a_backtest_shows_both_parameter_sets(cdnow_db: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["fit", "--db", str(cdnow_db), "--as-of", "1998-06-30", "--holdout-weeks", "39",
+         "--model", "bgnbd"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "scored as of 1998-06-30" in out
+    assert "checked:   r 0.2426" in out and "fit on data to 1997-09-30" in out
+    assert "1,882 happened" in out and "churn risk: A customer who bought once" in out
+    table = runner.invoke(app, ["rank", "--db", str(cdnow_db), "--top", "2"])
+    assert "scored as of 1998-06-30" in table.output and "P(order 90d)" in table.output

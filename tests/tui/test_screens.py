@@ -202,7 +202,13 @@ async def test_refit_from_the_model_screen(demo_copy: Path) -> None:
         await pilot.press("5")
         await settle(pilot, app)
         params = app.screen.query_one("#params-table", DataTable)
-        assert params.row_count == 7  # 4 purchase + 3 spend parameters
+        # 4 purchase + 3 spend parameters as of as-of, then the 4 of the checked backtest fit
+        assert params.row_count == 11
+        labels = [str(params.get_row_at(i)[0]) for i in range(params.row_count)]
+        assert labels[:2] == ["r", "alpha"]  # the demo's auto choice names the other two
+        assert labels[7] == "r (checked)"
+        assert "2025-12-" in str(params.border_subtitle)
+        assert "as of 2026-06-" in str(params.border_title)
         margin = app.screen.query_one("#set-margin", Input)
         margin.value = "50%"
         await pilot.press("f")

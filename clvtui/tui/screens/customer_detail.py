@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from clvtui.errors import ClvError
-from clvtui.tui.report import dig, run_currency
+from clvtui.tui.report import dig, run_currency, scored_as_of
 from clvtui.tui.screens.base import WorkerErrors
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.fmt import money, pct
@@ -57,7 +57,7 @@ class CustomerScreen(WorkerErrors, Screen[None]):
             yield KpiCard("CLV", id="kpi-clv")
             yield KpiCard("P(alive)", id="kpi-alive")
             yield KpiCard("Expected orders", id="kpi-orders")
-            yield KpiCard("Next order expected", id="kpi-next")
+            yield KpiCard("Orders again within 90 days", id="kpi-next")
         with Horizontal(id="customer-body"):
             with Vertical(id="customer-left"):
                 orders = DataTable(id="customer-orders", cursor_type="row", zebra_stripes=True)
@@ -115,14 +115,18 @@ class CustomerScreen(WorkerErrors, Screen[None]):
                 f"{s.get('orders')} so far · spent {money(s.get('spend'), currency)}",
             )
             low, high = s.get("next_order_low"), s.get("next_order_high")
-            if low is None or high is None:
-                self.query_one("#kpi-next", KpiCard).set("unlikely", "probably gone")
+            p30, p90 = s.get("p_order_30"), s.get("p_order_90")
+            # values are as of the run's as-of date (the Overview shows it)
+            parts = [f"{pct(p30)} in 30 days"] if p30 is not None else []
+            if low is not None and high is not None:
+                parts.append(f"next in {low:.0f}–{high:.0f} wk")
+            card = self.query_one("#kpi-next", KpiCard)
+            if p90 is not None:
+                card.set(pct(p90), " · ".join(parts))
+            elif low is not None and high is not None:  # runs stored before P(order) existed
+                card.set(f"in {low:.0f}–{high:.0f} weeks", "next order expected")
             else:
-                # the scores' date: a backtest run scored customers at its calibration end
-                scored = dig(msg.run, "calibration_end") or dig(msg.run, "as_of") or ""
-                self.query_one("#kpi-next", KpiCard).set(
-                    f"in {low:.0f}–{high:.0f} weeks", f"after {str(scored)[:10]}"
-                )
+                card.set("unlikely", "probably gone")
         table = self.query_one("#customer-orders", DataTable)
         table.clear()
         if msg.orders is not None:
@@ -182,7 +186,7 @@ def _alive_curve(
     if "is_purchase" in when.columns:
         when = when.filter(pl.col("is_purchase") == 1)
     stamps = sorted({_day(t) for t in when["ordered_at"].to_list() if t is not None})
-    as_of = _day(run.get("calibration_end") or run.get("as_of"))
+    as_of = _day(scored_as_of(run))
     if not stamps or as_of is None:
         return None
     first = stamps[0]

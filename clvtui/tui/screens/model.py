@@ -166,6 +166,10 @@ class ModelScreen(MainScreen):
     def _fill_params(self, report: dict[str, Any]) -> None:
         table = self.query_one("#params-table", DataTable)
         table.clear()
+        as_of = str(dig(report, "as_of") or "")[:10]
+        table.border_title = f"Parameters as of {as_of}" if as_of else "Parameters"
+        checked_to = str(dig(report, "holdout", "calibration_end") or "")[:10]
+        table.border_subtitle = f"(checked): data to {checked_to}" if checked_to else ""
         for name, value, se in _parameters(report):
             table.add_row(name, number(value, 4), "–" if se is None else number(se, 4))
 
@@ -309,14 +313,19 @@ def _show_setting(key: str, value: Any) -> str:
 
 
 def _parameters(report: dict[str, Any]) -> list[tuple[str, float, float | None]]:
-    """(name, estimate, standard error) of the purchase and spend models."""
+    """(name, estimate, standard error) of the purchase and spend models, then — for a backtest —
+    the purchase parameters of the checked fit, labelled "(checked)" (the table's subtitle says
+    the date its data ended)."""
     out: list[tuple[str, float, float | None]] = []
-    for section in ("purchase_model", "spend_model"):
-        params = dig(report, section, "params")
-        errors = dig(report, section, "stderr") or {}
+    sections = [("purchase_model",), ("spend_model",), ("holdout", "calibration_fit")]
+    for section in sections:
+        params = dig(report, *section, "params")
+        errors = dig(report, *section, "stderr") or {}
+        label = "{} (checked)" if section[0] == "holdout" else "{}"
         if isinstance(params, dict):
             for name, value in params.items():
-                out.append((name, float(value), _float(errors.get(name))))
+                if value is not None:
+                    out.append((label.format(name), float(value), _float(errors.get(name))))
     return out
 
 

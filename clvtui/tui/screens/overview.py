@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Markdown, Static
 
 from clvtui.errors import ClvError
-from clvtui.tui.report import dig, run_currency, run_value_kind, verdict_text
+from clvtui.tui.report import dig, run_currency, run_value_kind, scored_as_of, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.fmt import count, money, pct
@@ -175,8 +175,7 @@ class OverviewScreen(MainScreen):
         )
         self.query_one("#kpi-customers", KpiCard).set(
             count(run.get("n_customers")),
-            f"as of {str(run.get('calibration_end') or run.get('as_of') or '')[:10]}"
-            + (f" · {horizon}-month horizon" if horizon else ""),
+            f"as of {scored_as_of(run)}" + (f" · {horizon}-month horizon" if horizon else ""),
         )
         self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(run))
         self.query_one("#verdict", Static).update(verdict_text(run))

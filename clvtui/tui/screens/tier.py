@@ -243,7 +243,7 @@ def _profile(
     attrs = store.customer_attribute_names(db)
     ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id, customer_columns=attrs)
     sample = hazard_sample(ctx.scored["customer_id"])
-    purchases = store.purchase_times(db, sample.to_list(), str(ctx.run["calibration_end"]))
+    purchases = store.purchase_times(db, sample.to_list(), ctx.as_of.isoformat())
     durations = time_to_repurchase(purchases, ctx.as_of)
     result = build_profile(ctx.scored, ctx.as_of, attrs, durations, sampled_from=ctx.scored.height)
     notes.extend(result.notes)

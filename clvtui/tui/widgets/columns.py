@@ -13,6 +13,10 @@ def _money(v: float) -> str:
     return f"{v:,.2f}"
 
 
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0%}"
+
+
 def _risk(v: str) -> Text:
     return Text(v, style=RISK_STYLE.get(v, ""), no_wrap=True)
 
@@ -25,6 +29,7 @@ CUSTOMER_COLUMNS = [
     ColumnSpec("risk", "Risk", 11, _risk),
     ColumnSpec("clv", "CLV", 10, _money, numeric=True),
     ColumnSpec("p_alive", "P(alive)", 8, lambda v: f"{v:.0%}", numeric=True),
+    ColumnSpec("p_order_90", "Order 90d", 9, _pct, numeric=True),
     ColumnSpec("expected_orders", "Exp. ord", 8, lambda v: f"{v:.2f}", numeric=True),
     ColumnSpec("orders", "Orders", 6, lambda v: f"{v:,}", numeric=True),
     ColumnSpec("spend", "Spent", 10, _money, numeric=True),

@@ -1,0 +1,87 @@
+"""The holdout check of a run: fit on the calibration window, check on the last N weeks.
+
+``pipeline.fit_run`` calls it before the final fit on all orders, which it warm-starts from the
+calibration parameters returned here (a backtest checks; it does not score).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from clvtui.errors import ModelError
+from clvtui.model import choose, gammagamma, validate
+from clvtui.model.models import fit_purchase, module_for
+from clvtui.model.summary import capped_spend, day_to_date, summarise
+
+
+def epoch_day(d: date) -> int:
+    """Days since 1970-01-01, as the summaries count them."""
+    return (d - day_to_date(0)).days
+
+
+def backtest(
+    orders: pl.DataFrame,
+    end: date,
+    weeks: int,
+    name: str,
+    start: list[float] | None,
+    outliers: pl.DataFrame,
+    warnings: list[str],
+) -> tuple[dict[str, Any] | None, list[float] | None]:
+    """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
+
+    Returns the ``holdout`` document (None, with a warning, when there is nothing to check) and
+    the calibration parameters, the warm start of the final fit. The outlier days are those
+    found up to as-of (only the ones inside the calibration window are capped): finding them
+    again on the window would cost another pass over the orders for the predicted revenue
+    only.
+    """
+    cal_end = end - timedelta(weeks=weeks)
+    cal = summarise(orders, end, weeks)
+    why = None
+    if name == "empirical":
+        why = "too little data for a model, so there is no model to check"
+    elif cal.height == 0:
+        why = f"nobody had bought by {cal_end} (the holdout is as long as the history)"
+    else:
+        why = choose.enough_data(cal["x"].to_numpy())
+    if why:
+        warnings.append(f"no {weeks}-week holdout check: {why}")
+        return None, start
+    cx, ct, cT = (cal[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    cal_day = epoch_day(cal_end)
+    cm, _ = capped_spend(cal, outliers, cal_day)
+    try:
+        cal_fit = fit_purchase(name, cx, ct, cT, start=start)
+    except ModelError as err:
+        warnings.append(f"no {weeks}-week holdout check: the calibration fit failed ({err})")
+        return None, start
+    spend = fit_spend(cx, cm, [])
+    fallback = float(np.mean(cm[cx > 0])) if np.any(cx > 0) else 0.0
+    e_spend = (
+        np.where(cx > 0, cm, fallback)
+        if spend is None
+        else gammagamma.expected_spend(spend.theta, cx, cm, fallback)
+    )
+    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend)
+    doc["calibration_end"] = cal_end.isoformat()
+    doc["calibration_fit"] = cal_fit.summary_dict() | {
+        "histogram": validate.calibration_histogram(cal_fit.theta, cx, cT, module_for(name).pmf)
+    }
+    return doc, list(cal_fit.params.values())
+
+
+def fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> Any:
+    """Gamma-Gamma on the repeat buyers, or None (with the reason in ``warnings``) when it
+    cannot be fitted: each customer's own average order value is used then."""
+    try:
+        fit = gammagamma.fit(x, m)
+    except ModelError as err:
+        warnings.append(f"{err}; using each customer's observed average order value")
+        return None
+    warnings += fit.warnings
+    return fit

@@ -21,7 +21,7 @@ from clvtui.errors import ModelError, NoDataError
 from clvtui.model import choose, clv, gammagamma, survival, validate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import day_to_date, summarise
-from clvtui.store.reads import purchases_frame
+from clvtui.store.reads import currency_report, purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.schema import TIMESTAMP_FORMAT
 from clvtui.store.settings import load_settings
@@ -54,8 +54,13 @@ def fit_run(
     holdout_weeks: int | None = None,
     model: str | None = None,
     progress: Progress | None = None,
+    currency: str | None = None,
 ) -> FitResult:
-    """Fit, score every customer, store the run; return its id and the ``fit --json`` report."""
+    """Fit, score every customer, store the run; return its id and the ``fit --json`` report.
+
+    ``currency``: fit the customers' purchases in that currency (default: the currency with
+    the most purchases); the report says what the other currencies held.
+    """
     step = progress or (lambda stage, fraction: None)
     model = None if model in (None, "auto") else model
     if model is not None and model not in PURCHASE_MODELS:
@@ -67,7 +72,8 @@ def fit_run(
 
     step("reading orders", 0.0)
     end = _as_date(as_of)
-    orders = purchases_frame(db, until=end)
+    named_currency = currency is not None
+    orders = purchases_frame(db, until=end, currency=currency)
     if orders.height == 0:
         raise NoDataError(f"no purchases on or before {end}; nothing to fit")
     currency = orders["currency"][0]
@@ -86,6 +92,8 @@ def fit_run(
         )
     x, t_x, T, m = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
     warnings: list[str] = []
+    currencies = currency_report(db, orders, until=as_of, named=named_currency)
+    warnings += currencies.pop("warnings")
 
     step("choosing the model", 0.25)
     too_little = choose.enough_data(x)
@@ -166,6 +174,7 @@ def fit_run(
     scores = _scores_frame(summary, pred)
     scores = _segments(scores, settings)
     report |= {
+        "currencies": currencies,
         "customer_equity": {
             "value": pred.equity,
             "low": pred.equity_low,

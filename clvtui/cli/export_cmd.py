@@ -40,7 +40,7 @@ def export(
             open_existing(db),
             ["clv_low", "clv_high", "next_order_low", "next_order_high"],
             run_id=run,
-            customer_columns=("email", "name"),
+            customer_columns=("email", "name", "sources"),
         )
         sc = ctx.scored
         if name is not None:

@@ -97,6 +97,8 @@ class CustomerScreen(WorkerErrors, Screen[None]):
         ident = msg.identity or {}
         parts = [f"[b]{ident.get('name') or self.customer_id}[/b]"]
         parts += [str(ident[k]) for k in ("email", "country", "channel") if ident.get(k)]
+        if ident.get("sources"):
+            parts.append(f"from {ident['sources']}")
         if ident.get("first_order_at"):
             parts.append(f"first order {str(ident['first_order_at'])[:10]}")
         self.query_one("#customer-title", Static).update(" · ".join(parts))

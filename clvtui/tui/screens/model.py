@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
 from clvtui.errors import ClvError
 from clvtui.settings import Settings, parse_value
-from clvtui.tui.report import dig, holdout_of, run_value_kind, verdict_text
+from clvtui.tui.report import dig, holdout_of, run_currency, run_value_kind, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.fmt import count, number
@@ -141,7 +141,8 @@ class ModelScreen(MainScreen):
         model = str(run.get("model") or dig(report, "model") or "?")
         self.query_one("#kpi-model", KpiCard).set(
             str(dig(report, "model_label") or model.upper()),
-            f"{count(run.get('n_customers'))} customers · {run_value_kind(run)}",
+            f"{count(run.get('n_customers'))} customers · {run_value_kind(run)}"
+            + _currency_note(run),
         )
         loglik = dig(report, "purchase_model", "loglik")
         aic = dig(report, "purchase_model", "aic")
@@ -324,3 +325,12 @@ def _float(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _currency_note(run: dict[str, Any]) -> str:
+    """ " · in USD", and which currencies the fit left out (a run is in one currency)."""
+    currency = run_currency(run)
+    left = [str(o.get("currency")) for o in dig(run, "report", "currencies", "left_out") or []]
+    if not currency:
+        return ""
+    return f" · in {currency}" + (f" ({', '.join(left)} left out)" if left else "")

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
-from clvtui.store.frames import read_frame
+from clvtui.store.frames import read_frame, read_table
 
 LINK_SCHEMA = {"customer_key": pl.Utf8, "customer_id": pl.Utf8}
 
@@ -33,39 +33,44 @@ def source_of(customer_id: str) -> str:
     return customer_id.partition(":")[0]
 
 
-def link_new_keys(conn: Any, customers: pl.DataFrame, import_id: int) -> dict[str, str]:
-    """Give each key first seen in this import its person; return the links of its keys.
+def link_new_keys(
+    db: sqlite_utils.Database, customers: pl.DataFrame, import_id: int
+) -> dict[str, str]:
+    """Give each key first seen in this import its person; return the links to remap with.
 
     ``customers``: the import's ``customer_id`` (the key) and ``email`` (normalised). A new key
     joins the person who already has that e-mail (the smallest id if several do); else new
     keys sharing an e-mail join the smallest of them. Keys already known keep their person.
     Runs inside the import's transaction.
+
+    Speed: the keys already known are found in polars against the person ids read as one
+    column (~0.04 s per 100k), not by staging every key of the file in SQLite (~0.17 s per
+    100k); only new keys with an e-mail reach SQL.
     """
+    conn = db.conn
     with_email = customers.filter(pl.col("email").is_not_null()).select("customer_id", "email")
     if conn.execute("SELECT 1 FROM customers LIMIT 1").fetchone() is None:
         # a first import: only keys of this file can share an e-mail (no SQL round trip)
         shared = with_email.filter(pl.col("email").is_duplicated())
         new = [(k, e, None) for k, e in shared.sort("customer_id").iter_rows()]
     else:
-        conn.execute("DROP TABLE IF EXISTS temp.import_keys")
-        conn.execute(
-            "CREATE TEMP TABLE import_keys (customer_key TEXT PRIMARY KEY, email TEXT NOT NULL)"
-            " WITHOUT ROWID"
-        )
-        conn.executemany(
-            "INSERT OR IGNORE INTO temp.import_keys VALUES (?, ?)",
-            zip(*(with_email.get_column(c).to_list() for c in ("customer_id", "email")),
-                strict=True),
-        )  # fmt: skip
-        new = conn.execute(
-            "SELECT k.customer_key, k.email, (SELECT min(c.customer_id) FROM customers c"
-            "   WHERE c.email = k.email) FROM temp.import_keys k"
-            " WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = k.customer_key)"
-            "   AND NOT EXISTS (SELECT 1 FROM customer_links l"
-            "                   WHERE l.customer_key = k.customer_key)"
-            " ORDER BY k.customer_key"
-        ).fetchall()
-        conn.execute("DROP TABLE temp.import_keys")
+        known = read_table(db, "customers", {"customer_id": ("customer_id", pl.Utf8)})
+        linked = all_links(db)
+        fresh = with_email.filter(
+            ~pl.col("customer_id").is_in(known.get_column("customer_id").implode())
+            & ~pl.col("customer_id").is_in(linked.get_column("customer_key").implode())
+        ).sort("customer_id")
+        del known
+        new = []
+        if fresh.height:
+            conn.execute("DROP TABLE IF EXISTS temp.new_keys")
+            conn.execute("CREATE TEMP TABLE new_keys (customer_key TEXT, email TEXT)")
+            conn.executemany("INSERT INTO temp.new_keys VALUES (?, ?)", fresh.iter_rows())
+            new = conn.execute(
+                "SELECT k.customer_key, k.email, (SELECT min(c.customer_id) FROM customers c"
+                "   WHERE c.email = k.email) FROM temp.new_keys k ORDER BY k.customer_key"
+            ).fetchall()
+            conn.execute("DROP TABLE temp.new_keys")
     first_new: dict[str, str] = {}  # e-mail → smallest new key with it (rows are sorted)
     links: list[tuple[str, str, int]] = []
     for key, email, existing in new:

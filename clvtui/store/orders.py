@@ -113,7 +113,7 @@ def _write(
         linked = 0
         if not repeat:
             links_before = _count(db, "customer_links")
-            people = link_new_keys(conn, customers, import_id)
+            people = link_new_keys(db, customers, import_id)
             linked = _count(db, "customer_links") - links_before
             _upsert_customers(conn, _person_rows(customers, people), source, import_id)
             if linked:

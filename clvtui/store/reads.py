@@ -122,6 +122,8 @@ def left_out(
     from clvtui.ingest.money import minor_exponent
 
     chosen = fitted.get_column("currency")[0] if fitted.height else None
+    if held_currencies(db) == [chosen]:
+        return []  # one currency (known from the imports log): no scan of the orders
     limit = _until_text(until)
     where = _PURCHASES + " AND currency <> ?" + (" AND ordered_at <= ?" if limit else "")
     columns = _PURCHASE_COLUMNS | {"currency": ("currency", pl.Utf8)}

@@ -331,11 +331,16 @@ class ImportScreen(MainScreen):
             f"{count(r.get('orders_new'))} new orders, {count(r.get('orders_updated'))} updated, "
             f"{count(r.get('orders_unchanged'))} unchanged, "
             f"{count(r.get('rows_rejected'))} rows rejected; {count(r.get('customers'))} "
-            "customers.\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
-        )
+            "customers"
+            + (f", {count(r['customers_linked'])} linked by e-mail to a customer already known"
+               if r.get("customers_linked") else "")
+            + ".\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
+        )  # fmt: skip
         self.query_one("#import-summary", Static).update(text)
         self.query_one("#import-report", Static).update(_reasons_text(r))
         self.notify(f"Imported {count(r.get('orders_new'))} new orders from {msg.path.name}")
+        if r.get("currency_warning"):
+            self.notify(str(r["currency_warning"]), severity="warning", timeout=12)
         self.clv.data_changed()
 
     def on_import_failed(self, msg: ImportFailed) -> None:

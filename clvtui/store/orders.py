@@ -170,22 +170,28 @@ def _write(
 
 
 def _record_versions(conn: Any, import_id: int) -> None:
-    """Temporary triggers that keep the first pre-image of every row this import updates."""
+    """Temporary triggers that keep the first pre-image of every row this import updates.
+
+    ``WHERE NOT EXISTS`` rather than ``INSERT OR IGNORE``: inside a trigger fired by an
+    upsert, SQLite applies the outer statement's conflict policy (ABORT), not the trigger's.
+    """
     _stop_recording(conn)
-    order_cols = ORDER_FIELDS
+    n = int(import_id)
+    order_cols = ", ".join(ORDER_FIELDS)
     conn.execute(
         "CREATE TEMP TRIGGER clvtui_order_versions BEFORE UPDATE ON main.orders BEGIN"
-        f" INSERT OR IGNORE INTO order_versions (import_id, {', '.join(order_cols)},"
-        " first_import_id, updated_import_id)"
-        f" VALUES ({int(import_id)}, {', '.join('OLD.' + c for c in order_cols)},"
-        " OLD.import_id, OLD.updated_import_id); END"
+        f" INSERT INTO order_versions (import_id, {order_cols}, first_import_id,"
+        f" updated_import_id) SELECT {n}, {', '.join('OLD.' + c for c in ORDER_FIELDS)},"
+        " OLD.import_id, OLD.updated_import_id WHERE NOT EXISTS (SELECT 1 FROM order_versions"
+        f" WHERE import_id = {n} AND source = OLD.source AND order_id = OLD.order_id); END"
     )
+    customer_cols = ", ".join(VERSIONED_CUSTOMER)
     conn.execute(
         "CREATE TEMP TRIGGER clvtui_customer_versions BEFORE UPDATE ON main.customers BEGIN"
-        f" INSERT OR IGNORE INTO customer_versions (import_id, {', '.join(VERSIONED_CUSTOMER)},"
-        " first_import_id)"
-        f" VALUES ({int(import_id)}, {', '.join('OLD.' + c for c in VERSIONED_CUSTOMER)},"
-        " OLD.import_id); END"
+        f" INSERT INTO customer_versions (import_id, {customer_cols}, first_import_id)"
+        f" SELECT {n}, {', '.join('OLD.' + c for c in VERSIONED_CUSTOMER)}, OLD.import_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM customer_versions"
+        f" WHERE import_id = {n} AND customer_id = OLD.customer_id); END"
     )
 
 

@@ -35,8 +35,8 @@ NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = 
     "paypal": ledgers.paypal,
     "online-retail": ledgers.online_retail,
 }
-STORED = [
-    "order_id", "customer_key", "ordered_at", "ordered_at_raw", "amount_minor", "refunded_minor",
+STORED = [  # in ORDER_FIELDS order: customer_id here is stored as the orders' customer_key
+    "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor", "refunded_minor",
     "currency", "status", "is_purchase", "country", "channel", "product", "discount_code",
 ]  # fmt: skip
 SAMPLE_ORDERS = 5
@@ -146,13 +146,16 @@ def import_file(
     total = result.orders.height
     refunds = _refunds(result, raw)
     # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people.
-    keyed = result.orders.with_columns(customer_key=pl.lit(f"{spec.name}:") + pl.col("customer_id"))
+    # (replaced in place: the bare ids are freed at once, not kept beside the keys)
+    result.orders = result.orders.with_columns(
+        customer_id=pl.lit(f"{spec.name}:") + pl.col("customer_id")
+    )
     # Peak memory: keep only what is still to be written. The full order frame (contact
     # details, row numbers) goes once the customers are derived; each frame below is owned
     # by its row iterator alone, so it is freed as soon as write_import has consumed it.
-    customer_frame = _customers(keyed.drop("customer_id").rename({"customer_key": "customer_id"}))
-    order_chunks = _prefetch(_chunks(keyed.select(STORED)))
-    del result, keyed
+    customer_frame = _customers(result.orders)
+    order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
+    del result
     counts = write_import(
         db,
         meta={

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from clvtui.ingest import import_file
 from clvtui.store import open_db
+from clvtui.store.insights import purchase_times
 from clvtui.store.reads import purchases_frame
 from clvtui.store.runs import customer_orders
 
@@ -82,6 +83,12 @@ def test_same_email_links_sources_into_one_person(tmp_path) -> None:
         ("generic:jane@example.com", 2), ("stripe:cus_5", 1)]  # fmt: skip
     assert customer_orders(db, "generic:jane@example.com")["source"].to_list() == [
         "generic", "stripe"]  # fmt: skip
+    times = purchase_times(db, ["generic:jane@example.com", "stripe:cus_5"], "2024-12-31")
+    assert sorted(times.rows()) == [
+        ("generic:jane@example.com", "2024-01-02T00:00:00Z"),
+        ("generic:jane@example.com", "2024-02-03T10:00:00Z"),
+        ("stripe:cus_5", "2024-03-03T10:00:00Z"),
+    ]
     # re-importing (also after another file) links nothing again
     third = import_file(db, generic(tmp_path / "g2.csv", [("G2", "2024-04-02", "77", "")]),
                         fmt="generic")  # fmt: skip

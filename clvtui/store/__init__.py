@@ -1,7 +1,8 @@
 """The only place with SQL: opening the database, migrations, reads and writes.
 
-Submodules own one area each: ``orders`` (import writes), ``reads`` (orders into polars),
-``runs`` (fitted runs and scores), ``insights`` (tiers, trends, spend), ``settings``.
+Submodules own one area each: ``orders`` (import writes), ``identity`` (customer keys and the
+people they belong to), ``history`` (the imports list and undo), ``reads`` (orders into
+polars), ``runs`` (fitted runs and scores), ``insights`` (tiers, trends, spend), ``settings``.
 """
 
 from __future__ import annotations

@@ -183,6 +183,8 @@ def _alive_curve(
     when = orders
     if "is_purchase" in when.columns:
         when = when.filter(pl.col("is_purchase") == 1)
+    if run.get("currency") and "currency" in when.columns:  # the run's currency only, as fitted
+        when = when.filter(pl.col("currency") == run["currency"])
     stamps = sorted({_day(t) for t in when["ordered_at"].to_list() if t is not None})
     as_of = _day(run.get("calibration_end") or run.get("as_of"))
     if not stamps or as_of is None:

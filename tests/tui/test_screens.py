@@ -385,3 +385,5 @@ async def test_import_screen_reports_links_and_a_new_currency(
         await settle(pilot, app)
         note = str(app.screen.query_one("#kpi-model", KpiCard)._note)
         assert note.endswith("· in USD (EUR left out)"), note
+        verdict = str(app.screen.query_one("#model-verdict").render())
+        assert "This run is in USD; purchases in EUR are left out" in verdict, verdict

@@ -159,7 +159,7 @@ class ModelScreen(MainScreen):
             )
         else:
             self.query_one("#kpi-holdout", KpiCard).set("–", "fit with a holdout to check")
-        self.query_one("#model-verdict", Static).update(verdict_text(run))
+        self.query_one("#model-verdict", Static).update(verdict_text(run) + _left_out_text(run))
         self._plot_tracking(holdout)
         self._plot_calibration(msg.calibration)
 
@@ -334,3 +334,14 @@ def _currency_note(run: dict[str, Any]) -> str:
     if not currency:
         return ""
     return f" · in {currency}" + (f" ({', '.join(left)} left out)" if left else "")
+
+
+def _left_out_text(run: dict[str, Any]) -> str:
+    """A line naming the currencies this run left out, and how to fit them."""
+    left = [str(o.get("currency")) for o in dig(run, "report", "currencies", "left_out") or []]
+    if not left:
+        return ""
+    return (
+        f"\nThis run is in {run_currency(run)}; purchases in {', '.join(left)} are left out "
+        f"(clvtui fit --currency {left[0]} fits them)."
+    )

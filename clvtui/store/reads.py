@@ -50,10 +50,12 @@ def held_currencies(db: sqlite_utils.Database) -> list[str]:
     return sorted({c for (text,) in rows for c in text.split(",") if c})
 
 
-def currency_purchases(db: sqlite_utils.Database, until: str | None = None) -> dict[str, int]:
+def currency_purchases(
+    db: sqlite_utils.Database, until: str | None = None, currencies: list[str] | None = None
+) -> dict[str, int]:
     """Purchases (with a customer) per currency, most first; one scan per currency."""
     counts = {}
-    for currency in purchase_currencies(db):
+    for currency in purchase_currencies(db) if currencies is None else currencies:
         where = f"{_PURCHASES} AND currency = ?" + (" AND ordered_at <= ?" if until else "")
         args = [currency, until] if until else [currency]
         counts[currency] = db.conn.execute(
@@ -107,7 +109,7 @@ def _choose(
         return code
     if len(currencies) == 1:
         return currencies[0]
-    return next(iter(currency_purchases(db, limit)))
+    return next(iter(currency_purchases(db, limit, currencies)))
 
 
 def left_out(

@@ -141,7 +141,7 @@ def store_runs(path: Path, frame: pl.DataFrame) -> None:
             "VALUES (1, 'bench', '-', 'generic', 'bench', '2025-07-01T00:00:00Z')"
         )
         db.conn.executemany(
-            "INSERT INTO orders (source, order_id, customer_id, ordered_at, ordered_at_raw, "
+            "INSERT INTO orders (source, order_id, customer_key, ordered_at, ordered_at_raw, "
             "amount_minor, currency, status, is_purchase, import_id) "
             "VALUES ('bench', ?, ?, ?, ?, 1000, 'USD', 'completed', 1, 1)",
             ((o, c, t, t) for o, c, t in orders),

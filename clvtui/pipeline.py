@@ -37,7 +37,7 @@ from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import OUTLIER_RULE, capped_spend, summarise_shop
-from clvtui.store.reads import purchases_frame
+from clvtui.store.reads import currency_report, purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.schema import TIMESTAMP_FORMAT
 from clvtui.store.settings import load_settings
@@ -70,8 +70,13 @@ def fit_run(
     holdout_weeks: int | None = None,
     model: str | None = None,
     progress: Progress | None = None,
+    currency: str | None = None,
 ) -> FitResult:
-    """Fit, score every customer as of as-of, store the run; return its id and the report."""
+    """Fit, score every customer as of as-of, store the run; return its id and the report.
+
+    ``currency``: fit the customers' purchases in that currency (default: the currency with
+    the most purchases); the report says what the other currencies held.
+    """
     step = progress or (lambda stage, fraction: None)
     model = None if model in (None, "auto") else model
     if model is not None and model not in PURCHASE_MODELS:
@@ -83,7 +88,8 @@ def fit_run(
 
     step("reading orders", 0.0)
     end = _as_date(as_of)
-    orders = purchases_frame(db, until=end)
+    named_currency = currency is not None
+    orders = purchases_frame(db, until=end, currency=currency)
     if orders.height == 0:
         raise NoDataError(
             f"no purchases on or before {end}; nothing to fit"
@@ -103,6 +109,8 @@ def fit_run(
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     m, outlier_doc = capped_spend(summary, shop_days.outliers, end_day)
     warnings: list[str] = []
+    currencies = currency_report(db, orders, until=as_of, named=named_currency)
+    warnings += currencies.pop("warnings")
     if outlier_doc["orders"]:
         warnings.append(
             f"{outlier_doc['orders']:,} outlier order(s) ({outlier_doc['revenue_share']:.1%} of "
@@ -175,6 +183,7 @@ def fit_run(
     scores = assign_segments(scores, settings, one_time)
     moved = int((plain["risk"] != scores["risk"]).sum())
     report |= {
+        "currencies": currencies,
         "customer_equity": {
             "value": pred.equity,
             "low": pred.equity_low,

@@ -2,7 +2,7 @@
 
 # The import order is the order `clvtui --help` lists the commands in: a shop owner's workflow.
 # isort: off
-from clvtui.cli import import_cmd, settings_cmd, fit_cmd  # noqa: F401  (register)
+from clvtui.cli import import_cmd, imports_cmd, settings_cmd, fit_cmd  # noqa: F401  (register)
 from clvtui.cli import segments_cmd, budget_cmd, profile_cmd, whatif_cmd  # noqa: F401
 from clvtui.cli import trends_cmd, export_cmd, runs_cmd, demo_cmd  # noqa: F401
 

@@ -56,7 +56,7 @@ def export(
                 *("p_order_30", "p_order_90"),
             ],
             run_id=run,
-            customer_columns=("email", "name"),
+            customer_columns=("email", "name", "sources"),
         )
         sc = ctx.scored
         if name is not None:

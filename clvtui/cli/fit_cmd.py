@@ -37,9 +37,20 @@ def fit_command(
         str,
         typer.Option("--model", help="auto (chosen by holdout error), bgnbd, paretonbd, mbgnbd."),
     ] = "auto",
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            help="Fit the customers' purchases in this currency (e.g. EUR). Default: the "
+            "currency with the most purchases; the others are listed as left out.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Fit the CLV model on the stored orders and score every customer (the run is kept)."""
+    """Fit the CLV model on the stored orders and score every customer (the run is kept).
+
+    A run is in one currency: amounts in different currencies are never added up.
+    """
     if model not in MODEL_CHOICES:
         raise fail(f"--model must be one of {', '.join(MODEL_CHOICES)} (got {model!r})")
     if holdout_weeks is not None and holdout_weeks < 1:
@@ -50,8 +61,9 @@ def fit_command(
         database = open_database(db, write=True, create=False)
         progress = None if json_out or not sys.stderr.isatty() else _stderr_progress
         result = fit_run(
-            database, as_of=as_of, holdout_weeks=holdout_weeks, model=model, progress=progress
-        )
+            database, as_of=as_of, holdout_weeks=holdout_weeks, model=model, progress=progress,
+            currency=currency,
+        )  # fmt: skip
     if json_out:
         emit_json(json_ready(result.report))
     else:
@@ -112,6 +124,12 @@ def render_report(report: dict[str, Any]) -> str:
         f"Customer equity over {eq['horizon_months']} months, {kind}: "
         f"{eq['value']:,.0f} {eq['currency']} (90 % interval {eq['low']:,.0f} – {eq['high']:,.0f})"
     )
+    mix = report.get("currencies")
+    if mix and mix.get("left_out"):
+        lines.append(
+            f"  currency: {mix['currency']} ({mix['chosen_by']}); other currencies are "
+            "left out, see the notes below"
+        )
     hold = report.get("holdout")
     if hold:
         lines.append(hold["verdict"])

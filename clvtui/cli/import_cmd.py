@@ -165,9 +165,16 @@ def _print_report(report: Any) -> None:
     else:
         echo(f"  orders:     {r.orders_new:,} new, {r.orders_updated:,} updated, "
              f"{r.orders_unchanged:,} unchanged  (import #{r.import_id})")  # fmt: skip
-    echo(f"  customers:  {r.customers:,} in file" + ("" if would else f", {r.customers_new:,} new"))
+    echo(
+        f"  customers:  {r.customers:,} in file"
+        + ("" if would else f", {r.customers_new:,} new")
+        + (f", {r.customers_linked:,} linked to the same person by e-mail"
+           if r.customers_linked else "")
+    )  # fmt: skip
     echo("  statuses:   " + ", ".join(f"{s} {n:,}" for s, n in r.statuses.items()))
     echo("  currencies: " + ", ".join(f"{c} {n:,}" for c, n in r.currencies.items()))
+    if r.currency_warning:
+        echo(f"  warning:    {r.currency_warning}")
     if r.first_order_at:
         echo(f"  period:     {r.first_order_at} … {r.last_order_at}")
     if r.without_identity:

@@ -36,7 +36,7 @@ NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = 
     "paypal": ledgers.paypal,
     "online-retail": ledgers.online_retail,
 }
-STORED = [
+STORED = [  # in ORDER_FIELDS order: customer_id here is stored as the orders' customer_key
     "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor", "refunded_minor",
     "currency", "status", "is_purchase", "country", "channel", "product", "discount_code",
 ]  # fmt: skip
@@ -66,6 +66,7 @@ class ImportReport:
     skipped: dict[str, int] = field(default_factory=dict)
     customers: int = 0
     customers_new: int = 0
+    customers_linked: int = 0
     without_identity: int = 0
     revenue_without_identity_share: float = 0.0
     currencies: dict[str, int] = field(default_factory=dict)
@@ -73,6 +74,8 @@ class ImportReport:
     first_order_at: str | None = None
     last_order_at: str | None = None
     refunds_applied: int = 0
+    database_currencies: list[str] = field(default_factory=list)
+    currency_warning: str | None = None
     notes: list[str] = field(default_factory=list)
     sample_orders: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
@@ -138,15 +141,22 @@ def import_file(
     rejects = _reject_rows(table, result, raw)
     from clvtui.store import open_db
     from clvtui.store.orders import write_import
+    from clvtui.store.reads import held_currencies
 
     if not hasattr(db, "conn"):
         db = open_db(db)
+    _warn_currencies(report, held_currencies(db))
     total = result.orders.height
     refunds = _refunds(result, raw)
+    # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people.
+    # (replaced in place: the bare ids are freed at once, not kept beside the keys)
+    result.orders = result.orders.with_columns(
+        customer_id=pl.lit(f"{spec.name}:") + pl.col("customer_id")
+    )
     # Peak memory: keep only what is still to be written. The full order frame (contact
     # details, row numbers) goes once the customers are derived; each frame below is owned
     # by its row iterator alone, so it is freed as soon as write_import has consumed it.
-    customer_rows = (r for c in _chunks(_customers(result.orders)) for r in c)
+    customer_frame = _customers(result.orders)
     order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
     del result
     counts = write_import(
@@ -159,10 +169,11 @@ def import_file(
             "rows_read": rows_read,
             "mapping": columns,
             "without_identity": report.without_identity,
+            "currencies": ",".join(sorted(report.currencies)),
         },
         orders=order_chunks,
         n_orders=total,
-        customers=customer_rows,
+        customers=customer_frame,
         rejects=rejects,
         refunds=refunds,
         progress=(lambda done: progress(done, total)) if progress is not None else None,
@@ -171,6 +182,7 @@ def import_file(
         setattr(report, key, counts[key])
     report.rows_rejected = counts["rows_rejected"]
     report.customers_new = counts["customers_new"]
+    report.customers_linked = counts["customers_linked"]
     report.refunds_applied = counts["refunds_applied"]
     if counts["rows_rejected"] > len(rejects):
         report.reject_reasons.append(
@@ -181,6 +193,19 @@ def import_file(
             }
         )
     return report
+
+
+def _warn_currencies(report: ImportReport, held: list[str]) -> None:
+    """Say when the file brings a currency the database does not hold yet (fits are per
+    currency: nothing gets stuck, but the user should know which customers a fit covers)."""
+    report.database_currencies = held
+    new = [c for c in report.currencies if c not in held]
+    if held and new:
+        report.currency_warning = (
+            f"this file's orders are in {', '.join(new)} but the database holds "
+            f"{', '.join(held)}; a fit uses one currency — the one with the most purchases, or "
+            f"the one you name with clvtui fit --currency {new[0]}"
+        )
 
 
 def _chunks(frame: pl.DataFrame, size: int = 25_000) -> Iterator[list[tuple]]:

@@ -23,6 +23,7 @@ EXPORT_COLUMNS = (
     "customer_id",
     "email",
     "name",
+    "sources",
     "tier",
     "risk",
     "clv",
@@ -71,7 +72,7 @@ def export_frame(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
         return start + pl.duration(days=(pl.col(col) * 7.0).round(0).cast(pl.Int64))
 
     frame = scored
-    for col in ("email", "name"):
+    for col in ("email", "name", "sources"):
         if col not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias(col))
     for col in ("p_order_30", "p_order_90"):

@@ -2,7 +2,8 @@
 
 Submodules own one area each: ``opening`` (create, recognise, migrate, read-only opens),
 ``locking`` (write transactions), ``failures`` (errors as one line), ``orders`` (import
-writes), ``reads`` (orders into polars), ``runs`` (fitted runs and scores), ``insights``
+writes), ``identity`` (customer keys and the people they belong to), ``history`` (the imports
+list and undo), ``reads`` (orders into polars), ``runs`` (fitted runs and scores), ``insights``
 (tiers, trends, spend), ``settings``.
 """
 

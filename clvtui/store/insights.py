@@ -29,6 +29,7 @@ CUSTOMER_COLUMNS: dict[str, Any] = {
     "first_product": pl.Utf8,
     "discount_code": pl.Utf8,
     "first_order_at": pl.Utf8,
+    "sources": pl.Utf8,
 }
 
 
@@ -236,7 +237,8 @@ def purchase_times(
 ) -> pl.DataFrame:
     """Purchase timestamps (UTC text) of some customers up to ``until`` (for time-to-repurchase).
 
-    The ids go through a temporary table so the orders index is used for any sample size.
+    The ids go through a temporary table so the orders index is used for any sample size;
+    a person's keys are the id itself and any key linked to it.
     """
     if len(until) == 10:  # a date: the whole day counts
         until = until + "T23:59:59Z"
@@ -247,8 +249,11 @@ def purchase_times(
         conn.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", ((c,) for c in customer_ids))
         return read_frame(
             db,
-            "SELECT o.customer_id, o.ordered_at FROM _ids i "
-            "JOIN orders o ON o.customer_id = i.customer_id "
+            "SELECT k.customer_id, o.ordered_at FROM ("
+            "  SELECT customer_id, customer_id AS customer_key FROM _ids"
+            "  UNION ALL SELECT l.customer_id, l.customer_key FROM customer_links l"
+            "  JOIN _ids i ON i.customer_id = l.customer_id) k "
+            "JOIN orders o ON o.customer_key = k.customer_key "
             "WHERE o.is_purchase = 1 AND o.ordered_at <= ?",
             (until,),
             schema={"customer_id": pl.Utf8, "ordered_at": pl.Utf8},

@@ -22,13 +22,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+import polars as pl
 import sqlite_utils
 
+from clvtui.store.identity import link_new_keys, refresh_sources
 from clvtui.store.locking import write_transaction
 from clvtui.store.schema import TIMESTAMP_FORMAT
 
 ORDER_FIELDS = [
-    "source", "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor",
+    "source", "order_id", "customer_key", "ordered_at", "ordered_at_raw", "amount_minor",
     "refunded_minor", "currency", "status", "is_purchase", "country", "channel", "product",
     "discount_code",
 ]  # fmt: skip
@@ -36,6 +38,7 @@ CUSTOMER_FIELDS = [
     "customer_id", "email", "name", "country", "channel", "first_product", "discount_code",
     "first_order_at",
 ]  # fmt: skip
+VERSIONED_CUSTOMER = [*CUSTOMER_FIELDS, "source", "sources"]
 _COMPARED = [f for f in ORDER_FIELDS if f not in ("source", "order_id")]
 _BATCH = 50_000
 
@@ -54,7 +57,7 @@ def write_import(
     meta: dict[str, Any],
     orders: Iterable[tuple],
     n_orders: int,
-    customers: Iterable[tuple],
+    customers: pl.DataFrame,
     rejects: list[tuple[int, str, str | None]],
     refunds: list[tuple[str, int, int, str | None]],
     progress: Callable[[int], None] | None = None,
@@ -62,29 +65,61 @@ def write_import(
     """Store one import atomically and return its counts.
 
     ``orders``: chunks (lists) of tuples in :data:`ORDER_FIELDS` order without ``source``;
-    ``customers``: tuples in :data:`CUSTOMER_FIELDS` order; ``rejects``: (row, reason, raw);
+    ``customers``: a frame of :data:`CUSTOMER_FIELDS`, one row per key (``customer_id`` holds
+    the ``source:id`` key; :mod:`clvtui.store.identity` maps it to its person);
+    ``rejects``: (row, reason, raw);
     ``refunds``: (order_id, refunded_minor, row, raw) for refunds of orders not in the file,
     applied to the stored order when it exists, else rejected with a reason.
+
+    Every order and customer row the import changes is first copied to ``order_versions`` /
+    ``customer_versions`` (by temporary triggers, so only changed rows cost anything): that
+    is what ``clvtui imports undo`` restores.
     """
-    source = meta["source"]
     # A bigger page cache for this connection: random B-tree inserts into the primary key stay
     # in memory instead of re-reading pages (the default cache is only 2 MB).
     db.conn.execute("PRAGMA cache_size = -65536")
+    try:
+        return _write(db, meta, orders, n_orders, customers, rejects, refunds, progress)
+    finally:
+        _stop_recording(db.conn)  # also after a rollback: the triggers belong to one import
+
+
+def _write(
+    db: sqlite_utils.Database,
+    meta: dict[str, Any],
+    orders: Iterable[tuple],
+    n_orders: int,
+    customers: pl.DataFrame,
+    rejects: list[tuple[int, str, str | None]],
+    refunds: list[tuple[str, int, int, str | None]],
+    progress: Callable[[int], None] | None,
+) -> dict[str, int]:
+    source = meta["source"]
     with write_transaction(db, "import") as conn:
         repeat = _is_repeat(conn, meta)
         cur = conn.execute(
-            "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping,"
+            " currencies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 meta["path"], meta["sha256"], meta["format"], source, _now(),
                 meta["rows_read"], json.dumps(meta["mapping"], sort_keys=True),
+                meta.get("currencies"),
             ],
         )  # fmt: skip
         import_id = int(cur.lastrowid)
+        _record_versions(conn, import_id)
         # Customers first (no order references them): their rows, and the frame behind them,
         # are gone before the orders are written, which lowers the import's peak memory.
         customers_before = _count(db, "customers")
-        _upsert_customers(conn, () if repeat else customers, source, import_id)
+        linked = 0
+        if not repeat:
+            links_before = _count(db, "customer_links")
+            people = link_new_keys(db, customers, import_id)
+            linked = _count(db, "customer_links") - links_before
+            _upsert_customers(conn, _person_rows(customers, people), source, import_id)
+            if linked:
+                refresh_sources(conn, _new_link_people(conn, import_id))
+        del customers
         customers_new = _count(db, "customers") - customers_before
         before = _count(db, "orders", "source = ?", [source])
         # source and import id are the same for every row: SQL literals, not per-row tuples
@@ -119,17 +154,67 @@ def write_import(
             "orders_unchanged": n_orders - new - updated,
             "rows_rejected": len(all_rejects),
             "customers_new": customers_new,
+            "customers_linked": linked,
             "refunds_applied": refunds_applied,
         }
         conn.execute(
             "UPDATE imports SET finished_at = ?, orders_new = ?, orders_updated = ?,"
-            " orders_unchanged = ?, rows_rejected = ?, without_identity = ? WHERE id = ?",
+            " orders_unchanged = ?, rows_rejected = ?, without_identity = ?, customers_new = ?,"
+            " customers_linked = ? WHERE id = ?",
             [
                 _now(), new, counts["orders_updated"], counts["orders_unchanged"],
-                len(all_rejects), meta["without_identity"], import_id,
+                len(all_rejects), meta["without_identity"], customers_new, linked, import_id,
             ],
         )  # fmt: skip
+        _stop_recording(conn)
     return counts
+
+
+def _record_versions(conn: Any, import_id: int) -> None:
+    """Temporary triggers that keep the first pre-image of every row this import updates.
+
+    ``WHERE NOT EXISTS`` rather than ``INSERT OR IGNORE``: inside a trigger fired by an
+    upsert, SQLite applies the outer statement's conflict policy (ABORT), not the trigger's.
+    """
+    _stop_recording(conn)
+    n = int(import_id)
+    order_cols = ", ".join(ORDER_FIELDS)
+    conn.execute(
+        "CREATE TEMP TRIGGER clvtui_order_versions BEFORE UPDATE ON main.orders BEGIN"
+        f" INSERT INTO order_versions (import_id, {order_cols}, first_import_id,"
+        f" updated_import_id) SELECT {n}, {', '.join('OLD.' + c for c in ORDER_FIELDS)},"
+        " OLD.import_id, OLD.updated_import_id WHERE NOT EXISTS (SELECT 1 FROM order_versions"
+        f" WHERE import_id = {n} AND source = OLD.source AND order_id = OLD.order_id); END"
+    )
+    customer_cols = ", ".join(VERSIONED_CUSTOMER)
+    conn.execute(
+        "CREATE TEMP TRIGGER clvtui_customer_versions BEFORE UPDATE ON main.customers BEGIN"
+        f" INSERT INTO customer_versions (import_id, {customer_cols}, first_import_id)"
+        f" SELECT {n}, {', '.join('OLD.' + c for c in VERSIONED_CUSTOMER)}, OLD.import_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM customer_versions"
+        f" WHERE import_id = {n} AND customer_id = OLD.customer_id); END"
+    )
+
+
+def _stop_recording(conn: Any) -> None:
+    conn.execute("DROP TRIGGER IF EXISTS temp.clvtui_order_versions")
+    conn.execute("DROP TRIGGER IF EXISTS temp.clvtui_customer_versions")
+
+
+def _person_rows(customers: pl.DataFrame, people: dict[str, str]) -> Iterator[tuple]:
+    """The import's customer rows keyed by person (a linked key's facts go to its person)."""
+    ids = customers.get_column("customer_id").to_list()
+    if people:
+        ids = [people.get(k, k) for k in ids]
+    columns = [ids, *(customers.get_column(c).to_list() for c in CUSTOMER_FIELDS[1:])]
+    return zip(*columns, strict=True)
+
+
+def _new_link_people(conn: Any, import_id: int) -> list[str]:
+    rows = conn.execute(
+        "SELECT DISTINCT customer_id FROM customer_links WHERE import_id = ?", (import_id,)
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 @contextmanager
@@ -156,11 +241,19 @@ def _indexes_rebuilt_if_empty(conn: Any) -> Iterator[None]:
 
 
 def _is_repeat(conn: Any, meta: dict[str, Any]) -> bool:
-    """Whether the most recent finished import is the same file, format and mapping."""
+    """Whether the most recent finished import (not undone) is the same file, format and
+    mapping, with no undo since."""
     last = conn.execute(
-        "SELECT sha256, format, mapping, finished_at FROM imports ORDER BY id DESC LIMIT 1"
+        "SELECT sha256, format, mapping, finished_at FROM imports WHERE undone_at IS NULL"
+        " ORDER BY id DESC LIMIT 1"
     ).fetchone()
     if last is None or not meta["sha256"] or last[3] is None:
+        return False
+    # an undo since then may have removed orders that file had repeated: import it for real
+    undone = conn.execute(
+        "SELECT 1 FROM imports WHERE undone_at >= ? LIMIT 1", (last[3],)
+    ).fetchone()
+    if undone is not None:
         return False
     mapping = json.dumps(meta["mapping"], sort_keys=True)
     return (last[0], last[1], last[2]) == (meta["sha256"], meta["format"], mapping)
@@ -274,8 +367,9 @@ def _upsert_customers(conn: Any, customers: Iterable[tuple], source: str, import
     ]
     placeholders = ", ".join("?" * (len(CUSTOMER_FIELDS) + 2))
     conn.executemany(
-        f"INSERT INTO customers ({', '.join(CUSTOMER_FIELDS)}, source, import_id)"
-        f" VALUES ({placeholders}) ON CONFLICT(customer_id) DO UPDATE SET {', '.join(sets)}"
+        f"INSERT INTO customers ({', '.join(CUSTOMER_FIELDS)}, source, import_id, sources)"
+        f" VALUES ({placeholders}, {_literal(source)})"
+        f" ON CONFLICT(customer_id) DO UPDATE SET {', '.join(sets)}"
         f" WHERE {' OR '.join(changed)}",
         ((*c, source, import_id) for c in customers),
     )

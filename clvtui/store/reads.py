@@ -1,8 +1,10 @@
 """Orders out of SQLite into polars, for the model.
 
-Only three plain columns (text id, text timestamp, integer minor units) are read, as JSON
+Only three plain columns (text key, text timestamp, integer minor units) are read, as JSON
 chunks by ``store.frames.read_table``: ~1.0 s at 2.8 M orders (row tuples through ``sqlite3``:
-3.2 s). Timestamps are parsed by polars in one vectorised pass.
+3.2 s). Timestamps are parsed by polars in one vectorised pass. Keys become people through the
+few ``customer_links`` rows (a replace in polars, skipped when nobody is linked), not a join
+in SQL per order.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from datetime import date, datetime
 import polars as pl
 import sqlite_utils
 
-from clvtui.errors import ClvError, NoDataError
+from clvtui.errors import NoDataError
 from clvtui.store.frames import read_table, snapshot
+from clvtui.store.identity import LINK_SCHEMA, all_links, to_people
 from clvtui.store.schema import TIMESTAMP_FORMAT
 
 _PURCHASE_COLUMNS = {
-    "customer_id": ("customer_id", pl.Utf8),
+    "customer_key": ("customer_key", pl.Utf8),
     "ordered_at": ("ordered_at", pl.Utf8),
     "amount": ("amount_minor - refunded_minor", pl.Int64),
 }
-_PURCHASES = "is_purchase = 1 AND customer_id IS NOT NULL"
+_PURCHASES = "is_purchase = 1 AND customer_key IS NOT NULL"
 
 
 def _until_text(until: date | datetime | str | None) -> str | None:
@@ -35,41 +38,151 @@ def _until_text(until: date | datetime | str | None) -> str | None:
 
 
 def purchase_currencies(db: sqlite_utils.Database) -> list[str]:
-    rows = db.conn.execute(
-        "SELECT DISTINCT currency FROM orders WHERE is_purchase = 1 AND customer_id IS NOT NULL"
-    ).fetchall()
+    rows = db.conn.execute(f"SELECT DISTINCT currency FROM orders WHERE {_PURCHASES}").fetchall()
     return sorted(r[0] for r in rows)
 
 
-def purchases_frame(
-    db: sqlite_utils.Database, *, until: date | datetime | str | None = None
-) -> pl.DataFrame:
-    """Purchases with a customer: customer_id, ordered_at (UTC), amount (net, major), currency.
+def held_currencies(db: sqlite_utils.Database) -> list[str]:
+    """Currencies of the orders the live imports brought (cheap: no scan of the orders)."""
+    rows = db.conn.execute(
+        "SELECT currencies FROM imports WHERE undone_at IS NULL AND currencies IS NOT NULL"
+    ).fetchall()
+    return sorted({c for (text,) in rows for c in text.split(",") if c})
 
-    Only ``is_purchase = 1`` orders with a customer id count. Mixed currencies are an error
-    naming them — amounts in different currencies are never summed silently.
+
+def currency_purchases(
+    db: sqlite_utils.Database, until: str | None = None, currencies: list[str] | None = None
+) -> dict[str, int]:
+    """Purchases (with a customer) per currency, most first; one scan per currency."""
+    counts = {}
+    for currency in purchase_currencies(db) if currencies is None else currencies:
+        where = f"{_PURCHASES} AND currency = ?" + (" AND ordered_at <= ?" if until else "")
+        args = [currency, until] if until else [currency]
+        counts[currency] = db.conn.execute(
+            f"SELECT count(*) FROM orders WHERE {where}", args
+        ).fetchone()[0]
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def purchases_frame(
+    db: sqlite_utils.Database,
+    *,
+    until: date | datetime | str | None = None,
+    currency: str | None = None,
+) -> pl.DataFrame:
+    """Purchases with a customer in one currency: customer_id (the person), ordered_at (UTC),
+    amount (net, major), currency.
+
+    Only ``is_purchase = 1`` orders with a customer count, in ``currency`` — by default the
+    currency with the most purchases (amounts in different currencies cannot be compared
+    without exchange rates, so "most revenue" across currencies would mean nothing; ¥1,000 is
+    not more than $50). Amounts in different currencies are never summed.
     """
     from clvtui.ingest.money import minor_exponent
 
-    with snapshot(db):  # the currency check and the read see the same orders
+    limit = _until_text(until)
+    with snapshot(db):  # the currency choice and the read see the same orders
         currencies = purchase_currencies(db)
         if not currencies:
             raise NoDataError("no purchases with a customer in the database; import orders first")
-        if len(currencies) > 1:
-            raise ClvError(
-                "orders are in several currencies (" + ", ".join(currencies) + "); CLV needs one "
-                "currency — import each currency's shop into its own database"
-            )
-        currency = currencies[0]
-        limit = _until_text(until)
-        where = _PURCHASES + (" AND ordered_at <= ?" if limit else "")
-        scale = 10 ** minor_exponent(currency)
-        raw = read_table(
-            db, "orders", _PURCHASE_COLUMNS, where=where, params=(limit,) if limit else ()
-        )
+        chosen = _choose(db, currencies, currency, limit)
+        where = _PURCHASES + " AND currency = ?" + (" AND ordered_at <= ?" if limit else "")
+        params = (chosen, limit) if limit else (chosen,)
+        raw = read_table(db, "orders", _PURCHASE_COLUMNS, where=where, params=params)
+        links = all_links(db)
+    scale = 10 ** minor_exponent(chosen)
     return raw.select(
-        "customer_id",
+        to_people(raw, links),
         pl.col("ordered_at").str.strptime(pl.Datetime("us", "UTC"), TIMESTAMP_FORMAT),
         amount=pl.col("amount").cast(pl.Float64) / scale,
-        currency=pl.lit(currency),
+        currency=pl.lit(chosen),
     )
+
+
+def _choose(
+    db: sqlite_utils.Database, currencies: list[str], wanted: str | None, limit: str | None
+) -> str:
+    if wanted is not None:
+        code = wanted.strip().upper()
+        if code not in currencies:
+            raise NoDataError(f"no purchases in {code}; the database holds {', '.join(currencies)}")
+        return code
+    if len(currencies) == 1:
+        return currencies[0]
+    return next(iter(currency_purchases(db, limit, currencies)))
+
+
+def left_out(
+    db: sqlite_utils.Database,
+    fitted: pl.DataFrame,
+    *,
+    until: date | datetime | str | None = None,
+) -> list[dict[str, object]]:
+    """What a one-currency fit leaves out: per other currency, its purchases, net revenue
+    (major units) and customers — all of them, and those with no purchase in the fitted
+    currency at all. Reads only the other currencies' purchases."""
+    from clvtui.ingest.money import minor_exponent
+
+    chosen = fitted.get_column("currency")[0] if fitted.height else None
+    if held_currencies(db) == [chosen]:
+        return []  # one currency (known from the imports log): no scan of the orders
+    limit = _until_text(until)
+    where = _PURCHASES + " AND currency <> ?" + (" AND ordered_at <= ?" if limit else "")
+    columns = _PURCHASE_COLUMNS | {"currency": ("currency", pl.Utf8)}
+    with snapshot(db):
+        other = read_table(
+            db, "orders", columns, where=where, params=(chosen, limit) if limit else (chosen,)
+        )
+        links = all_links(db) if other.height else pl.DataFrame(schema=LINK_SCHEMA)
+    if other.height == 0:
+        return []
+    other = other.with_columns(to_people(other, links))
+    inside = fitted.get_column("customer_id").unique().implode()
+    out = []
+    for (code,), part in sorted(other.group_by("currency")):
+        people = part.get_column("customer_id").unique()
+        out.append(
+            {
+                "currency": code,
+                "purchases": part.height,
+                "revenue": int(part.get_column("amount").sum()) / 10 ** minor_exponent(code),
+                "customers": people.len(),
+                "customers_only_in_it": int((~people.is_in(inside)).sum()),
+            }
+        )
+    return sorted(out, key=lambda d: (-int(d["purchases"]), str(d["currency"])))
+
+
+def currency_report(
+    db: sqlite_utils.Database,
+    fitted: pl.DataFrame,
+    *,
+    until: date | datetime | str | None = None,
+    named: bool = False,
+) -> dict[str, object]:
+    """The ``currencies`` entry of a fit report: the currency fitted, how it was chosen, what
+    each other currency held and was left out, and a warning line per left-out currency."""
+    chosen = fitted.get_column("currency")[0]
+    others = left_out(db, fitted, until=until)
+    warnings = []
+    from clvtui.ingest.money import minor_exponent
+
+    for o in others:
+        code, only, people = o["currency"], o["customers_only_in_it"], o["customers"]
+        who = f"{people:,} customer{'' if people == 1 else 's'}"
+        if only == people:
+            who += f" who bought only in {code}"
+        elif only:
+            who += f" ({only:,} of them bought only in {code})"
+        amount = f"{o['revenue']:,.{minor_exponent(str(code))}f} {code}"
+        warnings.append(
+            f"left out {code}: {o['purchases']:,} purchase{'' if o['purchases'] == 1 else 's'}"
+            f" ({amount}) by {who} — this run is in {chosen}; fit them with "
+            f"clvtui fit --currency {code}"
+        )
+    return {
+        "currency": chosen,
+        "chosen_by": "--currency" if named else "most purchases",
+        "left_out": others,
+        "warnings": warnings,
+    }

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
+from clvtui.store.identity import person_keys_sql
 from clvtui.store.locking import write_transaction
 from clvtui.store.run_storage import ensure_scores
 
@@ -33,7 +34,7 @@ _SCORE_CHUNK = 100_000
 RANKED_COLUMNS = [
     "customer_id", "name", "email", "tier", "risk", "clv",
     *(c for c in SCORE_COLUMNS if c not in ("customer_id", "tier", "risk", "clv")),
-    "country", "channel",
+    "country", "channel", "sources",
 ]  # fmt: skip
 FRAME_FORMAT = "arrow-ipc"
 RUN_COLUMNS = [
@@ -265,14 +266,16 @@ def retention_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
 
 
 def customer_orders(db: sqlite_utils.Database, customer_id: str) -> pl.DataFrame:
-    """One customer's orders, oldest first (purchases and not), amounts in minor units."""
+    """One person's orders from every source, oldest first (purchases and not), amounts in
+    minor units."""
     cols = [
         "source", "order_id", "ordered_at", "amount_minor", "refunded_minor", "currency",
         "status", "is_purchase", "country", "channel", "product", "discount_code",
     ]  # fmt: skip
     rows = db.conn.execute(
-        f"SELECT {', '.join(cols)} FROM orders WHERE customer_id = ? ORDER BY ordered_at",
-        (customer_id,),
+        f"SELECT {', '.join(cols)} FROM orders WHERE customer_key IN ({person_keys_sql()})"
+        " ORDER BY ordered_at",
+        (customer_id, customer_id),
     ).fetchall()
     schema = {c: pl.Utf8 for c in cols} | {
         "amount_minor": pl.Int64, "refunded_minor": pl.Int64, "is_purchase": pl.Int64,

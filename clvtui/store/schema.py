@@ -161,4 +161,102 @@ MIGRATIONS: list[str] = [
     ALTER TABLE scores ADD COLUMN p_order_30 REAL;
     ALTER TABLE scores ADD COLUMN p_order_90 REAL;
     """,
+    # customer keys namespaced by source, people linked across sources by e-mail, import
+    #    history that can be undone (the pre-image of every row an import changes)
+    """
+    PRAGMA cache_size = -65536;                         -- this connection: 64 MB for the rewrite
+    ALTER TABLE customers ADD COLUMN sources TEXT;      -- 'paypal, shopify': every source seen
+    UPDATE customers SET source = coalesce(source, (SELECT o.source FROM orders o
+        WHERE o.customer_id = customers.customer_id ORDER BY o.ordered_at LIMIT 1), 'unknown');
+    CREATE TABLE customer_links (
+        customer_key TEXT PRIMARY KEY,       -- 'paypal:jane@example.com'
+        customer_id  TEXT NOT NULL,          -- the person: the key first seen with that e-mail
+        import_id    INTEGER REFERENCES imports(id)
+    ) WITHOUT ROWID;
+
+    -- An old database merged equal ids of different sources by accident. An e-mail id is the
+    -- same person (a link); any other id (WooCommerce 14, Etsy 14) is a person of its own.
+    CREATE TEMP TABLE _crossed AS
+        SELECT k.source AS source, k.raw AS raw, c.source AS owner,
+               k.first_order_at AS first_order_at, k.import_id AS import_id
+        FROM (SELECT source, customer_id AS raw,
+                     min(CASE WHEN is_purchase = 1 THEN ordered_at END) AS first_order_at,
+                     min(import_id) AS import_id
+              FROM orders WHERE customer_id IS NOT NULL GROUP BY source, customer_id) k
+        JOIN customers c ON c.customer_id = k.raw
+        WHERE k.source <> c.source;
+    INSERT INTO customer_links (customer_key, customer_id)
+        SELECT source || ':' || raw, owner || ':' || raw FROM _crossed WHERE raw LIKE '%@%';
+
+    -- people and scores: 'source:key'
+    UPDATE scores SET customer_id = (SELECT c.source || ':' || c.customer_id FROM customers c
+        WHERE c.customer_id = scores.customer_id)
+        WHERE customer_id IN (SELECT customer_id FROM customers);
+    DELETE FROM run_frames;                             -- a cache; rebuilt from scores on read
+    UPDATE customers SET customer_id = source || ':' || customer_id, sources = source;
+    INSERT INTO customers (customer_id, source, sources, first_order_at, import_id)
+        SELECT source || ':' || raw, source, source, first_order_at, import_id FROM _crossed
+        WHERE raw NOT LIKE '%@%';
+    UPDATE customers SET sources = (SELECT group_concat(s, ', ') FROM (
+            SELECT customers.source AS s
+            UNION SELECT c.source FROM _crossed c
+                WHERE c.owner || ':' || c.raw = customers.customer_id AND c.raw LIKE '%@%'
+            ORDER BY 1))
+        WHERE customer_id IN (SELECT customer_id FROM customer_links);
+    DROP TABLE _crossed;
+
+    -- orders keep their source's key; the person is the key itself unless linked
+    -- (the index is rebuilt by one sort: updating it row by row took 10 s at 575k orders)
+    DROP INDEX orders_customer;
+    ALTER TABLE orders RENAME COLUMN customer_id TO customer_key;
+    UPDATE orders SET customer_key = source || ':' || customer_key WHERE customer_key IS NOT NULL;
+    CREATE INDEX orders_customer ON orders(customer_key, ordered_at);
+    CREATE INDEX customer_links_person ON customer_links(customer_id);
+    CREATE INDEX customers_email ON customers(email) WHERE email IS NOT NULL;
+
+    -- import history: what each import changed, so that it can be undone exactly
+    ALTER TABLE imports ADD COLUMN customers_new INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE imports ADD COLUMN customers_linked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE imports ADD COLUMN currencies TEXT;     -- 'EUR,USD': currencies of its orders
+    ALTER TABLE imports ADD COLUMN undone_at TEXT;      -- set by `clvtui imports undo`
+    UPDATE imports SET currencies = (SELECT group_concat(DISTINCT currency) FROM orders
+        WHERE import_id = imports.id);
+    CREATE TABLE order_versions (           -- an order as it was before import_id updated it
+        import_id         INTEGER NOT NULL REFERENCES imports(id),
+        source            TEXT NOT NULL,
+        order_id          TEXT NOT NULL,
+        customer_key      TEXT,
+        ordered_at        TEXT NOT NULL,
+        ordered_at_raw    TEXT NOT NULL,
+        amount_minor      INTEGER NOT NULL,
+        refunded_minor    INTEGER NOT NULL,
+        currency          TEXT NOT NULL,
+        status            TEXT NOT NULL,
+        is_purchase       INTEGER NOT NULL,
+        country           TEXT,
+        channel           TEXT,
+        product           TEXT,
+        discount_code     TEXT,
+        first_import_id   INTEGER NOT NULL,  -- the order's import_id (never changes)
+        updated_import_id INTEGER,
+        PRIMARY KEY (import_id, source, order_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX order_versions_order ON order_versions(source, order_id);
+    CREATE TABLE customer_versions (        -- a person as they were before import_id changed them
+        import_id       INTEGER NOT NULL REFERENCES imports(id),
+        customer_id     TEXT NOT NULL,
+        email           TEXT,
+        name            TEXT,
+        country         TEXT,
+        channel         TEXT,
+        first_product   TEXT,
+        discount_code   TEXT,
+        first_order_at  TEXT,
+        source          TEXT,
+        sources         TEXT,
+        first_import_id INTEGER,
+        PRIMARY KEY (import_id, customer_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX customer_versions_person ON customer_versions(customer_id);
+    """,
 ]

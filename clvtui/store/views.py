@@ -40,7 +40,9 @@ def database_status(db: sqlite_utils.Database, *, counts: bool = True) -> DbStat
     """
     conn = db.conn
     has_orders = conn.execute("SELECT EXISTS (SELECT 1 FROM orders)").fetchone()[0] == 1
-    imports, last = conn.execute("SELECT count(*), max(finished_at) FROM imports").fetchone()
+    imports, last = conn.execute(
+        "SELECT count(*), max(finished_at) FROM imports WHERE undone_at IS NULL"
+    ).fetchone()
     runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
     if not counts:
         return DbStatus(has_orders, imports, runs, last)
@@ -55,11 +57,13 @@ IDENTITY_SCHEMA = {
     "email": pl.Utf8,
     "country": pl.Utf8,
     "channel": pl.Utf8,
+    "sources": pl.Utf8,
 }
 
 
 def customer_identity_frame(db: sqlite_utils.Database) -> pl.DataFrame:
-    """Every customer's id, name, e-mail, country and channel (what the ranking shows)."""
+    """Every customer's id, name, e-mail, country, channel and sources (what the ranking
+    shows)."""
     return read_table(db, "customers", {c: (c, t) for c, t in IDENTITY_SCHEMA.items()})
 
 
@@ -67,7 +71,7 @@ def customer_identity(db: sqlite_utils.Database, customer_id: str) -> dict[str, 
     """One customer's stored attributes (for the detail screen), or None if unknown."""
     cursor = db.conn.execute(
         "SELECT customer_id, email, name, country, channel, first_product, discount_code, "
-        "first_order_at, source FROM customers WHERE customer_id = ?",
+        "first_order_at, source, sources FROM customers WHERE customer_id = ?",
         (customer_id,),
     )
     row = cursor.fetchone()

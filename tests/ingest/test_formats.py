@@ -12,7 +12,7 @@ def _pick(row: dict, *keys: str) -> tuple:
     return tuple(row[k] for k in keys)
 
 
-KEYS = ("customer_id", "ordered_at", "amount_minor", "refunded_minor", "currency", "status",
+KEYS = ("customer_key", "ordered_at", "amount_minor", "refunded_minor", "currency", "status",
         "is_purchase")  # fmt: skip
 
 
@@ -32,16 +32,21 @@ def test_shopify(db) -> None:
     )
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "5001": ("alice@example.com", "2024-01-15T15:30:00Z", 5400, 0, "USD", "completed", 1),
-        "5002": ("bob@example.com", "2024-02-01T08:00:00Z", 114900, 14900, "USD",
+        "5001": ("shopify:alice@example.com", "2024-01-15T15:30:00Z", 5400, 0, "USD",
+                 "completed", 1),
+        "5002": ("shopify:bob@example.com", "2024-02-01T08:00:00Z", 114900, 14900, "USD",
                  "partially_refunded", 1),
-        "5003": ("alice@example.com", "2024-03-01T12:00:00Z", 2000, 2000, "USD", "refunded", 0),
-        "5004": ("carol@example.com", "2024-03-05T08:00:00Z", 3550, 0, "USD", "cancelled", 0),
-        "5005": ("tel:+31612345678", "2024-04-11T06:30:00Z", 1800, 0, "USD", "completed", 1),
+        "5003": ("shopify:alice@example.com", "2024-03-01T12:00:00Z", 2000, 2000, "USD",
+                 "refunded", 0),
+        "5004": ("shopify:carol@example.com", "2024-03-05T08:00:00Z", 3550, 0, "USD",
+                 "cancelled", 0),
+        "5005": ("shopify:tel:+31612345678", "2024-04-11T06:30:00Z", 1800, 0, "USD",
+                 "completed", 1),
         "5006": (None, "2024-04-11T10:00:00Z", 1250, 0, "USD", "completed", 1),
-        "5009": ("erin@example.com", "2024-05-01T10:00:00Z", 2200, 0, "USD", "voided", 0),
-        "5010": ("dave@example.com", "2024-05-02T13:45:10Z", 8997, 0, "USD", "completed", 1),
-        "5011": ("erin@example.com", "2024-05-03T10:00:00Z", 1500, 0, "USD", "pending", 0),
+        "5009": ("shopify:erin@example.com", "2024-05-01T10:00:00Z", 2200, 0, "USD", "voided", 0),
+        "5010": ("shopify:dave@example.com", "2024-05-02T13:45:10Z", 8997, 0, "USD",
+                 "completed", 1),
+        "5011": ("shopify:erin@example.com", "2024-05-03T10:00:00Z", 1500, 0, "USD", "pending", 0),
     }  # fmt: skip
     first = orders(db)["5001"]
     assert first["ordered_at_raw"] == "2024-01-15 10:30:00 -0500"
@@ -56,7 +61,7 @@ def test_shopify(db) -> None:
     # net purchase revenue: 54 + (1149 - 149) + 18 + 12.50 + 89.97; share rounded to 6 digits
     share = 1250 / (5400 + 100000 + 1800 + 1250 + 8997)
     assert report.revenue_without_identity_share == pytest.approx(share, abs=1e-6)
-    alice = db["customers"].get("alice@example.com")
+    alice = db["customers"].get("shopify:alice@example.com")
     assert alice["first_order_at"] == "2024-01-15T15:30:00Z"
     assert (alice["first_product"], alice["discount_code"], alice["name"]) == (
         "Coffee beans", "WELCOME10", "Alice Adams")  # fmt: skip
@@ -67,13 +72,14 @@ def test_stripe(db) -> None:
     report = import_file(db, fixture("stripe_payments_jan_jun.csv"))
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "ch_01": ("cus_A", "2024-01-05T12:00:00Z", 2500, 0, "USD", "completed", 1),
-        "ch_02": ("cus_B", "2024-02-10T08:30:00Z", 10000, 3000, "USD", "partially_refunded", 1),
-        "ch_03": ("cus_A", "2024-03-01T10:00:00Z", 1500, 0, "USD", "uncaptured", 0),
-        "ch_04": ("cus_A", "2024-04-02T09:15:00Z", 4000, 0, "USD", "failed", 0),
-        "ch_05": ("cus_C", "2024-05-20T14:00:00Z", 6000, 0, "USD", "completed", 1),
-        "ch_06": ("cus_D", "2024-06-15T18:45:00Z", 1000, 0, "JPY", "completed", 1),
-        "ch_07": ("guest@x.com", "2024-06-28T23:59:59Z", 1999, 0, "EUR", "completed", 1),
+        "ch_01": ("stripe:cus_A", "2024-01-05T12:00:00Z", 2500, 0, "USD", "completed", 1),
+        "ch_02": ("stripe:cus_B", "2024-02-10T08:30:00Z", 10000, 3000, "USD",
+                  "partially_refunded", 1),
+        "ch_03": ("stripe:cus_A", "2024-03-01T10:00:00Z", 1500, 0, "USD", "uncaptured", 0),
+        "ch_04": ("stripe:cus_A", "2024-04-02T09:15:00Z", 4000, 0, "USD", "failed", 0),
+        "ch_05": ("stripe:cus_C", "2024-05-20T14:00:00Z", 6000, 0, "USD", "completed", 1),
+        "ch_06": ("stripe:cus_D", "2024-06-15T18:45:00Z", 1000, 0, "JPY", "completed", 1),
+        "ch_07": ("stripe:guest@x.com", "2024-06-28T23:59:59Z", 1999, 0, "EUR", "completed", 1),
     }  # fmt: skip
     assert report.currencies == {"USD": 5, "EUR": 1, "JPY": 1}
     assert any("mixed currencies" in n for n in report.notes)
@@ -85,15 +91,16 @@ def test_woocommerce_cp1252_semicolon_decimal_comma(db) -> None:
         "woocommerce", "cp1252", ";", ",")  # fmt: skip
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "201": ("17", "2024-03-05T14:22:10Z", 123456, 0, "EUR", "completed", 1),
-        "202": ("guest@example.fr", "2024-03-06T09:00:00Z", 4500, 1000, "EUR", "processing", 1),
-        "203": ("17", "2024-03-07T10:00:00Z", 1990, 0, "EUR", "cancelled", 0),
-        "204": ("18", "2024-03-08T11:00:00Z", 3000, 3000, "EUR", "refunded", 0),
-        "205": ("18", "2024-03-09T12:00:00Z", 500, 0, "EUR", "on_hold", 0),
+        "201": ("woocommerce:17", "2024-03-05T14:22:10Z", 123456, 0, "EUR", "completed", 1),
+        "202": ("woocommerce:guest@example.fr", "2024-03-06T09:00:00Z", 4500, 1000, "EUR",
+                "processing", 1),
+        "203": ("woocommerce:17", "2024-03-07T10:00:00Z", 1990, 0, "EUR", "cancelled", 0),
+        "204": ("woocommerce:18", "2024-03-08T11:00:00Z", 3000, 3000, "EUR", "refunded", 0),
+        "205": ("woocommerce:18", "2024-03-09T12:00:00Z", 500, 0, "EUR", "on_hold", 0),
         "206": (None, "2024-03-10T13:00:00Z", 750, 0, "EUR", "failed", 0),
-        "207": ("19", "2024-03-11T14:00:00Z", 1250, 0, "EUR", "completed", 1),
+        "207": ("woocommerce:19", "2024-03-11T14:00:00Z", 1250, 0, "EUR", "completed", 1),
     }  # fmt: skip
-    jose = db["customers"].get("17")
+    jose = db["customers"].get("woocommerce:17")
     assert (jose["name"], jose["email"], jose["first_product"], jose["discount_code"]) == (
         "José Müller", "jose@example.es", "Café Crème", "BIENVENUE")  # fmt: skip
 
@@ -103,10 +110,10 @@ def test_etsy_duplicates_and_adjustments(db) -> None:
     assert (report.rows_read, report.orders) == (5, 4)
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "3001": ("111", "2024-03-01T00:00:00Z", 2450, 0, "USD", "completed", 1),
-        "3002": ("222", "2024-03-15T00:00:00Z", 4000, 1000, "USD", "partially_refunded", 1),
-        "3003": ("111", "2024-04-02T00:00:00Z", 1500, 1500, "USD", "refunded", 0),
-        "3004": ("333", "2024-04-30T00:00:00Z", 999, 0, "GBP", "cancelled", 0),
+        "3001": ("etsy:111", "2024-03-01T00:00:00Z", 2450, 0, "USD", "completed", 1),
+        "3002": ("etsy:222", "2024-03-15T00:00:00Z", 4000, 1000, "USD", "partially_refunded", 1),
+        "3003": ("etsy:111", "2024-04-02T00:00:00Z", 1500, 1500, "USD", "refunded", 0),
+        "3004": ("etsy:333", "2024-04-30T00:00:00Z", 999, 0, "GBP", "cancelled", 0),
     }  # fmt: skip
     assert orders(db)["3001"]["product"] == "sku-a"
 
@@ -115,7 +122,7 @@ def test_square_money_strings_zones_refunds(db) -> None:
     report = import_file(db, fixture("square_items.csv"))
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "T1": ("SQC1", "2026-07-18T18:30:00Z", 115295, 0, "USD", "completed", 1),
+        "T1": ("square:SQC1", "2026-07-18T18:30:00Z", 115295, 0, "USD", "completed", 1),
         "T2": (None, "2026-07-19T13:05:00Z", 3362, 3362, "USD", "refunded", 0),
         "T3": (None, "2026-07-19T18:00:00Z", 1000, 0, "USD", "completed", 1),
     }  # fmt: skip
@@ -149,9 +156,9 @@ def test_square_transactions_partial_refunds_are_subtracted(db) -> None:
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
         # 12:59:30 PDT (UTC−7) in July; 08:15 EDT (UTC−4); an empty time is local midnight, EST
-        "TX1": ("SQC7", "2026-07-18T19:59:30Z", 2550, 0, "USD", "completed", 1),
+        "TX1": ("square:SQC7", "2026-07-18T19:59:30Z", 2550, 0, "USD", "completed", 1),
         "TX2": (None, "2026-07-19T12:15:00Z", 4000, 1000, "USD", "partially_refunded", 1),
-        "TX3": ("SQC7", "2025-12-27T05:00:00Z", 1200, 0, "USD", "completed", 1),
+        "TX3": ("square:SQC7", "2025-12-27T05:00:00Z", 1200, 0, "USD", "completed", 1),
     }  # fmt: skip
     assert report.without_identity == 1 and report.rows_rejected == 0
 
@@ -163,9 +170,9 @@ def test_paypal_german_locale(db) -> None:
     assert report.format == "paypal"
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "DE1": ("max@example.com", "2026-06-01T08:15:00Z", 159436, 0, "EUR", "completed", 1),
-        "DE2": ("erika@example.com", "2026-06-02T09:00:00Z", 1250, 0, "EUR", "pending", 0),
-        "DE3": ("max@example.com", "2026-01-15T08:30:00Z", 2000, 0, "EUR", "completed", 1),
+        "DE1": ("paypal:max@example.com", "2026-06-01T08:15:00Z", 159436, 0, "EUR", "completed", 1),
+        "DE2": ("paypal:erika@example.com", "2026-06-02T09:00:00Z", 1250, 0, "EUR", "pending", 0),
+        "DE3": ("paypal:max@example.com", "2026-01-15T08:30:00Z", 2000, 0, "EUR", "completed", 1),
     }  # fmt: skip
     assert orders(db)["DE1"]["country"] == "DE"
     assert report.rows_rejected == 0
@@ -175,11 +182,11 @@ def test_paypal_refund_memo_withdrawal(db) -> None:
     report = import_file(db, fixture("paypal_activity_us.csv"))
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "TXA": ("pat@example.com", "2024-01-15T18:00:00Z", 125000, 0, "USD", "completed", 1),
-        "TXB": ("quinn@example.com", "2024-07-05T01:30:00Z", 8000, 3000, "USD",
+        "TXA": ("paypal:pat@example.com", "2024-01-15T18:00:00Z", 125000, 0, "USD", "completed", 1),
+        "TXB": ("paypal:quinn@example.com", "2024-07-05T01:30:00Z", 8000, 3000, "USD",
                 "partially_refunded", 1),
         "TXH": (None, "2024-07-11T16:00:00Z", 8000, 0, "USD", "memo", 0),
-        "TXC": ("rae@example.com", "2024-07-13T19:00:00Z", 2000, 0, "USD", "pending", 0),
+        "TXC": ("paypal:rae@example.com", "2024-07-13T19:00:00Z", 2000, 0, "USD", "pending", 0),
     }  # fmt: skip
     assert report.skipped == {"not a sale: General Withdrawal": 1}
     reasons = [r["reason"] for r in db.query("SELECT reason FROM rejects")]
@@ -191,8 +198,8 @@ def test_paypal_eu_cp1252_day_first(db) -> None:
     assert (report.encoding, report.decimal) == ("cp1252", ",")
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "EU1": ("lena@example.de", "2024-03-25T20:15:00Z", 123456, 0, "EUR", "completed", 1),
-        "EU2": ("jürgen@example.de", "2024-04-02T06:00:00Z", 9990, 0, "EUR", "completed", 1),
+        "EU1": ("paypal:lena@example.de", "2024-03-25T20:15:00Z", 123456, 0, "EUR", "completed", 1),
+        "EU2": ("paypal:jürgen@example.de", "2024-04-02T06:00:00Z", 9990, 0, "EUR", "completed", 1),
     }  # fmt: skip
 
 
@@ -201,10 +208,11 @@ def test_online_retail_xlsx_two_sheets(db) -> None:
     assert report.format == "online-retail" and report.rows_read == 7
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "536365": ("17850", "2010-12-01T08:26:00Z", 3564, 0, "GBP", "completed", 1),
+        "536365": ("online-retail:17850", "2010-12-01T08:26:00Z", 3564, 0, "GBP", "completed", 1),
         "536366": (None, "2010-12-01T08:28:00Z", 1110, 0, "GBP", "completed", 1),
-        "C536379": ("14527", "2010-12-01T09:41:00Z", -2750, 0, "GBP", "cancelled", 0),
-        "581001": ("12583", "2011-07-01T09:00:00Z", 3300, 0, "GBP", "completed", 1),  # BST
+        "C536379": ("online-retail:14527", "2010-12-01T09:41:00Z", -2750, 0, "GBP", "cancelled", 0),
+        "581001": ("online-retail:12583", "2011-07-01T09:00:00Z", 3300, 0, "GBP", "completed",
+                   1),  # BST
     }  # fmt: skip
     assert report.rows_skipped == 1  # BANK CHARGES
 
@@ -213,9 +221,9 @@ def test_online_retail_ii_csv(db) -> None:
     report = import_file(db, fixture("online_retail_ii.csv"))
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "489434": ("13085", "2009-12-01T07:45:00Z", 16440, 0, "GBP", "completed", 1),
-        "c489449": ("16321", "2009-12-01T10:33:00Z", -1020, 0, "GBP", "cancelled", 0),
-        "489450": ("13085", "2009-12-01T11:00:00Z", 0, 0, "GBP", "adjustment", 0),
+        "489434": ("online-retail:13085", "2009-12-01T07:45:00Z", 16440, 0, "GBP", "completed", 1),
+        "c489449": ("online-retail:16321", "2009-12-01T10:33:00Z", -1020, 0, "GBP", "cancelled", 0),
+        "489450": ("online-retail:13085", "2009-12-01T11:00:00Z", 0, 0, "GBP", "adjustment", 0),
     }  # fmt: skip
     reasons = {r["row"]: r["reason"] for r in db.query("SELECT row, reason FROM rejects")}
     assert reasons[6] == "column 'Quantity': expected a whole number, got 'x'"
@@ -225,13 +233,13 @@ def test_online_retail_ii_csv(db) -> None:
 
 def test_generic_without_ids(db) -> None:
     report = import_file(db, fixture("generic_orders.csv"))
-    got = sorted(_pick(v, "order_id", "customer_id", "amount_minor") for v in orders(db).values())
+    got = sorted(_pick(v, "order_id", "customer_key", "amount_minor") for v in orders(db).values())
     assert got == [
         ("k:-|2024-02-02T00:00:00Z|300|1", None, 300),
-        ("k:C2|2024-01-03T14:00:00Z|550|1", "C2", 550),
-        ("k:c1|2024-01-02T00:00:00Z|1000|1", "c1", 1000),
-        ("k:c1|2024-01-02T00:00:00Z|1000|2", "c1", 1000),
-        ("k:c1|2024-02-01T00:00:00Z|725|1", "c1", 725),
+        ("k:C2|2024-01-03T14:00:00Z|550|1", "generic:C2", 550),
+        ("k:c1|2024-01-02T00:00:00Z|1000|1", "generic:c1", 1000),
+        ("k:c1|2024-01-02T00:00:00Z|1000|2", "generic:c1", 1000),
+        ("k:c1|2024-02-01T00:00:00Z|725|1", "generic:c1", 725),
     ]
     assert report.without_identity == 1
 
@@ -240,8 +248,8 @@ def test_generic_line_items_summed_day_first(db) -> None:
     import_file(db, fixture("generic_with_ids.csv"))
     got = {k: _pick(v, *KEYS) for k, v in orders(db).items()}
     assert got == {
-        "A-1": ("x@example.com", "2024-01-15T00:00:00Z", 1250, 0, "EUR", "completed", 1),
-        "A-2": ("y@example.com", "2024-01-16T00:00:00Z", 800, 0, "EUR", "completed", 1),
+        "A-1": ("generic:x@example.com", "2024-01-15T00:00:00Z", 1250, 0, "EUR", "completed", 1),
+        "A-2": ("generic:y@example.com", "2024-01-16T00:00:00Z", 800, 0, "EUR", "completed", 1),
     }  # fmt: skip
 
 
@@ -307,7 +315,7 @@ def test_customer_contact_from_a_later_order(db, tmp_path) -> None:
         "c2,,2024-02-01,8.00,cancelled,Box\n"
     )
     import_file(db, path)
-    c1, c2 = db["customers"].get("c1"), db["customers"].get("c2")
+    c1, c2 = db["customers"].get("generic:c1"), db["customers"].get("generic:c2")
     assert (c1["email"], c1["first_product"], c1["first_order_at"]) == (
         "one@example.com", "Tea", "2024-03-01T00:00:00Z")  # fmt: skip
     assert (c2["email"], c2["first_product"], c2["first_order_at"]) == (None, "Box", None)

@@ -47,9 +47,9 @@ def test_overlapping_exports_union_and_refund_update(db) -> None:
 
 def test_customers_keep_earliest_first_order_across_imports(db) -> None:
     import_file(db, fixture("stripe_payments_apr_sep.csv"))
-    assert db["customers"].get("cus_A")["first_order_at"] == "2024-07-04T07:00:00Z"
+    assert db["customers"].get("stripe:cus_A")["first_order_at"] == "2024-07-04T07:00:00Z"
     import_file(db, fixture("stripe_payments_jan_jun.csv"))  # older export imported later
-    assert db["customers"].get("cus_A")["first_order_at"] == "2024-01-05T12:00:00Z"
+    assert db["customers"].get("stripe:cus_A")["first_order_at"] == "2024-01-05T12:00:00Z"
 
 
 def test_orphan_refund_applies_once_the_original_is_stored(db, tmp_path) -> None:

@@ -45,7 +45,7 @@ def test_round_trip(tmp_path, fmt: str) -> None:
     got = pl.DataFrame(
         list(
             db.query(
-                "SELECT customer_id, amount_minor - refunded_minor AS net, ordered_at "
+                "SELECT customer_key, amount_minor - refunded_minor AS net, ordered_at "
                 "FROM orders WHERE is_purchase = 1"
             )
         ),

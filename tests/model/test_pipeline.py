@@ -78,7 +78,7 @@ def test_fit_after_import_equals_library_call(cdnow_db: Path) -> None:
     assert (scores["clv"] >= 0).all() and not scores["clv"].is_nan().any()
     assert scores["tier"].null_count() == 0 and scores["risk"].null_count() == 0
     # customer "0001": x=2, t_x=30.43, T=38.86 → E[Y(12 months = 52 weeks)] from the fit
-    one = scores.filter(pl.col("customer_id") == "0001").row(0, named=True)
+    one = scores.filter(pl.col("customer_id") == "generic:0001").row(0, named=True)
     assert one["x"] == 2 and one["T"] == pytest.approx(272 / 7)
     retention = retention_frame(db, doc["run_id"])
     assert set(retention["cohort"]) >= {"all", "1997-01", "1997-02", "1997-03"}
@@ -193,7 +193,7 @@ def test_run_reads(cdnow_db: Path) -> None:
     assert run is not None and run["id"] == list_runs(db)[0]["id"]
     with pytest.raises(NoDataError, match="no run 9999"):
         get_run(db, 9999)
-    orders = customer_orders(db, "0001")
+    orders = customer_orders(db, "generic:0001")
     assert orders.height == 4 and orders["amount_minor"].to_list() == [2933, 2973, 1496, 2648]
     frame = purchases_frame(db, until="1997-09-30")
     assert frame.height == 4960  # CDNOW sample rows dated up to 1997-09-30

@@ -374,3 +374,49 @@ def test_model_screen_calibration_is_the_fits_histogram(demo_db: Path) -> None:
     empirical = {**run, "report": {**run["report"], "purchase_model": None}}
     fallback = calibration_bins(empirical, ranked_customers(db, int(run["id"])))
     assert fallback == {"bins": bins["bins"], "actual": bins["actual"]}
+
+
+async def test_import_screen_reports_links_and_a_new_currency(
+    demo_copy: Path, tmp_path: Path
+) -> None:
+    """A EUR file whose buyer has a demo customer's e-mail (other case): the summary says one
+    customer was linked, a warning notification names the new currency, and after a fit the
+    Model screen says the run is in USD with EUR left out."""
+    from clvtui.pipeline import fit_run
+    from clvtui.store import open_db
+
+    email = (
+        open_db(demo_copy)
+        .conn.execute(
+            "SELECT email FROM customers WHERE email IS NOT NULL ORDER BY customer_id LIMIT 1"
+        )
+        .fetchone()[0]
+    )
+    export = tmp_path / "eur.csv"
+    export.write_text(
+        f"customer_id,email,order_date,total,currency\nE1,{email.upper()},2024-01-02,20.00,EUR\n"
+    )
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("6")
+        await settle(pilot, app)
+        box = app.screen.query_one("#import-path", Input)
+        box.value = str(export)
+        box.focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("escape", "i")
+        await settle(pilot, app)
+        summary = str(app.screen.query_one("#import-summary").render())
+        assert "1 linked by e-mail to a customer already known" in summary
+        warnings = [n.message for n in app._notifications if n.severity == "warning"]
+        assert any("in EUR but the database holds USD" in w for w in warnings), warnings
+    fit_run(open_db(demo_copy), holdout_weeks=None)
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await settle(pilot, app)
+        note = str(app.screen.query_one("#kpi-model", KpiCard)._note)
+        assert note.endswith("· in USD (EUR left out)"), note
+        verdict = str(app.screen.query_one("#model-verdict").render())
+        assert "This run is in USD; purchases in EUR are left out" in verdict, verdict

@@ -97,6 +97,8 @@ class CustomerScreen(WorkerErrors, Screen[None]):
         ident = msg.identity or {}
         parts = [f"[b]{ident.get('name') or self.customer_id}[/b]"]
         parts += [str(ident[k]) for k in ("email", "country", "channel") if ident.get(k)]
+        if ident.get("sources"):
+            parts.append(f"from {ident['sources']}")
         if ident.get("first_order_at"):
             parts.append(f"first order {str(ident['first_order_at'])[:10]}")
         self.query_one("#customer-title", Static).update(" · ".join(parts))
@@ -185,6 +187,8 @@ def _alive_curve(
     when = orders
     if "is_purchase" in when.columns:
         when = when.filter(pl.col("is_purchase") == 1)
+    if run.get("currency") and "currency" in when.columns:  # the run's currency only, as fitted
+        when = when.filter(pl.col("currency") == run["currency"])
     stamps = sorted({_day(t) for t in when["ordered_at"].to_list() if t is not None})
     as_of = _day(scored_as_of(run))
     if not stamps or as_of is None:

@@ -338,11 +338,15 @@ class ImportScreen(MainScreen):
             f"{_n(r, 'orders_new', 'new order')}, {count(r.get('orders_updated'))} updated, "
             f"{count(r.get('orders_unchanged'))} unchanged, "
             f"{_n(r, 'rows_rejected', 'row')} rejected; {_n(r, 'customers', 'customer')}"
-            ".\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
-        )
+            + (f", {count(r['customers_linked'])} linked by e-mail to a customer already known"
+               if r.get("customers_linked") else "")
+            + ".\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
+        )  # fmt: skip
         self.query_one("#import-summary", Static).update(text)
         self.query_one("#import-report", Static).update(_reasons_text(r))
         self.notify(f"Imported {_n(r, 'orders_new', 'new order')} from {msg.path.name}")
+        if r.get("currency_warning"):
+            self.notify(str(r["currency_warning"]), severity="warning", timeout=12)
         self.clv.data_changed()
 
     def on_import_failed(self, msg: ImportFailed) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 from clvtui.errors import ClvError
 from clvtui.settings import Settings, parse_value
 from clvtui.tui.data import DB_ERRORS
-from clvtui.tui.report import dig, holdout_of, run_value_kind, verdict_text
+from clvtui.tui.report import dig, holdout_of, run_currency, run_value_kind, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.fmt import count, number
@@ -142,7 +142,8 @@ class ModelScreen(MainScreen):
         model = str(run.get("model") or dig(report, "model") or "?")
         self.query_one("#kpi-model", KpiCard).set(
             str(dig(report, "model_label") or model.upper()),
-            f"{count(run.get('n_customers'))} customers · {run_value_kind(run)}",
+            f"{count(run.get('n_customers'))} customers · {run_value_kind(run)}"
+            + _currency_note(run),
         )
         loglik = dig(report, "purchase_model", "loglik")
         aic = dig(report, "purchase_model", "aic")
@@ -159,7 +160,7 @@ class ModelScreen(MainScreen):
             )
         else:
             self.query_one("#kpi-holdout", KpiCard).set("–", "fit with a holdout to check")
-        self.query_one("#model-verdict", Static).update(verdict_text(run))
+        self.query_one("#model-verdict", Static).update(verdict_text(run) + _left_out_text(run))
         self._plot_tracking(holdout)
         self._plot_calibration(msg.calibration)
 
@@ -334,3 +335,23 @@ def _float(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _currency_note(run: dict[str, Any]) -> str:
+    """ " · in USD", and which currencies the fit left out (a run is in one currency)."""
+    currency = run_currency(run)
+    left = [str(o.get("currency")) for o in dig(run, "report", "currencies", "left_out") or []]
+    if not currency:
+        return ""
+    return f" · in {currency}" + (f" ({', '.join(left)} left out)" if left else "")
+
+
+def _left_out_text(run: dict[str, Any]) -> str:
+    """A line naming the currencies this run left out, and how to fit them."""
+    left = [str(o.get("currency")) for o in dig(run, "report", "currencies", "left_out") or []]
+    if not left:
+        return ""
+    return (
+        f"\nThis run is in {run_currency(run)}; purchases in {', '.join(left)} are left out "
+        f"(clvtui fit --currency {left[0]} fits them)."
+    )

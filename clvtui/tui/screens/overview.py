@@ -167,7 +167,8 @@ class OverviewScreen(MainScreen):
         kind = run_value_kind(run)
         self.query_one("#kpi-equity", KpiCard).set(
             money(run.get("customer_equity"), currency),
-            f"{kind} · 90 % {money(run.get('equity_low'), currency)}"
+            f"{kind}{f' in {currency}' if currency else ''}"
+            f" · 90 % {money(run.get('equity_low'), currency)}"
             f"–{money(run.get('equity_high'), currency)}",
         )
         horizon = dig(run, "settings", "horizon_months") or dig(

@@ -22,9 +22,10 @@ def _risk(v: str) -> Text:
 
 
 CUSTOMER_COLUMNS = [
-    ColumnSpec("customer_id", "Customer", 9, text_cell),
+    ColumnSpec("customer_id", "Customer", 14, text_cell),
     ColumnSpec("name", "Name", 16, text_cell),
     ColumnSpec("email", "E-mail", 22, text_cell),
+    ColumnSpec("sources", "Sources", 10, text_cell),
     ColumnSpec("tier", "Tier", 17, text_cell),
     ColumnSpec("risk", "Risk", 11, _risk),
     ColumnSpec("clv", "CLV", 10, _money, numeric=True),

@@ -32,24 +32,45 @@ from clvtui.model.base import (
     for_new_customer,
     row_key,
 )
-from clvtui.model.special import log_hyp2f1
+from clvtui.model.special import log_hyp2f1, log_power_integral
 
 NAME = "paretonbd"
 NAMES = ("r", "alpha", "s", "beta")
+Z_SERIES = 0.9  # ₂F₁ argument up to which scipy's series is fast and exact
 _STEP = 1e-5  # central-difference step in p and q: error ~1e-10 (truncation), ~1e-9 (rounding)
 
 
 def log_j(
     p: np.ndarray, q: float | np.ndarray, alpha: float, beta: float, t: np.ndarray
 ) -> np.ndarray:
-    """ln J(t) = ln ∫_t^∞ (α+τ)^−p (β+τ)^−q dτ, for p > 0, q > 1 (see the module docstring)."""
+    """ln J(t) = ln ∫_t^∞ (α+τ)^−p (β+τ)^−q dτ, for p > 0, q > 1 (see the module docstring).
+
+    The ₂F₁ form where its argument z = |α−β|/(max(α,β)+t) ≤ Z_SERIES (scipy sums it in
+    microseconds); beyond, and wherever it fails, the integral itself by bounded quadrature
+    (``special.log_power_integral``): near z = 1 — β running away in a shop with no visible
+    dropout, or an as-of long after the last order — scipy needs milliseconds per value and
+    the series thousands of terms, which made fits take minutes.
+    """
+    p, t = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(t, dtype=float))
+    q = np.broadcast_to(np.asarray(q, dtype=float), p.shape)
     n = p + q - 1.0
     top, second = (alpha, q) if alpha >= beta else (beta, p)
-    return (
-        log_hyp2f1(n, second, n + 1.0, abs(alpha - beta) / (top + t))
-        - n * np.log(top + t)
-        - np.log(n)
-    )
+    z = abs(alpha - beta) / (top + t)
+    out = np.full(p.shape, np.nan)
+    series = z <= Z_SERIES
+    if series.any():
+        out[series] = (
+            log_hyp2f1(n[series], second[series], n[series] + 1.0, z[series])
+            - n[series] * np.log(top + t[series])
+            - np.log(n[series])
+        )
+    todo = ~np.isfinite(out)
+    if todo.any():
+        e_c, e_m = (p, q) if alpha <= beta else (q, p)
+        out[todo] = log_power_integral(
+            e_c[todo], e_m[todo], min(alpha, beta), abs(alpha - beta), t[todo]
+        )
+    return out
 
 
 def log_a0(

@@ -106,7 +106,7 @@ def fit_run(
             choice = choose.choose_model(orders, base_end.isoformat(), weeks)
             name = choice.model
             choice_doc = {"reason": choice.reason, "candidates": choice.scores}
-            start = list(choice.scores[name]["params"].values())
+            start = choice.start
 
     step("fitting", 0.4)
     report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
@@ -116,7 +116,10 @@ def fit_run(
         report["purchase_model"] = None
     else:
         purchase_fit = fit_purchase(name, x, t_x, T, start=start)
-        warnings += purchase_fit.warnings
+        if purchase_fit.model != name:  # on its boundary: the nested model the data support
+            name = purchase_fit.model
+            report |= {"model": name, "model_label": LABELS[name]}
+        warnings += purchase_fit.boundary + purchase_fit.warnings
         th = purchase_fit.params
         if name in ("bgnbd", "mbgnbd") and th["a"] + th["b"] <= 1.0:
             warnings.append(

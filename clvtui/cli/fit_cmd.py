@@ -64,7 +64,9 @@ def _stderr_progress(stage: str, fraction: float) -> None:
     sys.stderr.flush()
 
 
-def _num(v: float) -> str:
+def _num(v: float | None) -> str:
+    if v is None:  # e.g. the standard error of a parameter held at the edge of its range
+        return "–"
     return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 

@@ -22,6 +22,8 @@ from statsmodels.tools.numdiff import approx_fprime
 
 from clvtui.errors import ModelError
 
+EDGE_LOG = float(np.log(1e4))  # |ln θ| beyond which a parameter has run to the edge of its range
+
 
 @dataclass(frozen=True)
 class Rows:
@@ -281,8 +283,13 @@ def fit_likelihood(
         ok = (
             np.all(np.isfinite(res.params)) and np.isfinite(llf) and np.all(np.abs(res.params) < 25)
         )
+        tol = 1e-2 * max(1.0, n_customers / 1e4)
+        # running to the edge of the parameter space the likelihood is flat along the runaway
+        # direction and BFGS creeps: close enough there is converged (``boundary`` takes over)
+        if np.any(np.abs(res.params) > EDGE_LOG):
+            tol *= 10.0
         if ok and (best is None or llf > best[1]):
-            best = (res, llf, bool(np.max(np.abs(grad)) < 1e-2 * max(1.0, n_customers / 1e4)))
+            best = (res, llf, bool(np.max(np.abs(grad)) < tol))
         if best is not None and best[2]:
             break
     if best is None:

@@ -27,9 +27,15 @@ from __future__ import annotations
 import numpy as np
 
 from clvtui.errors import ModelError
-from clvtui.model.base import FittedModel, LikelihoodBase, Rows, _nearest_covariance
+from clvtui.model.base import (
+    EDGE_LOG,
+    FittedModel,
+    LikelihoodBase,
+    Rows,
+    _nearest_covariance,
+)
 
-EDGE = float(np.log(1e4))  # |ln θ| beyond which a parameter has run to the edge of its range
+EDGE = EDGE_LOG  # |ln θ| beyond which a parameter has run to the edge of its range
 TRIGGER = float(np.log(1e3))  # |ln θ| that makes the check look closer
 FLAT_SE = 5.0  # SE(ln θ) beyond which the likelihood is flat along θ (95 % spans e^±10)
 NO_DROPOUT_LR = 1.0  # 2·Δ log-likelihood of the dropout part below which it is not visible

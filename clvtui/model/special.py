@@ -80,7 +80,7 @@ def _log_series(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> n
 
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(12)
-_PANELS = 30  # geometric panels per side of the peak: h0 · 2^30 covers any range a fit meets
+_PANELS = 48  # panels per side of the peak at most (each up to twice the last)
 
 
 def log_power_integral(
@@ -92,9 +92,10 @@ def log_power_integral(
     thousands of terms (a fit drifting to β → ∞, an as-of long after the last order). With
     c + τ = (c+t)·e^y the log-integrand is φ(y) = −n ln(c+t) + (1−e_c)·y − e_m·ln(e^k + e^y),
     n = e_c + e_m − 1, k = ln(d/(c+t)): concave, with its peak at a known point. Gauss–Legendre
-    (12 nodes) on panels growing geometrically away from the peak, from a width where φ changes
-    by at most ½, dropping panels that start 40 below the peak: a fixed, bounded cost (a few
-    hundred evaluations per element) and ~1e-13 relative accuracy whatever the parameters.
+    (12 nodes) on panels walking away from the peak, each at most twice the last and as narrow
+    as the local slope, curvature and distance to the kink require, until φ is 40 below the
+    peak: a bounded cost (at most 2·_PANELS panels per element, ~10–30 in practice) and
+    ~1e-9 accuracy in ln J whatever the parameters (tests compare with scipy's adaptive quad).
 
     ``moments=True`` also returns, from the same nodes, the means under the normalised integrand
     of ln(c+τ), ln(c+d+τ), 1/(c+τ), 1/(c+d+τ) (4 × elements): the derivatives of ln J in the
@@ -116,23 +117,39 @@ def log_power_integral(
         ratio = np.clip(slope0 / e_m, 1e-300, 1.0 - 1e-16)
         peak = np.where(slope0 > 0, np.maximum(0.0, k + np.log(ratio) - np.log1p(-ratio)), 0.0)
     peak = np.where(np.isfinite(peak), peak, 0.0)
-    h0 = 0.5 / np.maximum(np.maximum(np.abs(slope0), n), 1e-12)
-    offsets = np.concatenate([[0.0], 2.0 ** np.arange(_PANELS)])  # × h0
     idx = np.arange(t.size)
     top = phi(peak, idx)
+
+    def width(y: np.ndarray) -> np.ndarray:
+        """A panel width over which φ stays GL-friendly: ~4/|φ'|, ~2/√|φ''| at y, and no more
+        than half the way to the kink at k (where φ' turns, over a width of about 1)."""
+        sig = 0.5 * (1.0 + np.tanh((y - k) / 2.0))  # σ(y − k)
+        slope = np.abs(slope0 - e_m * sig)
+        curve = np.sqrt(e_m * sig * (1.0 - sig))
+        return np.minimum(
+            np.minimum(4.0 / np.maximum(slope, 1e-12), 2.0 / np.maximum(curve, 1e-12)),
+            np.maximum(np.abs(y - k) / 2.0, 0.5),
+        )
+
+    # panels walk away from the peak, each at most twice the last and no wider than the local
+    # slope and curvature allow (φ falls double-exponentially past the kink); stop 40 below
     starts, ends = [], []
+    first = np.minimum(width(peak), 0.5 / np.maximum(np.abs(slope0), 1e-12)) / 4.0
     for side in (1.0, -1.0):
-        a = peak[:, None] + side * h0[:, None] * offsets[None, :-1]
-        b = peak[:, None] + side * h0[:, None] * offsets[None, 1:]
-        if side < 0:
-            a, b = np.maximum(b, 0.0), np.maximum(a, 0.0)
-            near = b
-        else:
-            near = a
-        keep = (b > a) & (phi(near, np.repeat(idx[:, None], _PANELS, 1)) > top[:, None] - 40.0)
-        starts.append(np.where(keep, a, np.nan))
-        ends.append(np.where(keep, b, np.nan))
-    lo, hi = np.concatenate(starts, axis=1), np.concatenate(ends, axis=1)
+        y, h = peak.copy(), first.copy()
+        live = np.ones(t.size, dtype=bool)
+        for _ in range(_PANELS):
+            h = np.minimum(2.0 * h, width(y))
+            nxt = y + side * h
+            if side < 0:
+                nxt = np.maximum(nxt, 0.0)
+            live &= (phi(y, idx) > top - 40.0) & (nxt != y)
+            starts.append(np.where(live, np.minimum(y, nxt), np.nan))
+            ends.append(np.where(live, np.maximum(y, nxt), np.nan))
+            y = nxt
+            if not live.any():
+                break
+    lo, hi = np.stack(starts, axis=1), np.stack(ends, axis=1)
     elem, panel = np.nonzero(np.isfinite(lo))
     a, b = lo[elem, panel], hi[elem, panel]
     half = (b - a) / 2.0

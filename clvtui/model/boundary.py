@@ -10,11 +10,11 @@ in the report.
 The check runs after the fit and costs nothing on an ordinary one (the trigger only reads the
 fitted values and the covariance). When it fires:
 
-1. No visible dropout: the nested NBD model (``nbd.py``: nobody leaves) is fitted on the same
-   rows. If the dropout part improves the log-likelihood by less than NO_DROPOUT_LR / 2 and a
-   dropout parameter is at its edge, the NBD fit is what is used — the likelihood-ratio test of
-   the dropout part against no dropout at all — with a plain-words note, and the requested
-   model's boundary fit kept for reference.
+1. No visible dropout: when a dropout parameter is at its edge or barely determined (SE of
+   its log > WEAK_SE), the nested NBD model (``nbd.py``: nobody leaves) is fitted on the same
+   rows. If the dropout part is not significant — likelihood ratio below NO_DROPOUT_LR, the
+   5 % test of "no dropout at all" — the NBD fit is what is used, with a plain-words note, and
+   the requested model's own fit kept for reference.
 2. Otherwise each parameter at its edge is held there (not identified; no standard error, a
    reason instead). In a shape/scale pair that runs away together (r and α, a and b, s and β)
    only the shape is held: its scale then still carries the identified ratio (the mean rate r/α,
@@ -38,7 +38,10 @@ from clvtui.model.base import (
 EDGE = EDGE_LOG  # |ln θ| beyond which a parameter has run to the edge of its range
 TRIGGER = float(np.log(1e3))  # |ln θ| that makes the check look closer
 FLAT_SE = 5.0  # SE(ln θ) beyond which the likelihood is flat along θ (95 % spans e^±10)
-NO_DROPOUT_LR = 1.0  # 2·Δ log-likelihood of the dropout part below which it is not visible
+# 2·Δ log-likelihood of the dropout part below which it is not visible: the 5 % point of the
+# ½χ²₀ + ½χ²₁ mixture, the null distribution of a likelihood ratio for a parameter on its bound
+NO_DROPOUT_LR = 2.71
+WEAK_SE = 1.0  # SE(ln θ) of a dropout parameter above which the dropout part is tested
 
 DROPOUT = {"bgnbd": ("a", "b"), "mbgnbd": ("a", "b"), "paretonbd": ("s", "beta")}
 PAIRS = {
@@ -63,11 +66,24 @@ def needs_check(fit: FittedModel) -> bool:
     )
 
 
+def _weak_dropout(fit: FittedModel) -> list[str]:
+    """Dropout parameters at their edge or barely determined by the data."""
+    var = np.diag(fit.cov_log)
+    return [
+        n
+        for n in DROPOUT.get(fit.model, ())
+        if abs(np.log(fit.params[n])) > TRIGGER
+        or not np.isfinite(var[fit.names.index(n)])
+        or var[fit.names.index(n)] > WEAK_SE**2
+    ]
+
+
 def settle(fit: FittedModel, likelihood: LikelihoodBase) -> FittedModel:
     """The fit to use: unchanged when interior; nested (NBD) or with parameters held otherwise."""
-    if not needs_check(fit):
+    weak = _weak_dropout(fit)
+    if not weak and not needs_check(fit):
         return fit
-    if fit.model in DROPOUT:
+    if weak or (fit.model in DROPOUT and needs_check(fit)):
         nested = _no_dropout(fit, likelihood)
         if nested is not None:
             return nested
@@ -79,9 +95,8 @@ def _no_dropout(fit: FittedModel, likelihood: LikelihoodBase) -> FittedModel | N
     from clvtui.model import nbd
     from clvtui.model.base import fit_likelihood
 
-    params = fit.params
-    flat = _flat_names(fit, likelihood)
-    at_edge = [n for n in DROPOUT[fit.model] if abs(np.log(params[n])) > TRIGGER or n in flat]
+    flat = _flat_names(fit, likelihood) if needs_check(fit) else []
+    at_edge = [n for n in DROPOUT[fit.model] if n in flat or n in _weak_dropout(fit)]
     if not at_edge:
         return None
     rows: Rows = likelihood.rows
@@ -110,8 +125,9 @@ def _no_dropout(fit: FittedModel, likelihood: LikelihoodBase) -> FittedModel | N
         "likelihood_ratio": max(lr, 0.0),
         "at_edge": at_edge,
         "note": (
-            f"{label}'s own fit ran to the edge of its range ({_edge_text(fit, at_edge)}); "
-            "it is kept here for reference only"
+            f"{label}'s own fit ({_edge_text(fit, at_edge)}) improves on no dropout at all by a "
+            f"likelihood ratio of {max(lr, 0.0):.2f}, below {NO_DROPOUT_LR} (not significant "
+            "at 5 %); it is kept here for reference only"
         ),
     }
     nested.warnings = [w for w in fit.warnings if "flat" not in w] + nested.warnings

@@ -140,12 +140,14 @@ def hold_edges(fit: FittedModel, likelihood: LikelihoodBase) -> FittedModel:
         return fit
     names, logs = fit.names, np.log(fit.theta)
     held: dict[str, str] = {}
+    carriers: set[str] = set()  # scales of a runaway pair: they carry the identified ratio
     for shape, scale in PAIRS.get(fit.model, ()):
         i, j = names.index(shape), names.index(scale)
         if logs[i] > EDGE and logs[j] > EDGE:
             held[shape] = _pair_reason(fit, shape, scale)
+            carriers.add(scale)
     for i, name in enumerate(names):
-        if name not in held and abs(logs[i]) > EDGE and not _scale_of_held(fit.model, name, held):
+        if name not in held and abs(logs[i]) > EDGE and name not in carriers:
             held[name] = (
                 f"{name} ran to the edge of its range ({fit.theta[i]:.3g}): the data do not "
                 "pin it down, so it is held there and has no standard error"
@@ -169,11 +171,6 @@ def hold_edges(fit: FittedModel, likelihood: LikelihoodBase) -> FittedModel:
         if note not in fit.boundary:
             fit.boundary.append(note)
     return fit
-
-
-def _scale_of_held(model: str, name: str, held: dict[str, str]) -> bool:
-    """A scale whose shape is held carries the identified ratio: it stays free."""
-    return any(scale == name and shape in held for shape, scale in PAIRS.get(model, ()))
 
 
 def _pair_reason(fit: FittedModel, shape: str, scale: str) -> str:

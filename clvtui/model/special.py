@@ -181,7 +181,26 @@ def jacobi_beta_nodes(a: float, b: float, n: int = 48) -> tuple[np.ndarray, np.n
 
     # roots_jacobi's weight is (1−u)^α (1+u)^β on [−1, 1]; with p = (1+u)/2 that is
     # p^β (1−p)^α, so α = b − 1 and β = a − 1.
-    u, w = roots_jacobi(n, b - 1.0, a - 1.0)
-    p = (1.0 + u) / 2.0
-    w = w / w.sum()
-    return p, w
+    if a + b < 300.0:
+        with np.errstate(all="ignore"):
+            u, w = roots_jacobi(n, b - 1.0, a - 1.0)
+        if np.all(np.isfinite(w)) and np.all(np.isfinite(u)) and w.sum() > 0:
+            return (1.0 + u) / 2.0, w / w.sum()
+    return _beta_window_nodes(a, b, 2 * n)
+
+
+def _beta_window_nodes(a: float, b: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Legendre over mean ± 12 sd of Beta(a, b), weighted by its log-density.
+
+    For large a + b (a fit where everyone has about the same dropout chance) the Jacobi weight's
+    normalisation overflows; the distribution is then narrow and nearly normal, so a window of
+    ±12 sd (clipped to (0, 1)) holds all of its mass.
+    """
+    mean = a / (a + b)
+    sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1.0)))
+    lo, hi = max(mean - 12.0 * sd, 1e-300), min(mean + 12.0 * sd, 1.0 - 1e-16)
+    u, w = np.polynomial.legendre.leggauss(n)
+    p = lo + (hi - lo) * (u + 1.0) / 2.0
+    logw = np.log(w) + (a - 1.0) * np.log(p) + (b - 1.0) * np.log1p(-p)
+    w = np.exp(logw - logw.max())
+    return p, w / w.sum()

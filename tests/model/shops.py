@@ -50,3 +50,29 @@ def with_dropout(n: int = 3000, seed: int = 3, after: float = 0.0):
     T = np.round(rng.uniform(0.0, 52.0, n) * 7.0) / 7.0
     x, t_x = _events(rng, rate, life, T)
     return x, t_x, T + after
+
+
+def orders_frame(x, t_x, T, first_day: str = "2024-01-01", seed: int = 0):
+    """Orders (customer_id, ordered_at UTC, amount) whose day-level summary is (x, t_x, T) as of
+    first_day + max(T): the first purchase, x − 1 days in between, the last at t_x."""
+    from datetime import UTC, datetime, timedelta
+
+    import polars as pl
+
+    rng = np.random.default_rng(seed)
+    end = datetime.fromisoformat(first_day).replace(tzinfo=UTC) + timedelta(days=float(T.max()) * 7)
+    ids, times, amounts = [], [], []
+    for i, (xi, txi, Ti) in enumerate(zip(x, t_x, T, strict=True)):
+        start = end - timedelta(days=round(Ti * 7))
+        days = [0]
+        last = round(txi * 7)
+        if xi > 0:
+            between = (
+                rng.choice(np.arange(1, last), size=int(xi) - 1, replace=False) if xi > 1 else []
+            )
+            days += [*sorted(int(d) for d in between), last]
+        for d in days:
+            ids.append(f"C{i}")
+            times.append(start + timedelta(days=d, hours=12))
+            amounts.append(float(np.round(rng.gamma(4.0, 8.0), 2)) + 1.0)
+    return pl.DataFrame({"customer_id": ids, "ordered_at": times, "amount": amounts})

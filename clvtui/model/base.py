@@ -23,6 +23,7 @@ from statsmodels.tools.numdiff import approx_fprime
 from clvtui.errors import ModelError
 
 EDGE_LOG = float(np.log(1e4))  # |ln θ| beyond which a parameter has run to the edge of its range
+RUNAWAY_LOG = float(np.log(1e6))  # |ln θ| at which the optimiser is stopped (see ``_optimise``)
 
 
 @dataclass(frozen=True)
@@ -266,40 +267,27 @@ def fit_likelihood(
     failures: list[str] = []
     for start in starts:
         try:
-            with warnings_module.catch_warnings():
-                warnings_module.simplefilter("ignore")  # convergence is judged below, by us
-                res = likelihood.fit(
-                    start_params=np.asarray(start, dtype=float),
-                    method="bfgs",
-                    maxiter=500,
-                    gtol=1e-7,
-                    disp=0,
-                )
+            params, llf, cov = _optimise(likelihood, np.asarray(start, dtype=float))
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as err:
             failures.append(f"start {np.round(np.exp(start), 3).tolist()}: {err}")
             continue
-        llf = float(res.llf)
-        grad = likelihood.score(res.params)
-        ok = (
-            np.all(np.isfinite(res.params)) and np.isfinite(llf) and np.all(np.abs(res.params) < 25)
-        )
+        grad = likelihood.score(params)
+        ok = np.all(np.isfinite(params)) and np.isfinite(llf) and np.all(np.abs(params) < 25)
         tol = 1e-2 * max(1.0, n_customers / 1e4)
         # running to the edge of the parameter space the likelihood is flat along the runaway
         # direction and BFGS creeps: close enough there is converged (``boundary`` takes over)
-        if np.any(np.abs(res.params) > EDGE_LOG):
+        if np.any(np.abs(params) > EDGE_LOG):
             tol *= 10.0
         if ok and (best is None or llf > best[1]):
-            best = (res, llf, bool(np.max(np.abs(grad)) < tol))
+            best = (params, llf, bool(np.max(np.abs(grad)) < tol), cov)
         if best is not None and best[2]:
             break
     if best is None:
         detail = "; ".join(failures) or "the likelihood never became finite"
         raise ModelError(f"the {model} fit did not converge from any starting point ({detail})")
-    res, llf, converged = best
-    # statsmodels already inverted −Hessian (our ``hessian``) at the optimum: reuse it
-    cov = np.asarray(res.normalized_cov_params, dtype=float)
-    if cov.shape != (len(res.params),) * 2:
-        cov = np.linalg.pinv(-likelihood.hessian(res.params))
+    params, llf, converged, cov = best
+    if cov is None or cov.shape != (len(params),) * 2:
+        cov = np.linalg.pinv(-likelihood.hessian(params))
     warnings: list[str] = []
     if not converged:
         warnings.append(f"{model}: the optimiser stopped before the gradient vanished")
@@ -309,7 +297,7 @@ def fit_likelihood(
     return FittedModel(
         model=model,
         names=likelihood.names,
-        theta=np.exp(res.params),
+        theta=np.exp(params),
         cov_log=cov,
         loglik=llf,
         n_customers=n_customers,
@@ -317,6 +305,47 @@ def fit_likelihood(
         converged=converged,
         warnings=warnings,
     )
+
+
+class _RanAway(Exception):
+    """Raised from the optimiser's callback when a parameter leaves the plausible range."""
+
+    def __init__(self, params: np.ndarray) -> None:
+        super().__init__("a parameter ran to the edge of its range")
+        self.params = params
+
+
+def _optimise(
+    likelihood: LikelihoodBase, start: np.ndarray
+) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """BFGS from ``start``: the log-parameters, the log-likelihood and −H⁻¹ (None if absent).
+
+    Stopped once a log-parameter passes ±RUNAWAY_LOG: the likelihood is then flat along that
+    direction (the other parameters have long settled) and every further step is a slow
+    crawl towards infinity that changes the fit by nothing — minutes for Pareto/NBD on a shop
+    with no visible dropout. ``boundary.settle`` takes the fit from there.
+    """
+
+    def stop_at_edge(xk: np.ndarray) -> None:
+        if np.any(np.abs(xk) > RUNAWAY_LOG):
+            raise _RanAway(np.array(xk, dtype=float))
+
+    try:
+        with warnings_module.catch_warnings():
+            warnings_module.simplefilter("ignore")  # convergence is judged by the caller
+            res = likelihood.fit(
+                start_params=start,
+                method="bfgs",
+                maxiter=500,
+                gtol=1e-7,
+                disp=0,
+                callback=stop_at_edge,
+            )
+    except _RanAway as edge:
+        return edge.params, likelihood.loglike(edge.params), None
+    # statsmodels already inverted −Hessian (our ``hessian``) at the optimum: reuse it
+    cov = getattr(res, "normalized_cov_params", None)
+    return np.asarray(res.params), float(res.llf), None if cov is None else np.asarray(cov, float)
 
 
 def _nearest_covariance(cov: np.ndarray) -> np.ndarray:

@@ -121,20 +121,20 @@ def log_power_integral(
     top = phi(peak, idx)
 
     def width(y: np.ndarray) -> np.ndarray:
-        """A panel width over which φ stays GL-friendly: ~4/|φ'|, ~2/√|φ''| at y, and no more
+        """A panel width over which φ stays GL-friendly: ~8/|φ'|, ~4/√|φ''| at y, and no more
         than half the way to the kink at k (where φ' turns, over a width of about 1)."""
         sig = 0.5 * (1.0 + np.tanh((y - k) / 2.0))  # σ(y − k)
         slope = np.abs(slope0 - e_m * sig)
         curve = np.sqrt(e_m * sig * (1.0 - sig))
         return np.minimum(
-            np.minimum(4.0 / np.maximum(slope, 1e-12), 2.0 / np.maximum(curve, 1e-12)),
+            np.minimum(8.0 / np.maximum(slope, 1e-12), 4.0 / np.maximum(curve, 1e-12)),
             np.maximum(np.abs(y - k) / 2.0, 0.5),
         )
 
     # panels walk away from the peak, each at most twice the last and no wider than the local
     # slope and curvature allow (φ falls double-exponentially past the kink); stop 40 below
     starts, ends = [], []
-    first = np.minimum(width(peak), 0.5 / np.maximum(np.abs(slope0), 1e-12)) / 4.0
+    first = np.minimum(width(peak), 0.5 / np.maximum(np.abs(slope0), 1e-12)) / 2.0
     for side in (1.0, -1.0):
         y, h = peak.copy(), first.copy()
         live = np.ones(t.size, dtype=bool)

@@ -132,7 +132,7 @@ def fit_run(
         )
         try:
             spend_fit = gammagamma.fit(x, m)
-            warnings += spend_fit.warnings
+            warnings += spend_fit.boundary + spend_fit.warnings
         except ModelError as err:
             warnings.append(f"{err}; using each customer's observed average order value")
         step("predicting", 0.6)

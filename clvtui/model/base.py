@@ -275,9 +275,12 @@ def fit_likelihood(
         ok = np.all(np.isfinite(params)) and np.isfinite(llf) and np.all(np.abs(params) < 25)
         tol = 1e-2 * max(1.0, n_customers / 1e4)
         # running to the edge of the parameter space the likelihood is flat along the runaway
-        # direction and BFGS creeps: close enough there is converged (``boundary`` takes over)
-        if np.any(np.abs(params) > EDGE_LOG):
+        # direction and BFGS creeps: there the parameters still inside must have settled (to a
+        # looser tolerance); the runaway ones are ``boundary``'s business
+        inside = np.abs(params) <= EDGE_LOG
+        if not inside.all():
             tol *= 10.0
+            grad = np.where(inside, grad, 0.0)
         if ok and (best is None or llf > best[1]):
             best = (params, llf, bool(np.max(np.abs(grad)) < tol), cov)
         if best is not None and best[2]:
@@ -342,10 +345,60 @@ def _optimise(
                 callback=stop_at_edge,
             )
     except _RanAway as edge:
-        return edge.params, likelihood.loglike(edge.params), None
+        params = _polish(likelihood, edge.params, _runaway_with_partners(likelihood, edge.params))
+        return params, likelihood.loglike(params), None
     # statsmodels already inverted −Hessian (our ``hessian``) at the optimum: reuse it
     cov = getattr(res, "normalized_cov_params", None)
     return np.asarray(res.params), float(res.llf), None if cov is None else np.asarray(cov, float)
+
+
+# shape/scale pairs that run away together (their ratio stays identified)
+PARTNERS = (("r", "alpha"), ("a", "b"), ("s", "beta"), ("q", "gamma"))
+
+
+def _runaway_with_partners(likelihood: LikelihoodBase, params: np.ndarray) -> np.ndarray:
+    """Parameters past ±RUNAWAY_LOG, and their shape/scale partners: held in the finish."""
+    names = likelihood.names
+    held = np.abs(params) > RUNAWAY_LOG
+    for a, b in PARTNERS:
+        if a in names and b in names:
+            i, j = names.index(a), names.index(b)
+            held[i] = held[j] = bool(held[i] or held[j])
+    return held
+
+
+def _polish(likelihood: LikelihoodBase, params: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+    """Finish the optimisation of the parameters that did not run away, the others held
+    (nothing to do when every parameter is held)."""
+    from scipy.optimize import minimize
+
+    free = ~fixed
+    if not free.any():
+        return params
+
+    def full(z: np.ndarray) -> np.ndarray:
+        out = params.copy()
+        out[free] = z
+        return out
+
+    def stop_at_edge(z: np.ndarray) -> None:  # another one running away: as good as it gets
+        if np.any(np.abs(z) > RUNAWAY_LOG):
+            raise _RanAway(full(np.array(z, dtype=float)))
+
+    try:
+        with warnings_module.catch_warnings():
+            warnings_module.simplefilter("ignore")
+            res = minimize(
+                lambda z: -likelihood.loglike(full(z)),
+                params[free],
+                jac=lambda z: -likelihood.score(full(z))[free],
+                method="BFGS",
+                options={"gtol": 1e-7, "maxiter": 60},  # a finish, not a second fit
+                callback=stop_at_edge,
+            )
+    except _RanAway as edge:
+        return edge.params
+    return full(res.x) if np.all(np.isfinite(res.x)) else params
 
 
 def _nearest_covariance(cov: np.ndarray) -> np.ndarray:

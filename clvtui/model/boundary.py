@@ -185,6 +185,11 @@ def _pair_reason(fit: FittedModel, shape: str, scale: str) -> str:
         )
     elif shape == "s":
         what = f"every customer has about the same chance of leaving ({ratio:.3g} a week)"
+    elif shape == "q":
+        what = (
+            "spend model: customers' typical order values differ no more than chance would "
+            "make them"
+        )
     else:
         what = "the spread between customers is too small to estimate"
     return (

@@ -97,3 +97,25 @@ def test_auto_choice_scores_a_nested_candidate_and_starts_from_its_boundary() ->
     doc = _score("bgnbd", x, t_x, T, actual, 13)
     assert doc["fitted_as"] == "nbd" and "score" in doc
     assert len(doc["start"]) == 4  # BG/NBD's own (boundary) parameters: a warm start for it
+
+
+def test_a_candidate_that_cannot_be_fitted_is_skipped_with_its_reason() -> None:
+    x, t_x, T = with_dropout(500, seed=12)
+    doc = _score("no-such-model", x, t_x, T, np.zeros_like(x), 13)
+    assert set(doc) == {"error"} and "unknown model" in doc["error"]
+
+
+def test_auto_choice_on_a_no_dropout_shop_answers_with_a_warm_start() -> None:
+    from clvtui.model.choose import choose_model
+    from clvtui.model.models import PURCHASE_MODELS
+    from tests.model.shops import orders_frame
+
+    x, t_x, T = no_dropout(1500, seed=13)
+    orders = orders_frame(x, t_x, T)
+    as_of = orders["ordered_at"].max().date().isoformat()
+    choice = choose_model(orders, as_of, 13)
+    assert choice.model in PURCHASE_MODELS and choice.start is not None
+    assert len(choice.start) == 4  # the chosen model's own (boundary) parameters
+    assert choice.scores["bgnbd"]["fitted_as"] == "nbd"
+    assert choice.scores["paretonbd"]["fitted_as"] == "nbd"
+    json.dumps(choice.scores, allow_nan=False)

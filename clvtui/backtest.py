@@ -69,10 +69,13 @@ def backtest(
     )
     doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend)
     doc["calibration_end"] = cal_end.isoformat()
+    checked = cal_fit.model  # the nested model when the window shows no dropout
     doc["calibration_fit"] = cal_fit.summary_dict() | {
-        "histogram": validate.calibration_histogram(cal_fit.theta, cx, cT, module_for(name).pmf)
+        "model": checked,
+        "histogram": validate.calibration_histogram(cal_fit.theta, cx, cT, module_for(checked).pmf),
     }
-    return doc, list(cal_fit.params.values())
+    # a warm start only for the same model: a nested fit has fewer parameters
+    return doc, list(cal_fit.params.values()) if checked == name else start
 
 
 def fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> Any:
@@ -83,5 +86,5 @@ def fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> Any:
     except ModelError as err:
         warnings.append(f"{err}; using each customer's observed average order value")
         return None
-    warnings += fit.warnings
+    warnings += fit.boundary + fit.warnings
     return fit

@@ -139,7 +139,10 @@ def fit_run(
     else:
         with numerical_errors(f"the {LABELS[name]} fit"):
             purchase_fit = fit_purchase(name, x, t_x, T, start=start)
-        warnings += purchase_fit.warnings
+        if purchase_fit.model != name:  # on its boundary: the nested model the data support
+            name = purchase_fit.model
+            report |= {"model": name, "model_label": LABELS[name]}
+        warnings += purchase_fit.boundary + purchase_fit.warnings
         th = purchase_fit.params
         if name in ("bgnbd", "mbgnbd") and th["a"] + th["b"] <= 1.0:
             warnings.append(
@@ -270,9 +273,7 @@ def _choose(
     if holdout_weeks is None and float(T.max()) < 3 * weeks:
         return "bgnbd", {"reason": "history too short to compare models; BG/NBD"}, None
     choice = choose.choose_model(orders, end.isoformat(), weeks)
-    doc = {"reason": choice.reason, "candidates": choice.scores}
-    params = choice.scores.get(choice.model, {}).get("params")
-    return choice.model, doc, list(params.values()) if params else None
+    return choice.model, {"reason": choice.reason, "candidates": choice.scores}, choice.start
 
 
 def _spend_doc(spend_fit: Any, x: np.ndarray, m: np.ndarray) -> dict[str, Any] | None:

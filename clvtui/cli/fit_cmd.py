@@ -82,7 +82,7 @@ def _pct(v: float | None) -> str:
 
 
 def _num(v: float | None) -> str:
-    if v is None:
+    if v is None:  # e.g. the standard error of a parameter held at the edge of its range
         return "–"
     return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
 

@@ -11,7 +11,6 @@ standard errors return to the natural scale by the delta method (SE(θ) = θ · 
 
 from __future__ import annotations
 
-import warnings as warnings_module
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -21,6 +20,8 @@ from statsmodels.base.model import GenericLikelihoodModel
 from statsmodels.tools.numdiff import approx_fprime
 
 from clvtui.errors import ModelError
+
+EDGE_LOG = float(np.log(1e4))  # |ln θ| beyond which a parameter has run to the edge of its range
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,29 @@ class LikelihoodBase(GenericLikelihoodModel):
         machines' BLAS builds. At 1e-4 the noise is ~1e-5 and the truncation error ~1e-8.
         """
         h = approx_fprime(params, self.score, epsilon=1e-4, centered=True)
-        return (h + h.T) / 2.0
+        h = (h + h.T) / 2.0
+        self.last_hessian = (np.asarray(params, dtype=float).copy(), h)  # for boundary checks
+        return h
+
+    def hessian_at(self, params: np.ndarray) -> np.ndarray:
+        """The Hessian at ``params``, reusing the one the fit computed there."""
+        last = getattr(self, "last_hessian", None)
+        if last is not None and np.array_equal(last[0], params):
+            return last[1]
+        return self.hessian(params)
 
 
 @dataclass
 class FittedModel:
-    """A fitted model on the natural scale, with the covariance of its log-parameters."""
+    """A fitted model on the natural scale, with the covariance of its log-parameters.
+
+    Boundary fits (see ``boundary.py``): ``identified`` names the parameters the data pin down;
+    the others sit at the edge of their range, are held fixed in draws and have no standard
+    error (``not_identified``: name → plain reason; their rows and columns of ``cov_log`` are
+    0). ``boundary`` holds plain-words notes for the report; ``nested_from`` the model that was
+    asked for when the data only support this nested one, and ``boundary_fit`` that model's own
+    (boundary) fit for reference.
+    """
 
     model: str
     names: tuple[str, ...]
@@ -154,16 +172,27 @@ class FittedModel:
     n_rows: int
     converged: bool
     warnings: list[str] = field(default_factory=list)
+    not_identified: dict[str, str] = field(default_factory=dict)
+    boundary: list[str] = field(default_factory=list)
+    nested_from: str | None = None
+    boundary_fit: dict[str, Any] | None = None
 
     @property
     def params(self) -> dict[str, float]:
         return {n: float(v) for n, v in zip(self.names, self.theta, strict=True)}
 
     @property
-    def stderr(self) -> dict[str, float]:
-        """Delta method: SE(θ) = θ · SE(ln θ)."""
+    def identified(self) -> tuple[str, ...]:
+        return tuple(n for n in self.names if n not in self.not_identified)
+
+    @property
+    def stderr(self) -> dict[str, float | None]:
+        """Delta method: SE(θ) = θ · SE(ln θ); None for a parameter the data do not identify."""
         se = np.sqrt(np.clip(np.diag(self.cov_log), 0, None)) * self.theta
-        return {n: float(v) for n, v in zip(self.names, se, strict=True)}
+        return {
+            n: None if n in self.not_identified or not np.isfinite(v) else float(v)
+            for n, v in zip(self.names, se, strict=True)
+        }
 
     @property
     def aic(self) -> float:
@@ -178,15 +207,23 @@ class FittedModel:
 
         Through the Cholesky factor, which is unique: an eigendecomposition's eigenvector signs
         depend on the LAPACK build, so the same fit and seed gave other draws (and a 90 %
-        interval ~1e-4 apart) on another CPU. ``cov_log`` is positive definite (see
-        ``_nearest_covariance``).
+        interval ~1e-4 apart) on another CPU. Only the identified parameters are drawn (the
+        others are held at their boundary value), and their covariance is checked first: one
+        that is not positive definite is floored (``_nearest_covariance``) before the factor.
         """
         rng = np.random.default_rng(seed)
-        factor = np.linalg.cholesky(self.cov_log)
-        return np.exp(np.log(self.theta) + rng.standard_normal((n, len(self.theta))) @ factor.T)
+        idx = [i for i, name in enumerate(self.names) if name not in self.not_identified]
+        base = np.log(self.theta)
+        out = np.tile(base, (n, 1))
+        if idx:
+            out[:, idx] += (
+                rng.standard_normal((n, len(idx)))
+                @ cholesky_factor(self.cov_log[np.ix_(idx, idx)]).T
+            )
+        return np.exp(np.clip(out, -30.0, 30.0))
 
     def summary_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "params": self.params,
             "stderr": self.stderr,
             "loglik": self.loglik,
@@ -194,7 +231,25 @@ class FittedModel:
             "aic": self.aic,
             "bic": self.bic,
             "converged": self.converged,
+            "identified": list(self.identified),
+            "not_identified": dict(self.not_identified),
+            "boundary": list(self.boundary),
+            "nested_from": self.nested_from,
         }
+        if self.boundary_fit is not None:
+            out["boundary_fit"] = self.boundary_fit
+        return out
+
+
+def cholesky_factor(cov: np.ndarray) -> np.ndarray:
+    """Lower Cholesky factor of a covariance, flooring it first if it is not positive definite
+    (or not finite): never a LinAlgError from a fit that ended on a flat likelihood."""
+    cov = np.where(np.isfinite(cov), cov, 0.0)
+    cov = (cov + cov.T) / 2.0
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        return np.linalg.cholesky(_nearest_covariance(cov))
 
 
 def fit_likelihood(
@@ -206,39 +261,36 @@ def fit_likelihood(
     enough for the 1e-3 log-likelihood comparisons; the Hessian (differences of the analytic
     score) is computed once, at the optimum, for the covariance.
     """
+    from clvtui.model.optimise import optimise
+
     best = None
     failures: list[str] = []
     for start in starts:
         try:
-            with warnings_module.catch_warnings():
-                warnings_module.simplefilter("ignore")  # convergence is judged below, by us
-                res = likelihood.fit(
-                    start_params=np.asarray(start, dtype=float),
-                    method="bfgs",
-                    maxiter=500,
-                    gtol=1e-7,
-                    disp=0,
-                )
+            params, llf, cov = optimise(likelihood, np.asarray(start, dtype=float))
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as err:
             failures.append(f"start {np.round(np.exp(start), 3).tolist()}: {err}")
             continue
-        llf = float(res.llf)
-        grad = likelihood.score(res.params)
-        ok = (
-            np.all(np.isfinite(res.params)) and np.isfinite(llf) and np.all(np.abs(res.params) < 25)
-        )
+        grad = likelihood.score(params)
+        ok = np.all(np.isfinite(params)) and np.isfinite(llf) and np.all(np.abs(params) < 25)
+        tol = 1e-2 * max(1.0, n_customers / 1e4)
+        # running to the edge of the parameter space the likelihood is flat along the runaway
+        # direction and BFGS creeps: there the parameters still inside must have settled (to a
+        # looser tolerance); the runaway ones are ``boundary``'s business
+        inside = np.abs(params) <= EDGE_LOG
+        if not inside.all():
+            tol *= 10.0
+            grad = np.where(inside, grad, 0.0)
         if ok and (best is None or llf > best[1]):
-            best = (res, llf, bool(np.max(np.abs(grad)) < 1e-2 * max(1.0, n_customers / 1e4)))
+            best = (params, llf, bool(np.max(np.abs(grad)) < tol), cov)
         if best is not None and best[2]:
             break
     if best is None:
         detail = "; ".join(failures) or "the likelihood never became finite"
         raise ModelError(f"the {model} fit did not converge from any starting point ({detail})")
-    res, llf, converged = best
-    # statsmodels already inverted −Hessian (our ``hessian``) at the optimum: reuse it
-    cov = np.asarray(res.normalized_cov_params, dtype=float)
-    if cov.shape != (len(res.params),) * 2:
-        cov = np.linalg.pinv(-likelihood.hessian(res.params))
+    params, llf, converged, cov = best
+    if cov is None or cov.shape != (len(params),) * 2:
+        cov = np.linalg.pinv(-likelihood.hessian(params))
     warnings: list[str] = []
     if not converged:
         warnings.append(f"{model}: the optimiser stopped before the gradient vanished")
@@ -248,7 +300,7 @@ def fit_likelihood(
     return FittedModel(
         model=model,
         names=likelihood.names,
-        theta=np.exp(res.params),
+        theta=np.exp(params),
         cov_log=cov,
         loglik=llf,
         n_customers=n_customers,
@@ -261,8 +313,10 @@ def fit_likelihood(
 def _nearest_covariance(cov: np.ndarray) -> np.ndarray:
     """Symmetric, with eigenvalues floored at a small positive value (so draws stay possible)."""
     vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
-    vals = np.clip(vals, 1e-8, None)
-    return (vecs * vals) @ vecs.T
+    vals = np.clip(vals, max(1e-8, 1e-10 * float(np.max(np.abs(vals)))), None)
+    out = (vecs * vals) @ vecs.T
+    # rounding can leave the rebuilt matrix a hair short of positive definite: lift the diagonal
+    return (out + out.T) / 2.0 + np.eye(len(out)) * 1e-12
 
 
 PAlive = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], np.ndarray]

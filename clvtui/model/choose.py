@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.errors import ModelError
-from clvtui.model.models import PURCHASE_MODELS, fit_purchase, module_for
+from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import summarise
 
 MIN_CUSTOMERS = 100
@@ -29,9 +29,13 @@ CHOICE_SAMPLE = 20_000
 
 @dataclass
 class Choice:
+    """The model to fit ('empirical' when no candidate could be fitted), each candidate's score
+    or the reason it was skipped, and the warm start for the full fit (natural scale)."""
+
     model: str
     scores: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
+    start: list[float] | None = None
 
 
 def enough_data(x: np.ndarray) -> str | None:
@@ -58,29 +62,59 @@ def choose_model(orders: pl.DataFrame, as_of: str, holdout_weeks: int, seed: int
     actual = summary["holdout_x"].to_numpy().astype(float)
     if enough_data(x) is not None:
         return Choice("bgnbd", {}, "too little data in the calibration window to compare models")
-    scores: dict[str, Any] = {}
-    for name in PURCHASE_MODELS:
-        try:
-            fit = fit_purchase(name, x, t_x, T)
-        except ModelError as err:
-            scores[name] = {"error": str(err)}
-            continue
-        pred = module_for(name).expected(fit.theta, x, t_x, T, float(holdout_weeks))
-        mae = float(np.mean(np.abs(pred - actual)))
-        total_err = abs(float(pred.sum()) / max(float(actual.sum()), 1.0) - 1.0)
-        scores[name] = {
-            "customer_mae": mae,
-            "total_error": total_err,
-            "score": mae / max(float(np.mean(actual)), 1e-9) + total_err,
-            "loglik": fit.loglik,
-            "params": fit.params,
-            "sample_customers": len(x),
-        }
+    scores = {name: _score(name, x, t_x, T, actual, holdout_weeks) for name in PURCHASE_MODELS}
     usable = {k: v for k, v in scores.items() if "score" in v}
     if not usable:
-        raise ModelError("no purchase model could be fitted on the calibration window")
+        reasons = "; ".join(f"{LABELS[k]}: {v['error']}" for k, v in scores.items())
+        return Choice(
+            "empirical",
+            scores,
+            f"no purchase model could be fitted on the calibration window ({reasons}); "
+            "using a simple empirical estimate instead",
+        )
     best = min(usable, key=lambda k: usable[k]["score"])
-    return Choice(best, scores, f"smallest holdout error over the last {holdout_weeks} weeks")
+    reason = f"smallest holdout error over the last {holdout_weeks} weeks"
+    skipped = [k for k in scores if k not in usable]
+    if skipped:
+        reason += f" ({', '.join(LABELS[k] for k in skipped)} could not be fitted: see candidates)"
+    return Choice(best, scores, reason, start=usable[best]["start"])
+
+
+def _score(
+    name: str, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, actual: np.ndarray, weeks: int
+) -> dict[str, Any]:
+    """One candidate's holdout score, or {"error": reason} when it cannot be used.
+
+    Skipped: a fit that fails (ModelError, or a numerical error the fit did not turn into one),
+    one that did not converge, and one whose predictions are not finite. A fit that ran to the
+    edge and was replaced by its nested model (NBD) is scored as that, and says so.
+    """
+    try:
+        fit = fit_purchase(name, x, t_x, T)
+        pred = module_for(fit.model).expected(fit.theta, x, t_x, T, float(weeks))
+    except (ModelError, np.linalg.LinAlgError, ValueError, FloatingPointError) as err:
+        return {"error": str(err)}
+    if not fit.converged:
+        return {"error": "the fit did not converge (the optimiser stopped early)"}
+    if not np.all(np.isfinite(pred)):
+        return {"error": f"{int(np.sum(~np.isfinite(pred)))} predictions were not finite"}
+    mae = float(np.mean(np.abs(pred - actual)))
+    total_err = abs(float(pred.sum()) / max(float(actual.sum()), 1.0) - 1.0)
+    # the warm start must have this model's parameters: a nested fit starts from the boundary
+    start = fit.boundary_fit["params"] if fit.boundary_fit else fit.params
+    out: dict[str, Any] = {
+        "customer_mae": mae,
+        "total_error": total_err,
+        "score": mae / max(float(np.mean(actual)), 1e-9) + total_err,
+        "loglik": fit.loglik,
+        "params": fit.params,
+        "sample_customers": len(x),
+        "start": list(start.values()),
+    }
+    if fit.model != name:
+        out["fitted_as"] = fit.model
+        out["boundary"] = list(fit.boundary)
+    return out
 
 
 def empirical(

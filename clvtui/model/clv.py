@@ -40,6 +40,7 @@ WEEKS_PER_MONTH = 52.0 / 12.0
 N_DRAWS = 200
 Z90 = 1.6448536269514722
 LIKELY_ALIVE = 0.5  # next-order window only for customers more likely alive than not
+MAX_LOG_SD = 40.0 / Z90  # per-customer bands on log CLV are capped at e^±40
 
 
 @dataclass
@@ -159,7 +160,10 @@ def predict(
 
     # --- customer equity: 200 draws of both models, summed over rows --------------------------
     totals = _equity_draws(spend, rows, m, econ, link, fallback, seed)
-    eq_low, eq_high = (float(v) for v in np.percentile(totals, [5, 95]))
+    totals = totals[np.isfinite(totals)]  # a draw far out on a flat likelihood can overflow
+    eq_low, eq_high = (
+        (float(v) for v in np.percentile(totals, [5, 95])) if totals.size else (0.0, 0.0)
+    )
 
     # --- next order window for likely-alive customers (Lomax quantiles of Exp(λ), λ | alive ~
     #     Gamma(r+x, α+T)): w_q = (α+T)((1−q)^(−1/(r+x)) − 1) weeks ----------------------------
@@ -215,7 +219,9 @@ def _purchase_draws(mod, fit, rows, pair, pinv, pa, disc, econ, n_draws, seed):
     for i in range(k):
         for j in range(k):
             var += g_log_d[i] * g_log_d[j] * fit.cov_log[i, j]
-    sd = np.sqrt(np.maximum(var, 0.0))
+    # a last-resort cap: a band wider than e^±40 says "unknown" as well as an infinite one would,
+    # and stays finite (only reached when a parameter is all but unidentified)
+    sd = np.minimum(np.sqrt(np.where(np.isfinite(var), np.maximum(var, 0.0), 0.0)), MAX_LOG_SD)
     d_row = pa * disc[pinv]
     lo, hi = d_row * np.exp(-Z90 * sd), d_row * np.exp(Z90 * sd)
     # linearised link values for the equity draws, evaluated chunk by chunk later

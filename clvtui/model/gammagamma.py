@@ -20,6 +20,7 @@ from scipy.special import digamma, gammaln
 
 from clvtui.errors import ModelError
 from clvtui.model.base import FittedModel, LikelihoodBase, fit_likelihood
+from clvtui.model.boundary import hold_edges
 
 NAMES = ("p", "q", "gamma")
 MIN_REPEATERS = 20
@@ -80,7 +81,10 @@ def fit(x: np.ndarray, m: np.ndarray) -> FittedModel:
     rows = SpendRows(x[keep], m[keep])
     mean = float(np.mean(m[keep]))
     starts = [np.log([2.0, 3.0, mean]), np.log([1.0, 1.0, 1.0]), np.log([5.0, 5.0, 2 * mean])]
-    fitted = fit_likelihood(Likelihood(rows), "gammagamma", starts, n)
+    likelihood = Likelihood(rows)
+    # a parameter at the edge (e.g. q, γ → ∞: every customer's orders average the same) is
+    # held there, with no standard error, instead of a meaningless covariance
+    fitted = hold_edges(fit_likelihood(likelihood, "gammagamma", starts, n), likelihood)
     if fitted.theta[1] <= 1.0:
         fitted.warnings.append(
             f"spend model: q = {fitted.theta[1]:.3f} ≤ 1 means the average order value has no "

@@ -32,24 +32,97 @@ from clvtui.model.base import (
     for_new_customer,
     row_key,
 )
-from clvtui.model.special import log_hyp2f1
+from clvtui.model.special import log_hyp2f1, log_power_integral
 
 NAME = "paretonbd"
 NAMES = ("r", "alpha", "s", "beta")
+Z_SERIES = 0.9  # ₂F₁ argument up to which scipy's series is fast and exact
 _STEP = 1e-5  # central-difference step in p and q: error ~1e-10 (truncation), ~1e-9 (rounding)
 
 
 def log_j(
     p: np.ndarray, q: float | np.ndarray, alpha: float, beta: float, t: np.ndarray
 ) -> np.ndarray:
-    """ln J(t) = ln ∫_t^∞ (α+τ)^−p (β+τ)^−q dτ, for p > 0, q > 1 (see the module docstring)."""
+    """ln J(t) = ln ∫_t^∞ (α+τ)^−p (β+τ)^−q dτ, for p > 0, q > 1 (see the module docstring).
+
+    The ₂F₁ form where its argument z = |α−β|/(max(α,β)+t) ≤ Z_SERIES (scipy sums it in
+    microseconds); beyond, and wherever it fails, the integral itself by bounded quadrature
+    (``special.log_power_integral``): near z = 1 — β running away in a shop with no visible
+    dropout, or an as-of long after the last order — scipy needs milliseconds per value and
+    the series thousands of terms, which made fits take minutes.
+    """
+    return log_j_parts(p, q, alpha, beta, t)[0]
+
+
+def log_j_parts(
+    p: np.ndarray, q: float | np.ndarray, alpha: float, beta: float, t: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ln J, which elements came from quadrature, and their gradient (4 × those elements).
+
+    The quadrature gives d ln J / d(α, β, p, q) from the same nodes as means under the
+    normalised integrand: −p·E[1/(α+τ)], −q·E[1/(β+τ)], −E[ln(α+τ)], −E[ln(β+τ)].
+    """
+    p, t = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(t, dtype=float))
+    q = np.broadcast_to(np.asarray(q, dtype=float), p.shape)
     n = p + q - 1.0
     top, second = (alpha, q) if alpha >= beta else (beta, p)
-    return (
-        log_hyp2f1(n, second, n + 1.0, abs(alpha - beta) / (top + t))
-        - n * np.log(top + t)
-        - np.log(n)
-    )
+    z = abs(alpha - beta) / (top + t)
+    out = np.full(p.shape, np.nan)
+    series = z <= Z_SERIES
+    if series.any():
+        out[series] = (
+            log_hyp2f1(n[series], second[series], n[series] + 1.0, z[series])
+            - n[series] * np.log(top + t[series])
+            - np.log(n[series])
+        )
+    quad = ~np.isfinite(out)
+    grads = np.empty((4, 0))
+    if quad.any():
+        pq, qq = p[quad], q[quad]
+        e_c, e_m = (pq, qq) if alpha <= beta else (qq, pq)
+        out[quad], (m_lc, m_lm, m_ic, m_im) = log_power_integral(
+            e_c, e_m, min(alpha, beta), abs(alpha - beta), t[quad], moments=True
+        )
+        # (α+τ) is the "c" (smaller) term when α ≤ β, else the other one
+        log_a, log_b, inv_a, inv_b = (
+            (m_lc, m_lm, m_ic, m_im) if alpha <= beta else (m_lm, m_lc, m_im, m_ic)
+        )
+        grads = np.stack([-pq * inv_a, -qq * inv_b, -log_a, -log_b])
+    return out, quad, grads
+
+
+def log_j_gradients(
+    p: np.ndarray,
+    q: float,
+    alpha: float,
+    beta: float,
+    t: np.ndarray,
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """d ln J / d(α, β, p, q) (4 × elements), ``parts`` = ``log_j_parts`` at the same point.
+
+    Where ln J comes from the ₂F₁: ∂/∂α = −p J(p+1, q)/J and ∂/∂β = −q J(p, q+1)/J, and central
+    differences in p and q (the shifted J use the same route: z does not depend on p, q). Where
+    it came from quadrature, the gradient that came with it.
+    """
+    base, quad, quad_grads = parts
+    p, t = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(t, dtype=float))
+    out = np.empty((4, p.size))
+    out[:, quad] = quad_grads
+    ser = ~quad
+    if ser.any():
+        ps, ts, bs = p[ser], t[ser], base[ser]
+
+        def shifted(dp: float, dq: float) -> np.ndarray:
+            return log_j(ps + dp, q + dq, alpha, beta, ts)
+
+        out[:, ser] = np.stack([
+            -ps * np.exp(shifted(1.0, 0.0) - bs),  # ∂/∂α = −p J(p+1, q) / J
+            -q * np.exp(shifted(0.0, 1.0) - bs),  # ∂/∂β = −q J(p, q+1) / J
+            (shifted(_STEP, 0.0) - shifted(-_STEP, 0.0)) / (2 * _STEP),  # ∂/∂p
+            (shifted(0.0, _STEP) - shifted(0.0, -_STEP)) / (2 * _STEP),  # ∂/∂q
+        ])  # fmt: skip
+    return out
 
 
 def log_a0(
@@ -66,17 +139,16 @@ def log_a0(
     """
     r, _, s, _ = theta
     pairs = pairs or term_pairs(x, t_x, T)
-    lj1, lj2 = _to_rows(_log_j_pairs(theta, x, (t_x, T), pairs), pairs)
+    parts = _log_j_pairs(theta, x, (t_x, T), pairs)
+    lj1, lj2 = _to_rows([part[0] for part in parts], pairs)
     return np.log(r + s + x) + _log_difference(lj1, lj2, T - t_x)
 
 
-def _log_j_pairs(
-    theta: np.ndarray, x: np.ndarray, times: tuple, pairs: tuple, dp: float = 0.0, dq: float = 0.0
-) -> list[np.ndarray]:
-    """ln J at each distinct (x, t_x) and (x, T) pair, with p and q shifted by (dp, dq)."""
+def _log_j_pairs(theta: np.ndarray, x: np.ndarray, times: tuple, pairs: tuple) -> list[tuple]:
+    """``log_j_parts`` at each distinct (x, t_x) and (x, T) pair."""
     r, alpha, s, beta = theta
     return [
-        log_j(r + x[first] + dp, s + 1.0 + dq, alpha, beta, t[first])
+        log_j_parts(r + x[first], s + 1.0, alpha, beta, t[first])
         for t, (first, _) in zip(times, pairs, strict=True)
     ]
 
@@ -125,7 +197,7 @@ class Likelihood(LikelihoodBase):
         const = (gammaln(r + rows.ux) - gammaln(r))[rows.ix] + r * np.log(alpha) + s * np.log(beta)
         l1 = -(r + rows.x) * np.log(alpha + rows.T) - s * np.log(beta + rows.T)
         pair_lj = _log_j_pairs(theta, rows.x, (rows.t_x, rows.T), self._pairs)
-        lj1, lj2 = _to_rows(pair_lj, self._pairs)
+        lj1, lj2 = _to_rows([part[0] for part in pair_lj], self._pairs)
         l2 = np.log(s) + _log_difference(lj1, lj2, rows.T - rows.t_x)
         lse = np.logaddexp(l1, l2)
         self._cache_key, self._cache = key, (const, l2, lse, lj1, lj2, pair_lj)
@@ -169,21 +241,12 @@ class Likelihood(LikelihoodBase):
         rows: Rows = self.rows
         return np.bincount(rows.ix, weights=rows.weight, minlength=rows.ux.size)
 
-    def _log_j_gradients(self, theta: np.ndarray, i: int, base: np.ndarray) -> np.ndarray:
+    def _log_j_gradients(self, theta: np.ndarray, i: int, parts: tuple) -> np.ndarray:
         """d ln J / d(α, β, p, q) at each distinct pair of set i (0: (x, t_x), 1: (x, T))."""
         r, alpha, s, beta = theta
         first, _ = self._pairs[i]
         x, t = self.rows.x[first], (self.rows.t_x, self.rows.T)[i][first]
-
-        def shifted(dp: float, dq: float) -> np.ndarray:
-            return log_j(r + x + dp, s + 1.0 + dq, alpha, beta, t)
-
-        return np.stack([
-            -(r + x) * np.exp(shifted(1.0, 0.0) - base),  # ∂/∂α = −p J(p+1, q) / J
-            -(s + 1.0) * np.exp(shifted(0.0, 1.0) - base),  # ∂/∂β = −q J(p, q+1) / J
-            (shifted(_STEP, 0.0) - shifted(-_STEP, 0.0)) / (2 * _STEP),  # ∂/∂p
-            (shifted(0.0, _STEP) - shifted(0.0, -_STEP)) / (2 * _STEP),  # ∂/∂q
-        ])  # fmt: skip
+        return log_j_gradients(r + x, s + 1.0, alpha, beta, t, parts)
 
 
 def starts(rows: Rows) -> list[np.ndarray]:

@@ -65,3 +65,14 @@ def verdict_text(run: dict[str, Any]) -> str:
     if isinstance(verdict, dict):
         verdict = verdict.get("text") or verdict.get("summary") or verdict.get("label")
     return str(verdict) if verdict else "Holdout checked; no verdict recorded."
+
+
+def boundary_notes(run: dict[str, Any]) -> list[str]:
+    """Plain-words notes of fits that ran to the edge of the parameter space (no visible
+    dropout: NBD used; a parameter held at its limit), purchase model first."""
+    notes: list[str] = []
+    for section in ("purchase_model", "spend_model"):
+        for note in dig(run, "report", section, "boundary") or []:
+            if isinstance(note, str) and note not in notes:
+                notes.append(note)
+    return notes

@@ -5,10 +5,7 @@ Every shop is written as a generic CSV, imported into a real SQLite file and fit
 the report survives ``json.dumps(allow_nan=False)``, P(alive) and P(order in 30/90 days) lie in
 [0, 1], clv_low ≤ clv ≤ clv_high — or one clear line and exit code 1, never a traceback.
 
-Cases that fail on this branch only because of the model maths (boundary estimates, Cholesky
-of a singular covariance, unbounded special-function series) are marked
-``xfail(reason="needs engine-model branch", strict=False)``; the lead removes the marks after
-merging that branch.
+The maths alone (fit → spend → CLV on arrays) has its own corpus in ``test_awkward_maths.py``.
 """
 
 from __future__ import annotations
@@ -33,7 +30,6 @@ from clvtui.store.runs import scores_frame
 from tests.model.helpers import load_orders
 
 runner = CliRunner()
-NEEDS_MODEL = pytest.mark.xfail(reason="needs engine-model branch", strict=False)
 START = datetime(2025, 1, 1, 12, tzinfo=UTC)
 
 
@@ -107,7 +103,6 @@ def test_every_customer_a_one_time_buyer(tmp_path: Path) -> None:
     assert scores["p_order_90"].mean() < 0.2
 
 
-@NEEDS_MODEL  # the boundary (a → 0, s → 0) and the "no dropout visible" wording
 @pytest.mark.parametrize("model", ["bgnbd", "paretonbd", "mbgnbd", "auto"])
 def test_nobody_ever_leaves(tmp_path: Path, model: str) -> None:
     db = _shop(tmp_path, _demo("no-dropout", 2000, seed=1))
@@ -118,7 +113,6 @@ def test_nobody_ever_leaves(tmp_path: Path, model: str) -> None:
     assert "no dropout" in text or "nobody" in text or doc["model"] == "nbd"
 
 
-@NEEDS_MODEL  # BG/NBD's E[X(t)] is non-finite at this edge: one clear line today, not a run
 def test_everyone_leaves_after_one_repeat(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     rows = []
@@ -193,7 +187,6 @@ def test_as_of_years_after_the_last_order(tmp_path: Path, model: str) -> None:
     assert scores.filter(pl.col("risk") == "active").height < scores.height * 0.05
 
 
-@NEEDS_MODEL
 def test_as_of_years_after_the_last_order_in_bounded_time(tmp_path: Path) -> None:
     """Pareto/NBD's series ran for minutes here before engine-model bounded it: run in a
     subprocess with a time limit so this branch's suite cannot hang on it. ``auto`` fits every

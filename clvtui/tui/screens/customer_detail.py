@@ -176,7 +176,8 @@ def _alive_curve(
     model = str(run.get("model") or "bgnbd")
     params = dig(run, "report", "purchase_model", "params")
     names = {"bgnbd": ("r", "alpha", "a", "b"), "mbgnbd": ("r", "alpha", "a", "b"),
-             "paretonbd": ("r", "alpha", "s", "beta")}.get(model)  # fmt: skip
+             "paretonbd": ("r", "alpha", "s", "beta"),
+             "nbd": ("r", "alpha")}.get(model)  # fmt: skip
     if not isinstance(params, dict) or names is None or orders is None or orders.height == 0:
         return None
     try:

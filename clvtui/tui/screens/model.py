@@ -20,7 +20,14 @@ from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 from clvtui.errors import ClvError
 from clvtui.settings import Settings, parse_value
 from clvtui.tui.data import DB_ERRORS
-from clvtui.tui.report import dig, holdout_of, run_currency, run_value_kind, verdict_text
+from clvtui.tui.report import (
+    boundary_notes,
+    dig,
+    holdout_of,
+    run_currency,
+    run_value_kind,
+    verdict_text,
+)
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.fmt import count, number
@@ -160,7 +167,10 @@ class ModelScreen(MainScreen):
             )
         else:
             self.query_one("#kpi-holdout", KpiCard).set("–", "fit with a holdout to check")
-        self.query_one("#model-verdict", Static).update(verdict_text(run) + _left_out_text(run))
+        notes = boundary_notes(run)  # what the data could not pin down, in plain words
+        self.query_one("#model-verdict", Static).update(
+            "\n".join([verdict_text(run) + _left_out_text(run), *(f"Note: {n}" for n in notes)])
+        )
         self._plot_tracking(holdout)
         self._plot_calibration(msg.calibration)
 

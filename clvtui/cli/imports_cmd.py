@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, emit_json, user_errors
+from clvtui.cli.app import DbOption, JsonOption, app, emit_json, open_database, user_errors
 from clvtui.cli.common import open_existing
 
 imports_app = typer.Typer(
@@ -73,7 +73,7 @@ def undo_command(
     from clvtui.store.history import undo_import
 
     with user_errors():
-        result = undo_import(open_existing(db), import_id)
+        result = undo_import(open_database(db, write=True, create=False), import_id)
     if json_out:
         emit_json(result)
         return

@@ -18,7 +18,7 @@ from clvtui.ingest.csvscan import first_record_end, last_record_end
 from clvtui.ingest.read import ROW, open_table
 from tests.ingest.conftest import fixture, orders
 
-STORED = ("order_id", "customer_id", "ordered_at", "amount_minor", "currency", "status")
+STORED = ("order_id", "customer_key", "ordered_at", "amount_minor", "currency", "status")
 
 
 def _stored(db) -> dict[str, tuple]:

@@ -23,27 +23,29 @@ from tests.ingest.conftest import fixture, orders
 
 def test_woocommerce_guests_are_identified_by_billing_email(db) -> None:
     report = import_file(db, fixture("woocommerce_guests.csv"))
-    who = {k: v["customer_id"] for k, v in orders(db).items()}
+    who = {k: v["customer_key"] for k, v in orders(db).items()}
+    w = "woocommerce:"
     assert who == {
-        "301": "17", "305": "17",  # a registered customer: the shop's id
-        "302": "guest.one@example.com", "303": "guest.one@example.com",  # case and spaces
-        "304": "bob@example.org", "307": "bob@example.org",  # billing, then customer e-mail
-        "308": "carol@example.net",  # no customer_id at all
+        "301": w + "17", "305": w + "17",  # a registered customer: the shop's id
+        "302": w + "guest.one@example.com", "303": w + "guest.one@example.com",  # case, spaces
+        "304": w + "bob@example.org", "307": w + "bob@example.org",  # billing, then customer
+        "308": w + "carol@example.net",  # no customer_id at all
         "306": None,  # a guest without any e-mail: kept, never merged
     }  # fmt: skip
     assert (report.orders_new, report.customers, report.without_identity) == (8, 4, 1)
     # 9.00 of 145.00 purchase revenue has no identity
     assert report.revenue_without_identity_share == pytest.approx(9 / 145, abs=1e-6)
     customers = {r["customer_id"]: r["email"] for r in db.query("SELECT * FROM customers")}
-    assert customers["guest.one@example.com"] == "guest.one@example.com"
+    assert customers["woocommerce:guest.one@example.com"] == "guest.one@example.com"
 
 
 def test_the_original_woocommerce_fixture_keeps_its_identities(db) -> None:
     """Registered customers keep their id; the guest with a customer_email keeps it."""
     import_file(db, fixture("woocommerce_orders.csv"))
-    who = {k: v["customer_id"] for k, v in orders(db).items()}
-    assert who == {"201": "17", "202": "guest@example.fr", "203": "17", "204": "18",
-                   "205": "18", "206": None, "207": "19"}  # fmt: skip
+    who = {k: v["customer_key"] for k, v in orders(db).items()}
+    w = "woocommerce:"
+    assert who == {"201": w + "17", "202": w + "guest@example.fr", "203": w + "17",
+                   "204": w + "18", "205": w + "18", "206": None, "207": w + "19"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -55,7 +57,7 @@ def test_email_identity_ignores_case_and_spaces(db, tmp_path, customer, email, k
     path = tmp_path / "g.csv"
     path.write_text(f"order id,customer,email,date,amount\n1,{customer},{email},2024-01-02,5\n")
     import_file(db, path)
-    assert orders(db)["1"]["customer_id"] == key
+    assert orders(db)["1"]["customer_key"] == (key and f"generic:{key}")
 
 
 # --- plausible dates ------------------------------------------------------------------------
@@ -159,7 +161,11 @@ def test_report_and_all_rejected_error_never_show_emails(db, tmp_path) -> None:
 
 
 def _key(order: dict) -> tuple:
-    return order["customer_id"], order["ordered_at"], order["amount_minor"]
+    return (
+        order["customer_key"].removeprefix("generic:"),
+        order["ordered_at"],
+        order["amount_minor"],
+    )
 
 
 def test_excel_saved_blank_rows_short_times_and_totals_label(db) -> None:

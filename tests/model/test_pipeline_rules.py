@@ -122,7 +122,7 @@ def test_an_outlier_order_is_capped_for_the_spend_model(demo_db: Path) -> None:
     result = fit_run(db, model="bgnbd")
     out = result.report["outlier_orders"]
     assert out["orders"] == 1 and out["customers"] == 1
-    scores = scores_frame(db, result.run_id).filter(pl.col("customer_id") == "C0000007")
+    scores = scores_frame(db, result.run_id).filter(pl.col("customer_id") == "generic:C0000007")
     row = scores.row(0, named=True)
     assert row["spend"] > 50_000  # the stored spend stays true
     # the expected order value follows the capped order, not the 50,000 one

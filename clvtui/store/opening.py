@@ -112,8 +112,8 @@ def _open_writable(
             raise NoDataError(f"{path} holds no clvtui data yet; import a shop export first")
     elif state == "empty" and not create:
         raise NoDataError(f"{path} is empty; import a shop export first (clvtui import FILE)")
-    if state == "empty" and path.stat().st_uid == os.geteuid():
-        os.chmod(path, 0o600)  # an empty file we are about to fill with personal data
+    if path.stat().st_uid == os.geteuid():
+        _user_only(path, empty=state == "empty")
     conn = sqlite3.connect(_uri(path, "rw"), uri=True, timeout=lock_timeout())
     db = _wrap(conn, path, readonly=False, on_wait=on_wait)
     try:
@@ -125,6 +125,18 @@ def _open_writable(
         conn.close()
         raise
     return db
+
+
+def _user_only(path: Path, *, empty: bool) -> None:
+    """An empty file we are about to fill, or a database written by a clvtui that created files
+    0644, is narrowed to 0600 with its -wal/-shm: it holds customers' names and e-mails."""
+    for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = part.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        if empty or mode & 0o077:
+            os.chmod(part, mode & 0o600 or 0o600)
 
 
 def migrate(db: ShopDatabase) -> None:

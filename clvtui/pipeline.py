@@ -269,11 +269,29 @@ def _choose(
         return "empirical", None, None
     if model is not None:
         return model, None, None
-    weeks = holdout_weeks or AUTO_CHOICE_WEEKS
-    if holdout_weeks is None and float(T.max()) < 3 * weeks:
-        return "bgnbd", {"reason": "history too short to compare models; BG/NBD"}, None
-    choice = choose.choose_model(orders, end.isoformat(), weeks)
-    return choice.model, {"reason": choice.reason, "candidates": choice.scores}, choice.start
+    # The choice never sees the holdout: with one, the candidates are compared on the last
+    # weeks of the calibration window only, so the verdict reported later is an untouched test.
+    holdout = holdout_weeks or 0
+    choose_end = end - timedelta(weeks=holdout)
+    span = float(T.max()) - holdout  # weeks of history before the choice's end
+    # the last quarter, or with a holdout the last third of a calibration window shorter than
+    # that (CDNOW: 38.9 weeks → 12), so that at least two thirds remain to fit on
+    weeks = min(AUTO_CHOICE_WEEKS, int(span // 3)) if holdout else AUTO_CHOICE_WEEKS
+    where = " (inside the calibration window; the holdout weeks were not used)" if holdout else ""
+    if span < 3 * weeks or weeks < 4:
+        return "bgnbd", {"reason": f"history too short to compare models{where}; BG/NBD"}, None
+    choice = choose.choose_model(orders, choose_end.isoformat(), weeks)
+    doc = {
+        "reason": choice.reason + where,
+        "candidates": choice.scores,
+        "compared_on": {
+            "from": (choose_end - timedelta(weeks=weeks)).isoformat(),
+            "to": choose_end.isoformat(),
+            "weeks": weeks,
+            "holdout_used": False,
+        },
+    }
+    return choice.model, doc, choice.start
 
 
 def _spend_doc(spend_fit: Any, x: np.ndarray, m: np.ndarray) -> dict[str, Any] | None:

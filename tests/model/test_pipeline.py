@@ -257,3 +257,32 @@ def test_human_report_of_a_backtest_shows_both_parameter_sets(cdnow_db: Path) ->
     assert "1,882 happened" in out and "churn risk: A customer who bought once" in out
     table = runner.invoke(app, ["rank", "--db", str(cdnow_db), "--top", "2"])
     assert "scored as of 1998-06-30" in table.output and "P(order 90d)" in table.output
+
+
+def test_auto_choice_never_sees_the_holdout(cdnow_db: Path, tmp_path: Path) -> None:
+    """With a holdout, the candidates are compared on the calibration window's own last 12
+    weeks (a third of its 38.9): doubling every holdout-window order leaves the choice and its
+    scores unchanged, while the verdict (which checks the holdout) does change."""
+    import polars as pl
+
+    from clvtui.model.summary import cdnow_orders
+    from tests.model.helpers import CDNOW_SAMPLE, load_orders
+
+    doc = fit_json(cdnow_db, "--as-of", "1998-06-30", "--holdout-weeks", "39")
+    compared = doc["model_choice"]["compared_on"]
+    assert compared == {
+        "from": "1997-07-08",
+        "to": "1997-09-30",
+        "weeks": 12,
+        "holdout_used": False,
+    }
+    orders = cdnow_orders(CDNOW_SAMPLE)
+    late = orders.filter(pl.col("ordered_at") > pl.datetime(1997, 10, 1, time_zone="UTC"))
+    shifted = late.with_columns(pl.col("ordered_at") + pl.duration(days=2))
+    load_orders(tmp_path / "more.db", pl.concat([orders, shifted]).sort("ordered_at"))
+    other = fit_json(tmp_path / "more.db", "--as-of", "1998-06-30", "--holdout-weeks", "39")
+    assert other["model_choice"]["compared_on"] == compared
+    assert other["model"] == doc["model"]
+    for name, cand in doc["model_choice"]["candidates"].items():
+        assert other["model_choice"]["candidates"][name]["score"] == pytest.approx(cand["score"])
+    assert other["holdout"]["actual_repeat_orders"] > doc["holdout"]["actual_repeat_orders"]

@@ -266,6 +266,12 @@ def _choose(
     too_little = choose.enough_data(x)
     if too_little:
         warnings.append(too_little + "; using a simple empirical estimate instead")
+        if not np.any(x > 0):
+            warnings.append(
+                "nobody has bought a second time yet, so the data cannot tell how many will: "
+                "future values are 0 here, a floor rather than a forecast; fit again once "
+                "customers come back"
+            )
         return "empirical", None, None
     if model is not None:
         return model, None, None

@@ -98,6 +98,7 @@ def test_every_customer_a_one_time_buyer(tmp_path: Path) -> None:
     scores = _check_run(db, doc)
     assert doc["model"] == "empirical" and doc["holdout"] is None
     assert any("holdout" in w for w in doc["warnings"])
+    assert any("a floor rather than a forecast" in w for w in doc["warnings"])  # said plainly
     # nobody ever came back: the chance of an order soon is small, never above P(alive)
     assert (scores["p_order_90"] <= scores["p_alive"] + 1e-12).all()
     assert scores["p_order_90"].mean() < 0.2

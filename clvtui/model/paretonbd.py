@@ -311,12 +311,14 @@ def pmf(theta: np.ndarray, t: np.ndarray, k: int, nodes: int = 96) -> np.ndarray
     with np.errstate(divide="ignore"):
         log_tau_k = k * np.log(tau) if k > 0 else np.zeros_like(tau)
         log_t_k = k * np.log(t) if k > 0 else np.zeros_like(t)
+    # β^s (β+τ)^−(s+1) = (β/(β+τ))^s / (β+τ): kept together, so that a dropout rate held at
+    # the edge (s, β → ∞ together) neither overflows β^s nor underflows (β+τ)^−(s+1)
     integrand = np.exp(
-        log_tau_k - (r + k) * np.log(alpha + tau) - (s + 1.0) * np.log(beta + tau)
-        + np.log(c + tau)  # dτ = (c + τ) dy
+        log_tau_k - (r + k) * np.log(alpha + tau) - s * np.log1p(tau / beta)
+        - np.log(beta + tau) + np.log(c + tau)  # dτ = (c + τ) dy
     )  # fmt: skip
     integral = np.sum(integrand * w[None, :], axis=1) * y_max[:, 0] / 2.0
     head = gammaln(r + k) - gammaln(r) - gammaln(k + 1.0) + r * np.log(alpha)
-    alive = np.exp(head + log_t_k - (r + k) * np.log(alpha + t) + s * np.log(beta / (beta + t)))
-    died = np.exp(head + np.log(s) + s * np.log(beta)) * integral
+    alive = np.exp(head + log_t_k - (r + k) * np.log(alpha + t) - s * np.log1p(t / beta))
+    died = np.exp(head + np.log(s)) * integral
     return alive + died

@@ -172,7 +172,9 @@ def dropout_pmf(theta: np.ndarray, t: np.ndarray, k: int, coins_before: int) -> 
     t = np.asarray(t, dtype=float)
     c = coins_before
     lq = np.log(alpha / (alpha + t))
-    lp = np.log(t / (alpha + t)) if k > 0 else np.zeros_like(t)
+    with np.errstate(divide="ignore"):  # t = 0 (bought on the last day): ln 0 = −inf, exp → 0
+        lpt = np.log(t / (alpha + t))
+    lp = lpt if k > 0 else np.zeros_like(t)
     first = np.exp(
         betaln(a, b + k + c) - betaln(a, b) + gammaln(r + k) - gammaln(r) - gammaln(k + 1)
         + r * lq + k * lp
@@ -180,8 +182,9 @@ def dropout_pmf(theta: np.ndarray, t: np.ndarray, k: int, coins_before: int) -> 
     if k + c == 0:
         return first
     j = np.arange(k)
-    lpt = np.log(t / (alpha + t))[:, None]
+    # j · ln(t/(α+t)) with 0 · ln 0 = 0 (t = 0: only the j = 0 term, P(N = 0) = 1, remains)
+    jl = j * np.where(np.isfinite(lpt), lpt, -1e300)[:, None]
     partial = np.sum(
-        np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * lq[:, None] + j * lpt), axis=1
+        np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * lq[:, None] + jl), axis=1
     )
     return first + np.exp(betaln(a + 1, b + k + c - 1) - betaln(a, b)) * (1.0 - partial)

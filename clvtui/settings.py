@@ -103,6 +103,9 @@ def parse_value(key: str, text: str) -> Any:
     return value
 
 
+MAX_AMOUNT = 1e9  # per order, per customer or per contact, in the shop's currency
+
+
 def _validate(s: Settings) -> None:
     def bad(msg: str) -> SettingsError:
         return SettingsError(msg)
@@ -113,6 +116,15 @@ def _validate(s: Settings) -> None:
     for name in ("cost_per_order", "acquisition_cost", "winback_cost_per_contact"):
         if getattr(s, name) < 0:
             raise bad(f"{name} cannot be negative (got {getattr(s, name)})")
+        if getattr(s, name) > MAX_AMOUNT:  # finite but absurd: 1e308 overflows every sum
+            raise bad(f"{name} must be at most {MAX_AMOUNT:,.0f} (got {getattr(s, name):g})")
+    if abs(s.profit_floor) > MAX_AMOUNT:
+        raise bad(f"profit_floor must be within ±{MAX_AMOUNT:,.0f} (got {s.profit_floor:g})")
+    for name, top in (("ltv_cac_ratio", 1e3), ("acquisition_saturation", 1e3)):
+        if getattr(s, name) > top:
+            raise bad(f"{name} must be at most {top:,.0f} (got {getattr(s, name):g})")
+    if s.lookalike_pool > 1e6:
+        raise bad(f"lookalike_pool must be at most 1,000,000 (got {s.lookalike_pool:g})")
     if not 0.0 <= s.annual_discount_rate < 1.0:
         raise bad(f"annual_discount_rate must be in [0, 1) (got {s.annual_discount_rate})")
     if not 1 <= s.horizon_months <= 120:

@@ -72,7 +72,9 @@ def budget(
 
 @spend_app.command("import")
 def spend_import(
-    file: Annotated[Path, typer.Argument(help="CSV with month, channel, amount[, currency].")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with month, channel, amount[, currency].", readable=False)
+    ],
     currency: Annotated[str, typer.Option(help="Currency when the file has none.")] = "USD",
     db: DbOption = None,
     json: JsonOption = False,

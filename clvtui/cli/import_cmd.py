@@ -54,7 +54,10 @@ def _return_freed_memory() -> None:
 
 @app.command("import")
 def import_command(
-    path: Annotated[Path, typer.Argument(help="The export file (CSV, TSV or .xlsx).")],
+    # readable=False: an unreadable file is our one-line error (exit 1), not a usage box
+    path: Annotated[
+        Path, typer.Argument(help="The export file (CSV, TSV or .xlsx).", readable=False)
+    ],
     db: DbOption = None,
     fmt: Annotated[
         str, typer.Option("--format", help=f"Source format: {FORMAT_CHOICES}.")

@@ -164,6 +164,11 @@ def _sniff(path: Path) -> str:
         return "missing"
     if path.is_dir():
         raise StoreError(f"{path} is a folder, not a database file; give a file name with --db")
+    if not path.is_file():  # a device or a pipe: opening it could hang, or change its mode
+        raise StoreError(
+            f"{path} is not a regular file (a device, pipe or socket); give a database file "
+            "with --db"
+        )
     with path.open("rb") as fh:
         head = fh.read(len(_MAGIC))
     if not head:

@@ -233,7 +233,10 @@ def diagnose(path: Path, encoding: str, delimiter: str, n_columns: int) -> str:
                 )
     finally:
         csv.field_size_limit(limit)
-    return f"{path}: cannot read the file as CSV (the parser stopped, but no line was to blame)"
+    return f"{path}: cannot read the file as CSV {NO_LINE_TO_BLAME}"
+
+
+NO_LINE_TO_BLAME = "(the parser stopped, but no line was to blame)"
 
 
 def _name(delimiter: str) -> str:

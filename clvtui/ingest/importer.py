@@ -24,7 +24,7 @@ from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
 from clvtui.ingest.normalise import Normalised, clean_fields
 from clvtui.ingest.privacy import mask_reasons
-from clvtui.ingest.read import ROW, Table, open_table, unreadable
+from clvtui.ingest.read import ROW, Table, only_empty_surplus, open_table, unreadable
 
 NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = {
     "shopify": sources.shopify,
@@ -116,9 +116,12 @@ def import_file(
         try:
             rows_read, result = _normalise(table, spec.name, columns, timezone)
         except pl.exceptions.ComputeError as err:
-            if "utf-8" not in str(err).lower():
+            if "utf-8" in str(err).lower():
+                table = open_table(path, encoding="cp1252")  # a late non-UTF-8 byte
+            elif only_empty_surplus(table):  # blank rows padded with extra commas
+                table = open_table(path, encoding=table.encoding, ragged=True)
+            else:
                 raise unreadable(table) from err
-            table = open_table(path, encoding="cp1252")  # a late non-UTF-8 byte
             rows_read, result = _normalise(table, spec.name, columns, timezone)
         sha = digest.result() if digest is not None else ""
     report = _report(table, spec.name, columns, rows_read, result, dry_run)

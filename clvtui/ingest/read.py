@@ -21,6 +21,7 @@ import polars as pl
 from clvtui.errors import InputError
 from clvtui.ingest.csvscan import (
     EXCEL_SUFFIXES,
+    NO_LINE_TO_BLAME,
     check_input,
     diagnose,
     header_columns,
@@ -47,6 +48,7 @@ class Table:
     sheets: list[str] = field(default_factory=list)
     chunked: bool = False  # read the file from disk in record-aligned chunks (large UTF-8 CSV)
     chunk_bytes: int = _CHUNK_BYTES
+    ragged: bool = False  # surplus (empty) fields past the header are dropped
     # a workbook's sheets are stacked and ``_row`` counts on across them: (sheet, its first _row)
     sheet_starts: list[tuple[str, int]] = field(default_factory=list)
 
@@ -70,7 +72,9 @@ class Table:
         if not self.chunked:
             yield self.frame.select([ROW, *wanted]).collect()
             return
-        yield from _csv_chunks(self.path, self.delimiter, wanted, self.chunk_bytes)
+        yield from _csv_chunks(
+            self.path, self.delimiter, wanted, self.chunk_bytes, ragged=self.ragged
+        )
 
     def raw_rows(self, rows: list[int]) -> dict[int, str]:
         """The original text of some records (for rejects), rebuilt from their fields."""
@@ -89,13 +93,19 @@ class Table:
 
 
 def open_table(
-    path: str | Path, *, encoding: str | None = None, chunk_bytes: int | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    chunk_bytes: int | None = None,
+    ragged: bool = False,
 ) -> Table:
     """Open ``path`` (CSV/TSV/semicolon text or an Excel workbook) or raise InputError.
 
     ``encoding`` forces one (the importer retries with cp1252 when a non-UTF-8 byte shows up
     late in a file too large to check up front). ``chunk_bytes`` sizes the pieces large
-    UTF-8 files are read in (default ~32 MB; tests use a few hundred bytes).
+    UTF-8 files are read in (default ~32 MB; tests use a few hundred bytes). ``ragged``: drop
+    the surplus fields of records longer than the header — only after :func:`diagnose` found
+    every surplus field empty (Excel pads blank rows with as many commas as its widest row).
     """
     path = check_input(path)
     chunk_bytes = chunk_bytes or _CHUNK_BYTES
@@ -137,6 +147,7 @@ def open_table(
         "row_index_name": ROW,
         "row_index_offset": 2,
         "missing_columns": "insert",
+        "truncate_ragged_lines": ragged,
     }
     try:
         if isinstance(source, bytes):
@@ -149,7 +160,7 @@ def open_table(
     chunked = not isinstance(source, bytes) and path.stat().st_size > chunk_bytes
     return Table(
         path, names, frame, encoding=encoding, delimiter=delimiter, chunked=chunked,
-        chunk_bytes=chunk_bytes,
+        chunk_bytes=chunk_bytes, ragged=ragged,
     )  # fmt: skip
 
 
@@ -160,8 +171,17 @@ def unreadable(table: Table) -> InputError:
     return InputError(diagnose(table.path, table.encoding, table.delimiter, len(table.columns)))
 
 
+def only_empty_surplus(table: Table) -> bool:
+    """True when the parser stopped only at records whose fields past the header are all
+    empty (blank rows Excel padded to its widest row): reading them ragged loses nothing."""
+    if table.sheets or table.ragged:
+        return False
+    why = diagnose(table.path, table.encoding, table.delimiter, len(table.columns))
+    return why.endswith(NO_LINE_TO_BLAME)
+
+
 def _csv_chunks(
-    path: Path, delimiter: str, columns: list[str], chunk_bytes: int
+    path: Path, delimiter: str, columns: list[str], chunk_bytes: int, *, ragged: bool = False
 ) -> Iterator[pl.DataFrame]:
     """Parse a CSV in pieces of about ``chunk_bytes`` cut at record ends, each with the
     header (see :mod:`clvtui.ingest.csvscan`: linear whatever the quoting)."""
@@ -170,7 +190,7 @@ def _csv_chunks(
         for header, piece in record_pieces(fh, path, chunk_bytes):
             frame = pl.read_csv(
                 header + piece, separator=delimiter, infer_schema=False, columns=columns,
-                row_index_name=ROW, row_index_offset=offset,
+                row_index_name=ROW, row_index_offset=offset, truncate_ragged_lines=ragged,
             )  # fmt: skip
             offset += frame.height
             yield frame

@@ -208,3 +208,21 @@ def test_a_file_of_blank_rows_only(db, tmp_path) -> None:
     with pytest.raises(InputError, match=r"blank\.csv: the file has a header but only blank rows"):
         import_file(db, path)
     assert db.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+
+
+def test_blank_rows_padded_past_the_header_are_skipped(db, tmp_path) -> None:
+    """Excel pads blank rows with as many commas as its widest row: more than the header."""
+    path = tmp_path / "padded.csv"
+    path.write_text(
+        "customer,date,amount\nc1,3/5/2024 14:22,10.00\n,,,\nc2,3/6/2024 9:05,20.50\n,,,,,,,,\n"
+    )
+    report = import_file(db, path)
+    assert (report.orders_new, report.rows_read) == (2, 4)
+    assert report.skipped == {"blank rows (only separators)": 2}
+
+
+def test_a_real_surplus_field_is_still_refused_with_its_line(db, tmp_path) -> None:
+    path = tmp_path / "stray.csv"
+    path.write_text("customer,date,amount\nc1,3/5/2024 14:22,10.00,oops\nc2,3/6/2024,20.50\n")
+    with pytest.raises(InputError, match=r"line 2: 4 fields where the header has 3"):
+        import_file(db, path)

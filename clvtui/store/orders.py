@@ -79,95 +79,82 @@ def write_import(
     # in memory instead of re-reading pages (the default cache is only 2 MB).
     db.conn.execute("PRAGMA cache_size = -65536")
     try:
-        return _write(db, meta, orders, n_orders, customers, rejects, refunds, progress)
+        source = meta["source"]
+        with write_transaction(db, "import") as conn:
+            repeat = _is_repeat(conn, meta)
+            cur = conn.execute(
+                "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping,"
+                " currencies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    meta["path"], meta["sha256"], meta["format"], source, _now(),
+                    meta["rows_read"], json.dumps(meta["mapping"], sort_keys=True),
+                    meta.get("currencies"),
+                ],
+            )  # fmt: skip
+            import_id = int(cur.lastrowid)
+            _record_versions(conn, import_id)
+            # Customers first (no order references them): their rows, and the frame behind them,
+            # are gone before the orders are written, which lowers the import's peak memory.
+            customers_before = _count(db, "customers")
+            linked = 0
+            if not repeat:
+                links_before = _count(db, "customer_links")
+                people = link_new_keys(db, customers, import_id)
+                linked = _count(db, "customer_links") - links_before
+                _upsert_customers(conn, _person_rows(customers, people), source, import_id)
+                if linked:
+                    refresh_sources(conn, _new_link_people(conn, import_id))
+            del customers
+            customers_new = _count(db, "customers") - customers_before
+            before = _count(db, "orders", "source = ?", [source])
+            # source and import id are the same for every row: SQL literals, not per-row tuples
+            values = f"{_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
+            values += f", {int(import_id)}"
+            columns = ", ".join([*ORDER_FIELDS, "import_id"])
+            if repeat:
+                # The latest import was this very file (same bytes, format and mapping) and nothing
+                # was imported since: upserting it again is a proven no-op, so skip the row work.
+                updated, new = 0, 0
+            elif before == 0:
+                with _indexes_rebuilt_if_empty(conn):
+                    _insert_chunks(conn, f"INSERT INTO orders ({columns}) VALUES ({values})",
+                                   orders, progress)  # fmt: skip
+                updated = 0
+            else:
+                touched = _upsert_via_stage(conn, orders, values, progress)
+            if not repeat:
+                new = _count(db, "orders", "source = ?", [source]) - before
+            if before and not repeat:
+                updated = touched - new  # rowcount of the upsert = inserted + updated rows
+            refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
+            all_rejects = list(rejects) + refund_rejects
+            conn.executemany(
+                "INSERT INTO rejects (import_id, row, reason, raw) VALUES (?, ?, ?, ?)",
+                [(import_id, row, reason, raw) for row, reason, raw in all_rejects],
+            )
+            counts = {
+                "import_id": import_id,
+                "orders_new": new,
+                "orders_updated": updated + refunds_applied,
+                "orders_unchanged": n_orders - new - updated,
+                "rows_rejected": len(all_rejects),
+                "customers_new": customers_new,
+                "customers_linked": linked,
+                "refunds_applied": refunds_applied,
+            }
+            conn.execute(
+                "UPDATE imports SET finished_at = ?, orders_new = ?, orders_updated = ?,"
+                " orders_unchanged = ?, rows_rejected = ?, without_identity = ?, customers_new = ?,"
+                " customers_linked = ? WHERE id = ?",
+                [
+                    _now(), new, counts["orders_updated"], counts["orders_unchanged"],
+                    len(all_rejects), meta["without_identity"], customers_new, linked, import_id,
+                ],
+            )  # fmt: skip
+            _stop_recording(conn)
+        return counts
     finally:
         _stop_recording(db.conn)  # also after a rollback: the triggers belong to one import
-
-
-def _write(
-    db: sqlite_utils.Database,
-    meta: dict[str, Any],
-    orders: Iterable[tuple],
-    n_orders: int,
-    customers: pl.DataFrame,
-    rejects: list[tuple[int, str, str | None]],
-    refunds: list[tuple[str, int, int, str | None]],
-    progress: Callable[[int], None] | None,
-) -> dict[str, int]:
-    source = meta["source"]
-    with write_transaction(db, "import") as conn:
-        repeat = _is_repeat(conn, meta)
-        cur = conn.execute(
-            "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping,"
-            " currencies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                meta["path"], meta["sha256"], meta["format"], source, _now(),
-                meta["rows_read"], json.dumps(meta["mapping"], sort_keys=True),
-                meta.get("currencies"),
-            ],
-        )  # fmt: skip
-        import_id = int(cur.lastrowid)
-        _record_versions(conn, import_id)
-        # Customers first (no order references them): their rows, and the frame behind them,
-        # are gone before the orders are written, which lowers the import's peak memory.
-        customers_before = _count(db, "customers")
-        linked = 0
-        if not repeat:
-            links_before = _count(db, "customer_links")
-            people = link_new_keys(db, customers, import_id)
-            linked = _count(db, "customer_links") - links_before
-            _upsert_customers(conn, _person_rows(customers, people), source, import_id)
-            if linked:
-                refresh_sources(conn, _new_link_people(conn, import_id))
-        del customers
-        customers_new = _count(db, "customers") - customers_before
-        before = _count(db, "orders", "source = ?", [source])
-        # source and import id are the same for every row: SQL literals, not per-row tuples
-        values = f"{_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
-        values += f", {int(import_id)}"
-        columns = ", ".join([*ORDER_FIELDS, "import_id"])
-        if repeat:
-            # The latest import was this very file (same bytes, format and mapping) and nothing
-            # was imported since: upserting it again is a proven no-op, so skip the row work.
-            updated, new = 0, 0
-        elif before == 0:
-            with _indexes_rebuilt_if_empty(conn):
-                _insert_chunks(conn, f"INSERT INTO orders ({columns}) VALUES ({values})",
-                               orders, progress)  # fmt: skip
-            updated = 0
-        else:
-            touched = _upsert_via_stage(conn, orders, values, progress)
-        if not repeat:
-            new = _count(db, "orders", "source = ?", [source]) - before
-        if before and not repeat:
-            updated = touched - new  # rowcount of the upsert = inserted + updated rows
-        refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
-        all_rejects = list(rejects) + refund_rejects
-        conn.executemany(
-            "INSERT INTO rejects (import_id, row, reason, raw) VALUES (?, ?, ?, ?)",
-            [(import_id, row, reason, raw) for row, reason, raw in all_rejects],
-        )
-        counts = {
-            "import_id": import_id,
-            "orders_new": new,
-            "orders_updated": updated + refunds_applied,
-            "orders_unchanged": n_orders - new - updated,
-            "rows_rejected": len(all_rejects),
-            "customers_new": customers_new,
-            "customers_linked": linked,
-            "refunds_applied": refunds_applied,
-        }
-        conn.execute(
-            "UPDATE imports SET finished_at = ?, orders_new = ?, orders_updated = ?,"
-            " orders_unchanged = ?, rows_rejected = ?, without_identity = ?, customers_new = ?,"
-            " customers_linked = ? WHERE id = ?",
-            [
-                _now(), new, counts["orders_updated"], counts["orders_unchanged"],
-                len(all_rejects), meta["without_identity"], customers_new, linked, import_id,
-            ],
-        )  # fmt: skip
-        _stop_recording(conn)
-    return counts
 
 
 def _record_versions(conn: Any, import_id: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 from clvtui.cli import app
 from clvtui.store import SCHEMA_VERSION, open_db
+from tests.dbfiles import checkpoint, private_copy
 from tests.insights.conftest import CDNOW_SETTINGS, score_cdnow
 from tests.insights.dbutil import save_scores
 
@@ -30,16 +30,13 @@ def three_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {"customer_id": c, "email": f"c{c}@example.com", "name": f"N{c}"}
         for c in score_cdnow(CDNOW_SETTINGS)["customer_id"].to_list()
     )
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.conn.close()
-    return path
+    return checkpoint(path)
 
 
 @pytest.fixture
 def db(three_runs: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "shop.db"
-    shutil.copy(three_runs, target)
-    return target
+    return private_copy(three_runs, tmp_path)
 
 
 def run(db: Path, *args: str) -> tuple[int, str, str]:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbfiles import checkpoint, private_copy
+
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SHOP_EXPORT = FIXTURES / "shopify_orders.csv"  # 9 orders, 6 customers
 STRIPE_EXPORT = FIXTURES / "stripe_payments_jan_jun.csv"  # 7 orders
@@ -84,13 +86,6 @@ def integrity(path: Path) -> str:
         conn.close()
 
 
-def checkpoint(path: Path) -> None:
-    """Fold the WAL into the main file, so its hash covers everything."""
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-
-
 @pytest.fixture(scope="session")
 def cdnow_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The CDNOW sample as two generic CSV exports: 1997 and 1998 (6,919 orders in all)."""
@@ -129,9 +124,7 @@ def fitted_shop(tmp_path_factory: pytest.TempPathFactory, cdnow_exports: tuple[P
 
 @pytest.fixture
 def shop(fitted_shop: Path, tmp_path: Path) -> Path:
-    target = tmp_path / "shop.db"
-    shutil.copy(fitted_shop, target)
-    return target
+    return private_copy(fitted_shop, tmp_path)
 
 
 @pytest.fixture

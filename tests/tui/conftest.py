@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.dbfiles import checkpoint, private_copy
 
 DEMO_CUSTOMERS = 2_000
 SIZE = (120, 40)
@@ -21,25 +22,13 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     build_demo(path, customers=DEMO_CUSTOMERS, fmt="shopify", seed=7, fresh=False)
-    _checkpoint(path)
-    return path
+    return checkpoint(path)
 
 
 @pytest.fixture
 def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     """A private copy of the demo database for tests that write to it."""
-    target = tmp_path / "demo.db"
-    shutil.copy(demo_db, target)
-    return target
-
-
-def _checkpoint(path: Path) -> None:
-    """Fold the WAL into the main file so a plain file copy holds everything."""
-    from clvtui.store import open_db
-
-    db = open_db(path)
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
+    return private_copy(demo_db, tmp_path)
 
 
 async def settle(pilot, app) -> None:  # type: ignore[no-untyped-def]

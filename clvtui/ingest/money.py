@@ -36,6 +36,10 @@ _GROUPING = {
     ",": r"^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d*)?$|^,\d+$",
 }
 _MAX_INT_DIGITS = 15  # keeps value * 10**scale inside int64
+# Spaces and apostrophes group thousands only in threes ("1 234,56", "1'234.50"): without this a
+# phone number such as "+49 170 1234560" would read as an amount.
+_SPACE_GROUPED = r"^\d{1,3}(?:[ '\x{a0}\x{202f}]\d{3})+(?:[.,]\d*)?$"
+_SPACE = r"[ '\x{a0}\x{202f}]"
 
 
 def minor_exponent(currency: str | None) -> int:
@@ -48,6 +52,11 @@ def describe_expected(decimal: str) -> str:
     return "an amount like 1,234.56" if decimal == "." else "an amount like 1.234,56"
 
 
+def _py(pattern: str) -> str:
+    """A polars (Rust) pattern for Python's re: ``\\x{a0}`` → the character itself."""
+    return pattern.replace(r"\x{a0}", "\u00a0").replace(r"\x{202f}", "\u202f")
+
+
 def parse_money(text: str | None, *, decimal: str = ".", scale: int = 2) -> int | None:
     """One money string → integer units of 10**-scale; None when empty; ValueError when bad.
 
@@ -56,10 +65,13 @@ def parse_money(text: str | None, *, decimal: str = ".", scale: int = 2) -> int 
     """
     if text is None or not text.strip():
         return None
-    match = re.match(MONEY_RE.replace(r"\x{a0}", "\u00a0").replace(r"\x{202f}", "\u202f"), text)
+    match = re.match(_py(MONEY_RE), text)
     if not match:
         raise ValueError(f"not an amount: {text!r}")
-    num = re.sub(r"[ '\u00a0\u202f]", "", match.group("num"))
+    raw = match.group("num").strip(" \u00a0\u202f")
+    if re.search(_py(_SPACE), raw) and not re.match(_py(_SPACE_GROUPED), raw):
+        raise ValueError(f"not an amount (digits grouped oddly): {text!r}")
+    num = re.sub(r"[ '\u00a0\u202f]", "", raw)
     if not re.match(_GROUPING[decimal], num):
         raise ValueError(f"not an amount with decimal mark {decimal!r}: {text!r}")
     other = "," if decimal == "." else "."
@@ -139,14 +151,16 @@ def _money_general(texts: pl.Series, decimal: str, scale: int) -> pl.Series:
     regex for every use of the extracted number.
     """
     frame = pl.DataFrame({"t": texts})
-    num = frame.select(
-        pl.col("t").str.extract(MONEY_RE, 1).str.replace_all(r"[ '\x{a0}\x{202f}]", "")
+    raw = frame.select(
+        pl.col("t").str.extract(MONEY_RE, 1).str.strip_chars(" \u00a0\u202f")
     ).to_series()
+    grouped = ~raw.str.contains(_SPACE) | raw.str.contains(_SPACE_GROUPED)
+    num = raw.str.replace_all(_SPACE, "")
     other = r"\," if decimal == "." else r"\."
     parts = (
         frame.with_columns(
             num=num,
-            ok=num.str.contains(_GROUPING[decimal]),
+            ok=num.str.contains(_GROUPING[decimal]) & grouped,
             negative=pl.col("t").str.contains(_NEGATIVE_RE),
         )
         .with_columns(

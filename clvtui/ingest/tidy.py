@@ -20,6 +20,8 @@ from clvtui.ingest.read import ROW
 BLANK_ROWS = "blank rows (only separators)"
 #: Labels of a totals row, in the languages of the exports we read.
 TOTAL_LABEL = r"(?i)^\s*(grand\s+|sub\s*)?(totals?|sum|summe|gesamt(summe)?|total général|totale)\b"
+#: A cell that is nothing but such a label ("TOTAL", "Grand total:"): no customer is called that.
+TOTAL_CELL = TOTAL_LABEL + r"\s*:?\s*$"
 
 
 def drop_blank(cleaned: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -67,10 +69,32 @@ def totals_reason(
     return None
 
 
+def labelled_totals_order(row: dict[str, Any] | None, orders: pl.DataFrame) -> str | None:
+    """The label when the file's last row became an order only because it has a date and an
+    amount, while its customer or order cell is just "TOTAL" (a footer typed by the owner)."""
+    if row is None or not orders.height:
+        return None
+    cells = (row.get("customer_id"), row.get("order_id"), row.get("email"))
+    label = next((c for c in cells if isinstance(c, str) and re.match(TOTAL_CELL, c)), None)
+    if label is None or row[ROW] not in set(orders.get_column(ROW).to_list()):
+        return None
+    return label.strip()
+
+
 def set_aside(result: Normalised, blank: int, last: dict[str, Any] | None) -> Normalised:
     """``result`` with blank rows counted as skipped and a trailing totals row named."""
     if blank:
         result.skipped[BLANK_ROWS] = blank
+    label = labelled_totals_order(last, result.orders)
+    if label is not None and last is not None:
+        row = last[ROW]
+        result.orders = result.orders.filter(pl.col(ROW) != row)
+        reject = pl.DataFrame(
+            {ROW: [row], "reason": [f"a totals row (labelled '{label}'), not an order"]},
+            schema=result.rejects.schema,
+        )
+        result.rejects = pl.concat([result.rejects, reject])
+        return result
     totals = totals_reason(last, result.rejects, result.orders, result.decimal)
     if totals is not None:
         row, reason = totals

@@ -48,7 +48,9 @@ def test_money_examples(text: str, decimal: str, units: int) -> None:
     assert parse_money(text, decimal=decimal) == units
 
 
-@pytest.mark.parametrize("text", ["abc", "1,25", "12.345", "1..2", "$", "1e5"])
+@pytest.mark.parametrize(
+    "text", ["abc", "1,25", "12.345", "1..2", "$", "1e5", "+49 170 1234560", "12 34", "1'23.00"]
+)
 def test_money_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_money(text, decimal=".")

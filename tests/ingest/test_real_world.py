@@ -202,6 +202,22 @@ def test_totals_row_needs_a_label_or_the_exact_sum(db, tmp_path, last, reason) -
     assert db.execute("SELECT row, reason FROM rejects").fetchall() == [(4, reason)]
 
 
+@pytest.mark.parametrize(
+    ("last", "orders", "reason"),
+    [("TOTAL,2024-01-31,35.50", 2, "a totals row (labelled 'TOTAL'), not an order"),
+     ("Grand total:,2024-01-31,99.00", 2, "a totals row (labelled 'Grand total:'), not an order"),
+     ("Sum Wong,2024-01-31,35.50", 3, None)],  # a customer whose name starts like a label
+)  # fmt: skip
+def test_a_dated_totals_row_is_not_a_customer(db, tmp_path, last, orders, reason) -> None:
+    """An owner's footer with a date in it ("TOTAL" as the customer) must not become a buyer."""
+    path = tmp_path / "t.csv"
+    path.write_text(f"customer,date,amount\nc1,2024-01-02,10.00\nc2,2024-01-03,25.50\n{last}\n")
+    import_file(db, path)
+    assert db.execute("SELECT count(*) FROM orders").fetchone() == (orders,)
+    expected = [(4, reason)] if reason else []
+    assert db.execute("SELECT row, reason FROM rejects").fetchall() == expected
+
+
 def test_a_file_of_blank_rows_only(db, tmp_path) -> None:
     path = tmp_path / "blank.csv"
     path.write_text("customer,date,amount\n,,\n,,\n")

@@ -40,6 +40,17 @@ CUSTOMER_FIELDS = [
 ]  # fmt: skip
 VERSIONED_CUSTOMER = [*CUSTOMER_FIELDS, "source", "sources"]
 _COMPARED = [f for f in ORDER_FIELDS if f not in ("source", "order_id")]
+# A refund is never taken back: re-importing an older, overlapping export (made before the
+# refund) keeps the stored refund and the status it set, instead of reviving the sale.
+_KEEP_REFUND = "orders.refunded_minor > excluded.refunded_minor"
+_INCOMING = {
+    "refunded_minor": "min(excluded.amount_minor, max(orders.refunded_minor,"
+    " excluded.refunded_minor))",
+    **{
+        c: f"CASE WHEN {_KEEP_REFUND} THEN orders.{c} ELSE excluded.{c} END"
+        for c in ("status", "is_purchase")
+    },
+}
 _BATCH = 50_000
 
 
@@ -273,8 +284,9 @@ def _upsert_via_stage(
     columns = ", ".join([*ORDER_FIELDS, "import_id"])
     conn.execute(f"CREATE TEMP TABLE stage_orders AS SELECT {columns} FROM main.orders WHERE 0")
     _insert_chunks(conn, f"INSERT INTO temp.stage_orders VALUES ({values})", chunks, progress)
-    changed = " OR ".join(f"orders.{c} IS NOT excluded.{c}" for c in _COMPARED)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in _COMPARED)
+    incoming = {c: _INCOMING.get(c, f"excluded.{c}") for c in _COMPARED}
+    changed = " OR ".join(f"orders.{c} IS NOT {v}" for c, v in incoming.items())
+    updates = ", ".join(f"{c} = {v}" for c, v in incoming.items())
     # 'WHERE true' resolves the INSERT … SELECT … ON CONFLICT parsing ambiguity (SQLite docs).
     cur = conn.execute(
         f"INSERT INTO orders ({columns}) SELECT {columns} FROM temp.stage_orders WHERE true"

@@ -45,6 +45,16 @@ def test_overlapping_exports_union_and_refund_update(db) -> None:
     assert imports[1] == {"orders_new": 2, "orders_updated": 1, "orders_unchanged": 3}
 
 
+def test_an_older_export_imported_later_keeps_the_newer_refund(db) -> None:
+    """The refund in the newer export stays: the older file was made before it happened."""
+    import_file(db, fixture("stripe_payments_apr_sep.csv"))
+    report = import_file(db, fixture("stripe_payments_jan_jun.csv"))
+    refunded = orders(db)["ch_05"]
+    assert (refunded["refunded_minor"], refunded["status"], refunded["is_purchase"]) == (
+        6000, "refunded", 0)  # fmt: skip
+    assert report.orders_updated == 0  # nothing in the older file is newer than what is stored
+
+
 def test_customers_keep_earliest_first_order_across_imports(db) -> None:
     import_file(db, fixture("stripe_payments_apr_sep.csv"))
     assert db["customers"].get("stripe:cus_A")["first_order_at"] == "2024-07-04T07:00:00Z"

@@ -1,4 +1,5 @@
-"""What every main screen shares: header, the 1–6 navigation strip, the footer, error toasts."""
+"""What every main screen shares: header, the navigation strip, the footer, error toasts, and
+the "no fit yet" empty state."""
 
 from __future__ import annotations
 
@@ -11,23 +12,16 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from clvtui.tui.data import DB_ERRORS
+from clvtui.tui.screens.registry import MAIN_SCREENS
 
 if TYPE_CHECKING:
     from clvtui.tui.app import ClvApp
     from clvtui.tui.data import AppData
 
-SCREENS = [
-    ("overview", "Overview"),
-    ("customers", "Customers"),
-    ("segments", "Segments"),
-    ("budget", "Budget"),
-    ("model", "Model"),
-    ("import", "Import"),
-]
-
 
 class NavBar(Static):
-    """The six main screens with their keys; the current one highlighted, each clickable."""
+    """The main screens with their keys (the screen table); the current one highlighted, each
+    clickable."""
 
     def __init__(self, current: str) -> None:
         super().__init__(classes="navbar")
@@ -35,12 +29,12 @@ class NavBar(Static):
 
     def on_mount(self) -> None:
         parts = []
-        for number, (mode, label) in enumerate(SCREENS, start=1):
-            text = f" {number} {label} "
-            if mode == self.current:
+        for spec in MAIN_SCREENS:
+            text = f" {spec.key} {spec.title} "
+            if spec.mode == self.current:
                 parts.append(f"[reverse b]{text}[/]")
             else:
-                parts.append(f"[@click=app.switch_mode('{mode}')]{text}[/]")
+                parts.append(f"[@click=app.switch_mode('{spec.mode}')]{text}[/]")
         self.update("".join(parts))
 
 

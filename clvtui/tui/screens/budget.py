@@ -62,8 +62,15 @@ class PlanFailed(Message):
 
 
 class BudgetScreen(MainScreen):
+    """The form's boxes come first in the focus chain (Total budget, then the assumptions in
+    the order shown), the tables after; on arrival the last table has focus, so the number
+    keys still switch screens, ``t`` puts the cursor in Total budget and Tab wraps to it."""
+
     MODE = "budget"
+    AUTO_FOCUS = "#allocation-table"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "type_total", "Type budget", id="type-total",
+                tooltip="Type a total budget (Escape leaves the box)"),
         Binding("e", "export", "Export", id="export", tooltip="Export the plan (CSV)"),
         Binding("ctrl+s", "save", "Save assumptions", id="save",
                 tooltip="Keep these assumptions as the shop's settings"),
@@ -245,6 +252,12 @@ class BudgetScreen(MainScreen):
         self.query_one("#budget-error", Static).update(f"[b red]{msg.message}[/]")
 
     # --- actions ---------------------------------------------------------------------------
+    def action_type_total(self) -> None:
+        """Focus Total budget with its text selected: what is typed next replaces it."""
+        box = self.query_one("#in-budget", Input)
+        box.focus()
+        box.select_all()
+
     def action_leave_input(self) -> None:
         if isinstance(self.focused, Input):
             self.query_one("#allocation-table").focus()

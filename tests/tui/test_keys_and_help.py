@@ -156,3 +156,39 @@ async def test_the_screen_table_drives_modes_keys_nav_and_palette(demo_db: Path)
         provider = ClvCommands(app.screen)
         titles = [title for title, _help, _call in provider._actions()]
         assert titles[: len(modes)] == [f"Go to {s.title}" for s in MAIN_SCREENS]
+
+
+async def test_every_screen_says_no_fit_yet_in_one_wording(tmp_path: Path) -> None:
+    """Orders imported, nothing fitted: each screen of a run shows the one empty state."""
+    from typer.testing import CliRunner
+
+    from clvtui.cli import app as cli
+    from clvtui.tui.screens.base import no_fit_yet
+
+    db = tmp_path / "shop.db"
+    shop = Path(__file__).parents[2] / "fixtures" / "shopify_orders.csv"
+    imported = CliRunner().invoke(cli, ["import", str(shop), "--db", str(db)])
+    assert imported.exit_code == 0, imported.output
+    where = {
+        "customers": "#customers-count",
+        "segments": "#segments-note",
+        "budget": "#budget-notes",
+        "model": "#model-verdict",
+    }
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "press 5, then f" in str(app.screen.query_one("#kpi-equity .kpi-note").render())
+        for mode, selector in where.items():
+            await pilot.press(next(s.key or "" for s in MAIN_SCREENS if s.mode == mode))
+            await settle(pilot, app)
+            shown = str(app.screen.query_one(selector).render())
+            assert no_fit_yet(mode) in shown, (mode, shown)
+        await pilot.press("3", "enter")  # no tiers to open without a fit
+        await settle(pilot, app)
+        assert not isinstance(app.screen, TierScreen)
+        app.push_screen(TierScreen("Profitable"))
+        await settle(pilot, app)
+        assert no_fit_yet() in str(app.screen.query_one("#tier-title").render())
+    assert no_fit_yet() == "No fit yet: press 5, then f to fit the model."
+    assert no_fit_yet("model") == "No fit yet: press f to fit the model."

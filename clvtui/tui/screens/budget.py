@@ -44,7 +44,6 @@ class BudgetInputs(Message):
     settings: Settings
     currency: str | None
     ready: bool
-    note: str = ""
     run: dict[str, Any] | None = None
     observed_cac: float | None = None  # from imported marketing spend, if any
 
@@ -117,16 +116,15 @@ class BudgetScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget-load")
     def load_inputs(self) -> None:
-        from clvtui.store.runs import latest_run
         from clvtui.store.settings import load_settings
         from clvtui.tui.report import run_currency
 
         try:
             db = self.data.connect()
             settings = load_settings(db)
-            run = latest_run(db)
+            run = self.latest_run(db)
             if run is None:
-                self.post_message(BudgetInputs(settings, None, False, "No fit yet: press 5, f."))
+                self.post_message(BudgetInputs(settings, None, False))
                 return
             from clvtui.insights.context import observed_cac
 
@@ -148,9 +146,11 @@ class BudgetScreen(MainScreen):
                     key, DEFAULT_BUDGET if key == "budget" else getattr(msg.settings, key)
                 )
         if not msg.ready:
-            self.query_one("#budget-notes", Static).update(msg.note)
-            return
+            return  # the notes say why (``show_empty``)
         self.recompute()
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#budget-notes", Static).update(message)
 
     # --- live recompute --------------------------------------------------------------------
     @on(Input.Changed, ".budget-input")

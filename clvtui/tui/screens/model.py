@@ -120,9 +120,7 @@ class ModelScreen(MainScreen):
         try:
             db = self.data.connect()
             settings = load_settings(db)
-            from clvtui.store.runs import latest_run
-
-            run = latest_run(db)
+            run = self.latest_run(db)
             calibration = None
             if run is not None:
                 stored = dig(run, "report", "purchase_model", "histogram")
@@ -140,10 +138,7 @@ class ModelScreen(MainScreen):
             )
         run = msg.run
         if run is None:
-            self.query_one("#model-verdict", Static).update(
-                "No fit yet. Set your margin and costs on the left, then press [b]f[/b]."
-            )
-            return
+            return  # the verdict says so (``show_empty``)
         report = dig(run, "report") or {}
         self._fill_params(report)
         model = str(run.get("model") or dig(report, "model") or "?")
@@ -173,6 +168,11 @@ class ModelScreen(MainScreen):
         )
         self._plot_tracking(holdout)
         self._plot_calibration(msg.calibration)
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#model-verdict", Static).update(
+            f"{message} Set your margin and costs on the left first."
+        )
 
     def _fill_params(self, report: dict[str, Any]) -> None:
         table = self.query_one("#params-table", DataTable)

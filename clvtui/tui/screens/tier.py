@@ -16,11 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from clvtui.errors import ClvError
-from clvtui.tui.screens.base import WorkerErrors
+from clvtui.tui.screens.base import FitReader, WorkerErrors
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS
 from clvtui.tui.widgets.fmt import count, money, number, pct
@@ -38,7 +37,7 @@ class TierLoaded(Message):
     notes: list[str] = field(default_factory=list)
 
 
-class TierScreen(WorkerErrors, Screen[None]):
+class TierScreen(WorkerErrors, FitReader):
     AUTO_FOCUS = "FrameTable"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.back", "Back", id="tier-back"),
@@ -101,9 +100,8 @@ class TierScreen(WorkerErrors, Screen[None]):
         try:
             db = data.connect()
             from clvtui.store.insights import run_segments_frame
-            from clvtui.store.runs import latest_run
 
-            run = latest_run(db)
+            run = self.latest_run(db)
             if run is None:
                 return
             frame = data.customers(db, int(run["id"]))
@@ -123,6 +121,9 @@ class TierScreen(WorkerErrors, Screen[None]):
             self.post_message(msg)
         except ClvError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#tier-title", Static).update(f"[b]{self.tier}[/b] · {message}")
 
     def on_tier_loaded(self, msg: TierLoaded) -> None:
         self.query_one("#tier-customers", FrameTable).show(msg.customers)

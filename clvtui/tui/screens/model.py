@@ -29,7 +29,7 @@ from clvtui.tui.report import (
     verdict_text,
 )
 from clvtui.tui.screens.base import MainScreen
-from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.fmt import count, number
 from clvtui.tui.widgets.kpi import KpiCard
 
@@ -189,23 +189,11 @@ class ModelScreen(MainScreen):
         predicted = [float(v) for v in weekly.get("predicted") or []]
         actual = [float(v) for v in weekly.get("actual") or []]
         weeks = [float(i) for i in range(1, len(predicted) + 1)]
-        chart = self.query_one("#tracking", Chart)
-        if not weeks:
-            chart.plot(None)
-            return
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            p = fig.signal(weeks, predicted)
-            p.lines(True)
-            p.label("predicted")
-            fig.draw(p)
-            a = fig.signal(weeks, actual)
-            a.lines(True)
-            a.label("actual")
-            fig.draw(a)
-            fig.label("week", axis="x")
-
-        chart.plot(draw)
+        self.query_one("#tracking", Chart).plot(
+            lines(
+                Line(weeks, predicted, "predicted"), Line(weeks, actual, "actual"), x_label="week"
+            )
+        )
 
     def _plot_calibration(self, calibration: dict[str, list[float]] | None) -> None:
         chart = self.query_one("#calibration", Chart)
@@ -213,21 +201,10 @@ class ModelScreen(MainScreen):
             chart.plot(None)
             return
         bins = calibration["bins"]
-        actual, model = calibration["actual"], calibration.get("model")
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            a = fig.signal(bins, actual)
-            a.lines(True)
-            a.label("actual")
-            fig.draw(a)
-            if model:
-                m = fig.signal(bins, model)
-                m.lines(True)
-                m.label("model")
-                fig.draw(m)
-            fig.label("repeat orders (last bin: that many or more)", axis="x")
-
-        chart.plot(draw)
+        series = [Line(bins, calibration["actual"], "actual")]
+        if calibration.get("model"):
+            series.append(Line(bins, calibration["model"], "model"))
+        chart.plot(lines(*series, x_label="repeat orders (last bin: that many or more)"))
 
     # --- refit -----------------------------------------------------------------------------
     def read_settings(self) -> Settings:

@@ -23,7 +23,7 @@ from clvtui.errors import ClvError
 from clvtui.tui.report import dig, run_currency, run_value_kind, scored_as_of, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.screens.registry import key_of
-from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 
@@ -194,14 +194,7 @@ class OverviewScreen(MainScreen):
             return
         ids = [float(i) for i, _ in trend]
         values = [v for _, v in trend]
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            line = fig.signal(ids, values)
-            line.lines(True)
-            fig.draw(line)
-            fig.label("fit #", axis="x")
-
-        chart.plot(draw)
+        chart.plot(lines(Line(ids, values), x_label="fit #"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview-warm")
     def warm(self, run_id: int) -> None:
@@ -250,18 +243,9 @@ class OverviewScreen(MainScreen):
             f"{pct(n_top / n_all)} of customers · top 10 % hold {pct(msg.top_share)}",
         )
         xs, ys = msg.curve
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            curve = fig.signal(xs, ys)
-            curve.lines(True)
-            curve.label("share of value")
-            fig.draw(curve)
-            even = fig.signal([0.0, 100.0], [0.0, 100.0])
-            even.lines(True)
-            even.label("even")
-            fig.draw(even)
-
-        self.query_one("#concentration", Chart).plot(draw)
+        self.query_one("#concentration", Chart).plot(
+            lines(Line(xs, ys, "share of value"), Line([0.0, 100.0], [0.0, 100.0], "even"))
+        )
 
     def on_load_failed(self, msg: LoadFailed) -> None:
         self.query_one("#dashboard").loading = False

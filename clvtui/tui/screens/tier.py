@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import FitReader, WorkerErrors
-from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS
 from clvtui.tui.widgets.fmt import count, money, number, pct
 from clvtui.tui.widgets.frame_table import FrameTable
@@ -166,13 +166,7 @@ class TierScreen(WorkerErrors, FitReader):
             return
         months = [float(m) for m in retention["month"]]
         surv = [float(s) for s in retention["survival"]]
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            line = fig.signal(months, surv)
-            line.lines(True)
-            fig.draw(line)
-
-        chart.plot(draw)
+        chart.plot(lines(Line(months, surv)))
 
     def _plot_value(self, trend: list[tuple[int, float, int]]) -> None:
         chart = self.query_one("#tier-value", Chart)
@@ -181,14 +175,7 @@ class TierScreen(WorkerErrors, FitReader):
             return
         xs = [float(t[0]) for t in trend]
         ys = [t[1] for t in trend]
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            line = fig.signal(xs, ys)
-            line.lines(True)
-            fig.draw(line)
-            fig.label("fit #", axis="x")
-
-        chart.plot(draw)
+        chart.plot(lines(Line(xs, ys), x_label="fit #"))
 
     def _fill_moved(self, moved: dict[str, Any] | None) -> None:
         note = self.query_one("#tier-moved-note", Static)

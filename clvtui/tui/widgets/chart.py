@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,40 @@ class ChartColors:
 
 
 Draw = Callable[[Any, ChartColors], None]  # draw(figure, colors)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart; ``label`` names it in the legend (None: no legend)."""
+
+    xs: Sequence[float]
+    ys: Sequence[float]
+    label: str | None = None
+
+
+def lines(
+    *series: Line, x_label: str | None = None, y_lim: tuple[float, float] | None = None
+) -> Draw | None:
+    """What ``Chart.plot`` draws for these line series (None: no point to draw, so the chart
+    shows its empty message). Every line chart of the app is drawn here."""
+    shown = [line for line in series if len(line.xs)]
+    if not shown:
+        return None
+
+    def draw(fig: Any, colors: ChartColors) -> None:
+        for line in shown:
+            plotted = fig.signal(line.xs, line.ys)
+            plotted.lines(True)
+            if line.label:
+                plotted.label(line.label)
+            fig.draw(plotted)
+        if x_label:
+            fig.label(x_label, axis="x")
+        if y_lim is not None:
+            fig.ruler("y").lim(*y_lim)
+
+    return draw
+
 
 _PLOTEXT_READY = threading.Event()
 _PLOTEXT_LOCK = threading.Lock()

@@ -267,18 +267,17 @@ class ModelScreen(MainScreen):
             self.query_one("#params-table").focus()
 
 
-CALIBRATION_BINS = 8  # 0 … 6 repeat orders, then "7 or more"
-
-
 def calibration_bins(run: dict[str, Any], frame: Any) -> dict[str, list[float]] | None:
     """Customers by repeat orders (0 … 6, 7+): actual, and what the model expected — the
     histogram ``fit`` stored in the run's report (every model has P(X(T) = k)). Runs without
     one (the empirical estimate, early builds) show the actual counts from the customers."""
     import polars as pl
 
+    from clvtui.model.validate import HISTOGRAM_BINS
+
     stored = dig(run, "report", "purchase_model", "histogram")
-    bins = [float(k) for k in range(CALIBRATION_BINS)]
-    if isinstance(stored, dict) and len(stored.get("expected") or []) == CALIBRATION_BINS:
+    bins = [float(k) for k in range(HISTOGRAM_BINS)]
+    if isinstance(stored, dict) and len(stored.get("expected") or []) == HISTOGRAM_BINS:
         return {
             "bins": bins,
             "actual": [float(v) for v in stored["actual"]],
@@ -286,10 +285,10 @@ def calibration_bins(run: dict[str, Any], frame: Any) -> dict[str, list[float]] 
         }
     if frame is None or frame.height == 0 or "x" not in frame.columns:
         return None
-    top = CALIBRATION_BINS - 1
+    top = HISTOGRAM_BINS - 1
     counts = frame.select(pl.col("x").clip(upper_bound=top)).to_series().value_counts()
     by_k = dict(zip(counts["x"].to_list(), counts["count"].to_list(), strict=True))
-    return {"bins": bins, "actual": [float(by_k.get(k, 0)) for k in range(CALIBRATION_BINS)]}
+    return {"bins": bins, "actual": [float(by_k.get(k, 0)) for k in range(HISTOGRAM_BINS)]}
 
 
 def _show_setting(key: str, value: Any) -> str:

@@ -80,6 +80,7 @@ def lines(
 _PLOTEXT_READY = threading.Event()
 _PLOTEXT_LOCK = threading.Lock()
 _WAITING: weakref.WeakSet[Chart] = weakref.WeakSet()
+_LOADING_IN: weakref.WeakSet[App[Any]] = weakref.WeakSet()  # apps that started the import
 
 
 def _plotext_ready(app: App[Any]) -> bool:
@@ -87,8 +88,8 @@ def _plotext_ready(app: App[Any]) -> bool:
     if _PLOTEXT_READY.is_set():
         return True
     with _PLOTEXT_LOCK:
-        if not getattr(app, "_clvtui_plotext_loading", False):
-            app._clvtui_plotext_loading = True  # type: ignore[attr-defined]
+        if app not in _LOADING_IN:  # once per app: a worker ends with its app
+            _LOADING_IN.add(app)
             app.run_worker(_import_plotext, thread=True, name="load charts", group="charts")
     return False
 

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import DataTable, Input, Markdown
 
 from clvtui.tui.app import ClvApp, HelpScreen, make_app
 from clvtui.tui.help import help_markdown, key_word
 from clvtui.tui.screens.customer_detail import CustomerScreen
-from clvtui.tui.screens.registry import DRILL_DOWNS, MAIN_SCREENS
+from clvtui.tui.screens.registry import DRILL_DOWNS, MAIN_SCREENS, ScreenSpec
 from clvtui.tui.screens.tier import TierScreen
 from tests.tui.conftest import SIZE, settle
 
@@ -192,3 +193,33 @@ async def test_every_screen_says_no_fit_yet_in_one_wording(tmp_path: Path) -> No
         assert no_fit_yet() in str(app.screen.query_one("#tier-title").render())
     assert no_fit_yet() == "No fit yet: press 5, then f to fit the model."
     assert no_fit_yet("model") == "No fit yet: press f to fit the model."
+
+
+def test_the_readme_screen_table_matches_the_screen_table() -> None:
+    """The user guide's key table (README or docs/) cannot be generated: it is checked. Each
+    row's number key and title are the registry's, and the single keys it names are keys of
+    that screen (or of the app)."""
+    root = Path(__file__).parents[2]
+    guides = [root / "README.md", *sorted((root / "docs").glob("**/*.md"))]
+    rows = [
+        match.groups()
+        for guide in guides
+        if guide.exists()
+        for match in re.finditer(r"^\| `(\d)` \| (\w+) \|(.*)\|$", guide.read_text(), re.M)
+    ]
+    assert rows, "no '| `1` | Overview | ...' table of screens in README.md or docs/"
+    by_key = {s.key: s for s in MAIN_SCREENS}
+
+    def keys(*specs: ScreenSpec) -> set[str]:
+        bindings = [b for s in specs for b in s.screen_class().BINDINGS]
+        return {key_word(b.key) for b in Binding.make_bindings(bindings)}
+
+    # a row may name the keys of the drill-downs it opens (Tier's `[` `]`)
+    elsewhere = {key_word(b.key) for b in Binding.make_bindings(ClvApp.BINDINGS)}
+    elsewhere |= keys(*DRILL_DOWNS) | {"Tab"}
+    for key, title, text in rows:
+        spec = by_key[key]
+        assert title == spec.title, (key, title)
+        for named in re.findall(r"`([^`]{1,6})`", text):
+            if named.startswith(("ctrl", "Enter", "Esc", "Tab")) or len(named) == 1:
+                assert named in keys(spec) | elsewhere, (title, named)

@@ -171,7 +171,7 @@ class ModelScreen(MainScreen):
 
     def show_empty(self, message: str) -> None:
         self.query_one("#model-verdict", Static).update(
-            f"{message} Set your margin and costs on the left first."
+            f"Set your margin and costs on the left. {message}"
         )
 
     def _fill_params(self, report: dict[str, Any]) -> None:

@@ -40,11 +40,9 @@ def print_table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
 
 def kind_label(value_kind: str) -> str:
     """Say whether the numbers are profit or revenue, so nobody mistakes one for the other."""
-    return (
-        "net CLV (after margin and cost per order)"
-        if value_kind == "net"
-        else ("revenue CLV (no margin set: values are revenue, not profit)")
-    )
+    from clvtui.wording import clv_label_long
+
+    return clv_label_long(value_kind)
 
 
 def emit(doc: dict[str, Any]) -> None:

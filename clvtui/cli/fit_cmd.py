@@ -14,8 +14,10 @@ import typer
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
 from clvtui.cli.common import RunOption
 from clvtui.insights.jsonsafe import json_ready
+from clvtui.model.models import PURCHASE_MODELS
+from clvtui.wording import clv_label, value_basis
 
-MODEL_CHOICES = ("auto", "bgnbd", "paretonbd", "mbgnbd")
+MODEL_CHOICES = ("auto", *PURCHASE_MODELS)
 
 
 @app.command("fit")
@@ -35,7 +37,9 @@ def fit_command(
     ] = None,
     model: Annotated[
         str,
-        typer.Option("--model", help="auto (chosen by holdout error), bgnbd, paretonbd, mbgnbd."),
+        typer.Option(
+            "--model", help=f"auto (chosen by holdout error), {', '.join(PURCHASE_MODELS)}."
+        ),
     ] = "auto",
     currency: Annotated[
         str | None,
@@ -90,7 +94,7 @@ def _num(v: float | None) -> str:
 def render_report(report: dict[str, Any]) -> str:
     """A short, readable report: model, parameters ± SE, equity with its interval, verdict."""
     eq = report["customer_equity"]
-    kind = "net profit" if eq["value_kind"] == "net" else "revenue (no margin set)"
+    kind = value_basis(eq["value_kind"])
     lines = [
         f"Run {report['run_id']}: {report['model_label']} on {report['n_customers']:,} customers, "
         f"scored as of {report['as_of']}",
@@ -201,7 +205,7 @@ def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
     elif fmt == "csv":
         sys.stdout.write(frame.write_csv())
     else:
-        kind = "net CLV" if run["value_kind"] == "net" else "revenue CLV"
+        kind = clv_label(run["value_kind"])
         typer.echo(f"Run {run['id']} (scored as of {run['as_of']}), {kind} in {run['currency']}:")
         typer.echo(
             f"{'customer':<16} {'CLV':>10} {'90 % interval':>21} {'P(alive)':>8} "

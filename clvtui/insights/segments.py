@@ -23,6 +23,7 @@ import polars as pl
 
 from clvtui.errors import ModelError
 from clvtui.settings import Settings
+from clvtui.wording import clv_label
 
 HIGH = "Highly profitable"
 PROFITABLE = "Profitable"
@@ -48,14 +49,14 @@ class TierRule:
     value_kind: str
 
     def describe(self) -> str:
-        kind = "net" if self.value_kind == "net" else "revenue (no margin set)"
+        kind = clv_label(self.value_kind)
         high = (
             f"CLV ≥ {self.high_cutoff:,.2f}"
             if self.high_cutoff is not None
             else "nobody (no positive future value)"
         )
         return (
-            f"Highly profitable: the fewest customers, by descending {kind} CLV, holding "
+            f"Highly profitable: the fewest customers, by descending {kind}, holding "
             f"{self.top_value_share:.0%} of the positive future value ({high}); "
             f"Not profitable: CLV ≤ {self.profit_floor:,.2f}; Profitable: the rest. "
             "Acquisition cost is sunk for existing customers and not subtracted."

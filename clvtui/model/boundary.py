@@ -34,6 +34,7 @@ from clvtui.model.base import (
     Rows,
     _nearest_covariance,
 )
+from clvtui.model.models import LABELS
 
 EDGE = EDGE_LOG  # |ln θ| beyond which a parameter has run to the edge of its range
 TRIGGER = float(np.log(1e3))  # |ln θ| that makes the check look closer
@@ -51,7 +52,6 @@ PAIRS = {
     "nbd": (("r", "alpha"),),
     "gammagamma": (("q", "gamma"),),
 }
-LABELS = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "paretonbd": "Pareto/NBD", "nbd": "NBD"}
 
 
 def needs_check(fit: FittedModel) -> bool:

@@ -102,17 +102,22 @@ def _weekly(fit, summary, orders, weeks, x, t_x, T) -> dict[str, list[float]]:
     }
 
 
+#: Bars of the calibration histogram: customers with 0 … 6 repeat purchases, then "7 or more".
+HISTOGRAM_BINS = 8
+
+
 def calibration_histogram(
     theta: np.ndarray, x: np.ndarray, T: np.ndarray, pmf: Pmf = bgnbd.pmf
 ) -> dict[str, list]:
     """Actual vs expected number of customers with 0..6 and 7+ repeat purchases (BG/NBD eq. 8,
     or the ``pmf`` of the model that was fitted)."""
+    top = HISTOGRAM_BINS - 1  # the last bar: that many or more
     uT, counts = np.unique(np.round(T, 9), return_counts=True)
-    expected = [float(np.sum(counts * pmf(theta, uT, k))) for k in range(7)]
+    expected = [float(np.sum(counts * pmf(theta, uT, k))) for k in range(top)]
     expected.append(float(len(x)) - sum(expected))
-    actual = [int(np.sum(x == k)) for k in range(7)] + [int(np.sum(x >= 7))]
-    return {"labels": ["0", "1", "2", "3", "4", "5", "6", "7+"], "actual": actual,
-            "expected": expected}  # fmt: skip
+    actual = [int(np.sum(x == k)) for k in range(top)] + [int(np.sum(x >= top))]
+    labels = [str(k) for k in range(top)] + [f"{top}+"]
+    return {"labels": labels, "actual": actual, "expected": expected}
 
 
 def verdict(doc: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""The clvtui Textual app: six main screens as modes, help, command palette.
+"""The clvtui Textual app: the main screens as modes (from ``screens/registry.py``), help,
+command palette.
 
 ``make_app(db_path)`` is the one factory used by the CLI, the tests, the snapshots and the
 benchmark.
@@ -6,41 +7,18 @@ benchmark.
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.screen import ModalScreen
 
 from clvtui.tui.commands import ClvCommands
 from clvtui.tui.data import AppData
-from clvtui.tui.screens.budget import BudgetScreen
-from clvtui.tui.screens.customers import CustomersScreen
-from clvtui.tui.screens.importer import ImportScreen
-from clvtui.tui.screens.model import ModelScreen
-from clvtui.tui.screens.overview import OverviewScreen
-from clvtui.tui.screens.segments import SegmentsScreen
+from clvtui.tui.help import HelpScreen
+from clvtui.tui.screens.registry import MAIN_SCREENS
 
-
-class HelpScreen(ModalScreen[None]):
-    """Keys and screens, from the bundled ``help.md``."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help-close"),
-    ]
-
-    def compose(self):  # type: ignore[no-untyped-def]
-        from textual.containers import VerticalScroll
-        from textual.widgets import Markdown
-
-        text = files("clvtui.tui").joinpath("help.md").read_text(encoding="utf-8")
-        with VerticalScroll(id="help-body"):
-            yield Markdown(text)
-
-    def action_dismiss(self) -> None:  # type: ignore[override]
-        self.dismiss(None)
+__all__ = ["ClvApp", "HelpScreen", "make_app"]
 
 
 class ClvApp(App[None]):
@@ -48,29 +26,17 @@ class ClvApp(App[None]):
 
     TITLE = "clvtui"
     CSS_PATH = "app.tcss"
-    MODES: ClassVar[dict[str, Any]] = {
-        "overview": OverviewScreen,
-        "customers": CustomersScreen,
-        "segments": SegmentsScreen,
-        "budget": BudgetScreen,
-        "model": ModelScreen,
-        "import": ImportScreen,
-    }
-    DEFAULT_MODE = "overview"
+    # one mode and one number key per row of the screen table (screens/registry.py); the
+    # classes are imported here, with the app, so a first switch never waits on an import
+    MODES: ClassVar[dict[str, Any]] = {s.mode: s.screen_class() for s in MAIN_SCREENS}
+    DEFAULT_MODE = MAIN_SCREENS[0].mode or ""
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {ClvCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('overview')", "Overview", id="go-overview",
-                tooltip="Customer equity, tiers, value concentration, verdict"),
-        Binding("2", "switch_mode('customers')", "Customers", id="go-customers",
-                tooltip="Every customer ranked by CLV"),
-        Binding("3", "switch_mode('segments')", "Segments", id="go-segments",
-                tooltip="Tiers × churn-risk bands, drill into a tier"),
-        Binding("4", "switch_mode('budget')", "Budget", id="go-budget",
-                tooltip="Allowable acquisition cost and budget split"),
-        Binding("5", "switch_mode('model')", "Model", id="go-model",
-                tooltip="Parameters, holdout check, refit"),
-        Binding("6", "switch_mode('import')", "Import", id="go-import",
-                tooltip="Import a shop export"),
+        *(
+            Binding(s.key or "", f"switch_mode('{s.mode}')", s.title, id=f"go-{s.mode}",
+                    tooltip=s.summary)
+            for s in MAIN_SCREENS
+        ),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Keys and screens"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Leave clvtui"),
         Binding("escape", "back", "Back", id="back", show=False),

@@ -7,17 +7,11 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from clvtui.tui.screens.registry import MAIN_SCREENS, key_of
+
 if TYPE_CHECKING:
     from clvtui.tui.app import ClvApp
 
-SCREEN_COMMANDS = [
-    ("overview", "Go to Overview", "Customer equity, tiers, concentration, verdict (1)"),
-    ("customers", "Go to Customers", "Every customer ranked by CLV (2)"),
-    ("segments", "Go to Segments", "Tiers × churn risk (3)"),
-    ("budget", "Go to Budget", "Allowable CPA and budget split (4)"),
-    ("model", "Go to Model", "Parameters, holdout check, refit (5)"),
-    ("import", "Go to Import", "Import a shop export (6)"),
-]
 MAX_CUSTOMER_HITS = 12
 
 
@@ -31,13 +25,14 @@ class ClvCommands(Provider):
     def _actions(self) -> list[tuple[str, str, object]]:
         app = self.clv
         actions: list[tuple[str, str, object]] = [
-            (title, help_, partial(app.switch_mode, mode)) for mode, title, help_ in SCREEN_COMMANDS
+            (f"Go to {s.title}", f"{s.summary} ({s.key})", partial(app.switch_mode, s.mode))
+            for s in MAIN_SCREENS
         ]
         actions += [
             ("Fit model", "Refit on all orders with the current settings (f on Model)",
              app.action_refit),
             ("Export", "Export what the current screen shows (e)", app.action_export),
-            ("Import a file…", "Pick a shop export to import (6)",
+            ("Import a file…", f"Pick a shop export to import ({key_of('import')})",
              partial(app.switch_mode, "import")),
             ("Help", "Keys and screens (? or F1)", app.action_help),
         ]  # fmt: skip

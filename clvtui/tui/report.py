@@ -34,8 +34,10 @@ def run_currency(run: dict[str, Any]) -> str | None:
 
 
 def run_value_kind(run: dict[str, Any]) -> str:
-    kind = run.get("value_kind") or dig(run, "report", "value_kind") or "revenue"
-    return "net CLV" if kind == "net" else "revenue CLV (no margin set)"
+    """``net CLV`` or ``revenue CLV (no margin set)`` (the words live in ``clvtui.wording``)."""
+    from clvtui.wording import clv_label
+
+    return clv_label(run.get("value_kind") or dig(run, "report", "value_kind"))
 
 
 def scored_as_of(run: dict[str, Any]) -> str:

@@ -1,33 +1,45 @@
-"""What every main screen shares: header, the 1–6 navigation strip, the footer, error toasts."""
+"""What every main screen shares: header, the navigation strip, the footer, error toasts, and
+the "no fit yet" empty state."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from clvtui.tui.data import DB_ERRORS
+from clvtui.tui.screens.registry import MAIN_SCREENS, key_of
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from clvtui.tui.app import ClvApp
     from clvtui.tui.data import AppData
 
-SCREENS = [
-    ("overview", "Overview"),
-    ("customers", "Customers"),
-    ("segments", "Segments"),
-    ("budget", "Budget"),
-    ("model", "Model"),
-    ("import", "Import"),
-]
+
+def no_fit_yet(mode: str = "") -> str:
+    """The one empty-state sentence of a screen with nothing fitted (on Model: just ``f``)."""
+    if mode == "model":
+        return "No fit yet: press f to fit the model."
+    return f"No fit yet: press {key_of('model')}, then f to fit the model."
+
+
+@dataclass
+class NoFitYet(Message):
+    """Posted by ``FitReader.latest_run`` from a worker: the database has no fitted run."""
+
+    message: str
 
 
 class NavBar(Static):
-    """The six main screens with their keys; the current one highlighted, each clickable."""
+    """The main screens with their keys (the screen table); the current one highlighted, each
+    clickable."""
 
     def __init__(self, current: str) -> None:
         super().__init__(classes="navbar")
@@ -35,12 +47,12 @@ class NavBar(Static):
 
     def on_mount(self) -> None:
         parts = []
-        for number, (mode, label) in enumerate(SCREENS, start=1):
-            text = f" {number} {label} "
-            if mode == self.current:
+        for spec in MAIN_SCREENS:
+            text = f" {spec.key} {spec.title} "
+            if spec.mode == self.current:
                 parts.append(f"[reverse b]{text}[/]")
             else:
-                parts.append(f"[@click=app.switch_mode('{mode}')]{text}[/]")
+                parts.append(f"[@click=app.switch_mode('{spec.mode}')]{text}[/]")
         self.update("".join(parts))
 
 
@@ -94,10 +106,33 @@ class WorkerErrors:
             self.notify(message, severity="error", timeout=10)  # type: ignore[attr-defined]
 
 
-class MainScreen(WorkerErrors, Screen[None]):
-    """A top-level screen (one per mode). Subclasses yield their body from ``compose_body``."""
+class FitReader(Screen[None]):
+    """A screen of a fitted run: the "read the latest run, else show the empty state" step of
+    its load worker, in one place and with one wording (``no_fit_yet``)."""
 
     MODE = ""
+
+    def latest_run(self, db: sqlite_utils.Database) -> dict[str, Any] | None:
+        """The latest fitted run; None once this screen has been told to show its empty state
+        (a message, so it lands on the UI thread in order with the worker's other messages)."""
+        from clvtui.store.runs import latest_run
+
+        run = latest_run(db)
+        if run is None:
+            self.post_message(NoFitYet(no_fit_yet(self.MODE)))
+        return run
+
+    def on_no_fit_yet(self, message: NoFitYet) -> None:
+        message.stop()
+        self.show_empty(message.message)
+
+    def show_empty(self, message: str) -> None:
+        """Show ``message`` where this screen's results go (each screen says where)."""
+
+
+class MainScreen(WorkerErrors, FitReader):
+    """A top-level screen (one per mode). Subclasses yield their body from ``compose_body``."""
+
     # never land in a text box: the number keys must keep working after a switch
     AUTO_FOCUS = "FrameTable, DataTable, DirectoryTree"
 

@@ -44,7 +44,6 @@ class BudgetInputs(Message):
     settings: Settings
     currency: str | None
     ready: bool
-    note: str = ""
     run: dict[str, Any] | None = None
     observed_cac: float | None = None  # from imported marketing spend, if any
 
@@ -62,8 +61,15 @@ class PlanFailed(Message):
 
 
 class BudgetScreen(MainScreen):
+    """The form's boxes come first in the focus chain (Total budget, then the assumptions in
+    the order shown), the tables after; on arrival the last table has focus, so the number
+    keys still switch screens, ``t`` puts the cursor in Total budget and Tab wraps to it."""
+
     MODE = "budget"
+    AUTO_FOCUS = "#allocation-table"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "type_total", "Type budget", id="type-total",
+                tooltip="Type a total budget (Escape leaves the box)"),
         Binding("e", "export", "Export", id="export", tooltip="Export the plan (CSV)"),
         Binding("ctrl+s", "save", "Save assumptions", id="save",
                 tooltip="Keep these assumptions as the shop's settings"),
@@ -110,16 +116,15 @@ class BudgetScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget-load")
     def load_inputs(self) -> None:
-        from clvtui.store.runs import latest_run
         from clvtui.store.settings import load_settings
         from clvtui.tui.report import run_currency
 
         try:
             db = self.data.connect()
             settings = load_settings(db)
-            run = latest_run(db)
+            run = self.latest_run(db)
             if run is None:
-                self.post_message(BudgetInputs(settings, None, False, "No fit yet: press 5, f."))
+                self.post_message(BudgetInputs(settings, None, False))
                 return
             from clvtui.insights.context import observed_cac
 
@@ -141,9 +146,11 @@ class BudgetScreen(MainScreen):
                     key, DEFAULT_BUDGET if key == "budget" else getattr(msg.settings, key)
                 )
         if not msg.ready:
-            self.query_one("#budget-notes", Static).update(msg.note)
-            return
+            return  # the notes say why (``show_empty``)
         self.recompute()
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#budget-notes", Static).update(message)
 
     # --- live recompute --------------------------------------------------------------------
     @on(Input.Changed, ".budget-input")
@@ -245,6 +252,12 @@ class BudgetScreen(MainScreen):
         self.query_one("#budget-error", Static).update(f"[b red]{msg.message}[/]")
 
     # --- actions ---------------------------------------------------------------------------
+    def action_type_total(self) -> None:
+        """Focus Total budget with its text selected: what is typed next replaces it."""
+        box = self.query_one("#in-budget", Input)
+        box.focus()
+        box.select_all()
+
     def action_leave_input(self) -> None:
         if isinstance(self.focused, Input):
             self.query_one("#allocation-table").focus()

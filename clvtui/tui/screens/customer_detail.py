@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from clvtui.errors import ClvError
 from clvtui.tui.report import dig, run_currency, scored_as_of
 from clvtui.tui.screens.base import WorkerErrors
-from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.fmt import money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 
@@ -150,15 +150,7 @@ class CustomerScreen(WorkerErrors, Screen[None]):
         if msg.alive_curve is None:
             chart.plot(None)
             return
-        xs, ys = msg.alive_curve
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            line = fig.signal(xs, ys)
-            line.lines(True)
-            fig.draw(line)
-            fig.ruler("y").lim(0, 1)
-
-        chart.plot(draw)
+        chart.plot(lines(Line(*msg.alive_curve), y_lim=(0, 1)))
 
     def on_customer_failed(self, msg: CustomerFailed) -> None:
         self.notify(msg.message, severity="error", timeout=8)

@@ -92,17 +92,17 @@ class CustomersScreen(MainScreen):
     def load(self) -> None:
         try:
             db = self.data.connect()
-            from clvtui.store.runs import latest_run
-
-            run = latest_run(db)
+            run = self.latest_run(db)
             if run is None:
-                self.post_message(RankingLoaded(None, "No fitted run yet: press 5, then f."))
                 return
             if int(run["id"]) == self._shown_run:
                 return  # already on screen
             self.post_message(RankingLoaded(self.data.customers(db, int(run["id"]))))
         except ClvError as err:
             self.post_message(RankingLoaded(None, str(err)))
+
+    def show_empty(self, message: str) -> None:
+        self.on_ranking_loaded(RankingLoaded(None, message))
 
     def on_ranking_loaded(self, msg: RankingLoaded) -> None:
         if not self.query("#customers-count"):

@@ -29,7 +29,7 @@ from clvtui.tui.report import (
     verdict_text,
 )
 from clvtui.tui.screens.base import MainScreen
-from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.fmt import count, number
 from clvtui.tui.widgets.kpi import KpiCard
 
@@ -120,9 +120,7 @@ class ModelScreen(MainScreen):
         try:
             db = self.data.connect()
             settings = load_settings(db)
-            from clvtui.store.runs import latest_run
-
-            run = latest_run(db)
+            run = self.latest_run(db)
             calibration = None
             if run is not None:
                 stored = dig(run, "report", "purchase_model", "histogram")
@@ -140,10 +138,7 @@ class ModelScreen(MainScreen):
             )
         run = msg.run
         if run is None:
-            self.query_one("#model-verdict", Static).update(
-                "No fit yet. Set your margin and costs on the left, then press [b]f[/b]."
-            )
-            return
+            return  # the verdict says so (``show_empty``)
         report = dig(run, "report") or {}
         self._fill_params(report)
         model = str(run.get("model") or dig(report, "model") or "?")
@@ -174,6 +169,11 @@ class ModelScreen(MainScreen):
         self._plot_tracking(holdout)
         self._plot_calibration(msg.calibration)
 
+    def show_empty(self, message: str) -> None:
+        self.query_one("#model-verdict", Static).update(
+            f"Set your margin and costs on the left. {message}"
+        )
+
     def _fill_params(self, report: dict[str, Any]) -> None:
         table = self.query_one("#params-table", DataTable)
         table.clear()
@@ -189,23 +189,11 @@ class ModelScreen(MainScreen):
         predicted = [float(v) for v in weekly.get("predicted") or []]
         actual = [float(v) for v in weekly.get("actual") or []]
         weeks = [float(i) for i in range(1, len(predicted) + 1)]
-        chart = self.query_one("#tracking", Chart)
-        if not weeks:
-            chart.plot(None)
-            return
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            p = fig.signal(weeks, predicted)
-            p.lines(True)
-            p.label("predicted")
-            fig.draw(p)
-            a = fig.signal(weeks, actual)
-            a.lines(True)
-            a.label("actual")
-            fig.draw(a)
-            fig.label("week", axis="x")
-
-        chart.plot(draw)
+        self.query_one("#tracking", Chart).plot(
+            lines(
+                Line(weeks, predicted, "predicted"), Line(weeks, actual, "actual"), x_label="week"
+            )
+        )
 
     def _plot_calibration(self, calibration: dict[str, list[float]] | None) -> None:
         chart = self.query_one("#calibration", Chart)
@@ -213,21 +201,10 @@ class ModelScreen(MainScreen):
             chart.plot(None)
             return
         bins = calibration["bins"]
-        actual, model = calibration["actual"], calibration.get("model")
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            a = fig.signal(bins, actual)
-            a.lines(True)
-            a.label("actual")
-            fig.draw(a)
-            if model:
-                m = fig.signal(bins, model)
-                m.lines(True)
-                m.label("model")
-                fig.draw(m)
-            fig.label("repeat orders (last bin: that many or more)", axis="x")
-
-        chart.plot(draw)
+        series = [Line(bins, calibration["actual"], "actual")]
+        if calibration.get("model"):
+            series.append(Line(bins, calibration["model"], "model"))
+        chart.plot(lines(*series, x_label="repeat orders (last bin: that many or more)"))
 
     # --- refit -----------------------------------------------------------------------------
     def read_settings(self) -> Settings:
@@ -290,18 +267,17 @@ class ModelScreen(MainScreen):
             self.query_one("#params-table").focus()
 
 
-CALIBRATION_BINS = 8  # 0 … 6 repeat orders, then "7 or more"
-
-
 def calibration_bins(run: dict[str, Any], frame: Any) -> dict[str, list[float]] | None:
     """Customers by repeat orders (0 … 6, 7+): actual, and what the model expected — the
     histogram ``fit`` stored in the run's report (every model has P(X(T) = k)). Runs without
     one (the empirical estimate, early builds) show the actual counts from the customers."""
     import polars as pl
 
+    from clvtui.model.validate import HISTOGRAM_BINS
+
     stored = dig(run, "report", "purchase_model", "histogram")
-    bins = [float(k) for k in range(CALIBRATION_BINS)]
-    if isinstance(stored, dict) and len(stored.get("expected") or []) == CALIBRATION_BINS:
+    bins = [float(k) for k in range(HISTOGRAM_BINS)]
+    if isinstance(stored, dict) and len(stored.get("expected") or []) == HISTOGRAM_BINS:
         return {
             "bins": bins,
             "actual": [float(v) for v in stored["actual"]],
@@ -309,10 +285,10 @@ def calibration_bins(run: dict[str, Any], frame: Any) -> dict[str, list[float]] 
         }
     if frame is None or frame.height == 0 or "x" not in frame.columns:
         return None
-    top = CALIBRATION_BINS - 1
+    top = HISTOGRAM_BINS - 1
     counts = frame.select(pl.col("x").clip(upper_bound=top)).to_series().value_counts()
     by_k = dict(zip(counts["x"].to_list(), counts["count"].to_list(), strict=True))
-    return {"bins": bins, "actual": [float(by_k.get(k, 0)) for k in range(CALIBRATION_BINS)]}
+    return {"bins": bins, "actual": [float(by_k.get(k, 0)) for k in range(HISTOGRAM_BINS)]}
 
 
 def _show_setting(key: str, value: Any) -> str:

@@ -22,20 +22,21 @@ from textual.widgets import Button, DataTable, Markdown, Static
 from clvtui.errors import ClvError
 from clvtui.tui.report import dig, run_currency, run_value_kind, scored_as_of, verdict_text
 from clvtui.tui.screens.base import MainScreen
-from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.screens.registry import key_of
+from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 
-WELCOME = """\
+WELCOME = f"""\
 # Welcome to clvtui
 
 This database has no orders yet. To see what your customers are worth:
 
 1. Export your orders from your shop (Shopify, WooCommerce, Etsy, Square, Stripe, PayPal,
    or any CSV with a customer, a date and an amount).
-2. Press **6** (or the button below) and pick the file: you will see a preview before
-   anything is written.
-3. Press **5**, then **f**, to fit the model.
+2. Press **{key_of("import")}** (or the button below) and pick the file: you will see a
+   preview before anything is written.
+3. Press **{key_of("model")}**, then **f**, to fit the model.
 
 Just looking? Quit (**q**) and run `clvtui demo` for a simulated shop.
 """
@@ -75,7 +76,9 @@ class OverviewScreen(MainScreen):
         with Vertical(id="welcome", classes="hidden"):
             yield Markdown(WELCOME)
             with Center():
-                yield Button("Import a file  (6)", id="welcome-import", variant="primary")
+                yield Button(
+                    f"Import a file  ({key_of('import')})", id="welcome-import", variant="primary"
+                )
         with Vertical(id="dashboard"):
             with Horizontal(id="kpis"):
                 yield KpiCard("Customer equity", id="kpi-equity")
@@ -158,7 +161,9 @@ class OverviewScreen(MainScreen):
         run = msg.run
         if run is None:
             dashboard.loading = False
-            self.query_one("#kpi-equity", KpiCard).set("not fitted", "press 5, then f to fit")
+            self.query_one("#kpi-equity", KpiCard).set(
+                "not fitted", f"press {key_of('model')}, then f to fit"
+            )
             self.query_one("#kpi-customers", KpiCard).set(
                 count(msg.status.customers), f"{count(msg.status.orders)} orders"
             )
@@ -189,14 +194,7 @@ class OverviewScreen(MainScreen):
             return
         ids = [float(i) for i, _ in trend]
         values = [v for _, v in trend]
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            line = fig.signal(ids, values)
-            line.lines(True)
-            fig.draw(line)
-            fig.label("fit #", axis="x")
-
-        chart.plot(draw)
+        chart.plot(lines(Line(ids, values), x_label="fit #"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview-warm")
     def warm(self, run_id: int) -> None:
@@ -245,18 +243,9 @@ class OverviewScreen(MainScreen):
             f"{pct(n_top / n_all)} of customers · top 10 % hold {pct(msg.top_share)}",
         )
         xs, ys = msg.curve
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            curve = fig.signal(xs, ys)
-            curve.lines(True)
-            curve.label("share of value")
-            fig.draw(curve)
-            even = fig.signal([0.0, 100.0], [0.0, 100.0])
-            even.lines(True)
-            even.label("even")
-            fig.draw(even)
-
-        self.query_one("#concentration", Chart).plot(draw)
+        self.query_one("#concentration", Chart).plot(
+            lines(Line(xs, ys, "share of value"), Line([0.0, 100.0], [0.0, 100.0], "even"))
+        )
 
     def on_load_failed(self, msg: LoadFailed) -> None:
         self.query_one("#dashboard").loading = False

@@ -56,19 +56,20 @@ class SegmentsScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="segments")
     def load(self) -> None:
         from clvtui.insights.segments import risk_matrix
-        from clvtui.store.runs import latest_run
         from clvtui.tui.report import run_currency
 
         try:
             db = self.data.connect()
-            run = latest_run(db)
+            run = self.latest_run(db)
             if run is None:
-                self.post_message(SegmentsLoaded(None, None, "No fit yet: press 5, then f."))
                 return
             matrix = risk_matrix(self.data.customers(db, int(run["id"])))
             self.post_message(SegmentsLoaded(matrix, run_currency(run)))
         except ClvError as err:
             self.post_message(SegmentsLoaded(None, None, str(err)))
+
+    def show_empty(self, message: str) -> None:
+        self.on_segments_loaded(SegmentsLoaded(None, None, message))
 
     def on_segments_loaded(self, msg: SegmentsLoaded) -> None:
         table = self.query_one("#segments-table", DataTable)

@@ -16,12 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from clvtui.errors import ClvError
-from clvtui.tui.screens.base import WorkerErrors
-from clvtui.tui.widgets.chart import Chart, ChartColors
+from clvtui.tui.screens.base import FitReader, WorkerErrors
+from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS
 from clvtui.tui.widgets.fmt import count, money, number, pct
 from clvtui.tui.widgets.frame_table import FrameTable
@@ -38,7 +37,7 @@ class TierLoaded(Message):
     notes: list[str] = field(default_factory=list)
 
 
-class TierScreen(WorkerErrors, Screen[None]):
+class TierScreen(WorkerErrors, FitReader):
     AUTO_FOCUS = "FrameTable"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.back", "Back", id="tier-back"),
@@ -101,9 +100,8 @@ class TierScreen(WorkerErrors, Screen[None]):
         try:
             db = data.connect()
             from clvtui.store.insights import run_segments_frame
-            from clvtui.store.runs import latest_run
 
-            run = latest_run(db)
+            run = self.latest_run(db)
             if run is None:
                 return
             frame = data.customers(db, int(run["id"]))
@@ -123,6 +121,9 @@ class TierScreen(WorkerErrors, Screen[None]):
             self.post_message(msg)
         except ClvError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
+
+    def show_empty(self, message: str) -> None:
+        self.query_one("#tier-title", Static).update(f"[b]{self.tier}[/b] · {message}")
 
     def on_tier_loaded(self, msg: TierLoaded) -> None:
         self.query_one("#tier-customers", FrameTable).show(msg.customers)
@@ -165,13 +166,7 @@ class TierScreen(WorkerErrors, Screen[None]):
             return
         months = [float(m) for m in retention["month"]]
         surv = [float(s) for s in retention["survival"]]
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            line = fig.signal(months, surv)
-            line.lines(True)
-            fig.draw(line)
-
-        chart.plot(draw)
+        chart.plot(lines(Line(months, surv)))
 
     def _plot_value(self, trend: list[tuple[int, float, int]]) -> None:
         chart = self.query_one("#tier-value", Chart)
@@ -180,14 +175,7 @@ class TierScreen(WorkerErrors, Screen[None]):
             return
         xs = [float(t[0]) for t in trend]
         ys = [t[1] for t in trend]
-
-        def draw(fig: Any, colors: ChartColors) -> None:
-            line = fig.signal(xs, ys)
-            line.lines(True)
-            fig.draw(line)
-            fig.label("fit #", axis="x")
-
-        chart.plot(draw)
+        chart.plot(lines(Line(xs, ys), x_label="fit #"))
 
     def _fill_moved(self, moved: dict[str, Any] | None) -> None:
         note = self.query_one("#tier-moved-note", Static)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +43,44 @@ class ChartColors:
 
 Draw = Callable[[Any, ChartColors], None]  # draw(figure, colors)
 
+
+@dataclass(frozen=True)
+class Line:
+    """One series of a line chart; ``label`` names it in the legend (None: no legend)."""
+
+    xs: Sequence[float]
+    ys: Sequence[float]
+    label: str | None = None
+
+
+def lines(
+    *series: Line, x_label: str | None = None, y_lim: tuple[float, float] | None = None
+) -> Draw | None:
+    """What ``Chart.plot`` draws for these line series (None: no point to draw, so the chart
+    shows its empty message). Every line chart of the app is drawn here."""
+    shown = [line for line in series if len(line.xs)]
+    if not shown:
+        return None
+
+    def draw(fig: Any, colors: ChartColors) -> None:
+        for line in shown:
+            plotted = fig.signal(line.xs, line.ys)
+            plotted.lines(True)
+            if line.label:
+                plotted.label(line.label)
+            fig.draw(plotted)
+        if x_label:
+            fig.label(x_label, axis="x")
+        if y_lim is not None:
+            fig.ruler("y").lim(*y_lim)
+
+    return draw
+
+
 _PLOTEXT_READY = threading.Event()
 _PLOTEXT_LOCK = threading.Lock()
 _WAITING: weakref.WeakSet[Chart] = weakref.WeakSet()
+_LOADING_IN: weakref.WeakSet[App[Any]] = weakref.WeakSet()  # apps that started the import
 
 
 def _plotext_ready(app: App[Any]) -> bool:
@@ -53,8 +88,8 @@ def _plotext_ready(app: App[Any]) -> bool:
     if _PLOTEXT_READY.is_set():
         return True
     with _PLOTEXT_LOCK:
-        if not getattr(app, "_clvtui_plotext_loading", False):
-            app._clvtui_plotext_loading = True  # type: ignore[attr-defined]
+        if app not in _LOADING_IN:  # once per app: a worker ends with its app
+            _LOADING_IN.add(app)
             app.run_worker(_import_plotext, thread=True, name="load charts", group="charts")
     return False
 

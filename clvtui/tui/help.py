@@ -1,0 +1,106 @@
+"""The help screen: keys and screens generated from the screen table and the bindings.
+
+Written by hand, help drifted from the keys (it said Enter imports where Enter previews and
+``i`` imports). Here each screen's keys are read from that screen's own ``BINDINGS``, the
+screen list from ``registry``, and only the prose that no binding holds (exports, words)
+stays in ``help.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib.resources import files
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.keys import format_key
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+from clvtui.tui.screens.registry import DRILL_DOWNS, MAIN_SCREENS, ScreenSpec
+
+#: Keys whose character Textual's ``format_key`` would show as a symbol or abbreviation.
+_KEY_WORDS = {"enter": "Enter", "escape": "Escape", "tab": "Tab", "f1": "F1"}
+
+
+def key_word(key: str) -> str:
+    """How a key reads in help: ``slash`` → ``/``, ``enter`` → ``Enter``, ``ctrl+s`` as is."""
+    return _KEY_WORDS.get(key) or format_key(key)
+
+
+def shown_bindings(bindings: Iterable[BindingType]) -> list[Binding]:
+    """The bindings worth listing, one per key (hidden ones, such as Escape leaving a text
+    box, are described once for the whole app)."""
+    return [b for b in Binding.make_bindings(bindings) if b.show]
+
+
+def what_it_does(binding: Binding) -> str:
+    """The footer's word, with the tooltip when it says more: "Preview — dry run: …"."""
+    words, tip = binding.description, binding.tooltip
+    if not tip:
+        return words
+    if tip.lower().startswith(words.lower()):
+        return tip
+    return f"{words} — {tip[0].lower()}{tip[1:]}"
+
+
+def keys_by_action(bindings: Iterable[BindingType]) -> list[tuple[list[str], str]]:
+    """(keys, what they do) with the keys of one action together: ``?`` / ``F1``."""
+    grouped: dict[str, tuple[list[str], str]] = {}
+    for b in shown_bindings(bindings):
+        keys, _ = grouped.setdefault(b.action, ([], what_it_does(b)))
+        keys.append(key_word(b.key))
+    return list(grouped.values())
+
+
+def _keys_line(bindings: Iterable[BindingType]) -> str:
+    parts = [
+        " / ".join(f"`{k}`" for k in keys) + f" {does}" for keys, does in keys_by_action(bindings)
+    ]
+    return " · ".join(parts)
+
+
+def _screen_section(spec: ScreenSpec) -> str:
+    where = f" (`{spec.key}`)" if spec.key else ""
+    keys = _keys_line(getattr(spec.screen_class(), "BINDINGS", []))
+    text = f"**{spec.title}**{where} — {spec.about}"
+    return text + (f"\n\nKeys: {keys}" if keys else "")
+
+
+def help_markdown(app_bindings: Iterable[BindingType]) -> str:
+    """The whole help text: keys everywhere, one section per screen, then ``help.md``."""
+    rows = ["| Key | Does |", "| --- | --- |"]
+    rows += [f"| `{s.key}` | {s.title} — {s.summary} |" for s in MAIN_SCREENS]
+    others = [b for b in Binding.make_bindings(app_bindings) if "switch_mode" not in b.action]
+    for keys, does in keys_by_action(others):
+        rows.append(f"| {' / '.join(f'`{k}`' for k in keys)} | {does} |")
+    rows.append("| `ctrl+p` | Command palette: screens, fit, export, import, theme, customers |")
+    rows.append("| `Escape` | Leave a text box, or go back from a drill-down |")
+    notes = files("clvtui.tui").joinpath("help.md").read_text(encoding="utf-8")
+    sections = [_screen_section(s) for s in (*MAIN_SCREENS, *DRILL_DOWNS)]
+    return "\n\n".join(
+        [
+            "# clvtui — keys",
+            "\n".join(rows),
+            "The number keys work whenever no text box has focus; press `Escape` to leave one.",
+            "## Screens",
+            *sections,
+            notes.strip(),
+        ]
+    )
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and screens (generated; see the module docstring). Textual's own
+    ``action_dismiss`` closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help-close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        with VerticalScroll(id="help-body"):
+            yield Markdown(help_markdown(type(app).BINDINGS))

@@ -1,0 +1,118 @@
+"""The one table of screens: modes, number keys, navigation bar, palette and help read it.
+
+Adding a main screen is one ``ScreenSpec`` here (and its module); nothing else lists them.
+Classes are named by path and imported on first use, so this module imports no screen (the
+screens import ``base``, which reads this table for the navigation bar).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    """One screen: its key, mode name, title, class (``module:Class``) and what it shows.
+
+    ``summary`` is the one line of the key's tooltip and the palette; ``about`` is the help
+    screen's paragraph (its keys are listed from the screen's own bindings, never written here).
+    Drill-down screens (opened from another screen, not a mode) have no key and no mode.
+    """
+
+    key: str | None
+    mode: str | None
+    title: str
+    path: str
+    summary: str
+    about: str
+
+    def screen_class(self) -> type[Screen[None]]:
+        module, _, name = self.path.partition(":")
+        return getattr(import_module(module), name)  # type: ignore[no-any-return]
+
+    def make(self) -> Screen[None]:
+        """A new instance (Textual's ``MODES`` takes a factory)."""
+        return self.screen_class()()
+
+
+_SCREENS = "clvtui.tui.screens"
+
+MAIN_SCREENS: tuple[ScreenSpec, ...] = (
+    ScreenSpec(
+        "1", "overview", "Overview", f"{_SCREENS}.overview:OverviewScreen",
+        "Customer equity, tiers, value concentration, verdict",
+        "customer equity (the total future value of today's customers) with its interval, "
+        "customers by tier and churn risk, how concentrated value is, the trend across fits "
+        "and the model's verdict on the holdout period. An empty database shows how to start.",
+    ),
+    ScreenSpec(
+        "2", "customers", "Customers", f"{_SCREENS}.customers:CustomersScreen",
+        "Every customer ranked by CLV",
+        "everyone ranked by CLV, with P(alive), expected and past orders, spend, tier and "
+        "risk. Click a header to sort by it. A customer shows their orders, P(alive) over "
+        "time, the CLV interval and when the next order is expected.",
+    ),
+    ScreenSpec(
+        "3", "segments", "Segments", f"{_SCREENS}.segments:SegmentsScreen",
+        "Tiers × churn-risk bands, drill into a tier",
+        "profitability tiers × churn-risk bands, with the value at risk in each.",
+    ),
+    ScreenSpec(
+        "4", "budget", "Budget", f"{_SCREENS}.budget:BudgetScreen",
+        "Allowable acquisition cost and budget split",
+        "type a total budget and your assumptions (Tab moves through the form, top to "
+        "bottom): the allowable acquisition cost per tier and the split of the budget "
+        "update as you type, with payback and return.",
+    ),
+    ScreenSpec(
+        "5", "model", "Model", f"{_SCREENS}.model:ModelScreen",
+        "Parameters, holdout check, refit",
+        "fitted parameters with standard errors, predicted vs actual repeat orders week by "
+        "week in the holdout, the calibration histogram and a plain verdict. Edit margin, cost "
+        "per order, discount rate and horizon, then refit in the background.",
+    ),
+    ScreenSpec(
+        "6", "import", "Import", f"{_SCREENS}.importer:ImportScreen",
+        "Import a shop export",
+        "pick a shop export (Shopify, WooCommerce, Etsy, Square, Stripe, PayPal, Online "
+        "Retail, or a generic CSV) in the tree, or type its path and press Enter: the "
+        "detected format, the column mapping and the first orders are previewed without "
+        "writing anything. Importing shows a progress bar, then what was new, updated and "
+        "rejected, and why.",
+    ),
+)  # fmt: skip
+
+DRILL_DOWNS: tuple[ScreenSpec, ...] = (
+    ScreenSpec(
+        None, None, "Tier", f"{_SCREENS}.tier:TierScreen",
+        "One tier (Enter on Segments)",
+        "opened with Enter on Segments: the tier's customers, what they have in common "
+        "(lift), what speeds up the next order (hazard ratios), its retention curve, its "
+        "value across fits and who moved in or out since the last fit.",
+    ),
+    ScreenSpec(
+        None, None, "Customer", f"{_SCREENS}.customer_detail:CustomerScreen",
+        "One customer (Enter on Customers)",
+        "opened with Enter on Customers (or from the palette): orders, P(alive) over time, "
+        "the CLV interval, the chance of an order within 30 and 90 days, the next-order "
+        "window.",
+    ),
+)  # fmt: skip
+
+
+def spec_for(mode: str) -> ScreenSpec:
+    """The main screen of ``mode`` (KeyError for a mode that is not in the table)."""
+    for spec in MAIN_SCREENS:
+        if spec.mode == mode:
+            return spec
+    raise KeyError(mode)
+
+
+def key_of(mode: str) -> str:
+    """The number key of ``mode`` (the words "press 5" are built from this)."""
+    return spec_for(mode).key or ""

@@ -1,0 +1,396 @@
+"""How far off are clvtui's forecasts on real shops? Holdout errors on public transaction data.
+
+    .venv/bin/pip install -e '.[bench]'            # lifetimes 0.11.3, the reference tool
+    .venv/bin/python bench/accuracy_bench.py                       # every data set in bench/data
+    .venv/bin/python bench/accuracy_bench.py --datasets cdnow-sample --no-lifetimes
+    .venv/bin/python bench/accuracy_bench.py --data online_retail_II.xlsx --holdout-weeks 13
+
+For each data set and each purchase model, the orders are imported into a fresh SQLite file the
+way ``clvtui import`` does (a generic CSV through ``clvtui.ingest.import_file``) and fitted the
+way ``clvtui fit --holdout-weeks N --model M`` does (``pipeline.fit_run``): fitted on the
+calibration window, checked on the last N weeks. The table reports the report's own holdout
+figures: repeat orders predicted vs actual in the holdout (aggregate % error), the per-customer
+Pearson correlation of predicted vs actual holdout repeat orders, and the per-customer mean
+absolute error. ``auto`` is clvtui's default model choice (made inside the calibration window,
+never on the holdout). NBD is not a ``fit --model`` choice (a fit falls back to it when nobody
+visibly leaves), so it is measured through the model API on the same split.
+
+Reference columns: the published figures for the same split where the literature has them, and
+``lifetimes`` fitted on its own calibration/holdout split of the same orders (an independent
+implementation of both the split and the models).
+
+"With and without seasonality": when ``fit_run`` accepts ``seasonality=`` every model is run
+with ``off`` and ``on`` (and ``auto`` with the default ``auto``); otherwise those rows say
+"n/a (not in this build)". See docs/accuracy.md for measured figures and what they mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from clvtui.errors import ClvError
+from clvtui.ingest import import_file
+from clvtui.model import validate
+from clvtui.model.models import fit_purchase
+from clvtui.model.summary import cdnow_orders, summarise
+from clvtui.pipeline import fit_run
+from clvtui.store import open_db
+from clvtui.store.reads import purchases_frame
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+MODELS = ("bgnbd", "paretonbd", "mbgnbd", "nbd", "auto")
+SEASONAL = "seasonality" in inspect.signature(fit_run).parameters
+NOT_IN_BUILD = "n/a (not in this build)"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A figure from the literature for the same data and split: predicted and actual repeat
+    purchases in the holdout, the per-customer correlation, and where it was published."""
+
+    predicted: float
+    actual: int
+    corr: float | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A real transaction log and the split the literature uses on it."""
+
+    name: str
+    load: Callable[[], pl.DataFrame]
+    as_of: str  # end of the holdout (the last day observed)
+    holdout_weeks: int
+    about: str
+    published: dict[str, Published] = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    """One line of the table: a model (and seasonality mode) on one data set."""
+
+    dataset: str
+    model: str
+    seasonality: str
+    actual: int | None = None
+    predicted: float | None = None
+    corr: float | None = None
+    mae: float | None = None
+    note: str = ""
+    seconds: float = 0.0
+
+    @property
+    def error(self) -> float | None:
+        """Aggregate error of the holdout forecast: predicted / actual − 1."""
+        if self.actual is None or self.predicted is None or self.actual == 0:
+            return None
+        return self.predicted / self.actual - 1.0
+
+
+def holdout_metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    """The bench's three figures from per-customer predicted and actual holdout counts
+    (used for the lifetimes reference; clvtui's own figures come from its report)."""
+    predicted, actual = np.asarray(predicted, float), np.asarray(actual, float)
+    ok = np.isfinite(predicted)
+    p, a = predicted[ok], actual[ok]
+    corr = float(np.corrcoef(p, a)[0, 1]) if p.std() > 0 and a.std() > 0 else float("nan")
+    return {
+        "actual": float(a.sum()),
+        "predicted": float(p.sum()),
+        "error": float(p.sum() / a.sum() - 1.0) if a.sum() > 0 else float("nan"),
+        "corr": corr,
+        "mae": float(np.mean(np.abs(p - a))),
+        "dropped": float((~ok).sum()),
+    }
+
+
+# ---------------------------------------------------------------- data sets
+
+
+def grocery_orders(path: Path | None = None) -> pl.DataFrame:
+    """BTYDplus ``groceryElog`` (``cust,date``): one row per purchase day, no amounts — every
+    order is given amount 1 (the spend model plays no part in these figures)."""
+    frame = pl.read_csv(
+        path or DATA / "grocery" / "groceryElog.csv", schema_overrides={"cust": pl.Utf8}
+    )
+    return frame.select(
+        customer_id="cust",
+        ordered_at=pl.col("date").str.strptime(pl.Date, "%Y-%m-%d").cast(pl.Datetime("us", "UTC")),
+        amount=pl.lit(1.0),
+    )
+
+
+CDNOW_PAPER = "Fader, Hardie & Lee 2005 (BG/NBD paper, fig. 3) and the Pareto/NBD notes"
+DATASETS = {
+    "cdnow-sample": Dataset(
+        "cdnow-sample",
+        lambda: cdnow_orders(str(ROOT / "fixtures" / "cdnow" / "CDNOW_sample.txt")),
+        "1998-06-30",
+        39,
+        "CDNOW 1/10 sample, 2,357 customers, calibration 39 weeks to 1997-09-30",
+        {
+            "bgnbd": Published(1654, 1882, 0.626, CDNOW_PAPER),
+            "paretonbd": Published(1665, 1882, 0.630, CDNOW_PAPER),
+        },
+    ),
+    "cdnow-master": Dataset(
+        "cdnow-master",
+        lambda: cdnow_orders(str(DATA / "cdnow" / "CDNOW_master.txt")),
+        "1998-06-30",
+        39,
+        "CDNOW full cohort, 23,570 customers, calibration 39 weeks to 1997-09-30",
+    ),
+    "grocery": Dataset(
+        "grocery",
+        grocery_orders,
+        "2007-12-30",
+        52,
+        "online grocery (BTYDplus groceryElog), 1,525 customers, calibration 52 weeks "
+        "to 2006-12-31",
+    ),
+}
+
+
+def user_dataset(path: Path, holdout_weeks: int, as_of: str | None) -> Dataset:
+    """Any export ``clvtui import`` reads (e.g. UCI Online Retail II .xlsx), split as given."""
+
+    def load() -> pl.DataFrame:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = open_db(Path(tmp) / "probe.db")
+            import_file(db, path)
+            return purchases_frame(db).select("customer_id", "ordered_at", "amount")
+
+    return Dataset(path.name, load, as_of or "", holdout_weeks, f"{path} (imported as is)")
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def import_orders(db_path: Path, orders: pl.DataFrame) -> object:
+    """Write the orders as a generic CSV beside the database and import it, as a user would."""
+    csv = db_path.with_suffix(".orders.csv")
+    orders.with_row_index("n").select(
+        order_id=pl.format("T{}", pl.col("n")),
+        customer="customer_id",
+        date=pl.col("ordered_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        amount=pl.col("amount").round(2),
+    ).write_csv(csv)
+    db = open_db(db_path)
+    import_file(db, csv, fmt="generic")
+    return db
+
+
+def measure_fit(db: object, ds: Dataset, model: str, seasonality: str | None) -> Row:
+    """``clvtui fit --as-of A --holdout-weeks N --model M [--seasonality S]``, its holdout."""
+    row = Row(ds.name, model, seasonality or "off")
+    kwargs: dict[str, object] = {"as_of": ds.as_of, "holdout_weeks": ds.holdout_weeks}
+    kwargs["model"] = None if model == "auto" else model
+    if seasonality is not None:
+        kwargs["seasonality"] = seasonality
+    t0 = time.perf_counter()
+    try:
+        report = fit_run(db, **kwargs).report  # type: ignore[arg-type]
+    except ClvError as err:
+        row.note = f"refused: {err}"
+        return row
+    finally:
+        row.seconds = time.perf_counter() - t0
+    hold = report.get("holdout")
+    if not hold:
+        row.note = "no holdout check: " + "; ".join(report.get("warnings", []))[:120]
+        return row
+    row.actual, row.predicted = hold["actual_repeat_orders"], hold["predicted_repeat_orders"]
+    row.corr, row.mae = hold["customer_corr"], hold["customer_mae"]
+    checked = hold.get("calibration_fit", {}).get("model", report["model"])
+    notes = []
+    if model == "auto":
+        compared = report.get("model_choice", {}).get("compared_on", {})
+        notes.append(
+            f"chose {checked}" + (f" on {compared['from']}…{compared['to']}" if compared else "")
+        )
+    elif checked != model:
+        notes.append(f"fitted as {checked}")
+    season = report.get("seasonality")
+    if seasonality is not None and isinstance(season, dict):
+        notes.append("seasonal: " + ("used" if season.get("used") else "not used"))
+    row.note = "; ".join(notes)
+    return row
+
+
+def measure_nbd(db: object, ds: Dataset) -> Row:
+    """NBD through the model API on the same orders and split (not a ``fit --model`` choice)."""
+    row = Row(ds.name, "nbd", "off")
+    t0 = time.perf_counter()
+    orders = purchases_frame(db, until=ds.as_of)  # type: ignore[arg-type]
+    summary = summarise(orders, ds.as_of, ds.holdout_weeks)
+    x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    fit = fit_purchase("nbd", x, t_x, T)
+    doc = validate.holdout_check(fit, summary, orders, ds.holdout_weeks)
+    row.actual, row.predicted = doc["actual_repeat_orders"], doc["predicted_repeat_orders"]
+    row.corr, row.mae = doc["customer_corr"], doc["customer_mae"]
+    row.note = "model API (no dropout process)"
+    row.seconds = time.perf_counter() - t0
+    return row
+
+
+def resolve(ds: Dataset, orders: pl.DataFrame) -> Dataset:
+    """A user's file has no set split: its holdout ends on its last order day."""
+    if ds.as_of:
+        return ds
+    last = str(orders["ordered_at"].max().date())  # type: ignore[union-attr]
+    return Dataset(ds.name, ds.load, last, ds.holdout_weeks, ds.about, ds.published)
+
+
+def measure_dataset(
+    ds: Dataset, models: tuple[str, ...], folder: Path
+) -> tuple[Dataset, list[Row]]:
+    """Every requested model (× seasonality mode, when this build has it) on one data set."""
+    orders = ds.load()
+    ds = resolve(ds, orders)
+    db = import_orders(folder / f"{ds.name}.db", orders)
+    rows: list[Row] = []
+    for model in models:
+        if model == "nbd":
+            rows.append(measure_nbd(db, ds))
+            continue
+        if not SEASONAL:
+            rows.append(measure_fit(db, ds, model, None))
+            rows.append(Row(ds.name, model, "on", note=NOT_IN_BUILD))
+            continue
+        for mode in ("off", "on", *(("auto",) if model == "auto" else ())):
+            rows.append(measure_fit(db, ds, model, mode))
+    return ds, rows
+
+
+# ---------------------------------------------------------------- the reference tool
+
+
+def lifetimes_reference(ds: Dataset, models: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """lifetimes 0.11.3 on its own calibration/holdout split of the same orders (days → weeks);
+    fitted on unique (x, t_x, T) rows with weights, as it allows, to keep CDNOW master quick."""
+    import warnings
+
+    from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
+    from lifetimes.utils import calibration_and_holdout_data
+
+    fitters = {
+        "bgnbd": BetaGeoFitter,
+        "paretonbd": ParetoNBDFitter,
+        "mbgnbd": ModifiedBetaGeoFitter,
+    }
+    end = date.fromisoformat(ds.as_of)
+    cal_end = end - timedelta(weeks=ds.holdout_weeks)
+    # with only id and date columns lifetimes' holdout count is empty under pandas 2: the
+    # amount column keeps its group-by non-empty (monetary values are not used here)
+    pdf = ds.load().select(
+        "customer_id", "amount", date=pl.col("ordered_at").dt.replace_time_zone(None)
+    )
+    pdf = pdf.to_pandas()
+    split = calibration_and_holdout_data(
+        pdf, "customer_id", "date", calibration_period_end=str(cal_end),
+        observation_period_end=str(end), freq="D", monetary_value_col="amount",
+    )  # fmt: skip
+    f = split["frequency_cal"].to_numpy(float)
+    r, T = split["recency_cal"].to_numpy(float) / 7, split["T_cal"].to_numpy(float) / 7
+    actual = split["frequency_holdout"].to_numpy(float)
+    horizon = float(split["duration_holdout"].iloc[0]) / 7
+    keys, inverse, weights = np.unique(
+        np.c_[f, r, T], axis=0, return_inverse=True, return_counts=True
+    )
+    out: dict[str, dict[str, float]] = {}
+    for name in (m for m in models if m in fitters):
+        fitter = fitters[name]()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fitter.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=weights)
+            per_row = np.asarray(
+                fitter.conditional_expected_number_of_purchases_up_to_time(
+                    horizon, keys[:, 0], keys[:, 1], keys[:, 2]
+                ),
+                float,
+            )
+        out[name] = holdout_metrics(per_row[inverse.ravel()], actual)
+    return out
+
+
+# ---------------------------------------------------------------- the table
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value:+.1%}"
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "—" if value is None or not np.isfinite(value) else format(value, fmt)
+
+
+def table(rows: list[Row], ds: Dataset, reference: dict[str, dict[str, float]]) -> str:
+    """Markdown table: ours, then the published and the lifetimes figures for the same model."""
+    head = ("| model | seasonality | actual | predicted | error | corr | MAE | published "
+            "(pred / error / corr) | lifetimes (pred / error / corr) | note |")  # fmt: skip
+    lines = [f"### {ds.name}: {ds.about}; holdout {ds.holdout_weeks} weeks to {ds.as_of}", "",
+             head, "|" + "---|" * 10]  # fmt: skip
+    for row in rows:
+        plain = row.seasonality == "off"
+        pub = ds.published.get(row.model) if plain else None
+        pub_s = (f"{pub.predicted:,.0f} / {_pct(pub.predicted / pub.actual - 1)} / "
+                 f"{_num(pub.corr, '.3f')}" if pub else "—")  # fmt: skip
+        ref = reference.get(row.model)
+        ref_s = (f"{ref['predicted']:,.0f} / {_pct(ref['error'])} / {_num(ref['corr'], '.3f')}"
+                 if ref and plain else "—")  # fmt: skip
+        actual = "—" if row.actual is None else f"{row.actual:,}"
+        lines.append(
+            f"| {row.model} | {row.seasonality} | {actual} | {_num(row.predicted, ',.0f')} | "
+            f"{_pct(row.error)} | {_num(row.corr, '.3f')} | {_num(row.mae, '.3f')} | {pub_s} | "
+            f"{ref_s} | {row.note} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=",".join(DATASETS),
+                        help=f"comma-separated, from {', '.join(DATASETS)}")  # fmt: skip
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument(
+        "--data", type=Path, help="also measure this export (any clvtui import format)"
+    )
+    parser.add_argument("--holdout-weeks", type=int, default=13, help="for --data")
+    parser.add_argument("--as-of", help="for --data: end of the holdout (default: last order day)")
+    parser.add_argument("--no-lifetimes", action="store_true", help="skip the reference tool")
+    args = parser.parse_args(argv)
+    models = tuple(m for m in args.models.split(",") if m)
+    chosen = [DATASETS[n] for n in args.datasets.split(",") if n]
+    if args.data:
+        chosen.append(user_dataset(args.data, args.holdout_weeks, args.as_of))
+    seasonal = "yes" if SEASONAL else "no"
+    print(
+        f"clvtui accuracy bench — {date.today()} — Python {platform.python_version()} on "
+        f"{platform.machine()}, seasonality in this build: {seasonal}\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for ds in chosen:
+            t0 = time.perf_counter()
+            ds, rows = measure_dataset(ds, models, Path(tmp))
+            reference = {} if args.no_lifetimes else lifetimes_reference(ds, models)
+            print(table(rows, ds, reference))
+            print(f"\n({time.perf_counter() - t0:.0f} s)\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -33,12 +33,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
+from sqlite_utils import Database
 
 from clvtui.errors import ClvError
 from clvtui.ingest import import_file
@@ -72,11 +74,12 @@ class Dataset:
     """A real transaction log and the split the literature uses on it."""
 
     name: str
-    load: Callable[[], pl.DataFrame]
-    as_of: str  # end of the holdout (the last day observed)
+    load: Callable[[], pl.DataFrame] | None  # orders: customer_id, ordered_at (UTC), amount
+    as_of: str  # end of the holdout (the last day observed); "" = the last order day
     holdout_weeks: int
     about: str
     published: dict[str, Published] = field(default_factory=dict)
+    source: Path | None = None  # a user's export, imported as is instead of ``load``
 
 
 @dataclass
@@ -162,25 +165,37 @@ DATASETS = {
         "online grocery (BTYDplus groceryElog), 1,525 customers, calibration 52 weeks "
         "to 2006-12-31",
     ),
+    "grocery-13w": Dataset(
+        "grocery-13w",
+        grocery_orders,
+        "2007-12-30",
+        13,
+        "the same grocery log, last quarter held out: 21 months of calibration (enough to "
+        "estimate a seasonal pattern), holdout 2007-10-01 … 2007-12-30",
+    ),
+    "cdnow-master-13w": Dataset(
+        "cdnow-master-13w",
+        lambda: cdnow_orders(str(DATA / "cdnow" / "CDNOW_master.txt")),
+        "1998-06-30",
+        13,
+        "CDNOW full cohort, last quarter held out: calibration 1997-01-01 … 1998-03-31, "
+        "holdout 1998-04-01 … 1998-06-30",
+    ),
 }
 
 
 def user_dataset(path: Path, holdout_weeks: int, as_of: str | None) -> Dataset:
     """Any export ``clvtui import`` reads (e.g. UCI Online Retail II .xlsx), split as given."""
-
-    def load() -> pl.DataFrame:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = open_db(Path(tmp) / "probe.db")
-            import_file(db, path)
-            return purchases_frame(db).select("customer_id", "ordered_at", "amount")
-
-    return Dataset(path.name, load, as_of or "", holdout_weeks, f"{path} (imported as is)")
+    if not path.is_file():
+        raise SystemExit(f"--data {path}: no such file")
+    return Dataset(path.stem, None, as_of or "", holdout_weeks, f"{path.name}, imported as is",
+                   source=path)  # fmt: skip
 
 
 # ---------------------------------------------------------------- measuring
 
 
-def import_orders(db_path: Path, orders: pl.DataFrame) -> object:
+def import_orders(db_path: Path, orders: pl.DataFrame) -> Database:
     """Write the orders as a generic CSV beside the database and import it, as a user would."""
     csv = db_path.with_suffix(".orders.csv")
     orders.with_row_index("n").select(
@@ -194,16 +209,16 @@ def import_orders(db_path: Path, orders: pl.DataFrame) -> object:
     return db
 
 
-def measure_fit(db: object, ds: Dataset, model: str, seasonality: str | None) -> Row:
+def measure_fit(db: Database, ds: Dataset, model: str, seasonality: str | None) -> Row:
     """``clvtui fit --as-of A --holdout-weeks N --model M [--seasonality S]``, its holdout."""
     row = Row(ds.name, model, seasonality or "off")
-    kwargs: dict[str, object] = {"as_of": ds.as_of, "holdout_weeks": ds.holdout_weeks}
+    kwargs: dict[str, Any] = {"as_of": ds.as_of, "holdout_weeks": ds.holdout_weeks}
     kwargs["model"] = None if model == "auto" else model
     if seasonality is not None:
         kwargs["seasonality"] = seasonality
     t0 = time.perf_counter()
     try:
-        report = fit_run(db, **kwargs).report  # type: ignore[arg-type]
+        report = fit_run(db, **kwargs).report
     except ClvError as err:
         row.note = f"refused: {err}"
         return row
@@ -226,16 +241,19 @@ def measure_fit(db: object, ds: Dataset, model: str, seasonality: str | None) ->
         notes.append(f"fitted as {checked}")
     season = report.get("seasonality")
     if seasonality is not None and isinstance(season, dict):
-        notes.append("seasonal: " + ("used" if season.get("used") else "not used"))
+        used = bool(season.get("used"))
+        notes.append("seasonal: " + ("used" if used else "not used"))
+        if seasonality == "auto" and season.get("reason"):
+            notes[-1] += f" ({str(season['reason'])[:90]})"
     row.note = "; ".join(notes)
     return row
 
 
-def measure_nbd(db: object, ds: Dataset) -> Row:
+def measure_nbd(db: Database, ds: Dataset) -> Row:
     """NBD through the model API on the same orders and split (not a ``fit --model`` choice)."""
     row = Row(ds.name, "nbd", "off")
     t0 = time.perf_counter()
-    orders = purchases_frame(db, until=ds.as_of)  # type: ignore[arg-type]
+    orders = purchases_frame(db, until=ds.as_of)
     summary = summarise(orders, ds.as_of, ds.holdout_weeks)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     fit = fit_purchase("nbd", x, t_x, T)
@@ -247,21 +265,28 @@ def measure_nbd(db: object, ds: Dataset) -> Row:
     return row
 
 
-def resolve(ds: Dataset, orders: pl.DataFrame) -> Dataset:
-    """A user's file has no set split: its holdout ends on its last order day."""
-    if ds.as_of:
-        return ds
-    last = str(orders["ordered_at"].max().date())  # type: ignore[union-attr]
-    return Dataset(ds.name, ds.load, last, ds.holdout_weeks, ds.about, ds.published)
+def open_dataset(ds: Dataset, folder: Path) -> tuple[Dataset, Database, pl.DataFrame]:
+    """A fresh database holding the data set's orders, the orders as clvtui reads them back,
+    and the data set with its holdout end settled (a user's file: its last order day)."""
+    db_path = folder / f"{ds.name}.db"
+    if ds.source is not None:
+        db = open_db(db_path)
+        import_file(db, ds.source)
+    else:
+        assert ds.load is not None
+        db = import_orders(db_path, ds.load())
+    orders = purchases_frame(db).select("customer_id", "ordered_at", "amount")
+    if not ds.as_of:
+        last = str(orders.select(pl.col("ordered_at").max().dt.date()).item())
+        ds = replace(ds, as_of=last)
+    return ds, db, orders
 
 
 def measure_dataset(
     ds: Dataset, models: tuple[str, ...], folder: Path
-) -> tuple[Dataset, list[Row]]:
+) -> tuple[Dataset, list[Row], pl.DataFrame]:
     """Every requested model (× seasonality mode, when this build has it) on one data set."""
-    orders = ds.load()
-    ds = resolve(ds, orders)
-    db = import_orders(folder / f"{ds.name}.db", orders)
+    ds, db, orders = open_dataset(ds, folder)
     rows: list[Row] = []
     for model in models:
         if model == "nbd":
@@ -273,13 +298,15 @@ def measure_dataset(
             continue
         for mode in ("off", "on", *(("auto",) if model == "auto" else ())):
             rows.append(measure_fit(db, ds, model, mode))
-    return ds, rows
+    return ds, rows, orders
 
 
 # ---------------------------------------------------------------- the reference tool
 
 
-def lifetimes_reference(ds: Dataset, models: tuple[str, ...]) -> dict[str, dict[str, float]]:
+def lifetimes_reference(
+    ds: Dataset, orders: pl.DataFrame, models: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
     """lifetimes 0.11.3 on its own calibration/holdout split of the same orders (days → weeks);
     fitted on unique (x, t_x, T) rows with weights, as it allows, to keep CDNOW master quick."""
     import warnings
@@ -296,7 +323,7 @@ def lifetimes_reference(ds: Dataset, models: tuple[str, ...]) -> dict[str, dict[
     cal_end = end - timedelta(weeks=ds.holdout_weeks)
     # with only id and date columns lifetimes' holdout count is empty under pandas 2: the
     # amount column keeps its group-by non-empty (monetary values are not used here)
-    pdf = ds.load().select(
+    pdf = orders.select(
         "customer_id", "amount", date=pl.col("ordered_at").dt.replace_time_zone(None)
     )
     pdf = pdf.to_pandas()
@@ -385,8 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for ds in chosen:
             t0 = time.perf_counter()
-            ds, rows = measure_dataset(ds, models, Path(tmp))
-            reference = {} if args.no_lifetimes else lifetimes_reference(ds, models)
+            ds, rows, orders = measure_dataset(ds, models, Path(tmp))
+            reference = {} if args.no_lifetimes else lifetimes_reference(ds, orders, models)
             print(table(rows, ds, reference))
             print(f"\n({time.perf_counter() - t0:.0f} s)\n", flush=True)
     return 0

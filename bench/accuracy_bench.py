@@ -32,54 +32,28 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+from accuracy_data import DATASETS, Dataset, user_dataset  # beside this file
 from sqlite_utils import Database
 
 from clvtui.errors import ClvError
 from clvtui.ingest import import_file
-from clvtui.model import validate
+from clvtui.model import choose, validate
 from clvtui.model.models import fit_purchase
-from clvtui.model.summary import cdnow_orders, summarise
+from clvtui.model.summary import summarise
 from clvtui.pipeline import fit_run
 from clvtui.store import open_db
 from clvtui.store.reads import purchases_frame
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "bench" / "data"
 MODELS = ("bgnbd", "paretonbd", "mbgnbd", "nbd", "auto")
 SEASONAL = "seasonality" in inspect.signature(fit_run).parameters
 NOT_IN_BUILD = "n/a (not in this build)"
-
-
-@dataclass(frozen=True)
-class Published:
-    """A figure from the literature for the same data and split: predicted and actual repeat
-    purchases in the holdout, the per-customer correlation, and where it was published."""
-
-    predicted: float
-    actual: int
-    corr: float | None
-    source: str
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A real transaction log and the split the literature uses on it."""
-
-    name: str
-    load: Callable[[], pl.DataFrame] | None  # orders: customer_id, ordered_at (UTC), amount
-    as_of: str  # end of the holdout (the last day observed); "" = the last order day
-    holdout_weeks: int
-    about: str
-    published: dict[str, Published] = field(default_factory=dict)
-    source: Path | None = None  # a user's export, imported as is instead of ``load``
 
 
 @dataclass
@@ -119,77 +93,6 @@ def holdout_metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, floa
         "mae": float(np.mean(np.abs(p - a))),
         "dropped": float((~ok).sum()),
     }
-
-
-# ---------------------------------------------------------------- data sets
-
-
-def grocery_orders(path: Path | None = None) -> pl.DataFrame:
-    """BTYDplus ``groceryElog`` (``cust,date``): one row per purchase day, no amounts — every
-    order is given amount 1 (the spend model plays no part in these figures)."""
-    frame = pl.read_csv(
-        path or DATA / "grocery" / "groceryElog.csv", schema_overrides={"cust": pl.Utf8}
-    )
-    return frame.select(
-        customer_id="cust",
-        ordered_at=pl.col("date").str.strptime(pl.Date, "%Y-%m-%d").cast(pl.Datetime("us", "UTC")),
-        amount=pl.lit(1.0),
-    )
-
-
-CDNOW_PAPER = "Fader, Hardie & Lee 2005 (BG/NBD paper, fig. 3) and the Pareto/NBD notes"
-DATASETS = {
-    "cdnow-sample": Dataset(
-        "cdnow-sample",
-        lambda: cdnow_orders(str(ROOT / "fixtures" / "cdnow" / "CDNOW_sample.txt")),
-        "1998-06-30",
-        39,
-        "CDNOW 1/10 sample, 2,357 customers, calibration 39 weeks to 1997-09-30",
-        {
-            "bgnbd": Published(1654, 1882, 0.626, CDNOW_PAPER),
-            "paretonbd": Published(1665, 1882, 0.630, CDNOW_PAPER),
-        },
-    ),
-    "cdnow-master": Dataset(
-        "cdnow-master",
-        lambda: cdnow_orders(str(DATA / "cdnow" / "CDNOW_master.txt")),
-        "1998-06-30",
-        39,
-        "CDNOW full cohort, 23,570 customers, calibration 39 weeks to 1997-09-30",
-    ),
-    "grocery": Dataset(
-        "grocery",
-        grocery_orders,
-        "2007-12-30",
-        52,
-        "online grocery (BTYDplus groceryElog), 1,525 customers, calibration 52 weeks "
-        "to 2006-12-31",
-    ),
-    "grocery-13w": Dataset(
-        "grocery-13w",
-        grocery_orders,
-        "2007-12-30",
-        13,
-        "the same grocery log, last quarter held out: 21 months of calibration (enough to "
-        "estimate a seasonal pattern), holdout 2007-10-01 … 2007-12-30",
-    ),
-    "cdnow-master-13w": Dataset(
-        "cdnow-master-13w",
-        lambda: cdnow_orders(str(DATA / "cdnow" / "CDNOW_master.txt")),
-        "1998-06-30",
-        13,
-        "CDNOW full cohort, last quarter held out: calibration 1997-01-01 … 1998-03-31, "
-        "holdout 1998-04-01 … 1998-06-30",
-    ),
-}
-
-
-def user_dataset(path: Path, holdout_weeks: int, as_of: str | None) -> Dataset:
-    """Any export ``clvtui import`` reads (e.g. UCI Online Retail II .xlsx), split as given."""
-    if not path.is_file():
-        raise SystemExit(f"--data {path}: no such file")
-    return Dataset(path.stem, None, as_of or "", holdout_weeks, f"{path.name}, imported as is",
-                   source=path)  # fmt: skip
 
 
 # ---------------------------------------------------------------- measuring
@@ -256,6 +159,10 @@ def measure_nbd(db: Database, ds: Dataset) -> Row:
     orders = purchases_frame(db, until=ds.as_of)
     summary = summarise(orders, ds.as_of, ds.holdout_weeks)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    too_little = choose.enough_data(x)
+    if too_little:  # as fit_run: no model on too little data
+        row.note = f"no holdout check: {too_little}"
+        return row
     fit = fit_purchase("nbd", x, t_x, T)
     doc = validate.holdout_check(fit, summary, orders, ds.holdout_weeks)
     row.actual, row.predicted = doc["actual_repeat_orders"], doc["predicted_repeat_orders"]
@@ -306,31 +213,35 @@ def measure_dataset(
 
 def lifetimes_reference(
     ds: Dataset, orders: pl.DataFrame, models: tuple[str, ...]
-) -> dict[str, dict[str, float]]:
+) -> dict[str, dict[str, Any]]:
     """lifetimes 0.11.3 on its own calibration/holdout split of the same orders (days → weeks);
     fitted on unique (x, t_x, T) rows with weights, as it allows, to keep CDNOW master quick."""
     import warnings
 
     from lifetimes import BetaGeoFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
-    from lifetimes.utils import calibration_and_holdout_data
+    from lifetimes.utils import ConvergenceError, calibration_and_holdout_data
 
     fitters = {
         "bgnbd": BetaGeoFitter,
         "paretonbd": ParetoNBDFitter,
         "mbgnbd": ModifiedBetaGeoFitter,
     }
+    failures = (ConvergenceError, ValueError, ZeroDivisionError, np.linalg.LinAlgError)
+    wanted = [m for m in models if m in fitters]
     end = date.fromisoformat(ds.as_of)
     cal_end = end - timedelta(weeks=ds.holdout_weeks)
     # with only id and date columns lifetimes' holdout count is empty under pandas 2: the
     # amount column keeps its group-by non-empty (monetary values are not used here)
     pdf = orders.select(
         "customer_id", "amount", date=pl.col("ordered_at").dt.replace_time_zone(None)
-    )
-    pdf = pdf.to_pandas()
-    split = calibration_and_holdout_data(
-        pdf, "customer_id", "date", calibration_period_end=str(cal_end),
-        observation_period_end=str(end), freq="D", monetary_value_col="amount",
-    )  # fmt: skip
+    ).to_pandas()
+    try:
+        split = calibration_and_holdout_data(
+            pdf, "customer_id", "date", calibration_period_end=str(cal_end),
+            observation_period_end=str(end), freq="D", monetary_value_col="amount",
+        )  # fmt: skip
+    except failures as err:
+        return {name: {"failed": f"lifetimes could not split: {err}"} for name in wanted}
     f = split["frequency_cal"].to_numpy(float)
     r, T = split["recency_cal"].to_numpy(float) / 7, split["T_cal"].to_numpy(float) / 7
     actual = split["frequency_holdout"].to_numpy(float)
@@ -338,18 +249,22 @@ def lifetimes_reference(
     keys, inverse, weights = np.unique(
         np.c_[f, r, T], axis=0, return_inverse=True, return_counts=True
     )
-    out: dict[str, dict[str, float]] = {}
-    for name in (m for m in models if m in fitters):
+    out: dict[str, dict[str, Any]] = {}
+    for name in wanted:
         fitter = fitters[name]()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fitter.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=weights)
-            per_row = np.asarray(
-                fitter.conditional_expected_number_of_purchases_up_to_time(
-                    horizon, keys[:, 0], keys[:, 1], keys[:, 2]
-                ),
-                float,
-            )
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitter.fit(keys[:, 0], keys[:, 1], keys[:, 2], weights=weights)
+                per_row = np.asarray(
+                    fitter.conditional_expected_number_of_purchases_up_to_time(
+                        horizon, keys[:, 0], keys[:, 1], keys[:, 2]
+                    ),
+                    float,
+                )
+        except failures as err:
+            out[name] = {"failed": f"lifetimes failed: {type(err).__name__}"}
+            continue
         out[name] = holdout_metrics(per_row[inverse.ravel()], actual)
     return out
 
@@ -365,7 +280,7 @@ def _num(value: float | None, fmt: str) -> str:
     return "—" if value is None or not np.isfinite(value) else format(value, fmt)
 
 
-def table(rows: list[Row], ds: Dataset, reference: dict[str, dict[str, float]]) -> str:
+def table(rows: list[Row], ds: Dataset, reference: dict[str, dict[str, Any]]) -> str:
     """Markdown table: ours, then the published and the lifetimes figures for the same model."""
     head = ("| model | seasonality | actual | predicted | error | corr | MAE | published "
             "(pred / error / corr) | lifetimes (pred / error / corr) | note |")  # fmt: skip
@@ -377,8 +292,12 @@ def table(rows: list[Row], ds: Dataset, reference: dict[str, dict[str, float]]) 
         pub_s = (f"{pub.predicted:,.0f} / {_pct(pub.predicted / pub.actual - 1)} / "
                  f"{_num(pub.corr, '.3f')}" if pub else "—")  # fmt: skip
         ref = reference.get(row.model)
-        ref_s = (f"{ref['predicted']:,.0f} / {_pct(ref['error'])} / {_num(ref['corr'], '.3f')}"
-                 if ref and plain else "—")  # fmt: skip
+        ref_s = (
+            "—"
+            if not (ref and plain)
+            else ref.get("failed")
+            or (f"{ref['predicted']:,.0f} / {_pct(ref['error'])} / {_num(ref['corr'], '.3f')}")
+        )
         actual = "—" if row.actual is None else f"{row.actual:,}"
         lines.append(
             f"| {row.model} | {row.seasonality} | {actual} | {_num(row.predicted, ',.0f')} | "

@@ -23,11 +23,19 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "accuracy_bench.py"
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("accuracy_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["accuracy_bench"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    """bench/accuracy_bench.py as a module (bench/ is scripts, not a package; run as a script
+    it finds accuracy_data.py beside it, so the test puts bench/ on the path the same way)."""
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        spec = importlib.util.spec_from_file_location("accuracy_bench", BENCH)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["accuracy_bench"] = module  # dataclasses look their module up by name
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.path.remove(str(BENCH.parent))
+        sys.modules.pop("accuracy_bench", None)
+        sys.modules.pop("accuracy_data", None)
 
 
 def test_holdout_metrics_on_a_hand_computed_case(bench) -> None:

@@ -5,8 +5,8 @@
                                           [--shape standard|no-dropout|regular|wholesale|…]
                                           [--repeat 3] [--repeat-lifetimes 1]
 
-Datasets: CDNOW master (23,570 customers; default path ../shared/data/cdnow/CDNOW_master.txt,
-or bench/data/CDNOW_master.txt if copied there) and simulated shops (clvtui.demo).
+Datasets: CDNOW master (23,570 customers; default path bench/data/cdnow/CDNOW_master.txt, in
+the repository, else ../shared/data/cdnow/CDNOW_master.txt) and simulated shops (clvtui.demo).
 Stages: summary (orders → x, t_x, T, m), BG/NBD fit, Gamma-Gamma fit, CLV over 12 months
 (ours with 90 % intervals; lifetimes without). Also a bare polars group-by over the same frame
 (the floor for a summary) and the log-likelihood of both fits evaluated by the same function.
@@ -204,7 +204,7 @@ def db_fit(n: int, shape: str = "standard") -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    default = ROOT / "bench" / "data" / "CDNOW_master.txt"
+    default = ROOT / "bench" / "data" / "cdnow" / "CDNOW_master.txt"
     if not default.exists():
         default = ROOT.parent / "shared" / "data" / "cdnow" / "CDNOW_master.txt"
     ap.add_argument("--cdnow", type=Path, default=default)

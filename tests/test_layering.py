@@ -15,6 +15,9 @@ CORE_MODULES = [
     "clvtui.demo",
     "clvtui.pipeline",
     "clvtui.backtest",
+    "clvtui.shop",
+    "clvtui.report",
+    "clvtui.report_versions",
 ]
 
 

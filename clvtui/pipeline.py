@@ -102,7 +102,7 @@ def fit_run(
     settings = load_settings(db)
     step("reading orders", 0.0)
     warnings: list[str] = []
-    shop = read_shop(db, as_of, holdout_weeks, currency, warnings)
+    shop = read_shop(db, as_of, holdout_weeks, currency, warnings, step)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
 
@@ -114,20 +114,14 @@ def fit_run(
     if holdout_weeks:
         step("checking against the holdout", 0.3)
         with numerical_errors(f"the {LABELS[name]} holdout check"):
-            holdout, start = backtest(
-                shop.orders, shop.end, holdout_weeks, name, start, shop.shop_days.outliers,
-                warnings,
-            )  # fmt: skip
+            holdout, start = backtest(shop.orders, shop.end, holdout_weeks, name, start,
+                                      shop.shop_days.outliers, warnings)  # fmt: skip
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
     fitted = fit_models(shop, name, start, econ, warnings, step)
 
     step("cohort retention", 0.8)
-    end_day = epoch_day(shop.end)
-    summary = shop.summary
-    retention = survival.retention(
-        summary["first_day"].to_numpy(), summary["last_day"].to_numpy(), end_day
-    )
+    retention = survival.retention(*shop.first_and_last_days, epoch_day(shop.end))
     step("saving", 0.85)
     scores, risk_rule = score_customers(shop, fitted, settings)
     report = RunReport(

@@ -3,23 +3,19 @@
 Why typed: the report is written once (``pipeline.fit_run``) and read by the CLI, the screens
 and the services; with a dict every reader guessed keys. Why versioned: reports are stored in
 ``runs.report`` for ever, so a report written by an older clvtui must still load.
-``RunReport.from_json`` reads every shape ever stored (``report_versions.upgrade``);
+``RunReport.from_json`` reads every shape ever stored (``report_json.upgrade``);
 ``to_json`` writes the current one, key for key what ``clvtui fit --json`` has always
 printed, plus ``version``.
 
-Core module: no Textual, no Typer, no SQL, no model maths — plain data only (numpy only to
-recognise its numbers when cleaning).
+Core module: no Textual, no Typer, no SQL, no model maths — plain data only.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, fields
 from typing import Any, Self, TypeVar
 
-import numpy as np
-
-from clvtui.report_versions import REPORT_VERSION, upgrade
+from clvtui.report_json import REPORT_VERSION, finite_report, upgrade
 
 _T = TypeVar("_T")
 
@@ -328,12 +324,37 @@ class RunReport:
         return RunReport.from_json(finite_report(self.to_json()))
 
     @classmethod
+    def from_run(cls, run: dict[str, Any]) -> RunReport:
+        """A stored run's report (a ``runs`` row, report parsed), the row's own columns filling
+        what an older report lacks: the one place the screens get a run's facts from."""
+        report = cls.from_json(run.get("report") if isinstance(run.get("report"), dict) else {})
+        settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
+        equity = report.customer_equity or CustomerEquity(
+            value=run.get("customer_equity"), low=run.get("equity_low"),
+            high=run.get("equity_high"),
+        )  # fmt: skip
+        equity.currency = equity.currency or run.get("currency")
+        equity.value_kind = run.get("value_kind") or equity.value_kind
+        equity.horizon_months = equity.horizon_months or settings.get("horizon_months")
+        report.customer_equity = equity
+        if report.model == "?" and run.get("model"):
+            report.model, report.model_label = str(run["model"]), str(run["model"]).upper()
+        report.as_of = report.as_of or run.get("as_of")
+        report.calibration_end = report.calibration_end or run.get("calibration_end")
+        report.scored_as_of = report.scored_as_of or report.calibration_end or report.as_of
+        report.n_customers = (
+            report.n_customers if report.n_customers is not None else run.get("n_customers")
+        )
+        report.run_id = run.get("id", report.run_id)
+        return report
+
+    @classmethod
     def from_json(cls, doc: dict[str, Any] | None) -> RunReport:
         """Any stored report, of any version, as the current typed report."""
         doc = upgrade(dict(doc or {}))
         return cls(
             model=str(doc.get("model") or "?"),
-            model_label=str(doc.get("model_label") or doc.get("model") or "?"),
+            model_label=str(doc.get("model_label") or str(doc.get("model") or "?").upper()),
             as_of=doc.get("as_of"),
             scored_as_of=doc.get("scored_as_of"),
             calibration_end=doc.get("calibration_end"),
@@ -354,28 +375,3 @@ class RunReport:
             seasonality=doc.get("seasonality"),
             run_id=doc.get("run_id"),
         )
-
-
-def finite_report(report: dict[str, Any]) -> dict[str, Any]:
-    """The report with every NaN/inf replaced by null, each listed in ``nulls`` with a reason
-    (the database and ``--json`` accept no non-finite number, and a silent null would hide one)."""
-    nulls: list[dict[str, str]] = []
-
-    def clean(value: Any, path: str) -> Any:
-        if isinstance(value, float | np.floating):
-            if math.isfinite(value):
-                return float(value)
-            nulls.append({"field": path, "reason": f"not computable ({value!r}) on this data"})
-            return None
-        if isinstance(value, dict):
-            return {k: clean(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [clean(v, f"{path}[{i}]") for i, v in enumerate(value)]
-        if isinstance(value, np.integer):
-            return int(value)
-        return value
-
-    out = clean(report, "")
-    if nulls:
-        out["nulls"] = nulls
-    return out

@@ -7,9 +7,9 @@ reads the same ``Shop``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -17,7 +17,7 @@ import sqlite_utils
 
 from clvtui.backtest import epoch_day
 from clvtui.errors import ModelError, NoDataError
-from clvtui.model.summary import OUTLIER_RULE, capped_spend, summarise_shop
+from clvtui.model.summary import OUTLIER_RULE, ShopDays, capped_spend, summarise_shop
 from clvtui.report import Currencies, OutlierOrders, load_section
 from clvtui.store.reads import currency_report, purchases_frame
 
@@ -30,13 +30,18 @@ class Shop:
 
     orders: pl.DataFrame
     summary: pl.DataFrame
-    shop_days: Any  # summary.ShopDays: second-purchase gaps and outlier days
+    shop_days: ShopDays  # second-purchase gaps and outlier days
     end: date
     cal_end: date
     currency: str
     m: np.ndarray  # spend per order with outliers capped
     currencies: Currencies
     outliers: OutlierOrders
+
+    @property
+    def first_and_last_days(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each customer's first and last purchase day (days since the epoch)."""
+        return self.summary["first_day"].to_numpy(), self.summary["last_day"].to_numpy()
 
     @property
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -62,6 +67,7 @@ def read_shop(
     holdout_weeks: int | None,
     currency: str | None,
     warnings: list[str],
+    step: Callable[[str, float], None],
 ) -> Shop:
     """The purchases up to as-of in one currency, summarised per customer; refuses a shop with
     nothing to fit or too short a history, and notes left-out currencies and outliers."""
@@ -76,6 +82,7 @@ def read_shop(
         )
     last_day: date = orders["ordered_at"].max().date()  # type: ignore[union-attr]
     end = end or last_day
+    step("summarising customers", 0.1)
     summary, shop_days = summarise_shop(orders, end)
     x, T = (summary[c].to_numpy().astype(float) for c in ("x", "T"))
     _enough_history(x, T, end)

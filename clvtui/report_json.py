@@ -1,12 +1,17 @@
-"""Old stored run reports in today's key layout: the version switch of ``RunReport.from_json``.
+"""The run report's JSON boundary: old stored shapes in, only finite numbers out.
 
-Reports live in ``runs.report`` for ever; when the layout changes, bump ``REPORT_VERSION``
-and add a step here that maps the older keys, so every stored run still opens.
+Reading: reports live in ``runs.report`` for ever; when the layout changes, bump
+``REPORT_VERSION`` and add a step to ``upgrade`` that maps the older keys, so every stored run
+still opens (``RunReport.from_json`` calls it). Writing: SQLite's JSON and ``--json`` take no
+NaN or infinity, and a silent null would hide one, so ``finite_report`` lists each.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import numpy as np
 
 REPORT_VERSION = 1  # 0: every report stored before reports carried a "version" key
 
@@ -44,3 +49,28 @@ def upgrade(doc: dict[str, Any]) -> dict[str, Any]:
         equity.setdefault("value_kind", doc.get("value_kind") or "revenue")
         doc["customer_equity"] = equity
     return doc
+
+
+def finite_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with every NaN/inf replaced by null, each listed in ``nulls`` with a reason
+    (the database and ``--json`` accept no non-finite number, and a silent null would hide one)."""
+    nulls: list[dict[str, str]] = []
+
+    def clean(value: Any, path: str) -> Any:
+        if isinstance(value, float | np.floating):
+            if math.isfinite(value):
+                return float(value)
+            nulls.append({"field": path, "reason": f"not computable ({value!r}) on this data"})
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{path}.{k}" if path else str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v, f"{path}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, np.integer):
+            return int(value)
+        return value
+
+    out = clean(report, "")
+    if nulls:
+        out["nulls"] = nulls
+    return out

@@ -17,7 +17,8 @@ CORE_MODULES = [
     "clvtui.backtest",
     "clvtui.shop",
     "clvtui.report",
-    "clvtui.report_versions",
+    "clvtui.report_json",
+    "clvtui.services",
 ]
 
 

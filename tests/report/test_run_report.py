@@ -152,3 +152,11 @@ def test_a_fit_today_writes_what_main_wrote(tmp_path: Path) -> None:
     _close(result.report, old | {"version": REPORT_VERSION, "run_id": result.run_id})
     stored = get_run(db, result.run_id)["report"]
     _close(stored, {k: v for k, v in old.items() if k != "run_id"} | {"version": 1})
+
+
+@pytest.mark.parametrize("name", ["v0_cdnow_holdout_auto", "v0_empirical"])
+def test_fit_text_reads_fields_and_prints_what_main_printed(name: str) -> None:
+    from clvtui.cli.fit_cmd import render_report
+
+    want = (FIXTURES / "reports" / f"{name}.txt").read_text().rstrip("\n")
+    assert render_report(RunReport.from_json(old_report(name))) == want

@@ -47,7 +47,6 @@ from clvtui.report import (
     RiskRule,
     RunReport,
     SpendFit,
-    ValueConcentration,
 )
 from clvtui.settings import Settings
 from clvtui.shop import Shop, read_shop
@@ -234,7 +233,7 @@ def describe_run(
     report.as_of = report.scored_as_of = shop.end.isoformat()
     report.calibration_end = shop.cal_end.isoformat()
     report.n_customers = shop.summary.height
-    report.value_concentration = ValueConcentration(**value_concentration(scores["clv"].to_numpy()))
+    report.value_concentration = value_concentration(scores["clv"].to_numpy())
     report.next_order = NextOrder(
         p_order_30_mean=float(np.mean(p_order[30])),
         p_order_90_mean=float(np.mean(p_order[90])),

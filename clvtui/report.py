@@ -195,9 +195,9 @@ class CustomerEquity:
 class ValueConcentration:
     """Share of future value held by the top x % of customers (the Overview's curve)."""
 
-    customers_pct: list[float | None]
-    value_pct: list[float | None]
-    top10_share: float | None
+    customers_pct: list[float]
+    value_pct: list[float]
+    top10_share: float
 
 
 @dataclass
@@ -328,7 +328,8 @@ class RunReport:
         """A stored run's report (a ``runs`` row, report parsed), the row's own columns filling
         what an older report lacks: the one place the screens get a run's facts from."""
         report = cls.from_json(run.get("report") if isinstance(run.get("report"), dict) else {})
-        settings = run.get("settings") if isinstance(run.get("settings"), dict) else {}
+        settings = run.get("settings")
+        settings = settings if isinstance(settings, dict) else {}
         equity = report.customer_equity or CustomerEquity(
             value=run.get("customer_equity"), low=run.get("equity_low"),
             high=run.get("equity_high"),

@@ -88,7 +88,8 @@ def read_shop(
     _enough_history(x, T, end)
     m, outlier_doc = capped_spend(summary, shop_days.outliers, epoch_day(end))
     mix = currency_report(db, orders, until=as_of, named=named_currency)
-    warnings += mix.pop("warnings")
+    notes = mix.pop("warnings")
+    warnings += [str(n) for n in notes] if isinstance(notes, list) else []
     if outlier_doc["orders"]:
         warnings.append(
             f"{outlier_doc['orders']:,} outlier order(s) ({outlier_doc['revenue_share']:.1%} of "

@@ -24,9 +24,21 @@ class PurchaseModel(Protocol):
     ``t_x`` and ``T`` are repeat purchases, time of the last one and age, in weeks.
     """
 
-    NAME: str
-    NAMES: tuple[str, ...]
-    Likelihood: Callable[[Rows], LikelihoodBase]
+    # read-only (properties): a module's constants satisfy them whatever their exact type
+    @property
+    def NAME(self) -> str:
+        """The model's name in the registry."""
+        ...
+
+    @property
+    def NAMES(self) -> tuple[str, ...]:
+        """The parameters, in the order of ``theta``."""
+        ...
+
+    @property
+    def Likelihood(self) -> Callable[..., LikelihoodBase]:
+        """The statsmodels likelihood over collapsed rows."""
+        ...
 
     def starts(self, rows: Rows) -> list[np.ndarray]:
         """Log-scale starting points for the fit, most promising first."""

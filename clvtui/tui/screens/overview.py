@@ -143,8 +143,8 @@ class OverviewScreen(MainScreen):
 
             frame = self.data.customers(db, run_id)
             shares = value_concentration(frame["clv"].to_numpy())
-            curve = (shares["customers_pct"], shares["value_pct"])
-            self.post_message(CustomersLoaded(matrix, curve, shares["top10_share"]))
+            curve = (shares.customers_pct, shares.value_pct)
+            self.post_message(CustomersLoaded(matrix, curve, shares.top10_share))
         except ClvError as err:
             self.post_message(LoadFailed(str(err)))
 

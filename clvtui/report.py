@@ -12,6 +12,7 @@ Core module: no Textual, no Typer, no SQL, no model maths — plain data only.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, fields
 from typing import Any, Self, TypeVar
 
@@ -317,7 +318,7 @@ class RunReport:
             if getattr(self, name):
                 out[name] = getattr(self, name)
         out["version"] = self.version
-        return out
+        return copy.deepcopy(out)  # a document of its own: editing it leaves the report as is
 
     def finite(self) -> RunReport:
         """This report with every non-finite number a null listed in ``nulls``."""

@@ -9,15 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from clvtui.ingest import import_file
 from clvtui.model.summary import cdnow_orders
 from clvtui.pipeline import fit_run
 from clvtui.report import REPORT_VERSION, RunReport
+from clvtui.store import open_db
 from clvtui.store.runs import get_run
 from tests.model.helpers import CDNOW_SAMPLE, load_orders
+from tests.model.shops import no_dropout, orders_frame
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 # written by ``clvtui fit --json`` on main before this change (commit 3438af8): see README.md
-OLD = ["v0_cdnow_holdout_auto", "v0_cdnow_paretonbd", "v0_empirical"]
+OLD = [
+    "v0_cdnow_holdout_auto",
+    "v0_cdnow_paretonbd",
+    "v0_empirical",
+    "v0_no_dropout_bgnbd_holdout",
+    "v0_stripe_left_out",
+]
 
 
 def old_report(name: str) -> dict:
@@ -160,3 +169,29 @@ def test_fit_text_reads_fields_and_prints_what_main_printed(name: str) -> None:
 
     want = (FIXTURES / "reports" / f"{name}.txt").read_text().rstrip("\n")
     assert render_report(RunReport.from_json(old_report(name))) == want
+
+
+def test_boundary_and_left_out_sections_load_into_fields() -> None:
+    nested = RunReport.from_json(old_report("v0_no_dropout_bgnbd_holdout"))
+    assert nested.model == "nbd" and nested.purchase_model is not None
+    assert nested.purchase_model.nested_from == "bgnbd"
+    assert nested.purchase_model.boundary_fit is not None
+    assert list(nested.purchase_model.params) == ["r", "alpha"]
+    assert any("visibly left" in note for note in nested.boundary_notes())
+    mixed = RunReport.from_json(old_report("v0_stripe_left_out"))
+    assert mixed.currencies is not None and mixed.currency == "USD"
+    assert [o["currency"] for o in mixed.currencies.left_out] == ["EUR", "JPY"]
+    assert mixed.currencies.left_out[1]["revenue"] == 1000.0
+
+
+def test_a_boundary_fit_and_a_mixed_currency_fit_write_what_main_wrote(tmp_path: Path) -> None:
+    x, t_x, T = no_dropout(1200, seed=21)
+    db = load_orders(tmp_path / "wholesale.db", orders_frame(x, t_x, T))
+    result = fit_run(db, model="bgnbd", holdout_weeks=13)
+    old = old_report("v0_no_dropout_bgnbd_holdout")
+    _close(result.report, old | {"version": REPORT_VERSION, "run_id": result.run_id})
+    shop = open_db(tmp_path / "stripe.db")
+    import_file(shop, FIXTURES / "stripe_payments_jan_jun.csv")
+    result = fit_run(shop)
+    old = old_report("v0_stripe_left_out")
+    _close(result.report, old | {"version": REPORT_VERSION, "run_id": result.run_id})

@@ -71,6 +71,6 @@ def finite_report(report: dict[str, Any]) -> dict[str, Any]:
         return value
 
     out = clean(report, "")
-    if nulls:
-        out["nulls"] = nulls
+    if nulls:  # after any listed by an earlier pass
+        out["nulls"] = [*(out.get("nulls") or []), *nulls]
     return out

@@ -134,6 +134,13 @@ def test_non_finite_numbers_become_listed_nulls() -> None:
         {"field": "customer_equity.low", "reason": "not computable (nan) on this data"}
     ]
     assert json.loads(json.dumps(report.to_json(), allow_nan=False))["nulls"] == report.nulls
+    assert report.spend_model is not None
+    report.spend_model.population_mean = float("inf")
+    again = report.finite()  # a second pass keeps the first pass's list
+    assert [n["field"] for n in again.nulls] == [
+        "customer_equity.low",
+        "spend_model.population_mean",
+    ]
 
 
 def _close(new: object, old: object, path: str = "") -> None:

@@ -7,15 +7,16 @@ calibration parameters returned here (a backtest checks; it does not score).
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 import polars as pl
 
 from clvtui.errors import ModelError
 from clvtui.model import choose, gammagamma, validate
+from clvtui.model.base import FittedModel
 from clvtui.model.models import fit_purchase, module_for
 from clvtui.model.summary import capped_spend, day_to_date, summarise
+from clvtui.report import HoldoutCheck
 
 
 def epoch_day(d: date) -> int:
@@ -31,10 +32,10 @@ def backtest(
     start: list[float] | None,
     outliers: pl.DataFrame,
     warnings: list[str],
-) -> tuple[dict[str, Any] | None, list[float] | None]:
+) -> tuple[HoldoutCheck | None, list[float] | None]:
     """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
 
-    Returns the ``holdout`` document (None, with a warning, when there is nothing to check) and
+    Returns the holdout check (None, with a warning, when there is nothing to check) and
     the calibration parameters, the warm start of the final fit. The outlier days are those
     found up to as-of (only the ones inside the calibration window are capped): finding them
     again on the window would cost another pass over the orders for the predicted revenue
@@ -75,10 +76,10 @@ def backtest(
         "histogram": validate.calibration_histogram(cal_fit.theta, cx, cT, module_for(checked).pmf),
     }
     # a warm start only for the same model: a nested fit has fewer parameters
-    return doc, list(cal_fit.params.values()) if checked == name else start
+    return HoldoutCheck.from_json(doc), list(cal_fit.params.values()) if checked == name else start
 
 
-def fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> Any:
+def fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> FittedModel | None:
     """Gamma-Gamma on the repeat buyers, or None (with the reason in ``warnings``) when it
     cannot be fitted: each customer's own average order value is used then."""
     try:

@@ -15,6 +15,10 @@ CORE_MODULES = [
     "clvtui.demo",
     "clvtui.pipeline",
     "clvtui.backtest",
+    "clvtui.shop",
+    "clvtui.report",
+    "clvtui.report_json",
+    "clvtui.services",
 ]
 
 

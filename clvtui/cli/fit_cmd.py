@@ -1,13 +1,13 @@
 """``clvtui fit`` (fit and store a run) and ``clvtui rank`` (customers by CLV).
 
-Thin: the work is ``clvtui.pipeline.fit_run`` and ``clvtui.store.runs``; heavy libraries are
-imported inside the commands so ``clvtui --help`` stays fast.
+Thin: the work is ``clvtui.services.fit.fit_shop`` and ``clvtui.store.runs``; heavy libraries
+are imported inside the commands so ``clvtui --help`` stays fast.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,7 +17,10 @@ from clvtui.insights.jsonsafe import json_ready
 from clvtui.model.models import PURCHASE_MODELS
 from clvtui.wording import clv_label, value_basis
 
-MODEL_CHOICES = ("auto", *PURCHASE_MODELS)
+if TYPE_CHECKING:
+    from clvtui.report import CustomerEquity, RunReport
+
+MODEL_CHOICES = ("auto", *PURCHASE_MODELS)  # model.models is light: no numpy for ``--help``
 
 
 @app.command("fit")
@@ -60,18 +63,18 @@ def fit_command(
     if holdout_weeks is not None and holdout_weeks < 1:
         raise fail(f"--holdout-weeks must be at least 1 (got {holdout_weeks})")
     with user_errors():
-        from clvtui.pipeline import fit_run
+        from clvtui.services.fit import fit_shop
 
         database = open_database(db, write=True, create=False)
         progress = None if json_out or not sys.stderr.isatty() else _stderr_progress
-        result = fit_run(
+        result = fit_shop(
             database, as_of=as_of, holdout_weeks=holdout_weeks, model=model, progress=progress,
             currency=currency,
         )  # fmt: skip
     if json_out:
         emit_json(json_ready(result.report))
     else:
-        typer.echo(render_report(result.report))
+        typer.echo(render_report(result.run_report))
 
 
 def _stderr_progress(stage: str, fraction: float) -> None:
@@ -91,64 +94,79 @@ def _num(v: float | None) -> str:
     return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
-def render_report(report: dict[str, Any]) -> str:
-    """A short, readable report: model, parameters ± SE, equity with its interval, verdict."""
-    eq = report["customer_equity"]
-    kind = value_basis(eq["value_kind"])
+def render_report(report: RunReport | dict[str, Any]) -> str:
+    """A short, readable report: model, parameters ± SE, equity with its interval, verdict.
+
+    Takes the typed report or its JSON document (as ``fit --json`` prints it)."""
+    if isinstance(report, dict):
+        from clvtui.report import RunReport
+
+        report = RunReport.from_json(report)
+    eq = report.customer_equity
     lines = [
-        f"Run {report['run_id']}: {report['model_label']} on {report['n_customers']:,} customers, "
-        f"scored as of {report['as_of']}",
+        f"Run {report.run_id}: {report.model_label} on {report.n_customers:,} customers, "
+        f"scored as of {report.as_of}",
     ]
-    pm = report.get("purchase_model")
+    pm = report.purchase_model
     if pm:
-        params = ", ".join(
-            f"{k} {_num(v)} ± {_num(pm['stderr'][k])}" for k, v in pm["params"].items()
-        )
-        lines.append(f"  purchases: {params}   log-likelihood {pm['loglik']:,.2f}")
-    cal = (report.get("holdout") or {}).get("calibration_fit")
+        params = ", ".join(f"{p.name} {_num(p.value)} ± {_num(p.stderr)}" for p in pm.parameters())
+        lines.append(f"  purchases: {params}   log-likelihood {pm.loglik:,.2f}")
+    cal = report.holdout.calibration_fit if report.holdout else None
     if cal:
-        params = ", ".join(f"{k} {_num(v)}" for k, v in cal["params"].items())
+        params = ", ".join(f"{p.name} {_num(p.value)}" for p in cal.parameters())
         lines.append(
-            f"  checked:   {params}   (fit on data to {report['calibration_end']}, "
-            f"checked on the weeks to {report['as_of']}, then refitted on all of it)"
+            f"  checked:   {params}   (fit on data to {report.calibration_end}, "
+            f"checked on the weeks to {report.as_of}, then refitted on all of it)"
         )
-    sm = report.get("spend_model")
+    sm = report.spend_model
     if sm:
-        params = ", ".join(f"{k} {_num(v)}" for k, v in sm["params"].items())
-        corr = sm.get("frequency_spend_corr")
+        params = ", ".join(f"{p.name} {_num(p.value)}" for p in sm.parameters())
+        corr = sm.frequency_spend_corr
         corr_text = "n/a" if corr is None else f"{corr:.2f}"
         lines.append(
             f"  spend:     {params}   (frequency–spend correlation "
             f"{corr_text}; the model assumes it is near 0)"
         )
-    choice = report.get("model_choice")
-    if choice:
-        lines.append(f"  model chosen: {choice['reason']}")
-    lines.append(
-        f"Customer equity over {eq['horizon_months']} months, {kind}: "
-        f"{eq['value']:,.0f} {eq['currency']} (90 % interval {eq['low']:,.0f} – {eq['high']:,.0f})"
+    if report.model_choice:
+        lines.append(f"  model chosen: {report.model_choice.reason}")
+    if eq is not None:
+        lines.append(_equity_line(eq))
+    return "\n".join(lines + _notes(report))
+
+
+def _equity_line(eq: CustomerEquity) -> str:
+    kind = value_basis(eq.value_kind)
+    return (
+        f"Customer equity over {eq.horizon_months} months, {kind}: {_whole(eq.value)} "
+        f"{eq.currency} (90 % interval {_whole(eq.low)} – {_whole(eq.high)})"
     )
-    mix = report.get("currencies")
-    if mix and mix.get("left_out"):
+
+
+def _whole(v: float | None) -> str:
+    return "–" if v is None else f"{v:,.0f}"
+
+
+def _notes(report: RunReport) -> list[str]:
+    """The lines after the equity: currencies left out, verdict, churn rule, outliers, notes."""
+    lines = []
+    mix = report.currencies
+    if mix and mix.left_out:
         lines.append(
-            f"  currency: {mix['currency']} ({mix['chosen_by']}); other currencies are "
+            f"  currency: {mix.currency} ({mix.chosen_by}); other currencies are "
             "left out, see the notes below"
         )
-    hold = report.get("holdout")
-    if hold:
-        lines.append(hold["verdict"])
-    rule = (report.get("risk_rule") or {}).get("one_time")
+    if report.holdout and report.holdout.verdict:
+        lines.append(report.holdout.verdict)
+    rule = report.risk_rule.one_time if report.risk_rule else None
     if rule:
         lines.append(f"  churn risk: {rule['text']}")
-    out = report.get("outlier_orders")
-    if out and out.get("orders"):
+    out = report.outlier_orders
+    if out and out.orders:
         lines.append(
-            f"  outliers: {out['orders']:,} order(s), {out['revenue_share']:.1%} of revenue, "
+            f"  outliers: {out.orders:,} order(s), {out.revenue_share:.1%} of revenue, "
             "capped for the spend model"
         )
-    for w in report.get("warnings", []):
-        lines.append(f"note: {w}")
-    return "\n".join(lines)
+    return lines + [f"note: {w}" for w in report.warnings]
 
 
 @app.command("rank")

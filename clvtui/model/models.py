@@ -1,10 +1,15 @@
-"""The purchase models by name (each module exposes the same functions)."""
+"""The purchase models by name: the registry (each module satisfies ``PurchaseModel``)."""
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from clvtui.errors import ModelError
+
+if TYPE_CHECKING:
+    from clvtui.model.protocol import PurchaseModel
 
 PURCHASE_MODELS = ("bgnbd", "paretonbd", "mbgnbd")
 # nested models a fit falls back to when the data put the requested one on its boundary
@@ -18,21 +23,37 @@ LABELS = {
 }
 
 
-def module_for(name: str) -> ModuleType:
-    """The module implementing ``name``: Likelihood, starts, p_alive, alive_expected, ..."""
+def module_for(name: str) -> PurchaseModel:
+    """The module implementing ``name`` (imported on first use: ``clvtui --help`` stays fast)."""
     if name == "bgnbd":
-        from clvtui.model import bgnbd as mod
-    elif name == "paretonbd":
-        from clvtui.model import paretonbd as mod
-    elif name == "mbgnbd":
-        from clvtui.model import mbgnbd as mod
-    elif name == "nbd":
-        from clvtui.model import nbd as mod
-    else:
-        raise ModelError(
-            f"unknown model {name!r}; choose one of auto, {', '.join(PURCHASE_MODELS)}"
-        )
-    return mod
+        from clvtui.model import bgnbd
+
+        return bgnbd
+    if name == "paretonbd":
+        from clvtui.model import paretonbd
+
+        return paretonbd
+    if name == "mbgnbd":
+        from clvtui.model import mbgnbd
+
+        return mbgnbd
+    if name == "nbd":
+        from clvtui.model import nbd
+
+        return nbd
+    raise ModelError(f"unknown model {name!r}; choose one of auto, {', '.join(PURCHASE_MODELS)}")
+
+
+def theta_of(name: str, params: dict[str, float | None]) -> np.ndarray | None:
+    """A stored fit's parameters as model ``name``'s vector, or None when the model has no
+    formula (the empirical estimate) or a parameter is missing or was not computable."""
+    if name not in PURCHASE_MODELS + NESTED_MODELS:
+        return None
+    values = [params.get(n) for n in module_for(name).NAMES]
+    if any(v is None for v in values):
+        return None
+    theta = np.array(values, dtype=float)
+    return theta if np.all(np.isfinite(theta)) else None
 
 
 def fit_purchase(name: str, x, t_x, T, start=None):
@@ -46,8 +67,6 @@ def fit_purchase(name: str, x, t_x, T, start=None):
     parameters are held at their edge — see ``boundary.settle``; the fit says so in
     ``boundary`` / ``nested_from``.
     """
-    import numpy as np
-
     from clvtui.model.base import Rows, fit_likelihood
     from clvtui.model.boundary import settle
 

@@ -18,14 +18,14 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, ProgressBar, Static
 
 from clvtui.errors import ClvError
+from clvtui.report import HoldoutCheck, RunReport
 from clvtui.settings import Settings, parse_value
 from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.report import (
-    boundary_notes,
-    dig,
-    holdout_of,
-    run_currency,
-    run_value_kind,
+    holdout_counts,
+    left_out_currencies,
+    run_report,
+    value_kind_text,
     verdict_text,
 )
 from clvtui.tui.screens.base import MainScreen
@@ -123,7 +123,8 @@ class ModelScreen(MainScreen):
             run = self.latest_run(db)
             calibration = None
             if run is not None:
-                stored = dig(run, "report", "purchase_model", "histogram")
+                fit = run_report(run).purchase_model
+                stored = fit.histogram if fit else None
                 frame = None if stored else self.data.customers(db, int(run["id"]))
                 calibration = calibration_bins(run, frame)
             self.post_message(ModelLoaded(run, settings, calibration))
@@ -139,34 +140,34 @@ class ModelScreen(MainScreen):
         run = msg.run
         if run is None:
             return  # the verdict says so (``show_empty``)
-        report = dig(run, "report") or {}
+        report = run_report(run)
         self._fill_params(report)
-        model = str(run.get("model") or dig(report, "model") or "?")
         self.query_one("#kpi-model", KpiCard).set(
-            str(dig(report, "model_label") or model.upper()),
-            f"{count(run.get('n_customers'))} customers · {run_value_kind(run)}"
-            + _currency_note(run),
+            report.model_label,
+            f"{count(report.n_customers)} customers · {value_kind_text(report)}"
+            + _currency_note(report),
         )
-        loglik = dig(report, "purchase_model", "loglik")
-        aic = dig(report, "purchase_model", "aic")
+        fit = report.purchase_model
+        loglik, aic = (fit.loglik, fit.aic) if fit else (None, None)
         self.query_one("#kpi-fit", KpiCard).set(
             f"log-lik {number(loglik, 1)}" if loglik is not None else "fitted",
-            f"AIC {number(aic, 1)}" if aic is not None else f"as of {str(run.get('as_of'))[:10]}",
+            f"AIC {number(aic, 1)}" if aic is not None else f"as of {str(report.as_of)[:10]}",
         )
-        holdout = holdout_of(run)
-        predicted = dig(holdout, "predicted_repeat_orders") or dig(holdout, "predicted")
-        actual = dig(holdout, "actual_repeat_orders") or dig(holdout, "actual")
-        if isinstance(predicted, int | float) and isinstance(actual, int | float) and actual:
+        counts = holdout_counts(report.holdout)
+        if counts is not None:
+            predicted, actual = counts
             self.query_one("#kpi-holdout", KpiCard).set(
                 f"{predicted:,.0f} vs {actual:,.0f}", f"{(predicted - actual) / actual:+.1%} error"
             )
         else:
             self.query_one("#kpi-holdout", KpiCard).set("–", "fit with a holdout to check")
-        notes = boundary_notes(run)  # what the data could not pin down, in plain words
+        notes = report.boundary_notes()  # what the data could not pin down, in plain words
         self.query_one("#model-verdict", Static).update(
-            "\n".join([verdict_text(run) + _left_out_text(run), *(f"Note: {n}" for n in notes)])
+            "\n".join(
+                [verdict_text(report) + _left_out_text(report), *(f"Note: {n}" for n in notes)]
+            )
         )
-        self._plot_tracking(holdout)
+        self._plot_tracking(report.holdout)
         self._plot_calibration(msg.calibration)
 
     def show_empty(self, message: str) -> None:
@@ -174,20 +175,20 @@ class ModelScreen(MainScreen):
             f"Set your margin and costs on the left. {message}"
         )
 
-    def _fill_params(self, report: dict[str, Any]) -> None:
+    def _fill_params(self, report: RunReport) -> None:
         table = self.query_one("#params-table", DataTable)
         table.clear()
-        as_of = str(dig(report, "as_of") or "")[:10]
+        as_of = str(report.as_of or "")[:10]
         table.border_title = f"Parameters as of {as_of}" if as_of else "Parameters"
-        checked_to = str(dig(report, "holdout", "calibration_end") or "")[:10]
+        checked_to = str(report.holdout.calibration_end or "")[:10] if report.holdout else ""
         table.border_subtitle = f"(checked): data to {checked_to}" if checked_to else ""
         for name, value, se in _parameters(report):
             table.add_row(name, number(value, 4), "–" if se is None else number(se, 4))
 
-    def _plot_tracking(self, holdout: dict[str, Any] | None) -> None:
-        weekly = dig(holdout, "weekly") or {}
-        predicted = [float(v) for v in weekly.get("predicted") or []]
-        actual = [float(v) for v in weekly.get("actual") or []]
+    def _plot_tracking(self, holdout: HoldoutCheck | None) -> None:
+        weekly = holdout.weekly if holdout else None
+        predicted = [float(v) for v in (weekly.predicted if weekly else []) if v is not None]
+        actual = [float(v) for v in (weekly.actual if weekly else []) if v is not None]
         weeks = [float(i) for i in range(1, len(predicted) + 1)]
         self.query_one("#tracking", Chart).plot(
             lines(
@@ -228,21 +229,19 @@ class ModelScreen(MainScreen):
         bar.display = True
         bar.update(total=100, progress=0)
         self.query_one("#fit-stage", Label).update("starting…")
-        weeks = dig(self.run, "holdout_weeks") if self.run else None
+        weeks = self.run.get("holdout_weeks") if self.run else None
         self.fit(settings, int(weeks) if weeks else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="fit")
     def fit(self, settings: Settings, holdout_weeks: int | None) -> None:
-        from clvtui.pipeline import fit_run
-        from clvtui.store.settings import save_settings
+        from clvtui.services.fit import fit_shop
 
         def progress(stage: str, fraction: float) -> None:
             self.post_message(FitProgress(stage, fraction))
 
         try:
             db = self.data.connect(write=True)
-            save_settings(db, settings)
-            result = fit_run(db, holdout_weeks=holdout_weeks, progress=progress)
+            result = fit_shop(db, holdout_weeks=holdout_weeks, settings=settings, progress=progress)
             self.post_message(FitDone(int(result.run_id)))
         except DB_ERRORS as err:
             self.post_message(FitFailed(self.data.explain(err)))
@@ -275,13 +274,14 @@ def calibration_bins(run: dict[str, Any], frame: Any) -> dict[str, list[float]] 
 
     from clvtui.model.validate import HISTOGRAM_BINS
 
-    stored = dig(run, "report", "purchase_model", "histogram")
+    fit = run_report(run).purchase_model
+    stored = fit.histogram if fit else None
     bins = [float(k) for k in range(HISTOGRAM_BINS)]
-    if isinstance(stored, dict) and len(stored.get("expected") or []) == HISTOGRAM_BINS:
+    if stored is not None and len(stored.expected) == HISTOGRAM_BINS:
         return {
             "bins": bins,
-            "actual": [float(v) for v in stored["actual"]],
-            "model": [float(v) for v in stored["expected"]],
+            "actual": [float(v) for v in stored.actual],
+            "model": [float(v) if v is not None else 0.0 for v in stored.expected],
         }
     if frame is None or frame.height == 0 or "x" not in frame.columns:
         return None
@@ -299,45 +299,34 @@ def _show_setting(key: str, value: Any) -> str:
     return f"{value:g}"
 
 
-def _parameters(report: dict[str, Any]) -> list[tuple[str, float, float | None]]:
+def _parameters(report: RunReport) -> list[tuple[str, float, float | None]]:
     """(name, estimate, standard error) of the purchase and spend models, then — for a backtest —
     the purchase parameters of the checked fit, labelled "(checked)" (the table's subtitle says
     the date its data ended)."""
+    checked = report.holdout.calibration_fit if report.holdout else None
     out: list[tuple[str, float, float | None]] = []
-    sections = [("purchase_model",), ("spend_model",), ("holdout", "calibration_fit")]
-    for section in sections:
-        params = dig(report, *section, "params")
-        errors = dig(report, *section, "stderr") or {}
-        label = "{} (checked)" if section[0] == "holdout" else "{}"
-        if isinstance(params, dict):
-            for name, value in params.items():
-                if value is not None:
-                    out.append((label.format(name), float(value), _float(errors.get(name))))
+    for fit, label in ((report.purchase_model, "{}"), (report.spend_model, "{}"),
+                       (checked, "{} (checked)")):  # fmt: skip
+        for p in fit.parameters() if fit else []:
+            if p.value is not None:
+                out.append((label.format(p.name), float(p.value), p.stderr))
     return out
 
 
-def _float(value: Any) -> float | None:
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _currency_note(run: dict[str, Any]) -> str:
+def _currency_note(report: RunReport) -> str:
     """ " · in USD", and which currencies the fit left out (a run is in one currency)."""
-    currency = run_currency(run)
-    left = [str(o.get("currency")) for o in dig(run, "report", "currencies", "left_out") or []]
-    if not currency:
+    left = left_out_currencies(report)
+    if not report.currency:
         return ""
-    return f" · in {currency}" + (f" ({', '.join(left)} left out)" if left else "")
+    return f" · in {report.currency}" + (f" ({', '.join(left)} left out)" if left else "")
 
 
-def _left_out_text(run: dict[str, Any]) -> str:
+def _left_out_text(report: RunReport) -> str:
     """A line naming the currencies this run left out, and how to fit them."""
-    left = [str(o.get("currency")) for o in dig(run, "report", "currencies", "left_out") or []]
+    left = left_out_currencies(report)
     if not left:
         return ""
     return (
-        f"\nThis run is in {run_currency(run)}; purchases in {', '.join(left)} are left out "
+        f"\nThis run is in {report.currency}; purchases in {', '.join(left)} are left out "
         f"(clvtui fit --currency {left[0]} fits them)."
     )

@@ -20,7 +20,8 @@ from textual.message import Message
 from textual.widgets import Button, DataTable, Markdown, Static
 
 from clvtui.errors import ClvError
-from clvtui.tui.report import dig, run_currency, run_value_kind, scored_as_of, verdict_text
+from clvtui.report import RunReport
+from clvtui.tui.report import holdout_counts, run_report, value_kind_text, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.screens.registry import key_of
 from clvtui.tui.widgets.chart import Chart, Line, lines
@@ -136,17 +137,17 @@ class OverviewScreen(MainScreen):
 
             run_id = int(run["id"])
             matrix = tier_matrix(run_segments(db, run_id))
-            stored = dig(run, "report", "value_concentration")
+            stored = run_report(run).value_concentration
             if stored:  # fitted with the curve in its report: no per-customer read needed
-                curve = (stored["customers_pct"], stored["value_pct"])
-                self.post_message(CustomersLoaded(matrix, curve, stored["top10_share"], run_id))
+                curve = (stored.customers_pct, stored.value_pct)
+                self.post_message(CustomersLoaded(matrix, curve, stored.top10_share, run_id))
                 return
-            from clvtui.pipeline import value_concentration
+            from clvtui.insights.concentration import value_concentration
 
             frame = self.data.customers(db, run_id)
-            stored = value_concentration(frame["clv"].to_numpy())
-            curve = (stored["customers_pct"], stored["value_pct"])
-            self.post_message(CustomersLoaded(matrix, curve, stored["top10_share"]))
+            shares = value_concentration(frame["clv"].to_numpy())
+            curve = (shares.customers_pct, shares.value_pct)
+            self.post_message(CustomersLoaded(matrix, curve, shares.top10_share))
         except ClvError as err:
             self.post_message(LoadFailed(str(err)))
 
@@ -168,23 +169,22 @@ class OverviewScreen(MainScreen):
                 count(msg.status.customers), f"{count(msg.status.orders)} orders"
             )
             return
-        currency = run_currency(run)
-        kind = run_value_kind(run)
+        report = run_report(run)
+        currency, kind = report.currency, value_kind_text(report)
         self.query_one("#kpi-equity", KpiCard).set(
             money(run.get("customer_equity"), currency),
             f"{kind}{f' in {currency}' if currency else ''}"
             f" · 90 % {money(run.get('equity_low'), currency)}"
             f"–{money(run.get('equity_high'), currency)}",
         )
-        horizon = dig(run, "settings", "horizon_months") or dig(
-            run, "report", "settings", "horizon_months"
-        )
+        horizon = report.horizon_months
         self.query_one("#kpi-customers", KpiCard).set(
-            count(run.get("n_customers")),
-            f"as of {scored_as_of(run)}" + (f" · {horizon}-month horizon" if horizon else ""),
+            count(report.n_customers),
+            f"as of {str(report.scored_as_of or '')[:10]}"
+            + (f" · {horizon}-month horizon" if horizon else ""),
         )
-        self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(run))
-        self.query_one("#verdict", Static).update(verdict_text(run))
+        self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(report))
+        self.query_one("#verdict", Static).update(verdict_text(report))
         self._show_trend(msg.trend)
 
     def _show_trend(self, trend: list[tuple[int, float]]) -> None:
@@ -268,13 +268,13 @@ def tier_matrix(cells: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _verdict_card(run: dict[str, Any]) -> tuple[str, str]:
-    holdout = dig(run, "report", "holdout")
-    if not holdout:
+def _verdict_card(report: RunReport) -> tuple[str, str]:
+    holdout = report.holdout
+    if holdout is None:
         return ("no holdout", "fit with a holdout to check the model")
-    predicted = dig(holdout, "predicted_repeat_orders") or dig(holdout, "predicted")
-    actual = dig(holdout, "actual_repeat_orders") or dig(holdout, "actual")
-    if predicted is not None and actual:
-        error = (float(predicted) - float(actual)) / float(actual)
-        return (f"{error:+.1%} vs actual", f"{dig(holdout, 'weeks') or ''} weeks held out")
+    counts = holdout_counts(holdout)
+    if counts is not None:
+        predicted, actual = counts
+        error = (predicted - actual) / actual
+        return (f"{error:+.1%} vs actual", f"{holdout.weeks or ''} weeks held out")
     return ("checked", "see the verdict below")

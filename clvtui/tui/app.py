@@ -35,7 +35,10 @@ class HelpScreen(ModalScreen[None]):
         from textual.containers import VerticalScroll
         from textual.widgets import Markdown
 
-        text = files("clvtui.tui").joinpath("help.md").read_text(encoding="utf-8")
+        bundled = files("clvtui.tui")
+        text = bundled.joinpath("help.md").read_text(encoding="utf-8")
+        # the glossary is the README's, word for word (tests/test_readme.py keeps them equal)
+        text += "\n" + bundled.joinpath("glossary.md").read_text(encoding="utf-8")
         with VerticalScroll(id="help-body"):
             yield Markdown(text)
 

@@ -20,7 +20,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 GLOSSARY = ROOT / "clvtui" / "tui" / "glossary.md"
-CLVTUI = Path(sys.executable).with_name("clvtui")  # the entry point a user runs, in this venv
+ENTRY_POINT = Path(sys.executable).with_name("clvtui")  # what a user runs, in this venv
+# an interpreter without the installed script (rare: a bare PYTHONPATH run) runs the package
+CLVTUI = [str(ENTRY_POINT)] if ENTRY_POINT.exists() else [sys.executable, "-m", "clvtui"]
 
 
 def fenced_block_after(marker: str) -> list[str]:
@@ -68,7 +70,7 @@ def quick_start(tmp_path_factory: pytest.TempPathFactory) -> QuickStart:
             result.ui_lines.append(argv)
             continue
         done = subprocess.run(
-            [str(CLVTUI), *argv[1:]], cwd=folder, env=env, capture_output=True, text=True,
+            [*CLVTUI, *argv[1:]], cwd=folder, env=env, capture_output=True, text=True,
             timeout=120,
         )  # fmt: skip
         assert done.returncode == 0, f"{line}\n{done.stderr}"

@@ -167,3 +167,15 @@ async def test_help_screen_shows_the_glossary(tmp_path: Path) -> None:
         assert isinstance(app.screen, HelpScreen)
         shown = app.screen.query_one(Markdown).source
         assert "## Glossary" in shown and "**Hazard ratio**" in shown
+
+
+def test_readme_lists_every_command() -> None:
+    """The README's command table names every command ``clvtui --help`` lists."""
+    import typer.main
+
+    from clvtui.cli import app
+
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("## Commands\n") : text.index("## Glossary\n")]
+    listed = set(re.findall(r"^\| `clvtui (\w+)", table, re.M))
+    assert listed == set(typer.main.get_command(app).commands)

@@ -70,7 +70,7 @@ def _screen_section(spec: ScreenSpec) -> str:
 
 
 def help_markdown(app_bindings: Iterable[BindingType]) -> str:
-    """The whole help text: keys everywhere, one section per screen, then ``help.md``."""
+    """The whole help text: keys everywhere, one section per screen, ``help.md``, the glossary."""
     rows = ["| Key | Does |", "| --- | --- |"]
     rows += [f"| `{s.key}` | {s.title} — {s.summary} |" for s in MAIN_SCREENS]
     others = [b for b in Binding.make_bindings(app_bindings) if "switch_mode" not in b.action]
@@ -78,7 +78,10 @@ def help_markdown(app_bindings: Iterable[BindingType]) -> str:
         rows.append(f"| {' / '.join(f'`{k}`' for k in keys)} | {does} |")
     rows.append("| `ctrl+p` | Command palette: screens, fit, export, import, theme, customers |")
     rows.append("| `Escape` | Leave a text box, or go back from a drill-down |")
-    notes = files("clvtui.tui").joinpath("help.md").read_text(encoding="utf-8")
+    bundled = files("clvtui.tui")
+    notes = bundled.joinpath("help.md").read_text(encoding="utf-8")
+    # the glossary is the README's, word for word (tests/test_readme.py keeps them equal)
+    glossary = bundled.joinpath("glossary.md").read_text(encoding="utf-8")
     sections = [_screen_section(s) for s in (*MAIN_SCREENS, *DRILL_DOWNS)]
     return "\n\n".join(
         [
@@ -88,6 +91,7 @@ def help_markdown(app_bindings: Iterable[BindingType]) -> str:
             "## Screens",
             *sections,
             notes.strip(),
+            glossary.strip(),
         ]
     )
 

@@ -34,7 +34,7 @@ import sqlite_utils
 from clvtui.backtest import backtest, epoch_day, fit_spend
 from clvtui.errors import ModelError, NoDataError
 from clvtui.insights.segments import OneTimeRule, assign_segments
-from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
+from clvtui.model import choose, clv, gammagamma, next_order, seasonal_choice, survival, validate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import OUTLIER_RULE, capped_spend, summarise_shop
 from clvtui.store.reads import currency_report, purchases_frame
@@ -72,11 +72,14 @@ def fit_run(
     model: str | None = None,
     progress: Progress | None = None,
     currency: str | None = None,
+    seasonality: str = "auto",
 ) -> FitResult:
     """Fit, score every customer as of as-of, store the run; return its id and the report.
 
     ``currency``: fit the customers' purchases in that currency (default: the currency with
     the most purchases); the report says what the other currencies held.
+    ``seasonality``: auto | on | off — run the purchase model in seasonal (operational) time;
+    see ``model.seasonal_choice`` and the report's ``seasonality`` block.
     """
     step = progress or (lambda stage, fraction: None)
     model = None if model in (None, "auto") else model
@@ -124,12 +127,20 @@ def fit_run(
         name, choice_doc, start = _choose(orders, x, T, end, holdout_weeks, model, warnings)
 
     report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
+    step("checking for seasonality", 0.25)
+    with numerical_errors("the seasonal pattern"):
+        season = seasonal_choice.decide(orders, end, name, seasonality, holdout_weeks, choice_doc)
+    report["seasonality"] = season.doc
+    clock = season.clock  # None: the plain model in calendar time
+    if clock is not None:  # fit and predict in operational time (model.seasonal)
+        t_x, T = clock.summary_times(t_x, T, end_day)
     if holdout_weeks:
         step("checking against the holdout", 0.3)
         with numerical_errors(f"the {LABELS[name]} holdout check"):
             report["holdout"], start = backtest(
-                orders, end, holdout_weeks, name, start, shop_days.outliers, warnings
-            )
+                orders, end, holdout_weeks, name, start, shop_days.outliers, warnings,
+                clock=season.calibration_clock,
+            )  # fmt: skip
 
     step("fitting", 0.45)
     spend_fit = None
@@ -158,7 +169,13 @@ def fit_run(
         spend_fit = fit_spend(x, m, warnings)
         step("predicting", 0.6)
         with numerical_errors(f"the {LABELS[name]} predictions"):
-            pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
+            pred = clv.predict(
+                purchase_fit, spend_fit, x, t_x, T, m, econ,
+                horizon=None if clock is None else lambda w: clock.ahead(end_day, w),
+            )  # fmt: skip
+        if clock is not None:  # the next-order window back in calendar weeks
+            pred.next_order_low = clock.calendar_weeks(end_day, pred.next_order_low)
+            pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
         theta = purchase_fit.theta
         if not (math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high)):
             # the parameter draws were unusable (a covariance at the edge of the parameter
@@ -170,7 +187,10 @@ def fit_run(
                 "it is the sum of the customers' own intervals instead (wider)"
             )
     p_order = {
-        days: next_order.p_order_within(name, theta, x, t_x, T, days / 7.0) for days in (30, 90)
+        days: next_order.p_order_within(
+            name, theta, x, t_x, T, days / 7.0 if clock is None else clock.ahead(end_day, days / 7)
+        )
+        for days in (30, 90)
     }
     report["spend_model"] = _spend_doc(spend_fit, x, m)
     if choice_doc is not None:

@@ -45,6 +45,14 @@ def fit_command(
             "currency with the most purchases; the others are listed as left out.",
         ),
     ] = None,
+    seasonality: Annotated[
+        str,
+        typer.Option(
+            "--seasonality",
+            help="auto (used when ≥ 15 months of history show a pattern that improves the "
+            "validation weeks), on, off.",
+        ),
+    ] = "auto",
     json_out: JsonOption = False,
 ) -> None:
     """Fit the CLV model on the stored orders and score every customer (the run is kept).
@@ -53,6 +61,8 @@ def fit_command(
     """
     if model not in MODEL_CHOICES:
         raise fail(f"--model must be one of {', '.join(MODEL_CHOICES)} (got {model!r})")
+    if seasonality not in ("auto", "on", "off"):
+        raise fail(f"--seasonality must be one of auto, on, off (got {seasonality!r})")
     if holdout_weeks is not None and holdout_weeks < 1:
         raise fail(f"--holdout-weeks must be at least 1 (got {holdout_weeks})")
     with user_errors():
@@ -62,7 +72,7 @@ def fit_command(
         progress = None if json_out or not sys.stderr.isatty() else _stderr_progress
         result = fit_run(
             database, as_of=as_of, holdout_weeks=holdout_weeks, model=model, progress=progress,
-            currency=currency,
+            currency=currency, seasonality=seasonality,
         )  # fmt: skip
     if json_out:
         emit_json(json_ready(result.report))
@@ -120,6 +130,9 @@ def render_report(report: dict[str, Any]) -> str:
     choice = report.get("model_choice")
     if choice:
         lines.append(f"  model chosen: {choice['reason']}")
+    season = report.get("seasonality")
+    if season:
+        lines.append(f"  {season['reason']}")
     lines.append(
         f"Customer equity over {eq['horizon_months']} months, {kind}: "
         f"{eq['value']:,.0f} {eq['currency']} (90 % interval {eq['low']:,.0f} – {eq['high']:,.0f})"

@@ -152,8 +152,14 @@ def sample_orders(orders: pl.DataFrame, limit: int = SAMPLE, seed: int = 0) -> p
 
 
 def estimate(orders: pl.DataFrame, to: date, model: str, seed: int = 0) -> Pattern:
-    """The seasonal pattern of the orders up to ``to`` under purchase model ``model``."""
-    to_day = (to - date(1970, 1, 1)).days
+    """The seasonal pattern of the orders up to ``to`` under purchase model ``model``.
+
+    Only the months the shop has orders in count: past the last order day (an as-of years
+    after an export ended) the empty months would read as a pattern of the calendar.
+    """
+    last = int(orders.select(pl.col("ordered_at").max().dt.epoch("d")).item())
+    to_day = min((to - date(1970, 1, 1)).days, last)
+    to = date(1970, 1, 1) + timedelta(days=to_day)
     summary = summarise(orders, to)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     first = summary["first_day"].to_numpy().astype(np.int64)

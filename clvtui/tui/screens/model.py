@@ -29,6 +29,7 @@ from clvtui.tui.report import (
     verdict_text,
 )
 from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.seasonality import SeasonalityChart, seasonality_sentence
 from clvtui.tui.widgets.chart import Chart, ChartColors
 from clvtui.tui.widgets.fmt import count, number
 from clvtui.tui.widgets.kpi import KpiCard
@@ -101,6 +102,7 @@ class ModelScreen(MainScreen):
                                 id="tracking", empty="No holdout in this fit.")  # fmt: skip
                     yield Chart("Calibration: customers by repeat orders, model vs actual",
                                 id="calibration", empty="No calibration data.")  # fmt: skip
+                yield SeasonalityChart(id="seasonality")
                 verdict = Static("", id="model-verdict")
                 verdict.border_title = "Verdict"
                 yield verdict
@@ -168,9 +170,12 @@ class ModelScreen(MainScreen):
         else:
             self.query_one("#kpi-holdout", KpiCard).set("–", "fit with a holdout to check")
         notes = boundary_notes(run)  # what the data could not pin down, in plain words
+        lines = [verdict_text(run) + _left_out_text(run), *(f"Note: {n}" for n in notes)]
+        seasons = seasonality_sentence(report)  # what the forecast assumes about the seasons
         self.query_one("#model-verdict", Static).update(
-            "\n".join([verdict_text(run) + _left_out_text(run), *(f"Note: {n}" for n in notes)])
+            "\n".join([*lines, seasons] if seasons else lines)
         )
+        self.query_one("#seasonality", SeasonalityChart).show_pattern(report.get("seasonality"))
         self._plot_tracking(holdout)
         self._plot_calibration(msg.calibration)
 

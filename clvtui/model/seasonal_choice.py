@@ -53,31 +53,35 @@ def decide(
         return Seasonality(doc | {"reason": "seasonality switched off (--seasonality off)"})
     if model == "empirical":
         return Seasonality(doc | {"reason": "no purchase model to run in seasonal time"})
-    first_day = int(orders.select(pl.col("ordered_at").min().dt.epoch("d")).item())
-    first = date(1970, 1, 1) + timedelta(days=first_day)
-    months = seasonal.history_months(first, end)
+    first_day, last_day = orders.select(
+        first=pl.col("ordered_at").min().dt.epoch("d"),
+        last=pl.col("ordered_at").max().dt.epoch("d"),
+    ).row(0)
+    first, last = (date(1970, 1, 1) + timedelta(days=int(d)) for d in (first_day, last_day))
+    months = seasonal.history_months(first, min(end, last))
     doc["history_months"] = months
     if months < seasonal.MIN_MONTHS:
         if mode == "on":
             raise ModelError(seasonal.not_enough(months))
         return Seasonality(doc | {"reason": seasonal.not_enough(months)})
     sample = seasonal.sample_orders(orders)
+    checked = None
     if mode == "auto":
-        verdict = _validate(sample, first, end, model, holdout_weeks, choice, doc)
+        verdict, checked = _validate(sample, (first, last), end, model, holdout_weeks, choice, doc)
         if verdict is not None:
             return Seasonality(doc | {"reason": verdict})
     cal_end = end - timedelta(weeks=holdout_weeks) if holdout_weeks else end
-    if seasonal.history_months(first, cal_end) < seasonal.MIN_MONTHS:
+    if seasonal.history_months(first, min(cal_end, last)) < seasonal.MIN_MONTHS:
         raise ModelError(
-            seasonal.not_enough(seasonal.history_months(first, cal_end))
+            seasonal.not_enough(seasonal.history_months(first, min(cal_end, last)))
             + f" before the holdout (calibration end {cal_end})"
         )
     end_day = _day(end)
     calibration_clock = None
     if holdout_weeks:
-        on_cal = seasonal.estimate(sample, cal_end, model)
-        calibration_clock = on_cal.clock(first_day, _day(cal_end))
-    final = seasonal.estimate(sample, end, model)
+        checked = seasonal.estimate(sample, cal_end, model, start=checked)
+        calibration_clock = checked.clock(first_day, _day(cal_end))
+    final = seasonal.estimate(sample, end, model, start=checked)
     doc |= final.to_json() | {"used": True, "estimated_to": end.isoformat()}
     doc["reason"] = _used_sentence(final.multipliers, doc.get("validation"), mode)
     return Seasonality(doc, final.clock(first_day, end_day), calibration_clock)
@@ -85,29 +89,31 @@ def decide(
 
 def _validate(
     sample: pl.DataFrame,
-    first: date,
+    orders_span: tuple[date, date],
     end: date,
     model: str,
     holdout_weeks: int | None,
     choice: dict[str, Any] | None,
     doc: dict[str, Any],
-) -> str | None:
-    """None when seasonality earns its place on the validation weeks; else why not."""
+) -> tuple[str | None, seasonal.Pattern | None]:
+    """(None, the pattern) when seasonality earns its place on the validation weeks; else
+    (why not, the pattern if one was estimated)."""
+    first, last = orders_span
     span = (end - first).days / 7.0
     frm, to, weeks = seasonal.validation_window(end, span, holdout_weeks, choice)
-    before = seasonal.history_months(first, frm)
+    before = seasonal.history_months(first, min(frm, last))
     if before < seasonal.MIN_MONTHS:
         return (
             f"{seasonal.not_enough(before)} before the validation weeks ({frm} – {to}), "
             "so it could not be checked"
-        )
+        ), None
     pattern = seasonal.estimate(sample, frm, model)
     doc |= pattern.to_json() | {"estimated_to": frm.isoformat()}
     if pattern.p_value >= seasonal.SIGNIFICANCE:
         return (
             f"no clear seasonal pattern in the orders up to {frm} (test of no seasonality: "
             f"p = {pattern.p_value:.2f}), so the plain model is used"
-        )
+        ), pattern
     plain, timed = _scores(sample, pattern, first, frm, to, weeks, model)
     doc["validation"] = {"from": frm.isoformat(), "to": to.isoformat(), "weeks": weeks,
                          "plain": plain, "seasonal": timed}  # fmt: skip
@@ -116,8 +122,8 @@ def _validate(
             f"a seasonal pattern was found ({_range_words(pattern.multipliers)}) but it did not "
             f"improve the check on {frm} – {to} (total off by {timed['total_error']:.1%} with "
             f"it, {plain['total_error']:.1%} without), so the plain model is used"
-        )
-    return None
+        ), pattern
+    return None, pattern
 
 
 def _scores(

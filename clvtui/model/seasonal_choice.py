@@ -82,7 +82,7 @@ def decide(
         checked = seasonal.estimate(sample, cal_end, model, start=checked)
         calibration_clock = checked.clock(first_day, _day(cal_end))
     final = seasonal.estimate(sample, end, model, start=checked)
-    doc |= final.to_json() | {"used": True, "estimated_to": end.isoformat()}
+    doc |= final.to_json() | {"used": True, "estimated_to": min(end, last).isoformat()}
     doc["reason"] = _used_sentence(final.multipliers, doc.get("validation"), mode)
     return Seasonality(doc, final.clock(first_day, end_day), calibration_clock)
 
@@ -108,7 +108,7 @@ def _validate(
             "so it could not be checked"
         ), None
     pattern = seasonal.estimate(sample, frm, model)
-    doc |= pattern.to_json() | {"estimated_to": frm.isoformat()}
+    doc |= pattern.to_json() | {"estimated_to": min(frm, last).isoformat()}
     if pattern.p_value >= seasonal.SIGNIFICANCE:
         return (
             f"no clear seasonal pattern in the orders up to {frm} (test of no seasonality: "

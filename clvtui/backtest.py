@@ -15,6 +15,7 @@ from clvtui.errors import ModelError
 from clvtui.model import choose, gammagamma, validate
 from clvtui.model.base import FittedModel
 from clvtui.model.models import fit_purchase, module_for
+from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import capped_spend, day_to_date, summarise
 from clvtui.report import HoldoutCheck
 
@@ -32,6 +33,7 @@ def backtest(
     start: list[float] | None,
     outliers: pl.DataFrame,
     warnings: list[str],
+    clock: SeasonalClock | None = None,
 ) -> tuple[HoldoutCheck | None, list[float] | None]:
     """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
 
@@ -39,7 +41,7 @@ def backtest(
     the calibration parameters, the warm start of the final fit. The outlier days are those
     found up to as-of (only the ones inside the calibration window are capped): finding them
     again on the window would cost another pass over the orders for the predicted revenue
-    only.
+    only. ``clock``: fit and check in seasonal time, with the pattern of the calibration window.
     """
     cal_end = end - timedelta(weeks=weeks)
     cal = summarise(orders, end, weeks)
@@ -56,6 +58,8 @@ def backtest(
     cx, ct, cT = (cal[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
     cal_day = epoch_day(cal_end)
     cm, _ = capped_spend(cal, outliers, cal_day)
+    if clock is not None:
+        ct, cT = clock.summary_times(ct, cT, cal_day)
     try:
         cal_fit = fit_purchase(name, cx, ct, cT, start=start)
     except ModelError as err:
@@ -68,7 +72,7 @@ def backtest(
         if spend is None
         else gammagamma.expected_spend(spend.theta, cx, cm, fallback)
     )
-    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend)
+    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend, clock=clock)
     doc["calibration_end"] = cal_end.isoformat()
     checked = cal_fit.model  # the nested model when the window shows no dropout
     doc["calibration_fit"] = cal_fit.summary_dict() | {

@@ -79,12 +79,19 @@ class DemoParams:
         return (self.end - self.start).total_seconds() / WEEK_SECONDS
 
 
-def simulate_orders(params: DemoParams | None = None, seed: int = 0) -> pl.DataFrame:
+def simulate_orders(
+    params: DemoParams | None = None,
+    seed: int = 0,
+    clock: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pl.DataFrame:
     """One row per order of every simulated customer, sorted by time.
 
     Columns: customer_id, email, name, country, channel, product, discount_code, order_id,
     ordered_at (UTC), amount (2 decimals), currency. Times are continuous (second resolution);
     several orders can fall on one day, as in real shops.
+
+    ``clock`` = (calendar weeks, operational weeks), increasing: the story runs in operational
+    time and is mapped back to the calendar (the seasonal shop, ``clvtui.seasonal_demo``).
     """
     params = params or DemoParams()
     rng = np.random.default_rng(seed)
@@ -93,8 +100,12 @@ def simulate_orders(params: DemoParams | None = None, seed: int = 0) -> pl.DataF
     drop = rng.beta(params.a, params.b, n) if params.dropout else np.zeros(n)
     nu = rng.gamma(params.q, 1.0 / params.gamma, n)
     birth = rng.uniform(0.0, params.acquisition_weeks, n)
+    cal, op = clock if clock is not None else (np.array([0.0, 1.0]), np.array([0.0, 1.0]))
+    end = float(np.interp(params.weeks, cal, op)) if clock is not None else params.weeks
+    birth = np.interp(birth, cal, op) if clock is not None else birth
 
-    who, when = _purchase_times(rng, lam, drop, birth, params.weeks, params.drop_after_first)
+    who, when = _purchase_times(rng, lam, drop, birth, end, params.drop_after_first)
+    when = np.interp(when, op, cal) if clock is not None else when
     amount = np.maximum(np.round(rng.gamma(params.p, 1.0 / nu[who]), 2), 0.01)
 
     order = np.argsort(when, kind="stable")
@@ -188,7 +199,7 @@ def _choose_tilted(
     return np.minimum((u > cum).sum(axis=1), len(base) - 1)
 
 
-SHAPES = ("standard", "no-dropout", "regular", "wholesale", "one-time", "one-day")
+SHAPES = ("standard", "no-dropout", "regular", "wholesale", "one-time", "one-day", "seasonal")
 WHOLESALE_ID = "W0000001"
 
 
@@ -201,13 +212,19 @@ def simulate_shape(shape: str, params: DemoParams | None = None, seed: int = 0) 
       cancel with a 3 % chance after each order — far more regular than Poisson;
     - wholesale: the standard shop plus one trade customer with weekly orders of ~25,000;
     - one-time: every customer's first order only (nobody ever came back);
-    - one-day: the standard shop's customers all buying on the last day, at different hours.
+    - one-day: the standard shop's customers all buying on the last day, at different hours;
+    - seasonal: the standard story in operational time with a known month-of-year pattern
+      (``clvtui.seasonal_demo``; ``seasonal_demo.SEASONAL_PARAMS`` give it three years).
     """
     params = params or DemoParams()
     if shape not in SHAPES:
         raise ValueError(f"unknown demo shape {shape!r}; choose one of {', '.join(SHAPES)}")
     if shape == "no-dropout":
         return simulate_orders(replace(params, dropout=False), seed)
+    if shape == "seasonal":
+        from clvtui.seasonal_demo import simulate_seasonal
+
+        return simulate_seasonal(params, seed=seed)
     orders = simulate_orders(params, seed)
     if shape == "standard":
         return orders

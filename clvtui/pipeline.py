@@ -35,10 +35,11 @@ from clvtui.backtest import backtest, epoch_day, fit_spend
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments
-from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
+from clvtui.model import choose, clv, gammagamma, next_order, seasonal_choice, survival, validate
 from clvtui.model.base import FittedModel
 from clvtui.model.empirical import empirical_predictions, shop_rate
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
+from clvtui.model.seasonal import SeasonalClock
 from clvtui.report import (
     CustomerEquity,
     ModelChoice,
@@ -90,11 +91,14 @@ def fit_run(
     model: str | None = None,
     progress: Progress | None = None,
     currency: str | None = None,
+    seasonality: str = "auto",
 ) -> FitResult:
     """Fit, score every customer as of as-of, store the run; return its id and the report.
 
     ``currency``: fit the customers' purchases in that currency (default: the currency with
     the most purchases); the report says what the other currencies held.
+    ``seasonality``: auto | on | off — run the purchase model in seasonal (operational) time;
+    see ``model.seasonal_choice`` and the report's ``seasonality`` block.
     """
     step = progress or (lambda stage, fraction: None)
     model = _requested_model(model, holdout_weeks)
@@ -109,15 +113,20 @@ def fit_run(
     x, _, T = shop.arrays
     with numerical_errors("choosing the model"):
         name, choice, start = _choose(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
+    step("checking for seasonality", 0.25)
+    with numerical_errors("the seasonal pattern"):
+        season = seasonal_choice.decide(shop.orders, shop.end, name, seasonality, holdout_weeks,
+                                        choice.to_json() if choice else None)  # fmt: skip
     holdout = None
     if holdout_weeks:
         step("checking against the holdout", 0.3)
         with numerical_errors(f"the {LABELS[name]} holdout check"):
             holdout, start = backtest(shop.orders, shop.end, holdout_weeks, name, start,
-                                      shop.shop_days.outliers, warnings)  # fmt: skip
+                                      shop.shop_days.outliers, warnings,
+                                      clock=season.calibration_clock)  # fmt: skip
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
-    fitted = fit_models(shop, name, start, econ, warnings, step)
+    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
 
     step("cohort retention", 0.8)
     retention = survival.retention(*shop.first_and_last_days, epoch_day(shop.end))
@@ -126,7 +135,7 @@ def fit_run(
     report = RunReport(
         model=fitted.name, model_label=LABELS[fitted.name], holdout=holdout,
         holdout_requested=bool(holdout_weeks), model_choice=choice, warnings=warnings,
-        risk_rule=risk_rule,
+        risk_rule=risk_rule, seasonality=season.doc,
     )  # fmt: skip
     report = describe_run(report, shop, fitted, scores, econ).finite()
     run_id = save_run(db, _run_row(report, shop, fitted, settings, holdout_weeks), scores,
@@ -153,13 +162,19 @@ def fit_models(
     econ: clv.Economics,
     warnings: list[str],
     step: Progress,
+    clock: SeasonalClock | None = None,
 ) -> Fitted:
     """The final fit on all orders to as-of (warm-started) and every customer's predictions;
-    the empirical estimate when there is too little data for a model."""
+    the empirical estimate when there is too little data for a model. With a seasonal
+    ``clock`` the model is fitted and predicts in operational time (``model.seasonal``)."""
     x, t_x, T = shop.arrays
+    end_day = epoch_day(shop.end)
+    ahead = None if clock is None else (lambda weeks: clock.ahead(end_day, weeks))
+    if clock is not None:
+        t_x, T = clock.summary_times(t_x, T, end_day)
     if name == "empirical":
         pred = empirical_predictions(shop.summary, shop.m, econ)
-        return Fitted(name, None, None, pred, _p_order(name, shop_rate(x, T), x, t_x, T))
+        return Fitted(name, None, None, pred, _p_order(name, shop_rate(x, T), x, t_x, T, ahead))
     with numerical_errors(f"the {LABELS[name]} fit"):
         purchase_fit = fit_purchase(name, x, t_x, T, start=start)
     name = purchase_fit.model  # on its boundary: the nested model the data support
@@ -175,7 +190,10 @@ def fit_models(
     spend_fit = fit_spend(x, shop.m, warnings)
     step("predicting", 0.6)
     with numerical_errors(f"the {LABELS[name]} predictions"):
-        pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ)
+        pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ, horizon=ahead)
+    if clock is not None:  # the next-order window back in calendar weeks
+        pred.next_order_low = clock.calendar_weeks(end_day, pred.next_order_low)
+        pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
     if not (math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high)):
         # the parameter draws were unusable (a covariance at the edge of the parameter
         # space): the sum of the customers' own bands is wider, but honest
@@ -186,16 +204,23 @@ def fit_models(
             "it is the sum of the customers' own intervals instead (wider)"
         )
     spend = _spend_fit(spend_fit, x, shop.m)
-    return Fitted(name, purchase, spend, pred, _p_order(name, purchase_fit.theta, x, t_x, T))
+    p_order = _p_order(name, purchase_fit.theta, x, t_x, T, ahead)
+    return Fitted(name, purchase, spend, pred, p_order)
 
 
 def _p_order(
-    name: str, theta: Any, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+    name: str,
+    theta: Any,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    ahead: Callable[[float], float] | None = None,
 ) -> dict[int, np.ndarray]:
-    """P(an order within 30 / 90 days) per customer."""
-    return {
-        days: next_order.p_order_within(name, theta, x, t_x, T, days / 7.0) for days in (30, 90)
-    }
+    """P(an order within 30 / 90 days) per customer (``ahead``: calendar weeks → model time)."""
+    weeks = {days: days / 7.0 for days in (30, 90)}
+    if ahead is not None:
+        weeks = {days: ahead(w) for days, w in weeks.items()}
+    return {days: next_order.p_order_within(name, theta, x, t_x, T, w) for days, w in weeks.items()}
 
 
 def score_customers(

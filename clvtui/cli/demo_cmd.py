@@ -10,6 +10,7 @@ against win-back); change them on the Model and Budget screens.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -109,6 +110,10 @@ def build_demo(
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
     params = DemoParams(n_customers=customers)
+    if shape == "seasonal":  # three years, so the seasonal fit has enough history
+        from clvtui.seasonal_demo import SEASONAL_PARAMS
+
+        params = replace(SEASONAL_PARAMS, n_customers=customers)
     suffix = ".xlsx" if fmt == "online-retail" else ".csv"
     export = path.with_name(f"{path.stem}-{fmt}-export{suffix}")
     write_demo_export(export, fmt, params, seed, shape)  # whole, 0600 (see its docstring)

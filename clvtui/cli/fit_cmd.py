@@ -52,6 +52,14 @@ def fit_command(
             "currency with the most purchases; the others are listed as left out.",
         ),
     ] = None,
+    seasonality: Annotated[
+        str,
+        typer.Option(
+            "--seasonality",
+            help="auto (used when ≥ 15 months of history show a pattern that improves the "
+            "validation weeks), on, off.",
+        ),
+    ] = "auto",
     json_out: JsonOption = False,
 ) -> None:
     """Fit the CLV model on the stored orders and score every customer (the run is kept).
@@ -60,6 +68,8 @@ def fit_command(
     """
     if model not in MODEL_CHOICES:
         raise fail(f"--model must be one of {', '.join(MODEL_CHOICES)} (got {model!r})")
+    if seasonality not in ("auto", "on", "off"):
+        raise fail(f"--seasonality must be one of auto, on, off (got {seasonality!r})")
     if holdout_weeks is not None and holdout_weeks < 1:
         raise fail(f"--holdout-weeks must be at least 1 (got {holdout_weeks})")
     with user_errors():
@@ -69,7 +79,7 @@ def fit_command(
         progress = None if json_out or not sys.stderr.isatty() else _stderr_progress
         result = fit_shop(
             database, as_of=as_of, holdout_weeks=holdout_weeks, model=model, progress=progress,
-            currency=currency,
+            currency=currency, seasonality=seasonality,
         )  # fmt: skip
     if json_out:
         emit_json(json_ready(result.report))
@@ -129,6 +139,8 @@ def render_report(report: RunReport | dict[str, Any]) -> str:
         )
     if report.model_choice:
         lines.append(f"  model chosen: {report.model_choice.reason}")
+    if report.seasonality:
+        lines.append(f"  {report.seasonality['reason']}")
     if eq is not None:
         lines.append(_equity_line(eq))
     return "\n".join(lines + _notes(report))

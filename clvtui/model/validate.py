@@ -9,6 +9,7 @@ sentence a shop owner can act on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import polars as pl
 from clvtui.model import bgnbd
 from clvtui.model.base import FittedModel, row_key
 from clvtui.model.models import module_for
+from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import purchase_days
 
 Pmf = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
@@ -46,15 +48,24 @@ def holdout_check(
     orders: pl.DataFrame,
     weeks: int,
     expected_spend: np.ndarray | None = None,
+    clock: SeasonalClock | None = None,
 ) -> dict[str, Any]:
-    """Compare predictions with the holdout columns of a ``summarise(..., holdout_weeks)`` frame."""
+    """Compare predictions with the holdout columns of a ``summarise(..., holdout_weeks)`` frame.
+
+    ``clock``: the fit ran in seasonal time; the summary's weeks and the holdout's are mapped.
+    """
     mod = module_for(fit.model)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
-    pred = mod.expected(fit.theta, x, t_x, T, float(weeks))
+    cal_day = round(float(summary["first_day"][0]) + 7.0 * float(summary["T"][0]))
+    horizon: Callable[[float], float] = float
+    if clock is not None:
+        t_x, T = clock.summary_times(t_x, T, cal_day)
+        horizon = partial(clock.ahead, cal_day)
+    pred = mod.expected(fit.theta, x, t_x, T, horizon(weeks))
     actual = summary["holdout_x"].to_numpy().astype(float)
     spend_actual = float(summary["holdout_spend"].sum())
     corr = float(np.corrcoef(pred, actual)[0, 1]) if actual.std() > 0 and pred.std() > 0 else 0.0
-    weekly = _weekly(fit, summary, orders, weeks, x, t_x, T)
+    weekly = _weekly(fit, summary, orders, weeks, x, t_x, T, horizon)
     doc: dict[str, Any] = {
         "weeks": weeks,
         "customers": int(summary.height),
@@ -72,7 +83,7 @@ def holdout_check(
     return doc
 
 
-def _weekly(fit, summary, orders, weeks, x, t_x, T) -> dict[str, list[float]]:
+def _weekly(fit, summary, orders, weeks, x, t_x, T, horizon=float) -> dict[str, list[float]]:
     cal_end = round(float(summary["first_day"][0]) + 7.0 * float(summary["T"][0]))
     day = pl.col("ordered_at").dt.epoch("d")
     window = orders.lazy().filter((day > cal_end) & (day <= cal_end + 7 * weeks))
@@ -92,7 +103,7 @@ def _weekly(fit, summary, orders, weeks, x, t_x, T) -> dict[str, list[float]]:
     for w, n in counts.iter_rows():
         actual[int(w) - 1] = n
     sums = ConditionalSums(fit, x, t_x, T)
-    cum_pred = np.array([sums(float(k)) for k in range(1, weeks + 1)])
+    cum_pred = np.array([sums(horizon(k)) for k in range(1, weeks + 1)])
     inc_pred = np.diff(np.concatenate([[0.0], cum_pred]))
     return {
         "actual": actual.tolist(),

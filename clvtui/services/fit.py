@@ -29,6 +29,7 @@ def fit_shop(
     currency: str | None = None,
     settings: Settings | None = None,
     progress: Progress | None = None,
+    seasonality: str = "auto",
 ) -> FitResult:
     """Fit every customer as of ``as_of`` (default: the last order) and store the run.
 
@@ -36,6 +37,7 @@ def fit_shop(
     Model screen's edited margin and costs); None fits with the stored ones.
     ``holdout_weeks``: check the model on the last N weeks first (the scores are the same).
     ``currency``: fit the purchases in that currency (default: the most used one).
+    ``seasonality``: auto | on | off — fit in seasonal time when it earns it (auto).
     Raises ``ModelError`` / ``NoDataError`` with one readable line; no run is stored then (the
     run is written in one transaction), though settings given here stay saved.
     """
@@ -48,4 +50,5 @@ def fit_shop(
         model=model,
         progress=progress,
         currency=currency,
+        seasonality=seasonality,
     )

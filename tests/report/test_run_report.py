@@ -143,6 +143,18 @@ def test_non_finite_numbers_become_listed_nulls() -> None:
     ]
 
 
+#: Sections a fit writes that main's fixtures predate: issue 17's ``seasonality`` (whether the
+#: fit ran in seasonal time and why) — checked on its own, left out of the old-for-new compare.
+NEW_SINCE_FIXTURES = ("seasonality",)
+
+
+def _today(doc: dict) -> dict:
+    """A fit's document without the sections the old fixtures predate (not used on them)."""
+    for key in NEW_SINCE_FIXTURES:
+        assert doc[key]["used"] is False, doc[key]
+    return {k: v for k, v in doc.items() if k not in NEW_SINCE_FIXTURES}
+
+
 def _close(new: object, old: object, path: str = "") -> None:
     """Every number within 1e-9 relative, every other value equal, the same keys."""
     if isinstance(old, dict):
@@ -165,9 +177,9 @@ def test_a_fit_today_writes_what_main_wrote(tmp_path: Path) -> None:
     db = load_orders(tmp_path / "cdnow.db", cdnow_orders(str(CDNOW_SAMPLE)))
     result = fit_run(db, as_of="1998-06-30", holdout_weeks=39)
     old = old_report("v0_cdnow_holdout_auto")
-    _close(result.report, old | {"version": REPORT_VERSION, "run_id": result.run_id})
+    _close(_today(result.report), old | {"version": REPORT_VERSION, "run_id": result.run_id})
     stored = get_run(db, result.run_id)["report"]
-    _close(stored, {k: v for k, v in old.items() if k != "run_id"} | {"version": 1})
+    _close(_today(stored), {k: v for k, v in old.items() if k != "run_id"} | {"version": 1})
 
 
 @pytest.mark.parametrize("name", ["v0_cdnow_holdout_auto", "v0_empirical"])
@@ -196,9 +208,9 @@ def test_a_boundary_fit_and_a_mixed_currency_fit_write_what_main_wrote(tmp_path:
     db = load_orders(tmp_path / "wholesale.db", orders_frame(x, t_x, T))
     result = fit_run(db, model="bgnbd", holdout_weeks=13)
     old = old_report("v0_no_dropout_bgnbd_holdout")
-    _close(result.report, old | {"version": REPORT_VERSION, "run_id": result.run_id})
+    _close(_today(result.report), old | {"version": REPORT_VERSION, "run_id": result.run_id})
     shop = open_db(tmp_path / "stripe.db")
     import_file(shop, FIXTURES / "stripe_payments_jan_jun.csv")
     result = fit_run(shop)
     old = old_report("v0_stripe_left_out")
-    _close(result.report, old | {"version": REPORT_VERSION, "run_id": result.run_id})
+    _close(_today(result.report), old | {"version": REPORT_VERSION, "run_id": result.run_id})

@@ -29,6 +29,7 @@ from clvtui.tui.report import (
     verdict_text,
 )
 from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.seasonality import SeasonalityChart, seasonality_sentence
 from clvtui.tui.widgets.chart import Chart, Line, lines
 from clvtui.tui.widgets.fmt import count, number
 from clvtui.tui.widgets.kpi import KpiCard
@@ -101,6 +102,7 @@ class ModelScreen(MainScreen):
                                 id="tracking", empty="No holdout in this fit.")  # fmt: skip
                     yield Chart("Calibration: customers by repeat orders, model vs actual",
                                 id="calibration", empty="No calibration data.")  # fmt: skip
+                yield SeasonalityChart(id="seasonality")
                 verdict = Static("", id="model-verdict")
                 verdict.border_title = "Verdict"
                 yield verdict
@@ -162,11 +164,12 @@ class ModelScreen(MainScreen):
         else:
             self.query_one("#kpi-holdout", KpiCard).set("–", "fit with a holdout to check")
         notes = report.boundary_notes()  # what the data could not pin down, in plain words
+        verdict = [verdict_text(report) + _left_out_text(report), *(f"Note: {n}" for n in notes)]
+        seasons = seasonality_sentence(report.seasonality)  # what it assumes about the seasons
         self.query_one("#model-verdict", Static).update(
-            "\n".join(
-                [verdict_text(report) + _left_out_text(report), *(f"Note: {n}" for n in notes)]
-            )
+            "\n".join([*verdict, seasons] if seasons else verdict)
         )
+        self.query_one("#seasonality", SeasonalityChart).show_pattern(report.seasonality)
         self._plot_tracking(report.holdout)
         self._plot_calibration(msg.calibration)
 

@@ -54,7 +54,10 @@ class Line:
 
 
 def lines(
-    *series: Line, x_label: str | None = None, y_lim: tuple[float, float] | None = None
+    *series: Line,
+    x_label: str | None = None,
+    y_lim: tuple[float, float] | None = None,
+    x_ticks: tuple[Sequence[float], Sequence[str]] | None = None,
 ) -> Draw | None:
     """What ``Chart.plot`` draws for these line series (None: no point to draw, so the chart
     shows its empty message). Every line chart of the app is drawn here."""
@@ -73,6 +76,8 @@ def lines(
             fig.label(x_label, axis="x")
         if y_lim is not None:
             fig.ruler("y").lim(*y_lim)
+        if x_ticks is not None:
+            fig.ruler("x").ticks(*x_ticks)
 
     return draw
 

@@ -236,16 +236,9 @@ def _profile(
     db: Any, run_id: int, tier: str, notes: list[str]
 ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
     """Lift of each attribute in the tier, and the repurchase-hazard (PHReg) readings."""
-    from clvtui.insights.context import load_context
-    from clvtui.insights.profile import build_profile, hazard_sample, time_to_repurchase
-    from clvtui.store import insights as store
+    from clvtui.services.profile import run_profile
 
-    attrs = store.customer_attribute_names(db)
-    ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id, customer_columns=attrs)
-    sample = hazard_sample(ctx.scored["customer_id"])
-    purchases = store.purchase_times(db, sample.to_list(), ctx.as_of.isoformat())
-    durations = time_to_repurchase(purchases, ctx.as_of)
-    result = build_profile(ctx.scored, ctx.as_of, attrs, durations, sampled_from=ctx.scored.height)
+    result = run_profile(db, run_id).profile
     notes.extend(result.notes)
     lift = (
         result.attributes.filter(pl.col("tier") == tier)
@@ -281,33 +274,6 @@ def _moved(
 ) -> dict[str, Any] | None:
     """Customers who entered or left ``tier`` since the previous fit (``now``: this run's
     shared ranking frame, already in memory; only the previous run is read)."""
-    from clvtui.insights.trends import moved as compare
-    from clvtui.store import insights as store
-    from clvtui.store.run_storage import pruned_at
+    from clvtui.services.trends import moved_in_and_out
 
-    previous = store.previous_run_id(db, run_id)
-    if previous is None:
-        return None
-    if (when := pruned_at(db, previous)) is not None:
-        return {"summary": f"Fit #{previous} was pruned on {when[:10]}: moves need its customers."}
-    cols = ["customer_id", "tier", "risk", "clv"]
-    result = compare(
-        store.scores_columns(db, previous, cols),
-        now.select(cols),
-        run_id=run_id,
-        previous_run_id=previous,
-    )
-    movers = result.customers.filter(
-        (pl.col("tier_before") != pl.col("tier_now"))
-        & ((pl.col("tier_before") == tier) | (pl.col("tier_now") == tier))
-    ).with_columns(
-        direction=pl.when(pl.col("tier_now") == tier).then(pl.lit("in")).otherwise(pl.lit("out")),
-        tier_after=pl.col("tier_now"),
-        clv=pl.col("clv_now"),
-    )
-    n_in = movers.filter(pl.col("direction") == "in").height
-    summary = (
-        f"Since fit #{previous}: {count(n_in)} moved into {tier}, "
-        f"{count(movers.height - n_in)} moved out."
-    )
-    return {"rows": movers, "summary": summary}
+    return moved_in_and_out(db, run_id, now, tier)

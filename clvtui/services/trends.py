@@ -1,10 +1,12 @@
 """How the segments change from fit to fit: ``clvtui trends`` and ``clvtui moved``, and the
 Tier screen's "value across fits" and "moved" tabs.
 
-Who *moved* compares two fits with one ruler: both fits' customers get their tier and band by
-today's rule (``services.tiers``), so a move is a change in the customer's value or P(alive),
-never an artefact of a rule changed in between. The history of tier totals (``trends``) is the
-record each fit stored: past fits are not rewritten.
+Both measure every fit with one ruler: the customers of each fit get their tier and band by
+today's rule (``services.tiers``), so a move, or a tier growing, is a change in the customers'
+value or P(alive), never an artefact of a rule changed in between — and the latest fit's point
+is what ``clvtui segments`` and the Segments screen show. A fit fitted under today's rule is
+read from its stored totals (a few rows); one fitted under another rule is re-tiered from its
+scores; a pruned fit, whose scores are gone, keeps the totals it was stored with.
 """
 
 from __future__ import annotations
@@ -23,9 +25,29 @@ from clvtui.store import insights as store
 MOVE_COLUMNS = ["customer_id", "tier", "risk", "clv"]
 
 
-def tier_history(db: sqlite_utils.Database) -> pl.DataFrame:
-    """Per fit and tier: customers, CLV total and the fit's customer equity (long format)."""
-    return tier_trend(store.run_segments_frame(db))
+def tier_history(db: sqlite_utils.Database, current: Settings | None = None) -> pl.DataFrame:
+    """Per fit and tier: customers, CLV total and the fit's customer equity (long format),
+    every fit's tiers by today's rule where its scores are kept."""
+    from clvtui.services.tiers import rule_unchanged
+    from clvtui.store.run_storage import pruned_at
+    from clvtui.store.settings import load_settings
+
+    current = load_settings(db) if current is None else current
+    stored = store.run_segments_frame(db)
+    parts = []
+    for rid in stored["run_id"].unique(maintain_order=True).to_list():
+        cells = stored.filter(pl.col("run_id") == rid)
+        if rule_unchanged(store.run_row(db, rid), current) or pruned_at(db, rid) is not None:
+            parts.append(cells)
+            continue
+        totals = (
+            _tiered(db, rid, MOVE_COLUMNS, current)
+            .group_by("tier", "risk")
+            .agg(customers=pl.len().cast(pl.Int64), clv_total=pl.col("clv").sum())
+        )
+        header = cells.select("run_id", "created_at", "as_of", "value_kind", "customer_equity")
+        parts.append(header.head(1).join(totals, how="cross").select(cells.columns))
+    return tier_trend(pl.concat(parts) if parts else stored)
 
 
 def previous_fit(db: sqlite_utils.Database, run_id: int) -> int | None:

@@ -1,7 +1,7 @@
 """The same question gets the same answer from both faces (``clvtui.services``).
 
 A tier rule changed after the fit must show everywhere at once: ``clvtui segments --json``,
-``clvtui export``, the Segments, Customers, Tier and Overview screens, and the budget plan of
+``clvtui export``, ``clvtui trends``, the Segments, Customers, Tier and Overview screens, and the budget plan of
 ``clvtui budget --json`` and the Budget screen (the screens once read the tiers stored at fit
 time while the CLI re-applied today's rule).
 """
@@ -68,6 +68,10 @@ async def test_a_changed_tier_rule_shows_the_same_tiers_in_cli_and_every_screen(
     assert cli_tiers[TIERS[0]] > at_fit[TIERS[0]]
     assert cli_tiers != {t: at_fit[t] for t in TIERS}
     cli_cells = {(c["tier"], c["risk"]): c["customers"] for c in doc["risk_matrix"]}
+    # the history's latest fit is what segments shows (not the totals stored at fit time)
+    runs = clvtui("trends", "--db", str(demo_copy), "--json")["runs"]
+    latest = max(r["run_id"] for r in runs)
+    assert {r["tier"]: r["customers"] for r in runs if r["run_id"] == latest} == cli_tiers
     # per customer: the CLI's export of everyone carries each customer's tier
     out = tmp_path / "all.csv"
     clvtui("export", "--all", "--db", str(demo_copy), "-o", str(out), "--json")

@@ -100,7 +100,7 @@ class TierScreen(WorkerErrors, Screen[None]):
         notes: list[str] = []
         try:
             db = data.connect()
-            from clvtui.store.insights import run_segments_frame
+            from clvtui.services.trends import tier_history
             from clvtui.store.runs import latest_run
 
             run = latest_run(db)
@@ -108,13 +108,10 @@ class TierScreen(WorkerErrors, Screen[None]):
                 return
             frame = data.customers(db, int(run["id"]))
             customers = frame.filter(pl.col("tier") == self.tier)
-            seg = run_segments_frame(db).filter(pl.col("tier") == self.tier)
-            trend = [
-                (int(r["run_id"]), float(r["clv"]), int(r["n"]))
-                for r in seg.group_by("run_id")
-                .agg(pl.col("clv_total").sum().alias("clv"), pl.col("customers").sum().alias("n"))
-                .sort("run_id")
-                .iter_rows(named=True)
+            seg = tier_history(db).filter(pl.col("tier") == self.tier)
+            trend = [  # every fit by today's rule (services.trends), the latest as shown here
+                (int(r["run_id"]), float(r["clv_total"]), int(r["customers"]))
+                for r in seg.sort("run_id").iter_rows(named=True)
             ]
             msg = TierLoaded(customers, trend, notes=notes)
             msg.profile, msg.drivers = _profile(db, int(run["id"]), self.tier, notes)

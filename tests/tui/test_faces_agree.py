@@ -1,9 +1,9 @@
 """The same question gets the same answer from both faces (``clvtui.services``).
 
 A tier rule changed after the fit must show everywhere at once: ``clvtui segments --json``,
-``clvtui export``, ``clvtui trends``, the Segments, Customers, Tier and Overview screens, and the budget plan of
-``clvtui budget --json`` and the Budget screen (the screens once read the tiers stored at fit
-time while the CLI re-applied today's rule).
+``export``, ``rank``, ``trends``, the Overview, Segments, Customers and Tier screens, and the
+budget plan of ``clvtui budget --json`` and the Budget screen (the screens once read the
+tiers stored at fit time while the CLI re-applied today's rule).
 """
 
 from __future__ import annotations
@@ -77,6 +77,10 @@ async def test_a_changed_tier_rule_shows_the_same_tiers_in_cli_and_every_screen(
     clvtui("export", "--all", "--db", str(demo_copy), "-o", str(out), "--json")
     exported = dict(pl.read_csv(out, infer_schema=False).select("customer_id", "tier").iter_rows())
     assert len(exported) == DEMO_CUSTOMERS
+    # clvtui rank --tier lists the tier's customers by the same rule
+    ranked = clvtui("rank", "--db", str(demo_copy), "--tier", TIERS[0], "--top", "5000",
+                    "--format", "json")["customers"]  # fmt: skip
+    assert {r["customer_id"] for r in ranked} == {c for c, t in exported.items() if t == TIERS[0]}
 
     app = make_app(demo_copy)
     async with app.run_test(size=SIZE) as pilot:

@@ -50,3 +50,18 @@ def test_every_fit_in_the_history_is_tiered_by_todays_rule(two_fits: Path) -> No
     stored_high = int(stored.filter(stored["tier"] == HIGH)["customers"].sum())
     assert expected[HIGH] > stored_high > 0
     assert sum(expected[t] for t in TIERS) == 400
+
+
+def test_stored_tiers_are_what_the_rule_gives_while_it_is_unchanged(two_fits: Path) -> None:
+    """What lets the TUI and the Overview read the stored tiers while the rule is the fit's."""
+    from clvtui.services.tiers import apply_tiers, run_settings_of
+    from clvtui.store.insights import run_row
+    from clvtui.store.runs import scores_frame
+
+    db = open_db(two_fits, readonly=True)
+    run = run_row(db, 1)
+    stored = scores_frame(db, 1)
+    again = apply_tiers(stored, run, run_settings_of(run))
+    assert again["tier"].to_list() == stored["tier"].to_list()
+    assert again["risk"].to_list() == stored["risk"].to_list()
+    assert stored["risk"].n_unique() == 3 and stored["tier"].n_unique() >= 2  # not trivial

@@ -90,3 +90,77 @@ def segments_view(
         risk_matrix=tier_risk_matrix(sc),
         slipping_away=slipping,
     )
+
+
+@dataclass
+class TierDetail:
+    """One tier of a fit, opened from the Segments screen: everything its tabs show."""
+
+    tier: str
+    run_id: int
+    customers: pl.DataFrame  # the tier's customers, highest CLV first
+    trend: list[tuple[int, float, int]]  # per fit: run id, tier CLV total, customers
+    lift: pl.DataFrame | None  # attribute, value, share_in_tier, share_overall, lift
+    drivers: pl.DataFrame | None  # attribute, hazard_ratio, ci_low, ci_high, reading
+    retention: pl.DataFrame | None  # all customers' retention curve (month, survival, …)
+    moved: dict[str, Any] | None  # rows (movers in/out) and summary; None before a 2nd fit
+    notes: list[str]
+
+
+def tier_detail(
+    db: sqlite_utils.Database, run_id: int, tier: str, customers: pl.DataFrame
+) -> TierDetail:
+    """``tier`` of fit ``run_id``; ``customers``: the fit's tiered ranking (the TUI's shared
+    frame, ``services.tiers.ranked_customers``), from which the tier is cut."""
+    from clvtui.services.trends import moved_in_and_out, tier_history
+    from clvtui.store.runs import retention_frame
+
+    history = tier_history(db).filter(pl.col("tier") == tier).sort("run_id")
+    trend = [
+        (int(r["run_id"]), float(r["clv_total"]), int(r["customers"]))
+        for r in history.iter_rows(named=True)
+    ]
+    notes: list[str] = []
+    lift, drivers = _profile(db, run_id, tier, notes)
+    retention = retention_frame(db, run_id)
+    if "cohort" in retention.columns:
+        retention = retention.filter(pl.col("cohort") == "all")
+    return TierDetail(
+        tier=tier,
+        run_id=run_id,
+        customers=customers.filter(pl.col("tier") == tier),
+        trend=trend,
+        lift=lift,
+        drivers=drivers,
+        retention=retention.sort("month"),
+        moved=moved_in_and_out(db, run_id, customers, tier),
+        notes=notes,
+    )
+
+
+def _profile(
+    db: sqlite_utils.Database, run_id: int, tier: str, notes: list[str]
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
+    """Lift of each attribute in the tier, and the repurchase-hazard (PHReg) readings."""
+    from clvtui.services.profile import run_profile
+
+    result = run_profile(db, run_id).profile
+    notes.extend(result.notes)
+    lift = (
+        result.attributes.filter(pl.col("tier") == tier)
+        .rename({"level": "value", "share": "share_in_tier", "share_all": "share_overall"})
+        .sort("lift", descending=True)
+    )
+    drivers = pl.DataFrame(
+        [
+            {
+                "attribute": f"{h.attribute} = {h.level} (vs {h.reference})",
+                "hazard_ratio": h.ratio,
+                "ci_low": h.low,
+                "ci_high": h.high,
+                "reading": h.reading(),
+            }
+            for h in result.hazard
+        ]
+    )
+    return lift, drivers if drivers.height else None

@@ -1,8 +1,9 @@
 """One tier (pushed from Segments with Enter): its customers, profile with lift and repurchase
 drivers (PHReg), retention curve, value across fits, and who moved in or out since the last fit.
 
-Each panel is filled from the insights layer when it offers that reading; a panel whose
-reading is not available says so rather than failing the whole screen.
+Everything comes from one service call (``services.segments.tier_detail``: tiers by today's
+rule, as on every screen); a panel whose reading is not available says so rather than
+failing the whole screen.
 """
 
 from __future__ import annotations
@@ -96,28 +97,20 @@ class TierScreen(WorkerErrors, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
+        from clvtui.services.segments import tier_detail
+        from clvtui.store.runs import latest_run
+
         data = self.app.data  # type: ignore[attr-defined]
-        notes: list[str] = []
         try:
             db = data.connect()
-            from clvtui.services.trends import tier_history
-            from clvtui.store.runs import latest_run
-
             run = latest_run(db)
             if run is None:
                 return
-            frame = data.customers(db, int(run["id"]))
-            customers = frame.filter(pl.col("tier") == self.tier)
-            seg = tier_history(db).filter(pl.col("tier") == self.tier)
-            trend = [  # every fit by today's rule (services.trends), the latest as shown here
-                (int(r["run_id"]), float(r["clv_total"]), int(r["customers"]))
-                for r in seg.sort("run_id").iter_rows(named=True)
-            ]
-            msg = TierLoaded(customers, trend, notes=notes)
-            msg.profile, msg.drivers = _profile(db, int(run["id"]), self.tier, notes)
-            msg.retention = _retention(db, int(run["id"]), notes)
-            msg.moved = _moved(db, int(run["id"]), frame, self.tier, notes)
-            self.post_message(msg)
+            run_id = int(run["id"])
+            d = tier_detail(db, run_id, self.tier, data.customers(db, run_id))
+            self.post_message(
+                TierLoaded(d.customers, d.trend, d.lift, d.drivers, d.retention, d.moved, d.notes)
+            )
         except ClvError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
 
@@ -227,50 +220,3 @@ class TierScreen(WorkerErrors, Screen[None]):
         frame = self.app.data.cached_customers()  # type: ignore[attr-defined]
         if frame is not None:
             export_tier(self, frame, self.tier)
-
-
-def _profile(
-    db: Any, run_id: int, tier: str, notes: list[str]
-) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
-    """Lift of each attribute in the tier, and the repurchase-hazard (PHReg) readings."""
-    from clvtui.services.profile import run_profile
-
-    result = run_profile(db, run_id).profile
-    notes.extend(result.notes)
-    lift = (
-        result.attributes.filter(pl.col("tier") == tier)
-        .rename({"level": "value", "share": "share_in_tier", "share_all": "share_overall"})
-        .sort("lift", descending=True)
-    )
-    drivers = pl.DataFrame(
-        [
-            {
-                "attribute": f"{h.attribute} = {h.level} (vs {h.reference})",
-                "hazard_ratio": h.ratio,
-                "ci_low": h.low,
-                "ci_high": h.high,
-                "reading": h.reading(),
-            }
-            for h in result.hazard
-        ]
-    )
-    return lift, drivers if drivers.height else None
-
-
-def _retention(db: Any, run_id: int, notes: list[str]) -> pl.DataFrame | None:
-    from clvtui.store.runs import retention_frame
-
-    frame = retention_frame(db, run_id)
-    if "cohort" in frame.columns:
-        frame = frame.filter(pl.col("cohort") == "all")
-    return frame.sort("month")
-
-
-def _moved(
-    db: Any, run_id: int, now: pl.DataFrame, tier: str, notes: list[str]
-) -> dict[str, Any] | None:
-    """Customers who entered or left ``tier`` since the previous fit (``now``: this run's
-    shared ranking frame, already in memory; only the previous run is read)."""
-    from clvtui.services.trends import moved_in_and_out
-
-    return moved_in_and_out(db, run_id, now, tier)

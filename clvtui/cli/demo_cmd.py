@@ -48,12 +48,12 @@ def demo(
     with user_errors():
         check_shape(shape)
         path = db if db is not None else demo_db_path()
-        summary = build_demo(
+        shop = build_demo(
             path, customers=customers, fmt=fmt, seed=seed, fresh=db is None, shape=shape
         )
     elapsed = time.perf_counter() - start
     if no_tui:
-        for line in summary:
+        for line in shop.summary():
             typer.echo(line)
         typer.echo(f"built in {elapsed:.1f} s: {path}")
         return

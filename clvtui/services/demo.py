@@ -13,6 +13,7 @@ against win-back); change them on the Model and Budget screens.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from clvtui.errors import ClvError
@@ -41,10 +42,44 @@ def check_shape(shape: str) -> str:
     return shape
 
 
+@dataclass(frozen=True)
+class DemoShop:
+    """What was built: where, how big, and the fit's headline."""
+
+    path: Path
+    export: Path
+    customers: int
+    fmt: str
+    shape: str
+    period: str  # when the simulated shop opened and how long it traded
+    orders_imported: int
+    run_id: int
+    equity: float
+    currency: str
+    holdout_checked: bool
+
+    def summary(self) -> list[str]:
+        """What ``clvtui demo --no-tui`` prints."""
+        checked = (
+            f"{DEMO_HOLDOUT_WEEKS}-week holdout check"
+            if self.holdout_checked
+            else "no holdout check possible"
+        )
+        shape = f", {self.shape} shape)" if self.shape != "standard" else ")"
+        return [
+            f"demo shop: {self.customers:,} simulated customers, {self.period} "
+            f"({self.fmt} export{shape}",
+            f"imported {self.orders_imported:,} orders from {self.export.name}",
+            f"fit #{self.run_id}: customer equity {self.equity:,.0f} "
+            f"{self.currency} (net CLV, {DEMO_MARGIN:.0%} margin), {checked}",
+        ]
+
+
 def build_demo(
     path: Path, *, customers: int, fmt: str, seed: int, fresh: bool, shape: str = "standard"
-) -> list[str]:
-    """Simulate, export, import and fit into ``path``; returns summary lines."""
+) -> DemoShop:
+    """Simulate, export, import and fit into ``path``. A ``path`` holding orders is refused
+    unless ``fresh`` (our own demo file, rebuilt from scratch)."""
     from clvtui.demo import DemoParams, demo_start_text, write_demo_export
     from clvtui.ingest import FORMATS, import_file
     from clvtui.pipeline import fit_run
@@ -82,16 +117,16 @@ def build_demo(
     report = import_file(conn, export, fmt=fmt).to_json()
     result = fit_run(conn, holdout_weeks=DEMO_HOLDOUT_WEEKS)
     equity = result.report["customer_equity"]  # the run just stored: no need to read it back
-    checked = (
-        f"{DEMO_HOLDOUT_WEEKS}-week holdout check"
-        if result.report.get("holdout")
-        else "no holdout check possible"
+    return DemoShop(
+        path=path,
+        export=export,
+        customers=customers,
+        fmt=fmt,
+        shape=shape,
+        period=demo_start_text(params),
+        orders_imported=int(report.get("orders_new", 0)),
+        run_id=result.run_id,
+        equity=float(equity["value"]),
+        currency=equity["currency"] or "",
+        holdout_checked=bool(result.report.get("holdout")),
     )
-    return [
-        f"demo shop: {customers:,} simulated customers, {demo_start_text(params)} ({fmt} export"
-        + (f", {shape} shape)" if shape != "standard" else ")"),
-        f"imported {report.get('orders_new', 0):,} orders from {export.name}",
-        f"fit #{result.run_id}: customer equity {equity['value']:,.0f} "
-        f"{equity['currency'] or ''} (net CLV, {DEMO_MARGIN:.0%} margin), "
-        f"{checked}",
-    ]

@@ -20,7 +20,12 @@ One module per user job:
                  Import screen);
 - ``demo``       the simulated demo shop (``clvtui demo``, the TUI tests, the benchmarks);
 - ``profile``    the ideal customer per tier (``clvtui profile``, the Tier screen);
-- ``trends``     tiers over fits and who moved (``clvtui trends|moved``, the Tier screen).
+- ``trends``     tiers over fits and who moved (``clvtui trends|moved``, the Tier screen);
+- ``fit``, ``customer``  fitting a run and one customer's detail (written with the typed run
+                 report).
+
+``clvtui runs`` and ``clvtui imports`` list what the store holds and call ``store`` directly:
+there is no job between the listing and the table.
 
 Below this layer: ``pipeline`` (fitting), ``insights`` (pure functions over frames),
 ``model``, ``store`` (all SQL) and ``ingest``.

@@ -28,8 +28,6 @@ from clvtui.settings import Settings
 from clvtui.store import insights as store
 from clvtui.store.settings import load_settings
 
-__all__ = ["ECONOMICS", "RunContext", "effective_settings", "load_context", "run_settings_of"]
-
 
 @dataclass
 class RunContext:

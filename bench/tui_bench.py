@@ -21,7 +21,7 @@ from pathlib import Path
 
 
 def build(path: Path, customers: int) -> float:
-    from clvtui.cli.demo_cmd import build_demo
+    from clvtui.services.demo import build_demo
 
     start = time.perf_counter()
     build_demo(path, customers=customers, fmt="shopify", seed=0, fresh=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, fail, open_database, user_errors
+from clvtui.cli.app import DbOption, JsonOption, app, open_database, user_errors
 from clvtui.cli.common import RunOption, emit, kind_label, money, open_existing, print_table
 
 spend_app = typer.Typer(help="Marketing spend (month, channel, amount) for actual CAC.")
@@ -23,30 +23,18 @@ def budget(
     run: RunOption = None,
 ) -> None:
     """Split a budget between win-back and look-alike acquisition (equal marginal returns)."""
-    if total < 0:
-        raise fail(f"the budget must be a positive amount (got {total:g})")
-    from clvtui.insights.acquisition import allowable_cpa
-    from clvtui.insights.budget import acquisition_price, plan_budget
-    from clvtui.insights.context import load_context, observed_cac
+    from clvtui.services.budget import check_total, load_basis, plan
 
     with user_errors():
-        conn = open_existing(db)
-        ctx = load_context(conn, ["spend", "orders", "T"], run_id=run)
-        cost, source = acquisition_price(ctx.settings, observed_cac(conn, ctx.run_id))
-        plan = plan_budget(
-            total,
-            ctx.scored,
-            allowable_cpa(ctx.scored, ctx.settings),
-            ctx.settings,
-            acquisition_cost=cost,
-            acquisition_cost_source=source,
-        )
-    doc = plan.to_json() | {"run_id": ctx.run_id, "currency": ctx.currency}
+        check_total(total)
+        result = plan(load_basis(open_existing(db), run), total)
+    doc = result.to_json()
     if json:
         emit(doc)
         return
     typer.echo(
-        f"Budget {money(total, ctx.currency)} — values are {kind_label(ctx.settings.value_kind)}"
+        f"Budget {money(total, result.currency)} — values are "
+        f"{kind_label(result.settings.value_kind)}"
     )
     print_table(
         "Allocation (each unit goes where it returns most; stop below the target ratio)",
@@ -63,9 +51,11 @@ def budget(
             for a in doc["allocations"]
         ],
     )
-    if plan.unallocated:
-        typer.echo(f"Unallocated: {money(plan.unallocated)} — {plan.unallocated_reason}")
-    for skip in plan.skipped:
+    if result.plan.unallocated:
+        typer.echo(
+            f"Unallocated: {money(result.plan.unallocated)} — {result.plan.unallocated_reason}"
+        )
+    for skip in result.plan.skipped:
         typer.echo(f"Skipped {skip['target']}: {skip['reason']}")
     typer.echo("Assumptions: " + ", ".join(f"{k}={v}" for k, v in doc["assumptions"].items()))
 
@@ -105,16 +95,10 @@ def spend_import(
 @spend_app.command("cac")
 def spend_cac(db: DbOption = None, json: JsonOption = False, run: RunOption = None) -> None:
     """Actual CAC per acquisition month and channel, beside the cohort's predicted CLV."""
-    from clvtui.insights.context import actual_cac_table
-    from clvtui.store import insights as store
+    from clvtui.services.budget import actual_cac
 
     with user_errors():
-        conn = open_existing(db)
-        spend = store.marketing_spend_frame(conn)
-        if not spend.height:
-            raise fail("no marketing spend yet: clvtui spend import FILE")
-        rid = store.latest_run_id(conn) if run is None else run
-        table = actual_cac_table(conn, rid, spend)
+        rid, table = actual_cac(open_existing(db), run)
     if json:
         emit({"run_id": rid, "cac": table.to_dicts()})
         return

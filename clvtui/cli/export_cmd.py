@@ -40,33 +40,14 @@ def export(
         raise fail("choose exactly one of --tier NAME, --at-risk, --all")
     if output.suffix.lower() not in (".csv", ".xlsx"):
         raise fail(f"{output}: export to a .csv or .xlsx file")
-    import polars as pl
-
-    from clvtui.insights.context import load_context
-    from clvtui.insights.export import check_export_target, export_frame, write_export
-    from clvtui.insights.segments import slipping_away
+    from clvtui.services.exporting import export_customers
 
     name = tier_name(tier) if tier is not None else None
     with user_errors():
-        check_export_target(output, force=force)  # refuse before reading any customer
-        ctx = load_context(
-            open_existing(db),
-            [
-                *("clv_low", "clv_high", "next_order_low", "next_order_high"),
-                *("p_order_30", "p_order_90"),
-            ],
-            run_id=run,
-            customer_columns=("email", "name", "sources"),
+        done = export_customers(
+            open_existing(db), output, tier=name, at_risk=at_risk, run_id=run, force=force
         )
-        sc = ctx.scored
-        if name is not None:
-            sc = sc.filter(pl.col("tier") == name)
-        elif at_risk:
-            ids = slipping_away(sc, limit=None).select("customer_id")
-            sc = sc.join(ids, on="customer_id", how="semi")
-        path = write_export(export_frame(sc, ctx.as_of), output, force=force)
-    selection = f"tier {name}" if name else ("at risk" if at_risk else "all")
     if json:
-        emit({"path": str(path), "rows": sc.height, "selection": selection, "run_id": ctx.run_id})
+        emit(done.to_json())
     else:
-        typer.echo(f"Wrote {sc.height:,} customers ({selection}) to {path}")
+        typer.echo(f"Wrote {done.rows:,} customers ({done.selection}) to {done.path}")

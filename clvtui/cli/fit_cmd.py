@@ -201,13 +201,14 @@ def rank_command(
         import polars as pl
 
         from clvtui.errors import NoDataError
-        from clvtui.store.runs import get_run, latest_run, ranked_customers
+        from clvtui.services.tiers import ranked_customers  # tiers by today's rule
+        from clvtui.store.runs import get_run, latest_run
 
         database = open_database(db, write=False)
         run = latest_run(database) if run_id is None else get_run(database, run_id)
         if run is None:
             raise NoDataError("no fitted run yet; run clvtui fit first")
-        scores = ranked_customers(database, run["id"])  # the cached ranking: one blob
+        scores = ranked_customers(database, run["id"])  # the cached ranking, re-tiered
         if tier is not None:
             tiers = sorted(t for t in scores["tier"].unique().to_list() if t)
             match = [t for t in tiers if t.lower() == tier.lower()]

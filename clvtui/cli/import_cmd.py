@@ -93,22 +93,20 @@ def import_command(
         overrides[field.strip()] = column.strip()
     _return_freed_memory()
     with user_errors():
-        from clvtui.ingest.csvscan import preflight
+        from clvtui.services.importing import check_export, import_orders, preview_import
 
-        preflight(path)  # before polars loads and before any database is created
-        from clvtui.ingest import import_file
-
+        check_export(path)  # before polars loads and before any database is created
         database: Any = None
         if not dry_run:
             # an existing file is checked (and migrated) before the export is read; a new one
             # is only created once the export has parsed, so a bad file leaves no empty database
             target = resolve_db(db)
             database = open_database(db, write=True) if target.exists() else target
+        job = preview_import if dry_run else import_orders
         with _progress(enabled=not json_out) as progress:
-            report = import_file(
-                database, path, fmt=fmt, mapping=overrides, dry_run=dry_run, progress=progress,
-                timezone=timezone,
-            )  # fmt: skip
+            report = job(
+                database, path, fmt=fmt, mapping=overrides, timezone=timezone, progress=progress
+            )
     if json_out:
         emit_json(report.to_json())
     else:

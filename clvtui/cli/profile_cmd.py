@@ -20,29 +20,18 @@ def profile(
     """The ideal customer: each tier against all, and what speeds up the second order."""
     import polars as pl
 
-    from clvtui.insights.context import load_context
-    from clvtui.insights.profile import ALL, build_profile, hazard_sample, time_to_repurchase
-    from clvtui.store import insights as store
+    from clvtui.insights.profile import ALL
+    from clvtui.services.profile import run_profile
 
     name = tier_name(tier) if tier is not None else None
     with user_errors():
-        conn = open_existing(db)
-        attrs = store.customer_attribute_names(conn)
-        ctx = load_context(conn, ["spend", "orders", "T"], run_id=run, customer_columns=attrs)
-        durations = None
-        if attrs:  # the hazard model needs attributes; without them skip reading orders
-            sample = hazard_sample(ctx.scored["customer_id"])
-            until = ctx.as_of.isoformat()
-            purchases = store.purchase_times(conn, sample.to_list(), until)
-            durations = time_to_repurchase(purchases, ctx.as_of)
-        result = build_profile(
-            ctx.scored, ctx.as_of, attrs, durations, sampled_from=ctx.scored.height
-        )
+        answer = run_profile(open_existing(db), run)
+    result = answer.profile
     if name is not None:
         result.numbers = result.numbers.filter(pl.col("group").is_in([name, ALL]))
         result.attributes = result.attributes.filter(pl.col("tier") == name)
     if json:
-        emit(result.to_json() | {"run_id": ctx.run_id, "tier": name})
+        emit(result.to_json() | {"run_id": answer.run_id, "tier": name})
         return
     print_table(
         "Tier against all customers",

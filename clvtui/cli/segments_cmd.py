@@ -18,46 +18,16 @@ def segments(
     top: Annotated[int, typer.Option(help="How many slipping-away customers to list.")] = 20,
 ) -> None:
     """Profitability tiers × churn risk, allowable CPA per tier, and who is slipping away."""
-    from clvtui.insights.acquisition import allowable_cpa
-    from clvtui.insights.context import load_context
-    from clvtui.insights.segments import risk_matrix, slipping_away, tier_rule, tier_table
-    from clvtui.store import insights as store
+    from clvtui.services.segments import segments_view
 
     with user_errors():
-        conn = open_existing(db)
-        ctx = load_context(conn, ["spend", "orders", "T"], run_id=run)
-        s, sc = ctx.settings, ctx.scored
-        rule = tier_rule(sc, s)
-        table = tier_table(sc).join(allowable_cpa(sc, s).drop("customers"), on="name", how="left")
-        # contact and next-order window only for the listed few (reading them for all is slow)
-        top_ids = slipping_away(sc, limit=top).select("customer_id", "tier", "risk")
-        details = store.scores_for_ids(
-            conn,
-            ctx.run_id,
-            top_ids["customer_id"].to_list(),
-            ["p_order_30", "p_order_90", "next_order_low", "next_order_high"],
-            customer_columns=("email", "name"),
-        )
-        listed = sc.join(top_ids.select("customer_id"), on="customer_id", how="semi")
-        slipping = slipping_away(listed.join(details, on="customer_id", how="left"), limit=top)
+        view = segments_view(open_existing(db), run, top=top)
     if json:
-        emit(
-            {
-                "run_id": ctx.run_id,
-                "value_kind": s.value_kind,
-                "currency": ctx.currency,
-                "rule": rule.describe(),
-                "cutoffs": rule.to_json(),
-                "customer_equity": float(sc["clv"].sum()),
-                "tiers": table.to_dicts(),
-                "risk_matrix": risk_matrix(sc).to_dicts(),
-                "slipping_away": slipping.to_dicts(),
-            }
-        )
+        emit(view.to_json())
         return
-    cur = ctx.currency
-    typer.echo(f"Run {ctx.run_id} (as of {ctx.as_of}) — {kind_label(s.value_kind)}")
-    typer.echo(f"Rule: {rule.describe()}")
+    cur = view.currency
+    typer.echo(f"Run {view.run_id} (as of {view.as_of}) — {kind_label(view.value_kind)}")
+    typer.echo(f"Rule: {view.rule.describe()}")
     print_table(
         "Tiers",
         ["tier", "customers", "CLV total", "CLV mean", "share", "allowable CPA", "payback"],
@@ -71,10 +41,10 @@ def segments(
                 money(r["allowable_cpa"]),
                 None if r["payback_month"] is None else f"month {r['payback_month']}",
             ]
-            for r in table.to_dicts()
+            for r in view.tiers.to_dicts()
         ],
     )
-    typer.echo(f"Customer equity: {money(float(sc['clv'].sum()), cur)}")
+    typer.echo(f"Customer equity: {money(view.customer_equity, cur)}")
     print_table(
         f"Valuable but slipping away (top {top}, by value at stake)",
         [
@@ -94,6 +64,6 @@ def segments(
                 if r["next_order_low"] is None
                 else f"{r['next_order_low']:.0f}–{r['next_order_high']:.0f}",
             ]
-            for r in slipping.to_dicts()
+            for r in view.slipping_away.to_dicts()
         ],
     )

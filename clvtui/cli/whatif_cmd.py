@@ -38,8 +38,7 @@ def whatif(
 ) -> None:
     """Customer equity and tiers under other economics, without refitting."""
     from clvtui.errors import SettingsError
-    from clvtui.insights.context import load_context
-    from clvtui.insights.whatif import what_if
+    from clvtui.services.whatif import what_if_run
 
     with user_errors():
         m = _share("margin", margin)
@@ -53,18 +52,15 @@ def whatif(
                 raise SettingsError(
                     f"retention uplift must be a share like 10% (got {retention_uplift!r})"
                 ) from None
-        ctx = load_context(open_existing(db), ["expected_spend", "expected_orders"], run_id=run)
-        result = what_if(
-            ctx.scored,
-            ctx.run_settings,
+        answer = what_if_run(
+            open_existing(db),
+            run,
             margin=m,
             discount_rate=rate,
             cost_per_order=cost_per_order,
             retention_uplift=uplift,
-            tier_settings=ctx.settings,
-            one_time=ctx.one_time,
         )
-    doc = result.to_json() | {"run_id": ctx.run_id, "currency": ctx.currency}
+    result, doc = answer.result, answer.to_json()
     if json:
         emit(doc)
         return

@@ -1,9 +1,10 @@
 """What the screens share: the database path and the latest run's customers, loaded once.
 
 Every read happens on a worker thread with its own connection (sqlite connections belong to
-the thread that opened them). The big per-customer frame (scores joined to names) is read
-once per run and kept here, so Customers, Segments, Budget and the command palette share it;
-the Overview never waits for it (it paints from the run's stored aggregates).
+the thread that opened them). The big per-customer frame (scores joined to names, tiers by
+today's rule: ``services.tiers``) is read once per run and tier rule and kept here, so
+Customers, Segments, Tier, Budget and the command palette share it; the Overview never waits
+for it (it paints from the run's stored aggregates while the rule is unchanged).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.errors import ClvError
+from clvtui.settings import Settings
 
 #: What a screen's worker turns into a toast: the user's problems, the database's, the disk's.
 DB_ERRORS = (ClvError, sqlite3.Error, OSError)
@@ -32,6 +34,7 @@ class AppData:
         self.on_wait: Callable[[Path], None] | None = None  # a writer waits for another one
         self._lock = threading.Lock()
         self._customers: tuple[int, pl.DataFrame] | None = None
+        self._rule: tuple[float, ...] | None = None  # the tier rule the cached frame used
         # sort indexes over the cached frame, by (column, descending); None = as stored
         self._orders: dict[tuple[str, bool], pl.Series | None] = {}
         self.version = 0  # bumped by every import or fit: screens reload when it moves
@@ -75,12 +78,19 @@ class AppData:
         return self._customers
 
     def customers(self, db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
-        """Latest scores joined to identities, ranked by CLV (built once per run)."""
+        """Latest scores joined to identities, ranked by CLV, tiers by today's rule (built once
+        per run and tier rule: a rule changed elsewhere, e.g. by ``clvtui settings``, shows on
+        the next load)."""
+        from clvtui.services.tiers import rule_key
+        from clvtui.store.settings import load_settings
+
+        current = load_settings(db)
         with self._lock:
-            if self._customers and self._customers[0] == run_id:
+            rule = rule_key(current)
+            if self._customers and self._customers[0] == run_id and self._rule == rule:
                 return self._customers[1]
-            frame = build_customer_frame(db, run_id)
-            self._customers = (run_id, frame)
+            frame = build_customer_frame(db, run_id, current)
+            self._customers, self._rule = (run_id, frame), rule
             self._orders = {("clv", True): None}  # the frame is ranked by CLV
             return frame
 
@@ -105,15 +115,18 @@ class AppData:
                 )
 
 
-def build_customer_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
-    """The run's ranking (from its stored frame cache when it has one) plus a search column.
+def build_customer_frame(
+    db: sqlite_utils.Database, run_id: int, current: Settings | None = None
+) -> pl.DataFrame:
+    """The run's ranking (``services.tiers.ranked_customers``: the stored frame cache when
+    the run has one, tiers by today's rule) plus a search column.
 
     ``search`` is id, name, e-mail and tier in lower case, so a filter keystroke is one
     literal ``str.contains`` over a million strings (~15 ms) and nothing else.
     """
-    from clvtui.store.runs import ranked_customers
+    from clvtui.services.tiers import ranked_customers
 
-    frame = ranked_customers(db, run_id)
+    frame = ranked_customers(db, run_id, current)
     return frame.with_columns(
         search=pl.concat_str(
             [

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 from clvtui.cli import app
 from clvtui.ingest import import_file
 from clvtui.insights.acquisition import allowable_cpa
-from clvtui.insights.context import load_context
 from clvtui.insights.whatif import what_if
 from clvtui.pipeline import fit_run
+from clvtui.services.runs import load_context
 from clvtui.settings import Settings
 from clvtui.store import open_db
 from clvtui.store.runs import scores_frame

@@ -234,7 +234,7 @@ def test_store_error_names_the_file(tmp_path: Path) -> None:
 
 
 def test_the_demo_files_are_user_only(tmp_path: Path) -> None:
-    from clvtui.cli.demo_cmd import build_demo
+    from clvtui.services.demo import build_demo
 
     old = os.umask(0o022)
     try:

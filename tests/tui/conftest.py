@@ -18,7 +18,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Read-only for the tests: a test that writes (import, refit) takes ``demo_copy``.
     """
-    from clvtui.cli.demo_cmd import build_demo
+    from clvtui.services.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     build_demo(path, customers=DEMO_CUSTOMERS, fmt="shopify", seed=7, fresh=False)

@@ -15,7 +15,7 @@ from tests.tui.conftest import SIZE, settle
 @pytest.fixture(scope="module")
 def seasonal_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``clvtui demo --shape seasonal`` (three years, 26-week holdout), 1,500 customers."""
-    from clvtui.cli.demo_cmd import build_demo
+    from clvtui.services.demo import build_demo
 
     path = tmp_path_factory.mktemp("seasonal-demo") / "demo.db"
     build_demo(path, customers=1_500, fmt="shopify", seed=3, fresh=False, shape="seasonal")

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 
 from clvtui.errors import ClvError
+from clvtui.services.budget import BudgetBasis
 from clvtui.settings import Settings, parse_value
 from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.screens.base import MainScreen
@@ -39,13 +40,11 @@ ALLOCATION_COLUMNS = ("Target", "Spend", "Expected value", "ROI", "Customers", "
 
 @dataclass
 class BudgetInputs(Message):
-    """The frame and settings a plan is computed from (loaded once per run)."""
+    """The saved settings, and what a plan is computed from (``services.budget``; loaded once
+    per run; None before a fit)."""
 
     settings: Settings
-    currency: str | None
-    ready: bool
-    run: dict[str, Any] | None = None
-    observed_cac: float | None = None  # from imported marketing spend, if any
+    basis: BudgetBasis | None
 
 
 @dataclass
@@ -80,8 +79,7 @@ class BudgetScreen(MainScreen):
         super().__init__()
         self.settings: Settings | None = None
         self.currency: str | None = None
-        self.run: dict[str, Any] | None = None
-        self.observed_cac: float | None = None
+        self.basis: BudgetBasis | None = None
         self.plan: Any = None
 
     def compose_body(self) -> ComposeResult:
@@ -116,36 +114,31 @@ class BudgetScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget-load")
     def load_inputs(self) -> None:
+        from clvtui.services.budget import load_basis
         from clvtui.store.settings import load_settings
-        from clvtui.tui.report import run_currency
 
         try:
             db = self.data.connect()
-            settings = load_settings(db)
             run = self.latest_run(db)
             if run is None:
-                self.post_message(BudgetInputs(settings, None, False))
+                self.post_message(BudgetInputs(load_settings(db), None))
                 return
-            from clvtui.insights.context import observed_cac
-
-            self.data.customers(db, int(run["id"]))  # warm the shared frame
-            observed = observed_cac(db, int(run["id"]))
-            self.post_message(
-                BudgetInputs(settings, run_currency(run), True, run=run, observed_cac=observed)
-            )
+            run_id = int(run["id"])
+            basis = load_basis(db, run_id, customers=self.data.customers(db, run_id))
+            self.post_message(BudgetInputs(basis.settings, basis))
         except ClvError as err:
             self.post_message(PlanFailed(str(err)))
 
     def on_budget_inputs(self, msg: BudgetInputs) -> None:
-        self.settings, self.currency, self.run = msg.settings, msg.currency, msg.run
-        self.observed_cac = msg.observed_cac
+        self.settings, self.basis = msg.settings, msg.basis
+        self.currency = None if msg.basis is None else msg.basis.currency or None
         for key, _label, _hint in FIELDS:
             box = self.query_one(f"#in-{key}", Input)
             with box.prevent(Input.Changed):
                 box.value = _show(
                     key, DEFAULT_BUDGET if key == "budget" else getattr(msg.settings, key)
                 )
-        if not msg.ready:
+        if msg.basis is None:
             return  # the notes say why (``show_empty``)
         self.recompute()
 
@@ -173,7 +166,7 @@ class BudgetScreen(MainScreen):
         return budget, self.settings.with_changes(**changes)
 
     def recompute(self) -> None:
-        if self.settings is None or self.data.cached_customers() is None:
+        if self.settings is None or self.basis is None:
             return
         try:
             budget, settings = self.read_inputs()
@@ -181,30 +174,19 @@ class BudgetScreen(MainScreen):
             self.query_one("#budget-error", Static).update(f"[b red]{err}[/]")
             return
         self.query_one("#budget-error", Static).update("")
-        if self.run is not None:  # the plan values the run's CLVs with the run's economics
-            from clvtui.insights.context import effective_settings
-
-            settings = effective_settings(self.run, settings)
-        self.compute(budget, settings)
+        self.compute(self.basis, budget, settings)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget")
-    def compute(self, budget: float, settings: Settings) -> None:
-        from clvtui.insights.acquisition import allowable_cpa
-        from clvtui.insights.budget import acquisition_price, plan_budget
+    def compute(self, basis: BudgetBasis, budget: float, settings: Settings) -> None:
+        """The same plan as ``clvtui budget`` (``services.budget.plan``), off the UI thread."""
+        from clvtui.services.budget import plan
 
-        frame = self.data.cached_customers()
-        if frame is None:
-            return
         try:
-            cpa = allowable_cpa(frame, settings)
-            cost, source = acquisition_price(settings, self.observed_cac)
-            plan = plan_budget(
-                budget, frame, cpa, settings, acquisition_cost=cost, acquisition_cost_source=source
-            )
+            result = plan(basis, budget, settings)
         except ClvError as err:
             self.post_message(PlanFailed(str(err)))
             return
-        self.post_message(PlanReady(cpa, plan, settings))
+        self.post_message(PlanReady(result.cpa, result.plan, result.settings))
 
     def on_plan_ready(self, msg: PlanReady) -> None:
         self.plan = msg.plan

@@ -81,8 +81,9 @@ class CustomersScreen(MainScreen):
         it is still the latest run's); otherwise show the loading indicator."""
         cached = self.data.cached_run_customers()
         self._shown_run: int | None = None
+        self._shown_frame: pl.DataFrame | None = None
         if cached is not None:
-            self._shown_run = cached[0]
+            self._shown_run, self._shown_frame = cached
             self.on_ranking_loaded(RankingLoaded(cached[1]))
         else:
             self.table.loading = True
@@ -95,9 +96,10 @@ class CustomersScreen(MainScreen):
             run = self.latest_run(db)
             if run is None:
                 return
-            if int(run["id"]) == self._shown_run:
+            frame = self.data.customers(db, int(run["id"]))  # cached unless run or rule moved
+            if int(run["id"]) == self._shown_run and frame is self._shown_frame:
                 return  # already on screen
-            self.post_message(RankingLoaded(self.data.customers(db, int(run["id"]))))
+            self.post_message(RankingLoaded(frame))
         except ClvError as err:
             self.post_message(RankingLoaded(None, str(err)))
 

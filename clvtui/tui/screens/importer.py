@@ -247,11 +247,11 @@ class ImportScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def run_preview(self, path: Path, fmt: str, timezone: str | None = None) -> None:
-        from clvtui.ingest import import_file
+        from clvtui.services.importing import preview_import
 
         try:
             db = self.data.connect()
-            report = import_file(db, path, fmt=fmt, dry_run=True, timezone=timezone)
+            report = preview_import(db, path, fmt=fmt, timezone=timezone)
             self.post_message(PreviewReady(path, report.to_json(), timezone))
         except ClvError as err:
             self.post_message(ImportFailed(str(err), preview=True))
@@ -313,14 +313,14 @@ class ImportScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
     def run_import(self, path: Path, fmt: str, timezone: str | None = None) -> None:
-        from clvtui.ingest import import_file
+        from clvtui.services.importing import import_orders
 
         def progress(done: int, total: int | None) -> None:
             self.post_message(ImportProgress(done, total))
 
         try:
             db = self.data.connect(write=True)
-            report = import_file(db, path, fmt=fmt, progress=progress, timezone=timezone)
+            report = import_orders(db, path, fmt=fmt, progress=progress, timezone=timezone)
             self.post_message(ImportDone(path, report.to_json()))
         except DB_ERRORS as err:
             self.post_message(ImportFailed(self.data.explain(err)))

@@ -1,7 +1,8 @@
 """Overview (1): customer equity, tiers × risk, value concentration, trend, verdict.
 
 Painted from aggregates only, so it is quick at any size: the headline from the ``runs`` row,
-the tier matrix from ``run_segments`` and the concentration curve from the fit report. The
+the tier matrix from ``run_segments`` (while the tier rule is unchanged since the fit:
+``services.tiers``) and the concentration curve from the fit report. The
 shared per-customer frame is then loaded by another worker, after the paint, so Customers is
 ready when the user gets there. (Runs whose report predates the stored curve compute it from
 that frame.)
@@ -133,10 +134,11 @@ class OverviewScreen(MainScreen):
             self.post_message(OverviewLoaded(status, run, sorted(trend)))
             if run is None:
                 return
-            from clvtui.store.runs import run_segments
+            from clvtui.services.tiers import tier_risk_totals
 
             run_id = int(run["id"])
-            matrix = tier_matrix(run_segments(db, run_id))
+            # stored totals while the tier rule is unchanged; else the shared, re-tiered frame
+            matrix = tier_matrix(tier_risk_totals(db, run, lambda: self.data.customers(db, run_id)))
             stored = run_report(run).value_concentration
             if stored:  # fitted with the curve in its report: no per-customer read needed
                 curve = (stored.customers_pct, stored.value_pct)

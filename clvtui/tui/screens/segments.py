@@ -55,7 +55,7 @@ class SegmentsScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="segments")
     def load(self) -> None:
-        from clvtui.insights.segments import risk_matrix
+        from clvtui.services.segments import tier_risk_matrix
         from clvtui.tui.report import run_currency
 
         try:
@@ -63,7 +63,7 @@ class SegmentsScreen(MainScreen):
             run = self.latest_run(db)
             if run is None:
                 return
-            matrix = risk_matrix(self.data.customers(db, int(run["id"])))
+            matrix = tier_risk_matrix(self.data.customers(db, int(run["id"])))
             self.post_message(SegmentsLoaded(matrix, run_currency(run)))
         except ClvError as err:
             self.post_message(SegmentsLoaded(None, None, str(err)))

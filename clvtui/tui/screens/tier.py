@@ -1,8 +1,9 @@
 """One tier (pushed from Segments with Enter): its customers, profile with lift and repurchase
 drivers (PHReg), retention curve, value across fits, and who moved in or out since the last fit.
 
-Each panel is filled from the insights layer when it offers that reading; a panel whose
-reading is not available says so rather than failing the whole screen.
+Everything comes from one service call (``services.segments.tier_detail``: tiers by today's
+rule, as on every screen); a panel whose reading is not available says so rather than
+failing the whole screen.
 """
 
 from __future__ import annotations
@@ -95,30 +96,19 @@ class TierScreen(WorkerErrors, FitReader):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
+        from clvtui.services.segments import tier_detail
+
         data = self.app.data  # type: ignore[attr-defined]
-        notes: list[str] = []
         try:
             db = data.connect()
-            from clvtui.store.insights import run_segments_frame
-
             run = self.latest_run(db)
             if run is None:
                 return
-            frame = data.customers(db, int(run["id"]))
-            customers = frame.filter(pl.col("tier") == self.tier)
-            seg = run_segments_frame(db).filter(pl.col("tier") == self.tier)
-            trend = [
-                (int(r["run_id"]), float(r["clv"]), int(r["n"]))
-                for r in seg.group_by("run_id")
-                .agg(pl.col("clv_total").sum().alias("clv"), pl.col("customers").sum().alias("n"))
-                .sort("run_id")
-                .iter_rows(named=True)
-            ]
-            msg = TierLoaded(customers, trend, notes=notes)
-            msg.profile, msg.drivers = _profile(db, int(run["id"]), self.tier, notes)
-            msg.retention = _retention(db, int(run["id"]), notes)
-            msg.moved = _moved(db, int(run["id"]), frame, self.tier, notes)
-            self.post_message(msg)
+            run_id = int(run["id"])
+            d = tier_detail(db, run_id, self.tier, data.customers(db, run_id))
+            self.post_message(
+                TierLoaded(d.customers, d.trend, d.lift, d.drivers, d.retention, d.moved, d.notes)
+            )
         except ClvError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
 
@@ -218,84 +208,3 @@ class TierScreen(WorkerErrors, FitReader):
         frame = self.app.data.cached_customers()  # type: ignore[attr-defined]
         if frame is not None:
             export_tier(self, frame, self.tier)
-
-
-def _profile(
-    db: Any, run_id: int, tier: str, notes: list[str]
-) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
-    """Lift of each attribute in the tier, and the repurchase-hazard (PHReg) readings."""
-    from clvtui.insights.context import load_context
-    from clvtui.insights.profile import build_profile, hazard_sample, time_to_repurchase
-    from clvtui.store import insights as store
-
-    attrs = store.customer_attribute_names(db)
-    ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id, customer_columns=attrs)
-    sample = hazard_sample(ctx.scored["customer_id"])
-    purchases = store.purchase_times(db, sample.to_list(), ctx.as_of.isoformat())
-    durations = time_to_repurchase(purchases, ctx.as_of)
-    result = build_profile(ctx.scored, ctx.as_of, attrs, durations, sampled_from=ctx.scored.height)
-    notes.extend(result.notes)
-    lift = (
-        result.attributes.filter(pl.col("tier") == tier)
-        .rename({"level": "value", "share": "share_in_tier", "share_all": "share_overall"})
-        .sort("lift", descending=True)
-    )
-    drivers = pl.DataFrame(
-        [
-            {
-                "attribute": f"{h.attribute} = {h.level} (vs {h.reference})",
-                "hazard_ratio": h.ratio,
-                "ci_low": h.low,
-                "ci_high": h.high,
-                "reading": h.reading(),
-            }
-            for h in result.hazard
-        ]
-    )
-    return lift, drivers if drivers.height else None
-
-
-def _retention(db: Any, run_id: int, notes: list[str]) -> pl.DataFrame | None:
-    from clvtui.store.runs import retention_frame
-
-    frame = retention_frame(db, run_id)
-    if "cohort" in frame.columns:
-        frame = frame.filter(pl.col("cohort") == "all")
-    return frame.sort("month")
-
-
-def _moved(
-    db: Any, run_id: int, now: pl.DataFrame, tier: str, notes: list[str]
-) -> dict[str, Any] | None:
-    """Customers who entered or left ``tier`` since the previous fit (``now``: this run's
-    shared ranking frame, already in memory; only the previous run is read)."""
-    from clvtui.insights.trends import moved as compare
-    from clvtui.store import insights as store
-    from clvtui.store.run_storage import pruned_at
-
-    previous = store.previous_run_id(db, run_id)
-    if previous is None:
-        return None
-    if (when := pruned_at(db, previous)) is not None:
-        return {"summary": f"Fit #{previous} was pruned on {when[:10]}: moves need its customers."}
-    cols = ["customer_id", "tier", "risk", "clv"]
-    result = compare(
-        store.scores_columns(db, previous, cols),
-        now.select(cols),
-        run_id=run_id,
-        previous_run_id=previous,
-    )
-    movers = result.customers.filter(
-        (pl.col("tier_before") != pl.col("tier_now"))
-        & ((pl.col("tier_before") == tier) | (pl.col("tier_now") == tier))
-    ).with_columns(
-        direction=pl.when(pl.col("tier_now") == tier).then(pl.lit("in")).otherwise(pl.lit("out")),
-        tier_after=pl.col("tier_now"),
-        clv=pl.col("clv_now"),
-    )
-    n_in = movers.filter(pl.col("direction") == "in").height
-    summary = (
-        f"Since fit #{previous}: {count(n_in)} moved into {tier}, "
-        f"{count(movers.height - n_in)} moved out."
-    )
-    return {"rows": movers, "summary": summary}

@@ -1,27 +1,32 @@
-"""A fitted run ready for the insights: its scores, and the settings that apply to it.
+"""A fitted run ready for a job: its scores, and the settings that apply to it.
 
 Economics (margin, cost per order, discount rate, horizon) are those the run was fitted with —
 CLV was computed with them, and mixing in today's margin would mislabel the values (use
-``whatif`` for that). The tier rule, risk bands and budget assumptions are today's settings: they
-are cheap to re-apply, and the user expects a changed rule to show at once.
+``services.whatif`` for that). The tier rule, risk bands and budget assumptions are today's
+settings (``services.tiers`` says why): the tiers here are re-applied by that one rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 import sqlite_utils
 
-from clvtui.insights.segments import OneTimeRule, assign_segments
+from clvtui.insights.segments import OneTimeRule
+from clvtui.services.tiers import (
+    ECONOMICS,
+    apply_tiers,
+    effective_settings,
+    one_time_rule,
+    run_settings_of,
+)
 from clvtui.settings import Settings
 from clvtui.store import insights as store
 from clvtui.store.settings import load_settings
-
-ECONOMICS = ("margin", "cost_per_order", "annual_discount_rate", "horizon_months")
 
 
 @dataclass
@@ -51,20 +56,6 @@ class RunContext:
         return [k for k in ECONOMICS if getattr(current, k) != getattr(self.run_settings, k)]
 
 
-def run_settings_of(run: dict[str, Any]) -> Settings:
-    """The run's snapshot as Settings (keys this version does not know are ignored)."""
-    known = {f.name for f in fields(Settings)}
-    return Settings.from_mapping({k: v for k, v in run["settings"].items() if k in known})
-
-
-def effective_settings(run: dict[str, Any], current: Settings) -> Settings:
-    """Today's rules (tiers, ratio, budget assumptions) with the run's economics (margin, cost
-    per order, discount rate, horizon): its CLVs were computed with those, and mixing in
-    today's margin would mislabel them."""
-    fitted = run_settings_of(run)
-    return current.with_changes(**{k: getattr(fitted, k) for k in ECONOMICS})
-
-
 def load_context(
     db: sqlite_utils.Database,
     columns: Sequence[str],
@@ -73,18 +64,17 @@ def load_context(
     customer_columns: Sequence[str] = (),
     settings: Settings | None = None,
 ) -> RunContext:
-    """Read a run (default: the latest) with the given score columns, tiers re-applied."""
+    """Read a run (default: the latest) with the given score columns, tiers by today's rule."""
     rid = store.latest_run_id(db) if run_id is None else run_id
     run = store.run_row(db, rid)
-    fitted = run_settings_of(run)
-    effective = effective_settings(run, settings or load_settings(db))
-    one_time = OneTimeRule.from_json((run.get("risk_rule") or {}).get("one_time"))
+    current = settings or load_settings(db)
+    one_time = one_time_rule(run)
     extra = ["x", "T"] if one_time is not None else []
     cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns, *extra]))
     cols = [c for c in cols if c not in ("tier", "risk")]
     scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
-    scored = assign_segments(scored, effective, one_time)
-    return RunContext(run, fitted, effective, scored, one_time)
+    scored = apply_tiers(scored, run, current)
+    return RunContext(run, run_settings_of(run), effective_settings(run, current), scored, one_time)
 
 
 def actual_cac_table(

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -54,10 +54,12 @@ class FitResult:
 
 
 def _as_date(value: date | datetime | str | None) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value  # type: ignore[return-value]
+    if value is None:
+        return None
     if isinstance(value, datetime):
         return value.date()
+    if isinstance(value, date):
+        return value
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
@@ -98,7 +100,7 @@ def fit_run(
             else "no purchases in the database; import orders first"
         )
     currency = orders["currency"][0]
-    last_day = orders["ordered_at"].max().date()  # type: ignore[union-attr]
+    last_day = cast(datetime, orders["ordered_at"].max()).date()
     end = end or last_day
     cal_end = end - timedelta(weeks=holdout_weeks) if holdout_weeks else end
     end_day = epoch_day(end)

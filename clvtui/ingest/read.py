@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -141,7 +142,7 @@ def open_table(
     if encoding != "utf-8":
         source = path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff")
         source = source.encode("utf-8")
-    options = {
+    options: dict[str, Any] = {
         "separator": delimiter,
         "infer_schema": False,
         "row_index_name": ROW,

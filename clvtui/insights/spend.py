@@ -48,7 +48,7 @@ def read_spend(path: str | Path, *, currency: str = "USD") -> list[tuple[str, st
     missing = [c for c in ("month", "channel") if c not in names]
     if amount_col is None:
         missing.append("amount")
-    if missing:
+    if missing or amount_col is None:
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)}; "
             f"expected month, channel, amount (found {', '.join(header)})"

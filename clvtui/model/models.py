@@ -21,18 +21,22 @@ LABELS = {
 def module_for(name: str) -> ModuleType:
     """The module implementing ``name``: Likelihood, starts, p_alive, alive_expected, ..."""
     if name == "bgnbd":
-        from clvtui.model import bgnbd as mod
-    elif name == "paretonbd":
-        from clvtui.model import paretonbd as mod
-    elif name == "mbgnbd":
-        from clvtui.model import mbgnbd as mod
-    elif name == "nbd":
-        from clvtui.model import nbd as mod
-    else:
-        raise ModelError(
-            f"unknown model {name!r}; choose one of auto, {', '.join(PURCHASE_MODELS)}"
-        )
-    return mod
+        from clvtui.model import bgnbd
+
+        return bgnbd
+    if name == "paretonbd":
+        from clvtui.model import paretonbd
+
+        return paretonbd
+    if name == "mbgnbd":
+        from clvtui.model import mbgnbd
+
+        return mbgnbd
+    if name == "nbd":
+        from clvtui.model import nbd
+
+        return nbd
+    raise ModelError(f"unknown model {name!r}; choose one of auto, {', '.join(PURCHASE_MODELS)}")
 
 
 def fit_purchase(name: str, x, t_x, T, start=None):

@@ -55,7 +55,7 @@ def write_import(
     db: sqlite_utils.Database,
     *,
     meta: dict[str, Any],
-    orders: Iterable[tuple],
+    orders: Iterable[list[tuple]],
     n_orders: int,
     customers: pl.DataFrame,
     rejects: list[tuple[int, str, str | None]],
@@ -91,7 +91,8 @@ def write_import(
                     meta.get("currencies"),
                 ],
             )  # fmt: skip
-            import_id = int(cur.lastrowid)
+            import_id = cur.lastrowid
+            assert import_id is not None  # set by every successful INSERT
             _record_versions(conn, import_id)
             # Customers first (no order references them): their rows, and the frame behind them,
             # are gone before the orders are written, which lowers the import's peak memory.

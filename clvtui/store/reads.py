@@ -10,6 +10,7 @@ in SQL per order.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import polars as pl
 import sqlite_utils
@@ -159,7 +160,7 @@ def currency_report(
     *,
     until: date | datetime | str | None = None,
     named: bool = False,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The ``currencies`` entry of a fit report: the currency fitted, how it was chosen, what
     each other currency held and was left out, and a warning line per left-out currency."""
     chosen = fitted.get_column("currency")[0]

@@ -87,7 +87,8 @@ def save_run(
             f"VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
             [values[c] for c in RUN_COLUMNS],
         )
-        run_id = int(cur.lastrowid)
+        run_id = cur.lastrowid
+        assert run_id is not None  # set by every successful INSERT
         insert = (
             f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
             f"VALUES ({run_id}, {', '.join('?' * len(SCORE_COLUMNS))})"

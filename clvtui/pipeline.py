@@ -32,6 +32,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import backtest, epoch_day, fit_spend
+from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import ModelError, NoDataError
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
@@ -39,7 +40,6 @@ from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_fo
 from clvtui.model.summary import OUTLIER_RULE, capped_spend, summarise_shop
 from clvtui.store.reads import currency_report, purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
-from clvtui.store.schema import TIMESTAMP_FORMAT
 from clvtui.store.settings import load_settings
 
 Progress = Callable[[str, float], None]

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
+from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import InputError
 from clvtui.ingest import ledgers, sources, tidy
-from clvtui.ingest.dates import UTC_FORMAT
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
 from clvtui.ingest.normalise import Normalised, clean_fields
@@ -457,7 +457,7 @@ def _customers(orders: pl.DataFrame) -> pl.DataFrame:
     (not a hash group-by over every column): at 2.9 M orders this keeps the import's peak
     memory ~350 MB lower.
     """
-    key = pl.col("ordered_at").str.to_datetime(UTC_FORMAT).dt.epoch("s") + (
+    key = pl.col("ordered_at").str.to_datetime(TIMESTAMP_FORMAT).dt.epoch("s") + (
         1 - pl.col("is_purchase")
     ) * (10**11)
     order = (

@@ -92,7 +92,7 @@ def actual_cac_table(
 ) -> pl.DataFrame | None:
     """Actual CAC per cohort and channel from the imported marketing spend (None without any):
     the spend, in its currency's minor units, against run ``run_id``'s new customers."""
-    from clvtui.ingest.money import minor_exponent
+    from clvtui.core.money import minor_exponent
     from clvtui.insights.acquisition import actual_cac
 
     spend = store.marketing_spend_frame(db) if spend is None else spend

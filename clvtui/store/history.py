@@ -13,15 +13,14 @@ are never touched; undo says which runs used the data it removed.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
 from clvtui.store.orders import ORDER_FIELDS, VERSIONED_CUSTOMER
-from clvtui.store.schema import TIMESTAMP_FORMAT
 
 IMPORT_COLUMNS = [
     "id", "path", "format", "started_at", "finished_at", "rows_read", "orders_new",
@@ -121,7 +120,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
         conn.execute("DROP TABLE temp.undo_keys")
         conn.execute(
             "UPDATE imports SET undone_at = ? WHERE id = ?",
-            (datetime.now(UTC).strftime(TIMESTAMP_FORMAT), import_id),
+            (now_text(), import_id),
         )
     runs = [
         r[0]

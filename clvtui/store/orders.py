@@ -19,15 +19,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 import sqlite_utils
 
+from clvtui.core.timefmt import now_text
 from clvtui.store.identity import link_new_keys, refresh_sources
 from clvtui.store.locking import write_transaction
-from clvtui.store.schema import TIMESTAMP_FORMAT
 
 ORDER_FIELDS = [
     "source", "order_id", "customer_key", "ordered_at", "ordered_at_raw", "amount_minor",
@@ -41,10 +40,6 @@ CUSTOMER_FIELDS = [
 VERSIONED_CUSTOMER = [*CUSTOMER_FIELDS, "source", "sources"]
 _COMPARED = [f for f in ORDER_FIELDS if f not in ("source", "order_id")]
 _BATCH = 50_000
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def _count(db: sqlite_utils.Database, table: str, where: str = "1", args: Iterable = ()) -> int:
@@ -86,7 +81,7 @@ def write_import(
                 "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping,"
                 " currencies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    meta["path"], meta["sha256"], meta["format"], source, _now(),
+                    meta["path"], meta["sha256"], meta["format"], source, now_text(),
                     meta["rows_read"], json.dumps(meta["mapping"], sort_keys=True),
                     meta.get("currencies"),
                 ],
@@ -148,7 +143,7 @@ def write_import(
                 " orders_unchanged = ?, rows_rejected = ?, without_identity = ?, customers_new = ?,"
                 " customers_linked = ? WHERE id = ?",
                 [
-                    _now(), new, counts["orders_updated"], counts["orders_unchanged"],
+                    now_text(), new, counts["orders_updated"], counts["orders_unchanged"],
                     len(all_rejects), meta["without_identity"], customers_new, linked, import_id,
                 ],
             )  # fmt: skip

@@ -13,11 +13,11 @@ growing; ``vacuum`` gives the space back to the disk, at the cost of rewriting t
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
+from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
 from clvtui.store.locking import write_transaction
 
@@ -132,7 +132,7 @@ def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -
         "bytes_freed": sum(r["size_bytes"] for r in go),
     }
     if go and not dry_run:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = now_text()
         with write_transaction(db, "prune") as conn:  # all runs or none, even after a kill
             for r in go:
                 conn.execute("DELETE FROM scores WHERE run_id = ?", (r["id"],))

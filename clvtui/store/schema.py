@@ -5,9 +5,6 @@ detection, which would turn an id like "01234" into 1234. Add a migration; never
 has shipped.
 """
 
-#: How every timestamp is stored (UTC): the generic importer's content keys depend on it too.
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
 MIGRATIONS: list[str] = [
     # 1: orders, customers, provenance, settings, runs and scores
     """

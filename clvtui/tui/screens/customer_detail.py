@@ -135,7 +135,7 @@ class CustomerScreen(WorkerErrors, Screen[None]):
             for row in msg.orders.iter_rows(named=True):
                 amount = row.get("amount")
                 if amount is None and row.get("amount_minor") is not None:
-                    from clvtui.ingest.money import minor_exponent
+                    from clvtui.core.money import minor_exponent
 
                     net = row["amount_minor"] - (row.get("refunded_minor") or 0)
                     amount = net / 10 ** minor_exponent(row.get("currency"))

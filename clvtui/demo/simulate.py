@@ -297,7 +297,7 @@ def write_demo_export(
     created user-only if missing, and it is written whole, 0600, through a partial file beside
     it (an earlier demo export at ``path`` is replaced: the demo is rebuilt on every run).
     """
-    from clvtui.ingest.writers import write_export
+    from clvtui.demo.shop_exports import write_export
     from clvtui.safewrite import atomic_write, private_folder
 
     path = Path(path)

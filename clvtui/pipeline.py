@@ -36,11 +36,11 @@ from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import ModelError, NoDataError
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
-from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
+from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import OUTLIER_RULE, capped_spend, summarise_shop
 from clvtui.store.reads import currency_report, purchases_frame
 from clvtui.store.runs import prefetch_identity, save_run
-from clvtui.store.settings import load_settings
+from clvtui.store.saved_settings import load_settings
 
 Progress = Callable[[str, float], None]
 MIN_HISTORY_WEEKS = 4  # shorter histories with repeat buyers are refused (see _enough_history)

@@ -9,7 +9,7 @@ import pytest
 
 CORE_MODULES = [
     "clvtui.store",
-    "clvtui.store.settings",
+    "clvtui.store.saved_settings",
     "clvtui.settings",
     "clvtui.ingest",
     "clvtui.model",

@@ -81,7 +81,7 @@ def spend_import(
 ) -> None:
     """Import marketing spend per month and channel (re-import replaces those months)."""
     from clvtui.insights.spend import read_spend
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     with user_errors():
         rows = read_spend(file, currency=currency)
@@ -106,7 +106,7 @@ def spend_import(
 def spend_cac(db: DbOption = None, json: JsonOption = False, run: RunOption = None) -> None:
     """Actual CAC per acquisition month and channel, beside the cohort's predicted CLV."""
     from clvtui.insights.context import actual_cac_table
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     with user_errors():
         conn = open_existing(db)

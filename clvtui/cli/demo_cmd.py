@@ -91,7 +91,7 @@ def build_demo(
     from clvtui.ingest import FORMATS, import_file
     from clvtui.pipeline import fit_run
     from clvtui.store import open_db
-    from clvtui.store.settings import load_settings, save_settings
+    from clvtui.store.saved_settings import load_settings, save_settings
     from clvtui.store.views import database_status
 
     if fmt not in FORMATS:

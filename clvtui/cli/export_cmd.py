@@ -43,7 +43,7 @@ def export(
     import polars as pl
 
     from clvtui.insights.context import load_context
-    from clvtui.insights.export import check_export_target, export_frame, write_export
+    from clvtui.insights.customer_lists import check_export_target, export_frame, write_export
     from clvtui.insights.segments import slipping_away
 
     name = tier_name(tier) if tier is not None else None

@@ -22,7 +22,7 @@ def profile(
 
     from clvtui.insights.context import load_context
     from clvtui.insights.profile import ALL, build_profile, hazard_sample, time_to_repurchase
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     name = tier_name(tier) if tier is not None else None
     with user_errors():

@@ -21,7 +21,7 @@ def segments(
     from clvtui.insights.acquisition import allowable_cpa
     from clvtui.insights.context import load_context
     from clvtui.insights.segments import risk_matrix, slipping_away, tier_rule, tier_table
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     with user_errors():
         conn = open_existing(db)

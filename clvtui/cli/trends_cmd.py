@@ -19,7 +19,7 @@ def moved(
 ) -> None:
     """Customers whose tier or risk band changed since the previous run."""
     from clvtui.insights.trends import moved as compare
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     with user_errors():
         conn = open_existing(db)
@@ -74,7 +74,7 @@ def _refuse_pruned(conn: Any, run_id: int, previous: int | None) -> None:
 def trends(db: DbOption = None, json: JsonOption = False) -> None:
     """Tier sizes and values, and customer equity, for every run."""
     from clvtui.insights.trends import tier_trend
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     with user_errors():
         frame = tier_trend(store.run_segments_frame(open_existing(db)))

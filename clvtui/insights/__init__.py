@@ -4,6 +4,6 @@ Pure functions on polars frames (no SQL here, no UI): ``segments`` (tiers, risk 
 slipping-away list), ``acquisition`` (allowable CPA, actual CAC), ``budget`` (water-filling a
 budget over win-back and look-alike acquisition), ``profile`` (ideal-customer shares, lifts and
 repurchase hazard ratios), ``whatif`` (other economics without refitting), ``trends`` (tiers over
-runs, movers), ``export`` (CSV/XLSX with formula neutralisation), ``spend`` (spend sheet reader),
-``context`` (a stored run with the settings that apply to it).
+runs, movers), ``customer_lists`` (CSV/XLSX with formula neutralisation), ``spend`` (spend
+sheet reader), ``context`` (a stored run with the settings that apply to it).
 """

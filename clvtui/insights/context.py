@@ -18,8 +18,8 @@ import sqlite_utils
 
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.settings import Settings
-from clvtui.store import insights as store
-from clvtui.store.settings import load_settings
+from clvtui.store import run_scores as store
+from clvtui.store.saved_settings import load_settings
 
 ECONOMICS = ("margin", "cost_per_order", "annual_discount_rate", "horizon_months")
 
@@ -38,7 +38,7 @@ class RunContext:
 
     @property
     def as_of(self) -> dt.date:
-        """The date the run's values refer to (see ``store.insights.run_row``)."""
+        """The date the run's values refer to (see ``store.run_scores.run_row``)."""
         scored = self.run.get("scored_as_of") or self.run["calibration_end"]
         return dt.date.fromisoformat(str(scored)[:10])
 

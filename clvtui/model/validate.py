@@ -16,7 +16,7 @@ import polars as pl
 
 from clvtui.model import bgnbd
 from clvtui.model.base import FittedModel, row_key
-from clvtui.model.models import module_for
+from clvtui.model.registry import module_for
 from clvtui.model.summary import purchase_days
 
 Pmf = Callable[[np.ndarray, np.ndarray, int], np.ndarray]

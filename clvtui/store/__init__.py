@@ -3,8 +3,8 @@
 Submodules own one area each: ``opening`` (create, recognise, migrate, read-only opens),
 ``locking`` (write transactions), ``failures`` (errors as one line), ``orders`` (import
 writes), ``identity`` (customer keys and the people they belong to), ``history`` (the imports
-list and undo), ``reads`` (orders into polars), ``runs`` (fitted runs and scores), ``insights``
-(tiers, trends, spend), ``settings``.
+list and undo), ``reads`` (orders into polars), ``runs`` (fitted runs and scores), ``run_scores``
+(scores by column, runs over time, marketing spend), ``saved_settings``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Small read queries the terminal UI needs and no other store module offers.
 
-The UI asks ``runs`` and ``insights`` for anything about fitted runs; this module only answers
+The UI asks ``runs`` and ``run_scores`` for anything about fitted runs; this module only answers
 "what is in the file" (for the welcome screen) and "who is this customer" (names and e-mails
 to show and filter by, next to the scores).
 """

@@ -18,8 +18,8 @@ from clvtui.tui.commands import ClvCommands
 from clvtui.tui.data import AppData
 from clvtui.tui.screens.budget import BudgetScreen
 from clvtui.tui.screens.customers import CustomersScreen
-from clvtui.tui.screens.importer import ImportScreen
-from clvtui.tui.screens.model import ModelScreen
+from clvtui.tui.screens.import_screen import ImportScreen
+from clvtui.tui.screens.model_check import ModelScreen
 from clvtui.tui.screens.overview import OverviewScreen
 from clvtui.tui.screens.segments import SegmentsScreen
 

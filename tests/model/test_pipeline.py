@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from clvtui.cli import app
 from clvtui.model import gammagamma
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from clvtui.model.summary import cdnow_orders, summarise
 from clvtui.store import open_db
 from clvtui.store.runs import get_run, list_runs, retention_frame, scores_frame
@@ -155,7 +155,7 @@ def test_human_report_and_rank(cdnow_db: Path) -> None:
 
 def test_net_clv_with_margin_setting(tmp_path: Path) -> None:
     from clvtui.settings import Settings
-    from clvtui.store.settings import save_settings
+    from clvtui.store.saved_settings import save_settings
 
     db_path = tmp_path / "net.db"
     db = load_orders(db_path, cdnow_orders(str(CDNOW_SAMPLE)))

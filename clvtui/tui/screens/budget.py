@@ -111,7 +111,7 @@ class BudgetScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget-load")
     def load_inputs(self) -> None:
         from clvtui.store.runs import latest_run
-        from clvtui.store.settings import load_settings
+        from clvtui.store.saved_settings import load_settings
         from clvtui.tui.report import run_currency
 
         try:
@@ -255,7 +255,7 @@ class BudgetScreen(MainScreen):
             return
         import polars as pl
 
-        from clvtui.tui.exporting import export_rows
+        from clvtui.tui.export_dialog import export_rows
 
         rows = [a.to_json() for a in self.plan.allocations]
         frame = pl.DataFrame(rows) if rows else pl.DataFrame({"target": []})
@@ -272,7 +272,7 @@ class BudgetScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget-save")
     def save(self, settings: Settings) -> None:
         """Off the UI thread: another program may hold the write lock for a while."""
-        from clvtui.store.settings import save_settings
+        from clvtui.store.saved_settings import save_settings
 
         try:
             save_settings(self.data.connect(write=True), settings)

@@ -100,7 +100,7 @@ class TierScreen(WorkerErrors, Screen[None]):
         notes: list[str] = []
         try:
             db = data.connect()
-            from clvtui.store.insights import run_segments_frame
+            from clvtui.store.run_scores import run_segments_frame
             from clvtui.store.runs import latest_run
 
             run = latest_run(db)
@@ -238,7 +238,7 @@ def _profile(
     """Lift of each attribute in the tier, and the repurchase-hazard (PHReg) readings."""
     from clvtui.insights.context import load_context
     from clvtui.insights.profile import build_profile, hazard_sample, time_to_repurchase
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     attrs = store.customer_attribute_names(db)
     ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id, customer_columns=attrs)
@@ -282,7 +282,7 @@ def _moved(
     """Customers who entered or left ``tier`` since the previous fit (``now``: this run's
     shared ranking frame, already in memory; only the previous run is read)."""
     from clvtui.insights.trends import moved as compare
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
     from clvtui.store.run_storage import pruned_at
 
     previous = store.previous_run_id(db, run_id)

@@ -1,4 +1,4 @@
-"""SQL for the insights: scores joined with customers, runs over time, marketing spend.
+"""Scores read by column, joined with customers; runs over time; marketing spend.
 
 Reads return polars frames through ``store.frames.read_frame`` (measured at 1 M scores: 0.2 s
 per column), so callers ask only for the columns they need.

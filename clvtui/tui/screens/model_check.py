@@ -115,7 +115,7 @@ class ModelScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="model-load")
     def load(self) -> None:
-        from clvtui.store.settings import load_settings
+        from clvtui.store.saved_settings import load_settings
 
         try:
             db = self.data.connect()
@@ -257,7 +257,7 @@ class ModelScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="fit")
     def fit(self, settings: Settings, holdout_weeks: int | None) -> None:
         from clvtui.pipeline import fit_run
-        from clvtui.store.settings import save_settings
+        from clvtui.store.saved_settings import save_settings
 
         def progress(stage: str, fraction: float) -> None:
             self.post_message(FitProgress(stage, fraction))

@@ -31,10 +31,8 @@ IMPORT_COLUMNS = [
 
 def list_imports(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every import, oldest first, with its file name and counts (undone ones included)."""
-    cur = db.conn.execute(f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY id")
     out = []
-    for row in cur.fetchall():
-        rec = dict(zip(IMPORT_COLUMNS, row, strict=True))
+    for rec in db.table("imports").rows_where(select=", ".join(IMPORT_COLUMNS), order_by="id"):
         rec["file"] = Path(rec["path"]).name
         rec["currencies"] = [c for c in (rec["currencies"] or "").split(",") if c]
         out.append(rec)

@@ -43,33 +43,17 @@ def latest_run_id(db: sqlite_utils.Database) -> int:
 
 def run_row(db: sqlite_utils.Database, run_id: int) -> dict[str, Any]:
     """One run's header (with its settings snapshot parsed)."""
-    row = db.conn.execute(
+    rows = db.query(
         "SELECT id, created_at, as_of, calibration_end, model, currency, value_kind, "
         "n_customers, customer_equity, equity_low, equity_high, settings, "
-        "json_extract(report, '$.risk_rule'), "
-        "COALESCE(json_extract(report, '$.scored_as_of'), calibration_end) "
+        "json_extract(report, '$.risk_rule') AS risk_rule, "
+        "COALESCE(json_extract(report, '$.scored_as_of'), calibration_end) AS scored_as_of "
         "FROM runs WHERE id = ?",
-        (run_id,),
-    ).fetchone()
-    if row is None:
+        [run_id],
+    )
+    out = next(rows, None)
+    if out is None:
         raise NoDataError(f"there is no run {run_id}; list the fits with: clvtui runs")
-    keys = [
-        "id",
-        "created_at",
-        "as_of",
-        "calibration_end",
-        "model",
-        "currency",
-        "value_kind",
-        "n_customers",
-        "customer_equity",
-        "equity_low",
-        "equity_high",
-        "settings",
-        "risk_rule",
-        "scored_as_of",
-    ]
-    out = dict(zip(keys, row, strict=True))
     out["settings"] = json.loads(out["settings"] or "{}")
     out["risk_rule"] = json.loads(out["risk_rule"]) if out["risk_rule"] else None
     return out
@@ -187,16 +171,11 @@ def upsert_marketing_spend(
     db: sqlite_utils.Database, rows: Iterable[tuple[str, str, int, str, str]]
 ) -> int:
     """(month, channel, amount_minor, currency, import_path): re-importing a month replaces it."""
-    rows = list(rows)
-    with write_transaction(db, "spend") as conn:  # all rows or none
-        conn.executemany(
-            "INSERT INTO marketing_spend(month, channel, amount_minor, currency, import_path) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(month, channel) DO UPDATE SET "
-            "amount_minor = excluded.amount_minor, currency = excluded.currency, "
-            "import_path = excluded.import_path",
-            rows,
-        )
-    return len(rows)
+    names = ("month", "channel", "amount_minor", "currency", "import_path")
+    records = [dict(zip(names, row, strict=True)) for row in rows]
+    with write_transaction(db, "spend"):  # all rows or none
+        db.table("marketing_spend").upsert_all(records, pk=("month", "channel"))
+    return len(records)
 
 
 def marketing_spend_frame(db: sqlite_utils.Database) -> pl.DataFrame:

@@ -198,10 +198,7 @@ def run_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame | None:
 
 def has_frame_cache(db: sqlite_utils.Database) -> bool:
     """Whether the file has the ``run_frames`` table (databases made by early builds lack it)."""
-    row = db.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_frames'"
-    ).fetchone()
-    return row is not None
+    return db.table("run_frames").exists()
 
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:

@@ -43,12 +43,12 @@ def database_status(db: sqlite_utils.Database, *, counts: bool = True) -> DbStat
     imports, last = conn.execute(
         "SELECT count(*), max(finished_at) FROM imports WHERE undone_at IS NULL"
     ).fetchone()
-    runs = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+    runs = db.table("runs").count
     if not counts:
         return DbStatus(has_orders, imports, runs, last)
-    orders = conn.execute("SELECT count(*) FROM orders").fetchone()[0]
-    customers = conn.execute("SELECT count(*) FROM customers").fetchone()[0]
-    return DbStatus(has_orders, imports, runs, last, orders, customers)
+    return DbStatus(
+        has_orders, imports, runs, last, db.table("orders").count, db.table("customers").count
+    )
 
 
 IDENTITY_SCHEMA = {
@@ -69,12 +69,10 @@ def customer_identity_frame(db: sqlite_utils.Database) -> pl.DataFrame:
 
 def customer_identity(db: sqlite_utils.Database, customer_id: str) -> dict[str, object] | None:
     """One customer's stored attributes (for the detail screen), or None if unknown."""
-    cursor = db.conn.execute(
-        "SELECT customer_id, email, name, country, channel, first_product, discount_code, "
-        "first_order_at, source, sources FROM customers WHERE customer_id = ?",
-        (customer_id,),
+    rows = db.table("customers").rows_where(
+        "customer_id = ?",
+        [customer_id],
+        select="customer_id, email, name, country, channel, first_product, discount_code, "
+        "first_order_at, source, sources",
     )
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    return next(rows, None)

@@ -81,7 +81,7 @@ def spend_import(
 ) -> None:
     """Import marketing spend per month and channel (re-import replaces those months)."""
     from clvtui.insights.spend import read_spend
-    from clvtui.store import run_scores as store
+    from clvtui.store import marketing_spend as store
 
     with user_errors():
         rows = read_spend(file, currency=currency)
@@ -107,10 +107,11 @@ def spend_cac(db: DbOption = None, json: JsonOption = False, run: RunOption = No
     """Actual CAC per acquisition month and channel, beside the cohort's predicted CLV."""
     from clvtui.insights.context import actual_cac_table
     from clvtui.store import run_scores as store
+    from clvtui.store.marketing_spend import marketing_spend_frame
 
     with user_errors():
         conn = open_existing(db)
-        spend = store.marketing_spend_frame(conn)
+        spend = marketing_spend_frame(conn)
         if not spend.height:
             raise fail("no marketing spend yet: clvtui spend import FILE")
         rid = store.latest_run_id(conn) if run is None else run

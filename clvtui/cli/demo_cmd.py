@@ -92,7 +92,7 @@ def build_demo(
     from clvtui.pipeline import fit_run
     from clvtui.store import open_db
     from clvtui.store.saved_settings import load_settings, save_settings
-    from clvtui.store.views import database_status
+    from clvtui.store.status import database_status
 
     if fmt not in FORMATS:
         raise fail(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

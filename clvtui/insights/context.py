@@ -19,6 +19,7 @@ import sqlite_utils
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.settings import Settings
 from clvtui.store import run_scores as store
+from clvtui.store.marketing_spend import marketing_spend_frame
 from clvtui.store.saved_settings import load_settings
 
 ECONOMICS = ("margin", "cost_per_order", "annual_discount_rate", "horizon_months")
@@ -95,7 +96,7 @@ def actual_cac_table(
     from clvtui.core.money import minor_exponent
     from clvtui.insights.acquisition import actual_cac
 
-    spend = store.marketing_spend_frame(db) if spend is None else spend
+    spend = marketing_spend_frame(db) if spend is None else spend
     if not spend.height:
         return None
     cohorts = store.cohort_channel_values(db, run_id)

@@ -1,4 +1,4 @@
-"""Scores read by column, joined with customers; runs over time; marketing spend.
+"""Scores read by column, joined with customers; runs over time.
 
 Reads return polars frames through ``store.frames.read_frame`` (measured at 1 M scores: 0.2 s
 per column), so callers ask only for the columns they need.
@@ -8,7 +8,7 @@ Column names are checked against the schema before they reach SQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
@@ -16,7 +16,6 @@ import sqlite_utils
 
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
-from clvtui.store.locking import write_transaction
 from clvtui.store.run_storage import ensure_scores
 from clvtui.store.runs import SCORE_SCHEMA
 
@@ -163,32 +162,6 @@ def run_segments_frame(db: sqlite_utils.Database) -> pl.DataFrame:
             "risk": pl.Utf8,
             "customers": pl.Int64,
             "clv_total": pl.Float64,
-        },
-    )
-
-
-def upsert_marketing_spend(
-    db: sqlite_utils.Database, rows: Iterable[tuple[str, str, int, str, str]]
-) -> int:
-    """(month, channel, amount_minor, currency, import_path): re-importing a month replaces it."""
-    names = ("month", "channel", "amount_minor", "currency", "import_path")
-    records = [dict(zip(names, row, strict=True)) for row in rows]
-    with write_transaction(db, "spend"):  # all rows or none
-        db.table("marketing_spend").upsert_all(records, pk=("month", "channel"))
-    return len(records)
-
-
-def marketing_spend_frame(db: sqlite_utils.Database) -> pl.DataFrame:
-    return read_frame(
-        db,
-        "SELECT month, channel, amount_minor, currency FROM marketing_spend "
-        "ORDER BY month, channel",
-        (),
-        schema={
-            "month": pl.Utf8,
-            "channel": pl.Utf8,
-            "amount_minor": pl.Int64,
-            "currency": pl.Utf8,
         },
     )
 

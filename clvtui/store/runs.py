@@ -234,7 +234,7 @@ def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
 
 
 def _identity(db: sqlite_utils.Database) -> pl.DataFrame:
-    from clvtui.store.views import customer_identity_frame
+    from clvtui.store.identity import customer_identity_frame
 
     return customer_identity_frame(db)
 

@@ -207,8 +207,8 @@ def test_run_frame_cache_matches_the_row_read(cdnow_db: Path, tmp_path: Path) ->
 
     from polars.testing import assert_frame_equal
 
+    from clvtui.store.identity import customer_identity_frame
     from clvtui.store.runs import RANKED_COLUMNS, ranked_customers, ranked_frame, run_frame
-    from clvtui.store.views import customer_identity_frame
 
     doc = fit_json(cdnow_db, "--as-of", "1997-09-30", "--model", "bgnbd")
     run_id = doc["run_id"]

@@ -223,7 +223,7 @@ async def test_refit_from_the_model_screen(demo_copy: Path) -> None:
 async def test_import_a_shop_export_through_the_import_screen(tmp_path: Path) -> None:
     from clvtui.demo import DemoParams, write_demo_export
     from clvtui.store import open_db
-    from clvtui.store.views import database_status
+    from clvtui.store.status import database_status
 
     fixture = sorted(Path("fixtures").glob("shopify*/*.csv")) or sorted(
         Path("fixtures").glob("**/shopify*.csv")

@@ -74,8 +74,8 @@ class CustomerScreen(WorkerErrors, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
+        from clvtui.store.identity import customer_identity
         from clvtui.store.runs import customer_orders, latest_run
-        from clvtui.store.views import customer_identity
 
         app = self.app
         try:

@@ -1,18 +1,10 @@
-"""Small read queries the terminal UI needs and no other store module offers.
-
-The UI asks ``runs`` and ``run_scores`` for anything about fitted runs; this module only answers
-"what is in the file" (for the welcome screen) and "who is this customer" (names and e-mails
-to show and filter by, next to the scores).
-"""
+"""What the file holds: counts that decide between the welcome, "fit me" and the dashboard."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import polars as pl
 import sqlite_utils
-
-from clvtui.store.frames import read_table
 
 
 @dataclass(frozen=True)
@@ -49,30 +41,3 @@ def database_status(db: sqlite_utils.Database, *, counts: bool = True) -> DbStat
     return DbStatus(
         has_orders, imports, runs, last, db.table("orders").count, db.table("customers").count
     )
-
-
-IDENTITY_SCHEMA = {
-    "customer_id": pl.Utf8,
-    "name": pl.Utf8,
-    "email": pl.Utf8,
-    "country": pl.Utf8,
-    "channel": pl.Utf8,
-    "sources": pl.Utf8,
-}
-
-
-def customer_identity_frame(db: sqlite_utils.Database) -> pl.DataFrame:
-    """Every customer's id, name, e-mail, country, channel and sources (what the ranking
-    shows)."""
-    return read_table(db, "customers", {c: (c, t) for c, t in IDENTITY_SCHEMA.items()})
-
-
-def customer_identity(db: sqlite_utils.Database, customer_id: str) -> dict[str, object] | None:
-    """One customer's stored attributes (for the detail screen), or None if unknown."""
-    rows = db.table("customers").rows_where(
-        "customer_id = ?",
-        [customer_id],
-        select="customer_id, email, name, country, channel, first_product, discount_code, "
-        "first_order_at, source, sources",
-    )
-    return next(rows, None)

@@ -45,7 +45,7 @@ from sqlite_utils import Database
 from clvtui.errors import ClvError
 from clvtui.ingest import import_file
 from clvtui.model import choose, validate
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from clvtui.model.summary import summarise
 from clvtui.pipeline import fit_run
 from clvtui.store import open_db

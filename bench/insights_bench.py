@@ -78,7 +78,15 @@ def synthetic(n: int, seed: int) -> pl.DataFrame:
 
 
 def pure_stages(frame: pl.DataFrame, log: list[tuple[str, float]]) -> None:
-    from clvtui.insights import acquisition, budget, export, profile, segments, trends, whatif
+    from clvtui.insights import (
+        acquisition,
+        budget,
+        customer_lists,
+        profile,
+        segments,
+        trends,
+        whatif,
+    )
 
     print(f"pure functions on {frame.height:,} customers")
     scored = timed("assign_segments", lambda: segments.assign_segments(frame, SETTINGS), log)
@@ -102,15 +110,15 @@ def pure_stages(frame: pl.DataFrame, log: list[tuple[str, float]]) -> None:
     timed("moved (1 M vs 1 M)", lambda: trends.moved(scored, other, run_id=2,
           previous_run_id=1), log)  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        timed("export --all to CSV", lambda: export.write_export(
-            export.export_frame(scored, AS_OF), Path(tmp) / "all.csv"), log)  # fmt: skip
+        timed("export --all to CSV", lambda: customer_lists.write_export(
+            customer_lists.export_frame(scored, AS_OF), Path(tmp) / "all.csv"), log)  # fmt: skip
 
 
 def store_runs(path: Path, frame: pl.DataFrame) -> None:
     from clvtui.insights.segments import assign_segments
     from clvtui.store import open_db
     from clvtui.store.runs import save_run
-    from clvtui.store.settings import save_settings
+    from clvtui.store.saved_settings import save_settings
 
     db = open_db(path)
     save_settings(db, SETTINGS)

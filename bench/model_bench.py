@@ -33,7 +33,7 @@ import polars as pl
 from clvtui.demo import SHAPES, DemoParams, simulate_orders, simulate_shape
 from clvtui.model import bgnbd, clv, gammagamma
 from clvtui.model.base import Rows
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from clvtui.model.summary import cdnow_orders, summarise
 
 ROOT = Path(__file__).resolve().parents[1]

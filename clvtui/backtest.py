@@ -14,7 +14,7 @@ import polars as pl
 from clvtui.errors import ModelError
 from clvtui.model import choose, gammagamma, validate
 from clvtui.model.base import FittedModel
-from clvtui.model.models import fit_purchase, module_for
+from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import capped_spend, day_to_date, summarise
 from clvtui.report import HoldoutCheck

@@ -32,13 +32,14 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import backtest, epoch_day, fit_spend
+from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, seasonal_choice, survival, validate
 from clvtui.model.base import FittedModel
 from clvtui.model.empirical import empirical_predictions, shop_rate
-from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
+from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.report import (
     CustomerEquity,
@@ -52,8 +53,7 @@ from clvtui.report import (
 from clvtui.settings import Settings
 from clvtui.shop import Shop, read_shop
 from clvtui.store.runs import prefetch_identity, save_run
-from clvtui.store.schema import TIMESTAMP_FORMAT
-from clvtui.store.settings import load_settings
+from clvtui.store.saved_settings import load_settings
 
 Progress = Callable[[str, float], None]
 AUTO_CHOICE_WEEKS = 13  # without a holdout, "auto" compares models on the last quarter

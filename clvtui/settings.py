@@ -1,6 +1,6 @@
 """The economics and rules the user controls: margin, costs, discounting, tiers, budget.
 
-Stored as key/value JSON in the ``settings`` table (see ``store.settings``); every value has a
+Stored as key/value JSON in the ``settings`` table (see ``store.saved_settings``); every value has a
 sane default and is validated here, so a bad value gets a clear message before any work starts.
 """
 

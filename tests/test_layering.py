@@ -1,13 +1,15 @@
-"""The core must stay usable without the faces: no textual or typer in its import graph."""
+"""The layers hold: the import contracts in pyproject, and the core usable without the faces
+(no textual or typer in its import graph, checked by importing it)."""
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 CORE_MODULES = [
     "clvtui.store",
-    "clvtui.store.settings",
+    "clvtui.store.saved_settings",
     "clvtui.settings",
     "clvtui.ingest",
     "clvtui.model",
@@ -47,3 +49,18 @@ def test_help_does_not_import_heavy_libraries() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_import_contracts_hold() -> None:
+    """Every contract of pyproject's [tool.importlinter] (layer direction, a core without the
+    faces, maths and insights without the database) is kept, as .ci/run checks it."""
+    root = Path(__file__).resolve().parents[1]
+    code = (
+        "import sys\n"
+        "from importlinter.cli import lint_imports_command\n"
+        "sys.argv = ['lint-imports', '--no-cache', '--no-logo']\n"
+        "lint_imports_command()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Contracts: 3 kept, 0 broken." in result.stdout, result.stdout

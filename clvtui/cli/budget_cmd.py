@@ -71,11 +71,11 @@ def spend_import(
 ) -> None:
     """Import marketing spend per month and channel (re-import replaces those months)."""
     from clvtui.insights.spend import read_spend
-    from clvtui.store import insights as store
+    from clvtui.store.marketing_spend import upsert_marketing_spend
 
     with user_errors():
         rows = read_spend(file, currency=currency)
-        n = store.upsert_marketing_spend(open_database(db, write=True), rows)
+        n = upsert_marketing_spend(open_database(db, write=True), rows)
     doc = {
         "path": str(file),
         "rows": n,

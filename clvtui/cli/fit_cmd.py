@@ -14,7 +14,7 @@ import typer
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
 from clvtui.cli.common import RunOption
 from clvtui.insights.jsonsafe import json_ready
-from clvtui.model.models import PURCHASE_MODELS
+from clvtui.model.registry import PURCHASE_MODELS
 from clvtui.wording import clv_label, value_basis
 
 if TYPE_CHECKING:

@@ -149,7 +149,7 @@ def _print_report(report: Any) -> None:
 
     A dry run says what *would* happen: nothing is written, so nothing is "kept".
     """
-    from clvtui.ingest.money import format_minor
+    from clvtui.core.money import format_minor
     from clvtui.wording import plural
 
     echo = typer.echo

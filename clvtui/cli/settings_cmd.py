@@ -21,7 +21,7 @@ def settings_cmd(
     """Show the stored settings, or change some (validated before anything is stored)."""
     from clvtui.errors import SettingsError
     from clvtui.settings import Settings, parse_value
-    from clvtui.store.settings import load_settings, update_settings
+    from clvtui.store.saved_settings import load_settings, update_settings
 
     with user_errors():
         changes: dict[str, Any] = {}

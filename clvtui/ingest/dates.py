@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from clvtui.store.schema import TIMESTAMP_FORMAT
+from clvtui.core.timefmt import TIMESTAMP_FORMAT
 
 DATE_RE = (
     r"^\s*(?:(?P<y1>\d{4})-(?P<m1>\d{1,2})-(?P<d1>\d{1,2})"
@@ -61,8 +61,6 @@ RAILS_ZONES = {
     "Auckland": "Pacific/Auckland",
     "UTC": "UTC",
 }
-
-UTC_FORMAT = TIMESTAMP_FORMAT
 
 
 @dataclass(frozen=True)
@@ -261,7 +259,7 @@ def _zone_expr(zone_col: str | None, rule: DateRule) -> pl.Expr:
 
 def utc_text(instants: pl.Expr) -> pl.Expr:
     """The at-rest form: 'YYYY-MM-DDTHH:MM:SSZ'."""
-    return instants.dt.strftime(UTC_FORMAT)
+    return instants.dt.strftime(TIMESTAMP_FORMAT)
 
 
 def parse_timestamp(text: str, rule: DateRule | None = None, zone: str | None = None) -> str | None:
@@ -270,4 +268,4 @@ def parse_timestamp(text: str, rule: DateRule | None = None, zone: str | None = 
     rule = rule or DateRule()
     out = to_utc(frame, "t", rule, zone_col="z" if zone is not None else None)
     value = out[0]
-    return None if value is None else value.strftime(UTC_FORMAT)
+    return None if value is None else value.strftime(TIMESTAMP_FORMAT)

@@ -82,10 +82,10 @@ def resolve_mapping(
         if fld in mapping:
             continue
         for alias in aliases:
-            column = by_name.get(alias)
-            if column is not None and column not in used:
-                mapping[fld] = column
-                used.add(column)
+            found = by_name.get(alias)
+            if found is not None and found not in used:
+                mapping[fld] = found
+                used.add(found)
                 break
     if check:
         missing = _missing(spec, mapping)

@@ -13,18 +13,21 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
+from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import InputError
 from clvtui.ingest import ledgers, sources, tidy
-from clvtui.ingest.dates import UTC_FORMAT
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
 from clvtui.ingest.normalise import Normalised, clean_fields
 from clvtui.ingest.privacy import mask_reasons
 from clvtui.ingest.read import ROW, Table, only_empty_surplus, open_table, unreadable
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = {
     "shopify": sources.shopify,
@@ -87,7 +90,7 @@ class ImportReport:
 
 
 def import_file(
-    db: Any,
+    db: sqlite_utils.Database | str | Path | None,
     path: str | Path,
     *,
     fmt: str = "auto",
@@ -96,7 +99,8 @@ def import_file(
     progress: Callable[[int, int | None], None] | None = None,
     timezone: str | None = None,
 ) -> ImportReport:
-    """Import one export into ``db`` (a sqlite-utils Database or a path; unused on dry run).
+    """Import one export into ``db`` (an open database, or a path opened — and created — only
+    once the export has parsed, so a bad file leaves no empty database; None on a dry run).
 
     ``timezone`` (IANA name) is the zone of timestamps that carry none — WooCommerce's site
     time, most generic CSVs; times with an offset or a zone column are not affected.
@@ -146,7 +150,9 @@ def import_file(
     from clvtui.store.orders import write_import
     from clvtui.store.reads import held_currencies
 
-    if not hasattr(db, "conn"):
+    if db is None:
+        raise TypeError("import_file needs a database unless dry_run")
+    if isinstance(db, str | Path):
         db = open_db(db)
     _warn_currencies(report, held_currencies(db))
     total = result.orders.height
@@ -381,8 +387,9 @@ def _report(
         revenue_without_identity_share=share,
         currencies=currencies,
         statuses=dict(orders.group_by("status").len().sort("len", descending=True).iter_rows()),
-        first_order_at=orders.get_column("ordered_at").min() if orders.height else None,
-        last_order_at=orders.get_column("ordered_at").max() if orders.height else None,
+        # stored text timestamps (TIMESTAMP_FORMAT) sort as the times they name
+        first_order_at=cast(str | None, orders.get_column("ordered_at").min()),
+        last_order_at=cast(str | None, orders.get_column("ordered_at").max()),
         notes=notes,
         dry_run=dry_run,
     )
@@ -450,7 +457,7 @@ def _customers(orders: pl.DataFrame) -> pl.DataFrame:
     (not a hash group-by over every column): at 2.9 M orders this keeps the import's peak
     memory ~350 MB lower.
     """
-    key = pl.col("ordered_at").str.to_datetime(UTC_FORMAT).dt.epoch("s") + (
+    key = pl.col("ordered_at").str.to_datetime(TIMESTAMP_FORMAT).dt.epoch("s") + (
         1 - pl.col("is_purchase")
     ) * (10**11)
     order = (

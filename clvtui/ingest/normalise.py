@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
+from clvtui.core.money import _EXPONENTS, describe_expected, detect_decimal, money_series
 from clvtui.ingest.dates import DateRule, to_utc, utc_text
-from clvtui.ingest.money import _EXPONENTS, describe_expected, detect_decimal, money_series
 from clvtui.ingest.read import ROW
 
 SCALE = 3  # money is parsed to 1/1000 first, so 3-decimal currencies (KWD) parse exactly

@@ -1,7 +1,7 @@
 """Open an export as a table of text: encoding, delimiter, Excel workbooks.
 
 Everything is read as ``Utf8`` (no type inference): ids like ``'0123`` must stay text and money
-must be parsed exactly by :mod:`clvtui.ingest.money`. UTF-8 (with or without BOM) is tried first
+must be parsed exactly by :mod:`clvtui.core.money`. UTF-8 (with or without BOM) is tried first
 and cp1252 second, because PayPal and Excel re-saves "usually send cp1252". The delimiter is
 sniffed from the header line, since EU Excel writes ``;``.
 """
@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -141,7 +142,7 @@ def open_table(
     if encoding != "utf-8":
         source = path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff")
         source = source.encode("utf-8")
-    options = {
+    options: dict[str, Any] = {
         "separator": delimiter,
         "infer_schema": False,
         "row_index_name": ROW,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
+from clvtui.core.money import currency_from_symbols
 from clvtui.ingest.dates import DateRule, resolve_rule, utc_text
 from clvtui.ingest.formats import FormatSpec
-from clvtui.ingest.money import currency_from_symbols
 from clvtui.ingest.normalise import (
     STAGE_COLUMNS,
     Normalised,

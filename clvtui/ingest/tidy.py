@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from clvtui.ingest.money import minor_exponent, money_series
+from clvtui.core.money import minor_exponent, money_series
 from clvtui.ingest.normalise import Normalised
 from clvtui.ingest.read import ROW
 

@@ -22,6 +22,7 @@ as arriving evenly over tenure + horizon. Undiscounted and approximate — a pla
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import polars as pl
 
@@ -86,7 +87,7 @@ def allowable_cpa(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         pl.col("first_order").mean(),
         pl.col("tenure_months").mean(),
     )
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     by_tier = {r["tier"]: r for r in agg.to_dicts()}
     for name in TIERS:
         r = by_tier.get(name)

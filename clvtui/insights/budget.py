@@ -206,8 +206,8 @@ def plan_budget(
         target = f"acquisition: look-alikes of {row['name']}"
         value = row["value_at_acquisition"] or 0.0
         if acquisition_cost is None or acquisition_cost <= 0:
-            reason = "acquisition cost unknown: set acquisition_cost or import marketing spend"
-            skipped.append({"target": target, "reason": reason})
+            unknown = "acquisition cost unknown: set acquisition_cost or import marketing spend"
+            skipped.append({"target": target, "reason": unknown})
             continue
         if row["customers"] == 0 or value <= 0:
             skipped.append({"target": target, "reason": "a look-alike is worth nothing net"})
@@ -221,7 +221,7 @@ def plan_budget(
     caps = np.array([c.cap(floor) for c in curves])
     spend = np.zeros(len(curves))
     last_return: list[float | None] = [None] * len(curves)
-    reason = None if curves else "no target to spend on (see skipped)"
+    reason: str | None = None if curves else "no target to spend on (see skipped)"
     if curves and float(caps.sum()) <= total:
         # every target reaches the return floor within the budget: stop each exactly there
         spend = caps.astype(float)

@@ -16,7 +16,7 @@ profitable". Acquisition cost enters where it is still a decision — buying *ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import polars as pl
@@ -94,7 +94,7 @@ def high_cutoff(clv: pl.Series, settings: Settings) -> float | None:
     if cutoff <= settings.profit_floor:
         # the top group would dip into unprofitable customers: it stops at the floor
         above = ordered.filter(ordered > settings.profit_floor)
-        return float(above.min()) if above.len() else None
+        return _least(above)
     return cutoff
 
 
@@ -213,13 +213,18 @@ def assign_segments(
     return scores.with_columns(tier.cast(pl.Utf8).alias("tier"), risk.cast(pl.Utf8).alias("risk"))
 
 
+def _least(values: pl.Series) -> float | None:
+    """The smallest value as a float; None when there are no values."""
+    return float(cast(float, values.min())) if values.len() else None
+
+
 def tier_rule(scored: pl.DataFrame, settings: Settings) -> TierRule:
     """The rule and the cut-off it gives on these scores (read back from the assigned tiers)."""
     high = scored.filter(pl.col("tier") == HIGH)["clv"]
     return TierRule(
         top_value_share=settings.top_value_share,
         profit_floor=settings.profit_floor,
-        high_cutoff=float(high.min()) if high.len() else None,
+        high_cutoff=_least(high),
         value_kind=settings.value_kind,
     )
 

@@ -27,7 +27,7 @@ def parse_month(text: str) -> str | None:
 
 def read_spend(path: str | Path, *, currency: str = "USD") -> list[tuple[str, str, int, str, str]]:
     """Rows (month, channel, amount_minor, currency, path) of a spend CSV, or InputError."""
-    from clvtui.ingest.money import minor_exponent, parse_money
+    from clvtui.core.money import minor_exponent, parse_money
 
     path = Path(path)
     try:
@@ -48,7 +48,7 @@ def read_spend(path: str | Path, *, currency: str = "USD") -> list[tuple[str, st
     missing = [c for c in ("month", "channel") if c not in names]
     if amount_col is None:
         missing.append("amount")
-    if missing:
+    if missing or amount_col is None:
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)}; "
             f"expected month, channel, amount (found {', '.join(header)})"

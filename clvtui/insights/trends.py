@@ -18,7 +18,7 @@ from clvtui.insights.segments import TIERS
 def tier_trend(segments: pl.DataFrame) -> pl.DataFrame:
     """Per run and tier: customers, CLV, and the run's customer equity (long format).
 
-    ``segments``: rows of ``store.insights.run_segments_frame`` (run_id, created_at, as_of,
+    ``segments``: rows of ``store.run_scores.run_segments_frame`` (run_id, created_at, as_of,
     value_kind, customer_equity, tier, risk, customers, clv_total). Every tier appears for every
     run (zeros when empty) so a chart has no gaps.
     """

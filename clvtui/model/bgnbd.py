@@ -25,6 +25,7 @@ class Likelihood(LikelihoodBase):
     """Eq. (6), one row per unique (x, t_x, T), with its analytic gradient."""
 
     names: ClassVar[tuple[str, ...]] = NAMES
+    _cache: tuple[np.ndarray, ...]
 
     def _parts(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
         """Shared by loglike and score (BFGS asks for both at the same point): cached."""

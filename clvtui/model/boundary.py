@@ -34,7 +34,7 @@ from clvtui.model.base import (
     Rows,
     _nearest_covariance,
 )
-from clvtui.model.models import LABELS
+from clvtui.model.registry import LABELS
 
 EDGE = EDGE_LOG  # |ln θ| beyond which a parameter has run to the edge of its range
 TRIGGER = float(np.log(1e3))  # |ln θ| that makes the check look closer

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.errors import ModelError
-from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
+from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import summarise
 
 MIN_CUSTOMERS = 100

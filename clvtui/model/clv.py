@@ -35,7 +35,7 @@ from scipy import sparse
 
 from clvtui.model import gammagamma
 from clvtui.model.base import FittedModel, Rows, row_key
-from clvtui.model.models import module_for
+from clvtui.model.registry import module_for
 
 WEEKS_PER_MONTH = 52.0 / 12.0
 Horizon = Callable[[float], float] | None  # calendar weeks ahead → model weeks (seasonality)

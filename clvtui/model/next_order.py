@@ -57,7 +57,7 @@ def p_order_within(
     elif model_name == "nbd":
         out = -np.expm1(_log_silent_alive(theta, x, T, t_weeks))
     elif model_name in ("bgnbd", "mbgnbd"):
-        from clvtui.model.models import module_for
+        from clvtui.model.registry import module_for
 
         pa = module_for(model_name).p_alive(theta, x, t_x, T)
         out = pa * -np.expm1(_log_silent_alive(theta, x, T, t_weeks))

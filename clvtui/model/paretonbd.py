@@ -20,7 +20,7 @@ costs about 2.5 likelihood evaluations instead of the 8 of a numerical one.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import digamma, gammaln
@@ -182,12 +182,13 @@ class Likelihood(LikelihoodBase):
     """Note eq. 19 on unique (x, t_x, T) rows, with the gradient described in the docstring."""
 
     names: ClassVar[tuple[str, ...]] = NAMES
+    _cache: tuple[Any, ...]  # arrays, and the pair terms as a list
 
     @cached_property
     def _pairs(self) -> tuple:
         return term_pairs(self.rows.x, self.rows.t_x, self.rows.T)
 
-    def _parts(self, theta: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _parts(self, theta: np.ndarray) -> tuple[Any, ...]:
         """Shared by loglike and score (BFGS asks for both at the same point): cached."""
         key = theta.tobytes()
         if getattr(self, "_cache_key", None) == key:

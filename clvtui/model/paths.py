@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clvtui.model.models import module_for, theta_of
+from clvtui.model.registry import module_for, theta_of
 
 MAX_POINTS = 200  # a curve needs no more points than a terminal has columns
 

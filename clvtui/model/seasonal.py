@@ -47,7 +47,7 @@ import polars as pl
 from scipy.interpolate import CubicSpline
 from scipy.stats import chi2
 
-from clvtui.model.models import fit_purchase, module_for
+from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.summary import summarise
 
 MIN_MONTHS = 15
@@ -202,7 +202,7 @@ def _observed(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Repeat purchase days per (customer group, calendar month), the months' ids
     (year·12 + month − 1), and the month edges (each month is (edge_k, edge_k+1])."""
-    first_day = int(summary["first_day"].min())
+    first_day = int(summary.get_column("first_day").to_numpy().min())
     lo = int(np.datetime64(first_day, "D").astype("datetime64[M]").astype("int64"))
     hi = int(np.datetime64(to_day, "D").astype("datetime64[M]").astype("int64"))
     month_ids = np.arange(lo, hi + 1)

@@ -20,7 +20,7 @@ import polars as pl
 
 from clvtui.errors import ModelError
 from clvtui.model import seasonal
-from clvtui.model.models import fit_purchase, module_for
+from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.summary import summarise
 
 MODES = ("auto", "on", "off")

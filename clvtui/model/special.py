@@ -13,7 +13,9 @@ import numpy as np
 from scipy.special import gammaln, hyp2f1
 
 
-def log_hyp2f1(a: np.ndarray, b: np.ndarray, c: np.ndarray, z: np.ndarray) -> np.ndarray:
+def log_hyp2f1(
+    a: np.ndarray | float, b: np.ndarray | float, c: np.ndarray, z: np.ndarray
+) -> np.ndarray:
     """ln ₂F₁(a, b; c; z) for 0 ≤ z < 1 and c > 0, with fallbacks where scipy overflows.
 
     1. scipy.special.hyp2f1 where it returns a finite positive value;

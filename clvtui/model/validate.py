@@ -17,7 +17,7 @@ import polars as pl
 
 from clvtui.model import bgnbd
 from clvtui.model.base import FittedModel, row_key
-from clvtui.model.models import module_for
+from clvtui.model.registry import module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import purchase_days
 

@@ -68,8 +68,8 @@ def load_basis(
     ranking when the caller already holds it (the TUI's shared frame); else it is read."""
     from clvtui.services.runs import observed_cac
     from clvtui.services.tiers import ranked_customers
-    from clvtui.store import insights as store
-    from clvtui.store.settings import load_settings
+    from clvtui.store import run_scores as store
+    from clvtui.store.saved_settings import load_settings
 
     rid = store.latest_run_id(db) if run_id is None else run_id
     run = store.run_row(db, rid)
@@ -105,9 +105,10 @@ def actual_cac(db: sqlite_utils.Database, run_id: int | None = None) -> tuple[in
     """Actual CAC per acquisition month and channel for a fit (default: the latest)."""
     from clvtui.errors import NoDataError
     from clvtui.services.runs import actual_cac_table
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
+    from clvtui.store.marketing_spend import marketing_spend_frame
 
-    spend = store.marketing_spend_frame(db)
+    spend = marketing_spend_frame(db)
     if not spend.height:
         raise NoDataError("no marketing spend yet: clvtui spend import FILE")
     rid = store.latest_run_id(db) if run_id is None else run_id

@@ -14,11 +14,11 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
-from clvtui.ingest.money import minor_exponent
+from clvtui.core.money import minor_exponent
 from clvtui.model.paths import Path, alive_path, expected_orders_path
 from clvtui.report import RunReport
+from clvtui.store.identity import customer_identity
 from clvtui.store.runs import customer_orders, latest_run, ranked_customers
-from clvtui.store.views import customer_identity
 
 WEEKS_AHEAD = 52  # the expected-orders path: a year after as-of, week by week
 EPOCH = date(1970, 1, 1)

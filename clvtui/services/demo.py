@@ -84,8 +84,8 @@ def build_demo(
     from clvtui.ingest import FORMATS, import_file
     from clvtui.pipeline import fit_run
     from clvtui.store import open_db
-    from clvtui.store.settings import load_settings, save_settings
-    from clvtui.store.views import database_status
+    from clvtui.store.saved_settings import load_settings, save_settings
+    from clvtui.store.status import database_status
 
     if fmt not in FORMATS:
         raise ClvError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -103,7 +103,7 @@ def build_demo(
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
     params = DemoParams(n_customers=customers)
     if shape == "seasonal":  # three years, so the seasonal fit has enough history
-        from clvtui.seasonal_demo import SEASONAL_PARAMS
+        from clvtui.demo.seasonal import SEASONAL_PARAMS
 
         params = replace(SEASONAL_PARAMS, n_customers=customers)
     suffix = ".xlsx" if fmt == "online-retail" else ".csv"

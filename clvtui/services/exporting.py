@@ -47,7 +47,7 @@ def export_customers(
     existing ``output`` is refused unless ``force``, before any customer is read."""
     import polars as pl
 
-    from clvtui.insights.export import check_export_target, export_frame, write_export
+    from clvtui.insights.customer_lists import check_export_target, export_frame, write_export
     from clvtui.insights.segments import slipping_away
     from clvtui.services.runs import load_context
 

@@ -12,10 +12,10 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from clvtui.model.models import PURCHASE_MODELS
+from clvtui.model.registry import PURCHASE_MODELS
 from clvtui.pipeline import FitResult, Progress, fit_run
 from clvtui.settings import Settings
-from clvtui.store.settings import save_settings
+from clvtui.store.saved_settings import save_settings
 
 MODEL_CHOICES = ("auto", *PURCHASE_MODELS)  # what a user may ask for ("auto": chosen)
 

@@ -25,7 +25,7 @@ def run_profile(db: sqlite_utils.Database, run_id: int | None = None) -> RunProf
     (default: the latest)."""
     from clvtui.insights.profile import build_profile, hazard_sample, time_to_repurchase
     from clvtui.services.runs import load_context
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     attrs = store.customer_attribute_names(db)
     ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id, customer_columns=attrs)

@@ -25,8 +25,9 @@ from clvtui.services.tiers import (
     run_settings_of,
 )
 from clvtui.settings import Settings
-from clvtui.store import insights as store
-from clvtui.store.settings import load_settings
+from clvtui.store import run_scores as store
+from clvtui.store.marketing_spend import marketing_spend_frame
+from clvtui.store.saved_settings import load_settings
 
 
 @dataclass
@@ -43,7 +44,7 @@ class RunContext:
 
     @property
     def as_of(self) -> dt.date:
-        """The date the run's values refer to (see ``store.insights.run_row``)."""
+        """The date the run's values refer to (see ``store.run_scores.run_row``)."""
         scored = self.run.get("scored_as_of") or self.run["calibration_end"]
         return dt.date.fromisoformat(str(scored)[:10])
 
@@ -82,10 +83,10 @@ def actual_cac_table(
 ) -> pl.DataFrame | None:
     """Actual CAC per cohort and channel from the imported marketing spend (None without any):
     the spend, in its currency's minor units, against run ``run_id``'s new customers."""
-    from clvtui.ingest.money import minor_exponent
+    from clvtui.core.money import minor_exponent
     from clvtui.insights.acquisition import actual_cac
 
-    spend = store.marketing_spend_frame(db) if spend is None else spend
+    spend = marketing_spend_frame(db) if spend is None else spend
     if not spend.height:
         return None
     cohorts = store.cohort_channel_values(db, run_id)

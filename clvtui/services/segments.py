@@ -64,7 +64,7 @@ def segments_view(
     from clvtui.insights.acquisition import allowable_cpa
     from clvtui.insights.segments import slipping_away, tier_rule, tier_table
     from clvtui.services.runs import load_context
-    from clvtui.store import insights as store
+    from clvtui.store import run_scores as store
 
     ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id)
     s, sc = ctx.settings, ctx.scored

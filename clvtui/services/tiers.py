@@ -88,9 +88,9 @@ def ranked_customers(
 
     While the rule is unchanged the stored tiers are taken as they are: the fit applied this
     same rule to the same values (re-applying costs ~0.3 s at a million customers)."""
-    from clvtui.store.insights import run_row
+    from clvtui.store.run_scores import run_row
     from clvtui.store.runs import ranked_customers as stored_ranking
-    from clvtui.store.settings import load_settings
+    from clvtui.store.saved_settings import load_settings
 
     run = run_row(db, run_id)
     current = load_settings(db) if current is None else current
@@ -108,7 +108,7 @@ def tier_risk_totals(
     (the TUI passes its shared, cached frame) — or, without one, from :func:`ranked_customers`.
     """
     from clvtui.store.runs import run_segments
-    from clvtui.store.settings import load_settings
+    from clvtui.store.saved_settings import load_settings
 
     current = load_settings(db)
     run_id = int(run["id"])

@@ -20,7 +20,7 @@ import sqlite_utils
 from clvtui.errors import NoDataError
 from clvtui.insights.trends import Moved, moved, tier_trend
 from clvtui.settings import Settings
-from clvtui.store import insights as store
+from clvtui.store import run_scores as store
 
 MOVE_COLUMNS = ["customer_id", "tier", "risk", "clv"]
 
@@ -30,7 +30,7 @@ def tier_history(db: sqlite_utils.Database, current: Settings | None = None) -> 
     every fit's tiers by today's rule where its scores are kept."""
     from clvtui.services.tiers import rule_unchanged
     from clvtui.store.run_storage import pruned_at
-    from clvtui.store.settings import load_settings
+    from clvtui.store.saved_settings import load_settings
 
     current = load_settings(db) if current is None else current
     stored = store.run_segments_frame(db)
@@ -94,7 +94,7 @@ def moved_since_previous(
     """Customers whose tier or risk band changed since the fit before ``run_id`` (default: the
     latest), with their chance of ordering soon. ``now``: the run's tiered customers when the
     caller already holds them (the TUI's shared frame), so only the previous fit is read."""
-    from clvtui.store.settings import load_settings
+    from clvtui.store.saved_settings import load_settings
 
     rid = store.latest_run_id(db) if run_id is None else run_id
     previous = previous_fit(db, rid)

@@ -1,10 +1,12 @@
 """The only place with SQL: opening the database, migrations, reads and writes.
 
-Submodules own one area each: ``opening`` (create, recognise, migrate, read-only opens),
-``locking`` (write transactions), ``failures`` (errors as one line), ``orders`` (import
-writes), ``identity`` (customer keys and the people they belong to), ``history`` (the imports
-list and undo), ``reads`` (orders into polars), ``runs`` (fitted runs and scores), ``insights``
-(tiers, trends, spend), ``settings``.
+Submodules own one table or one concern each: ``opening`` (create, recognise, migrate,
+read-only opens), ``schema`` (the migrations), ``locking`` (write transactions), ``failures``
+(errors as one line), ``frames`` (query results as polars frames), ``orders`` (import writes),
+``identity`` (customer keys, the people they belong to, who each customer is), ``history`` (the
+imports list and undo), ``reads`` (orders into polars), ``runs`` (writing and reading fitted
+runs), ``run_scores`` (scores by column, runs over time), ``run_storage`` (room taken, pruning),
+``marketing_spend``, ``saved_settings``, ``status`` (what the file holds).
 """
 
 from __future__ import annotations

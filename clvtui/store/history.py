@@ -13,15 +13,14 @@ are never touched; undo says which runs used the data it removed.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
 from clvtui.store.orders import ORDER_FIELDS, VERSIONED_CUSTOMER
-from clvtui.store.schema import TIMESTAMP_FORMAT
 
 IMPORT_COLUMNS = [
     "id", "path", "format", "started_at", "finished_at", "rows_read", "orders_new",
@@ -32,10 +31,8 @@ IMPORT_COLUMNS = [
 
 def list_imports(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every import, oldest first, with its file name and counts (undone ones included)."""
-    cur = db.conn.execute(f"SELECT {', '.join(IMPORT_COLUMNS)} FROM imports ORDER BY id")
     out = []
-    for row in cur.fetchall():
-        rec = dict(zip(IMPORT_COLUMNS, row, strict=True))
+    for rec in db.table("imports").rows_where(select=", ".join(IMPORT_COLUMNS), order_by="id"):
         rec["file"] = Path(rec["path"]).name
         rec["currencies"] = [c for c in (rec["currencies"] or "").split(",") if c]
         out.append(rec)
@@ -121,7 +118,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
         conn.execute("DROP TABLE temp.undo_keys")
         conn.execute(
             "UPDATE imports SET undone_at = ? WHERE id = ?",
-            (datetime.now(UTC).strftime(TIMESTAMP_FORMAT), import_id),
+            (now_text(), import_id),
         )
     runs = [
         r[0]

@@ -118,3 +118,31 @@ def person_keys_sql(param: str = "?") -> str:
         f"SELECT {param} UNION ALL SELECT customer_key FROM customer_links"
         f" WHERE customer_id = {param}"
     )
+
+
+#: Who each customer is, as the ranking shows and filters them (names, e-mails, attributes).
+IDENTITY_SCHEMA = {
+    "customer_id": pl.Utf8,
+    "name": pl.Utf8,
+    "email": pl.Utf8,
+    "country": pl.Utf8,
+    "channel": pl.Utf8,
+    "sources": pl.Utf8,
+}
+
+
+def customer_identity_frame(db: sqlite_utils.Database) -> pl.DataFrame:
+    """Every customer's id, name, e-mail, country, channel and sources (what the ranking
+    shows)."""
+    return read_table(db, "customers", {c: (c, t) for c, t in IDENTITY_SCHEMA.items()})
+
+
+def customer_identity(db: sqlite_utils.Database, customer_id: str) -> dict[str, object] | None:
+    """One customer's stored attributes (for the detail screen), or None if unknown."""
+    rows = db.table("customers").rows_where(
+        "customer_id = ?",
+        [customer_id],
+        select="customer_id, email, name, country, channel, first_product, discount_code, "
+        "first_order_at, source, sources",
+    )
+    return next(rows, None)

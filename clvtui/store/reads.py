@@ -10,14 +10,15 @@ in SQL per order.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import polars as pl
 import sqlite_utils
 
+from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.identity import LINK_SCHEMA, all_links, to_people
-from clvtui.store.schema import TIMESTAMP_FORMAT
 
 _PURCHASE_COLUMNS = {
     "customer_key": ("customer_key", pl.Utf8),
@@ -78,7 +79,7 @@ def purchases_frame(
     without exchange rates, so "most revenue" across currencies would mean nothing; ¥1,000 is
     not more than $50). Amounts in different currencies are never summed.
     """
-    from clvtui.ingest.money import minor_exponent
+    from clvtui.core.money import minor_exponent
 
     limit = _until_text(until)
     with snapshot(db):  # the currency choice and the read see the same orders
@@ -121,7 +122,7 @@ def left_out(
     """What a one-currency fit leaves out: per other currency, its purchases, net revenue
     (major units) and customers — all of them, and those with no purchase in the fitted
     currency at all. Reads only the other currencies' purchases."""
-    from clvtui.ingest.money import minor_exponent
+    from clvtui.core.money import minor_exponent
 
     chosen = fitted.get_column("currency")[0] if fitted.height else None
     if held_currencies(db) == [chosen]:
@@ -159,13 +160,13 @@ def currency_report(
     *,
     until: date | datetime | str | None = None,
     named: bool = False,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The ``currencies`` entry of a fit report: the currency fitted, how it was chosen, what
     each other currency held and was left out, and a warning line per left-out currency."""
     chosen = fitted.get_column("currency")[0]
     others = left_out(db, fitted, until=until)
     warnings = []
-    from clvtui.ingest.money import minor_exponent
+    from clvtui.core.money import minor_exponent
 
     for o in others:
         code, only, people = o["currency"], o["customers_only_in_it"], o["customers"]

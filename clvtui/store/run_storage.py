@@ -13,11 +13,11 @@ growing; ``vacuum`` gives the space back to the disk, at the cost of rewriting t
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
+from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
 from clvtui.store.locking import write_transaction
 
@@ -31,13 +31,11 @@ class PrunedRunError(NoDataError):
 
 def pruned_at(db: sqlite_utils.Database, run_id: int) -> str | None:
     """When the run's per-customer rows were pruned (UTC ISO), or None if it still has them."""
-    try:
-        row = db.conn.execute("SELECT pruned_at FROM runs WHERE id = ?", (run_id,)).fetchone()
-    except sqlite3.OperationalError as err:  # a file opened without migrating: nothing pruned
-        if "no such column" in str(err):
-            return None
-        raise
-    return None if row is None else row[0]
+    runs = db.table("runs")
+    if "pruned_at" not in runs.columns_dict:  # a file opened without migrating: nothing pruned
+        return None
+    row = next(runs.rows_where("id = ?", [run_id], select="pruned_at"), None)
+    return None if row is None else row["pruned_at"]
 
 
 def ensure_scores(db: sqlite_utils.Database, run_id: int) -> None:
@@ -57,12 +55,13 @@ def pruned_message(run_id: int, when: str) -> str:
 
 def runs_overview(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every run, newest first: id, dates, model, customers, equity, pruned, size on disk."""
-    cur = db.conn.execute(
-        "SELECT id, created_at, as_of, calibration_end, model, currency, value_kind, "
-        "n_customers, customer_equity, pruned_at FROM runs ORDER BY id DESC"
+    runs = list(
+        db.table("runs").rows_where(
+            select="id, created_at, as_of, calibration_end, model, currency, value_kind, "
+            "n_customers, customer_equity, pruned_at",
+            order_by="id DESC",
+        )
     )
-    names = [d[0] for d in cur.description]
-    runs = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     sizes = run_sizes(db, runs)
     for run in runs:
         run["size_bytes"] = sizes.get(run["id"], 0)
@@ -132,7 +131,7 @@ def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -
         "bytes_freed": sum(r["size_bytes"] for r in go),
     }
     if go and not dry_run:
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = now_text()
         with write_transaction(db, "prune") as conn:  # all runs or none, even after a kill
             for r in go:
                 conn.execute("DELETE FROM scores WHERE run_id = ?", (r["id"],))

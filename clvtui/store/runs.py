@@ -87,7 +87,8 @@ def save_run(
             f"VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
             [values[c] for c in RUN_COLUMNS],
         )
-        run_id = int(cur.lastrowid)
+        run_id = cur.lastrowid
+        assert run_id is not None  # set by every successful INSERT
         insert = (
             f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
             f"VALUES ({run_id}, {', '.join('?' * len(SCORE_COLUMNS))})"
@@ -197,10 +198,7 @@ def run_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame | None:
 
 def has_frame_cache(db: sqlite_utils.Database) -> bool:
     """Whether the file has the ``run_frames`` table (databases made by early builds lack it)."""
-    row = db.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_frames'"
-    ).fetchone()
-    return row is not None
+    return db.table("run_frames").exists()
 
 
 def _frame_bytes(frame: pl.DataFrame) -> bytes:
@@ -236,7 +234,7 @@ def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
 
 
 def _identity(db: sqlite_utils.Database) -> pl.DataFrame:
-    from clvtui.store.views import customer_identity_frame
+    from clvtui.store.identity import customer_identity_frame
 
     return customer_identity_frame(db)
 

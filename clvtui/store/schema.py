@@ -2,11 +2,10 @@
 
 Tables are created explicitly (TEXT ids, INTEGER minor units) rather than by sqlite-utils' type
 detection, which would turn an id like "01234" into 1234. Add a migration; never edit one that
-has shipped.
+has shipped. (That is also why this stays SQL text rather than ``db[table].create(...)`` calls:
+a shipped migration is frozen, whatever a later sqlite-utils would generate. sqlite-utils'
+API serves the small reads, writes and introspection elsewhere in ``store``.)
 """
-
-#: How every timestamp is stored (UTC): the generic importer's content keys depend on it too.
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 MIGRATIONS: list[str] = [
     # 1: orders, customers, provenance, settings, runs and scores

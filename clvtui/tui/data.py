@@ -82,7 +82,7 @@ class AppData:
         per run and tier rule: a rule changed elsewhere, e.g. by ``clvtui settings``, shows on
         the next load)."""
         from clvtui.services.tiers import rule_key
-        from clvtui.store.settings import load_settings
+        from clvtui.store.saved_settings import load_settings
 
         current = load_settings(db)
         with self._lock:

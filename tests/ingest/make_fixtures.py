@@ -11,7 +11,7 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from clvtui.ingest.writers import HEADERS
+from clvtui.demo.shop_exports import HEADERS
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

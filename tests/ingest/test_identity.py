@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 
 from clvtui.ingest import import_file
 from clvtui.store import open_db
-from clvtui.store.insights import purchase_times
 from clvtui.store.reads import purchases_frame
+from clvtui.store.run_scores import purchase_times
 from clvtui.store.runs import customer_orders
 
 STRIPE = (
@@ -166,7 +166,7 @@ def test_imports_in_either_order_give_the_same_people(tmp_path) -> None:
 
 
 def test_ranking_and_exports_show_the_sources(tmp_path) -> None:
-    from clvtui.insights.export import export_frame
+    from clvtui.insights.customer_lists import export_frame
     from clvtui.pipeline import fit_run
     from clvtui.store.runs import ranked_customers
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clvtui.core.money import format_money, minor_exponent, money_series, parse_money
 from clvtui.ingest.dates import DateRule, parse_timestamp
-from clvtui.ingest.money import format_money, minor_exponent, money_series, parse_money
 
 amounts = st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("99999999.99"),
                       places=2, allow_nan=False, allow_infinity=False)  # fmt: skip
@@ -115,7 +115,7 @@ def test_timestamp_examples(text: str, rule: DateRule, zone: str | None, utc: st
      (0, "GBP", "0.00 GBP")],
 )  # fmt: skip
 def test_format_minor_uses_the_currency_decimals(minor: int, currency: str, text: str) -> None:
-    from clvtui.ingest.money import format_minor
+    from clvtui.core.money import format_minor
 
     assert format_minor(minor, currency) == text
 
@@ -123,7 +123,7 @@ def test_format_minor_uses_the_currency_decimals(minor: int, currency: str, text
 @given(minor=st.integers(1 - 10**15, 10**15 - 1), currency=st.sampled_from(["USD", "JPY", "KWD"]))
 def test_format_minor_round_trips_through_parse_money(minor: int, currency: str) -> None:
     """Up to the 15 integer digits parse_money accepts."""
-    from clvtui.ingest.money import format_minor, minor_exponent
+    from clvtui.core.money import format_minor, minor_exponent
 
     text = format_minor(minor, currency).replace(" " + currency, "").replace("$", "")
     assert parse_money(text, scale=minor_exponent(currency)) == minor

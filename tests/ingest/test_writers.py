@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
+from clvtui.demo.shop_exports import HEADERS, write_export
 from clvtui.ingest import FORMATS, import_file
-from clvtui.ingest.writers import HEADERS, write_export
 
 
 def _orders(n: int = 60) -> pl.DataFrame:

@@ -18,7 +18,7 @@ from clvtui.services.runs import load_context
 from clvtui.settings import Settings
 from clvtui.store import open_db
 from clvtui.store.runs import scores_frame
-from clvtui.store.settings import save_settings
+from clvtui.store.saved_settings import save_settings
 from tests.insights.conftest import FIXTURES
 
 runner = CliRunner()

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from clvtui.cli import app
 from clvtui.demo import DemoParams, write_demo_export
 from clvtui.errors import ClvError
-from clvtui.insights.export import write_export
+from clvtui.insights.customer_lists import write_export
 from clvtui.safewrite import PARTIAL_TAG, atomic_write, clean_stale
 from tests.insights.conftest import CDNOW_SETTINGS, score_cdnow
 from tests.insights.dbutil import save_scores
@@ -161,7 +161,7 @@ def test_demo_export_is_private(tmp_path: Path, umask_022: None) -> None:
 
 CHILD = """
 import sys, polars as pl
-from clvtui.insights.export import write_export
+from clvtui.insights.customer_lists import write_export
 n = int(sys.argv[2])
 frame = pl.DataFrame({"customer_id": [f"C{i:07d}" for i in range(n)],
                       "email": [f"person{i}@example.com" for i in range(n)],

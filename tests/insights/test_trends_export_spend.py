@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from clvtui.errors import ClvError, InputError
-from clvtui.insights.export import export_frame, neutralise, write_export
+from clvtui.insights.customer_lists import export_frame, neutralise, write_export
 from clvtui.insights.spend import parse_month, read_spend
 from clvtui.insights.trends import moved, tier_trend
 

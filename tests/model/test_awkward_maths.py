@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from clvtui.errors import ModelError
 from clvtui.model import clv, gammagamma
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from tests.model.shops import regulars, with_dropout
 
 ECON = clv.Economics(None, 0.0, 0.01, 12)

@@ -10,7 +10,7 @@ import pytest
 from clvtui.model import boundary, clv
 from clvtui.model.base import FittedModel
 from clvtui.model.choose import _score
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from tests.model.shops import no_dropout, regulars, with_dropout
 
 ECON = clv.Economics(None, 0.0, 0.01, 12)
@@ -107,7 +107,7 @@ def test_a_candidate_that_cannot_be_fitted_is_skipped_with_its_reason() -> None:
 
 def test_auto_choice_on_a_no_dropout_shop_answers_with_a_warm_start() -> None:
     from clvtui.model.choose import choose_model
-    from clvtui.model.models import PURCHASE_MODELS
+    from clvtui.model.registry import PURCHASE_MODELS
     from tests.model.shops import orders_frame
 
     x, t_x, T = no_dropout(1500, seed=13)

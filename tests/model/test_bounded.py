@@ -13,7 +13,7 @@ import pytest
 from scipy.integrate import quad
 
 from clvtui.model import clv, paretonbd
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from clvtui.model.special import SERIES_TERMS, _log_series, log_power_integral
 from tests.model.shops import with_dropout
 

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from clvtui.model import bgnbd, gammagamma, mbgnbd, paretonbd, validate
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from clvtui.model.summary import cdnow_orders, summarise
 from tests.model.helpers import CDNOW_SAMPLE, CDNOW_SUMMARY
 

@@ -99,7 +99,7 @@ def test_too_little_data_falls_back_to_labelled_empirical(tmp_path: Path) -> Non
 
 def test_intervals_match_exact_parameter_sampling() -> None:
     """The linearised bands against brute force: 200 parameter draws, each evaluated exactly."""
-    from clvtui.model.models import fit_purchase, module_for
+    from clvtui.model.registry import fit_purchase, module_for
     from clvtui.model.summary import cdnow_orders, summarise
     from tests.model.helpers import CDNOW_SAMPLE
 

@@ -8,7 +8,7 @@ from statsmodels.tools.numdiff import approx_fprime
 
 from clvtui.model import nbd
 from clvtui.model.base import Rows
-from clvtui.model.models import LABELS, fit_purchase, module_for
+from clvtui.model.registry import LABELS, fit_purchase, module_for
 
 
 def _simulate(n: int, r: float, alpha: float, seed: int):

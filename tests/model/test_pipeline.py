@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from clvtui.cli import app
 from clvtui.model import gammagamma
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from clvtui.model.summary import cdnow_orders, summarise
 from clvtui.store import open_db
 from clvtui.store.runs import get_run, list_runs, retention_frame, scores_frame
@@ -155,7 +155,7 @@ def test_human_report_and_rank(cdnow_db: Path) -> None:
 
 def test_net_clv_with_margin_setting(tmp_path: Path) -> None:
     from clvtui.settings import Settings
-    from clvtui.store.settings import save_settings
+    from clvtui.store.saved_settings import save_settings
 
     db_path = tmp_path / "net.db"
     db = load_orders(db_path, cdnow_orders(str(CDNOW_SAMPLE)))
@@ -207,8 +207,8 @@ def test_run_frame_cache_matches_the_row_read(cdnow_db: Path, tmp_path: Path) ->
 
     from polars.testing import assert_frame_equal
 
+    from clvtui.store.identity import customer_identity_frame
     from clvtui.store.runs import RANKED_COLUMNS, ranked_customers, ranked_frame, run_frame
-    from clvtui.store.views import customer_identity_frame
 
     doc = fit_json(cdnow_db, "--as-of", "1997-09-30", "--model", "bgnbd")
     run_id = doc["run_id"]

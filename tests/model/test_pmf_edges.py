@@ -25,7 +25,7 @@ def test_pmf_sums_to_one_without_overflow(s_beta: tuple[float, float]) -> None:
 @pytest.mark.parametrize("model", ["bgnbd", "mbgnbd"])
 def test_bg_pmf_of_a_customer_who_bought_on_the_last_day(model: str) -> None:
     """t = 0 (first purchase on the as-of day): P(X = 0) = 1 exactly, never NaN (0 · ln 0)."""
-    from clvtui.model.models import module_for
+    from clvtui.model.registry import module_for
 
     theta = np.array([0.2426, 4.4136, 0.7929, 2.4259])
     t = np.array([0.0, 1.0, 30.0])

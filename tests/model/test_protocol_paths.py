@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from clvtui.model import bgnbd
-from clvtui.model.models import NESTED_MODELS, PURCHASE_MODELS, module_for, theta_of
 from clvtui.model.paths import alive_path, expected_orders_path
 from clvtui.model.protocol import PurchaseModel
+from clvtui.model.registry import NESTED_MODELS, PURCHASE_MODELS, module_for, theta_of
 
 # BG/NBD on CDNOW weeks 1–39 (Fader, Hardie & Lee 2005, table 1)
 CDNOW = {"r": 0.2426, "alpha": 4.4136, "a": 0.7930, "b": 2.4259}

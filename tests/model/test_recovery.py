@@ -14,7 +14,7 @@ import pytest
 
 from clvtui.demo import DemoParams, simulate_orders
 from clvtui.model import gammagamma
-from clvtui.model.models import fit_purchase
+from clvtui.model.registry import fit_purchase
 from clvtui.model.summary import summarise
 
 SEEDS = (11, 12, 13)
@@ -78,7 +78,7 @@ def test_conditional_expectation_matches_simulated_holdout(
     model: str, drop_after_first: bool
 ) -> None:
     """E[Y(26) | x, t_x, T] at the true parameters vs what the simulated customers then did."""
-    from clvtui.model.models import module_for
+    from clvtui.model.registry import module_for
 
     params = DemoParams(n_customers=40_000, drop_after_first=drop_after_first)
     s = summarise(simulate_orders(params, 3), "2026-06-30", holdout_weeks=26)

@@ -13,7 +13,7 @@ import pytest
 from statsmodels.tools.numdiff import approx_fprime
 
 from clvtui.model.base import Rows
-from clvtui.model.models import module_for
+from clvtui.model.registry import module_for
 from tests.model.helpers import CDNOW_SUMMARY
 
 POINTS = {

@@ -1,7 +1,7 @@
 """Seasonality (issue 17): the pattern is found where it is, left off where it is not, and a
 seasonal shop's peak season is forecast to within 3 % where the plain model misses by > 10 %.
 
-Shops are simulated (``clvtui.seasonal_demo``, ``clvtui.demo``) and fitted end to end through
+Shops are simulated (``clvtui.demo.seasonal``, ``clvtui.demo``) and fitted end to end through
 real SQLite files; each shop is fitted once per mode (module fixtures).
 """
 
@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from clvtui.cli import app
 from clvtui.demo import DemoParams, simulate_orders
+from clvtui.demo.seasonal import simulate_seasonal, true_pattern
 from clvtui.errors import ModelError
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.pipeline import fit_run
-from clvtui.seasonal_demo import simulate_seasonal, true_pattern
 from clvtui.store import open_db
 from clvtui.store.runs import scores_frame
 from tests.model.helpers import load_orders

@@ -17,7 +17,7 @@ from clvtui.report import RunReport
 from clvtui.services.customer import customer_detail
 from clvtui.services.fit import MODEL_CHOICES, fit_shop
 from clvtui.store.runs import get_run, scores_frame
-from clvtui.store.settings import load_settings
+from clvtui.store.saved_settings import load_settings
 from tests.model.helpers import CDNOW_SAMPLE, load_orders
 
 ONE = "generic:0001"  # x = 2, t_x = 30.43, T = 38.86 weeks on 1997-09-30

@@ -13,7 +13,7 @@ from clvtui.services.segments import segments_view
 from clvtui.services.trends import moved_since_previous, tier_history
 from clvtui.store import open_db
 from clvtui.store.runs import run_segments
-from clvtui.store.settings import load_settings, save_settings
+from clvtui.store.saved_settings import load_settings, save_settings
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_every_fit_in_the_history_is_tiered_by_todays_rule(two_fits: Path) -> No
 def test_stored_tiers_are_what_the_rule_gives_while_it_is_unchanged(two_fits: Path) -> None:
     """What lets the TUI and the Overview read the stored tiers while the rule is the fit's."""
     from clvtui.services.tiers import apply_tiers, run_settings_of
-    from clvtui.store.insights import run_row
+    from clvtui.store.run_scores import run_row
     from clvtui.store.runs import scores_frame
 
     db = open_db(two_fits, readonly=True)

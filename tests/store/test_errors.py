@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from clvtui.store import StoreError, describe, open_db
-from clvtui.store.settings import load_settings
+from clvtui.store.saved_settings import load_settings
 from tests.store.conftest import (
     SHOP_EXPORT,
     clvtui,

@@ -17,7 +17,7 @@ from clvtui.cli import app
 from clvtui.errors import SettingsError
 from clvtui.settings import Settings, parse_value
 from clvtui.store import open_db
-from clvtui.store.settings import load_settings
+from clvtui.store.saved_settings import load_settings
 from tests.store.conftest import content, one_error_line
 
 runner = CliRunner()

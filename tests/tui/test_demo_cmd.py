@@ -12,7 +12,7 @@ from clvtui.cli import app
 def test_demo_no_tui_builds_a_fitted_database(tmp_path: Path) -> None:
     from clvtui.store import open_db
     from clvtui.store.runs import latest_run
-    from clvtui.store.views import database_status
+    from clvtui.store.status import database_status
 
     db = tmp_path / "demo.db"
     result = CliRunner().invoke(

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from clvtui.tui.app import make_app
-from clvtui.tui.exporting import ReplaceScreen
+from clvtui.tui.export_dialog import ReplaceScreen
 from tests.tui.conftest import DEMO_CUSTOMERS, SIZE, settle
 
 

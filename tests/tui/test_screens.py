@@ -157,7 +157,7 @@ async def test_budget_values_the_run_with_its_own_economics(
 
     from clvtui.cli import app as cli
     from clvtui.store import open_db
-    from clvtui.store.settings import load_settings, save_settings
+    from clvtui.store.saved_settings import load_settings, save_settings
 
     db = open_db(demo_copy)
     changes: dict = {"margin": 0.9} | ({"acquisition_cost": 0.0} if with_spend else {})
@@ -215,7 +215,7 @@ async def test_refit_from_the_model_screen(demo_copy: Path) -> None:
         await settle(pilot, app)
     runs = list_runs(open_db(demo_copy))
     assert len(runs) == 2
-    from clvtui.store.settings import load_settings
+    from clvtui.store.saved_settings import load_settings
 
     assert load_settings(open_db(demo_copy)).margin == 0.5
 
@@ -223,7 +223,7 @@ async def test_refit_from_the_model_screen(demo_copy: Path) -> None:
 async def test_import_a_shop_export_through_the_import_screen(tmp_path: Path) -> None:
     from clvtui.demo import DemoParams, write_demo_export
     from clvtui.store import open_db
-    from clvtui.store.views import database_status
+    from clvtui.store.status import database_status
 
     fixture = sorted(Path("fixtures").glob("shopify*/*.csv")) or sorted(
         Path("fixtures").glob("**/shopify*.csv")
@@ -361,7 +361,7 @@ def test_model_screen_calibration_is_the_fits_histogram(demo_db: Path) -> None:
     without one (the empirical estimate) shows the actual counts only."""
     from clvtui.store import open_db
     from clvtui.store.runs import latest_run, ranked_customers
-    from clvtui.tui.screens.model import calibration_bins
+    from clvtui.tui.screens.model_check import calibration_bins
 
     db = open_db(demo_db)
     run = latest_run(db)

@@ -74,7 +74,7 @@ async def test_a_read_only_database_is_shown_and_never_written(demo_copy: Path) 
 
 async def test_saving_budget_assumptions_waits_off_screen_and_lands(demo_copy: Path) -> None:
     from clvtui.store import open_db
-    from clvtui.store.settings import load_settings
+    from clvtui.store.saved_settings import load_settings
 
     app = make_app(demo_copy)
     async with app.run_test(size=SIZE) as pilot:

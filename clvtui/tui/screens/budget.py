@@ -115,7 +115,7 @@ class BudgetScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget-load")
     def load_inputs(self) -> None:
         from clvtui.services.budget import load_basis
-        from clvtui.store.settings import load_settings
+        from clvtui.store.saved_settings import load_settings
 
         try:
             db = self.data.connect()
@@ -250,7 +250,7 @@ class BudgetScreen(MainScreen):
             return
         import polars as pl
 
-        from clvtui.tui.exporting import export_rows
+        from clvtui.tui.export_dialog import export_rows
 
         rows = [a.to_json() for a in self.plan.allocations]
         frame = pl.DataFrame(rows) if rows else pl.DataFrame({"target": []})
@@ -267,7 +267,7 @@ class BudgetScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="budget-save")
     def save(self, settings: Settings) -> None:
         """Off the UI thread: another program may hold the write lock for a while."""
-        from clvtui.store.settings import save_settings
+        from clvtui.store.saved_settings import save_settings
 
         try:
             save_settings(self.data.connect(write=True), settings)

@@ -235,7 +235,7 @@ class CustomersScreen(MainScreen):
         if self.full is None:
             self.notify("Nothing to export yet.")
             return
-        from clvtui.tui.exporting import export_rows
+        from clvtui.tui.export_dialog import export_rows
 
         frame = self.view().drop("search")
         export_rows(

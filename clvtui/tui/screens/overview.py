@@ -113,7 +113,7 @@ class OverviewScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
     def load(self) -> None:
         """Paint from the run's stored aggregates, then warm the shared customer frame."""
-        from clvtui.store.views import database_status
+        from clvtui.store.status import database_status
 
         try:
             db = self.data.connect()

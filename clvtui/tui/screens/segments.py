@@ -135,7 +135,7 @@ class SegmentsScreen(MainScreen):
 
 
 def export_tier(screen: MainScreen | object, frame: pl.DataFrame, tier: str) -> None:
-    from clvtui.tui.exporting import export_rows
+    from clvtui.tui.export_dialog import export_rows
 
     rows = frame.filter(pl.col("tier") == tier).drop("search")
     export_rows(

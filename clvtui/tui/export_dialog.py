@@ -3,7 +3,7 @@
 Exports go to ``exports/`` beside the database (created user-only), one file per list and
 day: ``customers-2026-12-06.csv``. Exporting the same list again that day asks whether to
 replace the file, keep both (the new one gets ``-2``, ``-3``, …) or cancel — a file is never
-replaced silently. Writing goes through ``insights.export.write_export``: text a spreadsheet
+replaced silently. Writing goes through ``insights.customer_lists.write_export``: text a spreadsheet
 would run as a formula is neutralised, and the file appears whole, 0600, or not at all.
 """
 
@@ -96,7 +96,7 @@ def export_rows(screen: Any, frame: pl.DataFrame, what: str, done: Callable[[Pat
         if choice not in (REPLACE, KEEP_BOTH, None):
             app.notify("Export cancelled: nothing written.")
             return
-        from clvtui.insights.export import write_export
+        from clvtui.insights.customer_lists import write_export
 
         target = next_free(path) if choice == KEEP_BOTH else path
         try:

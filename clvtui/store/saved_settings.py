@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,8 +22,8 @@ def load_settings(db: sqlite_utils.Database, *, replacing: Iterable[str] = ()) -
     so ``clvtui settings --set KEY=VALUE`` can repair them.
     """
     skip = set(replacing)
-    rows = db.conn.execute("SELECT key, value FROM settings").fetchall()
-    stored = {key: json.loads(value) for key, value in rows if key not in skip}
+    rows = db.table("settings").rows
+    stored = {r["key"]: json.loads(r["value"]) for r in rows if r["key"] not in skip}
     try:
         return Settings.from_mapping(stored)
     except SettingsError as err:
@@ -47,8 +46,8 @@ def _valid_alone(key: str, value: object) -> bool:
 
 def save_settings(db: sqlite_utils.Database, settings: Settings) -> None:
     """Store every setting (so a later default change never silently changes a shop's numbers)."""
-    with write_transaction(db, "settings") as conn:
-        _write(conn, settings)
+    with write_transaction(db, "settings"):
+        _write(db, settings)
 
 
 def update_settings(db: sqlite_utils.Database, changes: dict[str, Any]) -> Settings:
@@ -57,15 +56,18 @@ def update_settings(db: sqlite_utils.Database, changes: dict[str, Any]) -> Setti
     Read and write are one transaction: two ``settings --set`` at once both land, neither
     overwrites the other's key with the value it read before.
     """
-    with write_transaction(db, "settings") as conn:
+    with write_transaction(db, "settings"):
         settings = load_settings(db, replacing=changes).with_changes(**changes)
-        _write(conn, settings)
+        _write(db, settings)
     return settings
 
 
-def _write(conn: sqlite3.Connection, settings: Settings) -> None:
-    conn.executemany(
-        "INSERT INTO settings(key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [(k, json.dumps(v, allow_nan=False)) for k, v in settings.to_mapping().items()],
+def _write(db: sqlite_utils.Database, settings: Settings) -> None:
+    """Upsert every key (inside the caller's write transaction: sqlite-utils nests a savepoint)."""
+    db.table("settings").upsert_all(
+        [
+            {"key": k, "value": json.dumps(v, allow_nan=False)}
+            for k, v in settings.to_mapping().items()
+        ],
+        pk="key",
     )

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 import polars as pl
 
-from clvtui.demo import DemoParams, simulate_orders
+from clvtui.demo.simulate import DemoParams, simulate_orders
 from clvtui.model.seasonal import MONTH_DAYS, month_of
 
 # a gift shop: quiet summer, busy from October, December twice a typical month

@@ -117,7 +117,7 @@ class ModelScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="model-load")
     def load(self) -> None:
-        from clvtui.store.settings import load_settings
+        from clvtui.store.saved_settings import load_settings
 
         try:
             db = self.data.connect()

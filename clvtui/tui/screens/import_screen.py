@@ -358,7 +358,7 @@ class ImportScreen(MainScreen):
 
 def _readable(order: dict[str, Any]) -> dict[str, Any]:
     """A sample order with its money in major units ("$54.00", "54.00 EUR"), not minor."""
-    from clvtui.ingest.money import format_minor
+    from clvtui.core.money import format_minor
 
     out = {}
     for key, value in order.items():

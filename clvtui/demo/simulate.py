@@ -91,7 +91,7 @@ def simulate_orders(
     several orders can fall on one day, as in real shops.
 
     ``clock`` = (calendar weeks, operational weeks), increasing: the story runs in operational
-    time and is mapped back to the calendar (the seasonal shop, ``clvtui.seasonal_demo``).
+    time and is mapped back to the calendar (the seasonal shop, ``clvtui.demo.seasonal``).
     """
     params = params or DemoParams()
     rng = np.random.default_rng(seed)
@@ -214,7 +214,7 @@ def simulate_shape(shape: str, params: DemoParams | None = None, seed: int = 0) 
     - one-time: every customer's first order only (nobody ever came back);
     - one-day: the standard shop's customers all buying on the last day, at different hours;
     - seasonal: the standard story in operational time with a known month-of-year pattern
-      (``clvtui.seasonal_demo``; ``seasonal_demo.SEASONAL_PARAMS`` give it three years).
+      (``clvtui.demo.seasonal``; ``SEASONAL_PARAMS`` give it three years).
     """
     params = params or DemoParams()
     if shape not in SHAPES:
@@ -222,7 +222,7 @@ def simulate_shape(shape: str, params: DemoParams | None = None, seed: int = 0) 
     if shape == "no-dropout":
         return simulate_orders(replace(params, dropout=False), seed)
     if shape == "seasonal":
-        from clvtui.seasonal_demo import simulate_seasonal
+        from clvtui.demo.seasonal import simulate_seasonal
 
         return simulate_seasonal(params, seed=seed)
     orders = simulate_orders(params, seed)
@@ -314,7 +314,7 @@ def write_demo_export(
     created user-only if missing, and it is written whole, 0600, through a partial file beside
     it (an earlier demo export at ``path`` is replaced: the demo is rebuilt on every run).
     """
-    from clvtui.ingest.writers import write_export
+    from clvtui.demo.shop_exports import write_export
     from clvtui.safewrite import atomic_write, private_folder
 
     path = Path(path)

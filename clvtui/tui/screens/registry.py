@@ -70,14 +70,14 @@ MAIN_SCREENS: tuple[ScreenSpec, ...] = (
         "update as you type, with payback and return.",
     ),
     ScreenSpec(
-        "5", "model", "Model", f"{_SCREENS}.model:ModelScreen",
+        "5", "model", "Model", f"{_SCREENS}.model_check:ModelScreen",
         "Parameters, holdout check, refit",
         "fitted parameters with standard errors, predicted vs actual repeat orders week by "
         "week in the holdout, the calibration histogram and a plain verdict. Edit margin, cost "
         "per order, discount rate and horizon, then refit in the background.",
     ),
     ScreenSpec(
-        "6", "import", "Import", f"{_SCREENS}.importer:ImportScreen",
+        "6", "import", "Import", f"{_SCREENS}.import_screen:ImportScreen",
         "Import a shop export",
         "pick a shop export (Shopify, WooCommerce, Etsy, Square, Stripe, PayPal, Online "
         "Retail, or a generic CSV) in the tree, or type its path and press Enter: the "

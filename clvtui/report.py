@@ -328,7 +328,9 @@ class RunReport:
     def from_run(cls, run: dict[str, Any]) -> RunReport:
         """A stored run's report (a ``runs`` row, report parsed), the row's own columns filling
         what an older report lacks: the one place the screens get a run's facts from."""
-        report = cls.from_json(run.get("report") if isinstance(run.get("report"), dict) else {})
+        stored = run.get("report")
+        doc: dict[str, Any] = stored if isinstance(stored, dict) else {}
+        report = cls.from_json(doc)
         settings = run.get("settings")
         settings = settings if isinstance(settings, dict) else {}
         equity = report.customer_equity or CustomerEquity(
@@ -336,7 +338,8 @@ class RunReport:
             high=run.get("equity_high"),
         )  # fmt: skip
         equity.currency = equity.currency or run.get("currency")
-        equity.value_kind = run.get("value_kind") or equity.value_kind
+        # the row's column, else a draft report's top-level key, else the report's own
+        equity.value_kind = run.get("value_kind") or doc.get("value_kind") or equity.value_kind
         equity.horizon_months = equity.horizon_months or settings.get("horizon_months")
         report.customer_equity = equity
         if report.model == "?" and run.get("model"):

@@ -80,7 +80,9 @@ def read_shop(
             if end is not None
             else "no purchases in the database; import orders first"
         )
-    last_day: date = orders["ordered_at"].max().date()  # type: ignore[union-attr]
+    last_day = orders.get_column("ordered_at").dt.date().max()
+    if not isinstance(last_day, date):  # never: the frame has at least one purchase
+        raise NoDataError("no purchase dates to fit")
     end = end or last_day
     step("summarising customers", 0.1)
     summary, shop_days = summarise_shop(orders, end)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from clvtui.errors import ModelError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from clvtui.model.protocol import PurchaseModel
 
 PURCHASE_MODELS = ("bgnbd", "paretonbd", "mbgnbd")
@@ -47,6 +47,8 @@ def module_for(name: str) -> PurchaseModel:
 def theta_of(name: str, params: dict[str, float | None]) -> np.ndarray | None:
     """A stored fit's parameters as model ``name``'s vector, or None when the model has no
     formula (the empirical estimate) or a parameter is missing or was not computable."""
+    import numpy as np  # here, not at the top: the CLI reads the names above for ``--help``
+
     if name not in PURCHASE_MODELS + NESTED_MODELS:
         return None
     values = [params.get(n) for n in module_for(name).NAMES]
@@ -67,6 +69,8 @@ def fit_purchase(name: str, x, t_x, T, start=None):
     parameters are held at their edge — see ``boundary.settle``; the fit says so in
     ``boundary`` / ``nested_from``.
     """
+    import numpy as np
+
     from clvtui.model.base import Rows, fit_likelihood
     from clvtui.model.boundary import settle
 

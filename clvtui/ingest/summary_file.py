@@ -1,0 +1,228 @@
+"""A per-customer summary made elsewhere (a warehouse GROUP BY), read and checked.
+
+The contract (docs/warehouse.md): one row per customer with ``customer_id``, ``x`` (repeat
+purchase days), ``t_x`` (first to last purchase day), ``T`` (first purchase day to as-of) in
+weeks — or days with ``unit="days"`` — and ``m`` (mean value of the repeat purchases); optional
+``first_order``, ``last_order``, ``orders``, ``revenue``, ``currency``, ``email``, ``name`` and
+``x_holdout`` (purchase days in a holdout window after the summary's end).
+
+Why strict: a summary cannot be re-derived here (the orders stay in the warehouse), so a wrong
+query would silently become wrong forecasts. Every rule failure is one line naming the file, the
+row (CSV: the line in the file, header = 1; Parquet: the data row, first = 1) and the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from clvtui.errors import InputError
+
+REQUIRED = ("customer_id", "x", "t_x", "T", "m")
+OPTIONAL = (
+    "first_order", "last_order", "orders", "revenue", "currency", "email", "name", "x_holdout",
+)  # fmt: skip
+UNITS = {"weeks": 1.0, "days": 7.0}  # divisor to weeks
+_INTEGER = ("x", "orders", "x_holdout")
+_NUMBER = ("t_x", "T", "m", "revenue")
+_DATE = ("first_order", "last_order")
+_TEXT = ("customer_id", "currency", "email", "name")
+_TOLERANCE = 1e-9  # weeks: t_x ≤ T allows for the rounding of a division by 7
+
+
+@dataclass(frozen=True)
+class SummaryFile:
+    """The checked summary: ``frame`` has the contract's columns present in the file, typed
+    (x Int64, t_x/T in weeks, m = 0 where x = 0, dates as Date), in file order."""
+
+    path: Path
+    frame: pl.DataFrame
+    currency: str | None
+
+    def has(self, column: str) -> bool:
+        return column in self.frame.columns
+
+
+def read_summary(path: str | Path, unit: str = "weeks") -> SummaryFile:
+    """Read and validate a summary file (.parquet/.pq or .csv); raise InputError on any rule."""
+    path = Path(path)
+    if unit not in UNITS:
+        raise InputError(f"--unit must be weeks or days (got {unit!r})")
+    raw, first_row = _read(path)
+    name = path.name
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise InputError(
+            f"{name}: missing column(s) {', '.join(missing)}; a summary needs "
+            f"{', '.join(REQUIRED)} (see docs/warehouse.md)"
+        )
+    if raw.height == 0:
+        raise InputError(f"{name}: no customers (the file has a header but no rows)")
+    keep = [c for c in (*REQUIRED, *OPTIONAL) if c in raw.columns]
+    frame = raw.select(keep).with_row_index("_row", offset=first_row)
+    shown = {c: frame[c].cast(pl.Utf8).str.strip_chars() for c in keep}  # as written
+    frame = _typed(frame, name, shown)
+    frame = _rules(frame, name, UNITS[unit], shown)
+    currency = _single_currency(frame, name)
+    if currency is not None:
+        frame = frame.with_columns(currency=pl.lit(currency))
+    return SummaryFile(path, frame.drop("_row"), currency)
+
+
+def _read(path: Path) -> tuple[pl.DataFrame, int]:
+    """The file's columns (CSV: all as text) and the row number of its first data row."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pl.read_parquet(path), 1
+        if suffix == ".csv":
+            return pl.read_csv(path, infer_schema=False, encoding="utf8"), 2
+    except (pl.exceptions.PolarsError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(f"{path.name}: cannot be read as {suffix[1:]} ({first})") from None
+    raise InputError(f"{path.name}: a summary must be a .parquet or .csv file")
+
+
+def _typed(frame: pl.DataFrame, name: str, shown: dict[str, pl.Series]) -> pl.DataFrame:
+    """Each column cast to its type; a value that does not cast is an error on its row."""
+    casts: dict[str, pl.Expr] = {}
+    for col in frame.columns:
+        src = pl.col(col)
+        if col in _TEXT:
+            casts[col] = src.cast(pl.Utf8).str.strip_chars()
+        elif col in _INTEGER or col in _NUMBER:
+            text = src.cast(pl.Utf8).str.strip_chars()
+            casts[col] = text.cast(pl.Float64, strict=False)
+        elif col in _DATE:
+            casts[col] = _as_date(src, frame.schema[col])
+    typed = frame.with_columns(**casts)
+    for col in casts:
+        given = shown[col]
+        bad = typed[col].is_null() & given.is_not_null() & (given != "")
+        if col in _INTEGER or col in _NUMBER:
+            value = typed[col]
+            bad = bad | (value.is_not_null() & ~value.is_finite())
+        _refuse(frame, bad, name, col, given, _EXPECTED[col])
+    blank = {c: pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)) for c in _TEXT}
+    return typed.with_columns(**{c: e for c, e in blank.items() if c in typed.columns})
+
+
+_EXPECTED = {
+    "x": "a whole number ≥ 0",
+    "orders": "a whole number ≥ 1",
+    "x_holdout": "a whole number ≥ 0",
+    "t_x": "a number of weeks (or days) ≥ 0",
+    "T": "a number of weeks (or days) ≥ 0",
+    "m": "an amount ≥ 0",
+    "revenue": "an amount",
+    "first_order": "a date like 2025-06-30",
+    "last_order": "a date like 2025-06-30",
+    "customer_id": "text",
+    "currency": "a currency code like EUR",
+    "email": "text",
+    "name": "text",
+}
+
+
+def _as_date(src: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Date:
+        return src
+    if isinstance(dtype, pl.Datetime):
+        return src.dt.date()
+    return (
+        src.cast(pl.Utf8).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    )
+
+
+def _refuse(
+    frame: pl.DataFrame, bad: pl.Series, name: str, col: str, shown: pl.Series, expected: str
+) -> None:
+    """Raise for the first row flagged in ``bad`` (with how many more there are)."""
+    if not bad.any():
+        return
+    at = int(bad.arg_true()[0])
+    more = int(bad.sum()) - 1
+    value = shown[at]
+    got = "empty" if value is None or value == "" else f"got {value!r}"
+    extra = f" (and {more:,} more row{'s' if more > 1 else ''})" if more else ""
+    raise InputError(
+        f"{name} row {frame['_row'][at]}, column {col}: must be {expected}, {got}{extra}"
+    )
+
+
+def _rules(
+    frame: pl.DataFrame, name: str, per_week: float, shown: dict[str, pl.Series]
+) -> pl.DataFrame:
+    """The summary's own rules: ids present and unique, x whole, 0 ≤ t_x ≤ T, m ≥ 0 when x > 0."""
+    _refuse(frame, frame["customer_id"].is_null(), name, "customer_id", shown["customer_id"],
+            "a customer id")  # fmt: skip
+    for col in ("x", "t_x", "T"):
+        _refuse(frame, frame[col].is_null(), name, col, shown[col], _EXPECTED[col])
+    for col in _INTEGER:
+        if col in frame.columns:
+            v = frame[col]
+            low = 1 if col == "orders" else 0
+            bad = v.is_not_null() & ((v < low) | (v != v.floor()))
+            _refuse(frame, bad, name, col, shown[col], _EXPECTED[col])
+    x = frame["x"]
+    _refuse(frame, frame["T"] < 0, name, "T", shown["T"], _EXPECTED["T"])
+    _refuse(frame, frame["t_x"] < 0, name, "t_x", shown["t_x"], _EXPECTED["t_x"])
+    too_late = frame["t_x"] / per_week > frame["T"] / per_week + _TOLERANCE
+    _refuse(frame, too_late, name, "t_x", shown["t_x"], f"at most T ({_unit(per_week)})")
+    _refuse(frame, (x == 0) & (frame["t_x"] != 0), name, "t_x", shown["t_x"],
+            "0 when x = 0 (one purchase day: first = last)")  # fmt: skip
+    _refuse(frame, (x > 0) & (frame["t_x"] == 0), name, "t_x", shown["t_x"],
+            "above 0 when x > 0 (repeat purchases are on later days)")  # fmt: skip
+    m_bad = (x > 0) & (frame["m"].is_null() | (frame["m"] < 0))
+    _refuse(frame, m_bad, name, "m", shown["m"], "an amount ≥ 0 when x > 0")
+    if "orders" in frame.columns:
+        _refuse(frame, frame["orders"] < x + 1, name, "orders", shown["orders"],
+                "at least x + 1 (purchase days count once each)")  # fmt: skip
+    _duplicates(frame, name)
+    return frame.with_columns(
+        x=pl.col("x").cast(pl.Int64),
+        t_x=pl.col("t_x") / per_week,
+        T=pl.col("T") / per_week,
+        m=pl.when(pl.col("x") > 0).then(pl.col("m")).otherwise(0.0),
+        **{c: pl.col(c).cast(pl.Int64) for c in ("orders", "x_holdout") if c in frame.columns},
+    )
+
+
+def _unit(per_week: float) -> str:
+    return "days" if per_week == 7.0 else "weeks"
+
+
+def _duplicates(frame: pl.DataFrame, name: str) -> None:
+    dup = frame["customer_id"].is_duplicated()
+    if not dup.any():
+        return
+    first_id = frame["customer_id"].filter(dup)[0]
+    rows = frame.filter(pl.col("customer_id") == first_id)["_row"].to_list()
+    n = int(frame.filter(dup)["customer_id"].n_unique())
+    more = f" ({n:,} ids appear more than once)" if n > 1 else ""
+    raise InputError(
+        f"{name} rows {rows[0]} and {rows[1]}, column customer_id: {first_id!r} appears twice; "
+        f"a summary has one row per customer{more}"
+    )
+
+
+def _single_currency(frame: pl.DataFrame, name: str) -> str | None:
+    """The file's one currency (upper case), None without the column; several is an error."""
+    if "currency" not in frame.columns:
+        return None
+    codes = frame["currency"].str.to_uppercase()
+    bad = codes.is_null() | ~codes.str.contains(r"^[A-Z]{3}$")
+    _refuse(frame, bad, name, "currency", frame["currency"], _EXPECTED["currency"])
+    distinct = codes.unique(maintain_order=True)
+    if distinct.len() > 1:
+        other = int((codes != distinct[0]).arg_true()[0])
+        raise InputError(
+            f"{name} row {frame['_row'][other]}, column currency: {distinct[1]} where row "
+            f"{frame['_row'][0]} has {distinct[0]}; a run is in one currency — summarise "
+            "each currency into its own file"
+        )
+    return str(distinct[0])

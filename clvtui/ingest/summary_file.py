@@ -52,6 +52,7 @@ def read_summary(path: str | Path, unit: str = "weeks") -> SummaryFile:
         raise InputError(f"--unit must be weeks or days (got {unit!r})")
     raw, first_row = _read(path)
     name = path.name
+    raw = _contract_names(raw, name)
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         raise InputError(
@@ -85,6 +86,21 @@ def _read(path: Path) -> tuple[pl.DataFrame, int]:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(f"{path.name}: cannot be read as {suffix[1:]} ({first})") from None
     raise InputError(f"{path.name}: a summary must be a .parquet or .csv file")
+
+
+def _contract_names(raw: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Columns renamed to the contract's spelling, matched without case (Snowflake writes
+    ``T_X``, Postgres ``t``); other columns are left as they are (and ignored)."""
+    spelling = {c.lower(): c for c in (*REQUIRED, *OPTIONAL)}
+    renames: dict[str, str] = {}
+    for col in raw.columns:
+        target = spelling.get(col.strip().lower())
+        if target is None:
+            continue
+        if target in renames.values():
+            raise InputError(f"{name}: two columns are named {target} (case aside); keep one")
+        renames[col] = target
+    return raw.rename(renames)
 
 
 def _typed(frame: pl.DataFrame, name: str, shown: dict[str, pl.Series]) -> pl.DataFrame:
@@ -183,10 +199,11 @@ def _rules(
         _refuse(frame, frame["orders"] < x + 1, name, "orders", shown["orders"],
                 "at least x + 1 (purchase days count once each)")  # fmt: skip
     _duplicates(frame, name)
+    # numpy divides; polars multiplies by 1/7, one ulp off clvtui's own summary
     return frame.with_columns(
         x=pl.col("x").cast(pl.Int64),
-        t_x=pl.col("t_x") / per_week,
-        T=pl.col("T") / per_week,
+        t_x=pl.Series(frame["t_x"].to_numpy() / per_week),
+        T=pl.Series(frame["T"].to_numpy() / per_week),
         m=pl.when(pl.col("x") > 0).then(pl.col("m")).otherwise(0.0),
         **{c: pl.col(c).cast(pl.Int64) for c in ("orders", "x_holdout") if c in frame.columns},
     )

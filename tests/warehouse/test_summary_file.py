@@ -96,3 +96,14 @@ def test_orders_below_x_plus_one_and_unknown_suffix_and_unit(tmp_path: Path) -> 
         read_summary(path, unit="months")
     with pytest.raises(InputError, match=r"nope.csv: no such file$"):
         read_summary(tmp_path / "nope.csv")
+
+
+def test_column_names_match_without_case(tmp_path: Path) -> None:
+    path = tmp_path / "snowflake.csv"
+    path.write_text("CUSTOMER_ID,X,T_X,T,M,EXTRA\na,1,2,5,10,z\n", encoding="utf8")
+    frame = read_summary(path, unit="days").frame
+    assert frame.columns == ["customer_id", "x", "t_x", "T", "m"]
+    assert frame.row(0) == ("a", 1, 2 / 7, 5 / 7, 10.0)
+    path.write_text("customer_id,x,t_x,T,t,m\na,1,2,5,5,10\n", encoding="utf8")
+    with pytest.raises(InputError, match=r"^snowflake.csv: two columns are named T"):
+        read_summary(path)

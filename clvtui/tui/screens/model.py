@@ -191,6 +191,8 @@ class ModelScreen(MainScreen):
         weeks = [float(i) for i in range(1, len(predicted) + 1)]
         chart = self.query_one("#tracking", Chart)
         if not weeks:
+            # warehouse hook: a summary run's check has no weekly series, and says why
+            chart.border_subtitle = str(dig(holdout, "weekly_note") or "")
             chart.plot(None)
             return
 

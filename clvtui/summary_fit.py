@@ -1,0 +1,403 @@
+"""Fit from a warehouse summary: a run like any other, with no orders on this machine.
+
+``clvtui fit --summary FILE`` lands here. The file (checked by ``ingest.summary_file``) holds
+x, t_x, T, m per customer; the fit, the spend model, CLV with intervals, P(order), tiers, risk
+and retention are computed exactly as ``pipeline.fit_run`` computes them from orders, and the
+run is stored with the same tables and report keys, plus ``summary_file`` saying where it came
+from and what a summary cannot give (``not_available``). The arrays stay numpy end to end and
+the model code collapses them to distinct (x, t_x, T) rows: 10 M customers fit in seconds.
+
+What needs order lines is not done, and the report says so: the model choice by a holdout
+(``auto`` is BG/NBD; name another with ``--model``), outlier capping, the shop's own one-time
+rule (its 26-week default is used) and the weekly holdout chart.
+
+Holdout check: a summary with ``x_holdout`` describes the customers up to the calibration end
+(as-of − N weeks) and counts their purchase days in the N weeks after. The check compares the
+fit's predictions with those counts; the run is scored as of the calibration end
+(``scored_as_of``), because the summary holds nothing later.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Future
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+import sqlite_utils
+
+from clvtui.backtest import epoch_day, fit_spend
+from clvtui.errors import InputError, ModelError
+from clvtui.ingest.summary_file import SummaryFile
+from clvtui.insights.segments import OneTimeRule, assign_segments
+from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
+from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
+
+# pipeline's pieces, shared so both paths store the same report (see the module docstring)
+from clvtui.pipeline import (
+    FitResult,
+    Progress,
+    _as_date,
+    _empirical_predictions,
+    _enough_history,
+    _scores_frame,
+    _spend_doc,
+    finite_report,
+    numerical_errors,
+    value_concentration,
+)
+from clvtui.store.runs import save_run
+from clvtui.store.schema import TIMESTAMP_FORMAT
+from clvtui.store.settings import load_settings
+from clvtui.store.summary_customers import SUMMARY_SOURCE, upsert_summary_customers
+
+NOT_AVAILABLE = [
+    "order lines and order history (customer detail shows the summary only)",
+    "model choice on a holdout (auto = BG/NBD)",
+    "outlier capping for the spend model",
+    "the shop's own one-time-buyer rule (26-week default used)",
+    "customer attributes for profiles (country, channel, first product)",
+]
+NOT_AVAILABLE_MESSAGE = "not available for a summary run"
+NO_CURRENCY = "XXX"  # ISO 4217: no currency involved
+
+
+def summary_dates(
+    summary: SummaryFile, as_of: date | datetime | str | None, holdout_weeks: int | None
+) -> tuple[date, date]:
+    """(as-of, calibration end): the day T runs to is the calibration end (= as-of without a
+    holdout). Taken from ``--as-of``, else from ``first_order`` + T; when both are there they
+    must agree, and so must ``last_order`` and ``first_order`` + t_x."""
+    weeks = holdout_weeks or 0
+    given = _as_date(as_of)
+    name = summary.path.name
+    derived = _derived_end(summary.frame, name) if summary.has("first_order") else None
+    if given is None and derived is None:
+        raise InputError(
+            f"{name}: say which day T runs to with --as-of YYYY-MM-DD (or add a first_order column)"
+        )
+    if given is not None:
+        cal_end = given - timedelta(weeks=weeks)
+        if derived is not None and derived != cal_end:
+            what = (
+                f"--as-of {given} minus {weeks} weeks is {cal_end}" if weeks else f"--as-of {given}"
+            )
+            raise InputError(
+                f"{name}: first_order + T is {derived} for every customer, but {what}; "
+                "T must run to the summary's end"
+            )
+        return given, cal_end
+    assert derived is not None
+    return derived + timedelta(weeks=weeks), derived
+
+
+def _derived_end(frame: pl.DataFrame, name: str) -> date:
+    """The one day first_order + T reaches (T is whole days in any summary of dates)."""
+    rows = frame.with_row_index("_i").select(
+        "_i",
+        end=pl.col("first_order") + pl.duration(days=(pl.col("T") * 7).round(0).cast(pl.Int64)),
+        last=pl.col("first_order") + pl.duration(days=(pl.col("t_x") * 7).round(0).cast(pl.Int64)),
+        given_last=pl.col("last_order") if "last_order" in frame.columns else pl.lit(None),
+    )
+    ends = rows.filter(pl.col("end").is_not_null())
+    if ends.height == 0:
+        raise InputError(f"{name}: first_order is empty on every row; give --as-of")
+    first_end = ends["end"][0]
+    off = ends.filter(pl.col("end") != first_end)
+    if off.height:
+        raise InputError(
+            f"{name}: first_order + T is {first_end} on one row and {off['end'][0]} on another "
+            f"(data row {int(off['_i'][0]) + 1}); T must run to one as-of day for everyone"
+        )
+    wrong = rows.filter(
+        pl.col("given_last").is_not_null() & (pl.col("given_last") != pl.col("last"))
+    )
+    if wrong.height:
+        raise InputError(
+            f"{name} data row {int(wrong['_i'][0]) + 1}, column last_order: "
+            f"{wrong['given_last'][0]} but first_order + t_x is {wrong['last'][0]}"
+        )
+    return first_end
+
+
+def fit_summary_run(
+    db: sqlite_utils.Database,
+    summary: SummaryFile,
+    *,
+    as_of: date | datetime | str | None = None,
+    holdout_weeks: int | None = None,
+    model: str | None = None,
+    unit: str = "weeks",
+    currency: str | None = None,
+    progress: Progress | None = None,
+) -> FitResult:
+    """Fit the summary's customers, score them, store the run; return its id and report.
+
+    ``currency``: the amounts' currency when the file has no currency column (else it must
+    agree with it); with neither the run is in XXX, ISO 4217's "no currency", and says so.
+    """
+    step = progress or (lambda stage, fraction: None)
+    model = None if model in (None, "auto") else model
+    if model is not None and model not in PURCHASE_MODELS:
+        raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
+    _holdout_columns(summary, holdout_weeks)
+    end, cal_end = summary_dates(summary, as_of, holdout_weeks)
+    warnings: list[str] = []
+    code = _currency(summary, currency, warnings)
+    frame = _customers(summary.frame)
+    econ = clv.Economics.from_settings(settings := load_settings(db))
+    x, t_x, T, m = (frame[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
+    _enough_history(x, T, cal_end)
+    step("fitting", 0.2)
+    name, choice_doc = _choose(x, model, warnings)
+    report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
+    purchase_fit, spend_fit = None, None
+    if name == "empirical":
+        pred = _empirical_predictions(frame, m, econ)
+        report["purchase_model"] = None
+        theta: Any = [float(np.sum(x)) / max(float(np.sum(T)), 1e-9)]
+    else:
+        with numerical_errors(f"the {LABELS[name]} fit"):
+            purchase_fit = fit_purchase(name, x, t_x, T)
+        if purchase_fit.model != name:
+            name = purchase_fit.model
+            report |= {"model": name, "model_label": LABELS[name]}
+        warnings += purchase_fit.boundary + purchase_fit.warnings
+        report["purchase_model"] = purchase_fit.summary_dict()
+        report["purchase_model"]["histogram"] = validate.calibration_histogram(
+            purchase_fit.theta, x, T, module_for(name).pmf
+        )
+        spend_fit = fit_spend(x, m, warnings)
+        step("predicting", 0.5)
+        with numerical_errors(f"the {LABELS[name]} predictions"):
+            pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
+        theta = purchase_fit.theta
+        _finite_equity(pred, warnings)
+    p_order = {d: next_order.p_order_within(name, theta, x, t_x, T, d / 7.0) for d in (30, 90)}
+    report["spend_model"] = _spend_doc(spend_fit, x, m)
+    report["model_choice"] = choice_doc
+    if holdout_weeks:
+        report["holdout"] = _holdout(purchase_fit, spend_fit, frame, holdout_weeks, cal_end,
+                                     warnings)  # fmt: skip
+    step("cohort retention", 0.7)
+    cal_day = epoch_day(cal_end)
+    first_day = cal_day - np.rint(T * 7).astype(np.int64)
+    last_day = first_day + np.rint(t_x * 7).astype(np.int64)
+    retention = survival.retention(first_day, last_day, cal_day)
+    scores = _scores_frame(frame, pred, p_order)
+    one_time = OneTimeRule.from_gaps(np.zeros(0))  # no second-order gaps in a summary
+    plain = assign_segments(scores, settings)
+    scores = assign_segments(scores, settings, one_time)
+    report |= _report_tail(summary, code, unit, pred, econ, p_order, scores, one_time, end,
+                           cal_end, settings, warnings)  # fmt: skip
+    report["risk_rule"]["one_time_moved"] = int((plain["risk"] != scores["risk"]).sum())
+    report = finite_report(report)
+    people = frame.select(
+        "customer_id",
+        "email",
+        "name",
+        first_order_at=pl.Series(first_day.astype("datetime64[D]")).dt.strftime("%Y-%m-%d"),
+    )
+    identity: Future[pl.DataFrame] = Future()
+    identity.set_result(
+        people.select("customer_id", "name", "email").with_columns(
+            country=pl.lit(None, pl.Utf8),
+            channel=pl.lit(None, pl.Utf8),
+            sources=pl.lit(SUMMARY_SOURCE),
+        )
+    )
+    step("saving", 0.85)
+    run = {
+        "created_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
+        "as_of": end.isoformat(),
+        "calibration_end": cal_end.isoformat(),
+        "holdout_weeks": holdout_weeks,
+        "model": name,
+        "currency": code,
+        "value_kind": pred.value_kind,
+        "n_customers": frame.height,
+        "customer_equity": pred.equity,
+        "equity_low": pred.equity_low,
+        "equity_high": pred.equity_high,
+        "settings": settings.to_mapping(),
+        "report": report,
+    }
+    run_id = save_run(
+        db,
+        run,
+        scores,
+        retention,
+        identity,
+        also=lambda conn: upsert_summary_customers(conn, people),
+    )
+    report["run_id"] = run_id
+    step("done", 1.0)
+    return FitResult(run_id=run_id, report=report)
+
+
+def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:
+    name = summary.path.name
+    if holdout_weeks is not None and holdout_weeks < 1:
+        raise ModelError(f"holdout weeks must be at least 1 (got {holdout_weeks})")
+    if holdout_weeks and not summary.has("x_holdout"):
+        raise InputError(
+            f"{name}: --holdout-weeks needs an x_holdout column (purchase days in the N weeks "
+            "after the summary's end); see docs/warehouse.md"
+        )
+    if summary.has("x_holdout") and not holdout_weeks:
+        raise InputError(
+            f"{name}: the file has x_holdout; say how many weeks it counts with --holdout-weeks N"
+        )
+    if holdout_weeks and summary.frame["x_holdout"].is_null().any():
+        row = int(summary.frame["x_holdout"].is_null().arg_true()[0]) + 1
+        raise InputError(f"{name} data row {row}, column x_holdout: empty")
+
+
+def _currency(summary: SummaryFile, currency: str | None, warnings: list[str]) -> str:
+    named = currency.strip().upper() if currency else None
+    if named and summary.currency and named != summary.currency:
+        raise InputError(
+            f"{summary.path.name}: its currency column says {summary.currency}, not {named}"
+        )
+    code = summary.currency or named
+    if code is None:
+        warnings.append(
+            "the summary has no currency column and no --currency was given: amounts are "
+            f"shown in {NO_CURRENCY} (no currency)"
+        )
+        return NO_CURRENCY
+    return code
+
+
+def _customers(frame: pl.DataFrame) -> pl.DataFrame:
+    """The summary with the columns a run stores: orders (x + 1 when absent), spend (revenue,
+    or x · m: the repeat spend, when absent), email and name (null when absent)."""
+    cols = frame.columns
+    return frame.with_columns(
+        orders=pl.col("orders") if "orders" in cols else pl.col("x") + 1,
+        spend=pl.col("revenue") if "revenue" in cols else pl.col("x") * pl.col("m"),
+        email=pl.col("email") if "email" in cols else pl.lit(None, pl.Utf8),
+        name=pl.col("name") if "name" in cols else pl.lit(None, pl.Utf8),
+    ).with_columns(pl.col("spend").fill_null(pl.col("x") * pl.col("m")))
+
+
+def _choose(
+    x: np.ndarray, model: str | None, warnings: list[str]
+) -> tuple[str, dict[str, Any] | None]:
+    too_little = choose.enough_data(x)
+    if too_little:
+        warnings.append(too_little + "; using a simple empirical estimate instead")
+        return "empirical", None
+    if model is not None:
+        return model, None
+    return "bgnbd", {
+        "reason": "a summary run has no order history to compare the models on; BG/NBD "
+        "(name another with --model)"
+    }
+
+
+def _finite_equity(pred: clv.Predictions, warnings: list[str]) -> None:
+    if math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high):
+        return
+    pred.equity_low = min(float(np.sum(pred.clv_low)), pred.equity)
+    pred.equity_high = max(float(np.sum(pred.clv_high)), pred.equity)
+    warnings.append(
+        "the customer-equity interval could not be drawn from the fit's uncertainty; "
+        "it is the sum of the customers' own intervals instead (wider)"
+    )
+
+
+def _holdout(
+    fit: Any, spend: Any, frame: pl.DataFrame, weeks: int, cal_end: date, warnings: list[str]
+) -> dict[str, Any] | None:
+    """The holdout document from the summary's ``x_holdout`` counts (no weekly series: that
+    needs order dates)."""
+    if fit is None:
+        warnings.append(f"no {weeks}-week holdout check: too little data for a model")
+        return None
+    x, t_x, T, m = (frame[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
+    pred = module_for(fit.model).expected(fit.theta, x, t_x, T, float(weeks))
+    actual = frame["x_holdout"].to_numpy().astype(float)
+    fallback = float(np.mean(m[x > 0])) if np.any(x > 0) else 0.0
+    e_spend = (
+        np.where(x > 0, m, fallback)
+        if spend is None
+        else gammagamma.expected_spend(spend.theta, x, m, fallback)
+    )
+    corr = float(np.corrcoef(pred, actual)[0, 1]) if actual.std() > 0 and pred.std() > 0 else 0.0
+    doc: dict[str, Any] = {
+        "weeks": weeks,
+        "customers": int(frame.height),
+        "actual_repeat_orders": int(actual.sum()),
+        "predicted_repeat_orders": float(pred.sum()),
+        "actual_revenue": None,
+        "predicted_revenue": float(np.sum(pred * e_spend)),
+        "customer_mae": float(np.mean(np.abs(pred - actual))),
+        "customer_corr": corr,
+        "weekly": None,
+        "weekly_note": f"weekly tracking is {NOT_AVAILABLE_MESSAGE} (no order dates)",
+        "calibration_end": cal_end.isoformat(),
+    }
+    doc["verdict"] = validate.verdict(doc)  # no calibration_fit: the run's own fit is checked
+    warnings.append(
+        f"scored as of the calibration end {cal_end}: a summary with holdout counts describes "
+        "the customers up to then; fit the summary taken at as-of (without x_holdout) for "
+        "scores as of as-of"
+    )
+    return doc
+
+
+def _report_tail(summary, code, unit, pred, econ, p_order, scores, one_time, end, cal_end, settings,
+                 warnings) -> dict[str, Any]:  # fmt: skip
+    """The report keys every run has, filled in for a summary run."""
+    return {
+        "currencies": {
+            "currency": code,
+            "chosen_by": "the summary file's currency column"
+            if summary.currency
+            else ("--currency" if code != NO_CURRENCY else "not given (XXX: no currency)"),
+            "left_out": [],
+        },
+        "customer_equity": {
+            "value": pred.equity,
+            "low": pred.equity_low,
+            "high": pred.equity_high,
+            "currency": code,
+            "value_kind": pred.value_kind,
+            "horizon_months": econ.horizon_months,
+        },
+        "as_of": end.isoformat(),
+        "scored_as_of": cal_end.isoformat(),
+        "calibration_end": cal_end.isoformat(),
+        "n_customers": scores.height,
+        "value_concentration": value_concentration(scores["clv"].to_numpy()),
+        "next_order": {
+            "p_order_30_mean": float(np.mean(p_order[30])),
+            "p_order_90_mean": float(np.mean(p_order[90])),
+            "expected_customers_30": float(np.sum(p_order[30])),
+            "expected_customers_90": float(np.sum(p_order[90])),
+        },
+        "risk_rule": {
+            "p_alive": (
+                f"active: P(alive) ≥ {settings.active_min_p_alive:.0%}; likely lost: "
+                f"P(alive) ≤ {settings.lost_max_p_alive:.0%}; at risk in between"
+            ),
+            "one_time": one_time.to_json(),
+            "one_time_moved": 0,
+        },
+        "outlier_orders": {
+            "orders": 0,
+            "customers": 0,
+            "revenue_share": 0.0,
+            "rule": f"outlier capping is {NOT_AVAILABLE_MESSAGE} (no order lines)",
+        },
+        "summary_file": {
+            "file": summary.path.name,
+            "unit": unit,
+            "columns": summary.frame.columns,
+            "not_available": NOT_AVAILABLE,
+        },
+        "warnings": warnings,
+    }

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,8 @@ from clvtui.errors import InputError, ModelError
 from clvtui.ingest.summary_file import SummaryFile
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
+from clvtui.model.base import Rows
+from clvtui.model.collapsed import collapse_weeks
 from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 
 # pipeline's pieces, shared so both paths store the same report (see the module docstring)
@@ -48,6 +51,7 @@ from clvtui.pipeline import (
     numerical_errors,
     value_concentration,
 )
+from clvtui.settings import Settings
 from clvtui.store.runs import save_run
 from clvtui.store.schema import TIMESTAMP_FORMAT
 from clvtui.store.settings import load_settings
@@ -122,6 +126,18 @@ def _derived_end(frame: pl.DataFrame, name: str) -> date:
     return first_end
 
 
+@dataclass
+class SummaryRun:
+    """A summary run computed, not yet stored: the ``runs`` row (report inside), the scores,
+    retention curves and the customers' identity rows."""
+
+    run: dict[str, Any]
+    scores: pl.DataFrame
+    retention: pl.DataFrame
+    people: pl.DataFrame  # customer_id, email, name
+    first_day: np.ndarray  # each customer's first purchase day (days since 1970-01-01)
+
+
 def fit_summary_run(
     db: sqlite_utils.Database,
     summary: SummaryFile,
@@ -139,6 +155,42 @@ def fit_summary_run(
     agree with it); with neither the run is in XXX, ISO 4217's "no currency", and says so.
     """
     step = progress or (lambda stage, fraction: None)
+    done = score_summary(
+        summary, load_settings(db), as_of=as_of, holdout_weeks=holdout_weeks, model=model,
+        unit=unit, currency=currency, progress=step,
+    )  # fmt: skip
+    identity: Future[pl.DataFrame] = Future()  # who is who comes from the file, not the table
+    identity.set_result(
+        done.people.select("customer_id", "name", "email").with_columns(
+            country=pl.lit(None, pl.Utf8),
+            channel=pl.lit(None, pl.Utf8),
+            sources=pl.lit(SUMMARY_SOURCE),
+        )
+    )
+    step("saving", 0.85)
+    first = pl.Series(done.first_day.astype("datetime64[D]")).cast(pl.Utf8)
+    people = done.people.with_columns(first_order_at=first)
+    run_id = save_run(db, done.run, done.scores, done.retention, identity,
+                      also=lambda conn: upsert_summary_customers(conn, people))  # fmt: skip
+    report = done.run["report"]
+    report["run_id"] = run_id
+    step("done", 1.0)
+    return FitResult(run_id=run_id, report=report)
+
+
+def score_summary(
+    summary: SummaryFile,
+    settings: Settings,
+    *,
+    as_of: date | datetime | str | None = None,
+    holdout_weeks: int | None = None,
+    model: str | None = None,
+    unit: str = "weeks",
+    currency: str | None = None,
+    progress: Progress | None = None,
+) -> SummaryRun:
+    """Everything a summary run stores, computed (the benchmark times this at 10 M)."""
+    step = progress or (lambda stage, fraction: None)
     model = None if model in (None, "auto") else model
     if model is not None and model not in PURCHASE_MODELS:
         raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
@@ -147,68 +199,30 @@ def fit_summary_run(
     warnings: list[str] = []
     code = _currency(summary, currency, warnings)
     frame = _customers(summary.frame)
-    econ = clv.Economics.from_settings(settings := load_settings(db))
+    econ = clv.Economics.from_settings(settings)
     x, t_x, T, m = (frame[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
     _enough_history(x, T, cal_end)
     step("fitting", 0.2)
-    name, choice_doc = _choose(x, model, warnings)
-    report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
-    purchase_fit, spend_fit = None, None
-    if name == "empirical":
-        pred = _empirical_predictions(frame, m, econ)
-        report["purchase_model"] = None
-        theta: Any = [float(np.sum(x)) / max(float(np.sum(T)), 1e-9)]
-    else:
-        with numerical_errors(f"the {LABELS[name]} fit"):
-            purchase_fit = fit_purchase(name, x, t_x, T)
-        if purchase_fit.model != name:
-            name = purchase_fit.model
-            report |= {"model": name, "model_label": LABELS[name]}
-        warnings += purchase_fit.boundary + purchase_fit.warnings
-        report["purchase_model"] = purchase_fit.summary_dict()
-        report["purchase_model"]["histogram"] = validate.calibration_histogram(
-            purchase_fit.theta, x, T, module_for(name).pmf
-        )
-        spend_fit = fit_spend(x, m, warnings)
-        step("predicting", 0.5)
-        with numerical_errors(f"the {LABELS[name]} predictions"):
-            pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ)
-        theta = purchase_fit.theta
-        _finite_equity(pred, warnings)
-    p_order = {d: next_order.p_order_within(name, theta, x, t_x, T, d / 7.0) for d in (30, 90)}
-    report["spend_model"] = _spend_doc(spend_fit, x, m)
-    report["model_choice"] = choice_doc
+    rows = collapse_weeks(x, t_x, T)  # once: the fit, the predictions and retention share it
+    report, fits, pred, theta = _fit_and_predict(frame, rows, m, model, econ, warnings)
+    name = report["model"]
+    p_order = {  # per distinct row, gathered per customer
+        d: next_order.p_order_within(name, theta, rows.x, rows.t_x, rows.T, d / 7.0)[rows.inverse]
+        for d in (30, 90)
+    }
     if holdout_weeks:
-        report["holdout"] = _holdout(purchase_fit, spend_fit, frame, holdout_weeks, cal_end,
-                                     warnings)  # fmt: skip
+        report["holdout"] = _holdout(*fits, frame, holdout_weeks, cal_end, warnings)
     step("cohort retention", 0.7)
     cal_day = epoch_day(cal_end)
-    first_day = cal_day - np.rint(T * 7).astype(np.int64)
-    last_day = first_day + np.rint(t_x * 7).astype(np.int64)
-    retention = survival.retention(first_day, last_day, cal_day)
+    row_first = cal_day - np.rint(rows.T * 7).astype(np.int64)
+    row_last = row_first + np.rint(rows.t_x * 7).astype(np.int64)
+    retention = survival.retention(row_first, row_last, cal_day, weights=rows.weight)
     scores = _scores_frame(frame, pred, p_order)
     one_time = OneTimeRule.from_gaps(np.zeros(0))  # no second-order gaps in a summary
-    plain = assign_segments(scores, settings)
     scores = assign_segments(scores, settings, one_time)
     report |= _report_tail(summary, code, unit, pred, econ, p_order, scores, one_time, end,
                            cal_end, settings, warnings)  # fmt: skip
-    report["risk_rule"]["one_time_moved"] = int((plain["risk"] != scores["risk"]).sum())
-    report = finite_report(report)
-    people = frame.select(
-        "customer_id",
-        "email",
-        "name",
-        first_order_at=pl.Series(first_day.astype("datetime64[D]")).dt.strftime("%Y-%m-%d"),
-    )
-    identity: Future[pl.DataFrame] = Future()
-    identity.set_result(
-        people.select("customer_id", "name", "email").with_columns(
-            country=pl.lit(None, pl.Utf8),
-            channel=pl.lit(None, pl.Utf8),
-            sources=pl.lit(SUMMARY_SOURCE),
-        )
-    )
-    step("saving", 0.85)
+    report["risk_rule"]["one_time_moved"] = _one_time_moved(scores, settings, one_time)
     run = {
         "created_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
         "as_of": end.isoformat(),
@@ -222,19 +236,64 @@ def fit_summary_run(
         "equity_low": pred.equity_low,
         "equity_high": pred.equity_high,
         "settings": settings.to_mapping(),
-        "report": report,
+        "report": finite_report(report),
     }
-    run_id = save_run(
-        db,
-        run,
-        scores,
-        retention,
-        identity,
-        also=lambda conn: upsert_summary_customers(conn, people),
+    return SummaryRun(run, scores, retention, frame.select("customer_id", "email", "name"),
+                      row_first[rows.inverse])  # fmt: skip
+
+
+def _fit_and_predict(
+    frame: pl.DataFrame,
+    rows: Rows,
+    m: np.ndarray,
+    model: str | None,
+    econ: clv.Economics,
+    warnings: list[str],
+) -> tuple[dict[str, Any], tuple[Any, Any], clv.Predictions, Any]:
+    """The purchase and spend fits and the predictions: (report so far, (purchase fit, spend
+    fit), predictions, purchase parameters for P(order))."""
+    x, t_x, T = (frame[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    name, choice_doc = _choose(x, model, warnings)
+    report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
+    purchase_fit, spend_fit = None, None
+    if name == "empirical":
+        pred = _empirical_predictions(frame, m, econ)
+        report["purchase_model"] = None
+        theta: Any = [float(np.sum(x)) / max(float(np.sum(T)), 1e-9)]
+    else:
+        with numerical_errors(f"the {LABELS[name]} fit"):
+            purchase_fit = fit_purchase(name, x, t_x, T, rows=rows)
+        if purchase_fit.model != name:
+            name = purchase_fit.model
+            report |= {"model": name, "model_label": LABELS[name]}
+        warnings += purchase_fit.boundary + purchase_fit.warnings
+        report["purchase_model"] = purchase_fit.summary_dict()
+        report["purchase_model"]["histogram"] = validate.calibration_histogram(
+            purchase_fit.theta, x, T, module_for(name).pmf
+        )
+        spend_fit = fit_spend(x, m, warnings)
+        with numerical_errors(f"the {LABELS[name]} predictions"):
+            pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ, rows=rows)
+        theta = purchase_fit.theta
+        _finite_equity(pred, warnings)
+    report["spend_model"] = _spend_doc(spend_fit, x, m)
+    report["model_choice"] = choice_doc
+    return report, (purchase_fit, spend_fit), pred, theta
+
+
+def _one_time_moved(scores: pl.DataFrame, settings: Settings, one_time: OneTimeRule) -> int:
+    """How many one-time buyers the rule moved to a worse band than P(alive) gives (what
+    ``pipeline`` counts by assigning the segments twice: one pass, not a second 10 M-row one)."""
+    p, once, age = pl.col("p_alive"), pl.col("x") == 0, pl.col("T")
+    by_p = (
+        pl.when(p >= settings.active_min_p_alive).then(0)
+        .when(p <= settings.lost_max_p_alive).then(2).otherwise(1)
+    )  # fmt: skip
+    moved = once & (
+        ((age > one_time.lost_weeks) & (by_p != 2))
+        | ((age > one_time.at_risk_weeks) & (age <= one_time.lost_weeks) & (by_p == 0))
     )
-    report["run_id"] = run_id
-    step("done", 1.0)
-    return FitResult(run_id=run_id, report=report)
+    return int(scores.select(moved.sum()).item())
 
 
 def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:

@@ -8,11 +8,14 @@ import json
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from clvtui.ingest import import_file
+from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.pipeline import fit_run
+from clvtui.settings import Settings
 from clvtui.store import open_db
 from clvtui.store.runs import latest_run, scores_frame
 from tests.warehouse.conftest import SUMMARIES, cli
@@ -75,6 +78,12 @@ def test_summary_run_is_stored_like_any_other(tmp_path: Path, summary_parquet: P
                  ["trends"], ["runs"]):  # fmt: skip
         code, _, err = cli(db, *args)
         assert code == 0, (args, err)
+    # the one-time rule's count, taken in one pass, is what assigning the bands twice gives
+    scores = scores_frame(stored, run["id"]).drop("tier", "risk")
+    plain = assign_segments(scores, Settings())
+    ruled = assign_segments(scores, Settings(), OneTimeRule.from_gaps(np.zeros(0)))
+    moved = int((plain["risk"] != ruled["risk"]).sum())
+    assert run["report"]["risk_rule"]["one_time_moved"] == moved > 0
     code, out, _ = cli(db, "rank", "--top", "1", "--format", "json")
     top = json.loads(out)["customers"][0]
     assert top["customer_id"].startswith("C0")  # the warehouse's own id, no "source:" prefix

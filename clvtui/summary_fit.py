@@ -200,11 +200,13 @@ def score_summary(
     code = _currency(summary, currency, warnings)
     frame = _customers(summary.frame)
     econ = clv.Economics.from_settings(settings)
-    x, t_x, T, m = (frame[c].to_numpy().astype(float) for c in ("x", "t_x", "T", "m"))
+    # float columns are used in place (to_numpy shares polars' memory): 10 M × 8 bytes each
+    x, t_x, T, m = (np.asarray(frame[c].to_numpy(), float) for c in ("x", "t_x", "T", "m"))
     _enough_history(x, T, cal_end)
     step("fitting", 0.2)
     rows = collapse_weeks(x, t_x, T)  # once: the fit, the predictions and retention share it
-    report, fits, pred, theta = _fit_and_predict(frame, rows, m, model, econ, warnings)
+    report, fits, pred, theta = _fit_and_predict(frame, (x, t_x, T, m), rows, model, econ,
+                                                 warnings)  # fmt: skip
     name = report["model"]
     p_order = {  # per distinct row, gathered per customer
         d: next_order.p_order_within(name, theta, rows.x, rows.t_x, rows.T, d / 7.0)[rows.inverse]
@@ -223,6 +225,7 @@ def score_summary(
     report |= _report_tail(summary, code, unit, pred, econ, p_order, scores, one_time, end,
                            cal_end, settings, warnings)  # fmt: skip
     report["risk_rule"]["one_time_moved"] = _one_time_moved(scores, settings, one_time)
+    report["summary_file"]["distinct_rows"] = len(rows.x)  # what the fit ran on
     run = {
         "created_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
         "as_of": end.isoformat(),
@@ -244,15 +247,15 @@ def score_summary(
 
 def _fit_and_predict(
     frame: pl.DataFrame,
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     rows: Rows,
-    m: np.ndarray,
     model: str | None,
     econ: clv.Economics,
     warnings: list[str],
 ) -> tuple[dict[str, Any], tuple[Any, Any], clv.Predictions, Any]:
     """The purchase and spend fits and the predictions: (report so far, (purchase fit, spend
     fit), predictions, purchase parameters for P(order))."""
-    x, t_x, T = (frame[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
+    x, t_x, T, m = arrays
     name, choice_doc = _choose(x, model, warnings)
     report: dict[str, Any] = {"model": name, "model_label": LABELS[name]}
     purchase_fit, spend_fit = None, None

@@ -192,10 +192,7 @@ def score_summary(
     """Everything a summary run stores, computed (the benchmark times this at 10 M)."""
     step = progress or (lambda stage, fraction: None)
     model = None if model in (None, "auto") else model
-    if model is not None and model not in PURCHASE_MODELS:
-        raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
-    _holdout_columns(summary, holdout_weeks)
-    end, cal_end = summary_dates(summary, as_of, holdout_weeks)
+    end, cal_end = check_request(summary, as_of, holdout_weeks, model, currency)
     warnings: list[str] = []
     code = _currency(summary, currency, warnings)
     frame = _customers(summary.frame)
@@ -282,6 +279,22 @@ def _fit_and_predict(
     report["spend_model"] = _spend_doc(spend_fit, x, m)
     report["model_choice"] = choice_doc
     return report, (purchase_fit, spend_fit), pred, theta
+
+
+def check_request(
+    summary: SummaryFile,
+    as_of: date | datetime | str | None,
+    holdout_weeks: int | None,
+    model: str | None,
+    currency: str | None,
+) -> tuple[date, date]:
+    """Every check of the request that needs no database, so that a face can run them before
+    it opens (or creates) one; returns (as-of, calibration end)."""
+    if model not in (None, "auto") and model not in PURCHASE_MODELS:
+        raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
+    _holdout_columns(summary, holdout_weeks)
+    _currency(summary, currency, [])
+    return summary_dates(summary, as_of, holdout_weeks)
 
 
 def _one_time_moved(scores: pl.DataFrame, settings: Settings, one_time: OneTimeRule) -> int:

@@ -162,6 +162,10 @@ def test_a_broken_summary_creates_no_database(tmp_path: Path) -> None:
     db = tmp_path / "new.db"
     code, _, err = cli(db, "fit", "--summary", str(SUMMARIES / "bad_duplicate.csv"))
     assert code == 1 and err.count("\n") == 1 and "'c001' appears twice" in err
+    for args in (["--as-of", "2025-01-01"], ["--holdout-weeks", "4"], ["--currency", "GBP"],
+                 ["--model", "pareto"]):  # fmt: skip
+        code, _, err = cli(db, "fit", "--summary", str(SUMMARIES / "good_weeks.csv"), *args)
+        assert code == 1 and err.count("\n") == 1, (args, err)
     assert not db.exists()
 
 

@@ -5,7 +5,8 @@ x, t_x, T, m per customer; the fit, the spend model, CLV with intervals, P(order
 and retention are computed exactly as ``pipeline.fit_run`` computes them from orders, and the
 run is stored with the same tables and report keys, plus ``summary_file`` saying where it came
 from and what a summary cannot give (``not_available``). The arrays stay numpy end to end and
-the model code collapses them to distinct (x, t_x, T) rows: 10 M customers fit in seconds.
+collapsed once to distinct (x, t_x, T) rows (``model.collapsed``), which the fit, the
+predictions, P(order) and retention share (docs/warehouse.md: the 10 M-customer benchmark).
 
 What needs order lines is not done, and the report says so: the model choice by a holdout
 (``auto`` is BG/NBD; name another with ``--model``), outlier capping, the shop's own one-time
@@ -22,7 +23,7 @@ from __future__ import annotations
 import math
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -30,19 +31,17 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import epoch_day, fit_spend
-from clvtui.errors import InputError, ModelError
 from clvtui.ingest.summary_file import SummaryFile
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, survival, validate
 from clvtui.model.base import Rows
 from clvtui.model.collapsed import collapse_weeks
-from clvtui.model.models import LABELS, PURCHASE_MODELS, fit_purchase, module_for
+from clvtui.model.models import LABELS, fit_purchase, module_for
 
 # pipeline's pieces, shared so both paths store the same report (see the module docstring)
 from clvtui.pipeline import (
     FitResult,
     Progress,
-    _as_date,
     _empirical_predictions,
     _enough_history,
     _scores_frame,
@@ -56,6 +55,7 @@ from clvtui.store.runs import save_run
 from clvtui.store.schema import TIMESTAMP_FORMAT
 from clvtui.store.settings import load_settings
 from clvtui.store.summary_customers import SUMMARY_SOURCE, upsert_summary_customers
+from clvtui.summary_request import NO_CURRENCY, check_request, request_currency
 
 NOT_AVAILABLE = [
     "order lines and order history (customer detail shows the summary only)",
@@ -65,65 +65,6 @@ NOT_AVAILABLE = [
     "customer attributes for profiles (country, channel, first product)",
 ]
 NOT_AVAILABLE_MESSAGE = "not available for a summary run"
-NO_CURRENCY = "XXX"  # ISO 4217: no currency involved
-
-
-def summary_dates(
-    summary: SummaryFile, as_of: date | datetime | str | None, holdout_weeks: int | None
-) -> tuple[date, date]:
-    """(as-of, calibration end): the day T runs to is the calibration end (= as-of without a
-    holdout). Taken from ``--as-of``, else from ``first_order`` + T; when both are there they
-    must agree, and so must ``last_order`` and ``first_order`` + t_x."""
-    weeks = holdout_weeks or 0
-    given = _as_date(as_of)
-    name = summary.path.name
-    derived = _derived_end(summary.frame, name) if summary.has("first_order") else None
-    if given is None and derived is None:
-        raise InputError(
-            f"{name}: say which day T runs to with --as-of YYYY-MM-DD (or add a first_order column)"
-        )
-    if given is not None:
-        cal_end = given - timedelta(weeks=weeks)
-        if derived is not None and derived != cal_end:
-            what = (
-                f"--as-of {given} minus {weeks} weeks is {cal_end}" if weeks else f"--as-of {given}"
-            )
-            raise InputError(
-                f"{name}: first_order + T is {derived} for every customer, but {what}; "
-                "T must run to the summary's end"
-            )
-        return given, cal_end
-    assert derived is not None
-    return derived + timedelta(weeks=weeks), derived
-
-
-def _derived_end(frame: pl.DataFrame, name: str) -> date:
-    """The one day first_order + T reaches (T is whole days in any summary of dates)."""
-    rows = frame.with_row_index("_i").select(
-        "_i",
-        end=pl.col("first_order") + pl.duration(days=(pl.col("T") * 7).round(0).cast(pl.Int64)),
-        last=pl.col("first_order") + pl.duration(days=(pl.col("t_x") * 7).round(0).cast(pl.Int64)),
-        given_last=pl.col("last_order") if "last_order" in frame.columns else pl.lit(None),
-    )
-    ends = rows.filter(pl.col("end").is_not_null())
-    if ends.height == 0:
-        raise InputError(f"{name}: first_order is empty on every row; give --as-of")
-    first_end = ends["end"][0]
-    off = ends.filter(pl.col("end") != first_end)
-    if off.height:
-        raise InputError(
-            f"{name}: first_order + T is {first_end} on one row and {off['end'][0]} on another "
-            f"(data row {int(off['_i'][0]) + 1}); T must run to one as-of day for everyone"
-        )
-    wrong = rows.filter(
-        pl.col("given_last").is_not_null() & (pl.col("given_last") != pl.col("last"))
-    )
-    if wrong.height:
-        raise InputError(
-            f"{name} data row {int(wrong['_i'][0]) + 1}, column last_order: "
-            f"{wrong['given_last'][0]} but first_order + t_x is {wrong['last'][0]}"
-        )
-    return first_end
 
 
 @dataclass
@@ -194,7 +135,7 @@ def score_summary(
     model = None if model in (None, "auto") else model
     end, cal_end = check_request(summary, as_of, holdout_weeks, model, currency)
     warnings: list[str] = []
-    code = _currency(summary, currency, warnings)
+    code = request_currency(summary, currency, warnings)
     frame = _customers(summary.frame)
     econ = clv.Economics.from_settings(settings)
     # float columns are used in place (to_numpy shares polars' memory): 10 M × 8 bytes each
@@ -281,22 +222,6 @@ def _fit_and_predict(
     return report, (purchase_fit, spend_fit), pred, theta
 
 
-def check_request(
-    summary: SummaryFile,
-    as_of: date | datetime | str | None,
-    holdout_weeks: int | None,
-    model: str | None,
-    currency: str | None,
-) -> tuple[date, date]:
-    """Every check of the request that needs no database, so that a face can run them before
-    it opens (or creates) one; returns (as-of, calibration end)."""
-    if model not in (None, "auto") and model not in PURCHASE_MODELS:
-        raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
-    _holdout_columns(summary, holdout_weeks)
-    _currency(summary, currency, [])
-    return summary_dates(summary, as_of, holdout_weeks)
-
-
 def _one_time_moved(scores: pl.DataFrame, settings: Settings, one_time: OneTimeRule) -> int:
     """How many one-time buyers the rule moved to a worse band than P(alive) gives (what
     ``pipeline`` counts by assigning the segments twice: one pass, not a second 10 M-row one)."""
@@ -310,40 +235,6 @@ def _one_time_moved(scores: pl.DataFrame, settings: Settings, one_time: OneTimeR
         | ((age > one_time.at_risk_weeks) & (age <= one_time.lost_weeks) & (by_p == 0))
     )
     return int(scores.select(moved.sum()).item())
-
-
-def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:
-    name = summary.path.name
-    if holdout_weeks is not None and holdout_weeks < 1:
-        raise ModelError(f"holdout weeks must be at least 1 (got {holdout_weeks})")
-    if holdout_weeks and not summary.has("x_holdout"):
-        raise InputError(
-            f"{name}: --holdout-weeks needs an x_holdout column (purchase days in the N weeks "
-            "after the summary's end); see docs/warehouse.md"
-        )
-    if summary.has("x_holdout") and not holdout_weeks:
-        raise InputError(
-            f"{name}: the file has x_holdout; say how many weeks it counts with --holdout-weeks N"
-        )
-    if holdout_weeks and summary.frame["x_holdout"].is_null().any():
-        row = int(summary.frame["x_holdout"].is_null().arg_true()[0]) + 1
-        raise InputError(f"{name} data row {row}, column x_holdout: empty")
-
-
-def _currency(summary: SummaryFile, currency: str | None, warnings: list[str]) -> str:
-    named = currency.strip().upper() if currency else None
-    if named and summary.currency and named != summary.currency:
-        raise InputError(
-            f"{summary.path.name}: its currency column says {summary.currency}, not {named}"
-        )
-    code = summary.currency or named
-    if code is None:
-        warnings.append(
-            "the summary has no currency column and no --currency was given: amounts are "
-            f"shown in {NO_CURRENCY} (no currency)"
-        )
-        return NO_CURRENCY
-    return code
 
 
 def _customers(frame: pl.DataFrame) -> pl.DataFrame:

@@ -34,7 +34,8 @@ def fit_from_summary(
     with user_errors():
         from clvtui.cli.fit_cmd import _stderr_progress, render_report
         from clvtui.ingest.summary_file import read_summary
-        from clvtui.summary_fit import check_request, fit_summary_run
+        from clvtui.summary_fit import fit_summary_run
+        from clvtui.summary_request import check_request
 
         checked = read_summary(summary, unit=unit)
         check_request(checked, as_of, holdout_weeks, model, currency)  # before the database

@@ -13,9 +13,11 @@ row (CSV: the line in the file, header = 1; Parquet: the data row, first = 1) an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from clvtui.errors import InputError
@@ -118,9 +120,11 @@ def _typed(frame: pl.DataFrame, name: str, raw: pl.DataFrame) -> pl.DataFrame:
         if col in _TEXT:
             casts[col] = pl.when(text == "").then(None).otherwise(text)
         elif col in _INTEGER or col in _NUMBER:
-            if dtype.is_numeric():
-                casts[col] = src.cast(pl.Float64)
-                checks[col] = casts[col].is_not_null() & ~casts[col].is_finite()
+            if dtype.is_numeric():  # left as typed; checked in numpy (freed as it goes)
+                if dtype.is_float():
+                    values = raw[col].to_numpy()
+                    bad = ~np.isfinite(values) & ~raw[col].is_null().to_numpy()
+                    _refuse(frame, pl.Series(bad), name, col, raw, _EXPECTED[col])
             else:
                 casts[col] = text.cast(pl.Float64, strict=False)
                 cast_failed = casts[col].is_null() & text.is_not_null() & (text != "")
@@ -185,43 +189,54 @@ def _refuse(
 def _rules(frame: pl.DataFrame, name: str, per_week: float, shown: pl.DataFrame) -> pl.DataFrame:
     """The summary's own rules: ids present and unique, x whole, 0 ≤ t_x ≤ T, m ≥ 0 when x > 0.
 
-    Every rule is one boolean column of a single ``select`` (evaluated in parallel, one pass
-    over 10 M rows); the rows are looked for only when a rule fails.
+    In numpy, one rule at a time: its temporaries go back to the system as soon as it is
+    checked (polars' allocator keeps freed memory, ~1 GB of it at 10 M customers), and a
+    missing value is NaN, which no comparison matches — as polars' nulls.
     """
-    x, t_x, T, m = (pl.col(c) for c in ("x", "t_x", "T", "m"))
-    rules: list[tuple[str, str, pl.Expr]] = [
-        ("customer_id", "a customer id", pl.col("customer_id").is_null()),
-        *((c, _EXPECTED[c], pl.col(c).is_null()) for c in ("x", "t_x", "T")),
+    num = {
+        c: np.asarray(frame[c].to_numpy(), dtype=float)
+        for c in ("x", "t_x", "T", "m", "orders", "x_holdout")
+        if c in frame.columns
+    }
+    x, t_x, T, m = (num[c] for c in ("x", "t_x", "T", "m"))
+    rules: list[tuple[str, str, Callable[[], np.ndarray]]] = [
+        ("customer_id", "a customer id", lambda: frame["customer_id"].is_null().to_numpy()),
+        *((c, _EXPECTED[c], lambda c=c: np.isnan(num[c])) for c in ("x", "t_x", "T")),
         *(
-            (c, _EXPECTED[c], pl.col(c).is_not_null()
-             & ((pl.col(c) < (1 if c == "orders" else 0)) | (pl.col(c) != pl.col(c).floor())))
+            (c, _EXPECTED[c], lambda c=c: (num[c] < (1 if c == "orders" else 0))
+             | (num[c] != np.floor(num[c])) & ~np.isnan(num[c]))
             for c in _INTEGER
-            if c in frame.columns
+            if c in num
         ),
-        ("T", _EXPECTED["T"], T < 0),
-        ("t_x", _EXPECTED["t_x"], t_x < 0),
-        ("t_x", f"at most T ({_unit(per_week)})", t_x / per_week > T / per_week + _TOLERANCE),
-        ("t_x", "0 when x = 0 (one purchase day: first = last)", (x == 0) & (t_x != 0)),
-        ("t_x", "above 0 when x > 0 (repeat purchases are on later days)", (x > 0) & (t_x == 0)),
-        ("m", "an amount ≥ 0 when x > 0", (x > 0) & (m.is_null() | (m < 0))),
+        ("T", _EXPECTED["T"], lambda: T < 0),
+        ("t_x", _EXPECTED["t_x"], lambda: t_x < 0),
+        ("t_x", f"at most T ({_unit(per_week)})",
+         lambda: t_x / per_week > T / per_week + _TOLERANCE),
+        ("t_x", "0 when x = 0 (one purchase day: first = last)", lambda: (x == 0) & (t_x != 0)),
+        ("t_x", "above 0 when x > 0 (repeat purchases are on later days)",
+         lambda: (x > 0) & (t_x == 0)),
+        ("m", "an amount ≥ 0 when x > 0", lambda: (x > 0) & (np.isnan(m) | (m < 0))),
     ]  # fmt: skip
-    if "orders" in frame.columns:
+    if "orders" in num:
         rules.append(("orders", "at least x + 1 (purchase days count once each)",
-                      pl.col("orders") < x + 1))  # fmt: skip
-    found = frame.select(pl.any_horizontal(e).any().alias(str(i)) for i, (_, _, e) in
-                         enumerate(rules)).row(0)  # fmt: skip
-    for hit, (col, expected, expr) in zip(found, rules, strict=True):
-        if hit:
-            _refuse(frame, frame.select(expr.fill_null(False)).to_series(), name, col, shown,
-                    expected)  # fmt: skip
+                      lambda: num["orders"] < x + 1))  # fmt: skip
+    for col, expected, test in rules:
+        bad = test()
+        if bad.any():
+            _refuse(frame, pl.Series(bad), name, col, shown, expected)
     _duplicates(frame, name)
     # numpy divides; polars multiplies by 1/7, one ulp off clvtui's own summary
+    whole = {  # optional counts keep their empty cells as nulls
+        c: pl.Series(num[c], nan_to_null=True).cast(pl.Int64)
+        for c in ("orders", "x_holdout")
+        if c in num
+    }
     return frame.with_columns(
-        x=pl.col("x").cast(pl.Int64),
-        t_x=pl.Series(frame["t_x"].to_numpy() / per_week),
-        T=pl.Series(frame["T"].to_numpy() / per_week),
-        m=pl.when(pl.col("x") > 0).then(pl.col("m")).otherwise(0.0),
-        **{c: pl.col(c).cast(pl.Int64) for c in ("orders", "x_holdout") if c in frame.columns},
+        x=pl.Series(x.astype(np.int64)),
+        t_x=pl.Series(t_x / per_week if per_week != 1.0 else t_x),
+        T=pl.Series(T / per_week if per_week != 1.0 else T),
+        m=pl.Series(np.where(x > 0, m, 0.0)),
+        **whole,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from clvtui.errors import InputError
@@ -107,3 +108,13 @@ def test_column_names_match_without_case(tmp_path: Path) -> None:
     path.write_text("customer_id,x,t_x,T,t,m\na,1,2,5,5,10\n", encoding="utf8")
     with pytest.raises(InputError, match=r"^snowflake.csv: two columns are named T"):
         read_summary(path)
+
+
+def test_empty_optional_counts_stay_empty(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("customer_id,x,t_x,T,m,x_holdout,orders\na,1,2,5,10,,\nb,0,0,5,,3,1\n",
+                    encoding="utf8")  # fmt: skip
+    frame = read_summary(path).frame
+    assert frame["x_holdout"].to_list() == [None, 3]
+    assert frame["orders"].to_list() == [None, 1]
+    assert frame["x"].dtype == pl.Int64 and frame["x"].to_list() == [1, 0]

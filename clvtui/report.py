@@ -140,6 +140,7 @@ class HoldoutCheck:
     verdict: str | None = None
     calibration_end: str | None = None
     calibration_fit: ModelFit | None = None
+    weekly_note: str | None = None  # why there is no weekly series (a summary run)
 
     @classmethod
     def from_json(cls, doc: dict[str, Any] | None) -> HoldoutCheck | None:
@@ -152,7 +153,7 @@ class HoldoutCheck:
         return cls(**{"weeks": None} | kwargs)
 
     def to_json(self) -> dict[str, Any]:
-        out = _flat(self, ("calibration_end", "calibration_fit"))
+        out = _flat(self, ("calibration_end", "calibration_fit", "weekly_note"))
         out["weekly"] = None if self.weekly is None else _flat(self.weekly)
         if self.calibration_fit is not None:
             out["calibration_fit"] = self.calibration_fit.to_json()
@@ -244,7 +245,8 @@ class RunReport:
     """Everything one fit reports. ``holdout`` is None without a check; ``holdout_requested``
     says whether one was asked for (the JSON then holds ``"holdout": null`` and a warning
     saying why there was nothing to check). ``seasonality``: an optional block written by the
-    seasonal model (its own shape, kept as it is)."""
+    seasonal model (its own shape, kept as it is); ``summary_file``: where a run fitted from a
+    warehouse summary came from and what it cannot show (``summary_fit``)."""
 
     model: str
     model_label: str
@@ -266,6 +268,7 @@ class RunReport:
     warnings: list[str] = field(default_factory=list)
     nulls: list[dict[str, str]] = field(default_factory=list)
     seasonality: dict[str, Any] | None = None
+    summary_file: dict[str, Any] | None = None  # a run fitted from a warehouse summary
     run_id: int | None = None
     version: int = REPORT_VERSION
 
@@ -314,7 +317,7 @@ class RunReport:
                      "n_customers", "value_concentration", "next_order", "risk_rule",
                      "outlier_orders", "warnings"):  # fmt: skip
             out[name] = section(getattr(self, name))
-        for name in ("nulls", "seasonality", "run_id"):
+        for name in ("nulls", "seasonality", "summary_file", "run_id"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
         out["version"] = self.version
@@ -378,5 +381,6 @@ class RunReport:
             warnings=list(doc.get("warnings") or []),
             nulls=list(doc.get("nulls") or []),
             seasonality=doc.get("seasonality"),
+            summary_file=doc.get("summary_file"),
             run_id=doc.get("run_id"),
         )

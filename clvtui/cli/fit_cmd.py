@@ -7,6 +7,7 @@ are imported inside the commands so ``clvtui --help`` stays fast.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -61,11 +62,28 @@ def fit_command(
         ),
     ] = "auto",
     json_out: JsonOption = False,
+    summary: Annotated[  # warehouse hook (issue 16): fit from a per-customer summary file
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Fit from a per-customer summary (Parquet or CSV: customer_id, x, t_x, T, m) "
+            "made by a warehouse instead of the stored orders; see docs/warehouse.md.",
+            show_default=False,
+        ),
+    ] = None,
+    unit: Annotated[
+        str, typer.Option("--unit", help="With --summary: t_x and T are in weeks or days.")
+    ] = "weeks",
 ) -> None:
     """Fit the CLV model on the stored orders and score every customer (the run is kept).
 
     A run is in one currency: amounts in different currencies are never added up.
     """
+    if summary is not None:  # warehouse hook (issue 16)
+        from clvtui.cli.warehouse_cmd import fit_from_summary
+
+        fit_from_summary(db, summary, unit, as_of, holdout_weeks, model, currency, json_out)
+        return
     if model not in MODEL_CHOICES:
         raise fail(f"--model must be one of {', '.join(MODEL_CHOICES)} (got {model!r})")
     if seasonality not in ("auto", "on", "off"):
@@ -115,7 +133,7 @@ def render_report(report: RunReport | dict[str, Any]) -> str:
     eq = report.customer_equity
     lines = [
         f"Run {report.run_id}: {report.model_label} on {report.n_customers:,} customers, "
-        f"scored as of {report.as_of}",
+        f"scored as of {report.scored_as_of or report.as_of}",
     ]
     pm = report.purchase_model
     if pm:

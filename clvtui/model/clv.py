@@ -121,16 +121,18 @@ def predict(
     n_draws: int = N_DRAWS,
     seed: int = 0,
     horizon: Horizon = None,
+    rows: Rows | None = None,
 ) -> Predictions:
     """Everything the scores table needs, for customers given as arrays (weeks, money).
 
     ``horizon``: calendar weeks after as-of → the model's weeks (seasonal operational time,
     ``model.seasonal``); None when the model runs in calendar time.
+    ``rows``: the customers already collapsed (with ``inverse``), to skip collapsing again.
     """
     mod = module_for(purchase.model)
     theta = purchase.theta
     x, t_x, T, m = (np.asarray(v, float) for v in (x, t_x, T, m))
-    rows = Rows.collapse(x, t_x, T)
+    rows = rows if rows is not None else Rows.collapse(x, t_x, T)
     inv = rows.inverse
     # distinct (x, T) pairs; without return_index np.unique may use the fast unstable sort
     pkey, pinv = np.unique(row_key(rows.x.astype(np.int64), rows.T), return_inverse=True)

@@ -58,7 +58,7 @@ def theta_of(name: str, params: dict[str, float | None]) -> np.ndarray | None:
     return theta if np.all(np.isfinite(theta)) else None
 
 
-def fit_purchase(name: str, x, t_x, T, start=None):
+def fit_purchase(name: str, x, t_x, T, start=None, rows=None):
     """Fit purchase model ``name`` on per-customer arrays (collapsed to unique rows first).
 
     ``start``: natural-scale parameters to try first (e.g. a fit on a sample of customers), which
@@ -75,7 +75,7 @@ def fit_purchase(name: str, x, t_x, T, start=None):
     from clvtui.model.boundary import settle
 
     mod = module_for(name)
-    rows = Rows.collapse(x, t_x, T)
+    rows = rows if rows is not None else Rows.collapse(x, t_x, T)  # given: already collapsed
     starts = mod.starts(rows)
     if start is not None:
         starts = [np.log(np.asarray(start, dtype=float)), *starts]

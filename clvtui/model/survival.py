@@ -22,14 +22,24 @@ DAYS_PER_MONTH = 365.25 / 12
 Z90 = 1.6448536269514722
 
 
-def retention(first_day: np.ndarray, last_day: np.ndarray, as_of_day: int) -> pl.DataFrame:
-    """cohort, month, survival, low, high, at_risk for every cohort and 'all'."""
+def retention(
+    first_day: np.ndarray,
+    last_day: np.ndarray,
+    as_of_day: int,
+    weights: np.ndarray | None = None,
+) -> pl.DataFrame:
+    """cohort, month, survival, low, high, at_risk for every cohort and 'all'.
+
+    ``weights``: customers per entry, when the entries are already collapsed (a summary run
+    passes its distinct (t_x, T) rows: 10 M customers are a few hundred thousand rows).
+    """
     first_day, last_day = np.asarray(first_day, int), np.asarray(last_day, int)
+    w = np.ones(len(first_day)) if weights is None else np.asarray(weights, float)
     span = (last_day - first_day).astype(float)
     event = (as_of_day - last_day > LAPSE_DAYS).astype(float)
     age = (as_of_day - first_day).astype(float)
     cohort = first_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    frames = [_curve("all", span, event, age)]
+    frames = [_curve("all", span, event, age, w)]
     uniq = np.unique(cohort)
     if len(uniq) <= 240:  # 20 years of cohorts; beyond that only the 'all' curve
         order = np.argsort(cohort, kind="stable")
@@ -37,15 +47,18 @@ def retention(first_day: np.ndarray, last_day: np.ndarray, as_of_day: int) -> pl
         for c, lo, hi in zip(uniq, bounds[:-1], bounds[1:], strict=True):
             sel = order[lo:hi]
             name = str(np.datetime64(int(c), "M"))
-            frames.append(_curve(name, span[sel], event[sel], age[sel]))
+            frames.append(_curve(name, span[sel], event[sel], age[sel], w[sel]))
     return pl.concat([f for f in frames if f.height]) if frames else _empty()
 
 
-def _curve(name: str, span: np.ndarray, event: np.ndarray, age: np.ndarray) -> pl.DataFrame:
+def _curve(
+    name: str, span: np.ndarray, event: np.ndarray, age: np.ndarray, w: np.ndarray
+) -> pl.DataFrame:
     if len(span) == 0:
         return _empty()
     # collapse to distinct (span in days, event) with frequency weights: integers, not rows
-    code, counts = np.unique(span.astype(np.int64) * 2 + event.astype(np.int64), return_counts=True)
+    code, inv = np.unique(span.astype(np.int64) * 2 + event.astype(np.int64), return_inverse=True)
+    counts = np.rint(np.bincount(inv.ravel(), weights=w, minlength=len(code))).astype(np.int64)
     key = np.stack([(code // 2).astype(float), (code % 2).astype(float)], axis=1)
     sf = SurvfuncRight(key[:, 0], key[:, 1], freq_weights=counts.astype(float))
     max_month = int(np.floor(age.max() / DAYS_PER_MONTH))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -49,11 +51,13 @@ def save_run(
     scores: pl.DataFrame,
     retention: pl.DataFrame | None = None,
     identity: Future[pl.DataFrame] | None = None,
+    also: Callable[[sqlite3.Connection], None] | None = None,  # warehouse: summary customers
 ) -> int:
     """Insert the run, its scores, segment totals and retention; return the run id.
 
     ``identity`` is the result of :func:`prefetch_identity`, started earlier so that reading
-    a million customers' names overlaps the model's work instead of following it.
+    a million customers' names overlaps the model's work instead of following it. ``also``
+    writes more rows in the same transaction (a summary run's customers).
     """
     values = dict(run)
     values["settings"] = json.dumps(values["settings"])
@@ -89,6 +93,8 @@ def save_run(
         )
         run_id = cur.lastrowid
         assert run_id is not None  # set by every successful INSERT
+        if also is not None:  # rows a summary run stores beside its scores (summary_fit)
+            also(conn)
         insert = (
             f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
             f"VALUES ({run_id}, {', '.join('?' * len(SCORE_COLUMNS))})"

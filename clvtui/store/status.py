@@ -20,7 +20,7 @@ class DbStatus:
 
     @property
     def empty(self) -> bool:
-        return not self.has_orders
+        return not self.has_orders and not self.runs  # a summary run has no orders
 
 
 def database_status(db: sqlite_utils.Database, *, counts: bool = True) -> DbStatus:

@@ -116,6 +116,8 @@ class CustomerScreen(WorkerErrors, Screen[None]):
                 card.set("unlikely", "probably gone")
         table = self.query_one("#customer-orders", DataTable)
         table.clear()
+        if detail.report is not None and detail.report.summary_file:  # no order lines here
+            table.border_title = "Orders — not available for a summary run"
         for row in detail.orders.iter_rows(named=True):
             table.add_row(
                 str(row.get("ordered_at", ""))[:10],

@@ -193,7 +193,10 @@ class ModelScreen(MainScreen):
         predicted = [float(v) for v in (weekly.predicted if weekly else []) if v is not None]
         actual = [float(v) for v in (weekly.actual if weekly else []) if v is not None]
         weeks = [float(i) for i in range(1, len(predicted) + 1)]
-        self.query_one("#tracking", Chart).plot(
+        chart = self.query_one("#tracking", Chart)
+        # a summary run's check has no weekly series, and says why
+        chart.border_subtitle = "" if weeks else str((holdout and holdout.weekly_note) or "")
+        chart.plot(
             lines(
                 Line(weeks, predicted, "predicted"), Line(weeks, actual, "actual"), x_label="week"
             )

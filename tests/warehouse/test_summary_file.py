@@ -1,0 +1,120 @@
+"""A warehouse summary file: read typed, and refused with one line per broken rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from clvtui.errors import InputError
+from clvtui.ingest.summary_file import read_summary
+
+SUMMARIES = Path(__file__).resolve().parents[2] / "fixtures" / "summary"
+
+
+def test_csv_and_parquet_read_the_same_customers() -> None:
+    csv = read_summary(SUMMARIES / "good_weeks.csv")
+    parquet = read_summary(SUMMARIES / "good_weeks.parquet")
+    assert csv.currency == parquet.currency == "EUR"
+    assert csv.frame.equals(parquet.frame)
+    row = csv.frame.row(2, named=True)
+    assert row["customer_id"] == "c003" and row["x"] == 1 and row["orders"] == 2
+    assert row["t_x"] == pytest.approx(20 / 7, abs=1e-12)
+    assert row["email"] is None and row["name"] is None  # blank text is missing, not ''
+    # m is 0 for one-time buyers whether the warehouse wrote NULL (c001) or 0 (c005)
+    assert csv.frame["m"].to_list() == [0.0, 40.5, 18.25, 60.0, 0.0]
+    assert csv.frame["currency"].to_list() == ["EUR"] * 5  # 'eur' on row 6 normalised
+
+
+def test_days_are_converted_to_weeks() -> None:
+    days = read_summary(SUMMARIES / "good_days.csv", unit="days").frame
+    weeks = read_summary(SUMMARIES / "good_weeks.csv").frame
+    for col in ("x", "t_x", "T", "m"):
+        assert days[col].to_list() == pytest.approx(weeks[col].to_list(), abs=1e-12), col
+    assert read_summary(SUMMARIES / "good_days.csv").frame["T"][0] == 210.0  # weeks: as given
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("bad_missing_column.csv", "bad_missing_column.csv: missing column(s) T; a summary "
+         "needs customer_id, x, t_x, T, m (see docs/warehouse.md)"),
+        ("bad_no_rows.csv", "bad_no_rows.csv: no customers (the file has a header but no rows)"),
+        ("bad_x_fraction.csv", "bad_x_fraction.csv row 3, column x: must be a whole number ≥ 0, "
+         "got '1.5'"),
+        ("bad_x_negative.csv", "bad_x_negative.csv row 3, column x: must be a whole number ≥ 0, "
+         "got '-1'"),
+        ("bad_x_negative.parquet", "bad_x_negative.parquet row 4, column x: must be a whole "
+         "number ≥ 0, got '-2'"),
+        ("bad_type.csv", "bad_type.csv row 3, column t_x: must be a number of weeks (or days) "
+         "≥ 0, got 'ten'"),
+        ("bad_t_x_negative.csv", "bad_t_x_negative.csv row 3, column t_x: must be a number of "
+         "weeks (or days) ≥ 0, got '-1'"),
+        ("bad_t_x_after_T.csv", "bad_t_x_after_T.csv row 4, column t_x: must be at most T "
+         "(weeks), got '31'"),
+        ("bad_m_negative.csv", "bad_m_negative.csv row 3, column m: must be an amount ≥ 0 when "
+         "x > 0, got '-5'"),
+        ("bad_m_missing.csv", "bad_m_missing.csv row 3, column m: must be an amount ≥ 0 when "
+         "x > 0, empty"),
+        ("bad_duplicate.csv", "bad_duplicate.csv rows 2 and 4, column customer_id: 'c001' "
+         "appears twice; a summary has one row per customer"),
+        ("bad_two_currencies.csv", "bad_two_currencies.csv row 4, column currency: USD where "
+         "row 2 has EUR; a run is in one currency — summarise each currency into its own file"),
+        ("bad_no_id.csv", "bad_no_id.csv row 3, column customer_id: must be a customer id, "
+         "empty"),
+        ("bad_date.csv", "bad_date.csv row 3, column first_order: must be a date like "
+         "2025-06-30, got '29/01/2025'"),
+    ],
+)  # fmt: skip
+def test_each_broken_rule_is_one_line_naming_file_row_and_column(name: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        read_summary(SUMMARIES / name)
+    assert str(info.value) == message
+    assert "\n" not in str(info.value)
+
+
+def test_one_purchase_day_has_no_repeat_time(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("customer_id,x,t_x,T,m\na,0,3,30,0\n", encoding="utf8")
+    with pytest.raises(InputError, match=r"s.csv row 2, column t_x: must be 0 when x = 0"):
+        read_summary(path)
+    path.write_text("customer_id,x,t_x,T,m\na,2,0,30,10\n", encoding="utf8")
+    with pytest.raises(InputError, match=r"row 2, column t_x: must be above 0 when x > 0"):
+        read_summary(path)
+
+
+def test_orders_below_x_plus_one_and_unknown_suffix_and_unit(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("customer_id,x,t_x,T,m,orders\na,2,5,30,10,2\n", encoding="utf8")
+    with pytest.raises(InputError, match=r"row 2, column orders: must be at least x \+ 1"):
+        read_summary(path)
+    other = tmp_path / "s.json"
+    other.write_text("{}", encoding="utf8")
+    with pytest.raises(InputError, match=r"^s.json: a summary must be a .parquet or .csv file$"):
+        read_summary(other)
+    with pytest.raises(InputError, match=r"^--unit must be weeks or days \(got 'months'\)$"):
+        read_summary(path, unit="months")
+    with pytest.raises(InputError, match=r"nope.csv: no such file$"):
+        read_summary(tmp_path / "nope.csv")
+
+
+def test_column_names_match_without_case(tmp_path: Path) -> None:
+    path = tmp_path / "snowflake.csv"
+    path.write_text("CUSTOMER_ID,X,T_X,T,M,EXTRA\na,1,2,5,10,z\n", encoding="utf8")
+    frame = read_summary(path, unit="days").frame
+    assert frame.columns == ["customer_id", "x", "t_x", "T", "m"]
+    assert frame.row(0) == ("a", 1, 2 / 7, 5 / 7, 10.0)
+    path.write_text("customer_id,x,t_x,T,t,m\na,1,2,5,5,10\n", encoding="utf8")
+    with pytest.raises(InputError, match=r"^snowflake.csv: two columns are named T"):
+        read_summary(path)
+
+
+def test_empty_optional_counts_stay_empty(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("customer_id,x,t_x,T,m,x_holdout,orders\na,1,2,5,10,,\nb,0,0,5,,3,1\n",
+                    encoding="utf8")  # fmt: skip
+    frame = read_summary(path).frame
+    assert frame["x_holdout"].to_list() == [None, 3]
+    assert frame["orders"].to_list() == [None, 1]
+    assert frame["x"].dtype == pl.Int64 and frame["x"].to_list() == [1, 0]

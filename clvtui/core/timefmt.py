@@ -6,7 +6,9 @@ the generic importer's content keys are built from it too, so changing it re-key
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+from clvtui.errors import ModelError
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -14,3 +16,16 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 def now_text() -> str:
     """The current time as stored (seconds, UTC)."""
     return datetime.now(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def as_of_date(value: date | datetime | str | None) -> date | None:
+    """An as-of given as a date, a datetime or ``YYYY-MM-DD…`` text (None: not given); a
+    malformed one is refused in one line."""
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, datetime):
+        return value.date()
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ModelError(f"as-of date must look like 2025-06-30, not {value!r}") from None

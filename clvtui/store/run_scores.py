@@ -63,6 +63,26 @@ def previous_run_id(db: sqlite_utils.Database, run_id: int) -> int | None:
     return None if row[0] is None else int(row[0])
 
 
+#: The date a run's values refer to (old runs lack ``scored_as_of``: they scored at the
+#: calibration end), as YYYY-MM-DD.
+SCORED_DATE = (
+    "substr(COALESCE(json_extract({t}.report, '$.scored_as_of'), {t}.calibration_end), 1, 10)"
+)
+
+
+def previous_run_by_date(db: sqlite_utils.Database, run_id: int) -> int | None:
+    """The fit before ``run_id`` in time: the latest one scored as of an earlier date, or as of
+    the same date but fitted before it. By date, not id: a backtest fitted after a plain fit
+    is earlier in time, and comparing the plain fit with it would look back."""
+    row = db.conn.execute(
+        f"SELECT r.id FROM runs r JOIN runs me ON me.id = ? "
+        f"WHERE ({SCORED_DATE.format(t='r')}, r.id) < ({SCORED_DATE.format(t='me')}, me.id) "
+        f"ORDER BY {SCORED_DATE.format(t='r')} DESC, r.id DESC LIMIT 1",
+        (run_id,),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def scores_columns(
     db: sqlite_utils.Database,
     run_id: int,

@@ -71,13 +71,17 @@ SCORED_DATE = (
 
 
 def previous_run_by_date(db: sqlite_utils.Database, run_id: int) -> int | None:
-    """The fit before ``run_id`` in time: the latest one scored as of an earlier date, or as of
-    the same date but fitted before it. By date, not id: a backtest fitted after a plain fit
-    is earlier in time, and comparing the plain fit with it would look back."""
+    """The fit before ``run_id`` in time: the latest one scored as of an earlier date; when
+    there is none, the latest refit as of the same date fitted before it (settings changed).
+    By date, not id: a backtest fitted after a plain fit is earlier in time, and comparing the
+    plain fit with it must not look back; and a refit of the same date is the same moment, so
+    an earlier date, when there is one, is what customers moved since."""
     row = db.conn.execute(
         f"SELECT r.id FROM runs r JOIN runs me ON me.id = ? "
-        f"WHERE ({SCORED_DATE.format(t='r')}, r.id) < ({SCORED_DATE.format(t='me')}, me.id) "
-        f"ORDER BY {SCORED_DATE.format(t='r')} DESC, r.id DESC LIMIT 1",
+        f"WHERE r.id != me.id AND ({SCORED_DATE.format(t='r')} < {SCORED_DATE.format(t='me')} "
+        f"OR ({SCORED_DATE.format(t='r')} = {SCORED_DATE.format(t='me')} AND r.id < me.id)) "
+        f"ORDER BY {SCORED_DATE.format(t='r')} = {SCORED_DATE.format(t='me')}, "
+        f"{SCORED_DATE.format(t='r')} DESC, r.id DESC LIMIT 1",
         (run_id,),
     ).fetchone()
     return None if row is None else int(row[0])

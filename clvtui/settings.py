@@ -33,6 +33,9 @@ class Settings:
     # --- churn-risk bands on P(alive) -----------------------------------------------------------
     active_min_p_alive: float = 0.7
     lost_max_p_alive: float = 0.3
+    # "Valuable but slipping away" lists a customer only when CLV × (1 − P(alive)) is at least
+    # this many times the fit's average CLV: what an average customer is worth in all
+    slipping_min_stake: float = 1.0
     # --- acquisition and budget ---------------------------------------------------------------
     ltv_cac_ratio: float = 3.0
     winback_response_rate: float = 0.15  # share of contacted at-risk customers who come back
@@ -123,6 +126,8 @@ def _validate(s: Settings) -> None:
     for name, top in (("ltv_cac_ratio", 1e3), ("acquisition_saturation", 1e3)):
         if getattr(s, name) > top:
             raise bad(f"{name} must be at most {top:,.0f} (got {getattr(s, name):g})")
+    if not 0.0 <= s.slipping_min_stake <= 1e3:
+        raise bad(f"slipping_min_stake must be in [0, 1000] (got {s.slipping_min_stake:g})")
     if s.lookalike_pool > 1e6:
         raise bad(f"lookalike_pool must be at most 1,000,000 (got {s.lookalike_pool:g})")
     if not 0.0 <= s.annual_discount_rate < 1.0:

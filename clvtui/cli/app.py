@@ -16,12 +16,57 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from clvtui import __version__
 from clvtui.errors import ClvError
 
+USAGE_EXIT = 2  # a mistyped command or option (click's code); 1 is for everything else
+
+
+def _click_error(name: str) -> type[Exception]:
+    """Click's exception class ``name``, found from Typer's ``BadParameter``: recent Typer
+    versions carry their own copy of click, so ``import click`` would name other classes."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+UsageError = _click_error("UsageError")
+ClickException = _click_error("ClickException")
+
+
+class OneLineErrors(TyperGroup):
+    """The command group, with usage errors on ONE line (``error: … (see clvtui X --help)``)
+    and exit code 2, instead of Rich's multi-line box: a shop owner reads one line, and a
+    script can tell a typo (2) from a refused input or a failed command (1)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except UsageError as err:
+            sys.stderr.write(f"error: {one_line_usage(err)}\n")
+            sys.exit(USAGE_EXIT)
+        except ClickException as err:
+            sys.stderr.write(f"error: {' '.join(err.format_message().split())}\n")  # type: ignore[attr-defined]
+            sys.exit(err.exit_code)  # type: ignore[attr-defined]
+        except typer.Abort:
+            sys.stderr.write("Aborted.\n")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def one_line_usage(err: Exception) -> str:
+    """Click's message, flattened, with where to look for the right usage."""
+    message = " ".join(err.format_message().split())  # type: ignore[attr-defined]
+    ctx = getattr(err, "ctx", None)
+    where = ctx.command_path if ctx is not None else "clvtui"
+    return f"{message} (see: {where} --help)"
+
+
 app = typer.Typer(
     name="clvtui",
+    cls=OneLineErrors,
     help="Customer lifetime value for small shops, offline: import orders, fit, act.",
     rich_markup_mode="rich",
     no_args_is_help=False,

@@ -14,6 +14,16 @@ RunOption = Annotated[
     int | None, typer.Option("--run", help="Run id (default: the latest fit).", show_default=False)
 ]
 
+TierOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tier",
+        help="Only this tier: 'Highly profitable' (or high), 'Profitable', 'Not profitable' "
+        "(or not).",
+        show_default=False,
+    ),
+]
+
 
 def open_existing(db: Path | None) -> Any:
     """The user's database, read-only: these commands read a fit and never write the file."""
@@ -26,16 +36,28 @@ def money(value: float | None, currency: str = "") -> str:
     return f"{value:,.2f}" + (f" {currency}" if currency else "")
 
 
+#: Width of a table written to a pipe or file: wide enough that no row is ever wrapped.
+PIPE_WIDTH = 100_000
+
+
 def print_table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
+    """A plain table. Nothing is ever cut: on a terminal long cells wrap (customer ids, tier
+    names) instead of ending in "…"; into a pipe or file every row is one full line, so a
+    customer id can be copied, grepped or pasted into a mail tool whole."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", box=None, header_style="bold")
     for i, h in enumerate(headers):
-        table.add_column(h, justify="left" if i == 0 else "right")
+        table.add_column(h, justify="left" if i == 0 else "right", overflow="fold")
     for row in rows:
         table.add_row(*("–" if v is None else str(v) for v in row))
-    Console().print(table)
+    if sys.stdout.isatty():
+        Console().print(table)
+    else:
+        Console(width=PIPE_WIDTH, soft_wrap=True).print(table, crop=False)
 
 
 def kind_label(value_kind: str) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, fail, user_errors
-from clvtui.cli.common import RunOption, emit, open_existing, tier_name
+from clvtui.cli.common import RunOption, TierOption, emit, open_existing, tier_name
 
 
 @app.command()
@@ -22,7 +22,7 @@ def export(
             "Written user-only (0600) and whole or not at all.",
         ),
     ],
-    tier: Annotated[str | None, typer.Option(help="Export one tier.")] = None,
+    tier: TierOption = None,
     at_risk: Annotated[
         bool, typer.Option("--at-risk", help="Valuable customers slipping away (win-back list).")
     ] = False,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
-from clvtui.cli.common import RunOption
+from clvtui.cli.common import RunOption, TierOption, tier_name
 from clvtui.insights.jsonsafe import json_ready
 from clvtui.model.registry import PURCHASE_MODELS
 from clvtui.wording import clv_label, value_basis
@@ -203,11 +203,11 @@ def _notes(report: RunReport) -> list[str]:
 def rank_command(
     db: DbOption = None,
     top: Annotated[int, typer.Option("--top", help="How many customers to show.")] = 20,
-    tier: Annotated[
-        str | None,
-        typer.Option("--tier", help="Only this tier ('Highly profitable', 'Profitable', …)."),
-    ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    tier: TierOption = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, csv or json (json: the same as --json).")
+    ] = "table",
+    json_out: JsonOption = False,
     run_id: RunOption = None,
 ) -> None:
     """Customers of the latest run (or --run N), highest CLV first."""
@@ -215,37 +215,40 @@ def rank_command(
         raise fail(f"--format must be table, csv or json (got {fmt!r})")
     if top < 1:
         raise fail(f"--top must be at least 1 (got {top})")
+    name = tier_name(tier) if tier is not None else None
     with user_errors():
         import polars as pl
 
         from clvtui.errors import NoDataError
         from clvtui.services.tiers import ranked_customers  # tiers by today's rule
-        from clvtui.store.runs import get_run, latest_run
+        from clvtui.store.run_scores import latest_run_id, run_row
 
         database = open_database(db, write=False)
-        run = latest_run(database) if run_id is None else get_run(database, run_id)
-        if run is None:
-            raise NoDataError("no fitted run yet; run clvtui fit first")
+        run = run_row(database, latest_run_id(database) if run_id is None else run_id)
         scores = ranked_customers(database, run["id"])  # the cached ranking, re-tiered
-        if tier is not None:
-            tiers = sorted(t for t in scores["tier"].unique().to_list() if t)
-            match = [t for t in tiers if t.lower() == tier.lower()]
-            if not match:
-                raise NoDataError(f"no tier {tier!r}; tiers in this run: {', '.join(tiers)}")
-            scores = scores.filter(pl.col("tier") == match[0])
+        if name is not None:
+            scores = scores.filter(pl.col("tier") == name)
+            if scores.is_empty():
+                raise NoDataError(f"no customer in tier {name!r} in run {run['id']}")
         scores = scores.head(top)
-    _print_rank(scores, run, fmt)
+    _print_rank(scores, run, "json" if json_out else fmt)
+
+
+#: rank's columns, in text, CSV and JSON alike: ``expected_orders`` are the orders expected
+#: over the horizon, ``orders`` the purchases so far (one word, one meaning everywhere).
+RANK_COLUMNS = ["customer_id", "clv", "clv_low", "clv_high", "p_alive", "p_order_30",
+                "p_order_90", "expected_orders", "expected_spend", "orders", "spend", "tier",
+                "risk"]  # fmt: skip
 
 
 def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
-    cols = ["customer_id", "clv", "clv_low", "clv_high", "p_alive", "p_order_30", "p_order_90",
-            "expected_orders", "expected_spend", "orders", "spend", "tier", "risk"]  # fmt: skip
-    frame = scores.select(cols)
+    frame = scores.select(RANK_COLUMNS)
+    as_of = str(run["scored_as_of"])[:10]  # the date the values refer to, in every format
     if fmt == "json":
         emit_json(
             {
                 "run_id": run["id"],
-                "as_of": run["as_of"],
+                "as_of": as_of,
                 "currency": run["currency"],
                 "value_kind": run["value_kind"],
                 "customers": json_ready(frame.to_dicts()),
@@ -254,16 +257,26 @@ def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
     elif fmt == "csv":
         sys.stdout.write(frame.write_csv())
     else:
-        kind = clv_label(run["value_kind"])
-        typer.echo(f"Run {run['id']} (scored as of {run['as_of']}), {kind} in {run['currency']}:")
         typer.echo(
-            f"{'customer':<16} {'CLV':>10} {'90 % interval':>21} {'P(alive)':>8} "
-            f"{'P(order 90d)':>12} {'orders':>6}  tier / risk"
+            f"Run {run['id']} (scored as of {as_of}), {clv_label(run['value_kind'])} "
+            f"in {run['currency']}:"
         )
-        for r in frame.iter_rows(named=True):
-            typer.echo(
-                f"{r['customer_id']:<16} {r['clv']:>10,.2f} "
-                f"{r['clv_low']:>10,.2f}–{r['clv_high']:<10,.2f} {r['p_alive']:>8.2f} "
-                f"{_pct(r['p_order_90']):>12} {r['expected_orders']:>6.2f}  "
-                f"{r['tier'] or '–'} / {r['risk'] or '–'}"
-            )
+        for line in _rank_lines(frame):
+            typer.echo(line)
+
+
+def _rank_lines(frame: Any) -> list[str]:
+    """The text table: the customer column as wide as the longest id (never cut)."""
+    width = max([len("customer"), *(len(str(c)) for c in frame["customer_id"])])
+    lines = [
+        f"{'customer':<{width}} {'CLV':>10} {'90 % interval':>21} {'P(alive)':>8} "
+        f"{'P(order 90d)':>12} {'expected_orders':>15} {'orders':>6}  tier / risk"
+    ]
+    for r in frame.iter_rows(named=True):
+        lines.append(
+            f"{r['customer_id']:<{width}} {r['clv']:>10,.2f} "
+            f"{r['clv_low']:>10,.2f}–{r['clv_high']:<10,.2f} {r['p_alive']:>8.2f} "
+            f"{_pct(r['p_order_90']):>12} {r['expected_orders']:>15.2f} {r['orders']:>6,}  "
+            f"{r['tier'] or '–'} / {r['risk'] or '–'}"
+        )
+    return lines

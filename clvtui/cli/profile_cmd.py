@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, user_errors
-from clvtui.cli.common import RunOption, emit, money, open_existing, print_table, tier_name
+from clvtui.cli.common import (
+    RunOption,
+    TierOption,
+    emit,
+    money,
+    open_existing,
+    print_table,
+    tier_name,
+)
 
 
 @app.command()
 def profile(
-    tier: Annotated[str | None, typer.Option(help="Only this tier against all.")] = None,
+    tier: TierOption = None,
     db: DbOption = None,
     json: JsonOption = False,
     run: RunOption = None,

@@ -46,7 +46,8 @@ def segments(
     )
     typer.echo(f"Customer equity: {money(view.customer_equity, cur)}")
     print_table(
-        f"Valuable but slipping away (top {top}, by value at stake)",
+        f"Valuable but slipping away: {view.slipping_total:,} customers with at least "
+        f"{money(view.min_value_at_stake, cur)} at stake (top {top} by value at stake)",
         [
             *("customer", "tier", "risk", "CLV", "P(alive)", "P(order 90d)", "at stake"),
             "next order (weeks)",

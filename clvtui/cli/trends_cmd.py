@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from clvtui.cli.app import DbOption, JsonOption, app, user_errors
+from clvtui.cli.app import DbOption, JsonOption, app, fail, user_errors
 from clvtui.cli.common import RunOption, emit, money, open_existing, print_table
 
 
@@ -15,15 +15,22 @@ def moved(
     db: DbOption = None,
     json: JsonOption = False,
     run: RunOption = None,
-    limit: Annotated[int, typer.Option(help="How many movers to list.")] = 50,
+    limit: Annotated[
+        int, typer.Option(help="How many movers to list (largest CLV change first).")
+    ] = 20,
 ) -> None:
-    """Customers whose tier or risk band changed since the previous run."""
-    from clvtui.services.trends import moved_since_previous
+    """Customers whose tier or risk band changed since the fit before, by as-of date."""
+    from clvtui.services.trends import moved_since_previous, scored_date
 
+    if limit < 0:
+        raise fail(f"--limit must be 0 or more (got {limit})")
     with user_errors():
-        result = moved_since_previous(open_existing(db), run)
-    rid, prev = result.run_id, result.previous_run_id
-    doc = result.to_json(limit=limit)
+        database = open_existing(db)
+        result = moved_since_previous(database, run)
+        rid, prev = result.run_id, result.previous_run_id
+        as_of = scored_date(database, rid)
+        prev_as_of = scored_date(database, prev) if prev is not None else None
+    doc = {**result.to_json(limit=limit), "as_of": as_of, "previous_as_of": prev_as_of}
     if json:
         emit(doc)
         return
@@ -31,9 +38,13 @@ def moved(
         typer.echo(doc["notes"][0])
         return
     typer.echo(
-        f"Run {rid} vs run {prev}: {doc['moved']:,} of {doc['customers_compared']:,} customers "
-        f"moved; {doc['new_customers']:,} new"
+        f"Run {rid} vs run {prev} (as of {as_of} vs {prev_as_of}): {doc['moved']:,} of "
+        f"{doc['customers_compared']:,} customers moved; {doc['new_customers']:,} new"
     )
+    _print_moves(doc, limit)
+
+
+def _print_moves(doc: dict[str, Any], limit: int) -> None:
     print_table(
         "Moves",
         ["from", "to", "customers"],
@@ -44,6 +55,26 @@ def moved(
                 f"{t['customers']:,}",
             ]
             for t in doc["transitions"]
+        ],
+    )
+    movers = doc["customers"]
+    if not movers:
+        return
+    shown = f"top {len(movers)} of {doc['moved']:,}" if doc["moved"] > len(movers) else "all"
+    print_table(
+        f"Movers ({shown}, largest CLV change first; --limit N for more)",
+        ["customer", "from", "to", "CLV before", "CLV now", "change", "P(order 90d)"],
+        [
+            [
+                m["customer_id"],
+                f"{m['tier_before']} / {m['risk_before']}",
+                f"{m['tier_now']} / {m['risk_now']}",
+                money(m["clv_before"]),
+                money(m["clv_now"]),
+                f"{m['clv_change']:+,.2f}",
+                "–" if m.get("p_order_90") is None else f"{m['p_order_90']:.0%}",
+            ]
+            for m in movers
         ],
     )
 

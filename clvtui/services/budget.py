@@ -10,6 +10,7 @@ cent for the same total and assumptions.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,9 +56,10 @@ class BudgetResult:
 
 
 def check_total(total: float) -> float:
-    """A budget is a positive amount (refused before anything is read)."""
-    if not total >= 0:
-        raise SettingsError(f"the budget must be a positive amount (got {total:g})")
+    """A budget to split is a positive, finite amount (refused before anything is read): 0
+    or less has nothing to split, and a plan for it would only say so in many words."""
+    if not (math.isfinite(total) and total > 0):
+        raise SettingsError(f"the budget must be a positive amount, more than 0 (got {total:g})")
     return total
 
 
@@ -90,8 +92,8 @@ def plan(basis: BudgetBasis, total: float, assumptions: Settings | None = None) 
     settings = effective_settings(basis.run, assumptions or basis.settings)
     cpa = allowable_cpa(basis.customers, settings)
     cost, source = acquisition_price(settings, basis.observed_cac)
-    result = plan_budget(
-        check_total(total),
+    result = plan_budget(  # the screen plans 0 too (an empty box); the core refuses < 0
+        total,
         basis.customers,
         cpa,
         settings,

@@ -48,8 +48,8 @@ def export_customers(
     import polars as pl
 
     from clvtui.insights.customer_lists import check_export_target, export_frame, write_export
-    from clvtui.insights.segments import slipping_away
     from clvtui.services.runs import load_context
+    from clvtui.services.segments import min_value_at_stake, slipping_away_list
 
     check_export_target(output, force=force)
     ctx = load_context(db, EXPORT_SCORES, run_id=run_id, customer_columns=EXPORT_IDENTITY)
@@ -57,7 +57,8 @@ def export_customers(
     if tier is not None:
         rows = rows.filter(pl.col("tier") == tier)
     elif at_risk:
-        ids = slipping_away(rows, limit=None).select("customer_id")
+        floor = min_value_at_stake(rows, ctx.settings)
+        ids = slipping_away_list(rows, floor).select("customer_id")
         rows = rows.join(ids, on="customer_id", how="semi")
     path = write_export(export_frame(rows, ctx.as_of), output, force=force)
     selection = f"tier {tier}" if tier else ("at risk" if at_risk else "all")

@@ -15,6 +15,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.insights.segments import TierRule
+from clvtui.settings import Settings
 
 #: What the slipping-away list adds for its few customers (reading them for all is slow).
 SLIPPING_DETAILS = ["p_order_30", "p_order_90", "next_order_low", "next_order_high"]
@@ -33,6 +34,8 @@ class SegmentsView:
     tiers: pl.DataFrame  # name, customers, clv_total, clv_mean, share_of_value, allowable CPA…
     risk_matrix: pl.DataFrame  # tier × risk: customers, clv_total, value_at_stake
     slipping_away: pl.DataFrame  # valuable customers no longer active, by value at stake
+    min_value_at_stake: float = 0.0  # the list's floor (``min_value_at_stake``)
+    slipping_total: int = 0  # how many customers the whole list holds (``top`` are shown)
 
     def to_json(self) -> dict[str, Any]:
         """The ``clvtui segments --json`` document."""
@@ -45,8 +48,36 @@ class SegmentsView:
             "customer_equity": self.customer_equity,
             "tiers": self.tiers.to_dicts(),
             "risk_matrix": self.risk_matrix.to_dicts(),
+            "slipping_min_value_at_stake": self.min_value_at_stake,
+            "slipping_away_total": self.slipping_total,
             "slipping_away": self.slipping_away.to_dicts(),
         }
+
+
+def min_value_at_stake(scored: pl.DataFrame, settings: Settings) -> float:
+    """The least value at stake that makes a customer "valuable but slipping away":
+    ``slipping_min_stake`` × the fit's average CLV (what an average customer is worth).
+
+    Why: "valuable" by tier alone meant CLV > 0, so the demo's list held 4,050 of 5,000
+    customers, 98 of them worth under 0.50. Relative to the shop's average CLV, the floor
+    scales with any shop and currency; 1 × average keeps the win-backs worth a contact
+    (85 of the demo's 5,000). ``slipping_min_stake=0`` lists every valuable customer who is
+    not active, as before.
+    """
+    mean = scored["clv"].mean() if scored.height else None
+    average = float(mean) if isinstance(mean, int | float) else 0.0
+    return settings.slipping_min_stake * max(average, 0.0)
+
+
+def slipping_away_list(
+    scored: pl.DataFrame, floor: float, limit: int | None = None
+) -> pl.DataFrame:
+    """The one slipping-away list (segments, export ``--at-risk``, the screens): valuable
+    customers who are not active and have at least ``floor`` at stake, most at stake first."""
+    from clvtui.insights.segments import slipping_away
+
+    out = slipping_away(scored, limit=None).filter(pl.col("value_at_stake") >= floor)
+    return out.head(limit) if limit is not None else out
 
 
 def tier_risk_matrix(customers: pl.DataFrame) -> pl.DataFrame:
@@ -62,14 +93,16 @@ def segments_view(
     """The segments of ``run_id`` (default: the latest fit), with the ``top`` valuable
     customers slipping away and their contact and next-order window."""
     from clvtui.insights.acquisition import allowable_cpa
-    from clvtui.insights.segments import slipping_away, tier_rule, tier_table
+    from clvtui.insights.segments import tier_rule, tier_table
     from clvtui.services.runs import load_context
     from clvtui.store import run_scores as store
 
     ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id)
     s, sc = ctx.settings, ctx.scored
     table = tier_table(sc).join(allowable_cpa(sc, s).drop("customers"), on="name", how="left")
-    top_ids = slipping_away(sc, limit=top).select("customer_id", "tier", "risk")
+    floor = min_value_at_stake(sc, s)
+    everyone = slipping_away_list(sc, floor)
+    top_ids = everyone.head(top).select("customer_id", "tier", "risk")
     details = store.scores_for_ids(
         db,
         ctx.run_id,
@@ -78,7 +111,7 @@ def segments_view(
         customer_columns=("email", "name"),
     )
     listed = sc.join(top_ids.select("customer_id"), on="customer_id", how="semi")
-    slipping = slipping_away(listed.join(details, on="customer_id", how="left"), limit=top)
+    slipping = slipping_away_list(listed.join(details, on="customer_id", how="left"), floor, top)
     return SegmentsView(
         run_id=ctx.run_id,
         as_of=ctx.as_of,
@@ -89,6 +122,8 @@ def segments_view(
         tiers=table,
         risk_matrix=tier_risk_matrix(sc),
         slipping_away=slipping,
+        min_value_at_stake=floor,
+        slipping_total=everyone.height,
     )
 
 

@@ -51,11 +51,13 @@ def tier_history(db: sqlite_utils.Database, current: Settings | None = None) -> 
 
 
 def previous_fit(db: sqlite_utils.Database, run_id: int) -> int | None:
-    """The fit before ``run_id``; refused (with why and what to do) when it was pruned."""
+    """The fit before ``run_id`` by as-of date (``store.previous_run_by_date``: a backtest
+    fitted later is not "after" a fit on all the data); refused (with why and what to do)
+    when it was pruned."""
     from clvtui.store.run_storage import ensure_scores, pruned_at
 
     ensure_scores(db, run_id)
-    previous = store.previous_run_id(db, run_id)
+    previous = store.previous_run_by_date(db, run_id)
     when = None if previous is None else pruned_at(db, previous)
     if when is not None:
         raise NoDataError(
@@ -104,7 +106,18 @@ def moved_since_previous(
         now = _tiered(db, rid, [*MOVE_COLUMNS, *chance], current)
     now = now.select(*MOVE_COLUMNS, *(c for c in chance if c in now.columns))
     before = _tiered(db, previous, MOVE_COLUMNS, current) if previous is not None else now.head(0)
-    return moved(before.select(MOVE_COLUMNS), now, run_id=rid, previous_run_id=previous)
+    result = moved(before.select(MOVE_COLUMNS), now, run_id=rid, previous_run_id=previous)
+    if previous is None and store.previous_run_id(db, rid) is not None:
+        result.notes = [
+            f"no fit is scored before run {rid}'s as-of date ({scored_date(db, rid)}): "
+            "moved compares a fit with the one before it in time; pick a later fit with --run N"
+        ]
+    return result
+
+
+def scored_date(db: sqlite_utils.Database, run_id: int) -> str:
+    """The date fit ``run_id``'s values refer to (YYYY-MM-DD): what moved orders fits by."""
+    return str(store.run_row(db, run_id)["scored_as_of"])[:10]
 
 
 def moved_in_and_out(
@@ -114,7 +127,7 @@ def moved_in_and_out(
     (None before a second fit; only a summary when the previous fit was pruned)."""
     from clvtui.store.run_storage import pruned_at
 
-    previous = store.previous_run_id(db, run_id)
+    previous = store.previous_run_by_date(db, run_id)
     if previous is None:
         return None
     if (when := pruned_at(db, previous)) is not None:

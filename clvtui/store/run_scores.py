@@ -63,6 +63,30 @@ def previous_run_id(db: sqlite_utils.Database, run_id: int) -> int | None:
     return None if row[0] is None else int(row[0])
 
 
+#: The date a run's values refer to (old runs lack ``scored_as_of``: they scored at the
+#: calibration end), as YYYY-MM-DD.
+SCORED_DATE = (
+    "substr(COALESCE(json_extract({t}.report, '$.scored_as_of'), {t}.calibration_end), 1, 10)"
+)
+
+
+def previous_run_by_date(db: sqlite_utils.Database, run_id: int) -> int | None:
+    """The fit before ``run_id`` in time: the latest one scored as of an earlier date; when
+    there is none, the latest refit as of the same date fitted before it (settings changed).
+    By date, not id: a backtest fitted after a plain fit is earlier in time, and comparing the
+    plain fit with it must not look back; and a refit of the same date is the same moment, so
+    an earlier date, when there is one, is what customers moved since."""
+    row = db.conn.execute(
+        f"SELECT r.id FROM runs r JOIN runs me ON me.id = ? "
+        f"WHERE r.id != me.id AND ({SCORED_DATE.format(t='r')} < {SCORED_DATE.format(t='me')} "
+        f"OR ({SCORED_DATE.format(t='r')} = {SCORED_DATE.format(t='me')} AND r.id < me.id)) "
+        f"ORDER BY {SCORED_DATE.format(t='r')} = {SCORED_DATE.format(t='me')}, "
+        f"{SCORED_DATE.format(t='r')} DESC, r.id DESC LIMIT 1",
+        (run_id,),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def scores_columns(
     db: sqlite_utils.Database,
     run_id: int,

@@ -16,7 +16,8 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import epoch_day
-from clvtui.errors import ModelError, NoDataError
+from clvtui.core.timefmt import as_of_date
+from clvtui.errors import NoDataError
 from clvtui.model.summary import OUTLIER_RULE, ShopDays, capped_spend, summarise_shop
 from clvtui.report import Currencies, OutlierOrders, load_section
 from clvtui.store.reads import currency_report, purchases_frame
@@ -50,17 +51,6 @@ class Shop:
         return x, t_x, T
 
 
-def _as_date(value: date | datetime | str | None) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    if isinstance(value, datetime):
-        return value.date()
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ModelError(f"as-of date must look like 2025-06-30, not {value!r}") from None
-
-
 def read_shop(
     db: sqlite_utils.Database,
     as_of: date | datetime | str | None,
@@ -71,7 +61,7 @@ def read_shop(
 ) -> Shop:
     """The purchases up to as-of in one currency, summarised per customer; refuses a shop with
     nothing to fit or too short a history, and notes left-out currencies and outliers."""
-    end = _as_date(as_of)
+    end = as_of_date(as_of)
     named_currency = currency is not None
     orders = purchases_frame(db, until=end, currency=currency)
     if orders.height == 0:

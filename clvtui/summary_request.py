@@ -13,22 +13,12 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from clvtui.core.timefmt import as_of_date
 from clvtui.errors import InputError, ModelError
 from clvtui.ingest.summary_file import SummaryFile
 from clvtui.model.registry import PURCHASE_MODELS
 
 NO_CURRENCY = "XXX"  # ISO 4217: no currency involved
-
-
-def _as_date(value: date | datetime | str | None) -> date | None:
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
-        return value
-    if isinstance(value, datetime):
-        return value.date()
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ModelError(f"as-of date must look like 2025-06-30, not {value!r}") from None
 
 
 def check_request(
@@ -54,7 +44,7 @@ def summary_dates(
     holdout). Taken from ``--as-of``, else from ``first_order`` + T; when both are there they
     must agree, and so must ``last_order`` and ``first_order`` + t_x."""
     weeks = holdout_weeks or 0
-    given = _as_date(as_of)
+    given = as_of_date(as_of)
     name = summary.path.name
     derived = _derived_end(summary.frame, name) if summary.has("first_order") else None
     if given is None and derived is None:

@@ -162,7 +162,17 @@ def score_summary(
                            one_time, end, cal_end, settings, warnings)  # fmt: skip
     report["risk_rule"]["one_time_moved"] = _one_time_moved(scores, settings, one_time)
     report["summary_file"]["distinct_rows"] = len(rows.x)  # what the fit ran on
-    run = {
+    run = _run_row(end, cal_end, holdout_weeks, name, code, pred, frame.height, settings, report)
+    return SummaryRun(run, scores, retention, frame.select("customer_id", "email", "name"),
+                      row_first[rows.inverse])  # fmt: skip
+
+
+def _run_row(
+    end: date, cal_end: date, holdout_weeks: int | None, name: str, code: str,
+    pred: clv.Predictions, n_customers: int, settings: Settings, report: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """The runs row of a summary fit (the same fields as an orders fit's)."""
+    return {
         "created_at": datetime.now(UTC).strftime(TIMESTAMP_FORMAT),
         "as_of": end.isoformat(),
         "calibration_end": cal_end.isoformat(),
@@ -170,15 +180,13 @@ def score_summary(
         "model": name,
         "currency": code,
         "value_kind": pred.value_kind,
-        "n_customers": frame.height,
+        "n_customers": n_customers,
         "customer_equity": pred.equity,
         "equity_low": pred.equity_low,
         "equity_high": pred.equity_high,
         "settings": settings.to_mapping(),
         "report": finite_report(report),
     }
-    return SummaryRun(run, scores, retention, frame.select("customer_id", "email", "name"),
-                      row_first[rows.inverse])  # fmt: skip
 
 
 def _fit_and_predict(

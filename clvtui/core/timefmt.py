@@ -19,8 +19,9 @@ def now_text() -> str:
 
 
 def as_of_date(value: date | datetime | str | None) -> date | None:
-    """An as-of given as a date, a datetime or ``YYYY-MM-DD…`` text (None: not given); a
-    malformed one is refused in one line."""
+    """An as-of date as a fit takes it (a date, a datetime, or text starting YYYY-MM-DD); None
+    stays None (the fit picks the latest order). Shared by the orders fit and the summary fit,
+    which must read the same text the same way."""
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     if isinstance(value, datetime):

@@ -182,9 +182,15 @@ def _parse_regex(texts: pl.Series, day_first: bool | None) -> pl.DataFrame:
     )  # fmt: skip
     valid = (pl.col("hour") <= 23) & (pl.col("minute") <= 59) & (pl.col("second") <= 59)
     naive = iso.str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us")
+    return g.select(naive=pl.when(valid).then(naive).otherwise(None), offset=_offset_minutes())
+
+
+def _offset_minutes() -> pl.Expr:
+    """The ``tz`` column (Z/UTC/GMT or ±HHMM, colon removed) as minutes east of UTC; null
+    when the text carried no zone."""
     tz = pl.col("tz")
     sign = pl.when(tz.str.starts_with("-")).then(-1).otherwise(1)
-    offset = (
+    return (
         pl.when(tz.is_in(["Z", "UTC", "GMT"]))
         .then(pl.lit(0))
         .when(tz.is_not_null())
@@ -197,7 +203,6 @@ def _parse_regex(texts: pl.Series, day_first: bool | None) -> pl.DataFrame:
         )
         .otherwise(None)
     )
-    return g.select(naive=pl.when(valid).then(naive).otherwise(None), offset=offset)
 
 
 def to_utc(

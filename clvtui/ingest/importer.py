@@ -1,4 +1,4 @@
-"""``import_file``: read → detect → map → normalise → store, and the report of what happened.
+"""``import_file``: read → detect → map → normalise → store (the report: ``import_report``).
 
 The report is the user's proof that nothing was invented or dropped: every data row is either
 part of an order, a counted skip (PayPal transfers, UCI bank charges), or a reject with its row
@@ -11,9 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -22,6 +21,14 @@ from clvtui.errors import InputError
 from clvtui.ingest import ledgers, sources, tidy
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
+from clvtui.ingest.import_report import (
+    ImportReport,
+    build_report,
+    located,
+    mapping_hint,
+    reject_rows,
+    warn_currencies,
+)
 from clvtui.ingest.normalise import Normalised, clean_fields
 from clvtui.ingest.privacy import mask_reasons
 from clvtui.ingest.read import ROW, Table, only_empty_surplus, open_table, unreadable
@@ -43,50 +50,6 @@ STORED = [  # in ORDER_FIELDS order: customer_id here is stored as the orders' c
     "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor", "refunded_minor",
     "currency", "status", "is_purchase", "country", "channel", "product", "discount_code",
 ]  # fmt: skip
-SAMPLE_ORDERS = 5
-
-
-@dataclass
-class ImportReport:
-    """What an import found and did; ``to_json()`` is the ``clvtui import --json`` document."""
-
-    path: str
-    format: str
-    title: str
-    encoding: str
-    delimiter: str
-    decimal: str
-    mapping: dict[str, str]
-    rows_read: int
-    orders: int
-    purchases: int
-    orders_new: int = 0
-    orders_updated: int = 0
-    orders_unchanged: int = 0
-    rows_rejected: int = 0
-    rows_skipped: int = 0
-    reject_reasons: list[dict[str, Any]] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)
-    customers: int = 0
-    customers_new: int = 0
-    customers_linked: int = 0
-    without_identity: int = 0
-    revenue_without_identity_share: float = 0.0
-    currencies: dict[str, int] = field(default_factory=dict)
-    statuses: dict[str, int] = field(default_factory=dict)
-    first_order_at: str | None = None
-    last_order_at: str | None = None
-    refunds_applied: int = 0
-    database_currencies: list[str] = field(default_factory=list)
-    currency_warning: str | None = None
-    notes: list[str] = field(default_factory=list)
-    sample_orders: list[dict[str, Any]] = field(default_factory=list)
-    import_id: int | None = None
-    dry_run: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (the CLI's ``--json`` document)."""
-        return asdict(self)
 
 
 def import_file(
@@ -106,12 +69,76 @@ def import_file(
     time, most generic CSVs; times with an offset or a zone column are not affected.
     """
     path = Path(path)
+    table, name, columns, rows_read, result, sha = _parse(
+        path, fmt, mapping, progress, timezone, digest=not dry_run
+    )
+    report = build_report(table, name, columns, rows_read, result, dry_run)
+    _refuse_empty(path, table, columns, rows_read, result)
+    if dry_run:  # counts only (orphan refunds are decided against the database)
+        return report
+    # the original text of rejected and refund rows, in one more pass over the file at most
+    raw = table.raw_rows(
+        sorted({*result.rejects.get_column(ROW).to_list(), *result.refunds.get_column(ROW)})
+    )
+    rejects = reject_rows(table, result, raw)
+    from clvtui.store.orders import write_import
+    from clvtui.store.reads import held_currencies
+
+    db = _open_store(db)
+    warn_currencies(report, held_currencies(db))
+    total = result.orders.height
+    refunds = _refunds(result, raw)
+    # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people.
+    # (replaced in place: the bare ids are freed at once, not kept beside the keys)
+    result.orders = result.orders.with_columns(
+        customer_id=pl.lit(f"{name}:") + pl.col("customer_id")
+    )
+    # Peak memory: keep only what is still to be written. The full order frame (contact
+    # details, row numbers) goes once the customers are derived; each frame below is owned
+    # by its row iterator alone, so it is freed as soon as write_import has consumed it.
+    customer_frame = _customers(result.orders)
+    order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
+    del result
+    counts = write_import(
+        db,
+        meta=_import_meta(path, sha, name, rows_read, columns, report),
+        orders=order_chunks,
+        n_orders=total,
+        customers=customer_frame,
+        rejects=rejects,
+        refunds=refunds,
+        progress=(lambda done: progress(done, total)) if progress is not None else None,
+    )
+    _add_counts(report, counts, len(rejects))
+    return report
+
+
+def _open_store(db: sqlite_utils.Database | str | Path | None) -> sqlite_utils.Database:
+    """The database to write to, opened (and created) only once the export has parsed."""
+    from clvtui.store import open_db
+
+    if db is None:
+        raise TypeError("import_file needs a database unless dry_run")
+    return open_db(db) if isinstance(db, str | Path) else db
+
+
+def _parse(
+    path: Path,
+    fmt: str,
+    mapping: dict[str, str] | None,
+    progress: Callable[[int, int | None], None] | None,
+    timezone: str | None,
+    *,
+    digest: bool,
+) -> tuple[Table, str, dict[str, str], int, Normalised, str]:
+    """Open, detect, map and normalise the file (hashing it in a thread meanwhile): the table,
+    the format's name, the mapping, the data rows read, the normalised result and the digest."""
     if fmt not in ("auto", *FORMATS):
         raise InputError(f"unknown format {fmt!r}; choose one of auto, {', '.join(FORMATS)}")
     if timezone is not None:
         _check_zone(timezone)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(_sha256, path) if not dry_run and path.is_file() else None
+        hashing = pool.submit(_sha256, path) if digest and path.is_file() else None
         table = open_table(path)
         spec = detect_format(table.columns, path) if fmt == "auto" else SPECS[fmt]
         columns = resolve_mapping(table.columns, spec, mapping, path=path)
@@ -127,93 +154,57 @@ def import_file(
             else:
                 raise unreadable(table) from err
             rows_read, result = _normalise(table, spec.name, columns, timezone)
-        sha = digest.result() if digest is not None else ""
-    report = _report(table, spec.name, columns, rows_read, result, dry_run)
+        sha = hashing.result() if hashing is not None else ""
+    return table, spec.name, columns, rows_read, result, sha
+
+
+def _refuse_empty(
+    path: Path, table: Table, columns: dict[str, str], rows_read: int, result: Normalised
+) -> None:
+    """A file with nothing to import is an error, not an empty import."""
     if rows_read == 0:
         raise InputError(f"{path}: the file has a header but no data rows")
     if result.skipped.get(tidy.BLANK_ROWS) == rows_read:
         raise InputError(f"{path}: the file has a header but only blank rows")
     if result.orders.height == 0 and result.rejects.height:
-        row, reason = _located(table, *mask_reasons(result.rejects.sort(ROW).head(1)).row(0))
+        row, reason = located(table, *mask_reasons(result.rejects.sort(ROW).head(1)).row(0))
         raise InputError(
             f"{path}: every row was rejected, nothing imported; e.g. row {row}: {reason}"
-            + _mapping_hint(columns)
+            + mapping_hint(columns)
         )
-    if dry_run:  # counts only (orphan refunds are decided against the database)
-        return report
-    # the original text of rejected and refund rows, in one more pass over the file at most
-    raw = table.raw_rows(
-        sorted({*result.rejects.get_column(ROW).to_list(), *result.refunds.get_column(ROW)})
-    )
-    rejects = _reject_rows(table, result, raw)
-    from clvtui.store import open_db
-    from clvtui.store.orders import write_import
-    from clvtui.store.reads import held_currencies
 
-    if db is None:
-        raise TypeError("import_file needs a database unless dry_run")
-    if isinstance(db, str | Path):
-        db = open_db(db)
-    _warn_currencies(report, held_currencies(db))
-    total = result.orders.height
-    refunds = _refunds(result, raw)
-    # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people.
-    # (replaced in place: the bare ids are freed at once, not kept beside the keys)
-    result.orders = result.orders.with_columns(
-        customer_id=pl.lit(f"{spec.name}:") + pl.col("customer_id")
-    )
-    # Peak memory: keep only what is still to be written. The full order frame (contact
-    # details, row numbers) goes once the customers are derived; each frame below is owned
-    # by its row iterator alone, so it is freed as soon as write_import has consumed it.
-    customer_frame = _customers(result.orders)
-    order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
-    del result
-    counts = write_import(
-        db,
-        meta={
-            "path": str(path.resolve()),
-            "sha256": sha,
-            "format": spec.name,
-            "source": spec.name,
-            "rows_read": rows_read,
-            "mapping": columns,
-            "without_identity": report.without_identity,
-            "currencies": ",".join(sorted(report.currencies)),
-        },
-        orders=order_chunks,
-        n_orders=total,
-        customers=customer_frame,
-        rejects=rejects,
-        refunds=refunds,
-        progress=(lambda done: progress(done, total)) if progress is not None else None,
-    )
+
+def _import_meta(
+    path: Path, sha: str, name: str, rows_read: int, columns: dict[str, str], report: ImportReport
+) -> dict[str, object]:
+    """The imports row: where the file came from and how it was read."""
+    return {
+        "path": str(path.resolve()),
+        "sha256": sha,
+        "format": name,
+        "source": name,
+        "rows_read": rows_read,
+        "mapping": columns,
+        "without_identity": report.without_identity,
+        "currencies": ",".join(sorted(report.currencies)),
+    }
+
+
+def _add_counts(report: ImportReport, counts: dict[str, int], n_rejects: int) -> None:
+    """The store's counts into the report; refunds of unknown orders become a reject reason."""
     for key in ("import_id", "orders_new", "orders_updated", "orders_unchanged"):
         setattr(report, key, counts[key])
     report.rows_rejected = counts["rows_rejected"]
     report.customers_new = counts["customers_new"]
     report.customers_linked = counts["customers_linked"]
     report.refunds_applied = counts["refunds_applied"]
-    if counts["rows_rejected"] > len(rejects):
+    if counts["rows_rejected"] > n_rejects:
         report.reject_reasons.append(
             {
                 "reason": "refund of an order that is in neither this file nor the database",
-                "count": counts["rows_rejected"] - len(rejects),
+                "count": counts["rows_rejected"] - n_rejects,
                 "example_rows": [],
             }
-        )
-    return report
-
-
-def _warn_currencies(report: ImportReport, held: list[str]) -> None:
-    """Say when the file brings a currency the database does not hold yet (fits are per
-    currency: nothing gets stuck, but the user should know which customers a fit covers)."""
-    report.database_currencies = held
-    new = [c for c in report.currencies if c not in held]
-    if held and new:
-        report.currency_warning = (
-            f"this file's orders are in {', '.join(new)} but the database holds "
-            f"{', '.join(held)}; a fit uses one currency — the one with the most purchases, or "
-            f"the one you name with clvtui fit --currency {new[0]}"
         )
 
 
@@ -342,108 +333,6 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _report(
-    table: Table, name: str, columns: dict[str, str], rows_read: int, result: Normalised,
-    dry_run: bool,
-) -> ImportReport:  # fmt: skip
-    orders = result.orders
-    # Aggregations as expressions (no filtered copies of a multi-million-row frame).
-    bought = pl.col("is_purchase") == 1
-    net = pl.col("amount_minor") - pl.col("refunded_minor")
-    currencies = dict(orders.group_by("currency").len().sort("len", descending=True).iter_rows())
-    n_purchases = int(orders.select(bought.sum()).item() or 0)
-    share = 0.0
-    if n_purchases:
-        main = bought & (pl.col("currency") == next(iter(currencies)))
-        total, unknown = orders.select(
-            net.filter(main).sum().alias("total"),
-            net.filter(main & pl.col("customer_id").is_null()).sum().alias("unknown"),
-        ).row(0)
-        share = round((unknown or 0) / total, 6) if total else 0.0
-    notes = list(result.notes)
-    if len(currencies) > 1:
-        notes.append(
-            f"mixed currencies ({', '.join(currencies)}): each order keeps its own currency; "
-            "they are never summed together"
-        )
-    report = ImportReport(
-        path=str(table.path),
-        format=name,
-        title=SPECS[name].title,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        decimal=result.decimal,
-        mapping=columns,
-        rows_read=rows_read,
-        orders=orders.height,
-        purchases=n_purchases,
-        rows_rejected=result.rejects.height,
-        rows_skipped=sum(result.skipped.values()),
-        reject_reasons=_reasons(_located_frame(table, result.rejects)),  # masked examples
-        skipped=result.skipped,
-        customers=orders.get_column("customer_id").n_unique()
-        - (1 if orders.get_column("customer_id").null_count() else 0),
-        without_identity=orders.get_column("customer_id").null_count(),
-        revenue_without_identity_share=share,
-        currencies=currencies,
-        statuses=dict(orders.group_by("status").len().sort("len", descending=True).iter_rows()),
-        # stored text timestamps (TIMESTAMP_FORMAT) sort as the times they name
-        first_order_at=cast(str | None, orders.get_column("ordered_at").min()),
-        last_order_at=cast(str | None, orders.get_column("ordered_at").max()),
-        notes=notes,
-        dry_run=dry_run,
-    )
-    if dry_run:
-        report.sample_orders = orders.drop(ROW).head(SAMPLE_ORDERS).to_dicts()
-    return report
-
-
-def _reasons(rejects: pl.DataFrame, top: int = 10) -> list[dict[str, Any]]:
-    """Reject reasons grouped by kind (the text before ', got …'), commonest first.
-
-    The example reasons quote a cell masked (:mod:`clvtui.ingest.privacy`): the report is
-    printed and shared. The rejects table keeps the full reason beside the raw row.
-    """
-    if rejects.height == 0:
-        return []
-    kinds = mask_reasons(rejects).with_columns(kind=pl.col("reason").str.replace(r", got '.*$", ""))
-    grouped = (
-        kinds.group_by("kind")
-        .agg(
-            pl.len().alias("count"),
-            pl.col(ROW).sort().head(3).alias("rows"),
-            pl.col("reason").first().alias("example"),
-        )
-        .sort(["count", "kind"], descending=[True, False])
-        .head(top)
-    )
-    return [
-        {"reason": k, "count": n, "example_rows": rows, "example": ex}
-        for k, n, rows, ex in grouped.iter_rows()
-    ]
-
-
-def _reject_rows(
-    table: Table, result: Normalised, raw: dict[int, str]
-) -> list[tuple[int, str, str | None]]:
-    rejects = result.rejects.sort(ROW)
-    return [(*_located(table, row, reason), raw.get(row)) for row, reason in rejects.iter_rows()]
-
-
-def _located_frame(table: Table, rejects: pl.DataFrame) -> pl.DataFrame:
-    """``_located`` over a frame of rejects (a no-op for CSV files)."""
-    if not table.sheet_starts or rejects.height == 0:
-        return rejects
-    located = [_located(table, row, reason) for row, reason in rejects.iter_rows()]
-    return pl.DataFrame(located, schema=rejects.schema, orient="row")
-
-
-def _located(table: Table, row: int, reason: str) -> tuple[int, str]:
-    """A reject as people find it: in a workbook, the row within its sheet, named in the reason."""
-    sheet, local = table.locate(row)
-    return local, reason if sheet is None else f"sheet '{sheet}': {reason}"
-
-
 def _refunds(result: Normalised, raw: dict[int, str]) -> list[tuple[str, int, int, str | None]]:
     refunds = result.refunds
     return [(o, int(a), int(r), raw.get(r)) for o, a, r in refunds.iter_rows()]
@@ -487,8 +376,3 @@ def _customers(orders: pl.DataFrame) -> pl.DataFrame:
         )
         customers = customers.update(found, on="customer_id")
     return customers
-
-
-def _mapping_hint(columns: dict[str, str]) -> str:
-    used = ", ".join(f"{f}={c}" for f, c in columns.items())
-    return f"\n  columns used: {used}\n  if a column was misread, name the right one with --map"

@@ -138,6 +138,19 @@ def open_table(
             f"{path}: line 1: could not find a header row with column names; expected names "
             f"separated by commas, semicolons or tabs"
         )
+    frame, names, in_memory = _scan(path, encoding, delimiter, len(columns), ragged)
+    chunked = not in_memory and path.stat().st_size > chunk_bytes
+    return Table(
+        path, names, frame, encoding=encoding, delimiter=delimiter, chunked=chunked,
+        chunk_bytes=chunk_bytes, ragged=ragged,
+    )  # fmt: skip
+
+
+def _scan(
+    path: Path, encoding: str, delimiter: str, n_columns: int, ragged: bool
+) -> tuple[pl.LazyFrame, list[str], bool]:
+    """The lazy CSV frame (every cell text, a row number first), its column names, and whether
+    the file was re-encoded to UTF-8 in memory (then it is not read in chunks)."""
     source: str | Path | bytes = path
     if encoding != "utf-8":
         source = path.read_bytes().decode(encoding, errors="replace").lstrip("\ufeff")
@@ -157,12 +170,8 @@ def open_table(
             frame = pl.scan_csv(source, **options)
         names = frame.collect_schema().names()[1:]
     except pl.exceptions.PolarsError as err:
-        raise InputError(diagnose(path, encoding, delimiter, len(columns))) from err
-    chunked = not isinstance(source, bytes) and path.stat().st_size > chunk_bytes
-    return Table(
-        path, names, frame, encoding=encoding, delimiter=delimiter, chunked=chunked,
-        chunk_bytes=chunk_bytes, ragged=ragged,
-    )  # fmt: skip
+        raise InputError(diagnose(path, encoding, delimiter, n_columns)) from err
+    return frame, names, isinstance(source, bytes)
 
 
 def unreadable(table: Table) -> InputError:

@@ -185,11 +185,34 @@ def plan_budget(
         raise SettingsError(f"the budget must be a positive amount (got {total})")
     if acquisition_cost is None and settings.acquisition_cost > 0:
         acquisition_cost = settings.acquisition_cost
-    ratio = settings.ltv_cac_ratio
     allocations: list[Allocation] = []
     curves: list[Any] = []
     skipped: list[dict[str, str]] = []
+    _winback_target(scored, settings, allocations, curves, skipped)
+    tier_meta = _acquisition_targets(
+        acquisition, settings, total, acquisition_cost, allocations, curves, skipped
+    )
+    floor = 0.0 if settings.allow_below_target else settings.ltv_cac_ratio
+    spend, last_return, reason = _water_fill(curves, total, floor, settings.ltv_cac_ratio)
+    for alloc, curve, s, m in zip(allocations, curves, spend, last_return, strict=True):
+        _settle(alloc, curve, s, m, tier_meta, settings)
+    spent = float(sum(a.spend for a in allocations))
+    unallocated = max(total - spent, 0.0)
+    if unallocated < 1e-9 * max(total, 1.0):
+        unallocated, reason = 0.0, None
+    elif reason is None:
+        reason = "every target is saturated: more spend would return nothing"
+    # make the books balance to the cent's float: put the rounding remainder on the largest
+    if allocations and unallocated == 0.0 and spent > 0:
+        biggest = max(allocations, key=lambda a: a.spend)
+        biggest.spend += total - spent
+    step = total / STEPS if total > 0 else 0.0
+    assumptions = _assumptions(settings, acquisition_cost, acquisition_cost_source, step)
+    return BudgetPlan(total, allocations, unallocated, reason, assumptions, skipped)
 
+
+def _winback_target(scored, settings: Settings, allocations, curves, skipped) -> None:
+    """Win-back of valuable customers who are slipping away, or why there is none."""
     cand = scored.filter(pl.col("tier").is_in(list(VALUABLE)) & (pl.col("risk") != ACTIVE))
     if cand.height and settings.winback_response_rate > 0:
         stake = cand.select(value_at_stake())["value_at_stake"].to_numpy()
@@ -200,6 +223,12 @@ def plan_budget(
     else:
         skipped.append({"target": WINBACK, "reason": "no valuable customer is slipping away"})
 
+
+def _acquisition_targets(
+    acquisition: pl.DataFrame, settings: Settings, total: float, acquisition_cost: float | None,
+    allocations: list[Allocation], curves: list[Any], skipped: list[dict[str, str]],
+) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """One look-alike target per tier worth acquiring (or why not); the tier rows by target."""
     k = settings.acquisition_saturation * total / math.log(2) if total > 0 else 1.0
     tier_meta: dict[str, dict[str, Any]] = {}
     for row in acquisition.to_dicts():
@@ -216,8 +245,13 @@ def plan_budget(
         allocations.append(Allocation(target, "acquisition", row["name"]))
         k_tier = min(k, settings.lookalike_pool * row["customers"] * acquisition_cost)
         curves.append(_LookAlikes(value, acquisition_cost, k_tier))
+    return tier_meta
 
-    floor = 0.0 if settings.allow_below_target else ratio
+
+def _water_fill(
+    curves: list[Any], total: float, floor: float, ratio: float
+) -> tuple[np.ndarray, list[float | None], str | None]:
+    """Spend per curve, the return of each one's last step, and why money is left (if it is)."""
     caps = np.array([c.cap(floor) for c in curves])
     spend = np.zeros(len(curves))
     last_return: list[float | None] = [None] * len(curves)
@@ -250,50 +284,45 @@ def plan_budget(
             take = min(step, caps[best] - spend[best])
             spend[best] += take
             last_return[best] = gains[best] / take
-    step = total / STEPS if total > 0 else 0.0
-    for alloc, curve, s, m in zip(allocations, curves, spend, last_return, strict=True):
-        alloc.spend = float(s)
-        alloc.expected_value = curve.value(s)
-        alloc.customers = curve.customers(s)
-        alloc.marginal_return = m
-        if isinstance(curve, _Winback):
-            alloc.contacts = min(s / curve.cost, curve.n) if curve.cost > 0 else float(curve.n)
-            if s > 0 and alloc.expected_value > 0:  # recovered value taken as even over horizon
-                months = settings.horizon_months * s / alloc.expected_value
-                alloc.payback_month = (
-                    math.ceil(months) if months <= settings.horizon_months else None
-                )
-        elif s > 0 and alloc.customers > 0:
-            meta = tier_meta[alloc.target]
-            alloc.payback_month = payback_month(
-                s / alloc.customers,
-                meta["first_order"],
-                meta["value_at_acquisition"],
-                meta["lifetime_months"],
-            )
-    spent = float(sum(a.spend for a in allocations))
-    unallocated = max(total - spent, 0.0)
-    if unallocated < 1e-9 * max(total, 1.0):
-        unallocated, reason = 0.0, None
-    elif reason is None:
-        reason = "every target is saturated: more spend would return nothing"
-    # make the books balance to the cent's float: put the rounding remainder on the largest
-    if allocations and unallocated == 0.0 and spent > 0:
-        biggest = max(allocations, key=lambda a: a.spend)
-        biggest.spend += total - spent
-    assumptions = {
+    return spend, last_return, reason
+
+
+def _settle(alloc: Allocation, curve: Any, s: float, m: float | None,
+            tier_meta: dict[str, dict[str, Any]], settings: Settings) -> None:  # fmt: skip
+    """An allocation's spend, value, customers, marginal return and payback month."""
+    alloc.spend = float(s)
+    alloc.expected_value = curve.value(s)
+    alloc.customers = curve.customers(s)
+    alloc.marginal_return = m
+    if isinstance(curve, _Winback):
+        alloc.contacts = min(s / curve.cost, curve.n) if curve.cost > 0 else float(curve.n)
+        if s > 0 and alloc.expected_value > 0:  # recovered value taken as even over horizon
+            months = settings.horizon_months * s / alloc.expected_value
+            alloc.payback_month = math.ceil(months) if months <= settings.horizon_months else None
+    elif s > 0 and alloc.customers > 0:
+        meta = tier_meta[alloc.target]
+        alloc.payback_month = payback_month(
+            s / alloc.customers,
+            meta["first_order"],
+            meta["value_at_acquisition"],
+            meta["lifetime_months"],
+        )
+
+
+def _assumptions(settings: Settings, acquisition_cost: float | None, source: str, step: float):
+    """The settings a plan rests on, shown beside it."""
+    return {
         "value_kind": settings.value_kind,
-        "ltv_cac_ratio": ratio,
+        "ltv_cac_ratio": settings.ltv_cac_ratio,
         "allow_below_target": settings.allow_below_target,
         "winback_response_rate": settings.winback_response_rate,
         "winback_cost_per_contact": settings.winback_cost_per_contact,
         "acquisition_saturation": settings.acquisition_saturation,
         "lookalike_pool": settings.lookalike_pool,
         "acquisition_cost": acquisition_cost,
-        "acquisition_cost_source": acquisition_cost_source if acquisition_cost else None,
+        "acquisition_cost_source": source if acquisition_cost else None,
         "horizon_months": settings.horizon_months,
         "margin": settings.margin,
         "cost_per_order": settings.cost_per_order,
         "step": step,
     }
-    return BudgetPlan(total, allocations, unallocated, reason, assumptions, skipped)

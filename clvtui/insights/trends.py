@@ -111,19 +111,17 @@ def moved(
         changed = changed.join(
             now.select("customer_id", *chance), on="customer_id", how="left", maintain_order="left"
         )
-    transitions = (
+    return Moved(run_id, previous_run_id, j.height, now.height - j.height, changed,
+                 _transitions(changed))  # fmt: skip
+
+
+def _transitions(changed: pl.DataFrame) -> pl.DataFrame:
+    """Movers counted by (tier, risk) before → now, commonest first."""
+    return (
         changed.group_by("tier_before", "tier_now", "risk_before", "risk_now")
         .agg(pl.len().alias("customers"))
         .sort(
             ["customers", "tier_before", "risk_before", "tier_now", "risk_now"],
             descending=[True, False, False, False, False],
         )
-    )
-    return Moved(
-        run_id,
-        previous_run_id,
-        j.height,
-        now.height - j.height,
-        changed,
-        transitions,
     )

@@ -99,39 +99,18 @@ def what_if(
     ``tier_settings``: the current tier/risk rule (default: the run's). ``one_time``: the run's
     risk rule for one-time buyers (needs ``x`` and ``T`` in ``scored``).
     """
-    if not 0.0 <= retention_uplift <= 1.0:
-        raise SettingsError(
-            f"retention uplift must be between 0 and 100 % (got {retention_uplift:.0%})"
-        )
-    changes: dict[str, Any] = {}
-    new = run_settings
-    if margin is not None:
-        new = new.with_changes(margin=margin)  # validated: 0 < margin ≤ 1
-        changes["margin"] = margin
-    if discount_rate is not None:
-        new = new.with_changes(annual_discount_rate=discount_rate)
-        changes["annual_discount_rate"] = discount_rate
-    if cost_per_order is not None:
-        new = new.with_changes(cost_per_order=cost_per_order)
-        changes["cost_per_order"] = cost_per_order
-    if retention_uplift:
-        changes["retention_uplift"] = retention_uplift
+    new, changes = _changed(run_settings, margin, discount_rate, cost_per_order, retention_uplift)
     rule = tier_settings or run_settings
     rule_new = rule.with_changes(
         margin=new.margin,
         cost_per_order=new.cost_per_order,
         annual_discount_rate=new.annual_discount_rate,
     )
-    notes = []
+    notes: list[str] = []
     base = scored
     if "discounted_orders" not in base.columns:
         base = base.with_columns(discounted_orders_expr(run_settings))
-    rate_factor = mean_discount_factor(new) / mean_discount_factor(run_settings)
-    if discount_rate is not None and abs(rate_factor - 1.0) > 1e-12:
-        notes.append(
-            "discount rate: discounted orders rescaled by the ratio of mean discount factors "
-            f"({rate_factor:.4f}); exact for a flat order stream, approximate otherwise"
-        )
+    rate_factor = _rate_factor(run_settings, new, discount_rate, notes)
     p = pl.col("p_alive")
     p_new = p + retention_uplift * (1.0 - p)
     d = pl.col("discounted_orders") * rate_factor
@@ -159,3 +138,41 @@ def what_if(
         notes=notes,
         scored=after,
     )
+
+
+def _changed(
+    run_settings: Settings, margin: float | None, discount_rate: float | None,
+    cost_per_order: float | None, retention_uplift: float,
+) -> tuple[Settings, dict[str, Any]]:  # fmt: skip
+    """The run's settings with the asked changes applied (validated), and the changes named."""
+    if not 0.0 <= retention_uplift <= 1.0:
+        raise SettingsError(
+            f"retention uplift must be between 0 and 100 % (got {retention_uplift:.0%})"
+        )
+    changes: dict[str, Any] = {}
+    new = run_settings
+    if margin is not None:
+        new = new.with_changes(margin=margin)  # validated: 0 < margin ≤ 1
+        changes["margin"] = margin
+    if discount_rate is not None:
+        new = new.with_changes(annual_discount_rate=discount_rate)
+        changes["annual_discount_rate"] = discount_rate
+    if cost_per_order is not None:
+        new = new.with_changes(cost_per_order=cost_per_order)
+        changes["cost_per_order"] = cost_per_order
+    if retention_uplift:
+        changes["retention_uplift"] = retention_uplift
+    return new, changes
+
+
+def _rate_factor(
+    run_settings: Settings, new: Settings, discount_rate: float | None, notes: list[str]
+) -> float:
+    """How much a new discount rate scales the discounted orders (said in ``notes``)."""
+    rate_factor = mean_discount_factor(new) / mean_discount_factor(run_settings)
+    if discount_rate is not None and abs(rate_factor - 1.0) > 1e-12:
+        notes.append(
+            "discount rate: discounted orders rescaled by the ratio of mean discount factors "
+            f"({rate_factor:.4f}); exact for a flat order stream, approximate otherwise"
+        )
+    return rate_factor

@@ -111,47 +111,13 @@ def log_power_integral(
     with np.errstate(divide="ignore"):
         k = np.log(d) - log_ct if d > 0 else np.full(t.shape, -np.inf)
     slope0 = 1.0 - e_c  # φ' far left; φ' far right is −n
-
-    def phi(y: np.ndarray, i: np.ndarray) -> np.ndarray:
-        return slope0[i] * y - e_m[i] * np.logaddexp(k[i], y)
-
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.clip(slope0 / e_m, 1e-300, 1.0 - 1e-16)
         peak = np.where(slope0 > 0, np.maximum(0.0, k + np.log(ratio) - np.log1p(-ratio)), 0.0)
     peak = np.where(np.isfinite(peak), peak, 0.0)
-    idx = np.arange(t.size)
-    top = phi(peak, idx)
+    top = _phi(peak, np.arange(t.size), slope0, e_m, k)
 
-    def width(y: np.ndarray) -> np.ndarray:
-        """A panel width over which φ stays GL-friendly: ~8/|φ'|, ~4/√|φ''| at y, and no more
-        than half the way to the kink at k (where φ' turns, over a width of about 1)."""
-        sig = 0.5 * (1.0 + np.tanh((y - k) / 2.0))  # σ(y − k)
-        slope = np.abs(slope0 - e_m * sig)
-        curve = np.sqrt(e_m * sig * (1.0 - sig))
-        return np.minimum(
-            np.minimum(8.0 / np.maximum(slope, 1e-12), 4.0 / np.maximum(curve, 1e-12)),
-            np.maximum(np.abs(y - k) / 2.0, 0.5),
-        )
-
-    # panels walk away from the peak, each at most twice the last and no wider than the local
-    # slope and curvature allow (φ falls double-exponentially past the kink); stop 40 below
-    starts, ends = [], []
-    first = np.minimum(width(peak), 0.5 / np.maximum(np.abs(slope0), 1e-12)) / 2.0
-    for side in (1.0, -1.0):
-        y, h = peak.copy(), first.copy()
-        live = np.ones(t.size, dtype=bool)
-        for _ in range(_PANELS):
-            h = np.minimum(2.0 * h, width(y))
-            nxt = y + side * h
-            if side < 0:
-                nxt = np.maximum(nxt, 0.0)
-            live &= (phi(y, idx) > top - 40.0) & (nxt != y)
-            starts.append(np.where(live, np.minimum(y, nxt), np.nan))
-            ends.append(np.where(live, np.maximum(y, nxt), np.nan))
-            y = nxt
-            if not live.any():
-                break
-    lo, hi = np.stack(starts, axis=1), np.stack(ends, axis=1)
+    lo, hi = _panels(peak, top, slope0, e_m, k)
     elem, panel = np.nonzero(np.isfinite(lo))
     a, b = lo[elem, panel], hi[elem, panel]
     half = (b - a) / 2.0
@@ -170,6 +136,50 @@ def log_power_integral(
         for g in (log_c, log_m, np.exp(-log_c), np.exp(-log_m))
     ])  # fmt: skip
     return log_j, means.reshape((4, *shape))
+
+
+def _phi(y, i, slope0, e_m, k) -> np.ndarray:
+    """φ(y) of ``log_power_integral`` for elements i, without its constant −n ln(c+t)."""
+    return slope0[i] * y - e_m[i] * np.logaddexp(k[i], y)
+
+
+def _panel_width(y, slope0, e_m, k) -> np.ndarray:
+    """A panel width over which φ stays GL-friendly: ~8/|φ'|, ~4/√|φ''| at y, and no more
+    than half the way to the kink at k (where φ' turns, over a width of about 1)."""
+    sig = 0.5 * (1.0 + np.tanh((y - k) / 2.0))  # σ(y − k)
+    slope = np.abs(slope0 - e_m * sig)
+    curve = np.sqrt(e_m * sig * (1.0 - sig))
+    return np.minimum(
+        np.minimum(8.0 / np.maximum(slope, 1e-12), 4.0 / np.maximum(curve, 1e-12)),
+        np.maximum(np.abs(y - k) / 2.0, 0.5),
+    )
+
+
+def _panels(peak, top, slope0, e_m, k) -> tuple[np.ndarray, np.ndarray]:
+    """Panel starts and ends (elements × panels, NaN past the last) for the quadrature.
+
+    Panels walk away from the peak, each at most twice the last and no wider than the local
+    slope and curvature allow (φ falls double-exponentially past the kink); stop 40 below.
+    """
+    idx = np.arange(peak.size)
+    starts, ends = [], []
+    first = np.minimum(_panel_width(peak, slope0, e_m, k), 0.5 / np.maximum(np.abs(slope0), 1e-12))
+    first = first / 2.0
+    for side in (1.0, -1.0):
+        y, h = peak.copy(), first.copy()
+        live = np.ones(peak.size, dtype=bool)
+        for _ in range(_PANELS):
+            h = np.minimum(2.0 * h, _panel_width(y, slope0, e_m, k))
+            nxt = y + side * h
+            if side < 0:
+                nxt = np.maximum(nxt, 0.0)
+            live &= (_phi(y, idx, slope0, e_m, k) > top - 40.0) & (nxt != y)
+            starts.append(np.where(live, np.minimum(y, nxt), np.nan))
+            ends.append(np.where(live, np.maximum(y, nxt), np.nan))
+            y = nxt
+            if not live.any():
+                break
+    return np.stack(starts, axis=1), np.stack(ends, axis=1)
 
 
 def jacobi_beta_nodes(a: float, b: float, n: int = 48) -> tuple[np.ndarray, np.ndarray]:

@@ -89,16 +89,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
         raise ClvError(f"import {import_id} was already undone (at {row[3]})")
     n = {"n": import_id}
     with db.atomic():
-        blockers = _blockers(conn, import_id)
-        if blockers:
-            later = "; ".join(
-                f"import {i} {' and '.join(what)}" for i, what in sorted(blockers.items())
-            )
-            first = max(blockers)
-            raise ClvError(
-                f"cannot undo import {import_id}: a later import depends on it ({later}); "
-                f"undo the later one first (clvtui imports undo {first})"
-            )
+        _refuse_if_blocked(conn, import_id)
         conn.execute("DROP TABLE IF EXISTS temp.undo_keys")
         conn.execute(
             "CREATE TEMP TABLE undo_keys AS SELECT customer_id AS k FROM customers"
@@ -137,6 +128,20 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
         "rejects_removed": rejects,
         "runs_using_it": runs,
     }
+
+
+def _refuse_if_blocked(conn: Any, import_id: int) -> None:
+    """Raise ClvError naming every later import that depends on this one."""
+    blockers = _blockers(conn, import_id)
+    if blockers:
+        later = "; ".join(
+            f"import {i} {' and '.join(what)}" for i, what in sorted(blockers.items())
+        )
+        first = max(blockers)
+        raise ClvError(
+            f"cannot undo import {import_id}: a later import depends on it ({later}); "
+            f"undo the later one first (clvtui imports undo {first})"
+        )
 
 
 def _restore_orders(conn: Any, import_id: int) -> int:

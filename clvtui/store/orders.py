@@ -90,51 +90,13 @@ def write_import(
         source = meta["source"]
         with write_transaction(db, "import") as conn:
             repeat = _is_repeat(conn, meta)
-            cur = conn.execute(
-                "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping,"
-                " currencies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    meta["path"], meta["sha256"], meta["format"], source, now_text(),
-                    meta["rows_read"], json.dumps(meta["mapping"], sort_keys=True),
-                    meta.get("currencies"),
-                ],
-            )  # fmt: skip
-            import_id = cur.lastrowid
-            assert import_id is not None  # set by every successful INSERT
+            import_id = _insert_import_row(conn, meta)
             _record_versions(conn, import_id)
             # Customers first (no order references them): their rows, and the frame behind them,
             # are gone before the orders are written, which lowers the import's peak memory.
-            customers_before = _count(db, "customers")
-            linked = 0
-            if not repeat:
-                links_before = _count(db, "customer_links")
-                people = link_new_keys(db, customers, import_id)
-                linked = _count(db, "customer_links") - links_before
-                _upsert_customers(conn, _person_rows(customers, people), source, import_id)
-                if linked:
-                    refresh_sources(conn, _new_link_people(conn, import_id))
+            customers_new, linked = _write_customers(db, conn, customers, import_id, source, repeat)
             del customers
-            customers_new = _count(db, "customers") - customers_before
-            before = _count(db, "orders", "source = ?", [source])
-            # source and import id are the same for every row: SQL literals, not per-row tuples
-            values = f"{_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
-            values += f", {int(import_id)}"
-            columns = ", ".join([*ORDER_FIELDS, "import_id"])
-            if repeat:
-                # The latest import was this very file (same bytes, format and mapping) and nothing
-                # was imported since: upserting it again is a proven no-op, so skip the row work.
-                updated, new = 0, 0
-            elif before == 0:
-                with _indexes_rebuilt_if_empty(conn):
-                    _insert_chunks(conn, f"INSERT INTO orders ({columns}) VALUES ({values})",
-                                   orders, progress)  # fmt: skip
-                updated = 0
-            else:
-                touched = _upsert_via_stage(conn, orders, values, progress)
-            if not repeat:
-                new = _count(db, "orders", "source = ?", [source]) - before
-            if before and not repeat:
-                updated = touched - new  # rowcount of the upsert = inserted + updated rows
+            new, updated = _write_orders(db, conn, orders, import_id, source, repeat, progress)
             refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
             all_rejects = list(rejects) + refund_rejects
             conn.executemany(
@@ -151,19 +113,82 @@ def write_import(
                 "customers_linked": linked,
                 "refunds_applied": refunds_applied,
             }
-            conn.execute(
-                "UPDATE imports SET finished_at = ?, orders_new = ?, orders_updated = ?,"
-                " orders_unchanged = ?, rows_rejected = ?, without_identity = ?, customers_new = ?,"
-                " customers_linked = ? WHERE id = ?",
-                [
-                    now_text(), new, counts["orders_updated"], counts["orders_unchanged"],
-                    len(all_rejects), meta["without_identity"], customers_new, linked, import_id,
-                ],
-            )  # fmt: skip
+            _finish_import_row(conn, import_id, counts, meta["without_identity"])
             _stop_recording(conn)
         return counts
     finally:
         _stop_recording(db.conn)  # also after a rollback: the triggers belong to one import
+
+
+def _insert_import_row(conn: Any, meta: dict[str, Any]) -> int:
+    """The imports row, started now; its id tags every row this import writes."""
+    cur = conn.execute(
+        "INSERT INTO imports (path, sha256, format, source, started_at, rows_read, mapping,"
+        " currencies) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            meta["path"], meta["sha256"], meta["format"], meta["source"], now_text(),
+            meta["rows_read"], json.dumps(meta["mapping"], sort_keys=True),
+            meta.get("currencies"),
+        ],
+    )  # fmt: skip
+    import_id = cur.lastrowid
+    assert import_id is not None  # set by every successful INSERT
+    return int(import_id)
+
+
+def _write_customers(
+    db: sqlite_utils.Database, conn: Any, customers: pl.DataFrame, import_id: int, source: str,
+    repeat: bool,
+) -> tuple[int, int]:  # fmt: skip
+    """Link the file's customer keys to people and upsert them: (customers new, keys linked)."""
+    customers_before = _count(db, "customers")
+    linked = 0
+    if not repeat:
+        links_before = _count(db, "customer_links")
+        people = link_new_keys(db, customers, import_id)
+        linked = _count(db, "customer_links") - links_before
+        _upsert_customers(conn, _person_rows(customers, people), source, import_id)
+        if linked:
+            refresh_sources(conn, _new_link_people(conn, import_id))
+    return _count(db, "customers") - customers_before, linked
+
+
+def _write_orders(
+    db: sqlite_utils.Database, conn: Any, orders: Iterable[list[tuple]], import_id: int,
+    source: str, repeat: bool, progress: Callable[[int], None] | None,
+) -> tuple[int, int]:  # fmt: skip
+    """Insert (into an empty source) or upsert the orders: (orders new, orders updated)."""
+    if repeat:
+        # The latest import was this very file (same bytes, format and mapping) and nothing
+        # was imported since: upserting it again is a proven no-op, so skip the row work.
+        return 0, 0
+    before = _count(db, "orders", "source = ?", [source])
+    # source and import id are the same for every row: SQL literals, not per-row tuples
+    values = f"{_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
+    values += f", {int(import_id)}"
+    columns = ", ".join([*ORDER_FIELDS, "import_id"])
+    if before == 0:
+        with _indexes_rebuilt_if_empty(conn):
+            _insert_chunks(conn, f"INSERT INTO orders ({columns}) VALUES ({values})",
+                           orders, progress)  # fmt: skip
+        return _count(db, "orders", "source = ?", [source]), 0
+    touched = _upsert_via_stage(conn, orders, values, progress)
+    new = _count(db, "orders", "source = ?", [source]) - before
+    return new, touched - new  # rowcount of the upsert = inserted + updated rows
+
+
+def _finish_import_row(conn: Any, import_id: int, counts: dict[str, int], without_id: int) -> None:
+    """The import's counts and finishing time on its imports row."""
+    conn.execute(
+        "UPDATE imports SET finished_at = ?, orders_new = ?, orders_updated = ?,"
+        " orders_unchanged = ?, rows_rejected = ?, without_identity = ?, customers_new = ?,"
+        " customers_linked = ? WHERE id = ?",
+        [
+            now_text(), counts["orders_new"], counts["orders_updated"],
+            counts["orders_unchanged"], counts["rows_rejected"], without_id,
+            counts["customers_new"], counts["customers_linked"], import_id,
+        ],
+    )  # fmt: skip
 
 
 def _record_versions(conn: Any, import_id: int) -> None:

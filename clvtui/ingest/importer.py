@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import polars as pl
 
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
-from clvtui.errors import InputError
+from clvtui.errors import InputError, MappingError
 from clvtui.ingest import ledgers, sources, tidy
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
@@ -135,9 +135,11 @@ def import_file(
         raise InputError(f"{path}: the file has a header but only blank rows")
     if result.orders.height == 0 and result.rejects.height:
         row, reason = _located(table, *mask_reasons(result.rejects.sort(ROW).head(1)).row(0))
-        raise InputError(
+        raise MappingError(
             f"{path}: every row was rejected, nothing imported; e.g. row {row}: {reason}"
-            + _mapping_hint(columns)
+            + _mapping_hint(columns),
+            {},
+            "if a column was misread, name the right one with --map",
         )
     if dry_run:  # counts only (orphan refunds are decided against the database)
         return report
@@ -491,4 +493,4 @@ def _customers(orders: pl.DataFrame) -> pl.DataFrame:
 
 def _mapping_hint(columns: dict[str, str]) -> str:
     used = ", ".join(f"{f}={c}" for f, c in columns.items())
-    return f"\n  columns used: {used}\n  if a column was misread, name the right one with --map"
+    return f"\n  columns used: {used}"

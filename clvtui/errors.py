@@ -21,13 +21,19 @@ class MappingError(InputError):
     """
 
     def __init__(
-        self, detail: str, fixes: dict[str, str | None], cli_fix: str, fmt: str | None = None
+        self,
+        detail: str,
+        fixes: dict[str, str | None],
+        cli_fix: str,
+        fmt: str | None = None,
+        columns: list[str] | None = None,
     ) -> None:
         super().__init__(f"{detail}\n  {cli_fix}")
         self.detail = detail
         self.fixes = fixes
         self.cli_fix = cli_fix
         self.fmt = fmt  # the format the fix needs (e.g. generic for an unrecognised header)
+        self.columns = columns or []  # the file's columns, to choose from
 
 
 class SettingsError(ClvError):

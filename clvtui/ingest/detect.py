@@ -43,6 +43,7 @@ def detect_format(columns: list[str], path: Path | str = "") -> FormatSpec:
         problem.fixes,
         problem.cli_fix,
         fmt=generic.name,
+        columns=columns,
     )
 
 
@@ -127,7 +128,7 @@ def _missing_problem(
     lines.append(f"  found columns: {', '.join(repr(c) for c in columns[:40])}")
     flags = " ".join(f"--map {f}={_quote(c) if c else 'COLUMN'}" for f, c in fixes.items())
     cli_fix = f"fix: clvtui import {path} --format {spec.name} {flags}"
-    return MappingError("\n".join(lines), fixes, cli_fix, fmt=spec.name)
+    return MappingError("\n".join(lines), fixes, cli_fix, fmt=spec.name, columns=columns)
 
 
 def _guess(candidates: list[str], aliases: list[str]) -> str | None:

@@ -83,6 +83,7 @@ class ImportReport:
     sample_orders: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
     dry_run: bool = False
+    columns: list[str] = field(default_factory=list)  # the file's header, to map from
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the CLI's ``--json`` document)."""
@@ -140,6 +141,7 @@ def import_file(
             + _mapping_hint(columns),
             {},
             "if a column was misread, name the right one with --map",
+            columns=list(table.columns),
         )
     if dry_run:  # counts only (orphan refunds are decided against the database)
         return report
@@ -394,6 +396,7 @@ def _report(
         last_order_at=cast(str | None, orders.get_column("ordered_at").max()),
         notes=notes,
         dry_run=dry_run,
+        columns=list(table.columns),
     )
     if dry_run:
         report.sample_orders = orders.drop(ROW).head(SAMPLE_ORDERS).to_dicts()

@@ -103,6 +103,14 @@ def mapping_text(mapping: dict[str, str | None]) -> str:
     return ", ".join(f"{f}={(c or '?').removeprefix('=')}" for f, c in mapping.items())
 
 
+def with_pair(text: str, field: str, column: str) -> str:
+    """The mapping box's ``text`` with ``field`` taken from ``column`` (replacing any column
+    named for it before): the screen's column picker writes through the same parsing."""
+    mapping: dict[str, str | None] = dict(parse_mapping(text))
+    mapping[field] = column
+    return mapping_text(mapping)
+
+
 def mapping_advice(err: MappingError, control: str) -> str:
     """``err`` with its fix worded for a face whose mapping control is called ``control``
     (the Import screen) instead of the CLI's ``--map``."""
@@ -113,4 +121,5 @@ def mapping_advice(err: MappingError, control: str) -> str:
         fix += ", then preview again"
     else:
         fix = f"if a column was misread, name the right one in {control}"
-    return f"{err.detail}\n  {fix}"
+    first, _, rest = err.detail.partition("\n")  # the fix right under what went wrong:
+    return "\n".join(part for part in (first, f"  {fix}", rest) if part)  # a short screen

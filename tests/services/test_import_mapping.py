@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from clvtui.errors import ClvError, MappingError
-from clvtui.services.importing import mapping_advice, parse_mapping, preview_import
+from clvtui.services.importing import mapping_advice, parse_mapping, preview_import, with_pair
 
 ODD = Path("fixtures/generic_odd_headers.csv")
 NAMED = "order_id=Beleg, customer_id=Kunde; ordered_at=Bestelldatum, amount=Net Total"
@@ -38,8 +38,10 @@ def test_an_unrecognised_header_advises_the_mapping_each_face_has() -> None:
         "--map ordered_at=COLUMN --map amount='Net Total'"
     )
     screen = mapping_advice(err, "Map columns (m)")
-    assert "--map" not in screen and screen.startswith(err.detail)
-    assert screen.splitlines()[-1] == (
+    assert "--map" not in screen
+    lines = screen.splitlines()  # the fix right under the first line: seen on a short screen
+    assert lines[0] == str(err).splitlines()[0] and lines[2:] == err.detail.splitlines()[1:]
+    assert lines[1] == (
         "  fix: set customer_id=?, ordered_at=?, amount=Net Total in Map columns (m) "
         "(format generic), then preview again"
     )
@@ -56,3 +58,18 @@ def test_named_columns_read_an_unrecognised_file_as_generic_csv() -> None:
     first = report["sample_orders"][0]
     assert (first["order_id"], first["amount_minor"], first["currency"]) == ("B-1001", 1990, "EUR")
     assert first["ordered_at"] == "2024-03-01T08:30:00Z"  # 09:30 CET is 08:30 UTC
+
+
+def test_a_picked_column_replaces_the_one_named_before() -> None:
+    assert with_pair("", "customer_id", "Kunde") == "customer_id=Kunde"
+    assert with_pair("amount=Total, currency=EUR", "amount", "Net Total") == (
+        "amount=Net Total, currency=EUR"
+    )
+
+
+def test_the_file_columns_come_with_a_preview_and_its_mapping_error() -> None:
+    with pytest.raises(MappingError) as caught:
+        preview_import(None, ODD)
+    assert caught.value.columns == ["Beleg", "Kunde", "Bestelldatum", "Net Total"]
+    report = preview_import(None, Path("fixtures/generic_orders.csv"))
+    assert report.columns == ["customer", "date", "amount"]

@@ -8,7 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+import pytest
 from textual.widgets import DataTable, Input, Select
+from textual.widgets.select import InvalidSelectValueError
 from typer.testing import CliRunner
 
 from clvtui.cli import app as cli
@@ -53,10 +55,18 @@ async def test_map_columns_on_screen_then_import_uses_them(tmp_path: Path) -> No
         toasts = [str(n.message) for n in app._notifications]
         assert all("\n" not in t for t in toasts)
 
-        await pilot.press("escape", "m")  # m: into the mapping box
+        # pick a field and one of the file's columns: it joins the box, and previews again
+        screen.query_one("#import-field", Select).value = "customer_id"
+        screen.query_one("#import-column", Select).value = "Kunde"  # a column of the file
+        await settle(pilot, app)
         box = screen.query_one("#import-map", Input)
+        assert box.value == "amount=Net Total, customer_id=Kunde"
+        summary = text(screen, "#import-summary")
+        assert "fix: set ordered_at=? in Map columns (m)" in summary  # one field left
+
+        await pilot.press("escape", "m")  # m: into the mapping box
         assert screen.focused is box
-        box.value = "order_id=Beleg, customer_id=Kunde, ordered_at=Bestelldatum, " + box.value
+        box.value = "order_id=Beleg, ordered_at=Bestelldatum, " + box.value
         box.value += ", currency=EUR"
         screen.query_one("#import-timezone", Input).value = "Europe/Berlin"
         await pilot.press("enter")  # Enter in the box previews with it
@@ -64,9 +74,9 @@ async def test_map_columns_on_screen_then_import_uses_them(tmp_path: Path) -> No
         assert screen.previewed == ODD
         assert rows(screen.query_one("#import-mapping", DataTable)) == [
             ["order_id", "Beleg"],
-            ["customer_id", "Kunde"],
             ["ordered_at", "Bestelldatum"],
             ["amount", "Net Total"],
+            ["customer_id", "Kunde"],
             ["currency", "EUR (set here, not a column)"],
         ]
         assert "5 orders" in text(screen, "#import-summary")
@@ -109,6 +119,7 @@ async def test_a_failed_preview_then_another_file_shows_no_stale_mapping(tmp_pat
         assert mapping.row_count == 0 and sample.row_count == 0 and go.disabled
         assert screen.previewed is None
         assert screen.query_one("#import-map", Input).value == "amount=Net Total"
+        assert not screen.query_one("#import-column", Select).disabled  # the odd file's columns
 
         screen.query_one("#import-format", Select).value = "auto"
         await settle(pilot, app)
@@ -120,6 +131,10 @@ async def test_a_failed_preview_then_another_file_shows_no_stale_mapping(tmp_pat
             ["amount", "amount"],
         ]
         assert "generic_orders.csv" in text(screen, "#import-summary")
+        picker = screen.query_one("#import-column", Select)
+        picker.value = "amount"  # this file's columns are offered now …
+        with pytest.raises(InvalidSelectValueError):
+            picker.value = "Kunde"  # … and no longer the odd file's
 
         box = screen.query_one("#import-map", Input)  # a changed mapping needs a new preview
         box.value = "amount=date"

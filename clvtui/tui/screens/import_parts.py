@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.validation import ValidationResult, Validator
-from textual.widgets import DirectoryTree
+from textual.widgets import DirectoryTree, Input, Label, Select
 
 from clvtui.tui.widgets.fmt import count
 from clvtui.wording import plural
@@ -62,6 +64,7 @@ class ImportFailed(Message):
     # a preview that naming columns would fix: field → guessed column, and the format needed
     fixes: dict[str, str | None] | None = None
     fmt: str | None = None
+    columns: list[str] | None = None  # the file's header, when it could be read
 
 
 class TimeZone(Validator):
@@ -175,3 +178,68 @@ def import_summary(path: Path, r: dict[str, Any]) -> str:
            if r.get("customers_linked") else "")
         + ".\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
     )  # fmt: skip
+
+
+def field_options() -> list[tuple[str, str]]:
+    """Every field a mapping may name, as the CLI's ``--map`` takes them."""
+    from clvtui.ingest.formats import FIELDS
+
+    return [(name, name) for name in FIELDS]
+
+
+def mapping_rows(mapping: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, column) rows; a constant such as the currency named in the box says so."""
+    rows = []
+    for name, column in mapping.items():
+        shown = "–" if column is None else str(column)
+        if shown.startswith("="):
+            shown = f"{shown[1:]} (set here, not a column)"
+        rows.append((name, shown))
+    return rows
+
+
+def sample_rows(orders: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Columns and cells of the first 20 sample orders, money in major units."""
+    if not orders:
+        return [], []
+    shown = [readable(order) for order in orders[:20]]
+    columns = list(shown[0].keys())
+    return columns, [["" if o.get(c) is None else str(o.get(c)) for c in columns] for o in shown]
+
+
+def settings_rows() -> ComposeResult:
+    """Time zone, the mapping box and the field/column picker: what the CLI's ``--timezone``
+    and ``--map`` set."""
+    with Horizontal(classes="toolbar"):
+        yield Label("Time zone ")
+        yield Input(
+            placeholder="UTC",
+            id="import-timezone",
+            validators=[TimeZone()],
+            tooltip="Zone of order times written without one (WooCommerce site "
+            "time, most generic CSVs), e.g. Europe/Berlin. Empty: UTC (UCI Online "
+            "Retail: Europe/London). Times with an offset are not affected.",
+        )
+        yield Label(
+            "for zone-less times (WooCommerce, CSV)",
+            id="import-zone-hint",
+            classes="import-hint",
+        )
+    with Horizontal(classes="toolbar"):
+        yield Label("Map columns ")
+        yield Input(
+            placeholder="field=column, … e.g. amount=Total, currency=EUR",
+            id="import-map",
+            tooltip="Take a field from the file's column you name, as the CLI's "
+            "--map does: order_id, customer_id, email, name, ordered_at, amount, "
+            "currency, status, … A currency code (currency=EUR) sets the currency "
+            "of a file without one. Enter previews with it.",
+        )
+    with Horizontal(classes="toolbar"):
+        yield Label("Field ")
+        yield Select(field_options(), prompt="field", id="import-field")
+        yield Select(
+            [], prompt="from column", id="import-column",
+            tooltip="Picking the file's column for the field adds it to Map "
+            "columns and previews again",
+        )  # fmt: skip

@@ -34,13 +34,14 @@ from clvtui.tui.screens.import_parts import (
     ImportFailed,
     ImportProgress,
     PreviewReady,
-    TimeZone,
     counted,
     formats,
     import_summary,
+    mapping_rows,
     preview_summary,
-    readable,
     reasons_text,
+    sample_rows,
+    settings_rows,
     zone_problem,
 )
 
@@ -60,6 +61,11 @@ class ImportScreen(MainScreen):
         ),
         Binding("escape", "leave_input", "Back", id="leave-input", show=False),
     ]  # fmt: skip
+    DEFAULT_CSS = """
+    #import-field { width: 1fr; max-width: 24; }
+    #import-column { width: 1fr; }
+    .import-hint { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,41 +78,24 @@ class ImportScreen(MainScreen):
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="import-body"):
             with Vertical(id="import-picker"):
-                yield Label("File (type a path and press Enter, or pick below)")
+                yield Label(
+                    "File (type a path and press Enter, or pick below)", classes="import-hint"
+                )
                 yield Input(placeholder="path/to/orders_export.csv", id="import-path")
                 yield ExportTree(Path.cwd(), id="import-tree")
             with VerticalScroll(id="import-side"):
                 with Horizontal(classes="toolbar"):
-                    yield Label("Format ")
                     yield Select(
-                        [("auto-detect", "auto"), *[(f, f) for f in formats()]],
+                        [("auto-detect format", "auto"), *[(f, f) for f in formats()]],
                         value="auto",
                         allow_blank=False,
                         id="import-format",
+                        tooltip="The export's format (shop); auto-detect reads the header",
                     )
-                    yield Button("Preview (p)", id="import-preview")
-                    yield Button("Import (i)", id="import-go", variant="primary", disabled=True)
-                with Horizontal(classes="toolbar"):
-                    yield Label("Time zone ")
-                    yield Input(
-                        placeholder="UTC",
-                        id="import-timezone",
-                        validators=[TimeZone()],
-                        tooltip="Zone of order times written without one (WooCommerce site "
-                        "time, most generic CSVs), e.g. Europe/Berlin. Empty: UTC (UCI Online "
-                        "Retail: Europe/London). Times with an offset are not affected.",
-                    )
-                    yield Label("for zone-less times (WooCommerce, CSV)", id="import-zone-hint")
-                with Horizontal(classes="toolbar"):
-                    yield Label("Map columns ")
-                    yield Input(
-                        placeholder="field=column, … e.g. amount=Total, currency=EUR",
-                        id="import-map",
-                        tooltip="Take a field from the file's column you name, as the CLI's "
-                        "--map does: order_id, customer_id, email, name, ordered_at, amount, "
-                        "currency, status, … A currency code (currency=EUR) sets the currency "
-                        "of a file without one. Enter previews with it.",
-                    )
+                    # the keys (p, i) are in the footer: short labels fit 80 columns
+                    yield Button("Preview", id="import-preview")
+                    yield Button("Import", id="import-go", variant="primary", disabled=True)
+                yield from settings_rows()
                 yield Static("Pick a file to see what would be imported.", id="import-summary")
                 mapping = DataTable(id="import-mapping", cursor_type="none")
                 mapping.border_title = "Column mapping"
@@ -211,6 +200,7 @@ class ImportScreen(MainScreen):
         self.query_one("#import-mapping", DataTable).clear()
         self.query_one("#import-sample", DataTable).clear(columns=True)
         self.query_one("#import-report", Static).update("")
+        self._offer_columns([])
 
     def preview(self, path: Path) -> None:
         from clvtui.ingest.csvscan import check_input
@@ -246,7 +236,7 @@ class ImportScreen(MainScreen):
             self.post_message(PreviewReady(path, report.to_json(), timezone, mapping or {}))
         except MappingError as err:
             advice = mapping_advice(err, MAP_CONTROL)
-            self.post_message(ImportFailed(advice, True, dict(err.fixes), err.fmt))
+            self.post_message(ImportFailed(advice, True, dict(err.fixes), err.fmt, err.columns))
         except ClvError as err:
             self.post_message(ImportFailed(str(err), preview=True))
 
@@ -262,26 +252,19 @@ class ImportScreen(MainScreen):
         self._fill_sample(r.get("sample_orders") or r.get("sample") or [])
         self.query_one("#import-report", Static).update(reasons_text(r))
         self.query_one("#import-go", Button).disabled = False
+        self._offer_columns(r.get("columns") or [])
 
     def _fill_mapping(self, mapping: dict[str, Any]) -> None:
         table = self.query_one("#import-mapping", DataTable)
         table.clear()
-        for field_name, column in mapping.items():
-            shown = "–" if column is None else str(column)
-            if shown.startswith("="):  # a constant, e.g. the currency named in the box
-                shown = f"{shown[1:]} (set here, not a column)"
-            table.add_row(field_name, shown)
+        table.add_rows(mapping_rows(mapping))
 
-    def _fill_sample(self, rows: list[dict[str, Any]]) -> None:
+    def _fill_sample(self, orders: list[dict[str, Any]]) -> None:
         table = self.query_one("#import-sample", DataTable)
         table.clear(columns=True)
-        if not rows:
-            return
-        rows = [readable(row) for row in rows[:20]]
-        columns = list(rows[0].keys())
+        columns, rows = sample_rows(orders)
         table.add_columns(*columns)
-        for row in rows:
-            table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+        table.add_rows(rows)
 
     def offer_fix(self, fixes: dict[str, str | None], fmt: str | None) -> None:
         """Put the mapping a failed preview suggests into the box (fields the user already
@@ -298,6 +281,35 @@ class ImportScreen(MainScreen):
             box.value = ", ".join(t for t in (box.value.strip(), mapping_text(extra)) if t)
         if fmt and self.current_format() == "auto":
             self.query_one("#import-format", Select).value = fmt
+
+    def _offer_columns(self, columns: list[str]) -> None:
+        """The file's columns to pick from (none until a preview has read its header)."""
+        picker = self.query_one("#import-column", Select)
+        picker.set_options([(c, c) for c in columns])
+        picker.disabled = not columns
+
+    @on(Select.Changed, "#import-column")
+    def use_column(self) -> None:
+        """Put the picked field=column into the mapping box and preview with it (a column
+        cleared by a new file's header is not a pick)."""
+        from clvtui.services.importing import with_pair
+
+        field_name = self.query_one("#import-field", Select).value
+        column = self.query_one("#import-column", Select).value
+        if not isinstance(column, str):
+            return
+        if not isinstance(field_name, str):
+            self.notify("Pick the field first, then the file's column for it.")
+            return
+        box = self.query_one("#import-map", Input)
+        try:
+            box.value = with_pair(box.value, field_name, column)
+        except ClvError as err:
+            self.fail(str(err))
+            return
+        path = self.current_path()
+        if path is not None:
+            self.preview(path)
 
     # --- import ----------------------------------------------------------------------------
     @on(Button.Pressed, "#import-go")
@@ -359,4 +371,5 @@ class ImportScreen(MainScreen):
         self.query_one("#import-summary", Static).update(f"{what} failed: {msg.message}")
         if msg.fixes is not None:
             self.offer_fix(msg.fixes, msg.fmt)
+        self._offer_columns(msg.columns or [])
         self.fail(msg.message.splitlines()[0])

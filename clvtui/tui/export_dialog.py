@@ -112,9 +112,16 @@ def export_rows(screen: Any, frame: pl.DataFrame, what: str, done: Callable[[Pat
         write(None)
 
 
-def export_customers_shown(screen: Any, run_id: int | None, customer_ids: pl.Series) -> None:
-    """Export the customers a screen shows, in its order, with the columns ``clvtui export``
-    writes (``services.exporting.customer_export_frame``: one frame for both faces).
+def export_customers_shown(
+    screen: Any,
+    run_id: int | None,
+    customer_ids: pl.Series,
+    what: str = "customers",
+    noun: str = "customers",
+) -> None:
+    """Export the customers a screen shows, in its order, as the day's ``what`` CSV with the
+    columns ``clvtui export`` writes (``services.exporting.customer_export_frame``: one frame
+    for both faces).
 
     The frame is read on a worker thread (a million customers' scores take a moment); the
     question and the write then happen on the UI thread.
@@ -135,8 +142,8 @@ def export_customers_shown(screen: Any, run_id: int | None, customer_ids: pl.Ser
             return
 
         def done(path: Path) -> str:
-            return f"Exported {frame.height:,} customers to {path}"
+            return f"Exported {frame.height:,} {noun} to {path}"
 
-        app.call_from_thread(export_rows, screen, frame, "customers", done)
+        app.call_from_thread(export_rows, screen, frame, what, done)
 
     screen.run_worker(build, thread=True, exclusive=True, group="export", exit_on_error=False)

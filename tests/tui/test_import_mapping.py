@@ -121,10 +121,9 @@ async def test_a_failed_preview_then_another_file_shows_no_stale_mapping(tmp_pat
         assert screen.query_one("#import-map", Input).value == "amount=Net Total"
         assert not screen.query_one("#import-column", Select).disabled  # the odd file's columns
 
-        screen.query_one("#import-format", Select).value = "auto"
-        await settle(pilot, app)
         await preview(pilot, app, GOOD)  # a new file: the odd file's mapping is gone too
         assert screen.query_one("#import-map", Input).value == ""
+        assert screen.query_one("#import-format", Select).value == "auto"  # as was chosen
         assert rows(mapping) == [
             ["customer_id", "customer"],
             ["ordered_at", "date"],
@@ -160,6 +159,8 @@ async def test_customers_export_has_the_cli_export_columns(demo_copy: Path) -> N
         shown = app.screen.view().get_column("customer_id").to_list()
         await pilot.press("e")
         await settle(pilot, app)
+        await pilot.press("3", "e")  # Segments: the highlighted tier, as export --tier has it
+        await settle(pilot, app)
     written = demo_copy.parent / "exports" / f"customers-{date.today().isoformat()}.csv"
     from_tui = pl.read_csv(written)
     assert from_tui.columns == from_cli.columns
@@ -167,3 +168,9 @@ async def test_customers_export_has_the_cli_export_columns(demo_copy: Path) -> N
     assert from_tui.height == DEMO_CUSTOMERS
     assert from_tui.get_column("customer_id").to_list() == shown
     assert from_tui.sort("customer_id").equals(from_cli.sort("customer_id"))
+    (tier_file,) = (demo_copy.parent / "exports").glob("tier-*.csv")
+    from_tier = pl.read_csv(tier_file)
+    (tier,) = from_tier.get_column("tier").unique().to_list()
+    assert from_tier.height > 0 and tier_file.name.startswith("tier-highly-profitable")
+    in_cli = from_cli.filter(pl.col("tier") == tier)
+    assert from_tier.sort("customer_id").equals(in_cli.sort("customer_id"))

@@ -74,6 +74,7 @@ class ImportScreen(MainScreen):
         self.previewed_zone: str | None = None
         self.previewed_mapping: dict[str, str] = {}
         self.chosen: Path | None = None  # the file last previewed (or tried): a new one resets
+        self.suggested_format: str | None = None  # chosen by a mapping fix, not by the user
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="import-body"):
@@ -206,8 +207,11 @@ class ImportScreen(MainScreen):
         from clvtui.ingest.csvscan import check_input
 
         if self.chosen is not None and path != self.chosen:
-            # another file: the columns named for the last one mean nothing here
+            # another file: the columns (and format) fixed for the last one mean nothing here
             self.query_one("#import-map", Input).value = ""
+            if self.suggested_format and self.current_format() == self.suggested_format:
+                self.query_one("#import-format", Select).value = "auto"
+            self.suggested_format = None
         self.chosen = path
         self.clear_results()
         try:
@@ -281,6 +285,7 @@ class ImportScreen(MainScreen):
             box.value = ", ".join(t for t in (box.value.strip(), mapping_text(extra)) if t)
         if fmt and self.current_format() == "auto":
             self.query_one("#import-format", Select).value = fmt
+            self.suggested_format = fmt
 
     def _offer_columns(self, columns: list[str]) -> None:
         """The file's columns to pick from (none until a preview has read its header)."""

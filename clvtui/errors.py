@@ -12,6 +12,30 @@ class InputError(ClvError):
     """A file that cannot be imported as asked (names file, row, column and what was expected)."""
 
 
+class MappingError(InputError):
+    """A column problem that naming the right columns fixes.
+
+    ``str(err)`` is the CLI's wording (its fix is ``--map FIELD=COLUMN``); ``detail`` and
+    ``fixes`` (field → the column guessed for it, or None) let another face, such as the
+    Import screen, word the fix with its own mapping control.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        fixes: dict[str, str | None],
+        cli_fix: str,
+        fmt: str | None = None,
+        columns: list[str] | None = None,
+    ) -> None:
+        super().__init__(f"{detail}\n  {cli_fix}")
+        self.detail = detail
+        self.fixes = fixes
+        self.cli_fix = cli_fix
+        self.fmt = fmt  # the format the fix needs (e.g. generic for an unrecognised header)
+        self.columns = columns or []  # the file's columns, to choose from
+
+
 class SettingsError(ClvError):
     """A setting out of its allowed range (negative budget, margin over 100 %, ...)."""
 

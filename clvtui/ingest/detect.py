@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from clvtui.errors import InputError
+from clvtui.errors import InputError, MappingError
 from clvtui.ingest.formats import FIELDS, KNOWN_OTHER, SPECS, FormatSpec, normalise_name
 
 
@@ -35,11 +35,15 @@ def detect_format(columns: list[str], path: Path | str = "") -> FormatSpec:
     missing = _missing(generic, mapping)
     if not missing:
         return generic
-    raise InputError(
+    problem = _missing_problem(path, columns, generic, missing, mapping)
+    raise MappingError(
         f"{path}: could not recognise this export from its header. Expected a Shopify, "
         "WooCommerce, Etsy, Square, Stripe, PayPal or UCI Online Retail export, or a CSV with "
-        "a customer (or email), a date and an amount column.\n"
-        + _missing_message(path, columns, generic, missing, mapping)
+        "a customer (or email), a date and an amount column.\n" + problem.detail,
+        problem.fixes,
+        problem.cli_fix,
+        fmt=generic.name,
+        columns=columns,
     )
 
 
@@ -90,7 +94,7 @@ def resolve_mapping(
     if check:
         missing = _missing(spec, mapping)
         if missing:
-            raise InputError(_missing_message(path, columns, spec, missing, mapping))
+            raise _missing_problem(path, columns, spec, missing, mapping)
     return mapping
 
 
@@ -98,16 +102,17 @@ def _missing(spec: FormatSpec, mapping: dict[str, str]) -> list[tuple[str, ...]]
     return [group for group in spec.required if not any(f in mapping for f in group)]
 
 
-def _missing_message(
+def _missing_problem(
     path: Path | str,
     columns: list[str],
     spec: FormatSpec,
     missing: list[tuple[str, ...]],
     mapping: dict[str, str],
-) -> str:
-    """Names the columns found, the ones expected, and the --map that would fix it."""
+) -> MappingError:
+    """Names the columns found, the ones expected, and the mapping that would fix it (worded
+    as ``--map`` for the CLI; ``fixes`` for a face with its own mapping control)."""
     lines = [f"{path}: missing required column(s) for the {spec.title} format."]
-    fixes = []
+    fixes: dict[str, str | None] = {}
     unused = [c for c in columns if c not in mapping.values()]
     for group in missing:
         expected = sorted({a for f in group for a in spec.fields.get(f, ())})
@@ -119,10 +124,11 @@ def _missing_message(
         guess = _guess(unused, expected)
         if guess:
             unused.remove(guess)
-        fixes.append(f"--map {group[0]}={_quote(guess) if guess else 'COLUMN'}")
+        fixes[group[0]] = guess
     lines.append(f"  found columns: {', '.join(repr(c) for c in columns[:40])}")
-    lines.append(f"  fix: clvtui import {path} --format {spec.name} {' '.join(fixes)}")
-    return "\n".join(lines)
+    flags = " ".join(f"--map {f}={_quote(c) if c else 'COLUMN'}" for f, c in fixes.items())
+    cli_fix = f"fix: clvtui import {path} --format {spec.name} {flags}"
+    return MappingError("\n".join(lines), fixes, cli_fix, fmt=spec.name, columns=columns)
 
 
 def _guess(candidates: list[str], aliases: list[str]) -> str | None:

@@ -56,6 +56,7 @@ class ImportReport:
     sample_orders: list[dict[str, Any]] = field(default_factory=list)
     import_id: int | None = None
     dry_run: bool = False
+    columns: list[str] = field(default_factory=list)  # the file's header, to map from
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (the CLI's ``--json`` document)."""
@@ -112,6 +113,7 @@ def build_report(
         last_order_at=cast(str | None, orders.get_column("ordered_at").max()),
         notes=notes,
         dry_run=dry_run,
+        columns=list(table.columns),
     )
     if dry_run:
         report.sample_orders = orders.drop(ROW).head(SAMPLE_ORDERS).to_dicts()
@@ -179,4 +181,4 @@ def warn_currencies(report: ImportReport, held: list[str]) -> None:
 
 def mapping_hint(columns: dict[str, str]) -> str:
     used = ", ".join(f"{f}={c}" for f, c in columns.items())
-    return f"\n  columns used: {used}\n  if a column was misread, name the right one with --map"
+    return f"\n  columns used: {used}"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
-from clvtui.errors import InputError
+from clvtui.errors import InputError, MappingError
 from clvtui.ingest import ledgers, sources, tidy
 from clvtui.ingest.detect import detect_format, resolve_mapping
 from clvtui.ingest.formats import FORMATS, SPECS
@@ -168,9 +168,12 @@ def _refuse_empty(
         raise InputError(f"{path}: the file has a header but only blank rows")
     if result.orders.height == 0 and result.rejects.height:
         row, reason = located(table, *mask_reasons(result.rejects.sort(ROW).head(1)).row(0))
-        raise InputError(
+        raise MappingError(
             f"{path}: every row was rejected, nothing imported; e.g. row {row}: {reason}"
-            + mapping_hint(columns)
+            + mapping_hint(columns),
+            {},
+            "if a column was misread, name the right one with --map",
+            columns=list(table.columns),
         )
 
 

@@ -7,11 +7,15 @@ written user-only and whole or not at all (``insights.export.write_export``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: What an exported customer row carries besides id, tier, risk, CLV and P(alive).
 EXPORT_SCORES = (
@@ -33,6 +37,42 @@ class ExportResult:
                 "run_id": self.run_id}  # fmt: skip
 
 
+def customer_export_frame(
+    db: sqlite_utils.Database,
+    *,
+    tier: str | None = None,
+    at_risk: bool = False,
+    run_id: int | None = None,
+    customer_ids: Sequence[str] | pl.Series | None = None,
+) -> tuple[pl.DataFrame, int]:
+    """The export rows and the fit they come from: one frame for both faces, so the CLI's
+    ``export`` and the Customers screen's ``e`` write the same columns (contact, CLV with its
+    interval, P(alive), P(order in 30/90 days), next-order dates).
+
+    Select one tier, the valuable customers slipping away (``at_risk``), or — the screen's
+    view — the given ``customer_ids`` in their order; otherwise everyone, by CLV.
+    """
+    import polars as pl
+
+    from clvtui.insights.customer_lists import export_frame
+    from clvtui.services.runs import load_context
+    from clvtui.services.segments import min_value_at_stake, slipping_away_list
+
+    ctx = load_context(db, EXPORT_SCORES, run_id=run_id, customer_columns=EXPORT_IDENTITY)
+    rows = ctx.scored
+    if tier is not None:
+        rows = rows.filter(pl.col("tier") == tier)
+    elif at_risk:  # the one rule of segments: valuable (a minimum at stake) and slipping away
+        floor = min_value_at_stake(rows, ctx.settings)
+        ids = slipping_away_list(rows, floor).select("customer_id")
+        rows = rows.join(ids, on="customer_id", how="semi")
+    frame = export_frame(rows, ctx.as_of)
+    if customer_ids is not None:
+        order = pl.DataFrame({"customer_id": pl.Series(customer_ids, dtype=pl.Utf8)})
+        frame = order.join(frame, on="customer_id", how="inner", maintain_order="left")
+    return frame, ctx.run_id
+
+
 def export_customers(
     db: sqlite_utils.Database,
     output: Path,
@@ -45,21 +85,10 @@ def export_customers(
     """Write one tier (``tier``), the valuable customers slipping away (``at_risk``) or
     everyone of fit ``run_id`` (default: the latest) to ``output`` (.csv or .xlsx). An
     existing ``output`` is refused unless ``force``, before any customer is read."""
-    import polars as pl
-
-    from clvtui.insights.customer_lists import check_export_target, export_frame, write_export
-    from clvtui.services.runs import load_context
-    from clvtui.services.segments import min_value_at_stake, slipping_away_list
+    from clvtui.insights.customer_lists import check_export_target, write_export
 
     check_export_target(output, force=force)
-    ctx = load_context(db, EXPORT_SCORES, run_id=run_id, customer_columns=EXPORT_IDENTITY)
-    rows = ctx.scored
-    if tier is not None:
-        rows = rows.filter(pl.col("tier") == tier)
-    elif at_risk:
-        floor = min_value_at_stake(rows, ctx.settings)
-        ids = slipping_away_list(rows, floor).select("customer_id")
-        rows = rows.join(ids, on="customer_id", how="semi")
-    path = write_export(export_frame(rows, ctx.as_of), output, force=force)
+    rows, used = customer_export_frame(db, tier=tier, at_risk=at_risk, run_id=run_id)
+    path = write_export(rows, output, force=force)
     selection = f"tier {tier}" if tier else ("at risk" if at_risk else "all")
-    return ExportResult(path, rows.height, selection, ctx.run_id)
+    return ExportResult(path, rows.height, selection, used)

@@ -110,3 +110,40 @@ def export_rows(screen: Any, frame: pl.DataFrame, what: str, done: Callable[[Pat
         app.push_screen(ReplaceScreen(path), write)
     else:
         write(None)
+
+
+def export_customers_shown(
+    screen: Any,
+    run_id: int | None,
+    customer_ids: pl.Series,
+    what: str = "customers",
+    noun: str = "customers",
+) -> None:
+    """Export the customers a screen shows, in its order, as the day's ``what`` CSV with the
+    columns ``clvtui export`` writes (``services.exporting.customer_export_frame``: one frame
+    for both faces).
+
+    The frame is read on a worker thread (a million customers' scores take a moment); the
+    question and the write then happen on the UI thread.
+    """
+    app = screen.app
+
+    def build() -> None:
+        from clvtui.services.exporting import customer_export_frame
+        from clvtui.tui.data import DB_ERRORS
+
+        try:
+            frame, _ = customer_export_frame(
+                app.data.connect(), run_id=run_id, customer_ids=customer_ids
+            )
+        except DB_ERRORS as err:
+            message = f"export failed: {app.data.explain(err)}"
+            app.call_from_thread(app.notify, message, severity="error", timeout=8)
+            return
+
+        def done(path: Path) -> str:
+            return f"Exported {frame.height:,} {noun} to {path}"
+
+        app.call_from_thread(export_rows, screen, frame, what, done)
+
+    screen.run_worker(build, thread=True, exclusive=True, group="export", exit_on_error=False)

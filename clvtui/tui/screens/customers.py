@@ -37,6 +37,7 @@ def default_sorts() -> list[tuple[str, bool]]:
 class RankingLoaded(Message):
     frame: pl.DataFrame | None
     note: str = ""
+    run_id: int | None = None  # the fit the frame comes from (what ``e`` exports)
 
 
 class CustomersScreen(MainScreen):
@@ -61,6 +62,7 @@ class CustomersScreen(MainScreen):
         self.sort_key = "clv"
         self.sort_desc = True
         self.needle = ""
+        self.run_id: int | None = None
         # views are row-number indexes over ``full``; each sort or filter is computed once
         self._orders: dict[tuple[str, bool], pl.Series | None] = {}
         self._masks: dict[str, pl.Series] = {}
@@ -84,7 +86,7 @@ class CustomersScreen(MainScreen):
         self._shown_frame: pl.DataFrame | None = None
         if cached is not None:
             self._shown_run, self._shown_frame = cached
-            self.on_ranking_loaded(RankingLoaded(cached[1]))
+            self.on_ranking_loaded(RankingLoaded(cached[1], run_id=cached[0]))
         else:
             self.table.loading = True
         self.load()
@@ -99,7 +101,7 @@ class CustomersScreen(MainScreen):
             frame = self.data.customers(db, int(run["id"]))  # cached unless run or rule moved
             if int(run["id"]) == self._shown_run and frame is self._shown_frame:
                 return  # already on screen
-            self.post_message(RankingLoaded(frame))
+            self.post_message(RankingLoaded(frame, run_id=int(run["id"])))
         except ClvError as err:
             self.post_message(RankingLoaded(None, str(err)))
 
@@ -110,6 +112,7 @@ class CustomersScreen(MainScreen):
         if not self.query("#customers-count"):
             return  # built ahead and being taken down (the app quit) before its rows arrived
         self.table.loading = False
+        self.run_id = msg.run_id
         # only what the table shows (and the filter reads); a select shares the columns
         keep = [c.key for c in CUSTOMER_COLUMNS] + ["search"]
         self.full = None if msg.frame is None else msg.frame.select(keep)
@@ -235,9 +238,8 @@ class CustomersScreen(MainScreen):
         if self.full is None:
             self.notify("Nothing to export yet.")
             return
-        from clvtui.tui.export_dialog import export_rows
+        from clvtui.tui.export_dialog import export_customers_shown
 
-        frame = self.view().drop("search")
-        export_rows(
-            self, frame, "customers", lambda p: f"Exported {count(frame.height)} customers to {p}"
-        )
+        # the rows shown, in their order, with the CLI export's columns (CLV interval, dates)
+        shown = self.view().get_column("customer_id")
+        export_customers_shown(self, self.run_id, shown)

@@ -7,8 +7,6 @@ coalescing messages so a fast import never floods the UI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,8 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.validation import ValidationResult, Validator
 from textual.widgets import (
     Button,
     DataTable,
@@ -29,86 +25,28 @@ from textual.widgets import (
     Static,
 )
 
-from clvtui.errors import ClvError
+from clvtui.errors import ClvError, MappingError
 from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.screens.base import MainScreen
-from clvtui.tui.widgets.fmt import count
-from clvtui.wording import plural
+from clvtui.tui.screens.import_parts import (
+    ExportTree,
+    ImportDone,
+    ImportFailed,
+    ImportProgress,
+    PreviewReady,
+    counted,
+    formats,
+    import_summary,
+    mapping_rows,
+    preview_summary,
+    reasons_text,
+    sample_rows,
+    settings_rows,
+    zone_problem,
+)
 
-EXPORT_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xls"}
-FALLBACK_FORMATS = [
-    "shopify", "woocommerce", "etsy", "square", "stripe", "paypal", "online-retail", "generic",
-]  # fmt: skip
-
-
-class ExportTree(DirectoryTree):
-    """Folders and files that look like exports (CSV, TSV, TXT, Excel); no hidden files."""
-
-    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        return [
-            p
-            for p in paths
-            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in EXPORT_SUFFIXES)
-        ]
-
-
-@dataclass
-class PreviewReady(Message):
-    path: Path
-    report: dict[str, Any]
-    timezone: str | None = None
-
-
-@dataclass
-class ImportProgress(Message):
-    done: int
-    total: int | None
-
-    def can_replace(self, message: Message) -> bool:  # coalesce floods of progress
-        return isinstance(message, ImportProgress)
-
-
-@dataclass
-class ImportDone(Message):
-    path: Path
-    report: dict[str, Any]
-
-
-@dataclass
-class ImportFailed(Message):
-    message: str
-    preview: bool = field(default=False)
-
-
-class TimeZone(Validator):
-    """An IANA zone name (empty: the format's default, UTC for most)."""
-
-    def validate(self, value: str) -> ValidationResult:
-        problem = zone_problem(value)
-        return self.success() if problem is None else self.failure(problem)
-
-
-def zone_problem(text: str) -> str | None:
-    """Why ``text`` is not a usable time zone, or None (empty is fine: the default)."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    name = text.strip()
-    if not name:
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"unknown time zone {name!r}: use an IANA name such as Europe/Berlin"
-    return None
-
-
-def _formats() -> list[str]:
-    try:
-        from clvtui.ingest import FORMATS
-
-        return list(FORMATS)
-    except ImportError:
-        return FALLBACK_FORMATS
+#: What the screen calls its mapping box in advice (the CLI says ``--map``).
+MAP_CONTROL = "Map columns (m)"
 
 
 class ImportScreen(MainScreen):
@@ -116,42 +54,49 @@ class ImportScreen(MainScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "preview", "Preview", id="preview", tooltip="Dry run: nothing is written"),
         Binding("i", "import", "Import", id="import", tooltip="Import the previewed file"),
+        Binding(
+            "m", "edit_mapping", "Map columns", id="map",
+            tooltip="Name the file's column for a field (amount=Total), or a currency "
+            "(currency=EUR); Enter previews again",
+        ),
         Binding("escape", "leave_input", "Back", id="leave-input", show=False),
-    ]
+    ]  # fmt: skip
+    DEFAULT_CSS = """
+    #import-field { width: 1fr; max-width: 24; }
+    #import-column { width: 1fr; }
+    .import-hint { width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.previewed: Path | None = None
-        self.previewed_zone: str | None = None  # the import uses what the preview showed
+        # the import uses what the preview showed: its zone and the columns the user named
+        self.previewed_zone: str | None = None
+        self.previewed_mapping: dict[str, str] = {}
+        self.chosen: Path | None = None  # the file last previewed (or tried): a new one resets
+        self.suggested_format: str | None = None  # chosen by a mapping fix, not by the user
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="import-body"):
             with Vertical(id="import-picker"):
-                yield Label("File (type a path and press Enter, or pick below)")
+                yield Label(
+                    "File (type a path and press Enter, or pick below)", classes="import-hint"
+                )
                 yield Input(placeholder="path/to/orders_export.csv", id="import-path")
                 yield ExportTree(Path.cwd(), id="import-tree")
             with VerticalScroll(id="import-side"):
                 with Horizontal(classes="toolbar"):
-                    yield Label("Format ")
                     yield Select(
-                        [("auto-detect", "auto"), *[(f, f) for f in _formats()]],
+                        [("auto-detect format", "auto"), *[(f, f) for f in formats()]],
                         value="auto",
                         allow_blank=False,
                         id="import-format",
+                        tooltip="The export's format (shop); auto-detect reads the header",
                     )
-                    yield Button("Preview (p)", id="import-preview")
-                    yield Button("Import (i)", id="import-go", variant="primary", disabled=True)
-                with Horizontal(classes="toolbar"):
-                    yield Label("Time zone ")
-                    yield Input(
-                        placeholder="UTC",
-                        id="import-timezone",
-                        validators=[TimeZone()],
-                        tooltip="Zone of order times written without one (WooCommerce site "
-                        "time, most generic CSVs), e.g. Europe/Berlin. Empty: UTC (UCI Online "
-                        "Retail: Europe/London). Times with an offset are not affected.",
-                    )
-                    yield Label("for zone-less times (WooCommerce, CSV)", id="import-zone-hint")
+                    # the keys (p, i) are in the footer: short labels fit 80 columns
+                    yield Button("Preview", id="import-preview")
+                    yield Button("Import", id="import-go", variant="primary", disabled=True)
+                yield from settings_rows()
                 yield Static("Pick a file to see what would be imported.", id="import-summary")
                 mapping = DataTable(id="import-mapping", cursor_type="none")
                 mapping.border_title = "Column mapping"
@@ -180,6 +125,9 @@ class ImportScreen(MainScreen):
         if isinstance(self.focused, Input):
             self.query_one("#import-tree").focus()
 
+    def action_edit_mapping(self) -> None:
+        self.query_one("#import-map", Input).focus()
+
     def current_path(self) -> Path | None:
         text = self.query_one("#import-path", Input).value.strip()
         return Path(text).expanduser() if text else None
@@ -195,18 +143,39 @@ class ImportScreen(MainScreen):
             raise ClvError(problem)
         return text or None
 
+    def current_mapping(self) -> dict[str, str]:
+        """The columns named in the mapping box (``services.importing.parse_mapping``)."""
+        from clvtui.services.importing import parse_mapping
+
+        return parse_mapping(self.query_one("#import-map", Input).value)
+
+    def _stale(self, what: str) -> None:
+        """A preview made with other settings no longer says what the import would do."""
+        self.previewed = None
+        self.query_one("#import-go", Button).disabled = True
+        self.query_one("#import-summary", Static).update(
+            f"{what} changed: press Enter (or p) to preview again."
+        )
+
     @on(Input.Changed, "#import-timezone")
     def timezone_changed(self, event: Input.Changed) -> None:
-        """A preview made with another zone no longer says what the import would do."""
         if self.previewed is not None and (event.value.strip() or None) != self.previewed_zone:
-            self.previewed = None
-            self.query_one("#import-go", Button).disabled = True
-            self.query_one("#import-summary", Static).update(
-                "Time zone changed: press Enter (or p) to preview again."
-            )
+            self._stale("Time zone")
+
+    @on(Input.Changed, "#import-map")
+    def mapping_changed(self) -> None:
+        if self.previewed is None:
+            return
+        try:
+            changed = self.current_mapping() != self.previewed_mapping
+        except ClvError:
+            changed = True
+        if changed:
+            self._stale("Mapping")
 
     @on(Input.Submitted, "#import-timezone")
-    def timezone_typed(self) -> None:
+    @on(Input.Submitted, "#import-map")
+    def setting_typed(self) -> None:
         path = self.current_path()
         if path is not None:
             self.preview(path)
@@ -225,78 +194,127 @@ class ImportScreen(MainScreen):
             self.preview(self.previewed)
 
     # --- preview (dry run) -----------------------------------------------------------------
+    def clear_results(self) -> None:
+        """Forget the previous preview: its mapping, sample orders and rejects."""
+        self.previewed = None
+        self.query_one("#import-go", Button).disabled = True
+        self.query_one("#import-mapping", DataTable).clear()
+        self.query_one("#import-sample", DataTable).clear(columns=True)
+        self.query_one("#import-report", Static).update("")
+        self._offer_columns([])
+
     def preview(self, path: Path) -> None:
         from clvtui.ingest.csvscan import check_input
 
+        if self.chosen is not None and path != self.chosen:
+            # another file: the columns (and format) fixed for the last one mean nothing here
+            self.query_one("#import-map", Input).value = ""
+            if self.suggested_format and self.current_format() == self.suggested_format:
+                self.query_one("#import-format", Select).value = "auto"
+            self.suggested_format = None
+        self.chosen = path
+        self.clear_results()
         try:
             check_input(path)  # "no such file", "is a folder", "permission denied"
-        except ClvError as err:
-            self.fail(str(err))
-            return
-        self.previewed = None
-        self.query_one("#import-go", Button).disabled = True
-        self.query_one("#import-report", Static).update("")
-        try:
             zone = self.current_timezone()
+            mapping = self.current_mapping()
         except ClvError as err:
-            self.query_one("#import-summary", Static).update(f"Preview not run: {err}")
-            self.fail(str(err))
+            self.on_import_failed(ImportFailed(str(err), preview=True))
             return
         self.query_one("#import-summary", Static).update(f"Reading {path.name}…")
-        self.run_preview(path, self.current_format(), zone)
+        self.run_preview(path, self.current_format(), zone, mapping)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def run_preview(self, path: Path, fmt: str, timezone: str | None = None) -> None:
-        from clvtui.services.importing import preview_import
+    def run_preview(
+        self,
+        path: Path,
+        fmt: str,
+        timezone: str | None = None,
+        mapping: dict[str, str] | None = None,
+    ) -> None:
+        from clvtui.services.importing import mapping_advice, preview_import
 
         try:
             db = self.data.connect()
-            report = preview_import(db, path, fmt=fmt, timezone=timezone)
-            self.post_message(PreviewReady(path, report.to_json(), timezone))
+            report = preview_import(db, path, fmt=fmt, timezone=timezone, mapping=mapping)
+            self.post_message(PreviewReady(path, report.to_json(), timezone, mapping or {}))
+        except MappingError as err:
+            advice = mapping_advice(err, MAP_CONTROL)
+            self.post_message(ImportFailed(advice, True, dict(err.fixes), err.fmt, err.columns))
         except ClvError as err:
             self.post_message(ImportFailed(str(err), preview=True))
 
     def on_preview_ready(self, msg: PreviewReady) -> None:
+        if msg.path != self.chosen:
+            return  # a preview of a file the user has since moved away from
         self.previewed = msg.path
         self.previewed_zone = msg.timezone
+        self.previewed_mapping = msg.mapping
         r = msg.report
-        if "orders" in r:  # a dry run counts the file's orders, not new versus stored ones
-            orders = f"{_n(r, 'orders', 'order')} ({_n(r, 'purchases', 'purchase')}), "
-        else:
-            orders = (
-                f"{_n(r, 'orders_new', 'new order')}, {count(r.get('orders_updated'))} "
-                f"updated, {count(r.get('orders_unchanged'))} unchanged, "
-            )
-        summary = (
-            f"[b]{msg.path.name}[/b] — format [b]{r.get('format', '?')}[/b]: "
-            f"{_n(r, 'rows_read', 'row')} → {orders}"
-            f"{count(r.get('rows_rejected'))} would be rejected; {_n(r, 'customers', 'customer')}"
-        )
-        if r.get("without_identity"):
-            summary += f"; {_n(r, 'without_identity', 'order')} without a customer identity"
-        summary += ".\nNothing has been written yet: press [b]i[/b] to import."
-        self.query_one("#import-summary", Static).update(summary)
+        self.query_one("#import-summary", Static).update(preview_summary(msg.path, r))
         self._fill_mapping(r.get("mapping") or {})
         self._fill_sample(r.get("sample_orders") or r.get("sample") or [])
-        self.query_one("#import-report", Static).update(_reasons_text(r))
+        self.query_one("#import-report", Static).update(reasons_text(r))
         self.query_one("#import-go", Button).disabled = False
+        self._offer_columns(r.get("columns") or [])
 
     def _fill_mapping(self, mapping: dict[str, Any]) -> None:
         table = self.query_one("#import-mapping", DataTable)
         table.clear()
-        for field_name, column in mapping.items():
-            table.add_row(field_name, "–" if column is None else str(column))
+        table.add_rows(mapping_rows(mapping))
 
-    def _fill_sample(self, rows: list[dict[str, Any]]) -> None:
+    def _fill_sample(self, orders: list[dict[str, Any]]) -> None:
         table = self.query_one("#import-sample", DataTable)
         table.clear(columns=True)
-        if not rows:
-            return
-        rows = [_readable(row) for row in rows[:20]]
-        columns = list(rows[0].keys())
+        columns, rows = sample_rows(orders)
         table.add_columns(*columns)
-        for row in rows:
-            table.add_row(*["" if row.get(c) is None else str(row.get(c)) for c in columns])
+        table.add_rows(rows)
+
+    def offer_fix(self, fixes: dict[str, str | None], fmt: str | None) -> None:
+        """Put the mapping a failed preview suggests into the box (fields the user already
+        named are kept) and choose the format it needs: the fix is then one key (p)."""
+        from clvtui.services.importing import mapping_text
+
+        box = self.query_one("#import-map", Input)
+        try:
+            named = self.current_mapping()
+        except ClvError:
+            return  # the box does not parse: leave the user's text alone
+        extra = {f: c for f, c in fixes.items() if f not in named and c}
+        if extra:
+            box.value = ", ".join(t for t in (box.value.strip(), mapping_text(extra)) if t)
+        if fmt and self.current_format() == "auto":
+            self.query_one("#import-format", Select).value = fmt
+            self.suggested_format = fmt
+
+    def _offer_columns(self, columns: list[str]) -> None:
+        """The file's columns to pick from (none until a preview has read its header)."""
+        picker = self.query_one("#import-column", Select)
+        picker.set_options([(c, c) for c in columns])
+        picker.disabled = not columns
+
+    @on(Select.Changed, "#import-column")
+    def use_column(self) -> None:
+        """Put the picked field=column into the mapping box and preview with it (a column
+        cleared by a new file's header is not a pick)."""
+        from clvtui.services.importing import with_pair
+
+        field_name = self.query_one("#import-field", Select).value
+        column = self.query_one("#import-column", Select).value
+        if not isinstance(column, str):
+            return
+        if not isinstance(field_name, str):
+            self.notify("Pick the field first, then the file's column for it.")
+            return
+        box = self.query_one("#import-map", Input)
+        try:
+            box.value = with_pair(box.value, field_name, column)
+        except ClvError as err:
+            self.fail(str(err))
+            return
+        path = self.current_path()
+        if path is not None:
+            self.preview(path)
 
     # --- import ----------------------------------------------------------------------------
     @on(Button.Pressed, "#import-go")
@@ -309,10 +327,18 @@ class ImportScreen(MainScreen):
         bar.update(total=None, progress=0)
         self.query_one("#import-go", Button).disabled = True
         self.query_one("#import-summary", Static).update(f"Importing {self.previewed.name}…")
-        self.run_import(self.previewed, self.current_format(), self.previewed_zone)
+        self.run_import(
+            self.previewed, self.current_format(), self.previewed_zone, self.previewed_mapping
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="import")
-    def run_import(self, path: Path, fmt: str, timezone: str | None = None) -> None:
+    def run_import(
+        self,
+        path: Path,
+        fmt: str,
+        timezone: str | None = None,
+        mapping: dict[str, str] | None = None,
+    ) -> None:
         from clvtui.services.importing import import_orders
 
         def progress(done: int, total: int | None) -> None:
@@ -320,7 +346,9 @@ class ImportScreen(MainScreen):
 
         try:
             db = self.data.connect(write=True)
-            report = import_orders(db, path, fmt=fmt, progress=progress, timezone=timezone)
+            report = import_orders(
+                db, path, fmt=fmt, progress=progress, timezone=timezone, mapping=mapping
+            )
             self.post_message(ImportDone(path, report.to_json()))
         except DB_ERRORS as err:
             self.post_message(ImportFailed(self.data.explain(err)))
@@ -333,18 +361,9 @@ class ImportScreen(MainScreen):
         bar.update(total=1, progress=1)
         r = msg.report
         self.previewed = None
-        text = (
-            f"[b]Imported {msg.path.name}[/b] ({r.get('format', '?')}): "
-            f"{_n(r, 'orders_new', 'new order')}, {count(r.get('orders_updated'))} updated, "
-            f"{count(r.get('orders_unchanged'))} unchanged, "
-            f"{_n(r, 'rows_rejected', 'row')} rejected; {_n(r, 'customers', 'customer')}"
-            + (f", {count(r['customers_linked'])} linked by e-mail to a customer already known"
-               if r.get("customers_linked") else "")
-            + ".\nNext: press [b]5[/b], then [b]f[/b] to fit the model."
-        )  # fmt: skip
-        self.query_one("#import-summary", Static).update(text)
-        self.query_one("#import-report", Static).update(_reasons_text(r))
-        self.notify(f"Imported {_n(r, 'orders_new', 'new order')} from {msg.path.name}")
+        self.query_one("#import-summary", Static).update(import_summary(msg.path, r))
+        self.query_one("#import-report", Static).update(reasons_text(r))
+        self.notify(f"Imported {counted(r, 'orders_new', 'new order')} from {msg.path.name}")
         if r.get("currency_warning"):
             self.notify(str(r["currency_warning"]), severity="warning", timeout=12)
         self.clv.data_changed()
@@ -352,54 +371,10 @@ class ImportScreen(MainScreen):
     def on_import_failed(self, msg: ImportFailed) -> None:
         self.query_one("#import-progress", ProgressBar).display = False
         what = "Preview" if msg.preview else "Import"
+        if msg.preview:
+            self.clear_results()  # nothing of an earlier file may look like this one's
         self.query_one("#import-summary", Static).update(f"{what} failed: {msg.message}")
-        self.fail(msg.message)
-
-
-def _readable(order: dict[str, Any]) -> dict[str, Any]:
-    """A sample order with its money in major units ("$54.00", "54.00 EUR"), not minor."""
-    from clvtui.core.money import format_minor
-
-    out = {}
-    for key, value in order.items():
-        if key in ("amount_minor", "refunded_minor") and isinstance(value, int):
-            out[key.removesuffix("_minor")] = format_minor(value, order.get("currency"))
-        else:
-            out[key] = value
-    return out
-
-
-def _n(report: dict[str, Any], key: str, noun: str) -> str:
-    """A report count with its noun ("1 order", "3 orders"); "–" when absent."""
-    value = report.get(key)
-    return plural(value, noun) if isinstance(value, int) else f"{count(value)} {noun}s"
-
-
-def _reasons_text(report: dict[str, Any]) -> str:
-    """Reject reasons with their counts (the report's summary, whatever its shape)."""
-    reasons = report.get("reject_reasons") or report.get("rejects") or {}
-    if isinstance(reasons, dict):
-        items = sorted(reasons.items(), key=lambda kv: -_as_int(kv[1]))
-    elif isinstance(reasons, list):
-        items = [
-            (r.get("reason", "?"), r.get("rows", r.get("count", 0)))
-            if isinstance(r, dict)
-            else (str(r), "")
-            for r in reasons
-        ]
-    else:
-        items = []
-    if not items:
-        return ""
-    lines = ["[b]Rejected rows by reason[/b]"]
-    lines += [f"  {count(_as_int(n))} × {reason}" for reason, n in items[:10]]
-    return "\n".join(lines)
-
-
-def _as_int(value: Any) -> int:
-    if isinstance(value, dict):
-        value = value.get("rows", value.get("count", 0))
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+        if msg.fixes is not None:
+            self.offer_fix(msg.fixes, msg.fmt)
+        self._offer_columns(msg.columns or [])
+        self.fail(msg.message.splitlines()[0])

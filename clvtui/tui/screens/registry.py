@@ -82,8 +82,11 @@ MAIN_SCREENS: tuple[ScreenSpec, ...] = (
         "pick a shop export (Shopify, WooCommerce, Etsy, Square, Stripe, PayPal, Online "
         "Retail, or a generic CSV) in the tree, or type its path and press Enter: the "
         "detected format, the column mapping and the first orders are previewed without "
-        "writing anything. Importing shows a progress bar, then what was new, updated and "
-        "rejected, and why.",
+        "writing anything. A file whose columns are not recognised: name them in Map columns "
+        "(m; e.g. amount=Total, and currency=EUR for a file without one) and set the time "
+        "zone of times written without one; Enter in either box previews again, and i "
+        "imports exactly what the preview showed. Importing shows a progress bar, then what "
+        "was new, updated and rejected, and why.",
     ),
 )  # fmt: skip
 

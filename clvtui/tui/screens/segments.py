@@ -135,12 +135,10 @@ class SegmentsScreen(MainScreen):
 
 
 def export_tier(screen: MainScreen | object, frame: pl.DataFrame, tier: str) -> None:
-    from clvtui.tui.export_dialog import export_rows
+    """The tier's customers as shown, with the columns of ``clvtui export --tier``."""
+    from clvtui.tui.export_dialog import export_customers_shown
 
-    rows = frame.filter(pl.col("tier") == tier).drop("search")
-    export_rows(
-        screen,
-        rows,
-        f"tier-{tier}",
-        lambda p: f"Exported {count(rows.height)} {tier} customers to {p}",
-    )
+    cached = screen.app.data.cached_run_customers()  # type: ignore[attr-defined]
+    run_id = cached[0] if cached is not None and cached[1] is frame else None
+    ids = frame.filter(pl.col("tier") == tier).get_column("customer_id")
+    export_customers_shown(screen, run_id, ids, f"tier-{tier}", f"{tier} customers")

@@ -154,20 +154,35 @@ def predict(
     else:
         e_spend = gammagamma.expected_spend(spend.theta, x, m, fallback)
     value = econ.order_value(e_spend)
-    clv = value * d_row[inv]
+    clv = d_row[inv]
+    clv *= value  # in place, here and below: at 10 M customers each temporary is 80 MB
 
     # --- purchase-model draws, linearised on link scales ------------------------------------
     lo_row, hi_row, link = _purchase_draws(mod, purchase, rows, pair, pinv, pa, disc, econ,
                                            n_draws, seed, horizon)  # fmt: skip
     rel_lo = np.where(d_row > 0, 1.0 - lo_row / np.where(d_row > 0, d_row, 1.0), 0.0)
     rel_hi = np.where(d_row > 0, hi_row / np.where(d_row > 0, d_row, 1.0) - 1.0, 0.0)
-    spend_var = (Z90 * _spend_relative_se(spend, x, m, econ, value)) ** 2
-    down = np.sqrt((rel_lo**2)[inv] + spend_var)
-    up = np.sqrt((rel_hi**2)[inv] + spend_var)
-    low = np.where(clv >= 0, clv * (1.0 - down), clv * (1.0 + up))
-    high = np.where(clv >= 0, clv * (1.0 + up), clv * (1.0 - down))
+    spend_var = _spend_relative_se(spend, x, m, econ, value)
+    spend_var *= Z90
+    np.square(spend_var, out=spend_var)
+    down = (rel_lo**2)[inv]
+    down += spend_var
+    np.sqrt(down, out=down)
+    up = (rel_hi**2)[inv]
+    up += spend_var
+    np.sqrt(up, out=up)
+    del spend_var
+    # low = clv·(1 − down) where clv ≥ 0, else clv·(1 + up); high the mirror (same bits)
+    np.negative(down, out=down)
+    positive = clv >= 0
+    low = np.where(positive, down, up)
+    high = np.where(positive, up, down)
+    del down, up, positive
+    for band in (low, high):
+        band += 1.0
+        band *= clv
     if econ.value_kind == "revenue":
-        low = np.maximum(low, 0.0)
+        np.maximum(low, 0.0, out=low)
 
     # --- customer equity: 200 draws of both models, summed over rows --------------------------
     totals = _equity_draws(spend, rows, m, econ, link, fallback, seed)
@@ -190,8 +205,8 @@ def predict(
         expected_orders=orders_row[inv],
         expected_spend=e_spend,
         clv=clv,
-        clv_low=np.minimum(low, clv),
-        clv_high=np.maximum(high, clv),
+        clv_low=np.minimum(low, clv, out=low),
+        clv_high=np.maximum(high, clv, out=high),
         next_order_low=nxt_lo,
         next_order_high=nxt_hi,
         equity=float(np.sum(clv)),
@@ -279,11 +294,20 @@ def _spend_relative_se(spend, x, m, econ, value):
     a_x = gp * gp * cov[0, 0] + 2 * gp * gq * cov[0, 1] + gq * gq * cov[1, 1]
     b_x = 2 * gg * (gp * cov[0, 2] + gq * cov[1, 2])
     c_x = gg * gg * cov[2, 2]
-    w = theta[2] + x * m
-    var = (a_x[xi] * w + b_x[xi]) * w + c_x[xi]
+    w = x * m
+    w += theta[2]
+    var = a_x[xi]  # (a·w + b)·w + c, in place: each 10 M-customer temporary is 80 MB
+    var *= w
+    var += b_x[xi]
+    var *= w
+    del w
+    var += c_x[xi]
+    np.maximum(var, 0.0, out=var)
+    np.sqrt(var, out=var)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.sqrt(np.maximum(var, 0.0)) / np.abs(value)
-    return np.where(np.isfinite(rel), rel, 0.0)
+        var /= np.abs(value)
+    var[~np.isfinite(var)] = 0.0
+    return var
 
 
 def _spend_relative_se_direct(spend, x, m, econ, value):

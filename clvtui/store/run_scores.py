@@ -258,8 +258,7 @@ def cohort_channel_values(db: sqlite_utils.Database, run_id: int) -> pl.DataFram
     return (
         stored.join(people, on="customer_id", how="inner")
         .group_by("month", "channel")
-        .agg(new_customers=pl.len(), clv_total=pl.col("clv").sum())
-        .cast(schema)  # type: ignore[arg-type]
+        .agg(new_customers=pl.len().cast(pl.Int64), clv_total=pl.col("clv").sum())
     )
 
 

@@ -241,7 +241,12 @@ def _one_time_moved(scores: pl.DataFrame, settings: Settings, one_time: OneTimeR
         ((age > one_time.lost_weeks) & (by_p != 2))
         | ((age > one_time.at_risk_weeks) & (age <= one_time.lost_weeks) & (by_p == 0))
     )
-    return int(scores.select(moved.sum()).item())
+    # a million rows at a time: the expression's temporaries over 10 M rows cost ~100 MB
+    step = 1_000_000
+    return sum(
+        int(scores.slice(lo, step).select(moved.sum()).item())
+        for lo in range(0, scores.height, step)
+    )
 
 
 def _customers(frame: pl.DataFrame) -> pl.DataFrame:

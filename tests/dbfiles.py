@@ -24,3 +24,22 @@ def private_copy(source: Path, folder: Path, name: str | None = None) -> Path:
     target = folder / (name or source.name)
     shutil.copy(source, target)
     return target
+
+
+def as_stored_before_blobs(db: object, run_id: int | None = None) -> None:
+    """Rewrite runs (all, or one) the way builds before the ranking blob stored them: a
+    ``scores`` row per customer and no blob — to test that such files still read the same."""
+    from clvtui.store.runs import SCORE_COLUMNS, scores_frame
+
+    conn = db.conn  # type: ignore[attr-defined]
+    where, args = ("", ()) if run_id is None else (" AND run_id = ?", (run_id,))
+    ids = [r for (r,) in conn.execute(f"SELECT run_id FROM run_frames WHERE 1{where}", args)]
+    frames = {r: scores_frame(db, r) for r in ids}  # type: ignore[arg-type]
+    with conn:
+        for rid, frame in frames.items():
+            conn.executemany(
+                f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
+                f"VALUES ({rid}, {', '.join('?' * len(SCORE_COLUMNS))})",
+                frame.select(SCORE_COLUMNS).rows(),
+            )
+            conn.execute("DELETE FROM run_frames WHERE run_id = ?", (rid,))

@@ -157,8 +157,8 @@ def predict(
         expected_orders=orders_row[inv],
         expected_spend=e_spend,
         clv=clv,
-        clv_low=np.minimum(low, clv),
-        clv_high=np.maximum(high, clv),
+        clv_low=np.minimum(low, clv, out=low),
+        clv_high=np.maximum(high, clv, out=high),
         next_order_low=nxt_lo[inv],
         next_order_high=nxt_hi[inv],
         equity=float(np.sum(clv)),
@@ -194,13 +194,27 @@ def _customer_band(clv, d_row, lo_row, hi_row, spend_rel, inv, econ: Economics):
     model's (the two models are fitted independently); a negative net CLV's band flips."""
     rel_lo = np.where(d_row > 0, 1.0 - lo_row / np.where(d_row > 0, d_row, 1.0), 0.0)
     rel_hi = np.where(d_row > 0, hi_row / np.where(d_row > 0, d_row, 1.0) - 1.0, 0.0)
-    spend_var = (Z90 * spend_rel) ** 2
-    down = np.sqrt((rel_lo**2)[inv] + spend_var)
-    up = np.sqrt((rel_hi**2)[inv] + spend_var)
-    low = np.where(clv >= 0, clv * (1.0 - down), clv * (1.0 + up))
-    high = np.where(clv >= 0, clv * (1.0 + up), clv * (1.0 - down))
+    # in place: at 10 M customers every temporary here is 80 MB (same bits as the plain form)
+    spend_var = spend_rel * Z90
+    np.square(spend_var, out=spend_var)
+    down = (rel_lo**2)[inv]
+    down += spend_var
+    np.sqrt(down, out=down)
+    up = (rel_hi**2)[inv]
+    up += spend_var
+    np.sqrt(up, out=up)
+    del spend_var
+    # low = clv·(1 − down) where clv ≥ 0, else clv·(1 + up); high the mirror
+    np.negative(down, out=down)
+    positive = clv >= 0
+    low = np.where(positive, down, up)
+    high = np.where(positive, up, down)
+    del down, up, positive
+    for band in (low, high):
+        band += 1.0
+        band *= clv
     if econ.value_kind == "revenue":
-        low = np.maximum(low, 0.0)
+        np.maximum(low, 0.0, out=low)
     return low, high
 
 

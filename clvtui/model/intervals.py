@@ -100,11 +100,20 @@ def spend_relative_se(spend, x, m, econ, value):
     a_x = gp * gp * cov[0, 0] + 2 * gp * gq * cov[0, 1] + gq * gq * cov[1, 1]
     b_x = 2 * gg * (gp * cov[0, 2] + gq * cov[1, 2])
     c_x = gg * gg * cov[2, 2]
-    w = theta[2] + x * m
-    var = (a_x[xi] * w + b_x[xi]) * w + c_x[xi]
+    w = x * m
+    w += theta[2]
+    var = a_x[xi]  # (a·w + b)·w + c, in place: each 10 M-customer temporary is 80 MB
+    var *= w
+    var += b_x[xi]
+    var *= w
+    del w
+    var += c_x[xi]
+    np.maximum(var, 0.0, out=var)
+    np.sqrt(var, out=var)
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.sqrt(np.maximum(var, 0.0)) / np.abs(value)
-    return np.where(np.isfinite(rel), rel, 0.0)
+        var /= np.abs(value)
+    var[~np.isfinite(var)] = 0.0
+    return var
 
 
 def _spend_relative_se_direct(spend, x, m, econ, value):

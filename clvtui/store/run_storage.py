@@ -1,10 +1,12 @@
 """How much room fitted runs take, and dropping old runs' per-customer rows.
 
 A run is a summary (its ``runs`` row: model, equity, settings, report), its segment totals
-(``run_segments``) and retention curves — a few kilobytes — plus one ``scores`` row per
-customer and the ranking cache in ``run_frames``: ~20 MB per 100k customers. Pruning deletes
-those two for all but the newest runs and stamps ``runs.pruned_at``, so ``trends`` still shows
-every fit while a pruned run's customers are refused with a sentence, never shown as empty.
+(``run_segments``) and retention curves — a few kilobytes — plus its per-customer scores: one
+compressed blob in ``run_frames`` (~30 MB at a million customers), or, for runs stored before
+that, one ``scores`` row per customer and a ranking cache (~190 MB at a million). Pruning
+deletes those for all but the newest runs and stamps ``runs.pruned_at``, so ``trends`` still
+shows every fit while a pruned run's customers are refused with a sentence, never shown as
+empty.
 
 Deleted pages go on SQLite's free list and are reused by the next fits, so the file stops
 growing; ``vacuum`` gives the space back to the disk, at the cost of rewriting the whole file.
@@ -20,6 +22,7 @@ import sqlite_utils
 from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
 from clvtui.store.locking import write_transaction
+from clvtui.store.ranking_blob import RANKING_FORMAT
 
 # bytes per scores row when SQLite lacks the dbstat table (measured: 155 at 100k customers)
 ESTIMATED_SCORE_ROW_BYTES = 155
@@ -69,15 +72,24 @@ def runs_overview(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 
 def run_sizes(db: sqlite_utils.Database, runs: list[dict[str, Any]]) -> dict[int, int]:
-    """Approximate bytes of each run's per-customer rows (scores + ranking cache).
+    """Approximate bytes of each run's per-customer data (scores blob, or rows + cache).
 
-    ``scores`` is keyed by (run, customer), so one run's rows share pages with no other table:
-    its pages (``dbstat``) are split between runs by their row counts. The cache is one blob
-    per run, measured exactly by ``length()`` (which reads no blob content).
+    A blob is measured exactly by ``length()`` (which reads no blob content). Runs stored
+    before the blob have ``scores`` rows, keyed by (run, customer), so one run's rows share
+    pages with no other table: those pages (``dbstat``) are split between such runs by their
+    row counts.
     """
-    rows = {r["id"]: (0 if r["pruned_at"] else int(r["n_customers"] or 0)) for r in runs}
+    blobs = dict(
+        db.conn.execute(
+            "SELECT run_id, length(scores) FROM run_frames WHERE format = ?", (RANKING_FORMAT,)
+        ).fetchall()
+    )
+    rows = {
+        r["id"]: (0 if r["pruned_at"] or r["id"] in blobs else int(r["n_customers"] or 0))
+        for r in runs
+    }
     total_rows = sum(rows.values())
-    scores_bytes = _table_bytes(db, "scores")
+    scores_bytes = _table_bytes(db, "scores") if total_rows else 0
     if scores_bytes is None:
         scores_bytes = total_rows * ESTIMATED_SCORE_ROW_BYTES
     sizes = {

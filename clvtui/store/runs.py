@@ -1,7 +1,9 @@
 """Fitted runs, their per-customer scores, segment totals and retention curves.
 
 A run and everything belonging to it are written in one transaction: the database never holds
-half a run. Every run is kept, so values can be followed over time.
+half a run. Every run is kept, so values can be followed over time. A run's per-customer scores
+are one compressed blob in ``run_frames`` (``store.ranking_blob``); runs stored before that
+have a row per customer in ``scores`` (and maybe an Arrow cache of their ranking), read as such.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -20,6 +22,7 @@ from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.identity import person_keys_sql
 from clvtui.store.locking import write_transaction
+from clvtui.store.ranking_blob import RANKING_FORMAT, ranking_bytes, read_ranking
 from clvtui.store.run_storage import ensure_scores
 
 SCORE_SCHEMA = {
@@ -38,7 +41,7 @@ RANKED_COLUMNS = [
     *(c for c in SCORE_COLUMNS if c not in ("customer_id", "tier", "risk", "clv")),
     "country", "channel", "sources",
 ]  # fmt: skip
-FRAME_FORMAT = "arrow-ipc"
+FRAME_FORMAT = "arrow-ipc"  # the ranking cache of runs stored a row per customer
 RUN_COLUMNS = [
     "created_at", "as_of", "calibration_end", "holdout_weeks", "model", "currency", "value_kind",
     "n_customers", "customer_equity", "equity_low", "equity_high", "settings", "report",
@@ -55,64 +58,41 @@ def save_run(
 ) -> int:
     """Insert the run, its scores, segment totals and retention; return the run id.
 
-    ``identity`` is the result of :func:`prefetch_identity`, started earlier so that reading
-    a million customers' names overlaps the model's work instead of following it. ``also``
-    writes more rows in the same transaction (a summary run's customers).
+    The scores go in as one compressed ranking blob (``store.ranking_blob``: ~30 MB at a
+    million customers, where a row per customer took ~155 MB), built before the write
+    transaction so that it stays short. ``identity`` is the result of
+    :func:`prefetch_identity`, started earlier so that reading a million customers' names
+    overlaps the model's work instead of following it. ``also`` writes more rows in the same
+    transaction (a summary run's customers).
     """
-    values = dict(run)
-    values["settings"] = json.dumps(values["settings"])
-    values["report"] = json.dumps(values["report"], allow_nan=False)
-    # P(order) columns are nullable: scores computed without them (older callers) store NULL
-    missing = [c for c in ("p_order_30", "p_order_90") if c not in scores.columns]
-    scores = scores.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in missing)
-    scores = scores.select(SCORE_COLUMNS).with_columns(
-        pl.col("next_order_low", "next_order_high").fill_nan(None)
-    )
+    scores = _score_columns(scores)
     segments = (
         scores.group_by("tier", "risk")
         .agg(customers=pl.len(), clv_total=pl.col("clv").sum())
         .filter(pl.col("tier").is_not_null() & pl.col("risk").is_not_null())
         .sort("tier", "risk")
     )
-    # the identity read happens before the write transaction, which stays short
-    who = None
-    if has_frame_cache(db):
+    blob = None
+    if has_frame_cache(db):  # else a file opened without migrating: rows, as its build wrote
         who = identity.result() if identity is not None else _identity(db)
+        blob = ranking_bytes(ranked_frame(scores, who))
     conn = db.conn
-    with (
-        ThreadPoolExecutor(1, thread_name_prefix="clvtui-frame") as pool,
-        write_transaction(db, "fit"),
-    ):
-        # the ranking cache is joined, sorted and compressed in Rust, without the GIL: it
-        # overlaps the score inserts (~0.4 s of ~4 s at a million customers)
-        blob = None if who is None else pool.submit(lambda: _frame_bytes(ranked_frame(scores, who)))
-        cur = conn.execute(
-            f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
-            [values[c] for c in RUN_COLUMNS],
-        )
-        run_id = cur.lastrowid
-        assert run_id is not None  # set by every successful INSERT
+    with write_transaction(db, "fit"):
+        run_id = _insert_run(conn, run)
         if also is not None:  # rows a summary run stores beside its scores (summary_fit)
             also(conn)
-        insert = (
-            f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
-            f"VALUES ({run_id}, {', '.join('?' * len(SCORE_COLUMNS))})"
-        )
-        # 100k rows at a time: 1 M rows × 17 columns as Python objects at once cost ~550 MB.
-        # (Building the next chunk in a second thread was slower: both halves hold the GIL.)
-        for lo in range(0, scores.height, _SCORE_CHUNK):
-            conn.executemany(insert, scores.slice(lo, _SCORE_CHUNK).rows())  # tuples built in Rust
+        if blob is None:
+            _insert_score_rows(conn, run_id, scores)
+        else:
+            conn.execute(
+                "INSERT INTO run_frames (run_id, format, scores) VALUES (?, ?, ?)",
+                (run_id, RANKING_FORMAT, blob),
+            )
         conn.executemany(
             "INSERT INTO run_segments (run_id, tier, risk, customers, clv_total) "
             f"VALUES ({run_id}, ?, ?, ?, ?)",
             segments.rows(),
         )
-        if blob is not None:
-            conn.execute(
-                "INSERT INTO run_frames (run_id, format, scores) VALUES (?, ?, ?)",
-                (run_id, FRAME_FORMAT, blob.result()),
-            )
         if retention is not None and retention.height:
             conn.executemany(
                 "INSERT INTO retention (run_id, cohort, month, survival, low, high, at_risk) "
@@ -120,6 +100,38 @@ def save_run(
                 retention.select("cohort", "month", "survival", "low", "high", "at_risk").rows(),
             )
     return run_id
+
+
+def _score_columns(scores: pl.DataFrame) -> pl.DataFrame:
+    """``SCORE_SCHEMA``'s columns and types; a missing P(order) (older callers) is NULL."""
+    missing = [c for c in ("p_order_30", "p_order_90") if c not in scores.columns]
+    scores = scores.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in missing)
+    return scores.select(pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()).with_columns(
+        pl.col("next_order_low", "next_order_high").fill_nan(None)
+    )
+
+
+def _insert_run(conn: sqlite3.Connection, run: dict[str, Any]) -> int:
+    values = dict(run)
+    values["settings"] = json.dumps(values["settings"])
+    values["report"] = json.dumps(values["report"], allow_nan=False)
+    cur = conn.execute(
+        f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
+        [values[c] for c in RUN_COLUMNS],
+    )
+    assert cur.lastrowid is not None  # set by every successful INSERT
+    return cur.lastrowid
+
+
+def _insert_score_rows(conn: sqlite3.Connection, run_id: int, scores: pl.DataFrame) -> None:
+    """A row per customer: the layout of files without ``run_frames`` (early builds)."""
+    insert = (
+        f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
+        f"VALUES ({run_id}, {', '.join('?' * len(SCORE_COLUMNS))})"
+    )
+    # 100k rows at a time: 1 M rows × 17 columns as Python objects at once cost ~550 MB
+    for lo in range(0, scores.height, _SCORE_CHUNK):
+        conn.executemany(insert, scores.slice(lo, _SCORE_CHUNK).rows())  # tuples built in Rust
 
 
 def _runs(db: sqlite_utils.Database, where: str = "1", args: tuple = ()) -> list[dict[str, Any]]:
@@ -161,7 +173,10 @@ def list_runs(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 def scores_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
     """The per-customer scores of a run, highest CLV first."""
     ensure_scores(db, run_id)
-    return read_frame(
+    stored = run_frame(db, run_id, SCORE_COLUMNS)
+    if stored is not None:
+        return stored
+    return read_frame(  # a run stored a row per customer (before the ranking blob)
         db,
         f"SELECT {', '.join(SCORE_COLUMNS)} FROM scores WHERE run_id = ? ORDER BY clv DESC",
         (run_id,),
@@ -176,11 +191,11 @@ def ranked_frame(scores: pl.DataFrame, identity: pl.DataFrame) -> pl.DataFrame:
 
 
 def ranked_customers(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
-    """A run's ranking (``RANKED_COLUMNS``, highest CLV first), from the frame cache if stored.
+    """A run's ranking (``RANKED_COLUMNS``, highest CLV first), from its stored blob.
 
-    The cache is one blob (~50 MB and ~0.2 s at a million customers); without it the scores
-    and identities are read row by row (~5 s at a million), which is what runs stored before
-    the cache existed get.
+    The blob is read in one go (~0.2 s at a million customers); runs stored before the blob
+    layout without a ranking cache are read row by row and joined with today's identities
+    (~5 s at a million).
     """
     ensure_scores(db, run_id)  # a pruned run has neither cache nor scores: say so
     cached = run_frame(db, run_id)
@@ -189,29 +204,35 @@ def ranked_customers(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
     return ranked_frame(scores_frame(db, run_id), _identity(db))
 
 
-def run_frame(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame | None:
-    """The run's cached ranking, or None when the run has none (or a format we cannot read)."""
+def run_frame(
+    db: sqlite_utils.Database, run_id: int, columns: Sequence[str] | None = None
+) -> pl.DataFrame | None:
+    """The run's stored ranking (or some of its columns); None when the run has none.
+
+    Two layouts: the Parquet blob that holds a run's scores (``store.ranking_blob``), and the
+    Arrow cache that runs stored before it kept beside their score rows (None if its columns
+    are not today's: those runs are read from their rows).
+    """
     if not has_frame_cache(db):
         return None
     row = db.conn.execute(
         "SELECT format, scores FROM run_frames WHERE run_id = ?", (run_id,)
     ).fetchone()
-    if row is None or row[0] != FRAME_FORMAT:
+    if row is None:
+        return None
+    if row[0] == RANKING_FORMAT:
+        return read_ranking(row[1], columns)
+    if row[0] != FRAME_FORMAT:
         return None
     frame = pl.read_ipc(io.BytesIO(row[1]))
-    return frame if frame.columns == RANKED_COLUMNS else None
+    if frame.columns != RANKED_COLUMNS:
+        return None
+    return frame if columns is None else frame.select(columns)
 
 
 def has_frame_cache(db: sqlite_utils.Database) -> bool:
     """Whether the file has the ``run_frames`` table (databases made by early builds lack it)."""
     return db.table("run_frames").exists()
-
-
-def _frame_bytes(frame: pl.DataFrame) -> bytes:
-    # zstd: 48 MB at a million customers (lz4: 76 MB) for ~20 ms more to read
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression="zstd")
-    return buffer.getvalue()
 
 
 def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:

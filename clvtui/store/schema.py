@@ -258,4 +258,11 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX customer_versions_person ON customer_versions(customer_id);
     """,
+    # leaner runs (issue 16): a run's per-customer scores are one compressed Parquet blob in
+    #    run_frames (format 'parquet'), no longer a scores row per customer. No table changes:
+    #    the version says that a build reading scores rows only must not open this file.
+    #    Runs stored before keep their rows (and Arrow cache) and are read as they were.
+    """
+    SELECT 1;
+    """,
 ]

@@ -58,8 +58,19 @@ def one_error_line(err: str) -> str:
 
 
 def scores_per_run(db: Path) -> dict[int, int]:
+    """Customers stored per run: rows (runs stored before the blob layout) or blob rows."""
+    from clvtui.store.ranking_blob import RANKING_FORMAT
+    from clvtui.store.runs import scores_frame
+
     with sqlite3.connect(db) as conn:
-        return dict(conn.execute("SELECT run_id, count(*) FROM scores GROUP BY run_id"))
+        rows = dict(conn.execute("SELECT run_id, count(*) FROM scores GROUP BY run_id"))
+        blobs = [r for (r,) in conn.execute("SELECT run_id FROM run_frames WHERE format = ?",
+                                            (RANKING_FORMAT,))]  # fmt: skip
+    stored = open_db(db)
+    try:
+        return rows | {r: scores_frame(stored, r).height for r in blobs}
+    finally:
+        stored.conn.close()
 
 
 def test_runs_lists_every_fit_with_its_size(db: Path) -> None:

@@ -209,6 +209,7 @@ def test_run_frame_cache_matches_the_row_read(cdnow_db: Path, tmp_path: Path) ->
 
     from clvtui.store.identity import customer_identity_frame
     from clvtui.store.runs import RANKED_COLUMNS, ranked_customers, ranked_frame, run_frame
+    from tests.dbfiles import as_stored_before_blobs
 
     doc = fit_json(cdnow_db, "--as-of", "1997-09-30", "--model", "bgnbd")
     run_id = doc["run_id"]
@@ -229,13 +230,13 @@ def test_run_frame_cache_matches_the_row_read(cdnow_db: Path, tmp_path: Path) ->
     top = float(positive.head(2357 // 10).sum()) / float(positive.sum())
     assert vc["top10_share"] == pytest.approx(top, rel=1e-9)
 
-    # a run without its blob (or a file without the table) falls back to the row read
+    # a run stored before the blob (score rows, no blob; or a file without the table) is
+    # read from its rows
     db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     copy = tmp_path / "copy.db"
     shutil.copy(cdnow_db, copy)
     other = open_db(copy)
-    with other.conn:
-        other.conn.execute("DELETE FROM run_frames WHERE run_id = ?", (run_id,))
+    as_stored_before_blobs(other, run_id)
     assert run_frame(other, run_id) is None
     assert_frame_equal(ranked_customers(other, run_id).sort(order), rows.sort(order))
     with other.conn:

@@ -283,10 +283,11 @@ async def test_a_run_fitted_before_the_frame_cache_still_shows(demo_copy: Path) 
     """No stored ranking blob and no stored concentration curve: read rows, compute the curve."""
     from clvtui.store import open_db
     from clvtui.tui.widgets.chart import Chart
+    from tests.dbfiles import as_stored_before_blobs
 
     db = open_db(demo_copy)
+    as_stored_before_blobs(db)
     with db.conn:
-        db.conn.execute("DELETE FROM run_frames")
         db.conn.execute("UPDATE runs SET report = json_remove(report, '$.value_concentration')")
     db.conn.close()
     app = make_app(demo_copy)

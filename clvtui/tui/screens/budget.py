@@ -101,13 +101,15 @@ class BudgetScreen(MainScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="budget-body"):
-            with VerticalScroll(id="budget-inputs"):  # a short terminal scrolls, never cuts
+            with VerticalScroll(
+                id="budget-inputs", can_focus=False
+            ):  # a short terminal scrolls, never cuts
                 yield Label("[b]Assumptions[/b] (type: the plan follows)")
                 for key, label, hint in FIELDS:
                     yield Label(label, id=f"label-{key}", classes="field-label")
                     yield Input(placeholder=hint, id=f"in-{key}", classes="budget-input")
                 yield Static("", id="budget-error")
-            with VerticalScroll(id="budget-results"):
+            with VerticalScroll(id="budget-results", can_focus=False):
                 with Horizontal(id="budget-kpis"):
                     yield KpiCard("Expected value", id="kpi-value")
                     yield KpiCard("Return on spend", id="kpi-roi")

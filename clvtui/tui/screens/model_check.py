@@ -90,7 +90,9 @@ class ModelScreen(MainScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="model-body"):
-            with VerticalScroll(id="model-side"):  # a short terminal scrolls, never cuts
+            with VerticalScroll(
+                id="model-side", can_focus=False
+            ):  # a short terminal scrolls, never cuts
                 params = FitTable(PARAM_COLUMNS, id="params-table", cursor_type="row",
                                   zebra_stripes=True)  # fmt: skip
                 params.border_title = "Parameters"
@@ -101,7 +103,7 @@ class ModelScreen(MainScreen):
                     yield Input(placeholder=hint, id=f"set-{key}", classes="setting-input")
                 yield ProgressBar(id="fit-progress", show_eta=False)
                 yield Label("", id="fit-stage")
-            with VerticalScroll(id="model-main"):
+            with VerticalScroll(id="model-main", can_focus=False):
                 with Horizontal(id="model-kpis"):
                     yield KpiCard("Model", id="kpi-model")
                     yield KpiCard("Fit", id="kpi-fit")

@@ -93,7 +93,9 @@ class OverviewScreen(MainScreen):
                 yield Button(
                     f"Import a file  ({key_of('import')})", id="welcome-import", variant="primary"
                 )
-        with VerticalScroll(id="dashboard"):  # scrolls rather than cuts on a short terminal
+        with VerticalScroll(
+            id="dashboard", can_focus=False
+        ):  # scrolls rather than cuts on a short terminal
             with Horizontal(id="kpis"):
                 yield KpiCard("Customer equity", id="kpi-equity")
                 yield KpiCard("Customers", id="kpi-customers")
@@ -111,7 +113,7 @@ class OverviewScreen(MainScreen):
                     id="trend",
                     empty="One fit so far: the trend appears after the next one.",
                 )
-                with VerticalScroll(id="verdict-box") as box:
+                with VerticalScroll(id="verdict-box", can_focus=False) as box:
                     box.border_title = "Holdout verdict"
                     yield Static("", id="verdict")
 

@@ -82,18 +82,12 @@ def hidden_note(hidden: Sequence[str], room: int = 200) -> str:
     return named if len(named) <= room - 6 else f"+{len(hidden)} {noun} hidden (widen)"
 
 
-def _cut(cell: Any, width: int) -> Any:
-    """``cell`` shortened to ``width`` cells with a trailing ``…`` (numbers are never cut)."""
-    text = cell.plain if isinstance(cell, Text) else str(cell)
-    if cell_len(text) <= width:
-        return cell
-    if isinstance(cell, Text):
-        cut = cell.copy()
-        cut.truncate(width, overflow="ellipsis")
-        return cut
-    out = Text(text)
-    out.truncate(width, overflow="ellipsis")
-    return out
+def _cut(cell: Any) -> Text:
+    """``cell`` as one line that ends in ``…`` where its column is narrower (the value itself
+    is kept whole: ``get_row_at`` still reads the full text)."""
+    text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 class FitTable(DataTable[Any]):
@@ -140,8 +134,8 @@ class FitTable(DataTable[Any]):
 
     def _rebuild(self) -> None:
         room = self._room()
-        if room <= 0:
-            return
+        if room <= 0:  # not laid out (a hidden tab): every column, refitted once it is shown
+            room = 10**6
         cols = self.fit_columns
         layout = choose_columns(
             self._needs(), [c.drop for c in cols], [c.shrink for c in cols], room
@@ -172,4 +166,4 @@ class FitTable(DataTable[Any]):
         if column.numeric:
             plain = cell.plain if isinstance(cell, Text) else str(cell)
             return Text(plain, justify="right")
-        return _cut(cell, width)
+        return _cut(cell)

@@ -30,11 +30,16 @@ class ClvApp(App[None]):
     # classes are imported here, with the app, so a first switch never waits on an import
     MODES: ClassVar[dict[str, Any]] = {s.mode: s.screen_class() for s in MAIN_SCREENS}
     DEFAULT_MODE = MAIN_SCREENS[0].mode or ""
+    # classes for the stylesheet: "-narrow" under 110 columns, "-short" under 32 rows
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
     COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {ClvCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
+            # not in the footer: the navigation bar shows them, and the footer keeps its room
+            # for the screen's keys and "? Help  q Quit" at 80 columns
             Binding(s.key or "", f"switch_mode('{s.mode}')", s.title, id=f"go-{s.mode}",
-                    tooltip=s.summary)
+                    tooltip=s.summary, show=False)
             for s in MAIN_SCREENS
         ),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Keys and screens"),

@@ -12,16 +12,17 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from clvtui.errors import ClvError
 from clvtui.services.budget import BudgetBasis
 from clvtui.settings import Settings, parse_value
 from clvtui.tui.data import DB_ERRORS
 from clvtui.tui.screens.base import MainScreen
-from clvtui.tui.widgets.fmt import count, money, pct
+from clvtui.tui.widgets.fit_table import FitColumn, FitTable
+from clvtui.tui.widgets.fmt import SYMBOLS, count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 
 # (setting key or "budget", label, hint)
@@ -34,8 +35,24 @@ FIELDS = [
     ("acquisition_saturation", "Acquisition saturation", "share of budget where returns halve"),
 ]
 DEFAULT_BUDGET = 5000.0
-CPA_COLUMNS = ("Tier", "Customers", "Value at acquisition", "Allowable CPA", "Payback", "Headroom")
-ALLOCATION_COLUMNS = ("Target", "Spend", "Expected value", "ROI", "Customers", "Payback")
+SHORT_NOTE = 40  # a longer reason goes to the notes under the tables, not into a KPI card
+MONEY_FIELDS = {"budget", "acquisition_cost", "winback_cost_per_contact"}  # labels show the unit
+CPA_COLUMNS = (  # narrow: payback and counts go first; the allowable CPA stays
+    FitColumn("Tier", shrink=10),
+    FitColumn("Customers", drop=3, numeric=True),
+    FitColumn("Value at acquisition", drop=2, numeric=True),
+    FitColumn("Allowable CPA", numeric=True),
+    FitColumn("Payback", drop=4),
+    FitColumn("Headroom", drop=1, numeric=True),
+)
+ALLOCATION_COLUMNS = (
+    FitColumn("Target", shrink=12),
+    FitColumn("Spend", numeric=True),
+    FitColumn("Expected value", numeric=True),
+    FitColumn("ROI", drop=2, numeric=True),
+    FitColumn("Customers", drop=3, numeric=True),
+    FitColumn("Payback", drop=1),
+)
 
 
 @dataclass
@@ -84,29 +101,29 @@ class BudgetScreen(MainScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="budget-body"):
-            with Vertical(id="budget-inputs"):
+            with VerticalScroll(
+                id="budget-inputs", can_focus=False
+            ):  # a short terminal scrolls, never cuts
                 yield Label("[b]Assumptions[/b] (type: the plan follows)")
                 for key, label, hint in FIELDS:
-                    yield Label(label, classes="field-label")
+                    yield Label(label, id=f"label-{key}", classes="field-label")
                     yield Input(placeholder=hint, id=f"in-{key}", classes="budget-input")
                 yield Static("", id="budget-error")
-            with Vertical(id="budget-results"):
+            with VerticalScroll(id="budget-results", can_focus=False):
                 with Horizontal(id="budget-kpis"):
                     yield KpiCard("Expected value", id="kpi-value")
                     yield KpiCard("Return on spend", id="kpi-roi")
                     yield KpiCard("Unallocated", id="kpi-unallocated")
                 with Grid(id="budget-grid"):
-                    cpa = DataTable(id="cpa-table", cursor_type="row", zebra_stripes=True)
+                    cpa = FitTable(CPA_COLUMNS, id="cpa-table", cursor_type="row",
+                                   zebra_stripes=True)  # fmt: skip
                     cpa.border_title = "Allowable cost to acquire a look-alike, per tier"
                     yield cpa
-                    alloc = DataTable(id="allocation-table", cursor_type="row", zebra_stripes=True)
+                    alloc = FitTable(ALLOCATION_COLUMNS, id="allocation-table", cursor_type="row",
+                                     zebra_stripes=True)  # fmt: skip
                     alloc.border_title = "Budget split"
                     yield alloc
                 yield Static("", id="budget-notes")
-
-    def on_mount(self) -> None:
-        self.query_one("#cpa-table", DataTable).add_columns(*CPA_COLUMNS)
-        self.query_one("#allocation-table", DataTable).add_columns(*ALLOCATION_COLUMNS)
 
     # --- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
@@ -132,6 +149,10 @@ class BudgetScreen(MainScreen):
     def on_budget_inputs(self, msg: BudgetInputs) -> None:
         self.settings, self.basis = msg.settings, msg.basis
         self.currency = None if msg.basis is None else msg.basis.currency or None
+        unit = SYMBOLS.get(self.currency or "", self.currency or "")
+        for key, label, _hint in FIELDS:
+            if key in MONEY_FIELDS and unit:
+                self.query_one(f"#label-{key}", Label).update(f"{label} ({unit})")
         for key, _label, _hint in FIELDS:
             box = self.query_one(f"#in-{key}", Input)
             with box.prevent(Input.Changed):
@@ -191,31 +212,29 @@ class BudgetScreen(MainScreen):
     def on_plan_ready(self, msg: PlanReady) -> None:
         self.plan = msg.plan
         cur = self.currency
-        cpa_table = self.query_one("#cpa-table", DataTable)
-        cpa_table.clear(columns=True)
-        cpa_table.add_columns(*CPA_COLUMNS)
+        cpa_rows = []
         for row in msg.cpa.iter_rows(named=True):
-            cpa_table.add_row(
+            cpa_rows.append(([
                 row["name"],
                 count(row["customers"]),
                 money(row["value_at_acquisition"], cur),
                 money(row["allowable_cpa"], cur),
                 "–" if row["payback_month"] is None else f"month {row['payback_month']}",
                 "–" if row["headroom"] is None else money(row["headroom"], cur),
-            )
-        alloc = self.query_one("#allocation-table", DataTable)
-        alloc.clear(columns=True)
-        alloc.add_columns(*ALLOCATION_COLUMNS)
+            ], None))  # fmt: skip
+        self.query_one("#cpa-table", FitTable).set_rows(cpa_rows)
         plan = msg.plan
+        alloc_rows = []
         for a in plan.allocations:
-            alloc.add_row(
+            alloc_rows.append(([
                 a.target,
                 money(a.spend, cur),
                 money(a.expected_value, cur),
                 "–" if a.roi is None else pct(a.roi),
                 f"{a.customers:,.1f}",  # expected, as `clvtui budget` prints it: 0.8, not 0
                 "–" if a.payback_month is None else f"month {a.payback_month}",
-            )
+            ], None))  # fmt: skip
+        self.query_one("#allocation-table", FitTable).set_rows(alloc_rows)
         spent = plan.spent
         roi = (plan.expected_value - spent) / spent if spent > 0 else None
         self.query_one("#kpi-value", KpiCard).set(
@@ -224,10 +243,13 @@ class BudgetScreen(MainScreen):
         self.query_one("#kpi-roi", KpiCard).set(
             "–" if roi is None else pct(roi), f"target ratio {msg.settings.ltv_cac_ratio:g} : 1"
         )
+        reason = plan.unallocated_reason or ""
+        short = len(reason) <= SHORT_NOTE
         self.query_one("#kpi-unallocated", KpiCard).set(
-            money(plan.unallocated, cur), plan.unallocated_reason or ""
+            money(plan.unallocated, cur), reason if short else "why: see the notes below"
         )
-        notes = [f"Skipped {s.get('target', '')}: {s.get('reason', '')}" for s in plan.skipped]
+        notes = [] if short else [f"Unallocated: {reason}"]
+        notes += [f"Skipped {s.get('target', '')}: {s.get('reason', '')}" for s in plan.skipped]
         self.query_one("#budget-notes", Static).update("\n".join(notes))
 
     def on_plan_failed(self, msg: PlanFailed) -> None:

@@ -12,13 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from clvtui.errors import ClvError
 from clvtui.services.customer import CustomerDetail
 from clvtui.tui.screens.base import WorkerErrors
-from clvtui.tui.widgets.chart import Chart, Line, lines
-from clvtui.tui.widgets.fmt import money, pct
+from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
+from clvtui.tui.widgets.fit_table import FitColumn, FitTable
+from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 
 
@@ -30,6 +31,15 @@ class CustomerLoaded(Message):
 @dataclass
 class CustomerFailed(Message):
     message: str
+
+
+ORDER_COLUMNS = [
+    FitColumn("Date"),
+    FitColumn("Order", shrink=8, drop=2),
+    FitColumn("Amount", numeric=True),
+    FitColumn("Status", drop=3),
+    FitColumn("Product", shrink=10, drop=1),
+]
 
 
 class CustomerScreen(WorkerErrors, Screen[None]):
@@ -52,16 +62,14 @@ class CustomerScreen(WorkerErrors, Screen[None]):
             yield KpiCard("Orders again within 90 days", id="kpi-next")
         with Horizontal(id="customer-body"):
             with Vertical(id="customer-left"):
-                orders = DataTable(id="customer-orders", cursor_type="row", zebra_stripes=True)
+                orders = FitTable(ORDER_COLUMNS, id="customer-orders", cursor_type="row",
+                                  zebra_stripes=True)  # fmt: skip
                 orders.border_title = "Orders"
                 yield orders
             yield Chart("P(alive) over time (weeks since first order)", id="alive-chart")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#customer-orders", DataTable).add_columns(
-            "Date", "Order", "Amount", "Status", "Product"
-        )
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -99,7 +107,9 @@ class CustomerScreen(WorkerErrors, Screen[None]):
             )
             self.query_one("#kpi-orders", KpiCard).set(
                 f"{s.get('expected_orders', 0):.2f}",
-                f"{s.get('orders')} so far · spent {money(s.get('spend'), currency)}",
+                # the model counts purchase days (two orders on one day are one purchase)
+                f"{_purchases(s.get('orders'), detail.orders.height)}"
+                f" · spent {money(s.get('spend'), currency)}",
             )
             low, high = s.get("next_order_low"), s.get("next_order_high")
             p30, p90 = s.get("p_order_30"), s.get("p_order_90")
@@ -114,23 +124,42 @@ class CustomerScreen(WorkerErrors, Screen[None]):
                 card.set(f"in {low:.0f}–{high:.0f} weeks", "next order expected")
             else:
                 card.set("unlikely", "probably gone")
-        table = self.query_one("#customer-orders", DataTable)
-        table.clear()
+        table = self.query_one("#customer-orders", FitTable)
         if detail.report is not None and detail.report.summary_file:  # no order lines here
             table.border_title = "Orders — not available for a summary run"
-        for row in detail.orders.iter_rows(named=True):
-            table.add_row(
+        rows = [
+            ([
                 str(row.get("ordered_at", ""))[:10],
                 str(row.get("order_id", "")),
                 money(row["amount"], row.get("currency") or currency),
                 str(row.get("status", "") or ""),
                 str(row.get("product", "") or ""),
-            )
+            ], None)
+            for row in detail.orders.iter_rows(named=True)
+        ]  # fmt: skip
+        table.set_rows(rows)
         chart = self.query_one("#alive-chart", Chart)
         if detail.alive is None:
             chart.plot(None)
             return
-        chart.plot(lines(Line(detail.alive.weeks, detail.alive.values), y_lim=(0, 1)))
+        chart.plot(
+            lines(
+                Line(detail.alive.weeks, detail.alive.values),
+                y_lim=(0, 1),
+                x_axis=Axis("whole"),
+                y_axis=Axis("pct"),
+            )
+        )
 
     def on_customer_failed(self, msg: CustomerFailed) -> None:
         self.notify(msg.message, severity="error", timeout=8)
+
+
+def _purchases(days: object, listed: int) -> str:
+    """``11 purchase days (12 orders)``: the model's count beside the orders listed."""
+    if not isinstance(days, int | float):
+        return f"{count(listed)} orders"
+    noun = "purchase day" if days == 1 else "purchase days"
+    if int(days) == listed:
+        return f"{count(days)} orders"
+    return f"{count(days)} {noun} ({count(listed)} orders)"

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label
 
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import MainScreen
-from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS
+from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS, customer_columns
 from clvtui.tui.widgets.fmt import count
 from clvtui.tui.widgets.frame_table import FrameTable
 
@@ -38,6 +38,7 @@ class RankingLoaded(Message):
     frame: pl.DataFrame | None
     note: str = ""
     run_id: int | None = None  # the fit the frame comes from (what ``e`` exports)
+    currency: str | None = None  # of the run: the table's money columns show it
 
 
 class CustomersScreen(MainScreen):
@@ -66,6 +67,8 @@ class CustomersScreen(MainScreen):
         # views are row-number indexes over ``full``; each sort or filter is computed once
         self._orders: dict[tuple[str, bool], pl.Series | None] = {}
         self._masks: dict[str, pl.Series] = {}
+        self._currency: str | None = None  # the shown run's (kept for the next cached show)
+        self._columns_set = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="customers-bar", classes="toolbar"):
@@ -86,7 +89,9 @@ class CustomersScreen(MainScreen):
         self._shown_frame: pl.DataFrame | None = None
         if cached is not None:
             self._shown_run, self._shown_frame = cached
-            self.on_ranking_loaded(RankingLoaded(cached[1], run_id=cached[0]))
+            self.on_ranking_loaded(
+                RankingLoaded(cached[1], run_id=cached[0], currency=self._currency)
+            )
         else:
             self.table.loading = True
         self.load()
@@ -98,10 +103,14 @@ class CustomersScreen(MainScreen):
             run = self.latest_run(db)
             if run is None:
                 return
+            from clvtui.tui.report import run_currency
+
+            currency = run_currency(run)
             frame = self.data.customers(db, int(run["id"]))  # cached unless run or rule moved
-            if int(run["id"]) == self._shown_run and frame is self._shown_frame:
+            shown = int(run["id"]) == self._shown_run and frame is self._shown_frame
+            if shown and currency == self._currency:
                 return  # already on screen
-            self.post_message(RankingLoaded(frame, run_id=int(run["id"])))
+            self.post_message(RankingLoaded(frame, run_id=int(run["id"]), currency=currency))
         except ClvError as err:
             self.post_message(RankingLoaded(None, str(err)))
 
@@ -113,6 +122,9 @@ class CustomersScreen(MainScreen):
             return  # built ahead and being taken down (the app quit) before its rows arrived
         self.table.loading = False
         self.run_id = msg.run_id
+        if msg.frame is not None and (msg.currency != self._currency or not self._columns_set):
+            self._currency, self._columns_set = msg.currency, True
+            self.table.set_columns(customer_columns(msg.currency))
         # only what the table shows (and the filter reads); a select shares the columns
         keep = [c.key for c in CUSTOMER_COLUMNS] + ["search"]
         self.full = None if msg.frame is None else msg.frame.select(keep)
@@ -200,7 +212,7 @@ class CustomersScreen(MainScreen):
         self.apply()
 
     def on_data_table_header_selected(self, event: FrameTable.HeaderSelected) -> None:
-        self.sort_by(CUSTOMER_COLUMNS[event.column_index].key)
+        self.sort_by(self.table.specs[event.column_index].key)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "filter" and isinstance(self.focused, Input):

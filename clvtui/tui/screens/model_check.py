@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Input, Label, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 
 from clvtui.errors import ClvError
 from clvtui.report import HoldoutCheck, RunReport
@@ -30,7 +30,8 @@ from clvtui.tui.report import (
 )
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.seasonality import SeasonalityChart, seasonality_sentence
-from clvtui.tui.widgets.chart import Chart, Line, lines
+from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
+from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, number
 from clvtui.tui.widgets.kpi import KpiCard
 
@@ -39,6 +40,13 @@ SETTING_FIELDS = [
     ("cost_per_order", "Cost per order", "e.g. 4.50"),
     ("annual_discount_rate", "Annual discount rate", "e.g. 10%"),
     ("horizon_months", "Horizon (months)", "e.g. 12"),
+]
+
+
+PARAM_COLUMNS = [
+    FitColumn("Parameter", shrink=8),
+    FitColumn("Estimate", numeric=True),
+    FitColumn("Std. err.", drop=1, numeric=True),
 ]
 
 
@@ -82,8 +90,11 @@ class ModelScreen(MainScreen):
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="model-body"):
-            with Vertical(id="model-side"):
-                params = DataTable(id="params-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(
+                id="model-side", can_focus=False
+            ):  # a short terminal scrolls, never cuts
+                params = FitTable(PARAM_COLUMNS, id="params-table", cursor_type="row",
+                                  zebra_stripes=True)  # fmt: skip
                 params.border_title = "Parameters"
                 yield params
                 yield Label("[b]Settings[/b] (applied on refit: f)")
@@ -92,7 +103,7 @@ class ModelScreen(MainScreen):
                     yield Input(placeholder=hint, id=f"set-{key}", classes="setting-input")
                 yield ProgressBar(id="fit-progress", show_eta=False)
                 yield Label("", id="fit-stage")
-            with Vertical(id="model-main"):
+            with VerticalScroll(id="model-main", can_focus=False):
                 with Horizontal(id="model-kpis"):
                     yield KpiCard("Model", id="kpi-model")
                     yield KpiCard("Fit", id="kpi-fit")
@@ -108,7 +119,6 @@ class ModelScreen(MainScreen):
                 yield verdict
 
     def on_mount(self) -> None:
-        self.query_one("#params-table", DataTable).add_columns("Parameter", "Estimate", "Std. err.")
         self.query_one("#fit-progress", ProgressBar).display = False
 
     # --- load ------------------------------------------------------------------------------
@@ -179,14 +189,17 @@ class ModelScreen(MainScreen):
         )
 
     def _fill_params(self, report: RunReport) -> None:
-        table = self.query_one("#params-table", DataTable)
-        table.clear()
+        table = self.query_one("#params-table", FitTable)
         as_of = str(report.as_of or "")[:10]
         table.border_title = f"Parameters as of {as_of}" if as_of else "Parameters"
         checked_to = str(report.holdout.calibration_end or "")[:10] if report.holdout else ""
-        table.border_subtitle = f"(checked): data to {checked_to}" if checked_to else ""
-        for name, value, se in _parameters(report):
-            table.add_row(name, number(value, 4), "–" if se is None else number(se, 4))
+        table.set_note(f"(checked): data to {checked_to}" if checked_to else "")
+        table.set_rows(
+            [
+                ([name, number(value, 4), "–" if se is None else number(se, 4)], None)
+                for name, value, se in _parameters(report)
+            ]
+        )
 
     def _plot_tracking(self, holdout: HoldoutCheck | None) -> None:
         weekly = holdout.weekly if holdout else None
@@ -198,7 +211,11 @@ class ModelScreen(MainScreen):
         chart.border_subtitle = "" if weeks else str((holdout and holdout.weekly_note) or "")
         chart.plot(
             lines(
-                Line(weeks, predicted, "predicted"), Line(weeks, actual, "actual"), x_label="week"
+                Line(weeks, predicted, "predicted"),
+                Line(weeks, actual, "actual"),
+                x_label="week of the holdout",
+                x_axis=Axis("whole"),
+                y_axis=Axis("whole"),
             )
         )
 
@@ -211,7 +228,16 @@ class ModelScreen(MainScreen):
         series = [Line(bins, calibration["actual"], "actual")]
         if calibration.get("model"):
             series.append(Line(bins, calibration["model"], "model"))
-        chart.plot(lines(*series, x_label="repeat orders (last bin: that many or more)"))
+        labels = {b: f"{b:.0f}" for b in bins}
+        labels[bins[-1]] = f"{bins[-1]:.0f}+"  # the last bin: that many or more
+        chart.plot(
+            lines(
+                *series,
+                x_label="repeat orders",
+                x_axis=Axis("whole", labels=labels),
+                y_axis=Axis("whole"),
+            )
+        )
 
     # --- refit -----------------------------------------------------------------------------
     def read_settings(self) -> Settings:

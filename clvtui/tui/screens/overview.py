@@ -16,16 +16,17 @@ from typing import Any
 import polars as pl
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Center, Grid, Horizontal, Vertical
+from textual.containers import Center, Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, Markdown, Static
+from textual.widgets import Button, Markdown, Static
 
 from clvtui.errors import ClvError
 from clvtui.report import RunReport
 from clvtui.tui.report import holdout_counts, run_report, value_kind_text, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.screens.registry import key_of
-from clvtui.tui.widgets.chart import Chart, Line, lines
+from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
+from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 
@@ -71,8 +72,19 @@ class LoadFailed(Message):
     message: str
 
 
+MATRIX_COLUMNS = [  # on a narrow screen the split by risk goes first, then the total
+    FitColumn("Tier", shrink=10),
+    FitColumn("Active", drop=4, numeric=True),
+    FitColumn("At risk", drop=3, numeric=True),
+    FitColumn("Likely lost", drop=2, numeric=True),
+    FitColumn("Total", drop=1, numeric=True),
+    FitColumn("CLV", numeric=True),
+]
+
+
 class OverviewScreen(MainScreen):
     MODE = "overview"
+    currency: str | None = None  # of the latest run (the tier matrix's CLV is in it)
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="welcome", classes="hidden"):
@@ -81,14 +93,17 @@ class OverviewScreen(MainScreen):
                 yield Button(
                     f"Import a file  ({key_of('import')})", id="welcome-import", variant="primary"
                 )
-        with Vertical(id="dashboard"):
+        with VerticalScroll(
+            id="dashboard", can_focus=False
+        ):  # scrolls rather than cuts on a short terminal
             with Horizontal(id="kpis"):
                 yield KpiCard("Customer equity", id="kpi-equity")
                 yield KpiCard("Customers", id="kpi-customers")
                 yield KpiCard("Top tier", id="kpi-top")
                 yield KpiCard("Model check", id="kpi-verdict")
             with Grid(id="overview-grid"):
-                table = DataTable(id="tier-matrix", cursor_type="none", zebra_stripes=True)
+                table = FitTable(MATRIX_COLUMNS, id="tier-matrix", cursor_type="none",
+                                 zebra_stripes=True)  # fmt: skip
                 table.border_title = "Customers by tier and risk"
                 yield table
                 yield Chart("Value concentration: % of future value held by top % of customers",
@@ -98,13 +113,9 @@ class OverviewScreen(MainScreen):
                     id="trend",
                     empty="One fit so far: the trend appears after the next one.",
                 )
-                verdict = Static("", id="verdict")
-                verdict.border_title = "Holdout verdict"
-                yield verdict
-
-    def on_mount(self) -> None:
-        table = self.query_one("#tier-matrix", DataTable)
-        table.add_columns("Tier", "Active", "At risk", "Likely lost", "Total", "CLV")
+                with VerticalScroll(id="verdict-box", can_focus=False) as box:
+                    box.border_title = "Holdout verdict"
+                    yield Static("", id="verdict")
 
     def reload(self) -> None:
         self.query_one("#dashboard").loading = True
@@ -173,6 +184,7 @@ class OverviewScreen(MainScreen):
             return
         report = run_report(run)
         currency, kind = report.currency, value_kind_text(report)
+        self.currency = currency
         self.query_one("#kpi-equity", KpiCard).set(
             money(run.get("customer_equity"), currency),
             f"{kind}{f' in {currency}' if currency else ''}"
@@ -187,16 +199,23 @@ class OverviewScreen(MainScreen):
         )
         self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(report))
         self.query_one("#verdict", Static).update(verdict_text(report))
-        self._show_trend(msg.trend)
+        self._show_trend(msg.trend, currency)
 
-    def _show_trend(self, trend: list[tuple[int, float]]) -> None:
+    def _show_trend(self, trend: list[tuple[int, float]], currency: str | None) -> None:
         chart = self.query_one("#trend", Chart)
         if len(trend) < 2:
             chart.plot(None)
             return
         ids = [float(i) for i, _ in trend]
         values = [v for _, v in trend]
-        chart.plot(lines(Line(ids, values), x_label="fit #"))
+        chart.plot(
+            lines(
+                Line(ids, values),
+                x_label="fit #",
+                x_axis=Axis("whole"),
+                y_axis=Axis("money", currency),
+            )
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview-warm")
     def warm(self, run_id: int) -> None:
@@ -222,21 +241,21 @@ class OverviewScreen(MainScreen):
         # Customers is where users go next: build it while they read this screen (a moment
         # later: the build takes ~0.1 s of the UI thread, not to be spent before this paint)
         self.set_timer(PREBUILD_DELAY, lambda: self.clv.prebuild_mode("customers"))
-        table = self.query_one("#tier-matrix", DataTable)
-        table.clear()
-        run_currency_ = None
+        rows = []
         for tier in msg.matrix["tier"].unique(maintain_order=True):
             cells = msg.matrix.filter(pl.col("tier") == tier)
             by_risk = dict(zip(cells["risk"], cells["customers"], strict=True))
             total = int(cells["customers"].sum())
-            table.add_row(
+            cells_shown = [
                 tier,
                 count(by_risk.get("active", 0)),
                 count(by_risk.get("at risk", 0)),
                 count(by_risk.get("likely lost", 0)),
                 count(total),
-                money(float(cells["clv_total"].sum()), run_currency_),
-            )
+                money(float(cells["clv_total"].sum()), self.currency),
+            ]
+            rows.append((cells_shown, None))
+        self.query_one("#tier-matrix", FitTable).set_rows(rows)
         top = msg.matrix.filter(pl.col("tier") == "Highly profitable")
         n_top = int(top["customers"].sum())
         n_all = int(msg.matrix["customers"].sum()) or 1
@@ -246,7 +265,13 @@ class OverviewScreen(MainScreen):
         )
         xs, ys = msg.curve
         self.query_one("#concentration", Chart).plot(
-            lines(Line(xs, ys, "share of value"), Line([0.0, 100.0], [0.0, 100.0], "even"))
+            lines(
+                Line(xs, ys, "share of value"),
+                Line([0.0, 100.0], [0.0, 100.0], "even"),
+                x_label="top % of customers",
+                x_axis=Axis("pct100"),
+                y_axis=Axis("pct100"),
+            )
         )
 
     def on_load_failed(self, msg: LoadFailed) -> None:

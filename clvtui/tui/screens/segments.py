@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from clvtui.errors import ClvError
 from clvtui.insights.segments import TIERS
 from clvtui.tui.screens.base import MainScreen
+from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money, pct
 
 
@@ -23,6 +24,19 @@ class SegmentsLoaded(Message):
     matrix: pl.DataFrame | None
     currency: str | None
     note: str = ""
+
+
+SEGMENT_COLUMNS = [  # narrow: the split by risk goes first; tier, CLV and value at risk stay
+    FitColumn("Tier", shrink=10),
+    FitColumn("Customers", drop=2, numeric=True),
+    FitColumn("Share", drop=5, numeric=True),
+    FitColumn("CLV", numeric=True),
+    FitColumn("Share of value", drop=4, numeric=True),
+    FitColumn("Active", drop=8),
+    FitColumn("At risk", drop=7),
+    FitColumn("Likely lost", drop=6),
+    FitColumn("Value at risk", drop=1, numeric=True),
+]
 
 
 class SegmentsScreen(MainScreen):
@@ -37,16 +51,11 @@ class SegmentsScreen(MainScreen):
         self.currency: str | None = None
 
     def compose_body(self) -> ComposeResult:
-        table = DataTable(id="segments-table", cursor_type="row", zebra_stripes=True)
+        table = FitTable(SEGMENT_COLUMNS, id="segments-table", cursor_type="row",
+                         zebra_stripes=True)  # fmt: skip
         table.border_title = "Tiers × churn risk (customers · CLV)  —  Enter: open the tier"
         yield table
         yield Static("", id="segments-note")
-
-    def on_mount(self) -> None:
-        self.query_one("#segments-table", DataTable).add_columns(
-            "Tier", "Customers", "Share", "CLV", "Share of value",
-            "Active", "At risk", "Likely lost", "Value at risk",
-        )  # fmt: skip
 
     def reload(self) -> None:
         self.query_one("#segments-table").loading = True
@@ -72,17 +81,18 @@ class SegmentsScreen(MainScreen):
         self.on_segments_loaded(SegmentsLoaded(None, None, message))
 
     def on_segments_loaded(self, msg: SegmentsLoaded) -> None:
-        table = self.query_one("#segments-table", DataTable)
+        table = self.query_one("#segments-table", FitTable)
         table.loading = False
         self.refresh_bindings()
-        table.clear()
         self.currency = msg.currency
         if msg.matrix is None:
+            table.set_rows([])
             self.query_one("#segments-note", Static).update(msg.note)
             return
         m = msg.matrix
         n_all = int(m["customers"].sum()) or 1
         equity = float(m["clv_total"].sum()) or 1.0
+        rows = []
         for tier in TIERS:
             cells = m.filter(pl.col("tier") == tier)
             by_risk = {
@@ -98,12 +108,12 @@ class SegmentsScreen(MainScreen):
 
             n = int(cells["customers"].sum())
             value = float(cells["clv_total"].sum())
-            table.add_row(
+            rows.append(([
                 tier, count(n), pct(n / n_all), money(value, self.currency), pct(value / equity),
                 cell("active"), cell("at risk"), cell("likely lost"),
                 money(float(cells["value_at_stake"].sum()), self.currency),
-                key=tier,
-            )  # fmt: skip
+            ], tier))  # fmt: skip
+        table.set_rows(rows)
         self.query_one("#segments-note", Static).update(
             "Value at risk = CLV × (1 − P(alive)): what depends on keeping these customers."
         )

@@ -21,8 +21,9 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import FitReader, WorkerErrors
-from clvtui.tui.widgets.chart import Chart, Line, lines
-from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS
+from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
+from clvtui.tui.widgets.columns import customer_columns
+from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money, number, pct
 from clvtui.tui.widgets.frame_table import FrameTable
 
@@ -36,6 +37,28 @@ class TierLoaded(Message):
     retention: pl.DataFrame | None = None
     moved: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    currency: str | None = None
+
+
+PROFILE_COLUMNS = [
+    FitColumn("Attribute", shrink=12),
+    FitColumn("Value", shrink=10),
+    FitColumn("Share in tier", drop=2, numeric=True),
+    FitColumn("Share overall", drop=3, numeric=True),
+    FitColumn("Lift", numeric=True),
+]
+DRIVER_COLUMNS = [  # the plain-words reading stays (shortened with … if it must)
+    FitColumn("Attribute", shrink=12),
+    FitColumn("Hazard ratio", numeric=True),
+    FitColumn("95 % interval", drop=1),
+    FitColumn("Reading", shrink=16),
+]
+MOVED_COLUMNS = [
+    FitColumn("Customer", shrink=14),
+    FitColumn("Direction", drop=2),
+    FitColumn("From / to", shrink=12, drop=1),
+    FitColumn("CLV", numeric=True),
+]
 
 
 class TierScreen(WorkerErrors, FitReader):
@@ -51,18 +74,21 @@ class TierScreen(WorkerErrors, FitReader):
     def __init__(self, tier: str) -> None:
         super().__init__()
         self.tier = tier
+        self.currency: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
         yield Static(f"[b]{self.tier}[/b]", id="tier-title")
         with TabbedContent(id="tier-tabs"):
             with TabPane("Customers", id="tab-customers"):
-                yield FrameTable(CUSTOMER_COLUMNS, id="tier-customers")
+                yield FrameTable(customer_columns(), id="tier-customers")
             with TabPane("Profile", id="tab-profile"), Grid(id="tier-profile-grid"):
-                profile = DataTable(id="tier-profile", cursor_type="row", zebra_stripes=True)
+                profile = FitTable(PROFILE_COLUMNS, id="tier-profile", cursor_type="row",
+                                   zebra_stripes=True)  # fmt: skip
                 profile.border_title = "What they have in common (lift vs all customers)"
                 yield profile
-                drivers = DataTable(id="tier-drivers", cursor_type="row", zebra_stripes=True)
+                drivers = FitTable(DRIVER_COLUMNS, id="tier-drivers", cursor_type="row",
+                                   zebra_stripes=True)  # fmt: skip
                 drivers.border_title = "Repurchase drivers (PHReg hazard ratios)"
                 yield drivers
             with TabPane("Retention & value", id="tab-trend"), Grid(id="tier-trend-grid"):
@@ -77,21 +103,13 @@ class TierScreen(WorkerErrors, FitReader):
                 )
             with TabPane("Moved", id="tab-moved"), Vertical():
                 yield Static("", id="tier-moved-note")
-                moved = DataTable(id="tier-moved", cursor_type="row", zebra_stripes=True)
+                moved = FitTable(MOVED_COLUMNS, id="tier-moved", cursor_type="row",
+                                 zebra_stripes=True)  # fmt: skip
                 moved.border_title = "Moved in / out since the previous fit"
                 yield moved
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#tier-profile", DataTable).add_columns(
-            "Attribute", "Value", "Share in tier", "Share overall", "Lift"
-        )
-        self.query_one("#tier-drivers", DataTable).add_columns(
-            "Attribute", "Hazard ratio", "95 % interval", "Reading"
-        )
-        self.query_one("#tier-moved", DataTable).add_columns(
-            "Customer", "Direction", "From / to", "CLV"
-        )
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -106,9 +124,14 @@ class TierScreen(WorkerErrors, FitReader):
                 return
             run_id = int(run["id"])
             d = tier_detail(db, run_id, self.tier, data.customers(db, run_id))
+            from clvtui.tui.report import run_currency
+
             self.post_message(
-                TierLoaded(d.customers, d.trend, d.lift, d.drivers, d.retention, d.moved, d.notes)
-            )
+                TierLoaded(
+                    d.customers, d.trend, d.lift, d.drivers, d.retention, d.moved, d.notes,
+                    run_currency(run),
+                )
+            )  # fmt: skip
         except ClvError as err:
             self.app.call_from_thread(self.notify, str(err), severity="error")
 
@@ -116,11 +139,15 @@ class TierScreen(WorkerErrors, FitReader):
         self.query_one("#tier-title", Static).update(f"[b]{self.tier}[/b] · {message}")
 
     def on_tier_loaded(self, msg: TierLoaded) -> None:
-        self.query_one("#tier-customers", FrameTable).show(msg.customers)
+        self.currency = msg.currency
+        table = self.query_one("#tier-customers", FrameTable)
+        table.set_columns(customer_columns(msg.currency))
+        table.show(msg.customers)
         total = float(msg.customers["clv"].sum()) if msg.customers.height else 0.0
         self.query_one("#tier-title", Static).update(
             f"[b]{self.tier}[/b] · {count(msg.customers.height)} customers · CLV "
-            f"{money(total)}" + ("" if not msg.notes else "  ·  " + "; ".join(msg.notes))
+            f"{money(total, msg.currency)}"
+            + ("" if not msg.notes else "  ·  " + "; ".join(msg.notes))
         )
         self._fill_profile(msg.profile, msg.drivers)
         self._plot_retention(msg.retention)
@@ -128,26 +155,26 @@ class TierScreen(WorkerErrors, FitReader):
         self._fill_moved(msg.moved)
 
     def _fill_profile(self, profile: pl.DataFrame | None, drivers: pl.DataFrame | None) -> None:
-        table = self.query_one("#tier-profile", DataTable)
-        table.clear()
-        if profile is not None:
-            for r in profile.head(40).iter_rows(named=True):
-                table.add_row(
-                    str(r.get("attribute", "")), str(r.get("value", "")),
-                    pct(r.get("share_in_tier", r.get("share"))),
-                    pct(r.get("share_overall", r.get("base_share"))),
-                    number(r.get("lift"), 2),
-                )  # fmt: skip
-        table = self.query_one("#tier-drivers", DataTable)
-        table.clear()
-        if drivers is not None:
-            for r in drivers.head(40).iter_rows(named=True):
-                table.add_row(
-                    r["attribute"],
-                    number(r["hazard_ratio"], 2),
-                    f"{number(r['ci_low'], 2)}–{number(r['ci_high'], 2)}",
-                    r["reading"].split(": ", 1)[-1],
-                )
+        rows = [
+            ([
+                str(r.get("attribute", "")), str(r.get("value", "")),
+                pct(r.get("share_in_tier", r.get("share"))),
+                pct(r.get("share_overall", r.get("base_share"))),
+                number(r.get("lift"), 2),
+            ], None)
+            for r in (profile.head(40).iter_rows(named=True) if profile is not None else [])
+        ]  # fmt: skip
+        self.query_one("#tier-profile", FitTable).set_rows(rows)
+        rows = [
+            ([
+                r["attribute"],
+                number(r["hazard_ratio"], 2),
+                f"{number(r['ci_low'], 2)}–{number(r['ci_high'], 2)}",
+                r["reading"].split(": ", 1)[-1],
+            ], None)
+            for r in (drivers.head(40).iter_rows(named=True) if drivers is not None else [])
+        ]  # fmt: skip
+        self.query_one("#tier-drivers", FitTable).set_rows(rows)
 
     def _plot_retention(self, retention: pl.DataFrame | None) -> None:
         chart = self.query_one("#tier-retention", Chart)
@@ -156,7 +183,14 @@ class TierScreen(WorkerErrors, FitReader):
             return
         months = [float(m) for m in retention["month"]]
         surv = [float(s) for s in retention["survival"]]
-        chart.plot(lines(Line(months, surv)))
+        chart.plot(
+            lines(
+                Line(months, surv),
+                x_label="months since first order",
+                x_axis=Axis("whole"),
+                y_axis=Axis("pct"),
+            )
+        )
 
     def _plot_value(self, trend: list[tuple[int, float, int]]) -> None:
         chart = self.query_one("#tier-value", Chart)
@@ -165,25 +199,34 @@ class TierScreen(WorkerErrors, FitReader):
             return
         xs = [float(t[0]) for t in trend]
         ys = [t[1] for t in trend]
-        chart.plot(lines(Line(xs, ys), x_label="fit #"))
+        chart.plot(
+            lines(
+                Line(xs, ys),
+                x_label="fit #",
+                x_axis=Axis("whole"),
+                y_axis=Axis("money", self.currency),
+            )
+        )
 
     def _fill_moved(self, moved: dict[str, Any] | None) -> None:
         note = self.query_one("#tier-moved-note", Static)
-        table = self.query_one("#tier-moved", DataTable)
-        table.clear()
+        table = self.query_one("#tier-moved", FitTable)
         if not moved:
+            table.set_rows([])
             note.update("Nothing to compare: moves appear after a second fit.")
             return
         rows = moved.get("rows")
         note.update(str(moved.get("summary", "")))
+        shown = []
         if isinstance(rows, pl.DataFrame):
             for r in rows.head(500).iter_rows(named=True):
-                table.add_row(
+                shown.append(([
                     str(r.get("customer_id", "")),
                     str(r.get("direction", "")),
                     f"{r.get('tier_before') or '–'} → {r.get('tier_after') or '–'}",
-                    money(r.get("clv")),
-                )
+                    money(r.get("clv"), self.currency),
+                ], None))  # fmt: skip
+        table.set_rows(shown)
 
     def action_tab(self, step: int) -> None:
         """Move between the tabs from the keyboard (the table keeps the arrow keys)."""

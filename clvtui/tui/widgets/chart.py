@@ -2,8 +2,8 @@
 
 plotext 6 keeps one global figure (``plotext.figure``), so charts are built on the UI thread
 (they are small) and each build starts from ``figure.clear()``. Callers hand over a
-``draw(figure, colors)`` function instead of text, so the chart can redraw itself at any size
-or theme.
+``draw(figure, colors, width, height)`` function instead of text, so the chart can redraw
+itself at any size or theme.
 
 Importing plotext takes ~0.9 s (it builds its own documentation at import), so it is imported
 once on a worker thread: a chart asked to draw before that shows its title and fills in when
@@ -41,7 +41,7 @@ class ChartColors:
     muted: RGB
 
 
-Draw = Callable[[Any, ChartColors], None]  # draw(figure, colors)
+Draw = Callable[[Any, ChartColors, int, int], None]  # draw(figure, colors, width, height)
 
 
 @dataclass(frozen=True)
@@ -53,32 +53,72 @@ class Line:
     label: str | None = None
 
 
+@dataclass(frozen=True)
+class Axis:
+    """How an axis reads: ``kind`` is ``whole`` (fit numbers, weeks), ``money``, ``pct`` (a
+    0–1 share), ``pct100`` (already in percent) or ``number``; ``labels`` names whole
+    positions instead (``{3: "Jun 30"}``: dates of fits)."""
+
+    kind: str = "number"
+    currency: str | None = None
+    labels: dict[float, str] | None = None
+
+
+def axis_ticks(values: Sequence[float], axis: Axis, most: int) -> tuple[list[float], list[str]]:
+    """Tick positions and labels for ``values`` on ``axis`` (at most ``most`` ticks)."""
+    from clvtui.tui.widgets.fmt import nice_ticks, tick_labels
+
+    finite = [float(v) for v in values if v == v]
+    if not finite:
+        return [], []
+    if axis.labels:
+        picked = sorted(axis.labels)
+        step = max(1, -(-len(picked) // max(most, 1)))
+        picked = picked[::step]
+        return picked, [axis.labels[p] for p in picked]
+    whole = axis.kind in {"whole"}
+    ticks = nice_ticks(min(finite), max(finite), most, whole=whole)
+    return ticks, tick_labels(ticks, axis.kind, axis.currency)
+
+
 def lines(
     *series: Line,
     x_label: str | None = None,
     y_lim: tuple[float, float] | None = None,
+    x_axis: Axis | None = None,
+    y_axis: Axis | None = None,
     x_ticks: tuple[Sequence[float], Sequence[str]] | None = None,
 ) -> Draw | None:
     """What ``Chart.plot`` draws for these line series (None: no point to draw, so the chart
-    shows its empty message). Every line chart of the app is drawn here."""
+    shows its empty message). Every line chart of the app is drawn here.
+
+    The legend is not drawn inside the plot (its box covered the curves on small terminals):
+    the chart writes it on a line of its own above the plot, in the series' colours
+    (``Draw.legend``).
+    """
     shown = [line for line in series if len(line.xs)]
     if not shown:
         return None
 
-    def draw(fig: Any, colors: ChartColors) -> None:
+    def draw(fig: Any, colors: ChartColors, width: int, height: int) -> None:
         for line in shown:
             plotted = fig.signal(line.xs, line.ys)
             plotted.lines(True)
-            if line.label:
-                plotted.label(line.label)
             fig.draw(plotted)
         if x_label:
             fig.label(x_label, axis="x")
         if y_lim is not None:
             fig.ruler("y").lim(*y_lim)
+        xs = [x for line in shown for x in line.xs]
+        ys = [y for line in shown for y in line.ys] + (list(y_lim) if y_lim else [])
         if x_ticks is not None:
             fig.ruler("x").ticks(*x_ticks)
+        elif x_axis is not None:
+            fig.ruler("x").ticks(*axis_ticks(xs, x_axis, max(3, width // 10)))
+        if y_axis is not None:
+            fig.ruler("y").ticks(*axis_ticks(ys, y_axis, max(3, height // 3)))
 
+    draw.legend = [line.label for line in shown]  # type: ignore[attr-defined]
     return draw
 
 
@@ -187,13 +227,30 @@ class Chart(Static):
             text=colors.foreground,
             sequence=[colors.primary, colors.accent, colors.success, colors.error],
         )
+        legend = self._legend(colors)
+        plot_height = height - (1 if legend else 0)
         fig = plt.figure
         fig.clear()
-        fig.plot_size(width - 1, height)
+        fig.plot_size(width - 1, plot_height)
         fig.theme("clvtui")
         try:
-            self._draw(fig, colors)
+            self._draw(fig, colors, width - 1, plot_height)
             text = str(fig.build())
         finally:
             fig.clear()
-        self.update(Text.from_ansi(text, no_wrap=True))
+        plot = Text.from_ansi(text, no_wrap=True)
+        rows = Text("\n", no_wrap=True, overflow="ellipsis")  # a legend too long ends in …
+        self.update(rows.join([legend, plot]) if legend else plot)
+
+    def _legend(self, colors: ChartColors) -> Text | None:
+        """The series' names, each after a dash of its line's colour (plotext's order)."""
+        labels = getattr(self._draw, "legend", None) or []
+        if not any(labels):
+            return None
+        sequence = [colors.primary, colors.accent, colors.success, colors.error]
+        legend = Text(" ", no_wrap=True, overflow="ellipsis")
+        for i, label in enumerate(labels):
+            if label:
+                legend.append("━━ ", style="rgb({},{},{})".format(*sequence[i % len(sequence)]))
+                legend.append(f"{label}   ")
+        return legend

@@ -1,37 +1,44 @@
-"""Column sets for per-customer tables (the ranking, a tier's customers)."""
+"""Column sets for per-customer tables (the ranking, a tier's customers).
+
+``drop`` orders what goes first on a narrow terminal: sources and e-mail, then the finer
+forecasts; the customer and their CLV always stay.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
 
+from clvtui.tui.widgets.fmt import money, number, pct
 from clvtui.tui.widgets.frame_table import ColumnSpec, text_cell
 
 RISK_STYLE = {"active": "green", "at risk": "yellow", "likely lost": "red"}
-
-
-def _money(v: float) -> str:
-    return f"{v:,.2f}"
-
-
-def _pct(v: float | None) -> str:
-    return "–" if v is None else f"{v:.0%}"
 
 
 def _risk(v: str) -> Text:
     return Text(v, style=RISK_STYLE.get(v, ""), no_wrap=True)
 
 
-CUSTOMER_COLUMNS = [
-    ColumnSpec("customer_id", "Customer", 14, text_cell),
-    ColumnSpec("name", "Name", 16, text_cell),
-    ColumnSpec("email", "E-mail", 22, text_cell),
-    ColumnSpec("sources", "Sources", 10, text_cell),
-    ColumnSpec("tier", "Tier", 17, text_cell),
-    ColumnSpec("risk", "Risk", 11, _risk),
-    ColumnSpec("clv", "CLV", 10, _money, numeric=True),
-    ColumnSpec("p_alive", "P(alive)", 8, lambda v: f"{v:.0%}", numeric=True),
-    ColumnSpec("p_order_90", "Order 90d", 9, _pct, numeric=True),
-    ColumnSpec("expected_orders", "Exp. ord", 8, lambda v: f"{v:.2f}", numeric=True),
-    ColumnSpec("orders", "Orders", 6, lambda v: f"{v:,}", numeric=True),
-    ColumnSpec("spend", "Spent", 10, _money, numeric=True),
-]
+def customer_columns(currency: str | None = None) -> list[ColumnSpec]:
+    """The ranking's columns, money in the run's ``currency`` (``$22,410``; cents under 1,000)."""
+
+    def cash(v: float) -> str:
+        # one column, one precision: cents up to 99,999.99, whole units past it
+        return money(v, currency, decimals=2 if abs(v) < 100_000 else 0)
+
+    return [
+        ColumnSpec("customer_id", "Customer", 14, text_cell),
+        ColumnSpec("name", "Name", 16, text_cell, drop=6),
+        ColumnSpec("email", "E-mail", 22, text_cell, drop=10),
+        ColumnSpec("sources", "Sources", 10, text_cell, drop=11),
+        ColumnSpec("tier", "Tier", 17, text_cell, drop=2),
+        ColumnSpec("risk", "Risk", 11, _risk, drop=4),
+        ColumnSpec("clv", "CLV", 11, cash, numeric=True),
+        ColumnSpec("p_alive", "P(alive)", 8, pct, numeric=True, drop=3),
+        ColumnSpec("p_order_90", "Order 90d", 9, pct, numeric=True, drop=9),
+        ColumnSpec("expected_orders", "Exp. ord", 8, number, numeric=True, drop=8),
+        ColumnSpec("orders", "Orders", 6, lambda v: f"{v:,}", numeric=True, drop=7),
+        ColumnSpec("spend", "Spent", 11, cash, numeric=True, drop=5),
+    ]
+
+
+CUSTOMER_COLUMNS = customer_columns()

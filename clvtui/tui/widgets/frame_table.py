@@ -20,6 +20,8 @@ from textual.strip import Strip
 from textual_fastdatatable import DataTable
 from textual_fastdatatable.backend import PolarsBackend
 
+from clvtui.tui.widgets.fit_table import choose_columns, hidden_note
+
 Formatter = Callable[[Any], Text | str]
 
 
@@ -32,6 +34,7 @@ class ColumnSpec:
     width: int
     fmt: Formatter = str
     numeric: bool = False
+    drop: int = 0  # 0: always shown; otherwise the highest goes first when the table is narrow
 
 
 def text_cell(value: Any) -> Text:
@@ -103,7 +106,8 @@ class FrameTable(DataTable):
     def __init__(
         self, columns: Sequence[ColumnSpec], frame: pl.DataFrame | None = None, **kwargs: Any
     ) -> None:
-        self.specs = list(columns)
+        self.all_specs = list(columns)  # every column it can show
+        self.specs = list(columns)  # the ones it shows at its current width
         schema = {c.key: pl.Utf8 for c in columns}
         frame = frame if frame is not None else pl.DataFrame(schema=schema)
         super().__init__(
@@ -118,6 +122,46 @@ class FrameTable(DataTable):
         self.order: pl.Series | None = None
         self._styles_to_check = False
         self._drawn_styles: tuple[Any, ...] | None = None
+
+    def set_columns(self, columns: Sequence[ColumnSpec]) -> None:
+        """New column set (same frame keys; e.g. formatters in the run's currency)."""
+        self.all_specs = list(columns)
+        self._use(self.all_specs)
+        self._fit_columns()
+
+    def on_resize(self) -> None:
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Show the columns that fit the width; the rest are named in the border subtitle.
+
+        Widths are given, never measured, so this costs the same for any number of rows.
+        """
+        room = self.scrollable_content_region.width
+        if room <= 0:
+            return
+        if not self.show_vertical_scrollbar:
+            room -= self.styles.scrollbar_size_vertical  # rows usually outnumber the lines
+        specs = self.all_specs
+        shown, _ = choose_columns(
+            [c.width for c in specs], [c.drop for c in specs], [None] * len(specs), room
+        )
+        picked = [specs[i] for i in shown]
+        self.border_subtitle = hidden_note(
+            [c.label for c in specs if c not in picked], self.size.width
+        )
+        if picked != self.specs:
+            self._use(picked)
+
+    def _use(self, specs: list[ColumnSpec]) -> None:
+        """Show these columns (the rows stay, the cursor stays on its row)."""
+        self.specs = specs
+        self._column_labels = [c.label for c in specs]
+        self._column_widths = [c.width for c in specs]
+        self._ordered_columns = None
+        column = min(self.cursor_column, len(specs) - 1)
+        self.cursor_coordinate = Coordinate(self.cursor_row, max(column, 0))
+        self.show(self.frame, self.order, keep_cursor=True)
 
     def watch_loading(self) -> None:
         """While loading, a focused table's keys are not active: tell the footer."""

@@ -1,4 +1,8 @@
-"""A KPI card: a label, a big value and a one-line note (the interval, the basis...)."""
+"""A KPI card: a label, a big value and a note (the interval, the basis...).
+
+The note wraps instead of being cut (four cards share 80 columns on a laptop terminal), and
+the card grows to hold it: the row of cards is as tall as its tallest card.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,13 @@ class KpiCard(Vertical):
 
     DEFAULT_CSS = """
     KpiCard {
-        height: 5;
+        height: auto;
+        min-height: 3;
         width: 1fr;
-        border: round $panel-lighten-2;
+        border-left: tall $panel-lighten-2;  /* no box: cards of a row may differ in height */
+        margin: 0 1 1 0;
         padding: 0 1;
+        & > Label { width: 1fr; }
         & > .kpi-label { color: $text-muted; }
         & > .kpi-value { text-style: bold; color: $primary; }
         & > .kpi-note { color: $text-muted; }

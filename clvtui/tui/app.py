@@ -95,8 +95,8 @@ class ClvApp(App[None]):
         internals (8.x): if they move, the screen is built at its first switch, as before.
         """
         try:
-            if mode in self._screen_stacks or mode == self.current_mode:
-                return
+            if mode in self._screen_stacks or mode == self.current_mode or not self.is_running:
+                return  # built already, shown, or the app is closing its screens
             self._init_mode(mode)  # re-styles the app: the new screen is styled as it mounts
             # Textual starts a screen at "styles out of date" and records the update only for
             # a screen already mounted when shown, so without this every switch to the mode

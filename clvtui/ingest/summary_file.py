@@ -114,6 +114,11 @@ def _typed(frame: pl.DataFrame, name: str, raw: pl.DataFrame) -> pl.DataFrame:
     checks: dict[str, pl.Expr] = {}
     for col in raw.columns:
         src, dtype = pl.col(col), raw.schema[col]
+        if dtype.is_nested():  # a Parquet list or struct: no single value to check
+            raise InputError(
+                f"{name}, column {col}: must be {_EXPECTED.get(col, 'one value per row')}, "
+                f"not a {dtype.base_type()} of values"
+            )
         text = src.cast(pl.Utf8).str.strip_chars()
         if col in _TEXT and dtype == pl.Utf8 and not raw[col].str.contains(r"^\s*$|^\s|\s$").any():
             continue  # already clean (a warehouse's ids): no copy of 10 M strings
@@ -216,6 +221,11 @@ def _rules(frame: pl.DataFrame, name: str, per_week: float, shown: pl.DataFrame)
         ("t_x", "above 0 when x > 0 (repeat purchases are on later days)",
          lambda: (x > 0) & (t_x == 0)),
         ("m", "an amount ≥ 0 when x > 0", lambda: (x > 0) & (np.isnan(m) | (m < 0))),
+        # what no shop has: caught here, not as an overflow or a fit that never ends
+        ("T", f"at most {MAX_WEEKS:,} weeks (a century)", lambda: T / per_week > MAX_WEEKS),
+        ("x", "at most one repeat purchase a day (x ≤ t_x in days)",
+         lambda: x > t_x / per_week * 7.0 + _TOLERANCE),
+        ("m", f"at most {MAX_ORDER_VALUE:,.0f} (a mean order value)", lambda: m > MAX_ORDER_VALUE),
     ]  # fmt: skip
     if "orders" in num:
         rules.append(("orders", "at least x + 1 (purchase days count once each)",
@@ -238,6 +248,10 @@ def _rules(frame: pl.DataFrame, name: str, per_week: float, shown: pl.DataFrame)
         m=pl.Series(np.where(x > 0, m, 0.0)),
         **whole,
     )
+
+
+MAX_WEEKS = 5_200  # a century of history
+MAX_ORDER_VALUE = 1e9  # the settings' cap on amounts
 
 
 def _unit(per_week: float) -> str:

@@ -118,3 +118,27 @@ def test_empty_optional_counts_stay_empty(tmp_path: Path) -> None:
     assert frame["x_holdout"].to_list() == [None, 3]
     assert frame["orders"].to_list() == [None, 1]
     assert frame["x"].dtype == pl.Int64 and frame["x"].to_list() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [("c2,50,2,10,20.0", "row 3, column x: must be at most one repeat purchase a day"),
+     ("c2,3,5,1000000000,20.0", "row 3, column T: must be at most 5,200 weeks"),
+     ("c2,3,5,10,1e12", "row 3, column m: must be at most 1,000,000,000")],
+)  # fmt: skip
+def test_what_no_shop_has_is_refused(tmp_path: Path, row: str, message: str) -> None:
+    """Found by a hostile tester: these ran into overflows, a fit that never ended, or a fit
+    pulled far off by one impossible row."""
+    path = tmp_path / "s.csv"
+    path.write_text(f"customer_id,x,t_x,T,m\nc1,1,2,10,5.0\n{row}\n")
+    with pytest.raises(InputError, match=message):
+        read_summary(path)
+
+
+def test_a_parquet_list_column_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.parquet"
+    pl.DataFrame(
+        {"customer_id": ["c1"], "x": [[1, 2]], "t_x": [2.0], "T": [10.0], "m": [5.0]}
+    ).write_parquet(path)
+    with pytest.raises(InputError, match=r"s\.parquet, column x: must be a whole number"):
+        read_summary(path)

@@ -21,7 +21,7 @@ def test_value_kind_words_are_the_same_on_every_face() -> None:
     """Net vs revenue CLV: one vocabulary, read by the TUI, the CLI and the tier rule."""
     from clvtui.cli.common import kind_label
     from clvtui.insights.segments import TierRule
-    from clvtui.tui.report import run_value_kind
+    from clvtui.tui.run_facts import run_value_kind
     from clvtui.wording import clv_label, clv_label_long, value_basis
 
     assert clv_label("net") == "net CLV"

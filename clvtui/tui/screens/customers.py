@@ -103,7 +103,7 @@ class CustomersScreen(MainScreen):
             run = self.latest_run(db)
             if run is None:
                 return
-            from clvtui.tui.report import run_currency
+            from clvtui.tui.run_facts import run_currency
 
             currency = run_currency(run)
             frame = self.data.customers(db, int(run["id"]))  # cached unless run or rule moved

@@ -21,7 +21,7 @@ from clvtui.errors import ClvError
 from clvtui.report import HoldoutCheck, RunReport
 from clvtui.settings import Settings, parse_value
 from clvtui.tui.data import DB_ERRORS
-from clvtui.tui.report import (
+from clvtui.tui.run_facts import (
     holdout_counts,
     left_out_currencies,
     run_report,

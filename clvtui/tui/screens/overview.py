@@ -22,7 +22,7 @@ from textual.widgets import Button, Markdown, Static
 
 from clvtui.errors import ClvError
 from clvtui.report import RunReport
-from clvtui.tui.report import holdout_counts, run_report, value_kind_text, verdict_text
+from clvtui.tui.run_facts import holdout_counts, run_report, value_kind_text, verdict_text
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.screens.registry import key_of
 from clvtui.tui.widgets.chart import Axis, Chart, Line, lines

@@ -65,7 +65,7 @@ class SegmentsScreen(MainScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="segments")
     def load(self) -> None:
         from clvtui.services.segments import tier_risk_matrix
-        from clvtui.tui.report import run_currency
+        from clvtui.tui.run_facts import run_currency
 
         try:
             db = self.data.connect()

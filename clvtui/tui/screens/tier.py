@@ -124,7 +124,7 @@ class TierScreen(WorkerErrors, FitReader):
                 return
             run_id = int(run["id"])
             d = tier_detail(db, run_id, self.tier, data.customers(db, run_id))
-            from clvtui.tui.report import run_currency
+            from clvtui.tui.run_facts import run_currency
 
             self.post_message(
                 TierLoaded(

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 
 import polars as pl
 
-RANKING_FORMAT = "parquet-pair"
 PATTERN_COLUMNS = (
     "x", "t_x", "T", "p_alive", "expected_orders", "next_order_low", "next_order_high",
     "p_order_30", "p_order_90",

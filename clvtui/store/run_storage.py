@@ -22,7 +22,7 @@ import sqlite_utils
 from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
 from clvtui.store.locking import write_transaction
-from clvtui.store.ranking_blob import RANKING_FORMAT
+from clvtui.store.schema import RANKING_FORMAT
 
 # bytes per scores row when SQLite lacks the dbstat table (measured: 155 at 100k customers)
 ESTIMATED_SCORE_ROW_BYTES = 155

@@ -22,8 +22,9 @@ from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.identity import person_keys_sql
 from clvtui.store.locking import write_transaction
-from clvtui.store.ranking_blob import RANKING_FORMAT, ranking_bytes, read_ranking
+from clvtui.store.ranking_blob import ranking_bytes, read_ranking
 from clvtui.store.run_storage import ensure_scores
+from clvtui.store.schema import RANKING_FORMAT
 
 SCORE_SCHEMA = {
     "customer_id": pl.Utf8, "orders": pl.Int64, "spend": pl.Float64, "x": pl.Int64,

@@ -7,6 +7,10 @@ a shipped migration is frozen, whatever a later sqlite-utils would generate. sql
 API serves the small reads, writes and introspection elsewhere in ``store``.)
 """
 
+#: ``run_frames.format`` of a run's ranking stored as one blob (``store.ranking_blob``); here,
+#: not there, so reading run sizes needs no polars
+RANKING_FORMAT = "parquet-pair"
+
 MIGRATIONS: list[str] = [
     # 1: orders, customers, provenance, settings, runs and scores
     """

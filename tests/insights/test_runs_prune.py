@@ -59,7 +59,7 @@ def one_error_line(err: str) -> str:
 
 def scores_per_run(db: Path) -> dict[int, int]:
     """Customers stored per run: rows (runs stored before the blob layout) or blob rows."""
-    from clvtui.store.ranking_blob import RANKING_FORMAT
+    from clvtui.store.schema import RANKING_FORMAT
     from clvtui.store.runs import scores_frame
 
     with sqlite3.connect(db) as conn:

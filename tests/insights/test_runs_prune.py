@@ -59,8 +59,8 @@ def one_error_line(err: str) -> str:
 
 def scores_per_run(db: Path) -> dict[int, int]:
     """Customers stored per run: rows (runs stored before the blob layout) or blob rows."""
-    from clvtui.store.schema import RANKING_FORMAT
     from clvtui.store.runs import scores_frame
+    from clvtui.store.schema import RANKING_FORMAT
 
     with sqlite3.connect(db) as conn:
         rows = dict(conn.execute("SELECT run_id, count(*) FROM scores GROUP BY run_id"))

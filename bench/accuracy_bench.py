@@ -42,6 +42,7 @@ import polars as pl
 from accuracy_data import DATASETS, Dataset, user_dataset  # beside this file
 from sqlite_utils import Database
 
+from clvtui.demo.load import load_orders as import_orders
 from clvtui.errors import ClvError
 from clvtui.ingest import import_file
 from clvtui.model import choose, validate
@@ -96,20 +97,6 @@ def holdout_metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, floa
 
 
 # ---------------------------------------------------------------- measuring
-
-
-def import_orders(db_path: Path, orders: pl.DataFrame) -> Database:
-    """Write the orders as a generic CSV beside the database and import it, as a user would."""
-    csv = db_path.with_suffix(".orders.csv")
-    orders.with_row_index("n").select(
-        order_id=pl.format("T{}", pl.col("n")),
-        customer="customer_id",
-        date=pl.col("ordered_at").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        amount=pl.col("amount").round(2),
-    ).write_csv(csv)
-    db = open_db(db_path)
-    import_file(db, csv, fmt="generic")
-    return db
 
 
 def measure_fit(db: Database, ds: Dataset, model: str, seasonality: str | None) -> Row:

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, fail, user_errors
 from clvtui.cli.common import RunOption, TierOption, emit, open_existing, tier_name
+
+TOOL_NAMES = ("klaviyo", "mailchimp", "meta", "google-ads", "shopify")  # insights.tool_exports
+ToolOption = Annotated[
+    str | None,
+    typer.Option(
+        "--for",
+        help="Write the import columns of a marketing tool: klaviyo, mailchimp, meta, "
+        "google-ads or shopify (a .csv; e-mails normalised; see docs/commands.md).",
+        show_default=False,
+    ),
+]
 
 
 @app.command()
@@ -33,6 +44,7 @@ def export(
     force: Annotated[
         bool, typer.Option("--force", help="Replace FILE if it exists (refused otherwise).")
     ] = False,
+    tool: ToolOption = None,
 ) -> None:
     """Export customers with contact, CLV and interval, P(alive), P(order in 30/90 days), next
     order window."""
@@ -40,14 +52,24 @@ def export(
         raise fail("choose exactly one of --tier NAME, --at-risk, --all")
     if output.suffix.lower() not in (".csv", ".xlsx"):
         raise fail(f"{output}: export to a .csv or .xlsx file")
-    from clvtui.services.exporting import export_customers
+    from clvtui.services.exporting import check_tool_target, export_customers
 
     name = tier_name(tier) if tier is not None else None
     with user_errors():
+        check_tool_target(output, tool)
         done = export_customers(
-            open_existing(db), output, tier=name, at_risk=at_risk, run_id=run, force=force
-        )
+            open_existing(db), output, tier=name, at_risk=at_risk, run_id=run, force=force,
+            tool=tool,
+        )  # fmt: skip
     if json:
         emit(done.to_json())
     else:
-        typer.echo(f"Wrote {done.rows:,} customers ({done.selection}) to {done.path}")
+        echo_export(done)
+
+
+def echo_export(done: Any) -> None:
+    """One line: how many customers went where (and who a tool's file left out)."""
+    where = f" for {done.tool}" if done.tool else ""
+    typer.echo(f"Wrote {done.rows:,} customers ({done.selection}){where} to {done.path}")
+    if done.without_email:
+        typer.echo(f"left out {done.without_email:,} without a usable e-mail (or sharing one)")

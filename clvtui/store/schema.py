@@ -269,4 +269,30 @@ MIGRATIONS: list[str] = [
     """
     SELECT 1;
     """,
+    # campaigns with a control group (issue 12): who was chosen, who was contacted and who
+    #    was held back at random; results are measured from the orders imported later
+    """
+    CREATE TABLE campaigns (
+        id               INTEGER PRIMARY KEY,
+        name             TEXT NOT NULL UNIQUE,
+        action           TEXT NOT NULL,      -- what was done: winback, or the action's name
+        segment          TEXT NOT NULL,      -- who was chosen, in words ('tier Profitable')
+        created_at       TEXT NOT NULL,      -- UTC ISO-8601
+        start_date       TEXT NOT NULL,      -- the fit's as-of day: orders after it count
+        run_id           INTEGER,            -- the fit the list came from (may be pruned)
+        currency         TEXT,               -- orders in this currency are measured
+        holdout_share    REAL NOT NULL,      -- share of the chosen kept as the control group
+        seed             INTEGER NOT NULL,   -- of the random split (reproducible)
+        cost_per_contact REAL NOT NULL,
+        status           TEXT NOT NULL DEFAULT 'open'    -- open | closed
+    );
+    CREATE TABLE campaign_members (
+        campaign_id  INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+        customer_id  TEXT NOT NULL,          -- the person, as in scores
+        member_group TEXT NOT NULL CHECK (member_group IN ('contacted', 'control')),
+        clv          REAL,                   -- at the start, to check the groups are alike
+        p_alive      REAL,
+        PRIMARY KEY (campaign_id, customer_id)
+    ) WITHOUT ROWID;
+    """,
 ]

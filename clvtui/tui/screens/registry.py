@@ -105,6 +105,13 @@ DRILL_DOWNS: tuple[ScreenSpec, ...] = (
         "the CLV interval, the chance of an order within 30 and 90 days, the next-order "
         "window.",
     ),
+    ScreenSpec(
+        None, None, "Campaigns", f"{_SCREENS}.campaigns:CampaignsScreen",
+        "Campaigns and their results against the control group",
+        "every campaign (clvtui campaign new) with its status; the highlighted one's "
+        "contacted vs control since the start: who bought again, orders and net revenue per "
+        "customer, the incremental value with its 90 % interval and the return on its cost.",
+    ),
 )  # fmt: skip
 
 

@@ -87,6 +87,14 @@ def tags() -> pl.Expr:
     return pl.concat_str([tag("clv-", "tier"), tag("risk-", "risk")], separator=", ")
 
 
+def _two_decimals(column: str) -> pl.Expr:
+    """``997.70``, not ``997.7``: money in a note reads as money."""
+    cents = (pl.col(column) * 100).round(0).cast(pl.Int64)
+    whole = (cents.abs() // 100).cast(pl.Utf8)
+    sign = pl.when(cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    return sign + whole + "." + (cents.abs() % 100).cast(pl.Utf8).str.zfill(2)
+
+
 def _date(column: str) -> pl.Expr:
     return pl.col(column).dt.strftime("%Y-%m-%d")
 
@@ -157,7 +165,7 @@ def _shopify(df: pl.DataFrame) -> pl.DataFrame:
         "Email": pl.col("email"),
         "Default Address Country Code": country_code(),
         "Tags": tags(),
-        "Note": pl.format("clvtui: CLV {}, next order from {}", pl.col("clv").round(2),
+        "Note": pl.format("clvtui: CLV {}, next order from {}", _two_decimals("clv"),
                           _date("next_order_from").fill_null("–")),
     }  # fmt: skip
     return df.select(filled.get(h, pl.lit(None, dtype=pl.Utf8)).alias(h) for h in SHOPIFY_HEADERS)

@@ -142,7 +142,7 @@ def new_campaign(
                        contacted.len(), members.height - contacted.len(), seed)  # fmt: skip
     if output is not None:
         try:
-            done.export = _export_list(db, contacted, output, tool, ctx.run_id, force=force)
+            done.export = _export_list(db, contacted, output, tool, ctx.run_id, name, force=force)
         except BaseException:
             store.delete_campaign(db, campaign_id)
             raise
@@ -168,7 +168,7 @@ def _check_output(output: Path, tool: str | None, force: bool) -> None:
 
 def _export_list(
     db: sqlite_utils.Database, ids: pl.Series, output: Path, tool: str | None, run_id: int,
-    *, force: bool,
+    name: str, *, force: bool,
 ) -> Any:  # fmt: skip
     from clvtui.insights.customer_lists import write_export
     from clvtui.services.exporting import ExportResult, customer_export_frame, write_tool_file
@@ -177,8 +177,9 @@ def _export_list(
         db, run_id=run_id, customer_ids=ids, with_country=tool is not None
     )
     if tool is not None:
-        return write_tool_file(rows, output, tool, "campaign", used, force=force)
-    return ExportResult(write_export(rows, output, force=force), rows.height, "campaign", used)
+        return write_tool_file(rows, output, tool, f"campaign {name}", used, force=force)
+    path = write_export(rows, output, force=force)
+    return ExportResult(path, rows.height, f"campaign {name}", used)
 
 
 @dataclass

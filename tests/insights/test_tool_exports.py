@@ -76,7 +76,7 @@ def test_tags_and_note_carry_tier_risk_and_clv() -> None:
     assert first["Tags"] == "clv-highly-profitable, risk-at-risk"
     assert first["Note"] == "clvtui: CLV 123.46, next order from 2026-07-14"
     assert first["Accepts Email Marketing"] is None  # consent is never invented
-    assert out.row(1, named=True)["Note"] == "clvtui: CLV 50.0, next order from –"
+    assert out.row(1, named=True)["Note"] == "clvtui: CLV 50.00, next order from –"
     mailchimp, _ = tool_frame(rows(), "mailchimp")
     assert mailchimp["Tags"].to_list()[1] == "clv-profitable, risk-active"
 

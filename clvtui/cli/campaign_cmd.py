@@ -92,7 +92,7 @@ def new(
     with user_errors():
         share = parse_holdout(holdout)
         done = new_campaign(
-            open_database(db, write=True), name, sel, holdout=share, seed=seed,
+            open_database(db, write=True, create=False), name, sel, holdout=share, seed=seed,
             cost_per_contact=cost, output=output, tool=tool, force=force,
         )  # fmt: skip
     if json:
@@ -141,7 +141,9 @@ def report(
     from clvtui.services.campaigns import save_response as store_rate
 
     with user_errors():
-        database = open_database(db, write=True) if save_response else open_existing(db)
+        database = (
+            open_database(db, write=True, create=False) if save_response else open_existing(db)
+        )
         doc = campaign_report(database, name)
         saved = store_rate(database, name) if save_response else None
     if json:
@@ -212,6 +214,6 @@ def close(name: NameArg, db: DbOption = None) -> None:
     from clvtui.store.campaigns import campaign_row, set_status
 
     with user_errors():
-        database = open_database(db, write=True)
+        database = open_database(db, write=True, create=False)
         set_status(database, int(campaign_row(database, name)["id"]), "closed")
     typer.echo(f"Campaign {name!r} closed")

@@ -127,7 +127,7 @@ def new_campaign(
     groups = split_groups(rows["customer_id"], holdout, seed)
     if groups.filter(pl.col("member_group") == CONTACTED).height in (0, groups.height):
         raise ClvError(
-            f"--holdout {holdout:.0%} of {groups.height} customers leaves an empty group"
+            f"--holdout {holdout:.1%} of {groups.height} customers leaves an empty group"
         )
     members = groups.join(rows.select("customer_id", "clv", "p_alive"), on="customer_id")
     cost = ctx.settings.winback_cost_per_contact if cost_per_contact is None else cost_per_contact

@@ -44,13 +44,15 @@ def customer_export_frame(
     at_risk: bool = False,
     run_id: int | None = None,
     customer_ids: Sequence[str] | pl.Series | None = None,
+    action: str | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """The export rows and the fit they come from: one frame for both faces, so the CLI's
     ``export`` and the Customers screen's ``e`` write the same columns (contact, CLV with its
     interval, P(alive), P(order in 30/90 days), next-order dates).
 
     Select one tier, the valuable customers slipping away (``at_risk``), or — the screen's
-    view — the given ``customer_ids`` in their order; otherwise everyone, by CLV.
+    view — the given ``customer_ids`` in their order; otherwise everyone, by CLV. ``action``:
+    only that next-best action's customers, with its columns (``services.actions``).
     """
     import polars as pl
 
@@ -58,7 +60,10 @@ def customer_export_frame(
     from clvtui.services.runs import load_context
     from clvtui.services.segments import min_value_at_stake, slipping_away_list
 
-    ctx = load_context(db, EXPORT_SCORES, run_id=run_id, customer_columns=EXPORT_IDENTITY)
+    extra = ("x",) if action is not None else ()
+    ctx = load_context(
+        db, (*EXPORT_SCORES, *extra), run_id=run_id, customer_columns=EXPORT_IDENTITY
+    )
     rows = ctx.scored
     if tier is not None:
         rows = rows.filter(pl.col("tier") == tier)
@@ -67,6 +72,10 @@ def customer_export_frame(
         ids = slipping_away_list(rows, floor).select("customer_id")
         rows = rows.join(ids, on="customer_id", how="semi")
     frame = export_frame(rows, ctx.as_of)
+    if action is not None:
+        from clvtui.services.actions import action_columns
+
+        frame = action_columns(db, frame, rows, ctx, action)
     if customer_ids is not None:
         order = pl.DataFrame({"customer_id": pl.Series(customer_ids, dtype=pl.Utf8)})
         frame = order.join(frame, on="customer_id", how="inner", maintain_order="left")
@@ -81,6 +90,7 @@ def export_customers(
     at_risk: bool = False,
     run_id: int | None = None,
     force: bool = False,
+    action: str | None = None,
 ) -> ExportResult:
     """Write one tier (``tier``), the valuable customers slipping away (``at_risk``) or
     everyone of fit ``run_id`` (default: the latest) to ``output`` (.csv or .xlsx). An
@@ -88,7 +98,8 @@ def export_customers(
     from clvtui.insights.customer_lists import check_export_target, write_export
 
     check_export_target(output, force=force)
-    rows, used = customer_export_frame(db, tier=tier, at_risk=at_risk, run_id=run_id)
+    rows, used = customer_export_frame(db, tier=tier, at_risk=at_risk, run_id=run_id, action=action)
     path = write_export(rows, output, force=force)
     selection = f"tier {tier}" if tier else ("at risk" if at_risk else "all")
+    selection = f"action {action}" if action else selection
     return ExportResult(path, rows.height, selection, used)

@@ -123,8 +123,10 @@ def frame_for_screen(
     """The TUI's shared customer frame with actions, and its view (today's rule table)."""
     from clvtui.services.runs import RunContext
     from clvtui.services.tiers import effective_settings
+    from clvtui.store.run_scores import run_row
     from clvtui.store.saved_settings import load_settings
 
+    run = run_row(db, int(run["id"]))  # with the date its values refer to (scored_as_of)
     settings = effective_settings(run, load_settings(db))
     as_of = RunContext(run, settings, settings, customers).as_of
     suggestions = suggested_products(db, int(run["id"]))

@@ -32,6 +32,7 @@ class ActionsLoaded(Message):
     assigned: pl.DataFrame | None
     view: Any  # services.actions.ActionsView
     note: str = ""
+    rows: list[pl.Series] | None = None  # per cell: its customers' row numbers in ``assigned``
 
 
 ACTION_COLUMNS = [  # narrow: the timing goes first; the cell, its action and the money stay
@@ -64,6 +65,7 @@ class ActionsScreen(MainScreen):
     def __init__(self) -> None:
         super().__init__()
         self.assigned: pl.DataFrame | None = None
+        self.rows: list[pl.Series] = []
         self.cells: list[dict[str, Any]] = []
         self.currency: str | None = None
         self.run_id: int | None = None
@@ -91,7 +93,7 @@ class ActionsScreen(MainScreen):
                 return
             customers = self.data.customers(db, int(run["id"]))
             assigned, view = frame_for_screen(db, run, customers)
-            self.post_message(ActionsLoaded(assigned, view))
+            self.post_message(ActionsLoaded(assigned, view, rows=cell_rows(assigned, view.cells)))
         except ClvError as err:
             self.post_message(ActionsLoaded(None, None, str(err)))
 
@@ -104,12 +106,12 @@ class ActionsScreen(MainScreen):
         self.refresh_bindings()
         note = self.query_one("#actions-note", Static)
         if msg.assigned is None or msg.view is None:
-            self.assigned, self.cells = None, []
+            self.assigned, self.cells, self.rows = None, [], []
             table.set_rows([])
             note.update(msg.note)
             return
         view = msg.view
-        self.assigned, self.cells = msg.assigned, view.cells
+        self.assigned, self.cells, self.rows = msg.assigned, view.cells, msg.rows or []
         self.currency, self.run_id = view.currency, view.run_id
         cur = self.currency
         rows = [
@@ -132,19 +134,14 @@ class ActionsScreen(MainScreen):
             return None
         return self.cells[table.cursor_row]
 
-    def cell_customers(self, cell: dict[str, Any]) -> pl.DataFrame:
-        from clvtui.insights.actions import cell_filter
-
-        assert self.assigned is not None
-        return self.assigned.filter(cell_filter(cell["tier"], cell["risk"]))
-
     def action_drill(self) -> None:
         cell = self.current_cell()
         if cell is None or self.assigned is None:
             return
-        title = f"{cell['tier']}" + (f" · {cell['risk']}" if cell["risk"] else "")
-        rows, cur = self.cell_customers(cell), self.currency
-        self.app.push_screen(ActionCellScreen(title, cell["action"], rows, cur, self.run_id))
+        rows = self.rows[self.cells.index(cell)]
+        self.app.push_screen(
+            ActionCellScreen(cell, self.assigned, rows, self.currency, self.run_id)
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -155,23 +152,37 @@ class ActionsScreen(MainScreen):
         if cell is None or self.assigned is None:
             self.notify("Nothing to export yet.")
             return
-        export_action_list(self, self.run_id, self.cell_customers(cell), cell["action"])
+        rows = self.rows[self.cells.index(cell)]
+        export_action_list(self, self.run_id, self.assigned, rows, cell["action"])
 
 
-def export_action_list(screen: Any, run_id: int | None, rows: pl.DataFrame, action: str) -> None:
-    """The cell's customers with the columns of ``clvtui export --action`` (max spend, contact
-    date), as the day's CSV. Seam: ``--for TOOL`` formats (the campaigns work) go here."""
+def cell_rows(assigned: pl.DataFrame, cells: list[dict[str, Any]]) -> list[pl.Series]:
+    """Each cell's customers as row numbers of ``assigned`` (in its CLV order): opening a cell
+    shows those rows of the frame in memory, without copying a column (a million rows)."""
+    from clvtui.insights.actions import cell_filter
+
+    return [
+        assigned.select(pl.arg_where(cell_filter(c["tier"], c["risk"]))).to_series() for c in cells
+    ]
+
+
+def export_action_list(
+    screen: Any, run_id: int | None, source: pl.DataFrame, rows: pl.Series, action: str
+) -> None:
+    """The customers at ``rows`` of ``source`` with the columns of ``clvtui export --action``
+    (max spend, contact date), as the day's CSV, built on a worker thread.
+    Seam: ``--for TOOL`` formats (the campaigns work) go here."""
     from pathlib import Path
 
     from clvtui.tui.export_dialog import export_rows
 
     app = screen.app
-    ids = rows.get_column("customer_id")
 
     def build() -> None:
         from clvtui.services.exporting import customer_export_frame
         from clvtui.tui.data import DB_ERRORS
 
+        ids = source.get_column("customer_id").gather(rows)
         try:
             frame, _ = customer_export_frame(
                 app.data.connect(), run_id=run_id, customer_ids=ids, action=action
@@ -211,30 +222,35 @@ class ActionCellScreen(WorkerErrors, Screen[None]):
         Binding("e", "export", "Export", id="cell-export", tooltip="Export this list (CSV)"),
     ]
 
-    def __init__(self, title: str, action: str, customers: pl.DataFrame, currency: str | None,
-                 run_id: int | None) -> None:  # fmt: skip
+    def __init__(self, cell: dict[str, Any], frame: pl.DataFrame, rows: pl.Series,
+                 currency: str | None, run_id: int | None) -> None:  # fmt: skip
         super().__init__()
-        self.title_text, self.action_name = title, action
-        self.customers, self.currency, self.run_id = customers, currency, run_id
+        self.cell, self.action_name = cell, cell["action"]
+        self.frame, self.rows, self.currency, self.run_id = frame, rows, currency, run_id
+
+    @property
+    def customers(self) -> pl.DataFrame:
+        """The cell's customers as a frame (a copy: for checks, not for the screen)."""
+        return self.frame[self.rows]
 
     def compose(self) -> ComposeResult:
         from clvtui.insights.actions import ACTIONS
 
-        spec = ACTIONS[self.action_name]
-        spend = float(self.customers["max_spend"].sum()) if self.customers.height else 0.0
+        spec, cell = ACTIONS[self.action_name], self.cell
+        where = cell["tier"] + (f" · {cell['risk']}" if cell["risk"] else "")
         yield Header(icon="◆")
         yield Static(
-            f"[b]{self.title_text}[/b] → [b]{spec.label}[/b]: {spec.about} · "
-            f"{count(self.customers.height)} customers · max spend in all "
-            f"{money(spend, self.currency)}",
+            f"[b]{where}[/b] → [b]{spec.label}[/b]: {spec.about} · "
+            f"{count(cell['customers'])} customers · max spend in all "
+            f"{money(cell['max_spend_total'], self.currency)}",
             id="cell-title",
         )
-        suggestions = "suggested_product" in self.customers.columns
+        suggestions = "suggested_product" in self.frame.columns
         yield FrameTable(cell_columns(self.currency, suggestions), id="cell-customers")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#cell-customers", FrameTable).show(self.customers)
+        self.query_one("#cell-customers", FrameTable).show(self.frame, self.rows)
 
     def action_open(self) -> None:
         customer_id = self.query_one("#cell-customers", FrameTable).row_value("customer_id")
@@ -246,7 +262,7 @@ class ActionCellScreen(WorkerErrors, Screen[None]):
         self.action_open()
 
     def action_export(self) -> None:
-        if not self.customers.height:
+        if not self.rows.len():
             self.notify("Nobody in this cell: nothing to export.")
             return
-        export_action_list(self, self.run_id, self.customers, self.action_name)
+        export_action_list(self, self.run_id, self.frame, self.rows, self.action_name)

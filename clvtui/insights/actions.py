@@ -192,12 +192,15 @@ _EMPTY = {
 }  # fmt: skip
 
 
-def action_table(assigned: pl.DataFrame, settings: Settings) -> list[dict[str, Any]]:
-    """One row per action the rule table uses (in ``ACTIONS`` order, empty ones too): its
-    customers, CLV, value at stake, the most worth spending per customer (mean; and in all),
-    timing and the command that writes its list."""
-    rules = ActionRules.from_settings(settings)
-    used = {*rules.cells.values(), rules.one_time}
+def action_table(
+    assigned: pl.DataFrame, settings: Settings, used: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per action the rule table uses (in ``ACTIONS`` order, empty ones too; ``used``:
+    only these): its customers, CLV, value at stake, the most worth spending per customer
+    (mean; and in all), timing and the command that writes its list."""
+    if used is None:
+        rules = ActionRules.from_settings(settings)
+        used = {*rules.cells.values(), rules.one_time}
     agg = {r["action"]: r for r in _totals(assigned, ["action"]).to_dicts()}
     rows = []
     for name, spec in ACTIONS.items():

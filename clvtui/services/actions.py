@@ -100,7 +100,7 @@ def view_of(
         customers=rows.height,
         tier=tier,
         cells=cells,
-        actions=action_table(rows, settings),
+        actions=action_table(rows, settings, {c["action"] for c in cells}),
         suggestions=suggestions,
     )
 

@@ -53,6 +53,8 @@ def test_tier_filter_keeps_one_tier(shop_db: Path) -> None:
     assert doc["tier"] == "Highly profitable"
     assert {c["tier"] for c in doc["cells"]} <= {"Highly profitable", "Recent one-time buyers"}
     assert doc["customers"] == sum(c["customers"] for c in doc["cells"])
+    assert doc["customers"] == sum(a["customers"] for a in doc["actions"])
+    assert {a["action"] for a in doc["actions"]} == {c["action"] for c in doc["cells"]}
 
 
 def test_the_rule_table_is_edited_in_settings(shop_copy: Path) -> None:

@@ -126,9 +126,15 @@ def setting_key(tier: str | None, risk: str | None) -> str:
     return f"action_{_TIER_KEYS[tier]}_{_RISK_KEYS[risk or ACTIVE]}"
 
 
-def one_time_expr() -> pl.Expr:
-    """Recent one-time buyers: one order, still active, in a valuable tier."""
-    once = pl.col("x") == 0
+def one_time_expr(columns: list[str]) -> pl.Expr:
+    """Recent one-time buyers: one order, still active, in a valuable tier (from ``x``, the
+    repeat orders, else ``orders``; a frame with neither has none)."""
+    if "x" in columns:
+        once = pl.col("x") == 0
+    elif "orders" in columns:
+        once = pl.col("orders") == 1
+    else:
+        return pl.lit(False).alias("one_time")
     valuable = pl.col("tier").is_in(list(VALUABLE))
     return (once & (pl.col("risk") == ACTIVE) & valuable).alias("one_time")
 
@@ -153,7 +159,7 @@ def assign_actions(scored: pl.DataFrame, settings: Settings, as_of: dt.date) -> 
     )
     window = start + pl.duration(days=(window_weeks * 7.0).round(0).cast(pl.Int64))
     return (
-        scored.with_columns(one_time_expr(), value_at_stake())
+        scored.with_columns(one_time_expr(scored.columns), value_at_stake())
         .with_columns(chain.otherwise(pl.lit(None, dtype=pl.Utf8)).alias("action"))
         .with_columns(
             pl.when(action.is_in(by_basis["clv"]))

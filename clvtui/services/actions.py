@@ -135,16 +135,24 @@ def frame_for_screen(
 
 
 def action_columns(
-    db: sqlite_utils.Database, frame: pl.DataFrame, scored: pl.DataFrame, ctx: Any, action: str
+    db: sqlite_utils.Database, frame: pl.DataFrame, ctx: Any, action: str
 ) -> pl.DataFrame:
-    """Export rows (``frame``, of ``ctx.scored`` = ``scored``) kept to ``action``'s customers,
-    with ``action``, ``max_spend``, ``contact_on`` (and ``suggested_product`` when known)."""
+    """Export rows (``frame``, of ``ctx.scored``) kept to ``action``'s customers, with
+    ``action``, ``max_spend``, ``contact_on`` (and ``suggested_product`` when known)."""
+    extra = customers_of(ctx, action).select(
+        "customer_id", "action", pl.col("max_spend").round(2), "contact_on"
+    )
+    extra = with_suggestions(extra, suggested_products(db, ctx.run_id))
+    return frame.join(extra, on="customer_id", how="inner", maintain_order="left")
+
+
+def customers_of(ctx: Any, action: str) -> pl.DataFrame:
+    """The customers of ``ctx.scored`` (a ``services.runs.RunContext``) whose next-best action
+    is ``action``, with their max spend and contact date: the list ``export --action`` writes.
+    The seam for campaigns (``campaign new NAME --action NAME``)."""
     from clvtui.errors import SettingsError
     from clvtui.settings import ACTION_NAMES
 
     if action not in ACTION_NAMES:
         raise SettingsError(f"unknown action {action!r}; known: {', '.join(ACTION_NAMES)}")
-    assigned = assign(scored, ctx.settings, ctx.as_of).filter(pl.col("action") == action)
-    extra = assigned.select("customer_id", "action", pl.col("max_spend").round(2), "contact_on")
-    extra = with_suggestions(extra, suggested_products(db, ctx.run_id))
-    return frame.join(extra, on="customer_id", how="inner", maintain_order="left")
+    return assign(ctx.scored, ctx.settings, ctx.as_of).filter(pl.col("action") == action)

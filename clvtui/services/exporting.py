@@ -75,7 +75,7 @@ def customer_export_frame(
     if action is not None:
         from clvtui.services.actions import action_columns
 
-        frame = action_columns(db, frame, rows, ctx, action)
+        frame = action_columns(db, frame, ctx, action)
     if customer_ids is not None:
         order = pl.DataFrame({"customer_id": pl.Series(customer_ids, dtype=pl.Utf8)})
         frame = order.join(frame, on="customer_id", how="inner", maintain_order="left")

@@ -108,3 +108,12 @@ def test_an_unknown_action_is_one_clear_line() -> None:
     with pytest.raises(SettingsError, match="action_high_active must be one of vip, "):
         Settings.from_mapping({"action_high_active": "discount-everyone"})
     assert set(ACTIONS) == set(ACTION_NAMES)
+
+
+def test_one_time_buyers_from_orders_when_x_is_not_read() -> None:
+    by_x = assign_actions(frame(), Settings(), AS_OF)
+    by_orders = assign_actions(
+        frame().with_columns((pl.col("x") + 1).alias("orders")).drop("x"), Settings(), AS_OF
+    )
+    assert by_orders["action"].to_list() == by_x["action"].to_list()
+    assert by_orders["one_time"].sum() == 1

@@ -21,7 +21,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,54 +51,69 @@ def commands(db: Path, repeat: int) -> list[tuple[str, float, float]]:
 
 
 async def screen(db: Path) -> list[tuple[str, float]]:
-    """Key press → state on screen for the Actions screen's keys."""
+    """Key press → first frame showing the result, for the Actions screen's keys (timed by
+    ``tui_bench.PaintClock``: ``pilot.press`` would add its wait for an idle process)."""
+    from tui_bench import PaintClock, until
+
     from clvtui.tui.app import make_app
     from clvtui.tui.screens.actions import ActionCellScreen, ActionsScreen
 
-    async def until(pilot, check) -> float:  # type: ignore[no-untyped-def]
-        start = time.perf_counter()
-        while not check():
-            await pilot.pause(0.002)
-            if time.perf_counter() - start > 300:
-                raise TimeoutError
-        return time.perf_counter() - start
+    clock = PaintClock()
+    app = make_app(db)
 
-    def grid_filled(app) -> bool:  # type: ignore[no-untyped-def]
+    async def keys(_app, names: list[str], check) -> float:  # type: ignore[no-untyped-def]
+        """Like ``PaintClock.keys``, but watching from before the key is sent: a quick key
+        (a cursor move) is painted before ``PaintClock.after`` would start watching."""
+        import asyncio
+        import time
+
+        from textual import events
+
+        clock.check, clock.shown = check, None
+        start = time.perf_counter()
+        for key in names:
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)  # type: ignore[union-attr]
+        while clock.shown is None:
+            await asyncio.sleep(0.001)
+            if time.perf_counter() - start > 120:
+                raise TimeoutError(f"no paint showed the result of {names}")
+        clock.check = None
+        return clock.shown - start
+
+    def grid_filled() -> bool:
         s = app.screen
         return isinstance(s, ActionsScreen) and bool(s.cells)
 
-    app = make_app(db)
+    def cell_shown() -> bool:
+        s = app.screen
+        return isinstance(s, ActionCellScreen) and s.query_one("#cell-customers").row_count > 0
+
+    def row_is(n: int):  # type: ignore[no-untyped-def]
+        return lambda: grid_filled() and app.screen.query_one("#actions-table").cursor_row == n
+
     figures = []
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)
-        await pilot.press("7")
-        figures.append(("switch to Actions (first, reads the frame)", await until(
-            pilot, lambda: grid_filled(app))))  # fmt: skip
-        for label in ("open the largest cell (Enter)", "open it again"):
-            table = app.screen.query_one("#actions-table")
-            cells = app.screen.cells
-            target = max(range(len(cells)), key=lambda i: cells[i]["customers"])
-            table.move_cursor(row=target)
+        await until(pilot, lambda: app.data.cached_customers() is not None)
+        figures.append(("switch to Actions (first: assigns everyone)",
+                        await keys(app, ["7"], grid_filled)))  # fmt: skip
+        await pilot.pause()
+        cells = app.screen.cells
+        target = max(range(len(cells)), key=lambda i: cells[i]["customers"])
+        for n in range(1, target + 1):
+            figures.append((f"move in the grid (down to row {n})",
+                            await keys(app, ["down"], row_is(n))))  # fmt: skip
+        for visit in ("first", "again"):
+            figures.append((f"open the largest cell (Enter, {visit})",
+                            await keys(app, ["enter"], cell_shown)))  # fmt: skip
             await pilot.pause()
-            start = time.perf_counter()
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, ActionCellScreen)
-                        and app.screen.query_one("#cell-customers").row_count > 0)  # fmt: skip
-            figures.append((label, time.perf_counter() - start))
-            start = time.perf_counter()
-            await pilot.press("escape")
-            await until(pilot, lambda: isinstance(app.screen, ActionsScreen))
-            figures.append(("back to the grid (Escape)", time.perf_counter() - start))
-        start = time.perf_counter()
-        await pilot.press("down")
+            figures.append(("back to the grid (Escape)",
+                            await keys(app, ["escape"], grid_filled)))  # fmt: skip
+            await pilot.pause()
+        await keys(app, ["1"], lambda: app.current_mode == "overview")
         await pilot.pause()
-        figures.append(("move in the grid (down)", time.perf_counter() - start))
-        await pilot.press("1")
-        await pilot.pause()
-        start = time.perf_counter()
-        await pilot.press("7")
-        await until(pilot, lambda: grid_filled(app))
-        figures.append(("switch to Actions again", time.perf_counter() - start))
+        figures.append(("switch to Actions again", await keys(app, ["7"], grid_filled)))
     return figures
 
 

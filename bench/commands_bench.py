@@ -34,6 +34,7 @@ from pathlib import Path
 COMMANDS: list[tuple[str, list[str], float, float]] = [
     ("--help", ["--help"], 0.5, 600),
     ("segments --json", ["segments", "--json"], 2.0, 600),
+    ("actions --json", ["actions", "--json"], 2.0, 600),  # issue 12: < 5 s; 18: every ≤ 2 s
     ("budget --total 5000 --json", ["budget", "--total", "5000", "--json"], 2.0, 600),
     ("profile --json", ["profile", "--json"], 2.0, 600),
     ("whatif --margin 40% --json", ["whatif", "--margin", "40%", "--json"], 2.0, 600),

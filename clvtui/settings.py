@@ -12,6 +12,12 @@ from typing import Any
 
 from clvtui.errors import SettingsError
 
+#: The next-best actions a rule-table cell (``action_*`` settings) may name: what each means,
+#: what it may cost and when it happens is ``insights.actions.ACTIONS``.
+ACTION_NAMES: tuple[str, ...] = (
+    "vip", "personal-winback", "winback", "cross-sell", "second-order", "no-paid-contact",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -43,6 +49,15 @@ class Settings:
     acquisition_saturation: float = 0.5  # spend (as a share of budget) where returns halve
     lookalike_pool: float = 1.0  # at most this many new look-alikes per existing tier member
     allow_below_target: bool = False  # may the budget go where return < what the ratio allows?
+    # --- next-best action per tier × risk cell (``clvtui actions``; names: ACTION_NAMES) ------
+    action_high_active: str = "vip"  # Highly profitable & active: loyalty care, no discount
+    action_high_at_risk: str = "personal-winback"
+    action_high_lost: str = "personal-winback"
+    action_profitable_active: str = "cross-sell"
+    action_profitable_at_risk: str = "winback"  # an offer capped at the allowable cost
+    action_profitable_lost: str = "winback"
+    action_unprofitable: str = "no-paid-contact"  # Not profitable, whatever the risk band
+    action_one_time: str = "second-order"  # recent one-time buyers of the two valuable tiers
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -86,6 +101,8 @@ def parse_value(key: str, text: str) -> Any:
             raise SettingsError(f"{key} needs a value")
         return None
     default = getattr(Settings(), key)
+    if isinstance(default, str):
+        return raw.lower()  # checked against ACTION_NAMES when the settings are built
     if isinstance(default, bool):
         if raw.lower() in {"1", "true", "yes", "on"}:
             return True
@@ -159,6 +176,12 @@ def _check_types(s: Settings) -> None:
         value = getattr(s, f.name)
         default = getattr(Settings, f.name)
         if value is None and f.name == "margin":
+            continue
+        if isinstance(default, str):
+            if value not in ACTION_NAMES:
+                raise SettingsError(
+                    f"{f.name} must be one of {', '.join(ACTION_NAMES)} (got {value!r})"
+                )
             continue
         if isinstance(default, bool):
             if not isinstance(value, bool):

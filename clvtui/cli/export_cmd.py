@@ -38,6 +38,15 @@ def export(
         bool, typer.Option("--at-risk", help="Valuable customers slipping away (win-back list).")
     ] = False,
     all_: Annotated[bool, typer.Option("--all", help="Every customer.")] = False,
+    action: Annotated[
+        str | None,
+        typer.Option(
+            "--action",
+            help="One next-best action's customers (see clvtui actions), with max spend and "
+            "contact date.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
     json: JsonOption = False,
     run: RunOption = None,
@@ -48,18 +57,19 @@ def export(
 ) -> None:
     """Export customers with contact, CLV and interval, P(alive), P(order in 30/90 days), next
     order window."""
-    if sum([tier is not None, at_risk, all_]) != 1:
-        raise fail("choose exactly one of --tier NAME, --at-risk, --all")
+    if sum([tier is not None, at_risk, all_, action is not None]) != 1:
+        raise fail("choose exactly one of --tier NAME, --at-risk, --all, --action NAME")
     if output.suffix.lower() not in (".csv", ".xlsx"):
         raise fail(f"{output}: export to a .csv or .xlsx file")
     from clvtui.services.exporting import check_tool_target, export_customers
 
     name = tier_name(tier) if tier is not None else None
+    chosen = action_name(action) if action is not None else None
     with user_errors():
         check_tool_target(output, tool)
         done = export_customers(
             open_existing(db), output, tier=name, at_risk=at_risk, run_id=run, force=force,
-            tool=tool,
+            tool=tool, action=chosen,
         )  # fmt: skip
     if json:
         emit(done.to_json())
@@ -73,3 +83,13 @@ def echo_export(done: Any) -> None:
     typer.echo(f"Wrote {done.rows:,} customers ({done.selection}){where} to {done.path}")
     if done.without_email:
         typer.echo(f"left out {done.without_email:,} without a usable e-mail (or sharing one)")
+
+
+def action_name(text: str) -> str:
+    """The action the user named (checked before the database is opened)."""
+    from clvtui.settings import ACTION_NAMES
+
+    key = text.strip().lower()
+    if key not in ACTION_NAMES:
+        raise fail(f"unknown action {text!r}; use one of: {', '.join(ACTION_NAMES)}")
+    return key

@@ -1,9 +1,8 @@
 """Campaigns with a control group: create one from a segment of the latest fit, report what it
 did after later imports, list them (``clvtui campaign``, the Campaigns screen).
 
-Who is chosen: an action's list (``ACTIONS``: ``winback`` is the slipping-away list of
-``services.segments``) and/or a tier and a churn-risk band. The next-best-action table
-(``insights.actions``) plugs its actions in by adding entries to ``ACTIONS``.
+Who is chosen: a next-best action's list (``ACTIONS``: the actions of ``clvtui actions``, and
+``slipping-away``, the list of ``services.segments``) and/or a tier and a churn-risk band.
 
 The measured period starts the day after the fit's as-of date (the last day of the data the
 list was chosen from) and ends with the latest imported purchase; both groups are measured
@@ -38,9 +37,28 @@ def _winback(ctx: RunContext) -> pl.DataFrame:
     return ctx.scored.join(ids, on="customer_id", how="semi")
 
 
-#: Named actions → the customers they target, from a run. The seam for the next-best-action
-#: table: each of its actions becomes one entry here.
-ACTIONS: dict[str, Callable[[RunContext], pl.DataFrame]] = {"winback": _winback}
+def _next_best(action: str) -> Callable[[RunContext], pl.DataFrame]:
+    """One next-best action's customers (``clvtui export --action``'s list)."""
+
+    def chosen(ctx: RunContext) -> pl.DataFrame:
+        from clvtui.services.actions import customers_of
+
+        return customers_of(ctx, action)
+
+    return chosen
+
+
+def _actions() -> dict[str, Callable[[RunContext], pl.DataFrame]]:
+    from clvtui.settings import ACTION_NAMES
+
+    named = {name: _next_best(name) for name in ACTION_NAMES}
+    return {**named, "slipping-away": _winback}
+
+
+#: Named lists → the customers they target, from a run: every next-best action of
+#: ``clvtui actions`` (``winback``, ``vip``, ...) and ``slipping-away``, the valuable
+#: customers slipping away of ``clvtui export --at-risk``.
+ACTIONS: dict[str, Callable[[RunContext], pl.DataFrame]] = _actions()
 
 
 @dataclass(frozen=True)
@@ -119,7 +137,9 @@ def new_campaign(
     _check_name(db, name)
     if output is not None:
         _check_output(output, tool, force)
-    ctx = load_context(db, [])
+    from clvtui.services.actions import ACTION_SCORES
+
+    ctx = load_context(db, ACTION_SCORES)
     rows = chosen_customers(ctx, sel)
     if rows.height < 2:
         raise ClvError(f"{sel.describe()} holds {rows.height} customer(s): too few to split")

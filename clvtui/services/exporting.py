@@ -48,6 +48,7 @@ def customer_export_frame(
     run_id: int | None = None,
     customer_ids: Sequence[str] | pl.Series | None = None,
     with_country: bool = False,
+    action: str | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """The export rows and the fit they come from: one frame for both faces, so the CLI's
     ``export`` and the Customers screen's ``e`` write the same columns (contact, CLV with its
@@ -55,7 +56,8 @@ def customer_export_frame(
 
     Select one tier, the valuable customers slipping away (``at_risk``), or — the screen's
     view — the given ``customer_ids`` in their order; otherwise everyone, by CLV.
-    ``with_country`` adds the stored country (the marketing tools' files want it).
+    ``with_country`` adds the stored country (the marketing tools' files want it). ``action``:
+    only that next-best action's customers, with its columns (``services.actions``).
     """
     import polars as pl
 
@@ -64,7 +66,8 @@ def customer_export_frame(
     from clvtui.services.segments import min_value_at_stake, slipping_away_list
 
     identity = (*EXPORT_IDENTITY, "country") if with_country else EXPORT_IDENTITY
-    ctx = load_context(db, EXPORT_SCORES, run_id=run_id, customer_columns=identity)
+    extra = ("x",) if action is not None else ()
+    ctx = load_context(db, (*EXPORT_SCORES, *extra), run_id=run_id, customer_columns=identity)
     rows = ctx.scored
     if tier is not None:
         rows = rows.filter(pl.col("tier") == tier)
@@ -75,6 +78,10 @@ def customer_export_frame(
     frame = export_frame(rows, ctx.as_of)
     if with_country:
         frame = frame.join(rows.select("customer_id", "country"), on="customer_id", how="left")
+    if action is not None:
+        from clvtui.services.actions import action_columns
+
+        frame = action_columns(db, frame, ctx, action)
     if customer_ids is not None:
         order = pl.DataFrame({"customer_id": pl.Series(customer_ids, dtype=pl.Utf8)})
         frame = order.join(frame, on="customer_id", how="inner", maintain_order="left")
@@ -90,6 +97,7 @@ def export_customers(
     run_id: int | None = None,
     force: bool = False,
     tool: str | None = None,
+    action: str | None = None,
 ) -> ExportResult:
     """Write one tier (``tier``), the valuable customers slipping away (``at_risk``) or
     everyone of fit ``run_id`` (default: the latest) to ``output`` (.csv or .xlsx), or in
@@ -100,9 +108,11 @@ def export_customers(
     check_tool_target(output, tool)
     check_export_target(output, force=force)
     rows, used = customer_export_frame(
-        db, tier=tier, at_risk=at_risk, run_id=run_id, with_country=tool is not None
-    )
+        db, tier=tier, at_risk=at_risk, run_id=run_id, with_country=tool is not None,
+        action=action,
+    )  # fmt: skip
     selection = f"tier {tier}" if tier else ("at risk" if at_risk else "all")
+    selection = f"action {action}" if action else selection
     if tool is None:
         return ExportResult(write_export(rows, output, force=force), rows.height, selection, used)
     return write_tool_file(rows, output, tool, selection, used, force=force)

@@ -88,6 +88,14 @@ MAIN_SCREENS: tuple[ScreenSpec, ...] = (
         "imports exactly what the preview showed. Importing shows a progress bar, then what "
         "was new, updated and rejected, and why.",
     ),
+    ScreenSpec(
+        "7", "actions", "Actions", f"{_SCREENS}.actions:ActionsScreen",
+        "Next-best action per tier × risk, its lists",
+        "the next-best action of every tier × churn-risk cell and of recent one-time buyers "
+        "(the rule table: clvtui settings --set action_…), with its customers, value at "
+        "stake, the most worth spending per customer and when to contact them. Enter opens "
+        "the cell's customers (Enter on one opens them, e exports the list, Escape goes back).",
+    ),
 )  # fmt: skip
 
 DRILL_DOWNS: tuple[ScreenSpec, ...] = (

@@ -27,7 +27,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def test_new_campaign_exports_only_the_contacted(shop_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "winback.csv"
-    code, stdout, _ = run(shop_copy, "campaign", "new", "june winback", "--action", "winback",
+    code, stdout, _ = run(shop_copy, "campaign", "new", "june winback", "--action", "slipping-away",
                           "--holdout", "20%", "--seed", "3", "-o", str(out), "--for", "klaviyo",
                           "--json")  # fmt: skip
     assert code == 0
@@ -67,8 +67,8 @@ def test_refusals_are_one_line_and_store_nothing(shop_copy: Path, tmp_path: Path
     assert taken.read_text() == "keep me"
     code, _, err = run(shop_copy, "campaign", "new", "x", "--tier", "high", "--holdout", "150%")
     assert code == 1 and "--holdout must be above 0 % and below 100 %" in err
-    code, _, err = run(shop_copy, "campaign", "new", "x", "--action", "vip")
-    assert code == 1 and "unknown action 'vip'" in err
+    code, _, err = run(shop_copy, "campaign", "new", "x", "--action", "vipp")
+    assert code == 1 and "unknown action 'vipp'" in err
     code, _, err = run(
         shop_copy, "export", "--all", "-o", str(tmp_path / "a.xlsx"), "--for", "meta"
     )

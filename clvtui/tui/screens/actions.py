@@ -60,6 +60,7 @@ class ActionsScreen(MainScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "drill", "Open cell", id="actions-drill", tooltip="The cell's customers"),
         Binding("e", "export", "Export", id="actions-export", tooltip="Export the cell's list"),
+        Binding("c", "campaigns", "Campaigns", id="actions-campaigns", tooltip="Campaign results"),
     ]
 
     def __init__(self) -> None:
@@ -146,6 +147,12 @@ class ActionsScreen(MainScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_drill()
+
+    def action_campaigns(self) -> None:
+        """The campaigns measured against their control groups (``clvtui campaign``)."""
+        from clvtui.tui.screens.campaigns import CampaignsScreen
+
+        self.app.push_screen(CampaignsScreen())
 
     def action_export(self) -> None:
         cell = self.current_cell()

@@ -88,6 +88,15 @@ MAIN_SCREENS: tuple[ScreenSpec, ...] = (
         "imports exactly what the preview showed. Importing shows a progress bar, then what "
         "was new, updated and rejected, and why.",
     ),
+    ScreenSpec(
+        "8", "cohorts", "Cohorts", f"{_SCREENS}.cohorts:CohortsScreen",
+        "Cohort value heat-map and the revenue-goal plan",
+        "each acquisition month's cumulative value per customer, month by month since the "
+        "first order: actual orders, then the model's expectation (~ italic) to the horizon, "
+        "with cohort size, acquisition cost and payback month. Below, the Plan: type a revenue "
+        "goal (g; Escape leaves the box) and see what the existing customers bring, the gap, "
+        "the new customers and budget that close it, and a retention uplift.",
+    ),
 )  # fmt: skip
 
 DRILL_DOWNS: tuple[ScreenSpec, ...] = (

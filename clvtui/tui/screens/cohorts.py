@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
@@ -98,9 +98,8 @@ def legend(table: Any, currency: str) -> str:
     high = float(cells["value"].max() or 0.0) if cells.height else 0.0
     kind = "net value" if table.value_kind == "net" else "revenue"
     return (
-        f"Cumulative {kind} per acquired customer, as of {table.as_of}: plain = actual orders, "
-        f"[i]~italic[/i] = expected by the model. Colour: {money(low, currency)} (blue) → "
-        f"{money(high, currency)} (orange)."
+        f"Cumulative {kind} per customer to {table.as_of}: plain = actual, [i]~italic[/i] = "
+        f"expected; {money(low, currency)} blue → {money(high, currency)} orange"
     )
 
 
@@ -138,7 +137,8 @@ class CohortsScreen(MainScreen):
                     yield Input(placeholder="e.g. 150000", id="in-goal", classes="plan-input")
                     yield Label("Months", classes="field-label")
                     yield Input(value="12", id="in-months", classes="plan-input")
-                yield Static("", id="plan-result")
+                with VerticalScroll(id="plan-scroll", can_focus=False):
+                    yield Static("", id="plan-result")
 
     def reload(self) -> None:
         self.load()
@@ -219,14 +219,14 @@ def plan_text(doc: dict[str, Any], currency: str) -> str:
         return money(value, cur)
 
     lines = [
-        f"[b]Existing customers[/b] in {doc['months']} months: ~{m(base['revenue'])} "
-        f"(90 %: {m(base['revenue_low'])}–{m(base['revenue_high'])})",
+        f"[b]Existing customers[/b], {doc['months']} months: ~{m(base['revenue'])} "
+        f"({m(base['revenue_low'])}–{m(base['revenue_high'])})",
         f"[b]Gap[/b] {m(doc['gap'])} · a new customer brings ~{m(nc['value'])} "
         f"({m(nc['low'])}–{m(nc['high'])})",
     ]
     if doc["gap"] > 0 and math.isfinite(doc["new_customers_needed"]):
         lines.append(
-            f"[b]Needed[/b] ~{doc['new_customers_needed']:,.0f} new customers · allowable CPA "
+            f"[b]Needed[/b] ~{doc['new_customers_needed']:,.0f} new customers · max CPA "
             f"{m(doc['allowable_cpa'])} · budget {m(doc['implied_budget'])}"
         )
     lines.append(f"With {up['retention_uplift']:.0%} retention uplift: gap {m(up['gap'])}")

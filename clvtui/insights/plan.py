@@ -229,14 +229,16 @@ def new_customer_value(
     by_cohort = c.group_by("cohort").agg(
         pl.col("value").sum() / months, pl.col("customers").first()
     )
-    value = float(per["value"].mean() or 0.0)  # arrivals evenly over the plan: the curve's mean
+    value = float(
+        np.mean(per["value"].to_numpy())
+    )  # arrivals evenly over the plan: the curve's mean
     se = 0.0
     if by_cohort.height > 1:
         w = by_cohort["customers"].to_numpy() / by_cohort["customers"].sum()
         v = by_cohort["value"].to_numpy()
         se = float(np.sqrt(np.sum(w * (v - np.sum(w * v)) ** 2) / (by_cohort.height - 1)))
-    low = value - float(np.hypot(value - float(per["low"].mean() or 0.0), Z90 * se))
-    high = value + float(np.hypot(float(per["high"].mean() or 0.0) - value, Z90 * se))
+    low = value - float(np.hypot(value - float(np.mean(per["low"].to_numpy())), Z90 * se))
+    high = value + float(np.hypot(float(np.mean(per["high"].to_numpy())) - value, Z90 * se))
     return NewCustomerValue(value, max(low, 0.0), high, recent.height,
                             int(recent["customers"].sum()), per["value"].to_list())  # fmt: skip
 
@@ -248,8 +250,9 @@ def recent_allowable_cpa(scored: pl.DataFrame, settings: Settings, weeks: float)
 
     recent = scored.filter(pl.col("T") <= weeks)
     recent = recent if recent.height else scored
-    value = recent.select(value_at_acquisition_expr(settings)).to_series().mean()
-    return max(float(value or 0.0), 0.0) / settings.ltv_cac_ratio
+    values = recent.select(value_at_acquisition_expr(settings)).to_series().to_numpy()
+    value = float(np.mean(values)) if values.size else 0.0
+    return max(value, 0.0) / settings.ltv_cac_ratio
 
 
 def plan_revenue(

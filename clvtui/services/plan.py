@@ -85,7 +85,11 @@ def load_basis(
     cohorts = cohort_table(inputs.orders, inputs.scored, revenue, inputs.as_of, inputs.model,
                            inputs.params, unit="month")  # fmt: skip
     recent = recent_cohorts(cohorts.rows, period_of(inputs.as_of, "month"))
-    oldest = int(recent["cohort"].min() or 0) if recent.height else period_of(inputs.as_of, "month")
+    oldest = (
+        int(recent["cohort"].to_numpy().min())
+        if recent.height
+        else period_of(inputs.as_of, "month")
+    )
     weeks = (inputs.as_of - dt.date(oldest // 12, oldest % 12 + 1, 1)).days / 7.0
     cpa = recent_allowable_cpa(inputs.scored, inputs.settings, weeks)
     return PlanBasis(inputs, ref, _acquisition_cost(db, inputs), cpa, cohorts, uplift, {})

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, user_errors
-from clvtui.cli.common import RunOption, emit, kind_label, money, open_existing, print_table
+from clvtui.cli.common import RunOption, emit, money, open_existing, print_table
+from clvtui.wording import value_basis
 
 SHOWN_OFFSETS = 13  # periods 0..12 in the text table; --json has every one
 
@@ -43,8 +44,8 @@ def cohorts(
     table = result.table
     unit = "M" if table.unit == "month" else "W"
     typer.echo(
-        f"Cohorts of fit #{result.run_id} as of {table.as_of} — cumulative "
-        f"{kind_label(table.value_kind)} per acquired customer ({result.currency}); "
+        f"Cohorts of fit #{result.run_id} as of {table.as_of} — cumulative value per acquired "
+        f"customer, {value_basis(table.value_kind)}, {result.currency}; "
         "~ = expected by the model"
     )
     headers = ["group"] if table.by else []
@@ -109,7 +110,8 @@ def _print_plan(doc: dict[str, Any], currency: str) -> None:
     typer.echo(
         f"Goal {money(doc['goal'], currency)} in {doc['months']} months. Existing customers: "
         f"~{money(base['revenue'])} revenue (90 %: {money(base['revenue_low'])}–"
-        f"{money(base['revenue_high'])}), ~{money(base['net'])} {kind_label(doc['value_kind'])}"
+        f"{money(base['revenue_high'])}); value {value_basis(doc['value_kind'])}: "
+        f"~{money(base['net'])}"
     )
     print_table(
         "Expected revenue of the existing customers, month by month",

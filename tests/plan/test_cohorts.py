@@ -109,22 +109,6 @@ def test_a_young_shop_gets_weekly_cohorts() -> None:
     assert first["label"] == "2025-W01" and first["customers"] == 1  # A: Sunday 5 January
 
 
-@pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from clvtui.pipeline import fit_run
-    from clvtui.services.demo import build_demo
-    from clvtui.store import open_db
-    from clvtui.store.saved_settings import load_settings, save_settings
-
-    path = tmp_path_factory.mktemp("cohorts") / "demo.db"
-    build_demo(path, customers=500, fmt="shopify", seed=3, fresh=False)
-    db = open_db(path)
-    save_settings(db, load_settings(db).with_changes(margin=0.4, cost_per_order=3.0))
-    fit_run(db)
-    db.conn.close()
-    return path
-
-
 def test_a_fitted_cohort_sums_to_its_customers_scores(fitted: Path) -> None:
     """On a real fit: Σ over a cohort of expected value at the horizon = Σ expected orders ×
     (margin × expected spend − cost per order) of its customers, as stored."""

@@ -36,7 +36,7 @@ async def test_the_heat_map_marks_expected_cells_and_has_focus(demo_db: Path) ->
         assert isinstance(heat, Table)
         labels = list(heat.columns[0].cells)
         assert labels == want.rows["label"].to_list()
-        cells = [c for col in heat.columns[4:] for c in col.cells if isinstance(c, Text)]
+        cells = [c for col in heat.columns[5:] for c in col.cells if isinstance(c, Text)]
         expected = [c for c in cells if c.plain.startswith("~")]
         actual = [c for c in cells if c.plain and not c.plain.startswith("~")]
         assert expected and actual

@@ -70,6 +70,7 @@ def heat_table(table: Any, currency: str) -> Table:
     out.add_column("Customers", justify="right")
     out.add_column("CAC", justify="right")
     out.add_column("Payback", justify="right")
+    out.add_column("At horizon (90 %)", justify="right", no_wrap=True)
     for k in range(last):
         out.add_column(f"{unit}{k}", justify="right", no_wrap=True)
     by_row = cells.partition_by("group", "cohort", as_dict=True)
@@ -78,7 +79,9 @@ def heat_table(table: Any, currency: str) -> Table:
         shown = {} if row is None else {c["offset"]: c for c in row.iter_rows(named=True)}
         lead = [r["group"]] if table.by else []
         lead += [r["label"], count(r["customers"]), money(r["cac"], currency) if r["cac"] else "–",
-                 "–" if r["payback"] is None else f"{unit}{r['payback']}"]  # fmt: skip
+                 "–" if r["payback"] is None else f"{unit}{r['payback']}",
+                 Text(f"~{r['horizon_value']:,.0f} ({r['horizon_low']:,.0f}–"
+                      f"{r['horizon_high']:,.0f})", style="italic")]  # fmt: skip
         values: list[Text | str] = []
         for k in range(last):
             c = shown.get(k)

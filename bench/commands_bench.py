@@ -44,6 +44,13 @@ COMMANDS: list[tuple[str, list[str], float, float]] = [
     ("trends --json", ["trends", "--json"], 2.0, 600),
     ("runs --json", ["runs", "--json"], 2.0, 600),
     ("imports --json", ["imports", "--json"], 2.0, 600),
+    ("cohorts --json", ["cohorts", "--json"], 5.0, 1000),  # issue 13: < 5 s at 1 M
+    (
+        "plan --revenue-goal 1000000 --json",
+        ["plan", "--revenue-goal", "1000000", "--json"],
+        5.0,
+        1000,
+    ),
 ]
 
 

@@ -8,6 +8,7 @@ from clvtui.cli import trends_cmd, export_cmd, runs_cmd, demo_cmd  # noqa: F401
 from clvtui.cli import actions_cmd  # noqa: F401  (next-best action per customer group)
 from clvtui.cli import warehouse_cmd  # noqa: F401  (scores --out; fit --summary)
 from clvtui.cli import campaign_cmd  # noqa: F401  (campaign new|report|list|close)
+from clvtui.cli import cohorts_cmd  # noqa: F401  (cohorts, plan)
 
 # isort: on
 from clvtui.cli.app import app, explain

@@ -94,7 +94,17 @@ MAIN_SCREENS: tuple[ScreenSpec, ...] = (
         "the next-best action of every tier × churn-risk cell and of recent one-time buyers "
         "(the rule table: clvtui settings --set action_…), with its customers, value at "
         "stake, the most worth spending per customer and when to contact them. Enter opens "
-        "the cell's customers (Enter on one opens them, e exports the list, Escape goes back).",
+        "the cell's customers (Enter on one opens them, e exports the list, Escape goes back); "
+        "c shows the campaigns measured against their control groups.",
+    ),
+    ScreenSpec(
+        "8", "cohorts", "Cohorts", f"{_SCREENS}.cohorts:CohortsScreen",
+        "Cohort value heat-map and the revenue-goal plan",
+        "each acquisition month's cumulative value per customer, month by month since the "
+        "first order: actual orders, then the model's expectation (~ italic) to the horizon, "
+        "with cohort size, acquisition cost and payback month. Below, the Plan: type a revenue "
+        "goal (g; Escape leaves the box) and see what the existing customers bring, the gap, "
+        "the new customers and budget that close it, and a retention uplift.",
     ),
 )  # fmt: skip
 

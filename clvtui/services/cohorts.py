@@ -1,0 +1,138 @@
+"""Cohort value of a fit (``clvtui cohorts``, the Cohorts screen).
+
+Reads what ``insights.cohorts`` needs — the fit's purchases up to its as-of date (its
+currency), its scores, the ``--by`` attribute of every customer and the imported marketing
+spend — and values the cohorts with the run's economics (``services.tiers.effective_settings``:
+today's acquisition cost, the run's margin and cost per order), so the cells are on the same
+basis as the run's CLV.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+import sqlite_utils
+
+from clvtui.errors import SettingsError
+from clvtui.insights.cohorts import BY_CHOICES, CohortTable
+from clvtui.settings import Settings
+
+SCORE_INPUTS = [
+    "customer_id", "x", "T", "p_alive", "expected_orders", "expected_spend", "clv", "clv_low",
+    "clv_high",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """One fit's purchases, scores and settings, read once (the planner reuses them)."""
+
+    run: dict[str, Any]
+    model: str
+    params: dict[str, float | None]
+    as_of: dt.date
+    settings: Settings  # the run's economics, today's assumptions
+    orders: pl.DataFrame  # customer_id, ordered_at, amount (the run's currency, to as-of)
+    scored: pl.DataFrame  # SCORE_INPUTS (+ the ``by`` attribute and any extra columns)
+
+    @property
+    def run_id(self) -> int:
+        return int(self.run["id"])
+
+    @property
+    def currency(self) -> str:
+        return self.run.get("currency") or ""
+
+
+@dataclass(frozen=True)
+class CohortRun:
+    run_id: int
+    currency: str
+    table: CohortTable
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``clvtui cohorts --json`` document."""
+        return self.table.to_json() | {"run_id": self.run_id, "currency": self.currency}
+
+
+def check_by(by: str | None) -> str | None:
+    """``--by`` is one of the customer attributes a shop export carries (or none)."""
+    if by is None:
+        return None
+    name = by.strip().lower().replace("-", "_")
+    if name not in BY_CHOICES:
+        raise SettingsError(f"--by must be one of {', '.join(BY_CHOICES)} (got {by!r})")
+    return name
+
+
+def read_inputs(
+    db: sqlite_utils.Database,
+    run_id: int | None = None,
+    *,
+    extra: tuple[str, ...] = (),
+    customer_columns: tuple[str, ...] = (),
+) -> RunInputs:
+    """A fit (default: the latest) with its purchases and the score columns the jobs need."""
+    from clvtui.report import RunReport
+    from clvtui.services.tiers import effective_settings
+    from clvtui.store import run_scores as store
+    from clvtui.store.reads import purchases_frame
+    from clvtui.store.runs import get_run
+    from clvtui.store.saved_settings import load_settings
+
+    rid = store.latest_run_id(db) if run_id is None else run_id
+    run = get_run(db, rid)
+    report = RunReport.from_run(run)
+    as_of = dt.date.fromisoformat(str(report.scored_as_of)[:10])
+    params = report.purchase_model.params if report.purchase_model else {}
+    cols = list(dict.fromkeys([*SCORE_INPUTS, *extra]))
+    scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
+    orders = purchases_frame(db, until=as_of, currency=run.get("currency"))
+    settings = effective_settings(store.run_row(db, rid), load_settings(db))
+    return RunInputs(run, report.model, params, as_of, settings, orders, scored)
+
+
+def spend_in(db: sqlite_utils.Database, currency: str) -> pl.DataFrame | None:
+    """The imported marketing spend in major units of the run's currency (None without any)."""
+    from clvtui.core.money import minor_exponent
+    from clvtui.store.marketing_spend import marketing_spend_frame
+
+    spend = marketing_spend_frame(db)
+    spend = spend.filter(pl.col("currency") == currency) if currency else spend
+    if not spend.height:
+        return None
+    scale = 10 ** minor_exponent(spend["currency"][0])
+    return spend.select("month", "channel", (pl.col("amount_minor") / scale).alias("spend"))
+
+
+def cohort_value(
+    db: sqlite_utils.Database,
+    run_id: int | None = None,
+    *,
+    by: str | None = None,
+    inputs: RunInputs | None = None,
+) -> CohortRun:
+    """The cohort table of fit ``run_id`` (default: the latest), optionally per attribute."""
+    from clvtui.insights.cohorts import cohort_table
+
+    by = check_by(by)
+    if inputs is None or (by is not None and by not in inputs.scored.columns):
+        inputs = read_inputs(db, run_id, customer_columns=(by,) if by else ())
+    groups = None
+    if by is not None:
+        groups = inputs.scored.select("customer_id", pl.col(by).alias("group"))
+    table = cohort_table(
+        inputs.orders,
+        inputs.scored,
+        inputs.settings,
+        inputs.as_of,
+        inputs.model,
+        inputs.params,
+        groups=groups,
+        by=by,
+        spend=spend_in(db, inputs.currency),
+    )
+    return CohortRun(inputs.run_id, inputs.currency, table)

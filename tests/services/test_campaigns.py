@@ -106,7 +106,7 @@ def test_listing_and_refusals(shop: sqlite_utils.Database) -> None:
     assert (row["name"], row["contacted"], row["control"], row["seed"]) == ("everyone", 750, 750, 5)
     with pytest.raises(ClvError, match="exists"):
         new_campaign(shop, "everyone", Selection(), holdout=0.5)
-    with pytest.raises(ClvError, match="unknown action .vipp.; known: .*slipping-away"):
+    with pytest.raises(ClvError, match=r"unknown action .vipp.; known: .*slipping-away"):
         new_campaign(shop, "vip", Selection(action="vipp"))
     with pytest.raises(ClvError, match="no campaign named 'nope'; there are: everyone"):
         campaign_report(shop, "nope")

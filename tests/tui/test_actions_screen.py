@@ -85,3 +85,39 @@ async def test_e_exports_the_cells_list_with_its_action_columns(demo_copy: Path)
         cells[index]["max_spend_total"], abs=0.005 * frame.height
     )
     assert {"contact_on", "email", "clv"} <= set(frame.columns)
+
+
+async def test_f_in_a_cell_exports_its_list_in_a_tools_columns(demo_copy: Path) -> None:
+    """``f`` then Enter on the first tool (Klaviyo) writes the cell's customers in Klaviyo's
+    import columns: the cell's customers, among those ``export --action NAME --for klaviyo``
+    writes (an action can span several cells)."""
+    doc = cli_actions(demo_copy)
+    cells = doc["cells"]
+    index = max(range(len(cells)), key=lambda i: cells[i]["customers"])
+    action = cells[index]["action"]
+    app = make_app(demo_copy)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("7")
+        await settle(pilot, app)
+        for _ in range(index):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ActionCellScreen)
+        await pilot.press("f")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+    day = date.today().isoformat()
+    path = demo_copy.parent / "exports" / f"action-{action}-klaviyo-{day}.csv"
+    assert path.read_text().splitlines()[0].startswith("Email,First Name,Last Name,")
+    cli_file = demo_copy.parent / "cli-klaviyo.csv"
+    result = CliRunner().invoke(
+        cli, ["export", "--action", action, "--for", "klaviyo", "-o", str(cli_file),
+              "--db", str(demo_copy)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = pl.read_csv(path)
+    assert written.height == cells[index]["customers"]
+    assert set(written["Email"]) <= set(pl.read_csv(cli_file)["Email"])

@@ -174,11 +174,16 @@ def cell_rows(assigned: pl.DataFrame, cells: list[dict[str, Any]]) -> list[pl.Se
 
 
 def export_action_list(
-    screen: Any, run_id: int | None, source: pl.DataFrame, rows: pl.Series, action: str
+    screen: Any,
+    run_id: int | None,
+    source: pl.DataFrame,
+    rows: pl.Series,
+    action: str,
+    tool: str | None = None,
 ) -> None:
     """The customers at ``rows`` of ``source`` with the columns of ``clvtui export --action``
-    (max spend, contact date), as the day's CSV, built on a worker thread.
-    Seam: ``--for TOOL`` formats (the campaigns work) go here."""
+    (max spend, contact date), or in ``tool``'s import columns (``export --action --for``), as
+    the day's CSV, built on a worker thread."""
     from pathlib import Path
 
     from clvtui.tui.export_dialog import export_rows
@@ -192,17 +197,25 @@ def export_action_list(
         ids = source.get_column("customer_id").gather(rows)
         try:
             frame, _ = customer_export_frame(
-                app.data.connect(), run_id=run_id, customer_ids=ids, action=action
-            )
+                app.data.connect(), run_id=run_id, customer_ids=ids, action=action,
+                with_country=tool is not None,
+            )  # fmt: skip
+            if tool is not None:
+                from clvtui.insights.tool_exports import tool_frame
+
+                frame, _ = tool_frame(frame, tool)
         except DB_ERRORS as err:
             message = f"export failed: {app.data.explain(err)}"
             app.call_from_thread(app.notify, message, severity="error", timeout=8)
             return
 
-        def done(path: Path) -> str:
-            return f"Exported {frame.height:,} customers ({action}) to {path}"
+        where = f" for {tool}" if tool else ""
 
-        app.call_from_thread(export_rows, screen, frame, f"action-{action}", done)
+        def done(path: Path) -> str:
+            return f"Exported {frame.height:,} customers ({action}){where} to {path}"
+
+        what = f"action-{action}-{tool}" if tool else f"action-{action}"
+        app.call_from_thread(export_rows, screen, frame, what, done)
 
     screen.run_worker(build, thread=True, exclusive=True, group="export", exit_on_error=False)
 
@@ -227,6 +240,13 @@ class ActionCellScreen(WorkerErrors, Screen[None]):
         Binding("escape", "app.back", "Back", id="cell-back"),
         Binding("enter", "open", "Open customer", id="cell-open"),
         Binding("e", "export", "Export", id="cell-export", tooltip="Export this list (CSV)"),
+        Binding(
+            "f",
+            "export_for",
+            "Export for…",
+            id="cell-export-for",
+            tooltip="This list in Klaviyo, Mailchimp, Meta, Google Ads or Shopify columns",
+        ),
     ]
 
     def __init__(self, cell: dict[str, Any], frame: pl.DataFrame, rows: pl.Series,
@@ -273,3 +293,18 @@ class ActionCellScreen(WorkerErrors, Screen[None]):
             self.notify("Nobody in this cell: nothing to export.")
             return
         export_action_list(self, self.run_id, self.frame, self.rows, self.action_name)
+
+    def action_export_for(self) -> None:
+        """Ask which tool, then write the list in its import columns (``export --for``)."""
+        if not self.rows.len():
+            self.notify("Nobody in this cell: nothing to export.")
+            return
+        from clvtui.tui.tool_choice import ToolChoiceScreen
+
+        def chosen(tool: str | None) -> None:
+            if tool is not None:
+                export_action_list(
+                    self, self.run_id, self.frame, self.rows, self.action_name, tool=tool
+                )
+
+        self.app.push_screen(ToolChoiceScreen(), chosen)

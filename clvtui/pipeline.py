@@ -32,7 +32,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import backtest, epoch_day, fit_spend
-from clvtui.core.timefmt import TIMESTAMP_FORMAT
+from clvtui.core.timefmt import TIMESTAMP_FORMAT, check_holdout_weeks
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments
@@ -150,8 +150,7 @@ def _requested_model(model: str | None, holdout_weeks: int | None) -> str | None
     model = None if model in (None, "auto") else model
     if model is not None and model not in PURCHASE_MODELS:
         raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
-    if holdout_weeks is not None and holdout_weeks < 1:
-        raise ModelError(f"holdout weeks must be at least 1 (got {holdout_weeks})")
+    check_holdout_weeks(holdout_weeks)
     return model
 
 

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from clvtui.core.timefmt import as_of_date
+from clvtui.core.currency import currency_code
+from clvtui.core.timefmt import as_of_date, check_holdout_weeks
 from clvtui.errors import InputError, ModelError
 from clvtui.ingest.summary_file import SummaryFile
 from clvtui.model.registry import PURCHASE_MODELS
@@ -97,8 +98,7 @@ def _derived_end(frame: pl.DataFrame, name: str) -> date:
 
 def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:
     name = summary.path.name
-    if holdout_weeks is not None and holdout_weeks < 1:
-        raise ModelError(f"holdout weeks must be at least 1 (got {holdout_weeks})")
+    check_holdout_weeks(holdout_weeks)
     if holdout_weeks and not summary.has("x_holdout"):
         raise InputError(
             f"{name}: --holdout-weeks needs an x_holdout column (purchase days in the N weeks "
@@ -114,7 +114,7 @@ def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:
 
 
 def request_currency(summary: SummaryFile, currency: str | None, warnings: list[str]) -> str:
-    named = currency.strip().upper() if currency else None
+    named = currency_code(currency) if currency else None
     if named and summary.currency and named != summary.currency:
         raise InputError(
             f"{summary.path.name}: its currency column says {summary.currency}, not {named}"

@@ -14,6 +14,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
 from clvtui.cli.common import RunOption, TierOption, tier_name
+from clvtui.core.timefmt import MAX_HOLDOUT_WEEKS
 from clvtui.insights.jsonsafe import json_ready
 from clvtui.model.registry import PURCHASE_MODELS
 from clvtui.wording import clv_label, value_basis
@@ -79,6 +80,16 @@ def fit_command(
 
     A run is in one currency: amounts in different currencies are never added up.
     """
+    if summary is not None and seasonality == "on":
+        raise fail(
+            "--seasonality on needs the stored orders' dates; a summary file has none "
+            "(fit from the orders, or drop --seasonality)"
+        )
+    if currency is not None:
+        with user_errors():
+            from clvtui.core.currency import currency_code
+
+            currency = currency_code(currency)
     if summary is not None:  # warehouse hook (issue 16)
         from clvtui.cli.warehouse_cmd import fit_from_summary
 
@@ -88,8 +99,11 @@ def fit_command(
         raise fail(f"--model must be one of {', '.join(MODEL_CHOICES)} (got {model!r})")
     if seasonality not in ("auto", "on", "off"):
         raise fail(f"--seasonality must be one of auto, on, off (got {seasonality!r})")
-    if holdout_weeks is not None and holdout_weeks < 1:
-        raise fail(f"--holdout-weeks must be at least 1 (got {holdout_weeks})")
+    if holdout_weeks is not None and not 1 <= holdout_weeks <= MAX_HOLDOUT_WEEKS:
+        raise fail(
+            f"--holdout-weeks must be from 1 to {MAX_HOLDOUT_WEEKS} (ten years; "
+            f"got {holdout_weeks})"
+        )
     with user_errors():
         from clvtui.services.fit import fit_shop
 

@@ -47,7 +47,7 @@ def summary_dates(
     weeks = holdout_weeks or 0
     given = as_of_date(as_of)
     name = summary.path.name
-    derived = _derived_end(summary.frame, name) if summary.has("first_order") else None
+    derived = _derived_end(summary, name) if summary.has("first_order") else None
     if given is None and derived is None:
         raise InputError(
             f"{name}: say which day T runs to with --as-of YYYY-MM-DD (or add a first_order column)"
@@ -67,8 +67,9 @@ def summary_dates(
     return derived + timedelta(weeks=weeks), derived
 
 
-def _derived_end(frame: pl.DataFrame, name: str) -> date:
+def _derived_end(summary: SummaryFile, name: str) -> date:
     """The one day first_order + T reaches (T is whole days in any summary of dates)."""
+    frame = summary.frame
     rows = frame.with_row_index("_i").select(
         "_i",
         end=pl.col("first_order") + pl.duration(days=(pl.col("T") * 7).round(0).cast(pl.Int64)),
@@ -83,14 +84,15 @@ def _derived_end(frame: pl.DataFrame, name: str) -> date:
     if off.height:
         raise InputError(
             f"{name}: first_order + T is {first_end} on one row and {off['end'][0]} on another "
-            f"(data row {int(off['_i'][0]) + 1}); T must run to one as-of day for everyone"
+            f"(row {summary.row_number(int(off['_i'][0]))}); T must run to one as-of day for "
+            "everyone"
         )
     wrong = rows.filter(
         pl.col("given_last").is_not_null() & (pl.col("given_last") != pl.col("last"))
     )
     if wrong.height:
         raise InputError(
-            f"{name} data row {int(wrong['_i'][0]) + 1}, column last_order: "
+            f"{name} row {summary.row_number(int(wrong['_i'][0]))}, column last_order: "
             f"{wrong['given_last'][0]} but first_order + t_x is {wrong['last'][0]}"
         )
     return first_end
@@ -109,8 +111,8 @@ def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:
             f"{name}: the file has x_holdout; say how many weeks it counts with --holdout-weeks N"
         )
     if holdout_weeks and summary.frame["x_holdout"].is_null().any():
-        row = int(summary.frame["x_holdout"].is_null().arg_true()[0]) + 1
-        raise InputError(f"{name} data row {row}, column x_holdout: empty")
+        row = summary.row_number(int(summary.frame["x_holdout"].is_null().arg_true()[0]))
+        raise InputError(f"{name} row {row}, column x_holdout: empty")
 
 
 def request_currency(summary: SummaryFile, currency: str | None, warnings: list[str]) -> str:

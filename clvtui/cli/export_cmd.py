@@ -9,6 +9,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, fail, user_errors
 from clvtui.cli.common import RunOption, TierOption, emit, open_existing, tier_name
+from clvtui.wording import plural
 
 
 @app.command()
@@ -50,4 +51,4 @@ def export(
     if json:
         emit(done.to_json())
     else:
-        typer.echo(f"Wrote {done.rows:,} customers ({done.selection}) to {done.path}")
+        typer.echo(f"Wrote {plural(done.rows, 'customer')} ({done.selection}) to {done.path}")

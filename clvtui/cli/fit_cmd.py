@@ -17,7 +17,7 @@ from clvtui.cli.common import RunOption, TierOption, tier_name
 from clvtui.core.timefmt import MAX_HOLDOUT_WEEKS
 from clvtui.insights.jsonsafe import json_ready
 from clvtui.model.registry import PURCHASE_MODELS
-from clvtui.wording import clv_label, value_basis
+from clvtui.wording import clv_label, plural, printable, value_basis
 
 if TYPE_CHECKING:
     from clvtui.report import CustomerEquity, RunReport
@@ -146,7 +146,7 @@ def render_report(report: RunReport | dict[str, Any]) -> str:
         report = RunReport.from_json(report)
     eq = report.customer_equity
     lines = [
-        f"Run {report.run_id}: {report.model_label} on {report.n_customers:,} customers, "
+        f"Run {report.run_id}: {report.model_label} on {plural(report.n_customers, 'customer')}, "
         f"scored as of {report.scored_as_of or report.as_of}",
     ]
     pm = report.purchase_model
@@ -181,7 +181,7 @@ def render_report(report: RunReport | dict[str, Any]) -> str:
 def _equity_line(eq: CustomerEquity) -> str:
     kind = value_basis(eq.value_kind)
     return (
-        f"Customer equity over {eq.horizon_months} months, {kind}: {_whole(eq.value)} "
+        f"Customer equity over {plural(eq.horizon_months, 'month')}, {kind}: {_whole(eq.value)} "
         f"{eq.currency} (90 % interval {_whole(eq.low)} – {_whole(eq.high)})"
     )
 
@@ -281,14 +281,15 @@ def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
 
 def _rank_lines(frame: Any) -> list[str]:
     """The text table: the customer column as wide as the longest id (never cut)."""
-    width = max([len("customer"), *(len(str(c)) for c in frame["customer_id"])])
+    ids = [printable(c) for c in frame["customer_id"]]  # a newline in an id would break the row
+    width = max([len("customer"), *(len(c) for c in ids)])
     lines = [
         f"{'customer':<{width}} {'CLV':>10} {'90 % interval':>21} {'P(alive)':>8} "
         f"{'P(order 90d)':>12} {'expected_orders':>15} {'orders':>6}  tier / risk"
     ]
-    for r in frame.iter_rows(named=True):
+    for shown, r in zip(ids, frame.iter_rows(named=True), strict=True):
         lines.append(
-            f"{r['customer_id']:<{width}} {r['clv']:>10,.2f} "
+            f"{shown:<{width}} {r['clv']:>10,.2f} "
             f"{r['clv_low']:>10,.2f}–{r['clv_high']:<10,.2f} {r['p_alive']:>8.2f} "
             f"{_pct(r['p_order_90']):>12} {r['expected_orders']:>15.2f} {r['orders']:>6,}  "
             f"{r['tier'] or '–'} / {r['risk'] or '–'}"

@@ -126,7 +126,7 @@ def fit_run(
                                       clock=season.calibration_clock)  # fmt: skip
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
-    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
+    fitted = _final_fit(shop, name, start, econ, warnings, step, season)
 
     step("cohort retention", 0.8)
     retention = survival.retention(*shop.first_and_last_days, epoch_day(shop.end))
@@ -143,6 +143,18 @@ def fit_run(
     report.run_id = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, run_report=report)
+
+
+def _final_fit(
+    shop: Shop, name: str, start: list[float] | None, econ: clv.Economics,
+    warnings: list[str], step: Progress, season: seasonal_choice.Seasonality,
+) -> Fitted:  # fmt: skip
+    """The final fit, and the plain model's equity when a forced seasonality did worse."""
+    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
+    if season.forced_worse:
+        plain = fit_models(shop, name, start, econ, [], step).pred.equity
+        season.with_plain_equity(plain, shop.currency)
+    return fitted
 
 
 def _requested_model(model: str | None, holdout_weeks: int | None) -> str | None:

@@ -32,7 +32,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import backtest, epoch_day, fit_spend
-from clvtui.core.timefmt import TIMESTAMP_FORMAT
+from clvtui.core.timefmt import TIMESTAMP_FORMAT, check_holdout_weeks
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments
@@ -126,7 +126,7 @@ def fit_run(
                                       clock=season.calibration_clock)  # fmt: skip
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
-    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
+    fitted = _final_fit(shop, name, start, econ, warnings, step, season)
 
     step("cohort retention", 0.8)
     retention = survival.retention(*shop.first_and_last_days, epoch_day(shop.end))
@@ -145,13 +145,24 @@ def fit_run(
     return FitResult(run_id=run_id, run_report=report)
 
 
+def _final_fit(
+    shop: Shop, name: str, start: list[float] | None, econ: clv.Economics,
+    warnings: list[str], step: Progress, season: seasonal_choice.Seasonality,
+) -> Fitted:  # fmt: skip
+    """The final fit, and the plain model's equity when a forced seasonality did worse."""
+    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
+    if season.forced_worse:
+        plain = fit_models(shop, name, start, econ, [], step).pred.equity
+        season.with_plain_equity(plain, shop.currency)
+    return fitted
+
+
 def _requested_model(model: str | None, holdout_weeks: int | None) -> str | None:
     """The model asked for (None: choose), after refusing what cannot be fitted."""
     model = None if model in (None, "auto") else model
     if model is not None and model not in PURCHASE_MODELS:
         raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
-    if holdout_weeks is not None and holdout_weeks < 1:
-        raise ModelError(f"holdout weeks must be at least 1 (got {holdout_weeks})")
+    check_holdout_weeks(holdout_weeks)
     return model
 
 

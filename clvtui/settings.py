@@ -35,7 +35,10 @@ class Settings:
     horizon_months: int = 12
     # --- profitability tiers ------------------------------------------------------------------
     top_value_share: float = 0.5  # Highly profitable: smallest group holding this share of value
-    profit_floor: float = 0.0  # Not profitable: net CLV at or below this
+    # Not profitable: net CLV at or below this; None (the default) = the cost of one marketing
+    # contact (winback_cost_per_contact): a customer worth less than reaching them costs is not
+    # worth marketing to, and "Profitable" no longer holds customers worth cents
+    profit_floor: float | None = None
     # --- churn-risk bands on P(alive) -----------------------------------------------------------
     active_min_p_alive: float = 0.7
     lost_max_p_alive: float = 0.3
@@ -68,6 +71,14 @@ class Settings:
         return "revenue" if self.margin is None else "net"
 
     @property
+    def tier_floor(self) -> float:
+        """The CLV at or below which a customer is "Not profitable": ``profit_floor`` when set,
+        else what one marketing contact costs (``winback_cost_per_contact``)."""
+        if self.profit_floor is None:
+            return self.winback_cost_per_contact
+        return self.profit_floor
+
+    @property
     def monthly_discount_rate(self) -> float:
         """The monthly rate equivalent to the annual one: (1 + annual)^(1/12) − 1."""
         return (1.0 + self.annual_discount_rate) ** (1.0 / 12.0) - 1.0
@@ -97,7 +108,7 @@ def parse_value(key: str, text: str) -> Any:
         raise SettingsError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
     raw = text.strip()
     if raw.lower() in {"none", "null", ""}:
-        if key != "margin":
+        if key not in NULLABLE:
             raise SettingsError(f"{key} needs a value")
         return None
     default = getattr(Settings(), key)
@@ -123,6 +134,9 @@ def parse_value(key: str, text: str) -> Any:
     return value
 
 
+#: Settings that take ``none``: margin (unknown: revenue CLV), profit_floor (one contact's cost).
+NULLABLE = ("margin", "profit_floor")
+
 MAX_AMOUNT = 1e9  # per order, per customer or per contact, in the shop's currency
 
 
@@ -138,7 +152,7 @@ def _validate(s: Settings) -> None:
             raise bad(f"{name} cannot be negative (got {getattr(s, name)})")
         if getattr(s, name) > MAX_AMOUNT:  # finite but absurd: 1e308 overflows every sum
             raise bad(f"{name} must be at most {MAX_AMOUNT:,.0f} (got {getattr(s, name):g})")
-    if abs(s.profit_floor) > MAX_AMOUNT:
+    if s.profit_floor is not None and abs(s.profit_floor) > MAX_AMOUNT:
         raise bad(f"profit_floor must be within ±{MAX_AMOUNT:,.0f} (got {s.profit_floor:g})")
     for name, top in (("ltv_cac_ratio", 1e3), ("acquisition_saturation", 1e3)):
         if getattr(s, name) > top:
@@ -175,7 +189,7 @@ def _check_types(s: Settings) -> None:
     for f in fields(s):
         value = getattr(s, f.name)
         default = getattr(Settings, f.name)
-        if value is None and f.name == "margin":
+        if value is None and f.name in NULLABLE:
             continue
         if isinstance(default, str):
             if value not in ACTION_NAMES:

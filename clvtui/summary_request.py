@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from clvtui.core.timefmt import as_of_date
+from clvtui.core.currency import currency_code
+from clvtui.core.timefmt import as_of_date, check_holdout_weeks
 from clvtui.errors import InputError, ModelError
 from clvtui.ingest.summary_file import SummaryFile
 from clvtui.model.registry import PURCHASE_MODELS
@@ -46,7 +47,7 @@ def summary_dates(
     weeks = holdout_weeks or 0
     given = as_of_date(as_of)
     name = summary.path.name
-    derived = _derived_end(summary.frame, name) if summary.has("first_order") else None
+    derived = _derived_end(summary, name) if summary.has("first_order") else None
     if given is None and derived is None:
         raise InputError(
             f"{name}: say which day T runs to with --as-of YYYY-MM-DD (or add a first_order column)"
@@ -66,8 +67,9 @@ def summary_dates(
     return derived + timedelta(weeks=weeks), derived
 
 
-def _derived_end(frame: pl.DataFrame, name: str) -> date:
+def _derived_end(summary: SummaryFile, name: str) -> date:
     """The one day first_order + T reaches (T is whole days in any summary of dates)."""
+    frame = summary.frame
     rows = frame.with_row_index("_i").select(
         "_i",
         end=pl.col("first_order") + pl.duration(days=(pl.col("T") * 7).round(0).cast(pl.Int64)),
@@ -82,14 +84,15 @@ def _derived_end(frame: pl.DataFrame, name: str) -> date:
     if off.height:
         raise InputError(
             f"{name}: first_order + T is {first_end} on one row and {off['end'][0]} on another "
-            f"(data row {int(off['_i'][0]) + 1}); T must run to one as-of day for everyone"
+            f"(row {summary.row_number(int(off['_i'][0]))}); T must run to one as-of day for "
+            "everyone"
         )
     wrong = rows.filter(
         pl.col("given_last").is_not_null() & (pl.col("given_last") != pl.col("last"))
     )
     if wrong.height:
         raise InputError(
-            f"{name} data row {int(wrong['_i'][0]) + 1}, column last_order: "
+            f"{name} row {summary.row_number(int(wrong['_i'][0]))}, column last_order: "
             f"{wrong['given_last'][0]} but first_order + t_x is {wrong['last'][0]}"
         )
     return first_end
@@ -97,8 +100,7 @@ def _derived_end(frame: pl.DataFrame, name: str) -> date:
 
 def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:
     name = summary.path.name
-    if holdout_weeks is not None and holdout_weeks < 1:
-        raise ModelError(f"holdout weeks must be at least 1 (got {holdout_weeks})")
+    check_holdout_weeks(holdout_weeks)
     if holdout_weeks and not summary.has("x_holdout"):
         raise InputError(
             f"{name}: --holdout-weeks needs an x_holdout column (purchase days in the N weeks "
@@ -109,12 +111,12 @@ def _holdout_columns(summary: SummaryFile, holdout_weeks: int | None) -> None:
             f"{name}: the file has x_holdout; say how many weeks it counts with --holdout-weeks N"
         )
     if holdout_weeks and summary.frame["x_holdout"].is_null().any():
-        row = int(summary.frame["x_holdout"].is_null().arg_true()[0]) + 1
-        raise InputError(f"{name} data row {row}, column x_holdout: empty")
+        row = summary.row_number(int(summary.frame["x_holdout"].is_null().arg_true()[0]))
+        raise InputError(f"{name} row {row}, column x_holdout: empty")
 
 
 def request_currency(summary: SummaryFile, currency: str | None, warnings: list[str]) -> str:
-    named = currency.strip().upper() if currency else None
+    named = currency_code(currency) if currency else None
     if named and summary.currency and named != summary.currency:
         raise InputError(
             f"{summary.path.name}: its currency column says {summary.currency}, not {named}"

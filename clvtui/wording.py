@@ -14,6 +14,19 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
     return f"{n:,} {word}"
 
 
+#: Control characters (C0, DEL, C1) as text shows them: a customer id holding a newline or an
+#: escape sequence must not break a table's lines or recolour a terminal.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))} | {
+    ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+}  # fmt: skip
+
+
+def printable(text: object) -> str:
+    """``text`` with control characters written as escapes (``a\\nb``), for text output: one
+    row stays one line. JSON and CSV output keep the value as it is (they quote it)."""
+    return str(text).translate(_CONTROL)
+
+
 #: What a CLV is worth in (``Settings.value_kind``): profit when a margin is set, else revenue.
 #: Every face says which, in these words, so nobody mistakes revenue for profit.
 _BASIS = {"net": "after margin and cost per order", "revenue": "no margin set"}

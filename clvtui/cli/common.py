@@ -48,12 +48,16 @@ def print_table(title: str, headers: list[str], rows: list[list[Any]]) -> None:
 
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from clvtui.wording import printable
 
     table = Table(title=title, title_justify="left", box=None, header_style="bold")
     for i, h in enumerate(headers):
         table.add_column(h, justify="left" if i == 0 else "right", overflow="fold")
     for row in rows:
-        table.add_row(*("–" if v is None else str(v) for v in row))
+        # Text, not markup: an id such as "[red]x" is shown as typed; control characters escaped
+        table.add_row(*(Text("–" if v is None else printable(v)) for v in row))
     if sys.stdout.isatty():
         Console().print(table)
     else:

@@ -9,6 +9,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, fail, user_errors
 from clvtui.cli.common import RunOption, TierOption, emit, open_existing, tier_name
+from clvtui.wording import plural
 
 TOOL_NAMES = ("klaviyo", "mailchimp", "meta", "google-ads", "shopify")  # insights.tool_exports
 ToolOption = Annotated[
@@ -80,9 +81,10 @@ def export(
 def echo_export(done: Any) -> None:
     """One line: how many customers went where (and who a tool's file left out)."""
     where = f" for {done.tool}" if done.tool else ""
-    typer.echo(f"Wrote {done.rows:,} customers ({done.selection}){where} to {done.path}")
+    typer.echo(f"Wrote {plural(done.rows, 'customer')} ({done.selection}){where} to {done.path}")
     if done.without_email:
-        typer.echo(f"left out {done.without_email:,} without a usable e-mail (or sharing one)")
+        left = plural(done.without_email, "customer")
+        typer.echo(f"left out {left} without a usable e-mail (or sharing one)")
 
 
 def action_name(text: str) -> str:

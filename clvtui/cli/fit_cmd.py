@@ -14,9 +14,10 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
 from clvtui.cli.common import RunOption, TierOption, tier_name
+from clvtui.core.timefmt import MAX_HOLDOUT_WEEKS
 from clvtui.insights.jsonsafe import json_ready
 from clvtui.model.registry import PURCHASE_MODELS
-from clvtui.wording import clv_label, value_basis
+from clvtui.wording import clv_label, plural, printable, value_basis
 
 if TYPE_CHECKING:
     from clvtui.report import CustomerEquity, RunReport
@@ -79,6 +80,16 @@ def fit_command(
 
     A run is in one currency: amounts in different currencies are never added up.
     """
+    if summary is not None and seasonality == "on":
+        raise fail(
+            "--seasonality on needs the stored orders' dates; a summary file has none "
+            "(fit from the orders, or drop --seasonality)"
+        )
+    if currency is not None:
+        with user_errors():
+            from clvtui.core.currency import currency_code
+
+            currency = currency_code(currency)
     if summary is not None:  # warehouse hook (issue 16)
         from clvtui.cli.warehouse_cmd import fit_from_summary
 
@@ -88,8 +99,11 @@ def fit_command(
         raise fail(f"--model must be one of {', '.join(MODEL_CHOICES)} (got {model!r})")
     if seasonality not in ("auto", "on", "off"):
         raise fail(f"--seasonality must be one of auto, on, off (got {seasonality!r})")
-    if holdout_weeks is not None and holdout_weeks < 1:
-        raise fail(f"--holdout-weeks must be at least 1 (got {holdout_weeks})")
+    if holdout_weeks is not None and not 1 <= holdout_weeks <= MAX_HOLDOUT_WEEKS:
+        raise fail(
+            f"--holdout-weeks must be from 1 to {MAX_HOLDOUT_WEEKS} (ten years; "
+            f"got {holdout_weeks})"
+        )
     with user_errors():
         from clvtui.services.fit import fit_shop
 
@@ -132,7 +146,7 @@ def render_report(report: RunReport | dict[str, Any]) -> str:
         report = RunReport.from_json(report)
     eq = report.customer_equity
     lines = [
-        f"Run {report.run_id}: {report.model_label} on {report.n_customers:,} customers, "
+        f"Run {report.run_id}: {report.model_label} on {plural(report.n_customers, 'customer')}, "
         f"scored as of {report.scored_as_of or report.as_of}",
     ]
     pm = report.purchase_model
@@ -167,7 +181,7 @@ def render_report(report: RunReport | dict[str, Any]) -> str:
 def _equity_line(eq: CustomerEquity) -> str:
     kind = value_basis(eq.value_kind)
     return (
-        f"Customer equity over {eq.horizon_months} months, {kind}: {_whole(eq.value)} "
+        f"Customer equity over {plural(eq.horizon_months, 'month')}, {kind}: {_whole(eq.value)} "
         f"{eq.currency} (90 % interval {_whole(eq.low)} – {_whole(eq.high)})"
     )
 
@@ -267,14 +281,15 @@ def _print_rank(scores: Any, run: dict[str, Any], fmt: str) -> None:
 
 def _rank_lines(frame: Any) -> list[str]:
     """The text table: the customer column as wide as the longest id (never cut)."""
-    width = max([len("customer"), *(len(str(c)) for c in frame["customer_id"])])
+    ids = [printable(c) for c in frame["customer_id"]]  # a newline in an id would break the row
+    width = max([len("customer"), *(len(c) for c in ids)])
     lines = [
         f"{'customer':<{width}} {'CLV':>10} {'90 % interval':>21} {'P(alive)':>8} "
         f"{'P(order 90d)':>12} {'expected_orders':>15} {'orders':>6}  tier / risk"
     ]
-    for r in frame.iter_rows(named=True):
+    for shown, r in zip(ids, frame.iter_rows(named=True), strict=True):
         lines.append(
-            f"{r['customer_id']:<{width}} {r['clv']:>10,.2f} "
+            f"{shown:<{width}} {r['clv']:>10,.2f} "
             f"{r['clv_low']:>10,.2f}–{r['clv_high']:<10,.2f} {r['p_alive']:>8.2f} "
             f"{_pct(r['p_order_90']):>12} {r['expected_orders']:>15.2f} {r['orders']:>6,}  "
             f"{r['tier'] or '–'} / {r['risk'] or '–'}"

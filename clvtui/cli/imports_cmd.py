@@ -11,6 +11,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, open_database, user_errors
 from clvtui.cli.common import open_existing
+from clvtui.wording import plural
 
 imports_app = typer.Typer(
     help="List the imports (id, file, format, when, orders new/updated, rejects); "
@@ -94,4 +95,4 @@ def undo_command(
 
 
 def _n(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    return plural(count, noun)

@@ -9,6 +9,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, fail, user_errors
 from clvtui.cli.common import emit, open_existing, print_table
+from clvtui.wording import plural
 
 runs_app = typer.Typer(
     help="List fits with their size on disk; prune old fits' per-customer scores.",
@@ -131,8 +132,8 @@ def _report(result: dict[str, Any]) -> None:
         ids = ", ".join(str(r["id"]) for r in gone)
         customers = sum(r["n_customers"] or 0 for r in gone)
         typer.echo(
-            f"{verb} the per-customer scores of {len(gone)} fit{'s' if len(gone) > 1 else ''} "
-            f"(run {ids}): {customers:,} rows, about {megabytes(result['bytes_freed'])}."
+            f"{verb} the per-customer scores of {plural(len(gone), 'fit')} "
+            f"(run {ids}): {plural(customers, 'row')}, about {megabytes(result['bytes_freed'])}."
         )
     kept = ", ".join(str(i) for i in result["kept_run_ids"]) or "none"
     typer.echo(

@@ -8,6 +8,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, user_errors
 from clvtui.cli.common import RunOption, emit, kind_label, money, open_existing, print_table
+from clvtui.wording import plural
 
 
 @app.command()
@@ -46,7 +47,7 @@ def segments(
     )
     typer.echo(f"Customer equity: {money(view.customer_equity, cur)}")
     print_table(
-        f"Valuable but slipping away: {view.slipping_total:,} customers with at least "
+        f"Valuable but slipping away: {plural(view.slipping_total, 'customer')} with at least "
         f"{money(view.min_value_at_stake, cur)} at stake (top {top} by value at stake)",
         [
             *("customer", "tier", "risk", "CLV", "P(alive)", "P(order 90d)", "at stake"),

@@ -8,6 +8,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, fail, user_errors
 from clvtui.cli.common import RunOption, emit, money, open_existing, print_table
+from clvtui.wording import plural
 
 
 @app.command()
@@ -39,7 +40,7 @@ def moved(
         return
     typer.echo(
         f"Run {rid} vs run {prev} (as of {as_of} vs {prev_as_of}): {doc['moved']:,} of "
-        f"{doc['customers_compared']:,} customers moved; {doc['new_customers']:,} new"
+        f"{plural(doc['customers_compared'], 'customer')} moved; {doc['new_customers']:,} new"
     )
     _print_moves(doc, limit)
 

@@ -15,6 +15,7 @@ import typer
 from clvtui.cli.app import DbOption, JsonOption, app, emit_json, fail, open_database, user_errors
 from clvtui.cli.common import RunOption
 from clvtui.insights.jsonsafe import json_ready
+from clvtui.wording import plural
 
 
 def fit_from_summary(
@@ -79,4 +80,6 @@ def scores_command(
     if json_out:
         emit_json({"path": str(path), "run_id": run["id"], "customers": frame.height})
     else:
-        typer.echo(f"Wrote {frame.height:,} customers' scores of run {run['id']} to {path}")
+        typer.echo(
+            f"Wrote the scores of {plural(frame.height, 'customer')} (run {run['id']}) to {path}"
+        )

@@ -8,6 +8,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, user_errors
 from clvtui.cli.common import RunOption, emit, kind_label, money, open_existing, print_table
+from clvtui.wording import plural
 
 
 def _share(key: str, text: str | None) -> float | None:
@@ -67,7 +68,7 @@ def whatif(
     typer.echo(
         f"Customer equity: {money(result.equity_before)} → {money(result.equity_after)} "
         f"({kind_label(result.value_kind)}); "
-        f"{result.customers_changing_tier:,} customers change tier"
+        f"{plural(result.customers_changing_tier, 'customer')} change tier"
     )
     after = {r["name"]: r for r in doc["tiers_after"]}
     print_table(

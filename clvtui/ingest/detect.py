@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clvtui.core.currency import currency_code, suggest
 from clvtui.errors import InputError, MappingError
 from clvtui.ingest.formats import FIELDS, KNOWN_OTHER, SPECS, FormatSpec, normalise_name
 
@@ -74,8 +75,8 @@ def resolve_mapping(
             mapping[fld] = column
         elif normalise_name(column) in by_name:
             mapping[fld] = by_name[normalise_name(column)]
-        elif fld == "currency" and len(column) == 3 and column.isalpha():
-            mapping[fld] = "=" + column.upper()
+        elif fld == "currency" and ((len(column) == 3 and column.isalpha()) or suggest(column)):
+            mapping[fld] = "=" + currency_code(column, f"{path}: --map currency={column}")
         else:
             raise InputError(
                 f"{path}: --map {fld}={column}: the file has no column {column!r}. "

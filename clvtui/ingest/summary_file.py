@@ -13,6 +13,7 @@ row (CSV: the line in the file, header = 1; Parquet: the data row, first = 1) an
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.errors import InputError
+from clvtui.ingest.csvscan import sniff_utf16
 
 REQUIRED = ("customer_id", "x", "t_x", "T", "m")
 OPTIONAL = (
@@ -42,9 +44,15 @@ class SummaryFile:
     path: Path
     frame: pl.DataFrame
     currency: str | None
+    first_row: int = 1  # the row number of the frame's first row: CSV 2 (its file line), else 1
 
     def has(self, column: str) -> bool:
         return column in self.frame.columns
+
+    def row_number(self, index: int) -> int:
+        """The row a message names for the frame's ``index``-th row (from 0): for a CSV its line
+        in the file (header = 1), as every other summary error and the order importer say."""
+        return index + self.first_row
 
 
 def read_summary(path: str | Path, unit: str = "weeks") -> SummaryFile:
@@ -70,7 +78,7 @@ def read_summary(path: str | Path, unit: str = "weeks") -> SummaryFile:
     currency = _single_currency(frame, name, raw)
     if currency is not None:
         frame = frame.with_columns(currency=pl.lit(currency))
-    return SummaryFile(path, frame.drop("_row"), currency)
+    return SummaryFile(path, frame.drop("_row"), currency, first_row)
 
 
 def _read(path: Path) -> tuple[pl.DataFrame, int]:
@@ -82,11 +90,28 @@ def _read(path: Path) -> tuple[pl.DataFrame, int]:
         if suffix in (".parquet", ".pq"):
             return pl.read_parquet(path), 1
         if suffix == ".csv":
-            return pl.read_csv(path, infer_schema=False, encoding="utf8"), 2
+            return pl.read_csv(_csv_source(path), infer_schema=False, encoding="utf8"), 2
     except (pl.exceptions.PolarsError, OSError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(f"{path.name}: cannot be read as {suffix[1:]} ({first})") from None
     raise InputError(f"{path.name}: a summary must be a .parquet or .csv file")
+
+
+def _csv_source(path: Path) -> Path | io.BytesIO:
+    """The CSV as polars can read it: a UTF-16 file (Excel's "Unicode Text", SQL Server's bcp
+    -w) re-encoded to UTF-8 in memory, detected as the order importer detects it; otherwise
+    the path (a warehouse's UTF-8 file is read straight from disk)."""
+    with path.open("rb") as fh:
+        encoding = sniff_utf16(fh.read(4096))
+    if encoding is None:
+        return path
+    try:
+        text = path.read_bytes().decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"{path.name}: looks like UTF-16 but does not decode ({err.reason})"
+        ) from None
+    return io.BytesIO(text.encode("utf-8"))
 
 
 def _contract_names(raw: pl.DataFrame, name: str) -> pl.DataFrame:

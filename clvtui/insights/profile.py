@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.insights.segments import TIERS
+from clvtui.wording import plural
 
 ATTRIBUTES = ("country", "channel", "first_product", "discount_code")
 HAZARD_SAMPLE = 10_000
@@ -272,7 +273,7 @@ def build_profile(
         if profile.hazard and sampled_from is not None and sampled_from > data.height:
             profile.notes.append(
                 f"hazard model fitted on a random sample of {data.height:,} of "
-                f"{sampled_from:,} customers"
+                f"{plural(sampled_from, 'customer')}"
             )
     return profile
 

@@ -47,6 +47,7 @@ class TierRule:
     profit_floor: float
     high_cutoff: float | None  # smallest clv inside "Highly profitable" (None: tier empty)
     value_kind: str
+    floor_is_contact_cost: bool = False  # profit_floor unset: the floor is one contact's cost
 
     def describe(self) -> str:
         kind = clv_label(self.value_kind)
@@ -55,10 +56,11 @@ class TierRule:
             if self.high_cutoff is not None
             else "nobody (no positive future value)"
         )
+        floor_why = " (what one marketing contact costs)" if self.floor_is_contact_cost else ""
         return (
             f"Highly profitable: the fewest customers, by descending {kind}, holding "
             f"{self.top_value_share:.0%} of the positive future value ({high}); "
-            f"Not profitable: CLV ≤ {self.profit_floor:,.2f}; Profitable: the rest. "
+            f"Not profitable: CLV ≤ {self.profit_floor:,.2f}{floor_why}; Profitable: the rest. "
             "Acquisition cost is sunk for existing customers and not subtracted."
         )
 
@@ -78,7 +80,8 @@ def high_cutoff(clv: pl.Series, settings: Settings) -> float | None:
     Customers sorted by descending CLV; walk down until the running total reaches
     ``top_value_share`` of the total *positive* future value. The CLV of the customer reached is
     the cut-off, and everyone at or above it is in the tier (ties are never split, so the rule is
-    one number a person can check). Only customers above ``profit_floor`` can be in the tier.
+    one number a person can check). Only customers above the floor (``Settings.tier_floor``)
+    can be in the tier.
     """
     positive = clv.filter(clv > 0)
     total = float(positive.sum()) if positive.len() else 0.0
@@ -91,9 +94,9 @@ def high_cutoff(clv: pl.Series, settings: Settings) -> float | None:
     reached = (running >= target * (1.0 - 1e-12)).arg_true()
     idx = int(reached[0]) if reached.len() else ordered.len() - 1
     cutoff = float(ordered[idx])
-    if cutoff <= settings.profit_floor:
+    if cutoff <= settings.tier_floor:
         # the top group would dip into unprofitable customers: it stops at the floor
-        above = ordered.filter(ordered > settings.profit_floor)
+        above = ordered.filter(ordered > settings.tier_floor)
         return _least(above)
     return cutoff
 
@@ -185,12 +188,12 @@ def assign_segments(
         raise ModelError("some customers have no P(alive) (NaN); the fit is not usable")
     cutoff = high_cutoff(scores["clv"], settings) if scores.height else None
     clv = pl.col("clv")
-    high = (clv >= cutoff) & (clv > settings.profit_floor) if cutoff is not None else pl.lit(False)
+    high = (clv >= cutoff) & (clv > settings.tier_floor) if cutoff is not None else pl.lit(False)
     # built as Enums (4 bytes a row), text only at the end: each when/then step of a text
     # column is a copy of it (~0.7 GB more at 10 M customers)
     tiers, risks = pl.Enum(list(TIERS)), pl.Enum(list(RISKS))
     tier = (
-        pl.when(clv <= settings.profit_floor)
+        pl.when(clv <= settings.tier_floor)
         .then(pl.lit(NOT_PROFITABLE, dtype=tiers))
         .when(high)
         .then(pl.lit(HIGH, dtype=tiers))
@@ -226,9 +229,10 @@ def tier_rule(scored: pl.DataFrame, settings: Settings) -> TierRule:
     high = scored.filter(pl.col("tier") == HIGH)["clv"]
     return TierRule(
         top_value_share=settings.top_value_share,
-        profit_floor=settings.profit_floor,
+        profit_floor=settings.tier_floor,
         high_cutoff=_least(high),
         value_kind=settings.value_kind,
+        floor_is_contact_cost=settings.profit_floor is None,
     )
 
 

@@ -21,6 +21,7 @@ import polars as pl
 from clvtui.errors import ModelError
 from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import summarise
+from clvtui.wording import plural
 
 MIN_CUSTOMERS = 100
 MIN_REPEATERS = 30
@@ -44,7 +45,7 @@ def enough_data(x: np.ndarray) -> str | None:
     if n < MIN_CUSTOMERS or rep < MIN_REPEATERS:
         return (
             f"a model needs at least {MIN_CUSTOMERS} customers and {MIN_REPEATERS} repeat buyers; "
-            f"this data has {n} customers and {rep} repeat buyers"
+            f"this data has {plural(n, 'customer')} and {plural(rep, 'repeat buyer')}"
         )
     return None
 
@@ -73,7 +74,7 @@ def choose_model(orders: pl.DataFrame, as_of: str, holdout_weeks: int, seed: int
             "using a simple empirical estimate instead",
         )
     best = min(usable, key=lambda k: usable[k]["score"])
-    reason = f"smallest holdout error over the last {holdout_weeks} weeks"
+    reason = f"smallest holdout error over the last {plural(holdout_weeks, 'week')}"
     skipped = [k for k in scores if k not in usable]
     if skipped:
         reason += f" ({', '.join(LABELS[k] for k in skipped)} could not be fitted: see candidates)"

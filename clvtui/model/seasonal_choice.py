@@ -34,6 +34,20 @@ class Seasonality:
     clock: seasonal.SeasonalClock | None = None
     calibration_clock: seasonal.SeasonalClock | None = None
 
+    @property
+    def forced_worse(self) -> bool:
+        """Used only because ``on`` forced it, though the plain model did better on the
+        validation weeks: the report then shows the plain model's equity beside it."""
+        return bool(self.doc.get("used")) and self.doc.get("beats_plain") is False
+
+    def with_plain_equity(self, plain: float, currency: str) -> None:
+        """Say what the plain model gives, beside the seasonal figure (``forced_worse``)."""
+        self.doc["plain_equity"] = plain
+        self.doc["reason"] += (
+            f"; customer equity without seasonality: {plain:,.0f} {currency} (the figures "
+            "shown are the seasonal model's, as asked)"
+        )
+
 
 def decide(
     orders: pl.DataFrame,
@@ -65,11 +79,11 @@ def decide(
             raise ModelError(seasonal.not_enough(months))
         return Seasonality(doc | {"reason": seasonal.not_enough(months)})
     sample = seasonal.sample_orders(orders)
-    checked = None
-    if mode == "auto":
-        verdict, checked = _validate(sample, (first, last), end, model, holdout_weeks, choice, doc)
-        if verdict is not None:
-            return Seasonality(doc | {"reason": verdict})
+    # "on" is checked too (never vetoed): a user who forced it learns whether it helped
+    verdict, checked = _validate(sample, (first, last), end, model, holdout_weeks, choice, doc,
+                                 force=mode == "on")  # fmt: skip
+    if verdict is not None and mode == "auto":
+        return Seasonality(doc | {"reason": verdict})
     cal_end = end - timedelta(weeks=holdout_weeks) if holdout_weeks else end
     if seasonal.history_months(first, min(cal_end, last)) < seasonal.MIN_MONTHS:
         raise ModelError(
@@ -95,9 +109,12 @@ def _validate(
     holdout_weeks: int | None,
     choice: dict[str, Any] | None,
     doc: dict[str, Any],
+    force: bool = False,
 ) -> tuple[str | None, seasonal.Pattern | None]:
     """(None, the pattern) when seasonality earns its place on the validation weeks; else
-    (why not, the pattern if one was estimated)."""
+    (why not, the pattern if one was estimated). ``force`` (``on``): the plain and seasonal
+    models are compared even without a clear pattern, and ``doc["beats_plain"]`` says which
+    won."""
     first, last = orders_span
     span = (end - first).days / 7.0
     frm, to, weeks = seasonal.validation_window(end, span, holdout_weeks, choice)
@@ -109,7 +126,7 @@ def _validate(
         ), None
     pattern = seasonal.estimate(sample, frm, model)
     doc |= pattern.to_json() | {"estimated_to": min(frm, last).isoformat()}
-    if pattern.p_value >= seasonal.SIGNIFICANCE:
+    if pattern.p_value >= seasonal.SIGNIFICANCE and not force:
         return (
             f"no clear seasonal pattern in the orders up to {frm} (test of no seasonality: "
             f"p = {pattern.p_value:.2f}), so the plain model is used"
@@ -117,6 +134,7 @@ def _validate(
     plain, timed = _scores(sample, pattern, first, frm, to, weeks, model)
     doc["validation"] = {"from": frm.isoformat(), "to": to.isoformat(), "weeks": weeks,
                          "plain": plain, "seasonal": timed}  # fmt: skip
+    doc["beats_plain"] = timed["score"] < plain["score"]
     if timed["score"] >= plain["score"]:
         return (
             f"a seasonal pattern was found ({_range_words(pattern.multipliers)}) but it did not "
@@ -171,6 +189,17 @@ def _range_words(s: np.ndarray) -> str:
 
 def _used_sentence(s: np.ndarray, validation: dict[str, Any] | None, mode: str) -> str:
     text = f"seasonality is used: purchases run from {_range_words(s)}"
+    if (
+        validation
+        and mode == "on"
+        and validation["seasonal"]["score"] >= validation["plain"]["score"]
+    ):
+        p, t = validation["plain"], validation["seasonal"]
+        return text + (
+            f". It is used only because --seasonality on asked for it: it did NOT beat the plain "
+            f"model on the validation weeks {validation['from']} – {validation['to']} (total off "
+            f"by {t['total_error']:+.1%} with it, {p['total_error']:+.1%} without)"
+        )
     if validation:
         p, t = validation["plain"], validation["seasonal"]
         text += (

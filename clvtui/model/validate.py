@@ -20,6 +20,7 @@ from clvtui.model.base import FittedModel, row_key
 from clvtui.model.registry import module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import purchase_days
+from clvtui.wording import plural
 
 Pmf = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
@@ -141,7 +142,7 @@ def verdict(doc: dict[str, Any]) -> str:
     weeks = doc["weeks"]
     if act == 0:
         return (
-            f"No repeat orders happened in the last {weeks} weeks (the model expected "
+            f"No repeat orders happened in the last {plural(weeks, 'week')} (the model expected "
             f"{pred:,.0f}), so there is nothing to check the model against yet."
         )
     err = pred / act - 1.0
@@ -154,7 +155,7 @@ def verdict(doc: dict[str, Any]) -> str:
         advice = "treat its numbers with caution"
     rank = "well" if corr >= 0.6 else "fairly" if corr >= 0.3 else "poorly"
     return (
-        f"Over the last {weeks} weeks the model expected {pred:,.0f} repeat orders and "
+        f"Over the last {plural(weeks, 'week')} the model expected {pred:,.0f} repeat orders and "
         f"{act:,} happened ({abs(err):.0%} {side}), and it told your best customers apart "
         f"{rank} (correlation {corr:.2f}): {advice}."
     )

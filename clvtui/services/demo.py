@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from clvtui.errors import ClvError
+from clvtui.wording import plural
 
 DEMO_MARGIN = 0.40
 DEMO_COST_PER_ORDER = 3.0
@@ -69,7 +70,7 @@ class DemoShop:
         return [
             f"demo shop: {self.customers:,} simulated customers, {self.period} "
             f"({self.fmt} export{shape}",
-            f"imported {self.orders_imported:,} orders from {self.export.name}",
+            f"imported {plural(self.orders_imported, 'order')} from {self.export.name}",
             f"fit #{self.run_id}: customer equity {self.equity:,.0f} "
             f"{self.currency} (net CLV, {DEMO_MARGIN:.0%} margin), {checked}",
         ]
@@ -95,7 +96,7 @@ def build_demo(
             status = database_status(open_db(path))
             if status.orders:
                 raise ClvError(
-                    f"{path} already holds {status.orders:,} orders; "
+                    f"{path} already holds {plural(status.orders, 'order')}; "
                     "give the demo a new file with --db"
                 )
         else:  # our own demo.db: rebuild it from scratch

@@ -36,7 +36,8 @@ from clvtui.settings import Settings
 #: The settings a run's CLV was computed with: always the run's own.
 ECONOMICS = ("margin", "cost_per_order", "annual_discount_rate", "horizon_months")
 #: The settings that draw the tier and risk lines: always today's.
-TIER_SETTINGS = ("top_value_share", "profit_floor", "active_min_p_alive", "lost_max_p_alive")
+#: ``tier_floor`` is ``profit_floor`` or, unset, one contact's cost: compared as the floor it gives.
+TIER_SETTINGS = ("top_value_share", "tier_floor", "active_min_p_alive", "lost_max_p_alive")
 
 
 def run_settings_of(run: dict[str, Any]) -> Settings:

@@ -141,10 +141,19 @@ def _runs(db: sqlite_utils.Database, where: str = "1", args: tuple = ()) -> list
     out = []
     for row in cur.fetchall():
         rec = dict(zip(names, row, strict=True))
-        rec["settings"] = json.loads(rec["settings"])
-        rec["report"] = json.loads(rec["report"])
+        rec["settings"] = _stored_json(rec, "settings")
+        rec["report"] = _stored_json(rec, "report")
         out.append(rec)
     return out
+
+
+def _stored_json(run: dict[str, Any], column: str) -> Any:
+    """A run's JSON column, parsed; damaged text is a damaged database (the one-line wording
+    every face gives for SQLite's own "malformed"), not a traceback."""
+    try:
+        return json.loads(run[column])
+    except (TypeError, ValueError):
+        raise sqlite3.DatabaseError(f"malformed JSON in run {run['id']}'s {column}") from None
 
 
 def latest_run(db: sqlite_utils.Database) -> dict[str, Any] | None:

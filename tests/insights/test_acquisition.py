@@ -38,11 +38,13 @@ def test_cdnow_allowable_cpa_matches_independent_arithmetic(cdnow_scores: pl.Dat
         assert got["allowable_cpa"] == pytest.approx(cpa, rel=1e-9)
         assert got["payback_month"] == pay
         assert got["headroom"] is None  # acquisition cost unknown
-    # the figures a CDNOW marketer would read: ~48 for a top-tier look-alike, ~6 otherwise
+    # the figures a CDNOW marketer would read: ~48 for a top-tier look-alike, ~6 otherwise (5.75
+    # since the floor is one contact's cost: customers worth under 2.00 are no longer "Profitable")
     assert table["Highly profitable"]["allowable_cpa"] == pytest.approx(48.19, abs=0.01)
     assert table["Highly profitable"]["payback_month"] == 5
-    assert table["Profitable"]["allowable_cpa"] == pytest.approx(6.11, abs=0.01)
-    assert table["Not profitable"]["customers"] == 0
+    assert table["Profitable"]["allowable_cpa"] == pytest.approx(5.75, abs=0.01)
+    # 96 customers are worth no more than one 2.00 contact
+    assert table["Not profitable"]["customers"] == 96
 
 
 def test_headroom_compares_the_known_acquisition_cost(cdnow_scores: pl.DataFrame) -> None:

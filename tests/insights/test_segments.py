@@ -106,7 +106,9 @@ def test_cdnow_tier_table_matches_an_independent_count(cdnow_scores: pl.DataFram
         i += 1
     cutoff = pos[i - 1]
     n_high = int((clv >= cutoff).sum())
-    n_not = int((clv <= 0).sum())
+    # the floor is one marketing contact's cost (profit_floor unset): 2.00 by default
+    assert CDNOW_SETTINGS.profit_floor is None and CDNOW_SETTINGS.tier_floor == 2.0
+    n_not = int((clv <= 2.0).sum())
     table = {r["name"]: r for r in tier_table(scored).to_dicts()}
     assert table[HIGH]["customers"] == n_high
     assert table[NOT_PROFITABLE]["customers"] == n_not
@@ -118,6 +120,8 @@ def test_cdnow_tier_table_matches_an_independent_count(cdnow_scores: pl.DataFram
     assert clv.sum() == pytest.approx(19731.8, abs=0.5)
     # the CDNOW sample is concentrated: 167 of 2,357 customers (7 %) hold half the future value
     assert n_high == 167
+    # 96 customers are worth no more than the 2.00 it costs to contact them (none below 0)
+    assert n_not == 96 and int((clv <= 0).sum()) == 0
 
 
 def test_slipping_away_ranks_valuable_inactive_customers_by_value_at_stake(

@@ -74,3 +74,23 @@ def test_one_time_rule_from_the_header_or_the_report() -> None:
 def test_every_customer_gets_exactly_one_tier(floor: float) -> None:
     out = apply_tiers(SCORES, RUN, FITTED.with_changes(profit_floor=floor))
     assert out.height == SCORES.height and out["tier"].null_count() == 0
+
+
+def test_the_tier_floor_is_one_contacts_cost_unless_set() -> None:
+    """ "Not profitable" = worth no more than one marketing contact costs (issue 15): the
+    default follows ``winback_cost_per_contact``; an explicit ``profit_floor`` (0 included)
+    wins, and ``none`` goes back to the contact's cost."""
+    from clvtui.settings import parse_value
+
+    assert Settings().profit_floor is None and Settings().tier_floor == 2.0
+    assert Settings(winback_cost_per_contact=5.0).tier_floor == 5.0
+    assert Settings(profit_floor=0.0, winback_cost_per_contact=5.0).tier_floor == 0.0
+    assert parse_value("profit_floor", "none") is None and parse_value("profit_floor", "3") == 3.0
+    scores = pl.DataFrame({"customer_id": list("abc"), "clv": [50.0, 2.0, 2.01],
+                           "p_alive": [0.9, 0.9, 0.9]})  # fmt: skip
+    assert apply_tiers(scores, RUN, Settings())["tier"].to_list() == [
+        HIGH, NOT_PROFITABLE, PROFITABLE,
+    ]  # fmt: skip
+    # a run fitted with the old floor of 0 is re-tiered by today's rule, not read as stored
+    assert not rule_unchanged(RUN, FITTED.with_changes(profit_floor=None))
+    assert rule_unchanged(RUN, FITTED.with_changes(profit_floor=None, winback_cost_per_contact=0.0))

@@ -142,3 +142,33 @@ def test_a_parquet_list_column_is_one_line(tmp_path: Path) -> None:
     ).write_parquet(path)
     with pytest.raises(InputError, match=r"s\.parquet, column x: must be a whole number"):
         read_summary(path)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_summary_reads_as_its_utf8_twin(tmp_path: Path, encoding: str) -> None:
+    """Excel's "Unicode Text" and SQL Server's bcp -w write UTF-16: detected as the order
+    importer detects it, not reported as "missing columns"."""
+    text = (SUMMARIES / "good_weeks.csv").read_text(encoding="utf-8")
+    path = tmp_path / "wide.csv"
+    path.write_bytes(text.encode(encoding))  # "utf-16" writes a BOM; -le/-be none
+    assert read_summary(path).frame.equals(read_summary(SUMMARIES / "good_weeks.csv").frame)
+
+
+def test_every_summary_error_names_the_line_in_the_file(tmp_path: Path) -> None:
+    """One numbering everywhere: the line in the CSV (header = 1), in the reader's rules and in
+    the request's (first_order + T, x_holdout) alike."""
+    from clvtui.summary_request import check_request
+
+    frame = pl.read_csv(SUMMARIES / "good_weeks.csv").with_columns(x_holdout=pl.lit(1))
+    frame = frame.with_columns(
+        x_holdout=pl.when(pl.col("customer_id") == "c003").then(None).otherwise(pl.col("x_holdout"))
+    )
+    path = tmp_path / "s.csv"
+    frame.write_csv(path)
+    summary = read_summary(path)
+    assert (
+        summary.row_number(0) == 2
+        and read_summary(SUMMARIES / "good_weeks.parquet").row_number(0) == 1
+    )
+    with pytest.raises(InputError, match=r"^s\.csv row 4, column x_holdout: empty$"):
+        check_request(summary, None, 4, "auto", None)  # c003: the third customer, line 4

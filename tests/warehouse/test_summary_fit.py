@@ -180,5 +180,6 @@ def test_first_and_last_order_must_agree_with_t_x(tmp_path: Path) -> None:
     code, _, err = cli(tmp_path / "x.db", "fit", "--summary", str(path))
     assert code == 1
     assert err.strip() == (
-        "error: s.csv data row 4, column last_order: 2025-07-15 but first_order + t_x is 2025-07-16"
+        # row = the line in the file (header = 1), as every other summary error says
+        "error: s.csv row 5, column last_order: 2025-07-15 but first_order + t_x is 2025-07-16"
     )

@@ -19,8 +19,9 @@ from clvtui.services.customer import CustomerDetail
 from clvtui.tui.screens.base import WorkerErrors
 from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
-from clvtui.tui.widgets.fmt import count, money, pct
+from clvtui.tui.widgets.fmt import money, pct
 from clvtui.tui.widgets.kpi import KpiCard
+from clvtui.wording import plural
 
 
 @dataclass
@@ -158,8 +159,7 @@ class CustomerScreen(WorkerErrors, Screen[None]):
 def _purchases(days: object, listed: int) -> str:
     """``11 purchase days (12 orders)``: the model's count beside the orders listed."""
     if not isinstance(days, int | float):
-        return f"{count(listed)} orders"
-    noun = "purchase day" if days == 1 else "purchase days"
+        return plural(listed, "order")
     if int(days) == listed:
-        return f"{count(days)} orders"
-    return f"{count(days)} {noun} ({count(listed)} orders)"
+        return plural(listed, "order")
+    return f"{plural(int(days), 'purchase day')} ({plural(listed, 'order')})"

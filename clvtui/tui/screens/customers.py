@@ -20,7 +20,12 @@ from textual.widgets import Input, Label
 
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import MainScreen
-from clvtui.tui.widgets.columns import CUSTOMER_COLUMNS, customer_columns
+from clvtui.tui.widgets.columns import (
+    CUSTOMER_COLUMNS,
+    ID_WIDTH,
+    customer_columns,
+    id_width,
+)
 from clvtui.tui.widgets.fmt import count
 from clvtui.tui.widgets.frame_table import FrameTable
 
@@ -69,6 +74,9 @@ class CustomersScreen(MainScreen):
         self._masks: dict[str, pl.Series] = {}
         self._currency: str | None = None  # the shown run's (kept for the next cached show)
         self._columns_set = False
+        self._ids_of: pl.DataFrame | None = None  # the frame whose id width is known
+        self._ids = ID_WIDTH
+        self._columns_for: tuple[str | None, int] | None = None  # (currency, id width) shown
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="customers-bar", classes="toolbar"):
@@ -122,9 +130,12 @@ class CustomersScreen(MainScreen):
             return  # built ahead and being taken down (the app quit) before its rows arrived
         self.table.loading = False
         self.run_id = msg.run_id
-        if msg.frame is not None and (msg.currency != self._currency or not self._columns_set):
+        if msg.frame is not None and msg.frame is not self._ids_of:
+            self._ids_of, self._ids = msg.frame, id_width(msg.frame)  # once per loaded frame
+        if msg.frame is not None and (msg.currency, self._ids) != self._columns_for:
+            self._columns_for = (msg.currency, self._ids)
             self._currency, self._columns_set = msg.currency, True
-            self.table.set_columns(customer_columns(msg.currency))
+            self.table.set_columns(customer_columns(msg.currency, self._ids))
         # only what the table shows (and the filter reads); a select shares the columns
         keep = [c.key for c in CUSTOMER_COLUMNS] + ["search"]
         self.full = None if msg.frame is None else msg.frame.select(keep)

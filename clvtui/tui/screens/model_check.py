@@ -32,8 +32,9 @@ from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.seasonality import SeasonalityChart, seasonality_sentence
 from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
-from clvtui.tui.widgets.fmt import count, number
+from clvtui.tui.widgets.fmt import number
 from clvtui.tui.widgets.kpi import KpiCard
+from clvtui.wording import plural
 
 SETTING_FIELDS = [
     ("margin", "Gross margin", "e.g. 35% (empty = revenue CLV)"),
@@ -156,7 +157,7 @@ class ModelScreen(MainScreen):
         self._fill_params(report)
         self.query_one("#kpi-model", KpiCard).set(
             report.model_label,
-            f"{count(report.n_customers)} customers · {value_kind_text(report)}"
+            f"{plural(report.n_customers, 'customer')} · {value_kind_text(report)}"
             + _currency_note(report),
         )
         fit = report.purchase_model

@@ -29,6 +29,7 @@ from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
+from clvtui.wording import plural
 
 WELCOME = f"""\
 # Welcome to clvtui
@@ -179,7 +180,7 @@ class OverviewScreen(MainScreen):
                 "not fitted", f"press {key_of('model')}, then f to fit"
             )
             self.query_one("#kpi-customers", KpiCard).set(
-                count(msg.status.customers), f"{count(msg.status.orders)} orders"
+                count(msg.status.customers), plural(msg.status.orders, "order")
             )
             return
         report = run_report(run)
@@ -260,7 +261,7 @@ class OverviewScreen(MainScreen):
         n_top = int(top["customers"].sum())
         n_all = int(msg.matrix["customers"].sum()) or 1
         self.query_one("#kpi-top", KpiCard).set(
-            f"{count(n_top)} customers",
+            plural(n_top, "customer"),
             f"{pct(n_top / n_all)} of customers · top 10 % hold {pct(msg.top_share)}",
         )
         xs, ys = msg.curve
@@ -303,5 +304,8 @@ def _verdict_card(report: RunReport) -> tuple[str, str]:
     if counts is not None:
         predicted, actual = counts
         error = (predicted - actual) / actual
-        return (f"{error:+.1%} vs actual", f"{holdout.weeks or ''} weeks held out")
+        return (
+            f"{error:+.1%} vs actual",
+            f"{plural(holdout.weeks, 'week') if holdout.weeks else 'weeks'} held out",
+        )
     return ("checked", "see the verdict below")

@@ -22,10 +22,11 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import FitReader, WorkerErrors
 from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
-from clvtui.tui.widgets.columns import customer_columns
+from clvtui.tui.widgets.columns import customer_columns, id_width
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
-from clvtui.tui.widgets.fmt import count, money, number, pct
+from clvtui.tui.widgets.fmt import money, number, pct
 from clvtui.tui.widgets.frame_table import FrameTable
+from clvtui.wording import plural
 
 
 @dataclass
@@ -54,7 +55,7 @@ DRIVER_COLUMNS = [  # the plain-words reading stays (shortened with … if it mu
     FitColumn("Reading", shrink=16),
 ]
 MOVED_COLUMNS = [
-    FitColumn("Customer", shrink=14),
+    FitColumn("Customer"),  # never cut: other columns shrink or go first
     FitColumn("Direction", drop=2),
     FitColumn("From / to", shrink=12, drop=1),
     FitColumn("CLV", numeric=True),
@@ -141,11 +142,11 @@ class TierScreen(WorkerErrors, FitReader):
     def on_tier_loaded(self, msg: TierLoaded) -> None:
         self.currency = msg.currency
         table = self.query_one("#tier-customers", FrameTable)
-        table.set_columns(customer_columns(msg.currency))
+        table.set_columns(customer_columns(msg.currency, id_width(msg.customers)))
         table.show(msg.customers)
         total = float(msg.customers["clv"].sum()) if msg.customers.height else 0.0
         self.query_one("#tier-title", Static).update(
-            f"[b]{self.tier}[/b] · {count(msg.customers.height)} customers · CLV "
+            f"[b]{self.tier}[/b] · {plural(msg.customers.height, 'customer')} · CLV "
             f"{money(total, msg.currency)}"
             + ("" if not msg.notes else "  ·  " + "; ".join(msg.notes))
         )

@@ -21,6 +21,7 @@ from textual_fastdatatable import DataTable
 from textual_fastdatatable.backend import PolarsBackend
 
 from clvtui.tui.widgets.fit_table import choose_columns, hidden_note
+from clvtui.wording import printable
 
 Formatter = Callable[[Any], Text | str]
 
@@ -38,7 +39,8 @@ class ColumnSpec:
 
 
 def text_cell(value: Any) -> Text:
-    return Text("" if value is None else str(value), no_wrap=True, overflow="ellipsis")
+    """A text cell; control characters escaped (a newline in an id must not break the row)."""
+    return Text("" if value is None else printable(value), no_wrap=True, overflow="ellipsis")
 
 
 class FormattedBackend(PolarsBackend):

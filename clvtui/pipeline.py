@@ -52,6 +52,7 @@ from clvtui.report import (
 )
 from clvtui.settings import Settings
 from clvtui.shop import Shop, read_shop
+from clvtui.shop_costs import own_costs
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.saved_settings import load_settings
 
@@ -125,7 +126,8 @@ def fit_run(
                                       shop.shop_days.outliers, warnings,
                                       clock=season.calibration_clock)  # fmt: skip
     step("fitting", 0.45)
-    econ = clv.Economics.from_settings(settings)
+    econ, cost_note = own_costs(db, shop, settings, clv.Economics.from_settings(settings))
+    warnings += [cost_note] if cost_note else []
     fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
 
     step("cohort retention", 0.8)

@@ -6,6 +6,7 @@ from clvtui.cli import import_cmd, imports_cmd, settings_cmd, fit_cmd  # noqa: F
 from clvtui.cli import segments_cmd, budget_cmd, profile_cmd, whatif_cmd  # noqa: F401
 from clvtui.cli import trends_cmd, export_cmd, runs_cmd, demo_cmd  # noqa: F401
 from clvtui.cli import warehouse_cmd  # noqa: F401  (scores --out; fit --summary)
+from clvtui.cli import costs_cmd  # noqa: F401  (costs, channels)
 
 # isort: on
 from clvtui.cli.app import app, explain

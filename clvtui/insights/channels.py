@@ -164,11 +164,12 @@ def split_budget(
     left = round(max(total - used, 0.0), 2)
     why = None
     if left > 0.005:
-        why = (
-            f"no channel returns {settings.ltv_cac_ratio:g}× its cost beyond this"
-            if cands
-            else "no channel with enough customers, a positive value and a known cost"
-        )
+        why = f"no channel returns {settings.ltv_cac_ratio:g}× its cost beyond this"
+        if not cands:
+            why = "no channel with enough customers, a positive value and a known cost"
+            if not default_cost:
+                why += (" (set acquisition_cost, or import marketing spend: clvtui spend "
+                        "import FILE)")  # fmt: skip
     return {"total": total, "allocations": allocations, "unallocated": left, "reason": why}
 
 

@@ -128,34 +128,43 @@ def shrunk_cost(customers: pl.DataFrame, shop: float, rules: CostRules) -> pl.Da
     )
 
 
-def reasons(row: dict[str, Any], shipping_cost: float) -> list[str]:
+def reasons(row: dict[str, Any], rules: CostRules) -> list[str]:
     """Why a customer costs more than they bring, biggest drains first."""
     out = []
     if (row["refund_rate"] or 0.0) >= REFUND_REASON_SHARE:
         out.append(f"refunds ({row['refund_rate']:.0%} of what they paid)")
     if row["purchases"] and row["discounted"] == row["purchases"]:
         out.append("discount-only buying (every order discounted)")
-    if row["shipping_gap"] > 0 and shipping_cost > 0:
+    if row["shipping_gap"] > 0 and rules.shipping_cost > 0:
         out.append(f"free or under-charged shipping ({row['shipping_gap']:.2f} uncovered)")
     if row["fees"] > 0 and not out:
         out.append(f"payment fees ({row['fees']:.2f})")
-    return out or ["small orders: the margin does not cover the cost per order"]
+    n = max(row["purchases"], 1)
+    per_order = row["costs"] / n
+    if rules.margin is not None and rules.margin * row["net_spend"] / n < per_order:
+        out.append(
+            f"small orders ({row['net_spend'] / n:.2f} on average: the margin does not cover "
+            f"{per_order:.2f} of costs per order)"
+        )
+    return out
 
 
 def unprofitable(customers: pl.DataFrame, rules: CostRules) -> pl.DataFrame:
     """Customers who cost more than they brought so far: margin × net spend below their costs
     (plus the flat cost per purchase); most negative first. Empty without a margin."""
     if rules.margin is None:
-        return customers.head(0).with_columns(brought=pl.lit(0.0), reasons=pl.lit(""))
+        return customers.head(0).with_columns(
+            costs=pl.lit(0.0), brought=pl.lit(0.0), reasons=pl.lit("")
+        )
     brought = (
         rules.margin * pl.col("net_spend")
         - pl.col("cost")
         - rules.cost_per_order * pl.col("purchases")
     )
-    losing = customers.with_columns(brought=brought).filter(pl.col("brought") < 0)
-    why = [
-        "; ".join(reasons(r, rules.shipping_cost)) for r in losing.iter_rows(named=True)
-    ]
+    losing = customers.with_columns(
+        costs=pl.col("cost") + rules.cost_per_order * pl.col("purchases"), brought=brought
+    ).filter(pl.col("brought") < 0)
+    why = ["; ".join(reasons(r, rules)) for r in losing.iter_rows(named=True)]
     return losing.with_columns(reasons=pl.Series(why, dtype=pl.Utf8)).sort(
         ["brought", "customer_id"]
     )

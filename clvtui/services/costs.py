@@ -100,7 +100,7 @@ def _per_purchase(
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    cols = ["customer_id", "purchases", "net_spend", "cost", "brought", "refund_rate",
+    cols = ["customer_id", "purchases", "net_spend", "costs", "brought", "refund_rate",
             "discount_share", "reasons"]  # fmt: skip
     return frame.select(cols).to_dicts()
 

@@ -20,7 +20,7 @@ def costs(
     ] = None,
     limit: Annotated[int, typer.Option(help="Customers listed.", min=0)] = 20,
 ) -> None:
-    """Cost to serve: fees, uncovered shipping, discounts per order; who costs more than they bring."""
+    """Cost to serve per order (fees, shipping, discounts); who costs more than they bring."""
     from clvtui.services.costs import cost_report
 
     with user_errors():
@@ -38,10 +38,11 @@ def costs(
         f"{money(per['flat_cost_per_order'])} → {money(per['total'], cur)}"
     )
     rate = doc["refund_rate"]
+    used = "used" if doc["used_by_fit"] else "not used"
     typer.echo(f"Refund rate: {'–' if rate is None else f'{rate:.1%}'} of what customers paid; "
                f"{doc['customers_with_cost_data']:,} of {doc['customers']:,} customers have "
                f"cost data (own cost shrunk toward the shop's, K = {doc['shrinkage_orders']:g} "
-               f"orders; {'used' if doc['used_by_fit'] else 'not used'} by the next fit)")  # fmt: skip
+               f"orders; {used} by the next fit)")  # fmt: skip
     losing = doc["cost_more_than_they_bring"]
     if losing["needs_margin"]:
         typer.echo("Set a margin (clvtui settings --set margin=35%) to find customers who cost "

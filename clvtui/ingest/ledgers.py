@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from clvtui.ingest.normalise import COST_COLUMNS, Normalised, finish, first_reason, normalise_status, required
+from clvtui.ingest.normalise import (
+    COST_COLUMNS,
+    Normalised,
+    finish,
+    first_reason,
+    normalise_status,
+    required,
+)
 from clvtui.ingest.read import ROW
 from clvtui.ingest.sources import Context, lazy_ensure, mapped_costs, minor_columns, money_and_time
 

@@ -269,7 +269,7 @@ def finish(stage: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ordered_at=utc_text(pl.col("when")),
         currency=pl.col("currency").str.to_uppercase().str.strip_chars(),
         # magnitudes whatever the sign: PayPal and Square write fees and discounts negative
-        *[pl.col(c).cast(pl.Int64).abs() for c in COST_COLUMNS],
+        **{c: pl.col(c).cast(pl.Int64).abs() for c in COST_COLUMNS},
     ).with_columns(is_purchase=pl.col("status").is_in(list(PURCHASE_STATUSES)).cast(pl.Int64))
     return orders.select(ORDER_COLUMNS), rejects
 

@@ -37,6 +37,8 @@ MIN_GROUP = 30  # customers: below this a group's mean value is mostly noise
 Z90 = 1.6448536269514722
 GROUPINGS = ("channel", "first_product", "discount_code", "country")
 NONE_LABEL = "(none)"
+_OUT = ["group", "customers", "value", "value_low", "value_high", "enough", "allowable_cpa",
+        "cpa_low", "cpa_high"]  # fmt: skip
 
 
 def _value(clv: str, settings: Settings) -> pl.Expr:
@@ -85,8 +87,7 @@ def channel_values(
             cpa_low=pl.when(enough).then(pl.col("value_low").clip(lower_bound=0.0) / ratio),
             cpa_high=pl.when(enough).then(pl.col("value_high").clip(lower_bound=0.0) / ratio),
         )
-        .select("group", "customers", "value", "value_low", "value_high", "enough",
-                "allowable_cpa", "cpa_low", "cpa_high")  # fmt: skip
+        .select(*_OUT)
         .sort(["customers", "group"], descending=[True, False])
     )
 
@@ -105,9 +106,7 @@ def channel_cac(cac_table: pl.DataFrame) -> pl.DataFrame:
         rows.group_by("channel")
         .agg(pl.col("spend").sum(), pl.col("new_customers").sum())
         .with_columns(
-            cac=pl.when(pl.col("new_customers") > 0).then(
-                pl.col("spend") / pl.col("new_customers")
-            )
+            cac=pl.when(pl.col("new_customers") > 0).then(pl.col("spend") / pl.col("new_customers"))
         )
         .rename({"channel": "key"})
     )

@@ -67,18 +67,23 @@ def order_costs(orders: pl.DataFrame, exponent: int, rules: CostRules) -> pl.Dat
         )
     keep = 0.0 if rules.margin is None else 1.0 - rules.margin
     cost_cols = ["discount_minor", "shipping_minor", "fee_minor"]
-    return orders.with_columns(
-        net=money("amount_minor") - money("refunded_minor"),
-        paid=money("amount_minor"),
-        refunded=money("refunded_minor"),
-        fee=money("fee_minor").fill_null(0.0),
-        shipping_gap=gap.fill_null(0.0),
-        discount=money("discount_minor").fill_null(0.0),
-        has_data=pl.any_horizontal([pl.col(c).is_not_null() for c in cost_cols]),
-        discounted=(pl.col("discount_minor").fill_null(0) > 0) | pl.col("discount_code").is_not_null(),
-    ).with_columns(
-        discount_cost=pl.col("discount") * keep,
-    ).with_columns(cost=pl.col("fee") + pl.col("shipping_gap") + pl.col("discount_cost"))
+    return (
+        orders.with_columns(
+            net=money("amount_minor") - money("refunded_minor"),
+            paid=money("amount_minor"),
+            refunded=money("refunded_minor"),
+            fee=money("fee_minor").fill_null(0.0),
+            shipping_gap=gap.fill_null(0.0),
+            discount=money("discount_minor").fill_null(0.0),
+            has_data=pl.any_horizontal([pl.col(c).is_not_null() for c in cost_cols]),
+            discounted=(pl.col("discount_minor").fill_null(0) > 0)
+            | pl.col("discount_code").is_not_null(),
+        )
+        .with_columns(
+            discount_cost=pl.col("discount") * keep,
+        )
+        .with_columns(cost=pl.col("fee") + pl.col("shipping_gap") + pl.col("discount_cost"))
+    )
 
 
 def per_customer(costed: pl.DataFrame) -> pl.DataFrame:

@@ -62,9 +62,7 @@ def cost_report(
         "per_purchase": _per_purchase(customers, purchases, shop, settings),
         "refund_rate": _ratio(customers, "refunded", "paid"),
         "shrinkage_orders": cts.K_ORDERS,
-        "used_by_fit": bool(
-            settings.own_costs and settings.margin is not None and with_data > 0
-        ),
+        "used_by_fit": bool(settings.own_costs and settings.margin is not None and with_data > 0),
         "margin": settings.margin,
         "shipping_cost": settings.shipping_cost,
         "cost_more_than_they_bring": {

@@ -21,7 +21,7 @@ from clvtui.store.saved_settings import load_settings
 from tests.store.conftest import content, one_error_line
 
 runner = CliRunner()
-NUMERIC = [f.name for f in fields(Settings) if not isinstance(f.default, bool)]  # yes/no: not numbers
+NUMERIC = [f.name for f in fields(Settings) if not isinstance(f.default, bool)]  # not yes/no
 FLOATS = [k for k in NUMERIC if k != "horizon_months"]
 
 

@@ -126,8 +126,7 @@ def fit_run(
                                       shop.shop_days.outliers, warnings,
                                       clock=season.calibration_clock)  # fmt: skip
     step("fitting", 0.45)
-    econ, cost_note = own_costs(db, shop, settings, clv.Economics.from_settings(settings))
-    warnings += [cost_note] if cost_note else []
+    econ = own_costs(db, shop, settings, clv.Economics.from_settings(settings), warnings)
     fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
 
     step("cohort retention", 0.8)

@@ -19,7 +19,7 @@ from clvtui.insights import cost_to_serve as cts
 from clvtui.model.clv import Economics
 from clvtui.settings import Settings
 from clvtui.shop import Shop
-from clvtui.store.costs import has_cost_columns, order_costs
+from clvtui.store.costs import has_cost_data, order_costs
 
 
 def rules_of(settings: Settings) -> cts.CostRules:
@@ -37,23 +37,25 @@ def customer_costs(
     return customers.join(cts.shrunk_cost(customers, shop, rules), on="customer_id"), shop
 
 
-def own_costs(db: sqlite_utils.Database, shop: Shop, settings: Settings, econ: Economics):
-    """``econ`` with each fitted customer's own cost per order, and a line for the report
-    (None when the flat setting stays)."""
-    if econ.margin is None or not settings.own_costs or not has_cost_columns(db):
-        return econ, None
+def own_costs(
+    db: sqlite_utils.Database, shop: Shop, settings: Settings, econ: Economics, notes: list[str]
+) -> Economics:
+    """``econ`` with each fitted customer's own cost per order (a line saying so appended to
+    the fit's ``notes``), or ``econ`` as it was when the flat setting stays."""
+    if econ.margin is None or not settings.own_costs or not has_cost_data(db):
+        return econ
     until = f"{shop.end.isoformat()}T23:59:59Z"
     customers, avg = customer_costs(db, shop.currency, until, settings)
     if int(customers.get_column("costed_orders").sum()) == 0:
-        return econ, None
+        return econ
     ids = shop.summary.select("customer_id")
     cost = ids.join(customers.select("customer_id", "cost_per_order"), on="customer_id",
                     how="left", maintain_order="left")  # fmt: skip
     flat_shop = avg + settings.cost_per_order  # customers without orders read: the shop's
     per_customer = cost.get_column("cost_per_order").fill_null(flat_shop).to_numpy()
-    note = (
+    notes.append(
         f"cost to serve: each customer's own cost per order (fees, uncovered shipping, "
         f"discounts; shop average {avg:.2f} {shop.currency} + {settings.cost_per_order:.2f} flat,"
         f" shrunk with K = {cts.K_ORDERS:g} orders) replaces the flat cost per order"
     )
-    return replace(econ, cost_per_order=np.asarray(per_customer, dtype=float)), note
+    return replace(econ, cost_per_order=np.asarray(per_customer, dtype=float))

@@ -159,8 +159,7 @@ def predict(
                                           n_draws, seed)  # fmt: skip
     spend_rel = spend_relative_se(spend, x, m, econ, value)  # consumed by the band (in place)
     low, high = _customer_band(clv, d_row, lo_row, hi_row, spend_rel, inv, econ)
-    # --- customer equity: 200 draws of both models, summed over rows --------------------------
-    flat = econ.flat(d_row[inv])
+    flat = econ.flat(d_row[inv])  # customer equity: 200 draws of both models, summed over rows
     eq_low, eq_high = _equity_band(equity_draws(spend, rows, m, flat, link, fallback, seed))
     nxt_lo, nxt_hi = _next_order_window(purchase.theta, rows, pa)
     out = Predictions(

@@ -43,7 +43,7 @@ def cost_report(
     """The ``clvtui costs --json`` document: the shop's cost per purchase by kind, its refund
     rate, and the customers who cost more than they bring (most negative first, with why)."""
     from clvtui.shop_costs import customer_costs, rules_of
-    from clvtui.store.costs import has_cost_columns
+    from clvtui.store.costs import has_cost_data
     from clvtui.store.saved_settings import load_settings
 
     settings = settings or load_settings(db)
@@ -55,7 +55,7 @@ def cost_report(
     with_data = int((customers.get_column("costed_orders") > 0).sum())
     return {
         "currency": code,
-        "cost_columns": has_cost_columns(db),
+        "cost_columns": has_cost_data(db),
         "customers": customers.height,
         "customers_with_cost_data": with_data,
         "purchases": purchases,
@@ -108,16 +108,16 @@ def customer_cost_line(
 ) -> dict[str, Any] | None:
     """One customer's cost to serve for the customer detail (None: no cost columns imported):
     observed cost per purchase, the shrunk cost net CLV charges, refund rate."""
-    from clvtui.store.costs import has_cost_columns
+    from clvtui.store.costs import has_cost_data
 
-    if not has_cost_columns(db):
+    if not has_cost_data(db):
         return None
     from clvtui.shop_costs import customer_costs
 
     customers, shop = customer_costs(db, currency, None, settings)
     row = customers.filter(pl.col("customer_id") == customer_id)
-    if row.height == 0:
-        return None
+    if row.height == 0 or int(customers.get_column("costed_orders").sum()) == 0:
+        return None  # the columns were in the header but every order left them empty
     r = row.to_dicts()[0]
     return {
         "own_cost": r["own_cost"],

@@ -37,6 +37,18 @@ def has_cost_columns(db: sqlite_utils.Database) -> bool:
     return any(f'"{key}":' in (text or "") for (text,) in rows for key in _COST_KEYS)
 
 
+def has_cost_data(db: sqlite_utils.Database) -> bool:
+    """Whether any order holds a cost: a mapped column may be empty in every row (an export's
+    header names it, the shop never filled it). The log first, so most shops scan nothing."""
+    if not has_cost_columns(db):
+        return False
+    found = db.conn.execute(
+        "SELECT 1 FROM orders WHERE fee_minor IS NOT NULL OR discount_minor IS NOT NULL"
+        " OR shipping_minor IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return found is not None
+
+
 def order_costs(db: sqlite_utils.Database, currency: str, until: str | None = None) -> pl.DataFrame:
     """The costly orders in ``currency`` up to ``until`` (UTC text, inclusive), one row each:
     ``customer_id`` (the person) and the columns of :data:`_COLUMNS` in minor units."""

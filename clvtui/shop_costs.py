@@ -54,8 +54,25 @@ def own_costs(
     flat_shop = avg + settings.cost_per_order  # customers without orders read: the shop's
     per_customer = cost.get_column("cost_per_order").fill_null(flat_shop).to_numpy()
     notes.append(
-        f"cost to serve: each customer's own cost per order (fees, uncovered shipping, "
-        f"discounts; shop average {avg:.2f} {shop.currency} + {settings.cost_per_order:.2f} flat,"
-        f" shrunk with K = {cts.K_ORDERS:g} orders) replaces the flat cost per order"
+        f"cost to serve: each customer's orders cost their own fees, uncovered shipping and "
+        f"discounts (shop average {avg:.2f} {shop.currency}, shrunk with K = {cts.K_ORDERS:g} "
+        f"orders; see clvtui costs) plus the flat {settings.cost_per_order:.2f} per order"
     )
     return replace(econ, cost_per_order=np.asarray(per_customer, dtype=float))
+
+
+def run_own_costs(db: sqlite_utils.Database, run: dict, settings: Settings) -> pl.DataFrame | None:
+    """``customer_id``, ``own_cost``: the part of each customer's cost per order a run charged
+    beyond the flat setting (what-if needs it to recover the discounted orders), recomputed
+    from the orders up to the run's as-of with its settings; None when it charged the flat
+    cost (no margin, ``own_costs`` off or absent — a run from before — or no cost data)."""
+    fitted_own = bool(run.get("settings", {}).get("own_costs"))
+    if settings.margin is None or not fitted_own or not has_cost_data(db):
+        return None
+    until = f"{str(run['as_of'])[:10]}T23:59:59Z"
+    customers, _ = customer_costs(db, str(run["currency"]), until, settings)
+    if int(customers.get_column("costed_orders").sum()) == 0:
+        return None
+    return customers.select(
+        "customer_id", own_cost=pl.col("cost_per_order") - settings.cost_per_order
+    )

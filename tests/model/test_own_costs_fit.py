@@ -55,3 +55,15 @@ def test_net_clv_uses_each_customers_own_cost(tmp_path: Path) -> None:
     expected = flat["clv"].to_numpy() - own["expected_orders"].to_numpy() * (c - 0.5)
     assert np.allclose(own["clv"].to_numpy(), expected, rtol=1e-9, atol=1e-9)
     assert own["expected_orders"].to_numpy() == pytest.approx(flat["expected_orders"].to_numpy())
+
+
+def test_what_if_reprices_an_own_cost_run_exactly(tmp_path: Path) -> None:
+    """A changed margin and flat cost on a run with own costs equals fitting with them."""
+    from clvtui.services.whatif import what_if_run
+
+    db = _shop(tmp_path)
+    base = Settings(margin=0.4, cost_per_order=0.5)
+    _fit(db, base)
+    guess = what_if_run(db, margin=0.5, cost_per_order=0.7).result
+    refit = _fit(db, base.with_changes(margin=0.5, cost_per_order=0.7))
+    assert guess.equity_after == pytest.approx(float(refit["clv"].sum()), rel=1e-9)

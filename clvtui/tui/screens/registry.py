@@ -105,6 +105,13 @@ DRILL_DOWNS: tuple[ScreenSpec, ...] = (
         "the CLV interval, the chance of an order within 30 and 90 days, the next-order "
         "window.",
     ),
+    ScreenSpec(
+        None, None, "Channels", f"{_SCREENS}.channels:ChannelsScreen",
+        "What each channel may pay (c on Budget)",
+        "opened with c on Budget: what a customer acquired through each channel is worth, "
+        "with its 90 % interval and allowable CPA, and the actual CAC and verdict where "
+        "marketing spend was imported; g groups by first product, discount code or country.",
+    ),
 )  # fmt: skip
 
 

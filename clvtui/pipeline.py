@@ -1,8 +1,7 @@
 """One fit, end to end: orders in SQLite → summary → models → scores, segments, retention → a run.
 
-``fit_run`` is what ``clvtui fit`` and the TUI call. The stored run always describes the shop as
-of the as-of date (default: the last order day): parameters, scores, tiers, risk bands, lists and
-exports are those of a fit on every order up to as-of.
+``fit_run`` is what ``clvtui fit`` and the TUI call. The stored run describes the shop as of the
+as-of date (default: the last order day): everything in it comes from the orders up to as-of.
 
 A backtest (``holdout_weeks=N``) checks; it does not score. The model is first fitted on the
 calibration window (up to as-of − N weeks) and its predictions are compared with the last N
@@ -52,6 +51,7 @@ from clvtui.report import (
 )
 from clvtui.settings import Settings
 from clvtui.shop import Shop, read_shop
+from clvtui.shop_costs import own_costs
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.saved_settings import load_settings
 
@@ -125,7 +125,7 @@ def fit_run(
                                       shop.shop_days.outliers, warnings,
                                       clock=season.calibration_clock)  # fmt: skip
     step("fitting", 0.45)
-    econ = clv.Economics.from_settings(settings)
+    econ = own_costs(db, shop, settings, clv.Economics.from_settings(settings), warnings)
     fitted = _final_fit(shop, name, start, econ, warnings, step, season)
 
     step("cohort retention", 0.8)

@@ -61,6 +61,9 @@ class Settings:
     action_profitable_lost: str = "winback"
     action_unprofitable: str = "no-paid-contact"  # Not profitable, whatever the risk band
     action_one_time: str = "second-order"  # recent one-time buyers of the two valuable tiers
+    # --- cost to serve (issue 13) ---------------------------------------------------------------
+    shipping_cost: float = 0.0  # what shipping one order costs the shop (0: not counted)
+    own_costs: bool = True  # net CLV: each customer's own cost to serve, where exports carry it
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -180,6 +183,8 @@ def _validate(s: Settings) -> None:
         raise bad(f"acquisition_saturation must be above 0 (got {s.acquisition_saturation})")
     if s.lookalike_pool <= 0:
         raise bad(f"lookalike_pool must be above 0 (got {s.lookalike_pool})")
+    if not 0.0 <= s.shipping_cost <= MAX_AMOUNT:
+        raise bad(f"shipping_cost must be in [0, {MAX_AMOUNT:,.0f}] (got {s.shipping_cost:g})")
 
 
 def _check_types(s: Settings) -> None:

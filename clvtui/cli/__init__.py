@@ -9,6 +9,7 @@ from clvtui.cli import actions_cmd  # noqa: F401  (next-best action per customer
 from clvtui.cli import warehouse_cmd  # noqa: F401  (scores --out; fit --summary)
 from clvtui.cli import campaign_cmd  # noqa: F401  (campaign new|report|list|close)
 from clvtui.cli import cohorts_cmd  # noqa: F401  (cohorts, plan)
+from clvtui.cli import costs_cmd  # noqa: F401  (costs, channels)
 
 # isort: on
 from clvtui.cli.app import app, explain

@@ -21,10 +21,16 @@ def budget(
     db: DbOption = None,
     json: JsonOption = False,
     run: RunOption = None,
+    by_channel: Annotated[
+        bool, typer.Option("--by-channel", help="Split acquisition money across channels.")
+    ] = False,
 ) -> None:
     """Split a budget between win-back and look-alike acquisition (equal marginal returns)."""
     from clvtui.services.budget import check_total, load_basis, plan
 
+    if by_channel:
+        _by_channel(total, db, json, run)
+        return
     with user_errors():
         check_total(total)
         result = plan(load_basis(open_existing(db), run), total)
@@ -58,6 +64,33 @@ def budget(
     for skip in result.plan.skipped:
         typer.echo(f"Skipped {skip['target']}: {skip['reason']}")
     typer.echo("Assumptions: " + ", ".join(f"{k}={v}" for k, v in doc["assumptions"].items()))
+
+
+def _by_channel(total: float, db: DbOption, json: bool, run: int | None) -> None:
+    """``budget --by-channel``: acquisition money across channels by their customers' value."""
+    from clvtui.services.budget import check_total
+    from clvtui.services.channels import channel_budget, channel_table
+    from clvtui.services.runs import observed_cac
+
+    with user_errors():
+        check_total(total)
+        database = open_existing(db)
+        table = channel_table(database, "channel", run)
+        doc = channel_budget(table, total, observed_cac(database, table.run_id))
+    if json:
+        emit(doc)
+        return
+    cur = doc["currency"]
+    typer.echo(f"Acquisition budget {money(total, cur)} across channels — "
+               f"{kind_label(table.settings.value_kind)}")  # fmt: skip
+    print_table(
+        "By channel (equal marginal returns; each channel's own CAC where spend was imported)",
+        ["channel", "spend", "new customers", "expected value", "cost per customer", "from"],
+        [[a["group"], money(a["spend"]), f"{a['customers']:,.1f}", money(a["expected_value"]),
+          money(a["cost_per_customer"]), a["cost_source"]] for a in doc["allocations"]],
+    )  # fmt: skip
+    if doc["unallocated"]:
+        typer.echo(f"Unallocated: {money(doc['unallocated'])} — {doc['reason']}")
 
 
 @spend_app.command("import")

@@ -45,7 +45,13 @@ FIELDS = {
     "product": "the (first) product or category",
     "sku": "the product code (UCI StockCode: tells postage and fees from products)",
     "discount_code": "the discount or coupon code",
+    "discount": "the discount given on the order (money; cost to serve)",
+    "shipping": "the shipping charged to the customer (money; cost to serve)",
+    "fee": "the payment processing fee (money; Stripe Fee, PayPal Fee; cost to serve)",
 }
+
+#: The order-level cost fields (money), stored as ``<field>_minor`` (NULL: not in the export).
+COST_FIELDS = ("discount", "shipping", "fee")
 
 
 def normalise_name(name: str) -> str:
@@ -96,6 +102,8 @@ SPECS: dict[str, FormatSpec] = {
                 "channel": ("source",),
                 "product": ("lineitem name",),
                 "discount_code": ("discount code",),
+                "discount": ("discount amount",),
+                "shipping": ("shipping",),
             },
             (("order_id", "order_name"), ("ordered_at",), ("amount",)),
         ),
@@ -130,6 +138,9 @@ SPECS: dict[str, FormatSpec] = {
                 "channel": ("created via", "payment method title", "payment method"),
                 "product": ("line item 1", "item name", "product name", "line items"),
                 "discount_code": ("coupon items", "coupon code", "coupons", "coupon"),
+                "discount": ("discount total", "cart discount", "order discount amount"),
+                "shipping": ("shipping total", "order shipping", "order shipping amount"),
+                "fee": ("stripe fee", "meta stripe fee", "paypal transaction fee", "payment fee"),
             },
             (("order_id",), ("ordered_at",), ("amount",)),
             DateRule(day_first=False),
@@ -156,6 +167,9 @@ SPECS: dict[str, FormatSpec] = {
                 "channel": ("order type",),
                 "product": ("sku",),
                 "discount_code": ("coupon code",),
+                "discount": ("discount amount",),
+                "shipping": ("shipping",),
+                "fee": ("card processing fees",),
             },
             (("order_id",), ("ordered_at",), ("amount",)),
             DateRule(day_first=False),
@@ -183,6 +197,8 @@ SPECS: dict[str, FormatSpec] = {
                 "channel": ("channel", "source"),
                 "product": ("item", "category", "description"),
                 "discount_code": ("discount name",),
+                "discount": ("discounts",),
+                "fee": ("fees",),
             },
             (("order_id",), ("ordered_at",), ("amount",)),
             DateRule(day_first=None, zone="rails"),
@@ -209,6 +225,7 @@ SPECS: dict[str, FormatSpec] = {
                 "country": ("card address country", "card issue country"),
                 "product": ("description",),
                 "discount_code": ("coupon", "coupon metadata"),
+                "fee": ("fee",),
             },
             (("order_id",), ("ordered_at",), ("amount",), ("currency",)),
         ),
@@ -234,6 +251,8 @@ SPECS: dict[str, FormatSpec] = {
                 "reference_id": ("reference txn id", "zugehöriger transaktionscode"),
                 "country": ("country code", "ländervorwahl", "landervorwahl", "country", "land"),
                 "product": ("item title", "artikelbezeichnung"),
+                "fee": ("fee", "gebühr", "gebuhr"),
+                "shipping": ("shipping and handling amount", "versand und bearbeitungsgebühr"),
             },
             (("order_id",), ("ordered_at",), ("amount",), ("currency",)),
             DateRule(day_first=None, zone="abbreviation"),
@@ -320,6 +339,9 @@ SPECS: dict[str, FormatSpec] = {
                 "channel": ("channel", "source", "acquisition channel"),
                 "product": ("product", "item", "product name", "sku", "category"),
                 "discount_code": ("discount code", "coupon", "coupon code", "promo code"),
+                "discount": ("discount", "discount amount"),
+                "shipping": ("shipping", "shipping charged", "shipping amount"),
+                "fee": ("fee", "fees", "payment fee", "processing fee"),
             },
             (("customer_id", "email"), ("ordered_at",), ("amount",)),
             DateRule(day_first=None),

@@ -49,6 +49,7 @@ NORMALISERS: dict[str, Callable[[pl.LazyFrame, sources.Context], Normalised]] = 
 STORED = [  # in ORDER_FIELDS order: customer_id here is stored as the orders' customer_key
     "order_id", "customer_id", "ordered_at", "ordered_at_raw", "amount_minor", "refunded_minor",
     "currency", "status", "is_purchase", "country", "channel", "product", "discount_code",
+    "discount_minor", "shipping_minor", "fee_minor",
 ]  # fmt: skip
 
 

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from clvtui.ingest.normalise import Normalised, finish, first_reason, normalise_status, required
+from clvtui.ingest.normalise import (
+    COST_COLUMNS,
+    Normalised,
+    finish,
+    first_reason,
+    normalise_status,
+    required,
+)
 from clvtui.ingest.read import ROW
-from clvtui.ingest.sources import Context, lazy_ensure, minor_columns, money_and_time
+from clvtui.ingest.sources import Context, lazy_ensure, mapped_costs, minor_columns, money_and_time
 
 _REFUND = r"(?i)refund|rückzahlung|erstattung|remboursement|reembolso"
 # PayPal credit rows that are money moving between the merchant's own accounts, not sales
@@ -47,12 +54,15 @@ def _combine(
     Returns (orders with ``refunded_minor`` applied, refunds whose order is not in the file).
     """
     pay = lines.filter(payments)
-    first = [c for c in pay.columns if c not in ("order_id", ROW, "amount_minor", "refunded_minor")]
+    costs = [c for c in COST_COLUMNS if c in pay.columns]  # per line: the order's is their sum
+    summed = ("order_id", ROW, "amount_minor", "refunded_minor", *costs)
+    first = [c for c in pay.columns if c not in summed]
     orders = pay.group_by("order_id", maintain_order=True).agg(
         pl.col(ROW).min(),
         *[pl.col(c).first(ignore_nulls=True) for c in first],
         pl.col("amount_minor").sum(),
         pl.col("refunded_minor").fill_null(0).sum(),
+        *[pl.col(c).sum() for c in costs],
     )
     back = (
         lines.filter(~payments)
@@ -80,7 +90,7 @@ def square(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     frame = lazy_ensure(frame, "tax", "type", "status", "refunded")
     df = frame.collect(engine="streaming")
     df, reasons, decimal = money_and_time(df, ctx, money=("amount", "tax", "refunded"))
-    df, inexact = minor_columns(df, ctx, "amount", "tax", "refunded")
+    df, inexact = minor_columns(df, ctx, "amount", "tax", "refunded", *mapped_costs(ctx))
     df = df.with_columns(
         first_reason(
             reasons[0], required("amount", ctx.label("amount"), "an amount"), *reasons[1:], inexact
@@ -104,7 +114,7 @@ def paypal(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     frame = lazy_ensure(frame, "type", "status", "balance_impact", "reference_id")
     df = frame.collect(engine="streaming")
     df, reasons, decimal = money_and_time(df, ctx, money=("amount",))
-    df, inexact = minor_columns(df, ctx, "amount")
+    df, inexact = minor_columns(df, ctx, "amount", *mapped_costs(ctx))
     df = df.with_columns(
         first_reason(
             reasons[0], required("amount", ctx.label("amount"), "an amount"), *reasons[1:], inexact

@@ -30,14 +30,17 @@ ID_FIELDS = ("order_id", "order_name", "customer_id", "phone", "reference_id")
 STAGE_COLUMNS = [
     ROW, "order_id", "customer_id", "email", "phone", "name", "when", "ordered_at_raw",
     "amount_minor", "refunded_minor", "currency", "status", "country", "channel", "product",
-    "discount_code", "reason",
+    "discount_code", "discount_minor", "shipping_minor", "fee_minor", "reason",
 ]  # fmt: skip
 
 ORDER_COLUMNS = [
     ROW, "order_id", "customer_id", "email", "name", "ordered_at", "ordered_at_raw",
     "amount_minor", "refunded_minor", "currency", "status", "is_purchase", "country", "channel",
-    "product", "discount_code",
+    "product", "discount_code", "discount_minor", "shipping_minor", "fee_minor",
 ]  # fmt: skip
+
+#: Order-level costs in minor units; NULL where the export has no such column.
+COST_COLUMNS = ("discount_minor", "shipping_minor", "fee_minor")
 
 #: Source status words → the stored vocabulary.
 STATUS = {
@@ -265,6 +268,8 @@ def finish(stage: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         status=status,
         ordered_at=utc_text(pl.col("when")),
         currency=pl.col("currency").str.to_uppercase().str.strip_chars(),
+        # magnitudes whatever the sign: PayPal and Square write fees and discounts negative
+        **{c: pl.col(c).cast(pl.Int64).abs() for c in COST_COLUMNS},
     ).with_columns(is_purchase=pl.col("status").is_in(list(PURCHASE_STATUSES)).cast(pl.Int64))
     return orders.select(ORDER_COLUMNS), rejects
 

@@ -15,7 +15,7 @@ import polars as pl
 
 from clvtui.core.money import currency_from_symbols
 from clvtui.ingest.dates import DateRule, resolve_rule, utc_text
-from clvtui.ingest.formats import FormatSpec
+from clvtui.ingest.formats import COST_FIELDS, FormatSpec
 from clvtui.ingest.normalise import (
     STAGE_COLUMNS,
     Normalised,
@@ -53,6 +53,11 @@ class Context:
         """The file's column for a field (reject reasons name the user's column, not ours)."""
         column = self.mapping.get(fld, fld)
         return column[1:] if column.startswith("=") else column
+
+
+def mapped_costs(ctx: Context) -> tuple[str, ...]:
+    """The cost fields (discount, shipping, fee) this file carries: parsed like the amount."""
+    return tuple(f for f in COST_FIELDS if f in ctx.mapping)
 
 
 def lazy_ensure(frame: pl.LazyFrame, *fields: str) -> pl.LazyFrame:
@@ -103,6 +108,7 @@ def money_and_time(
 
     Returns the frame, the reject reasons in check order, and the decimal mark used.
     """
+    money = (*money, *[f for f in mapped_costs(ctx) if f not in money])
     decisions = decisions or decide(df, ctx, money)
     df = ensure(df, *money, "currency")
     decimal = decisions.decimal
@@ -192,7 +198,7 @@ def shopify(frame: pl.LazyFrame | list[pl.DataFrame], ctx: Context) -> Normalise
 
 def _shopify_step(part: pl.DataFrame, ctx: Context, decisions: Decisions, key: str) -> pl.DataFrame:
     part, reasons, _ = money_and_time(part, ctx, decisions=decisions)
-    part, inexact = minor_columns(part, ctx, "amount", "refunded")
+    part, inexact = minor_columns(part, ctx, "amount", "refunded", *mapped_costs(ctx))
     status = normalise_status(pl.col("status"))
     part = part.with_columns(
         status=pl.when(pl.col("cancelled_at").is_not_null())
@@ -254,7 +260,7 @@ def etsy(frame: pl.LazyFrame, ctx: Context) -> Normalised:
         status=normalise_status(pl.col("status")),
     )
     df, reasons, decimal = money_and_time(df, ctx, money=("amount", "adjusted_amount"))
-    df, inexact = minor_columns(df, ctx, "amount", "adjusted_amount")
+    df, inexact = minor_columns(df, ctx, "amount", "adjusted_amount", *mapped_costs(ctx))
     df = df.with_columns(
         refunded_minor=pl.when(pl.col("adjusted_amount_minor") < pl.col("amount_minor"))
         .then(pl.col("amount_minor") - pl.col("adjusted_amount_minor"))
@@ -301,7 +307,7 @@ def generic(frame: pl.LazyFrame, ctx: Context) -> Normalised:
     frame = lazy_ensure(frame, "status", "order_id", "customer_id", "email", "phone")
     df = frame.collect(engine="streaming")
     df, reasons, decimal = money_and_time(df, ctx)
-    df, inexact = minor_columns(df, ctx, "amount", "refunded")
+    df, inexact = minor_columns(df, ctx, "amount", "refunded", *mapped_costs(ctx))
     who = pl.coalesce(pl.col("customer_id"), email_key(pl.col("email")))
     checks = [
         reasons[0],
@@ -325,11 +331,13 @@ def generic(frame: pl.LazyFrame, ctx: Context) -> Normalised:
         occurrence,
     )
     good = good.with_columns(order_id=pl.coalesce(pl.col("order_id"), content_key))
-    others = [c for c in good.columns if c not in ("order_id", "amount_minor", "refunded_minor")]
+    summed = ["amount_minor", "refunded_minor", *[f"{f}_minor" for f in mapped_costs(ctx)]]
+    others = [c for c in good.columns if c not in ("order_id", *summed)]
     good = good.group_by("order_id", maintain_order=True).agg(
         *[pl.col(c).first(ignore_nulls=c != ROW) for c in others],
         pl.col("amount_minor").sum(),
         pl.col("refunded_minor").fill_null(0).sum(),
+        *[pl.col(c).sum() for c in summed[2:]],  # a line's discount/fee is part of its order's
     )
     orders, _ = finish(good.with_columns(reason=pl.lit(None, dtype=pl.Utf8)))
     return Normalised(orders, rejects, decimal=decimal)
@@ -346,7 +354,7 @@ def _simple(df: pl.DataFrame, ctx: Context) -> Normalised:
 
 def _simple_step(df: pl.DataFrame, ctx: Context, decisions: Decisions) -> pl.DataFrame:
     df, reasons, _ = money_and_time(df, ctx, decisions=decisions)
-    df, inexact = minor_columns(df, ctx, "amount", "refunded")
+    df, inexact = minor_columns(df, ctx, "amount", "refunded", *mapped_costs(ctx))
     stage = _stage(
         df,
         [

@@ -29,11 +29,14 @@ from clvtui.insights.segments import OneTimeRule, assign_segments, tier_rule, ti
 from clvtui.settings import Settings
 
 
-def order_value_expr(settings: Settings) -> pl.Expr:
-    """Value of one expected order on the settings' basis (net or revenue)."""
+def order_value_expr(settings: Settings, own: bool = False) -> pl.Expr:
+    """Value of one expected order on the settings' basis (net or revenue). ``own``: the run
+    charged each customer their own cost to serve (an ``own_cost`` column) on top of the flat
+    cost per order, so a changed cost per order changes that flat part only."""
     if settings.margin is None:
         return pl.col("expected_spend")
-    return settings.margin * pl.col("expected_spend") - settings.cost_per_order
+    value = settings.margin * pl.col("expected_spend") - settings.cost_per_order
+    return value - pl.col("own_cost") if own else value
 
 
 def mean_discount_factor(settings: Settings) -> float:
@@ -42,9 +45,9 @@ def mean_discount_factor(settings: Settings) -> float:
     return float(np.mean((1.0 + settings.monthly_discount_rate) ** -k))
 
 
-def discounted_orders_expr(run_settings: Settings) -> pl.Expr:
+def discounted_orders_expr(run_settings: Settings, own: bool = False) -> pl.Expr:
     """Per customer D = CLV ÷ order value; where that value is ~0, E[orders] × mean discount."""
-    unit = order_value_expr(run_settings)
+    unit = order_value_expr(run_settings, own)
     fallback = pl.col("expected_orders") * mean_discount_factor(run_settings)
     return (pl.when(unit.abs() > 1e-9).then(pl.col("clv") / unit).otherwise(fallback)).alias(
         "discounted_orders"
@@ -107,16 +110,16 @@ def what_if(
         annual_discount_rate=new.annual_discount_rate,
     )
     notes: list[str] = []
-    base = scored
+    base, own = scored, "own_cost" in scored.columns
     if "discounted_orders" not in base.columns:
-        base = base.with_columns(discounted_orders_expr(run_settings))
+        base = base.with_columns(discounted_orders_expr(run_settings, own))
     rate_factor = _rate_factor(run_settings, new, discount_rate, notes)
     p = pl.col("p_alive")
     p_new = p + retention_uplift * (1.0 - p)
     d = pl.col("discounted_orders") * rate_factor
     d_new = pl.when(p > 0).then(d * p_new / p).otherwise(d)
     after = base.with_columns(
-        (order_value_expr(new) * d_new).alias("clv"),
+        (order_value_expr(new, own) * d_new).alias("clv"),
         p_new.alias("p_alive"),
     ).drop("tier", "risk", strict=False)
     after = assign_segments(after, rule_new, one_time)

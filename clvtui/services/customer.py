@@ -35,6 +35,7 @@ class CustomerDetail:
     score: dict[str, Any] | None  # the customer's row of that run's ranking
     alive: Path | None  # P(alive) week by week since the first purchase, to as-of
     expected_orders: Path | None  # cumulative expected repeat orders, week by week after as-of
+    costs: dict[str, Any] | None = None  # cost to serve (services.costs), when exports carry it
 
 
 def customer_detail(
@@ -64,7 +65,18 @@ def customer_detail(
     if score is not None and all(score.get(k) is not None for k in ("x", "t_x", "T")):
         x, t_x, T = (float(score[k]) for k in ("x", "t_x", "T"))
         ahead = expected_orders_path(report.model, params, x, t_x, T, weeks_ahead)
-    return CustomerDetail(customer_id, identity, orders, report, score, alive, ahead)
+    costs = _costs(db, customer_id, report.currency)
+    return CustomerDetail(customer_id, identity, orders, report, score, alive, ahead, costs)
+
+
+def _costs(db: sqlite_utils.Database, customer_id: str, currency: str | None) -> Any:
+    """The customer's cost to serve with today's settings (None without cost columns)."""
+    from clvtui.services.costs import customer_cost_line
+    from clvtui.store.saved_settings import load_settings
+
+    if not currency:
+        return None
+    return customer_cost_line(db, customer_id, currency, load_settings(db))
 
 
 def with_amounts(orders: pl.DataFrame) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 import sqlite_utils
 
 from clvtui.insights.whatif import WhatIf
@@ -45,7 +46,7 @@ def what_if_run(
 
     ctx = load_context(db, ["expected_spend", "expected_orders"], run_id=run_id)
     result = what_if(
-        ctx.scored,
+        _with_own_costs(db, ctx),
         ctx.run_settings,
         margin=margin,
         discount_rate=discount_rate,
@@ -55,3 +56,14 @@ def what_if_run(
         one_time=ctx.one_time,
     )
     return WhatIfRun(ctx.run_id, ctx.currency, result)
+
+
+def _with_own_costs(db: sqlite_utils.Database, ctx: Any) -> pl.DataFrame:
+    """The run's customers, with each one's own cost to serve when the run charged it."""
+    from clvtui.shop_costs import run_own_costs
+
+    own = run_own_costs(db, ctx.run, ctx.run_settings)
+    if own is None:
+        return ctx.scored
+    scored = ctx.scored.join(own, on="customer_id", how="left", maintain_order="left")
+    return scored.with_columns(pl.col("own_cost").fill_null(pl.col("own_cost").mean()))

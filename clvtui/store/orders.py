@@ -33,7 +33,7 @@ from clvtui.store.locking import write_transaction
 ORDER_FIELDS = [
     "source", "order_id", "customer_key", "ordered_at", "ordered_at_raw", "amount_minor",
     "refunded_minor", "currency", "status", "is_purchase", "country", "channel", "product",
-    "discount_code",
+    "discount_code", "discount_minor", "shipping_minor", "fee_minor",
 ]  # fmt: skip
 CUSTOMER_FIELDS = [
     "customer_id", "email", "name", "country", "channel", "first_product", "discount_code",

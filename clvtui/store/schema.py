@@ -295,4 +295,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (campaign_id, customer_id)
     ) WITHOUT ROWID;
     """,
+    # cost to serve (issue 13): order-level discount, shipping charged and payment fee in minor
+    #    units, NULL where the export carries no such column; versioned so an undo restores them
+    """
+    ALTER TABLE orders ADD COLUMN discount_minor INTEGER;
+    ALTER TABLE orders ADD COLUMN shipping_minor INTEGER;
+    ALTER TABLE orders ADD COLUMN fee_minor INTEGER;
+    ALTER TABLE order_versions ADD COLUMN discount_minor INTEGER;
+    ALTER TABLE order_versions ADD COLUMN shipping_minor INTEGER;
+    ALTER TABLE order_versions ADD COLUMN fee_minor INTEGER;
+    """,
 ]

@@ -87,6 +87,8 @@ class BudgetScreen(MainScreen):
         Binding("t", "type_total", "Type budget", id="type-total",
                 tooltip="Type a total budget (Escape leaves the box)"),
         Binding("e", "export", "Export", id="export", tooltip="Export the plan (CSV)"),
+        # not in the footer (no room at 80 columns): the README's tour and the notes name it
+        Binding("c", "channels", "Channels", id="channels", show=False),
         Binding("ctrl+s", "save", "Save assumptions", id="save",
                 tooltip="Keep these assumptions as the shop's settings"),
         Binding("escape", "leave_input", "Back", id="leave-input", show=False),
@@ -124,6 +126,11 @@ class BudgetScreen(MainScreen):
                     alloc.border_title = "Budget split"
                     yield alloc
                 yield Static("", id="budget-notes")
+
+    def action_channels(self) -> None:
+        from clvtui.tui.screens.channels import ChannelsScreen
+
+        self.app.push_screen(ChannelsScreen())
 
     # --- loading ---------------------------------------------------------------------------
     def reload(self) -> None:

@@ -56,6 +56,7 @@ class CustomerScreen(WorkerErrors, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
         yield Static(f"Customer {self.customer_id}", id="customer-title")
+        yield Static("", id="customer-costs")  # shown only when the exports carry costs
         with Horizontal(id="customer-kpis"):
             yield KpiCard("CLV", id="kpi-clv")
             yield KpiCard("P(alive)", id="kpi-alive")
@@ -97,6 +98,7 @@ class CustomerScreen(WorkerErrors, Screen[None]):
             parts.append(f"first order {str(ident['first_order_at'])[:10]}")
         self.query_one("#customer-title", Static).update(" · ".join(parts))
         currency = detail.report.currency if detail.report else None
+        self._show_costs(detail.costs, currency)
         s = detail.score
         if s:
             self.query_one("#kpi-clv", KpiCard).set(
@@ -150,6 +152,22 @@ class CustomerScreen(WorkerErrors, Screen[None]):
                 x_axis=Axis("whole"),
                 y_axis=Axis("pct"),
             )
+        )
+
+    def _show_costs(self, costs: dict | None, currency: str | None) -> None:
+        """One line: the cost per order net CLV charges, the customer's own, the shop's."""
+        line = self.query_one("#customer-costs", Static)
+        line.display = costs is not None
+        if costs is None:
+            return
+        own = costs["own_cost"]
+        refund = costs["refund_rate"]
+        line.update(
+            f"Cost to serve {money(costs['cost_per_order'], currency)} per order"
+            f" (own {money(own, currency) if own is not None else '–'} over"
+            f" {plural(int(costs['purchases']), 'order')},"
+            f" shop {money(costs['shop_cost'], currency)})"
+            f" · refund rate {pct(refund) if refund is not None else '–'}"
         )
 
     def on_customer_failed(self, msg: CustomerFailed) -> None:

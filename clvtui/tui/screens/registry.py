@@ -130,6 +130,13 @@ DRILL_DOWNS: tuple[ScreenSpec, ...] = (
         "contacted vs control since the start: who bought again, orders and net revenue per "
         "customer, the incremental value with its 90 % interval and the return on its cost.",
     ),
+    ScreenSpec(
+        None, None, "Channels", f"{_SCREENS}.channels:ChannelsScreen",
+        "What each channel may pay (c on Budget)",
+        "opened with c on Budget: what a customer acquired through each channel is worth, "
+        "with its 90 % interval and allowable CPA, and the actual CAC and verdict where "
+        "marketing spend was imported; g groups by first product, discount code or country.",
+    ),
 )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ FIELDS = {
     "product": "the (first) product or category",
     "sku": "the product code (UCI StockCode: tells postage and fees from products)",
     "discount_code": "the discount or coupon code",
+    "line_amount": "the amount of one order line (generic CSV with a row per line item)",
 }
 
 

@@ -29,6 +29,7 @@ from clvtui.ingest.import_report import (
     reject_rows,
     warn_currencies,
 )
+from clvtui.ingest.lines import read_lines
 from clvtui.ingest.normalise import Normalised, clean_fields
 from clvtui.ingest.privacy import mask_reasons
 from clvtui.ingest.read import ROW, Table, only_empty_surplus, open_table, unreadable
@@ -98,6 +99,7 @@ def import_file(
     # by its row iterator alone, so it is freed as soon as write_import has consumed it.
     customer_frame = _customers(result.orders)
     order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
+    lines = read_lines(table, name, columns, result.orders, result.decimal)
     del result
     counts = write_import(
         db,
@@ -108,6 +110,7 @@ def import_file(
         rejects=rejects,
         refunds=refunds,
         progress=(lambda done: progress(done, total)) if progress is not None else None,
+        lines=lines.iter_rows() if lines is not None else None,
     )
     _add_counts(report, counts, len(rejects))
     return report
@@ -201,6 +204,7 @@ def _add_counts(report: ImportReport, counts: dict[str, int], n_rejects: int) ->
     report.customers_new = counts["customers_new"]
     report.customers_linked = counts["customers_linked"]
     report.refunds_applied = counts["refunds_applied"]
+    report.lines_new, report.orders_relined = counts["lines_new"], counts["orders_relined"]
     if counts["rows_rejected"] > n_rejects:
         report.reject_reasons.append(
             {

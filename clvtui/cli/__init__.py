@@ -5,6 +5,7 @@
 from clvtui.cli import import_cmd, imports_cmd, settings_cmd, fit_cmd  # noqa: F401  (register)
 from clvtui.cli import segments_cmd, budget_cmd, profile_cmd, whatif_cmd  # noqa: F401
 from clvtui.cli import trends_cmd, export_cmd, runs_cmd, demo_cmd  # noqa: F401
+from clvtui.cli import products_cmd  # noqa: F401  (issue 12: product value)
 from clvtui.cli import warehouse_cmd  # noqa: F401  (scores --out; fit --summary)
 
 # isort: on

@@ -56,7 +56,7 @@ def order_lines(orders: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
     return lines.with_columns(_split_cents(lines, cents, rng), sku=pl.col("product").replace(SKUS))
 
 
-def _split_cents(lines: pl.DataFrame, cents: np.ndarray, rng: np.random.Generator) -> pl.Expr:
+def _split_cents(lines: pl.DataFrame, cents: np.ndarray, rng: np.random.Generator) -> pl.Series:
     """Each order's total split over its lines: random shares, whole cents, ≥ 1 cent a line,
     the first line taking the remainder so the sum is exact."""
     o = lines.get_column("_o").to_numpy()

@@ -70,9 +70,9 @@ def line_mapping(name: str, columns: list[str], mapping: dict[str, str]) -> dict
     found = {f: mapping[f] for f in aliases if f in mapping and not mapping[f].startswith("=")}
     for fld, names in aliases.items():
         if fld not in found:
-            column = next((by_name[n] for n in names if n in by_name), None)
-            if column is not None:
-                found[fld] = column
+            hit = next((by_name[n] for n in names if n in by_name), None)
+            if hit is not None:
+                found[fld] = hit
     woo = name == "woocommerce"
     items = [c for c in columns if woo and _WOO_ITEM.match(normalise_name(c))]
     if items:

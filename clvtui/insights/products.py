@@ -70,8 +70,8 @@ def entry_products(
     vals = values.select("customer_id", "clv", repeat=(pl.col("x") > 0).cast(pl.Float64))
     entry = entry.join(vals, on="customer_id", how="inner")
     shop = vals.join(entry.select("customer_id").unique(), on="customer_id")
-    shop_mean = float(shop["clv"].mean() or 0.0) if shop.height else 0.0
-    shop_repeat = float(shop["repeat"].mean() or 0.0) if shop.height else 0.0
+    means = shop.select(pl.col("clv").mean(), pl.col("repeat").mean()).row(0)
+    shop_mean, shop_repeat = (float(v) if v is not None else 0.0 for v in means)
     n_all = max(shop.height, 1)
     per = (
         entry.group_by("product")
@@ -236,8 +236,14 @@ def best_next_products(
     )
 
 
-def worth_sentence(product: str, ratio: float) -> str:
-    """ "customers who start with X are worth 1.8× the average" (the headline of a product)."""
+def worth_sentence(
+    product: str, ratio: float, low: float | None = None, high: float | None = None
+) -> str:
+    """The headline of an entry product ("customers who start with X are worth 1.8× the
+    average"), saying so when the 90 % interval still includes the average."""
     if not math.isfinite(ratio):
         return f"customers who start with {product}: no average to compare with"
-    return f"customers who start with {product} are worth {ratio:.1f}× the average"
+    text = f"customers who start with {product} are worth {ratio:.1f}× the average"
+    if low is not None and high is not None and low <= 1.0 <= high:
+        text += f" (90 % interval {low:.2f}–{high:.2f}×: not yet clearly different)"
+    return text

@@ -236,6 +236,34 @@ def best_next_products(
     )
 
 
+def next_for(bought: pl.DataFrame, mine: list[str], min_pair_customers: int) -> pl.DataFrame:
+    """For one customer who bought ``mine``: the products they have not bought, by lift (> 1)
+    against one of theirs — next_product, lift, because, customers. Joins only the lines of
+    customers who share a product with them (cheaper than every pair of the shop)."""
+    n = bought.select(pl.col("customer_id").n_unique()).item()
+    if not n or not mine:
+        return pl.DataFrame(schema={"next_product": pl.Utf8, "lift": pl.Float64,
+                                    "because": pl.Utf8, "customers": pl.UInt32})  # fmt: skip
+    single = bought.group_by("product").agg(n_product=pl.len())
+    theirs = bought.filter(pl.col("product").is_in(mine))
+    others = bought.filter(~pl.col("product").is_in(mine)).rename({"product": "next_product"})
+    pairs = (
+        theirs.join(others, on="customer_id")
+        .group_by("product", "next_product")
+        .agg(customers=pl.len())
+        .filter(pl.col("customers") >= min_pair_customers)
+        .join(single, on="product")
+        .join(single.rename({"product": "next_product", "n_product": "n_next"}), on="next_product")
+        .with_columns(
+            lift=pl.col("customers").cast(pl.Float64) * n / (pl.col("n_product") * pl.col("n_next"))
+        )
+        .filter(pl.col("lift") > 1.0)
+    )
+    return pairs.sort(["lift", "customers", "next_product"], descending=[True, True, False]).select(
+        "next_product", "lift", pl.col("product").alias("because"), "customers"
+    )
+
+
 def worth_sentence(
     product: str, ratio: float, low: float | None = None, high: float | None = None
 ) -> str:

@@ -131,6 +131,61 @@ def best_next_products(
     return ins.best_next_products(bought, pairs, wanted)
 
 
+@dataclass
+class TierProducts:
+    """The tier drill-down's products: its entry products (against the tier's own average)
+    and the best next products of its customers, most customers first."""
+
+    report: ProductReport
+    next_products: pl.DataFrame  # next_product, customers, mean_lift
+
+
+def tier_products(
+    db: sqlite_utils.Database, run_id: int | None, tier: str, rules: ProductRules | None = None
+) -> TierProducts:
+    """Products of one tier's customers (affinity measured on the whole shop)."""
+    rules = rules or ProductRules(min_customers=5)
+    data = run_lines(db, run_id)
+    report = product_report(db, tier=tier, rules=rules, data=data)
+    if report.message is not None:
+        return TierProducts(report, pl.DataFrame())
+    ids = data.values.filter(pl.col("tier") == tier).get_column("customer_id").to_list()
+    best = best_next_products(db, customers=ids, rules=rules, data=data)
+    counts = (
+        best.group_by("next_product")
+        .agg(customers=pl.len(), mean_lift=pl.col("lift").mean())
+        .sort(["customers", "next_product"], descending=[True, False])
+        .head(rules.top)
+    )
+    return TierProducts(report, counts)
+
+
+@dataclass
+class CustomerProducts:
+    """One customer's order lines and their best next product (None: no product stands out)."""
+
+    lines: list[dict[str, Any]]
+    best_next: dict[str, Any] | None
+
+
+def customer_products(
+    db: sqlite_utils.Database, customer_id: str, rules: ProductRules | None = None
+) -> CustomerProducts:
+    """The customer detail's products: their lines, newest first, and the product they have
+    not bought with the highest lift against one they have (lift on the whole shop)."""
+    from clvtui.insights import products as ins
+    from clvtui.store.order_lines import has_lines, read_purchase_lines
+
+    own = customer_lines(db, customer_id)
+    if not own or not has_lines(db):
+        return CustomerProducts(own, None)
+    rules = rules or ProductRules()
+    bought = ins.customer_products(read_purchase_lines(db))
+    mine = bought.filter(pl.col("customer_id") == customer_id)
+    best = ins.next_for(bought, mine.get_column("product").to_list(), rules.min_pair_customers)
+    return CustomerProducts(own, best.row(0, named=True) if best.height else None)
+
+
 def customer_lines(db: sqlite_utils.Database, customer_id: str) -> list[dict[str, Any]]:
     """One customer's order lines, newest order first (the customer detail)."""
     from clvtui.store.order_lines import order_lines_of

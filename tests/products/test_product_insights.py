@@ -116,3 +116,14 @@ def test_best_next_product_by_hand(lines) -> None:
     some = ins.best_next_products(bought, pairs, pl.Series(["generic:c4"]))
     assert some["customer_id"].to_list() == ["generic:c4"]
     assert some["because"].item() == "Mug"
+
+
+def test_next_for_one_customer_agrees_with_the_shop_wide_answer(lines) -> None:
+    bought = ins.customer_products(lines)
+    pairs = ins.affinity(bought, min_pair_customers=2)
+    best = ins.best_next_products(bought, pairs)
+    for row in best.iter_rows(named=True):
+        mine = bought.filter(pl.col("customer_id") == row["customer_id"])["product"].to_list()
+        one = ins.next_for(bought, mine, 2).row(0, named=True)
+        assert (one["next_product"], one["lift"]) == (row["next_product"], row["lift"])
+    assert ins.next_for(bought, ["Tea", "Teapot"], 2).height == 0  # c6: nothing stands out

@@ -32,6 +32,7 @@ SCREENS = {
     "model": ["5"],
     "tier": ["3", "enter"],
     "customer": ["2", "enter"],
+    "products": ["9"],
 }
 MONEY = re.compile(r"-?[$€£¥][\d,]+(?:\.\d+)?[kM]?")
 

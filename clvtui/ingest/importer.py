@@ -110,7 +110,7 @@ def import_file(
         rejects=rejects,
         refunds=refunds,
         progress=(lambda done: progress(done, total)) if progress is not None else None,
-        lines=lines.iter_rows() if lines is not None else None,
+        lines=_chunks(lines) if lines is not None else None,
     )
     _add_counts(report, counts, len(rejects))
     return report

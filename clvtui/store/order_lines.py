@@ -37,28 +37,45 @@ _ORDER_COLUMNS = {
 
 
 def write_lines(
-    conn: Any, source: str, import_id: int, lines: Iterable[tuple] | None
+    conn: Any, source: str, import_id: int, lines: Iterable[list[tuple]] | None
 ) -> dict[str, int]:
     """Replace the lines of every order whose lines in this file differ from the stored ones.
 
-    Returns ``lines_new`` (lines written) and ``orders_relined`` (orders whose earlier lines
-    were replaced). Orders of this file with no lines (or a file without lines: None) keep
-    what is stored.
+    ``lines``: chunks of :data:`LINE_FIELDS` tuples (None: a format without lines). Returns
+    ``lines_new`` (lines written) and ``orders_relined`` (orders whose earlier lines were
+    replaced). Orders of this file with no lines keep what is stored. A source's first lines
+    go straight into the table (nothing to compare with).
     """
     if lines is None:
         return {"lines_new": 0, "orders_relined": 0}
+    marks = ", ".join("?" * len(LINE_FIELDS))
+    args = {"s": source, "n": int(import_id)}
+    if conn.execute("SELECT 1 FROM order_lines WHERE source = ? LIMIT 1", (source,)).fetchone():
+        return _replace_changed(conn, lines, args)
+    # source and import id as SQL literals: the same for every line
+    literal = "'" + source.replace("'", "''") + "'"
+    insert = (
+        f"INSERT INTO main.order_lines (source, {_CONTENT}, import_id)"
+        f" VALUES ({literal}, {marks}, {int(import_id)})"
+    )
+    new = 0
+    for chunk in lines:
+        conn.executemany(insert, chunk)
+        new += len(chunk)
+    return {"lines_new": new, "orders_relined": 0}
+
+
+def _replace_changed(
+    conn: Any, lines: Iterable[list[tuple]], args: dict[str, Any]
+) -> dict[str, int]:
+    """Stage the file's lines, find the orders whose lines differ, replace only those."""
     conn.execute("DROP TABLE IF EXISTS temp.stage_lines")
     conn.execute(
         f"CREATE TEMP TABLE stage_lines AS SELECT {_CONTENT} FROM main.order_lines WHERE 0"
     )
     marks = ", ".join("?" * len(LINE_FIELDS))
-    batch: list[tuple] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= _BATCH:
-            conn.executemany(f"INSERT INTO temp.stage_lines VALUES ({marks})", batch)
-            batch = []
-    conn.executemany(f"INSERT INTO temp.stage_lines VALUES ({marks})", batch)
+    for chunk in lines:
+        conn.executemany(f"INSERT INTO temp.stage_lines VALUES ({marks})", chunk)
     stored = (
         f"SELECT {_CONTENT} FROM main.order_lines WHERE source = :s"
         " AND order_id IN (SELECT order_id FROM temp.stage_lines)"
@@ -68,9 +85,8 @@ def write_lines(
     conn.execute(
         "CREATE TEMP TABLE relined AS SELECT DISTINCT order_id FROM"
         f" ({staged} EXCEPT {stored} UNION ALL SELECT * FROM ({stored} EXCEPT {staged}))",
-        {"s": source},
+        {"s": args["s"]},
     )
-    args = {"s": source, "n": int(import_id)}
     replaced = "source = :s AND order_id IN (SELECT order_id FROM temp.relined)"
     conn.execute(
         f"INSERT INTO order_line_versions (import_id, source, {_CONTENT}, line_import_id)"

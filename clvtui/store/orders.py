@@ -69,7 +69,7 @@ def write_import(
     rejects: list[tuple[int, str, str | None]],
     refunds: list[tuple[str, int, int, str | None]],
     progress: Callable[[int], None] | None = None,
-    lines: Iterable[tuple] | None = None,
+    lines: Iterable[list[tuple]] | None = None,
 ) -> dict[str, int]:
     """Store one import atomically and return its counts.
 

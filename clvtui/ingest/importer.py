@@ -89,17 +89,16 @@ def import_file(
     warn_currencies(report, held_currencies(db))
     total = result.orders.height
     refunds = _refunds(result, raw)
-    # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people.
-    # (replaced in place: the bare ids are freed at once, not kept beside the keys)
+    # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people
+    # (replaced in place: the bare ids are freed at once, not kept beside the keys).
     result.orders = result.orders.with_columns(
         customer_id=pl.lit(f"{name}:") + pl.col("customer_id")
     )
-    # Peak memory: keep only what is still to be written. The full order frame (contact
-    # details, row numbers) goes once the customers are derived; each frame below is owned
-    # by its row iterator alone, so it is freed as soon as write_import has consumed it.
+    # Peak memory: keep only what is still to be written. The full order frame goes once the
+    # customers are derived; each frame below is owned by its row iterator alone.
     customer_frame = _customers(result.orders)
     order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
-    lines = read_lines(table, name, columns, result.orders, result.decimal)
+    lines = read_lines(table, name, columns, result.orders, result.decimal)  # of stored orders
     del result
     counts = write_import(
         db,

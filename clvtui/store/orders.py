@@ -76,17 +76,15 @@ def write_import(
     ``orders``: chunks (lists) of tuples in :data:`ORDER_FIELDS` order without ``source``;
     ``customers``: a frame of :data:`CUSTOMER_FIELDS`, one row per key (``customer_id`` holds
     the ``source:id`` key; :mod:`clvtui.store.identity` maps it to its person);
-    ``rejects``: (row, reason, raw);
+    ``rejects``: (row, reason, raw); ``lines``: chunks of order lines (``store.order_lines``);
     ``refunds``: (order_id, refunded_minor, row, raw) for refunds of orders not in the file,
-    applied to the stored order when it exists, else rejected with a reason;
-    ``lines``: the file's order lines (``store.order_lines``; None: a format without lines).
+    applied to the stored order when it exists, else rejected with a reason.
 
     Every order and customer row the import changes is first copied to ``order_versions`` /
     ``customer_versions`` (by temporary triggers, so only changed rows cost anything): that
     is what ``clvtui imports undo`` restores.
     """
-    # A bigger page cache for this connection: random B-tree inserts into the primary key stay
-    # in memory instead of re-reading pages (the default cache is only 2 MB).
+    # A bigger page cache: primary-key inserts stay in memory (the default cache is 2 MB).
     db.conn.execute("PRAGMA cache_size = -65536")
     try:
         source = meta["source"]

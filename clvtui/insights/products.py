@@ -48,8 +48,14 @@ def customer_products(lines: pl.DataFrame) -> pl.DataFrame:
 
 def first_orders(lines: pl.DataFrame) -> pl.DataFrame:
     """Each customer's first and second order (by time, then key): customer_id, order_key,
-    ordered_at, rank (1 or 2)."""
-    orders = lines.select("customer_id", "order_key", "ordered_at").unique()
+    ordered_at, rank (1 or 2). Lines come grouped by order, so an order's first line stands
+    for it (a filter, not a unique over every line)."""
+    key = pl.col("order_key")
+    orders = lines.select("customer_id", "order_key", "ordered_at").filter(
+        key.ne_missing(key.shift(1)).fill_null(True)
+    )
+    if orders.get_column("order_key").n_unique() != orders.height:  # not grouped after all
+        orders = orders.unique("order_key")
     ranked = orders.sort("customer_id", "ordered_at", "order_key").with_columns(
         rank=pl.int_range(1, pl.len() + 1).over("customer_id")
     )
@@ -57,7 +63,10 @@ def first_orders(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def entry_products(
-    lines: pl.DataFrame, values: pl.DataFrame, rules: ProductRules = ProductRules()
+    lines: pl.DataFrame,
+    values: pl.DataFrame,
+    rules: ProductRules = ProductRules(),
+    firsts: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Products on first orders with enough customers, ranked by mean CLV.
 
@@ -65,8 +74,9 @@ def entry_products(
     ratio_low, ratio_high (90 %), repeat_rate, repeat_low, repeat_high, shop_mean_clv,
     shop_repeat_rate. Customers without a value in ``values`` are left out.
     """
-    firsts = first_orders(lines).filter(pl.col("rank") == 1).select("order_key")
-    entry = lines.join(firsts, on="order_key").select("customer_id", "product").unique()
+    firsts = first_orders(lines) if firsts is None else firsts
+    starts = firsts.filter(pl.col("rank") == 1).select("order_key")
+    entry = lines.join(starts, on="order_key").select("customer_id", "product").unique()
     vals = values.select("customer_id", "clv", repeat=(pl.col("x") > 0).cast(pl.Float64))
     entry = entry.join(vals, on="customer_id", how="inner")
     shop = vals.join(entry.select("customer_id").unique(), on="customer_id")
@@ -114,11 +124,13 @@ def _wilson(successes: pl.Expr, n: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return centre - half, centre + half
 
 
-def journey(lines: pl.DataFrame, top: int = 20) -> tuple[pl.DataFrame, float | None, int]:
+def journey(
+    lines: pl.DataFrame, top: int = 20, firsts: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, float | None, int]:
     """(first → second product transitions, median days to the second order, customers with
     a second order). Transitions: first, second, customers, share (of customers with a second
     order), most common first."""
-    firsts = first_orders(lines)
+    firsts = first_orders(lines) if firsts is None else firsts
     if firsts.height == 0:
         return _empty_journey(), None, 0
     pairs = firsts.pivot(on="rank", index="customer_id", values=["order_key", "ordered_at"])

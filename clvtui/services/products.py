@@ -100,9 +100,10 @@ def product_report(
         values = values.filter(pl.col("tier") == tier)
         lines = lines.join(values.select("customer_id"), on="customer_id", how="semi")
     report.customers_with_lines = lines.select(pl.col("customer_id").n_unique()).item()
-    report.entry = ins.entry_products(lines, values, rules)
+    firsts = ins.first_orders(lines)
+    report.entry = ins.entry_products(lines, values, rules, firsts)
     report.journey, report.median_days_to_second, report.second_order_customers = ins.journey(
-        lines, rules.top
+        lines, rules.top, firsts
     )
     report.pairs = ins.affinity(ins.customer_products(lines), rules.min_pair_customers).head(
         rules.top

@@ -139,8 +139,9 @@ def has_lines(db: sqlite_utils.Database) -> bool:
 
 
 def read_purchase_lines(db: sqlite_utils.Database, as_of: str | None = None) -> pl.DataFrame:
-    """Lines of purchases with their person and order time: customer_id, order_key,
-    ordered_at (UTC text), product (the name, else the product id).
+    """Lines of purchases with their person and order time: customer_id, order_key (an
+    integer per order, lines of an order together), ordered_at (UTC text), product (the
+    name, else the product id).
 
     Only purchases (``is_purchase``) of known customers up to ``as_of`` (UTC text, inclusive)
     count. Lines and orders are read as two plain tables and joined in polars (a SQL join
@@ -153,9 +154,13 @@ def read_purchase_lines(db: sqlite_utils.Database, as_of: str | None = None) -> 
             db, "orders", _ORDER_COLUMNS, where=where, params=(as_of,) if as_of else ()
         )
         links = all_links(db)
-    people = orders.select("order_key", "ordered_at", to_people(orders, links))
-    return lines.join(people, on="order_key", how="inner").select(
-        "customer_id", "order_key", "ordered_at", "product"
+    # the text key is joined once; everything after works on a small integer per order
+    people = orders.select(
+        "order_key", "ordered_at", to_people(orders, links), order_no=pl.int_range(pl.len())
+    )
+    joined = lines.join(people, on="order_key", how="inner", maintain_order="left")
+    return joined.select(
+        "customer_id", pl.col("order_no").alias("order_key"), "ordered_at", "product"
     )
 
 

@@ -53,14 +53,14 @@ def products(
 
 def _print(report: ProductReport) -> None:
     """The three tables, each with the sentence an owner reads first."""
-    from clvtui.insights.products import worth_sentence
+    from clvtui.insights.products import lead_product, worth_sentence
 
     cur = report.currency
     scope = f" ({report.tier})" if report.tier else ""
     typer.echo(f"Run {report.run_id}{scope}: {report.customers_with_lines:,} customers with lines")
     entry = report.entry
-    if entry.height:
-        top = entry.row(0, named=True)
+    top = lead_product(entry)
+    if top is not None:
         typer.echo(
             worth_sentence(top["product"], top["clv_ratio"], top["ratio_low"], top["ratio_high"])
         )

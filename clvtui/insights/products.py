@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -274,6 +275,15 @@ def next_for(bought: pl.DataFrame, mine: list[str], min_pair_customers: int) -> 
     return pairs.sort(["lift", "customers", "next_product"], descending=[True, True, False]).select(
         "next_product", "lift", pl.col("product").alias("because"), "customers"
     )
+
+
+def lead_product(entry: pl.DataFrame) -> dict[str, Any] | None:
+    """The entry product to name first: the best one clearly above average (its interval
+    above 1×), else the best one (whose sentence then says it is not yet clear)."""
+    if entry.height == 0:
+        return None
+    clear = entry.filter(pl.col("ratio_low") > 1.0)
+    return (clear if clear.height else entry).row(0, named=True)
 
 
 def worth_sentence(

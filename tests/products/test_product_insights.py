@@ -65,6 +65,12 @@ def test_entry_products_by_hand(lines) -> None:
     assert got["Mug"]["mean_clv"] == pytest.approx(70.0)  # c1, c4
     assert got["Tea"]["mean_clv"] == pytest.approx(50.0)  # c3, c4, c6
     assert entry["product"].to_list() == ["Coffee", "Mug", "Tea"]  # 70 (3), 70 (2), 50
+    # no interval lies above 1× with so few customers: the best one is named, with the caveat
+    lead = ins.lead_product(entry)
+    assert lead is not None and lead["product"] == "Coffee"
+    clear = entry.with_columns(ratio_low=pl.when(pl.col("product") == "Tea").then(1.1)
+                               .otherwise(pl.col("ratio_low")))  # fmt: skip
+    assert ins.lead_product(clear)["product"] == "Tea"  # clearly above average wins
     assert ins.worth_sentence("Coffee", 1.8) == (
         "customers who start with Coffee are worth 1.8× the average"
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import polars as pl
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -134,12 +133,11 @@ class ProductsScreen(MainScreen):
 
 def headline(report: ProductReport) -> str:
     """The screen's two sentences: the best entry product and the time to a second order."""
-    from clvtui.insights.products import worth_sentence
+    from clvtui.insights.products import lead_product, worth_sentence
 
     parts = []
-    if report.entry.height:
-        clear = report.entry.filter(pl.col("ratio_low") > 1.0)  # above average beyond doubt
-        top = (clear if clear.height else report.entry).row(0, named=True)
+    top = lead_product(report.entry)
+    if top is not None:
         parts.append(
             worth_sentence(top["product"], top["clv_ratio"], top["ratio_low"], top["ratio_high"])
         )

@@ -6,6 +6,7 @@ from clvtui.cli import import_cmd, imports_cmd, settings_cmd, fit_cmd  # noqa: F
 from clvtui.cli import segments_cmd, budget_cmd, profile_cmd, whatif_cmd  # noqa: F401
 from clvtui.cli import trends_cmd, export_cmd, runs_cmd, demo_cmd  # noqa: F401
 from clvtui.cli import actions_cmd  # noqa: F401  (next-best action per customer group)
+from clvtui.cli import products_cmd  # noqa: F401  (issue 12: product value)
 from clvtui.cli import warehouse_cmd  # noqa: F401  (scores --out; fit --summary)
 from clvtui.cli import campaign_cmd  # noqa: F401  (campaign new|report|list|close)
 from clvtui.cli import cohorts_cmd  # noqa: F401  (cohorts, plan)

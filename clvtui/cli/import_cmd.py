@@ -166,6 +166,10 @@ def _print_report(report: Any) -> None:
     else:
         echo(f"  orders:     {r.orders_new:,} new, {r.orders_updated:,} updated, "
              f"{r.orders_unchanged:,} unchanged  (import #{r.import_id})")  # fmt: skip
+        if r.lines_new or r.orders_relined:
+            echo(f"  lines:      {plural(r.lines_new, 'order line')} stored"
+                 + (f" ({plural(r.orders_relined, 'order')} with changed lines)"
+                    if r.orders_relined else ""))  # fmt: skip
     echo(
         f"  customers:  {r.customers:,} in file"
         + ("" if would else f", {r.customers_new:,} new")

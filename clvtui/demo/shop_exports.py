@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from clvtui.demo.lines import order_lines
 from clvtui.ingest.dates import utc_text
 
 
@@ -132,7 +133,8 @@ def _fmt2(col: str = "amount") -> pl.Expr:
 
 
 def _shopify(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
-    """First row carries the order; 25 % of orders get 1–2 more line-item rows (Name only)."""
+    """First row carries the order; about half the orders get 1–2 more line-item rows (Name
+    only), priced so an order's lines add up to its total (``clvtui.demo.lines``)."""
     kind = pl.col("kind")
     first = df.with_columns(
         Name="#" + pl.col("order_id"),
@@ -161,17 +163,19 @@ def _shopify(df: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
         Total=_fmt2(),
         Subtotal=_fmt2(),
         Source=pl.col("channel"),
-        _line=pl.lit(0),
-        _o=pl.int_range(pl.len()),
+        _line=pl.lit(0, dtype=pl.Int64),
+        _o=pl.int_range(pl.len(), dtype=pl.Int64),
     )
-    extra_lines = rng.integers(0, 3, df.height) * (rng.random(df.height) < 0.25)
-    more = df.select(
-        Name="#" + pl.col("order_id"),
-        **{"Lineitem name": pl.lit("Sample"), "Lineitem quantity": pl.lit("1")},
-        _n=pl.Series(extra_lines),
-        _o=pl.int_range(pl.len()),
-    ).filter(pl.col("_n") > 0)
-    more = more.with_columns(_line=pl.int_ranges(1, pl.col("_n") + 1)).explode("_line").drop("_n")
+    lines = order_lines(df, rng).select(
+        "_o", "_line",
+        **{"Lineitem name": pl.col("product"), "Lineitem price": pl.col("price"),
+           "Lineitem sku": pl.col("sku"), "Lineitem quantity": pl.lit("1")},
+    )  # fmt: skip
+    first = first.drop("Lineitem name", "Lineitem quantity").join(
+        lines.filter(pl.col("_line") == 0), on=["_o", "_line"], how="left"
+    )
+    names = df.select(Name="#" + pl.col("order_id"), _o=pl.int_range(pl.len(), dtype=pl.Int64))
+    more = lines.filter(pl.col("_line") > 0).join(names, on="_o", how="left")
     out = pl.concat([first, more], how="diagonal_relaxed")
     return out.sort("_o", "_line")  # an order's lines are contiguous, as in real exports
 

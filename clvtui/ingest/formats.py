@@ -48,6 +48,7 @@ FIELDS = {
     "discount": "the discount given on the order (money; cost to serve)",
     "shipping": "the shipping charged to the customer (money; cost to serve)",
     "fee": "the payment processing fee (money; Stripe Fee, PayPal Fee; cost to serve)",
+    "line_amount": "the amount of one order line (generic CSV with a row per line item)",
 }
 
 #: The order-level cost fields (money), stored as ``<field>_minor`` (NULL: not in the export).

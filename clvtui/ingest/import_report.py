@@ -50,6 +50,8 @@ class ImportReport:
     first_order_at: str | None = None
     last_order_at: str | None = None
     refunds_applied: int = 0
+    lines_new: int = 0  # order lines written (new orders, or orders whose lines changed)
+    orders_relined: int = 0  # stored orders whose lines this import replaced
     database_currencies: list[str] = field(default_factory=list)
     currency_warning: str | None = None
     notes: list[str] = field(default_factory=list)

@@ -29,6 +29,7 @@ from clvtui.ingest.import_report import (
     reject_rows,
     warn_currencies,
 )
+from clvtui.ingest.lines import read_lines
 from clvtui.ingest.normalise import Normalised, clean_fields
 from clvtui.ingest.privacy import mask_reasons
 from clvtui.ingest.read import ROW, Table, only_empty_surplus, open_table, unreadable
@@ -89,16 +90,16 @@ def import_file(
     warn_currencies(report, held_currencies(db))
     total = result.orders.height
     refunds = _refunds(result, raw)
-    # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people.
-    # (replaced in place: the bare ids are freed at once, not kept beside the keys)
+    # Keys are namespaced by source: WooCommerce customer 14 and Etsy buyer 14 are two people
+    # (replaced in place: the bare ids are freed at once, not kept beside the keys).
     result.orders = result.orders.with_columns(
         customer_id=pl.lit(f"{name}:") + pl.col("customer_id")
     )
-    # Peak memory: keep only what is still to be written. The full order frame (contact
-    # details, row numbers) goes once the customers are derived; each frame below is owned
-    # by its row iterator alone, so it is freed as soon as write_import has consumed it.
+    # Peak memory: keep only what is still to be written. The full order frame goes once the
+    # customers are derived; each frame below is owned by its row iterator alone.
     customer_frame = _customers(result.orders)
     order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
+    lines = read_lines(table, name, columns, result.orders, result.decimal)  # of stored orders
     del result
     counts = write_import(
         db,
@@ -109,6 +110,7 @@ def import_file(
         rejects=rejects,
         refunds=refunds,
         progress=(lambda done: progress(done, total)) if progress is not None else None,
+        lines=_chunks(lines) if lines is not None else None,
     )
     _add_counts(report, counts, len(rejects))
     return report
@@ -202,6 +204,7 @@ def _add_counts(report: ImportReport, counts: dict[str, int], n_rejects: int) ->
     report.customers_new = counts["customers_new"]
     report.customers_linked = counts["customers_linked"]
     report.refunds_applied = counts["refunds_applied"]
+    report.lines_new, report.orders_relined = counts["lines_new"], counts["orders_relined"]
     if counts["rows_rejected"] > n_rejects:
         report.reject_reasons.append(
             {

@@ -20,6 +20,7 @@ import sqlite_utils
 
 from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
+from clvtui.store.order_lines import later_line_changes, undo_lines
 from clvtui.store.orders import ORDER_FIELDS, VERSIONED_CUSTOMER
 
 IMPORT_COLUMNS = [
@@ -73,6 +74,8 @@ def _blockers(conn: Any, import_id: int) -> dict[int, list[str]]:
         f" ({created} UNION ALL SELECT customer_key FROM customer_links WHERE import_id = :n)",
         "has orders of customers this import added",
     )
+    for later in later_line_changes(conn, import_id):
+        found.setdefault(later, []).append("replaced order lines this import wrote or replaced")
     return found
 
 
@@ -99,6 +102,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
         )
         removed = conn.execute("DELETE FROM orders WHERE import_id = :n", n).rowcount
         restored = _restore_orders(conn, import_id)
+        lines_removed = undo_lines(conn, import_id)
         people_removed = conn.execute("DELETE FROM customers WHERE import_id = :n", n).rowcount
         people_restored = _restore_customers(conn, import_id)
         links = conn.execute("DELETE FROM customer_links WHERE import_id = :n", n).rowcount
@@ -122,6 +126,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
         "file": Path(row[1]).name,
         "orders_removed": removed,
         "orders_restored": restored,
+        "lines_removed": lines_removed,
         "customers_removed": people_removed,
         "customers_restored": people_restored,
         "links_removed": links,

@@ -11,9 +11,8 @@ API serves the small tables (settings, marketing spend) and introspection instea
 unchanged re-import writes no order pages at all (the ``WHERE`` skips identical rows), which
 is why it costs less than the first import.
 
-Atomicity: everything runs inside ``write_transaction`` (``BEGIN IMMEDIATE``: a second
-writer waits its turn); any exception rolls back, so a failed import leaves every table
-exactly as it was.
+Atomicity: everything (order lines too) runs inside ``write_transaction`` (``BEGIN
+IMMEDIATE``); any exception rolls back, so a failed import leaves every table as it was.
 """
 
 from __future__ import annotations
@@ -29,6 +28,7 @@ import sqlite_utils
 from clvtui.core.timefmt import now_text
 from clvtui.store.identity import link_new_keys, refresh_sources
 from clvtui.store.locking import write_transaction
+from clvtui.store.order_lines import write_lines
 
 ORDER_FIELDS = [
     "source", "order_id", "customer_key", "ordered_at", "ordered_at_raw", "amount_minor",
@@ -69,13 +69,14 @@ def write_import(
     rejects: list[tuple[int, str, str | None]],
     refunds: list[tuple[str, int, int, str | None]],
     progress: Callable[[int], None] | None = None,
+    lines: Iterable[list[tuple]] | None = None,
 ) -> dict[str, int]:
     """Store one import atomically and return its counts.
 
     ``orders``: chunks (lists) of tuples in :data:`ORDER_FIELDS` order without ``source``;
     ``customers``: a frame of :data:`CUSTOMER_FIELDS`, one row per key (``customer_id`` holds
     the ``source:id`` key; :mod:`clvtui.store.identity` maps it to its person);
-    ``rejects``: (row, reason, raw);
+    ``rejects``: (row, reason, raw); ``lines``: chunks of order lines (``store.order_lines``);
     ``refunds``: (order_id, refunded_minor, row, raw) for refunds of orders not in the file,
     applied to the stored order when it exists, else rejected with a reason.
 
@@ -83,8 +84,7 @@ def write_import(
     ``customer_versions`` (by temporary triggers, so only changed rows cost anything): that
     is what ``clvtui imports undo`` restores.
     """
-    # A bigger page cache for this connection: random B-tree inserts into the primary key stay
-    # in memory instead of re-reading pages (the default cache is only 2 MB).
+    # A bigger page cache: primary-key inserts stay in memory (the default cache is 2 MB).
     db.conn.execute("PRAGMA cache_size = -65536")
     try:
         source = meta["source"]
@@ -112,6 +112,7 @@ def write_import(
                 "customers_new": customers_new,
                 "customers_linked": linked,
                 "refunds_applied": refunds_applied,
+                **write_lines(conn, source, import_id, lines),
             }
             _finish_import_row(conn, import_id, counts, meta["without_identity"])
             _stop_recording(conn)

@@ -305,4 +305,36 @@ MIGRATIONS: list[str] = [
     ALTER TABLE order_versions ADD COLUMN shipping_minor INTEGER;
     ALTER TABLE order_versions ADD COLUMN fee_minor INTEGER;
     """,
+    # order lines (issue 12): the line items of each order, and the lines an import replaced
+    #    (so that `clvtui imports undo` restores them exactly, as order_versions does orders)
+    """
+    CREATE TABLE order_lines (
+        source       TEXT NOT NULL,
+        order_id     TEXT NOT NULL,
+        line_no      INTEGER NOT NULL,   -- 1, 2, ... in the export's row order
+        product_id   TEXT,               -- SKU or product id, when the export has one
+        product      TEXT,               -- product name as exported
+        quantity     REAL,               -- NULL when the export does not say
+        amount_minor INTEGER,            -- line amount in minor units of currency (NULL: unknown)
+        currency     TEXT NOT NULL,
+        import_id    INTEGER NOT NULL REFERENCES imports(id),
+        PRIMARY KEY (source, order_id, line_no)
+    );                                   -- a rowid table: read in rowid chunks (store.frames)
+    CREATE INDEX order_lines_import ON order_lines(import_id);
+    -- an order's lines as they were before import_id replaced them
+    CREATE TABLE order_line_versions (
+        import_id      INTEGER NOT NULL REFERENCES imports(id),
+        source         TEXT NOT NULL,
+        order_id       TEXT NOT NULL,
+        line_no        INTEGER NOT NULL,
+        product_id     TEXT,
+        product        TEXT,
+        quantity       REAL,
+        amount_minor   INTEGER,
+        currency       TEXT NOT NULL,
+        line_import_id INTEGER NOT NULL,  -- the import that had written the replaced line
+        PRIMARY KEY (import_id, source, order_id, line_no)
+    ) WITHOUT ROWID;
+    CREATE INDEX order_line_versions_order ON order_line_versions(source, order_id);
+    """,
 ]

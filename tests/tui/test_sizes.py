@@ -34,6 +34,7 @@ SCREENS = {
     "customer": ["2", "enter"],
     "actions": ["7"],
     "action-cell": ["7", "enter"],
+    "products": ["9"],
 }
 MONEY = re.compile(r"-?[$€£¥][\d,]+(?:\.\d+)?[kM]?")
 

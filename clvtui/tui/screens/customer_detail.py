@@ -4,7 +4,7 @@ CLV with its interval and the expected next-order window. Escape goes back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -19,7 +19,7 @@ from clvtui.services.customer import CustomerDetail
 from clvtui.tui.screens.base import WorkerErrors
 from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
-from clvtui.tui.widgets.fmt import money, pct
+from clvtui.tui.widgets.fmt import money, number, pct
 from clvtui.tui.widgets.kpi import KpiCard
 from clvtui.wording import plural
 
@@ -41,6 +41,19 @@ ORDER_COLUMNS = [
     FitColumn("Status", drop=3),
     FitColumn("Product", shrink=10, drop=1),
 ]
+
+
+LINE_COLUMNS = [
+    FitColumn("Date", drop=2),
+    FitColumn("Product", shrink=10),
+    FitColumn("Qty", drop=1, numeric=True),
+    FitColumn("Amount", numeric=True),
+]
+
+
+@dataclass
+class CustomerProductsLoaded(Message):
+    products: Any  # services.products.CustomerProducts
 
 
 class CustomerScreen(WorkerErrors, Screen[None]):
@@ -68,11 +81,49 @@ class CustomerScreen(WorkerErrors, Screen[None]):
                                   zebra_stripes=True)  # fmt: skip
                 orders.border_title = "Orders"
                 yield orders
+                items = FitTable(LINE_COLUMNS, id="customer-lines", cursor_type="row",
+                                 zebra_stripes=True)  # fmt: skip
+                items.border_title = "Order lines (newest first)"
+                yield items
+                yield Static("", id="customer-next")
             yield Chart("P(alive) over time (weeks since first order)", id="alive-chart")
         yield Footer()
 
     def on_mount(self) -> None:
         self.load()
+        self.load_products()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="customer-products")
+    def load_products(self) -> None:
+        """Lines and the best next product in a worker of their own (the lift reads every
+        customer's products: it must not hold up the customer's numbers)."""
+        from clvtui.services.products import customer_products
+
+        try:
+            db = self.app.data.connect()  # type: ignore[attr-defined]
+            self.post_message(CustomerProductsLoaded(customer_products(db, self.customer_id)))
+        except ClvError as err:
+            self.post_message(CustomerFailed(str(err)))
+
+    def on_customer_products_loaded(self, msg: CustomerProductsLoaded) -> None:
+        lines, best = msg.products.lines, msg.products.best_next
+        table = self.query_one("#customer-lines", FitTable)
+        table.set_rows([
+            ([str(r["ordered_at"])[:10], str(r["product"] or r["product_id"] or ""),
+              number(r["quantity"], 0) if r["quantity"] is not None else "–",
+              money(_major(r["amount_minor"], r["currency"]), r["currency"])], None)
+            for r in lines[:200]
+        ])  # fmt: skip
+        note = self.query_one("#customer-next", Static)
+        if not lines:
+            note.update("No order lines: the export carried no line items.")
+        elif best is None:
+            note.update("Best next product: none stands out (no product with lift > 1).")
+        else:
+            note.update(
+                f"Best next product: [b]{best['next_product']}[/b] — bought "
+                f"{best['lift']:.1f}× more often than chance with {best['because']}"
+            )
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
@@ -172,6 +223,13 @@ class CustomerScreen(WorkerErrors, Screen[None]):
 
     def on_customer_failed(self, msg: CustomerFailed) -> None:
         self.notify(msg.message, severity="error", timeout=8)
+
+
+def _major(minor: int | None, currency: str | None) -> float | None:
+    """Minor units (cents) as an amount in the currency's major unit."""
+    from clvtui.core.money import minor_exponent
+
+    return None if minor is None else minor / 10 ** minor_exponent(currency or "USD")
 
 
 def _purchases(days: object, listed: int) -> str:

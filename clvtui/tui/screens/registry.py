@@ -106,6 +106,14 @@ MAIN_SCREENS: tuple[ScreenSpec, ...] = (
         "goal (g; Escape leaves the box) and see what the existing customers bring, the gap, "
         "the new customers and budget that close it, and a retention uplift.",
     ),
+    ScreenSpec(
+        "9", "products", "Products", f"{_SCREENS}.products:ProductsScreen",
+        "Entry products, product journey, bought together",
+        "from the order lines: which first products bring the most valuable customers (mean "
+        "CLV against the average, with a 90 % interval, and repeat rate), the most common "
+        "first → second order products with the median time to a second order, and products "
+        "bought by the same customers more often than chance (lift). [ and ] switch tabs.",
+    ),
 )  # fmt: skip
 
 DRILL_DOWNS: tuple[ScreenSpec, ...] = (

@@ -24,7 +24,7 @@ from clvtui.tui.screens.base import FitReader, WorkerErrors
 from clvtui.tui.widgets.chart import Axis, Chart, Line, lines
 from clvtui.tui.widgets.columns import customer_columns, id_width
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
-from clvtui.tui.widgets.fmt import money, number, pct
+from clvtui.tui.widgets.fmt import count, money, number, pct
 from clvtui.tui.widgets.frame_table import FrameTable
 from clvtui.wording import plural
 
@@ -60,6 +60,24 @@ MOVED_COLUMNS = [
     FitColumn("From / to", shrink=12, drop=1),
     FitColumn("CLV", numeric=True),
 ]
+
+
+TIER_ENTRY_COLUMNS = [
+    FitColumn("First product", shrink=12),
+    FitColumn("Customers", numeric=True),
+    FitColumn("× tier", numeric=True),
+    FitColumn("Repeat", drop=1, numeric=True),
+]
+NEXT_COLUMNS = [
+    FitColumn("Next product", shrink=12),
+    FitColumn("Customers", numeric=True),
+    FitColumn("Mean lift", drop=1, numeric=True),
+]
+
+
+@dataclass
+class TierProductsLoaded(Message):
+    products: Any  # services.products.TierProducts
 
 
 class TierScreen(WorkerErrors, FitReader):
@@ -102,6 +120,17 @@ class TierScreen(WorkerErrors, FitReader):
                     id="tier-value",
                     empty="One fit so far: the trend appears after the next one.",
                 )
+            with TabPane("Products", id="tab-products"), Vertical():
+                yield Static("", id="tier-products-note")
+                with Grid(id="tier-products-grid"):
+                    entry = FitTable(TIER_ENTRY_COLUMNS, id="tier-entry", cursor_type="row",
+                                     zebra_stripes=True)  # fmt: skip
+                    entry.border_title = "Their first products (× the tier's average CLV)"
+                    yield entry
+                    best = FitTable(NEXT_COLUMNS, id="tier-next", cursor_type="row",
+                                    zebra_stripes=True)  # fmt: skip
+                    best.border_title = "Best next product (not bought yet; highest lift)"
+                    yield best
             with TabPane("Moved", id="tab-moved"), Vertical():
                 yield Static("", id="tier-moved-note")
                 moved = FitTable(MOVED_COLUMNS, id="tier-moved", cursor_type="row",
@@ -112,6 +141,43 @@ class TierScreen(WorkerErrors, FitReader):
 
     def on_mount(self) -> None:
         self.load()
+        self.load_products()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="tier-products")
+    def load_products(self) -> None:
+        """Products in a worker of their own: reading every order line must not hold up the
+        tier's customers and profile."""
+        from clvtui.services.products import tier_products
+        from clvtui.store.runs import latest_run
+
+        data = self.app.data  # type: ignore[attr-defined]
+        try:
+            run = latest_run(data.connect())
+            if run is not None:
+                products = tier_products(data.connect(), int(run["id"]), self.tier)
+                self.post_message(TierProductsLoaded(products))
+        except ClvError as err:
+            self.app.call_from_thread(self.notify, str(err), severity="error")
+
+    def on_tier_products_loaded(self, msg: TierProductsLoaded) -> None:
+        report, best = msg.products.report, msg.products.next_products
+        note = self.query_one("#tier-products-note", Static)
+        if report.message is not None:
+            note.update(report.message)
+            return
+        note.update(
+            f"{count(report.customers_with_lines)} of the tier's customers have order lines; "
+            "affinity (lift) is measured on the whole shop."
+        )
+        self.query_one("#tier-entry", FitTable).set_rows([
+            ([r["product"], count(r["customers"]), f"{number(r['clv_ratio'], 2)}×",
+              pct(r["repeat_rate"])], None)
+            for r in report.entry.iter_rows(named=True)
+        ])  # fmt: skip
+        self.query_one("#tier-next", FitTable).set_rows([
+            ([r["next_product"], count(r["customers"]), number(r["mean_lift"], 2)], None)
+            for r in best.iter_rows(named=True)
+        ])  # fmt: skip
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:

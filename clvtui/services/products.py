@@ -1,0 +1,223 @@
+"""Product value of a fitted run (``clvtui products``, the Products screen, the tier
+drill-down, the customer detail, and the Actions' cross-sell suggestion).
+
+Values (CLV, repeat purchases, tiers) are the run's, tiers by today's rule (``services.tiers``);
+the lines are the stored order lines of purchases up to the run's as-of date. A run fitted from
+a summary file, or a shop whose exports carried no line items, gets a plain message instead of
+empty tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import sqlite_utils
+
+from clvtui.insights.products import ProductRules
+
+NO_LINES = (
+    "products need order lines: import an export that lists line items (Shopify, WooCommerce, "
+    "Square items, PayPal, UCI Online Retail, or a CSV with a product column)"
+)
+FROM_SUMMARY = (
+    "this run was fitted from a customer summary file, which has no orders and so no products; "
+    "products need order lines (import the shop's order export and fit again)"
+)
+
+
+@dataclass
+class ProductReport:
+    """Entry products, the journey and affinity of one run (``message`` set: none of them)."""
+
+    run_id: int
+    currency: str
+    tier: str | None = None
+    message: str | None = None
+    customers_with_lines: int = 0
+    entry: pl.DataFrame = field(default_factory=pl.DataFrame)
+    journey: pl.DataFrame = field(default_factory=pl.DataFrame)
+    median_days_to_second: float | None = None
+    second_order_customers: int = 0
+    pairs: pl.DataFrame = field(default_factory=pl.DataFrame)
+    rules: ProductRules = field(default_factory=ProductRules)
+
+
+@dataclass
+class RunLines:
+    """A run's values with tiers, and the purchase lines of its customers."""
+
+    run_id: int
+    currency: str
+    values: pl.DataFrame  # customer_id, clv, x, tier, risk
+    lines: pl.DataFrame  # customer_id, order_key, ordered_at, product
+    message: str | None
+
+
+def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
+    """The run's values and its customers' purchase lines up to its as-of date."""
+    from clvtui.services.runs import load_context
+    from clvtui.store.order_lines import has_lines, read_purchase_lines, run_from_summary
+
+    ctx = load_context(db, ["x"], run_id=run_id)
+    values = ctx.scored.select("customer_id", "clv", "x", "tier", "risk")
+    empty = pl.DataFrame(
+        schema={
+            "customer_id": pl.Utf8,
+            "order_key": pl.Utf8,
+            "ordered_at": pl.Utf8,
+            "product": pl.Utf8,
+        }
+    )
+    if run_from_summary(db, ctx.run_id):
+        return RunLines(ctx.run_id, ctx.currency, values, empty, FROM_SUMMARY)
+    if not has_lines(db):
+        return RunLines(ctx.run_id, ctx.currency, values, empty, NO_LINES)
+    lines = read_purchase_lines(db, f"{ctx.as_of.isoformat()}T23:59:59Z")
+    lines = lines.join(values.select("customer_id"), on="customer_id", how="semi")
+    return RunLines(ctx.run_id, ctx.currency, values, lines, None if lines.height else NO_LINES)
+
+
+def product_report(
+    db: sqlite_utils.Database,
+    run_id: int | None = None,
+    *,
+    tier: str | None = None,
+    rules: ProductRules | None = None,
+    data: RunLines | None = None,
+) -> ProductReport:
+    """Entry products, journey and affinity of a run (of one tier's customers with ``tier``)."""
+    from clvtui.insights import products as ins
+
+    rules = rules or ProductRules()
+    data = data or run_lines(db, run_id)
+    report = ProductReport(data.run_id, data.currency, tier, data.message, rules=rules)
+    if data.message is not None:
+        return report
+    lines, values = data.lines, data.values
+    if tier is not None:
+        values = values.filter(pl.col("tier") == tier)
+        lines = lines.join(values.select("customer_id"), on="customer_id", how="semi")
+    report.customers_with_lines = lines.select(pl.col("customer_id").n_unique()).item()
+    firsts = ins.first_orders(lines)
+    report.entry = ins.entry_products(lines, values, rules, firsts)
+    report.journey, report.median_days_to_second, report.second_order_customers = ins.journey(
+        lines, rules.top, firsts
+    )
+    report.pairs = ins.affinity(ins.customer_products(lines), rules.min_pair_customers).head(
+        rules.top
+    )
+    return report
+
+
+def best_next_products(
+    db: sqlite_utils.Database,
+    run_id: int | None = None,
+    customers: list[str] | None = None,
+    *,
+    rules: ProductRules | None = None,
+    data: RunLines | None = None,
+) -> pl.DataFrame:
+    """Per customer (all, or ``customers``), the product they have not bought with the highest
+    lift: customer_id, next_product, lift, because. Affinity is measured on the whole shop.
+    Empty when the shop has no lines."""
+    from clvtui.insights import products as ins
+
+    rules = rules or ProductRules()
+    data = data or run_lines(db, run_id)
+    bought = ins.customer_products(data.lines)
+    pairs = ins.affinity(bought, rules.min_pair_customers)
+    wanted = pl.Series(customers, dtype=pl.Utf8) if customers is not None else None
+    return ins.best_next_products(bought, pairs, wanted)
+
+
+@dataclass
+class TierProducts:
+    """The tier drill-down's products: its entry products (against the tier's own average)
+    and the best next products of its customers, most customers first."""
+
+    report: ProductReport
+    next_products: pl.DataFrame  # next_product, customers, mean_lift
+
+
+def tier_products(
+    db: sqlite_utils.Database, run_id: int | None, tier: str, rules: ProductRules | None = None
+) -> TierProducts:
+    """Products of one tier's customers (affinity measured on the whole shop)."""
+    rules = rules or ProductRules(min_customers=5)
+    data = run_lines(db, run_id)
+    report = product_report(db, tier=tier, rules=rules, data=data)
+    if report.message is not None:
+        return TierProducts(report, pl.DataFrame())
+    ids = data.values.filter(pl.col("tier") == tier).get_column("customer_id").to_list()
+    best = best_next_products(db, customers=ids, rules=rules, data=data)
+    counts = (
+        best.group_by("next_product")
+        .agg(customers=pl.len(), mean_lift=pl.col("lift").mean())
+        .sort(["customers", "next_product"], descending=[True, False])
+        .head(rules.top)
+    )
+    return TierProducts(report, counts)
+
+
+@dataclass
+class CustomerProducts:
+    """One customer's order lines and their best next product (None: no product stands out)."""
+
+    lines: list[dict[str, Any]]
+    best_next: dict[str, Any] | None
+
+
+def customer_products(
+    db: sqlite_utils.Database, customer_id: str, rules: ProductRules | None = None
+) -> CustomerProducts:
+    """The customer detail's products: their lines, newest first, and the product they have
+    not bought with the highest lift against one they have (lift on the whole shop)."""
+    from clvtui.insights import products as ins
+    from clvtui.store.order_lines import has_lines, read_purchase_lines
+
+    own = customer_lines(db, customer_id)
+    if not own or not has_lines(db):
+        return CustomerProducts(own, None)
+    rules = rules or ProductRules()
+    bought = ins.customer_products(read_purchase_lines(db))
+    mine = bought.filter(pl.col("customer_id") == customer_id)
+    best = ins.next_for(bought, mine.get_column("product").to_list(), rules.min_pair_customers)
+    return CustomerProducts(own, best.row(0, named=True) if best.height else None)
+
+
+def customer_lines(db: sqlite_utils.Database, customer_id: str) -> list[dict[str, Any]]:
+    """One customer's order lines, newest order first (the customer detail)."""
+    from clvtui.store.order_lines import order_lines_of
+
+    return order_lines_of(db, customer_id)
+
+
+def report_json(report: ProductReport) -> dict[str, Any]:
+    """The ``clvtui products --json`` document."""
+    from clvtui.insights.jsonsafe import json_ready
+
+    def rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+        return list(frame.iter_rows(named=True))
+
+    return json_ready(
+        {
+            "run_id": report.run_id,
+            "currency": report.currency,
+            "tier": report.tier,
+            "message": report.message,
+            "customers_with_lines": report.customers_with_lines,
+            "rules": {
+                "min_customers": report.rules.min_customers,
+                "min_pair_customers": report.rules.min_pair_customers,
+            },
+            "entry_products": rows(report.entry),
+            "journey": {
+                "median_days_to_second_order": report.median_days_to_second,
+                "customers_with_second_order": report.second_order_customers,
+                "transitions": rows(report.journey),
+            },
+            "affinity": rows(report.pairs),
+        }
+    )

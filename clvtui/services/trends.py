@@ -72,8 +72,7 @@ def _tiered(
     db: sqlite_utils.Database, run_id: int, columns: Sequence[str], current: Settings
 ) -> pl.DataFrame:
     """A fit's scores (``columns``) with tiers by today's rule (``services.tiers``), from the
-    fit's stored ranking when it has one (one blob, ~0.2 s at a million customers; the score
-    columns cost about that each)."""
+    fit's stored ranking when it has one (only ``columns`` of the blob are decompressed)."""
     from clvtui.services.tiers import apply_tiers
     from clvtui.store.runs import run_frame
 
@@ -81,8 +80,8 @@ def _tiered(
     extra = ["x", "T"]  # the one-time buyers' rule reads them
     cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns, *extra]))
     cols = [c for c in cols if c not in ("tier", "risk")]
-    cached = run_frame(db, run_id)
-    values = cached.select(cols) if cached is not None else store.scores_columns(db, run_id, cols)
+    cached = run_frame(db, run_id, cols)  # only these columns are decompressed
+    values = cached if cached is not None else store.scores_columns(db, run_id, cols)
     return apply_tiers(values, run, current)
 
 

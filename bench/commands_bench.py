@@ -55,10 +55,17 @@ def clvtui() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "clvtui"]
 
 
-def measure(cmd: list[str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS MiB) of one run of ``cmd``; exits if it fails."""
+def measure(cmd: list[str], tree: Path | None = None) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS MiB) of one run of ``cmd``; exits if it fails.
+    ``tree``: run the clvtui of that source checkout instead (``python -m clvtui``)."""
+    env = None
+    if tree is not None:
+        cmd = [sys.executable, "-m", "clvtui", *cmd[len(clvtui()) :]]
+        env = os.environ | {"PYTHONPATH": str(tree)}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=tree
+    )
     assert proc.stderr is not None
     err = proc.stderr.read()  # drained so a chatty child never blocks on a full pipe
     _, status, usage = os.wait4(proc.pid, 0)
@@ -102,6 +109,9 @@ def main() -> None:
         "--db", type=Path, help="database to reuse (built there if it lacks two fits)"
     )
     parser.add_argument("--only", nargs="*", help="run only the commands starting with these")
+    parser.add_argument(
+        "--against", type=Path, help="another clvtui checkout, run alternately (before/after)"
+    )
     args = parser.parse_args()
 
     db = args.db or Path(tempfile.gettempdir()) / f"clvtui-commands-bench-{args.customers}.db"
@@ -125,6 +135,13 @@ def main() -> None:
         filled = [a.replace("{out}", str(out)) for a in argv]
         cmd = [*clvtui(), *filled] if label == "--help" else [*clvtui(), *filled, "--db", str(db)]
         measure(cmd)  # warm-up, untimed
+        if args.against is not None:
+            measure(cmd, args.against)  # warm-up, untimed
+            old = [(measure(cmd, args.against), measure(cmd))[0] for _ in range(args.repeat)]
+            o_wall, o_cpu, o_rss = zip(*old, strict=True)
+            print(f"  {label} ({args.against}): {statistics.median(o_wall):.2f} s, "
+                  f"{statistics.median(o_cpu):.2f} s CPU, {max(o_rss):.0f} MiB",
+                  flush=True)  # fmt: skip
         walls, cpus, rsss = zip(*(measure(cmd) for _ in range(args.repeat)), strict=True)
         median, fastest, rss = statistics.median(walls), min(walls), max(rsss)
         cpu, load_now = statistics.median(cpus), os.getloadavg()[0]

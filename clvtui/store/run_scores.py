@@ -167,6 +167,15 @@ def _with_customers(
     return scores.join(people, on="customer_id", how="left", maintain_order="left")
 
 
+def with_customer_columns(
+    db: sqlite_utils.Database, scores: pl.DataFrame, customer_columns: Sequence[str]
+) -> pl.DataFrame:
+    """``scores`` (with ``customer_id``) left-joined with today's customer attributes: by id
+    for a few customers (a top-20 list), else the whole table."""
+    _check_columns((), customer_columns)
+    return _with_customers(db, scores, customer_columns)
+
+
 def customers_by_id(
     db: sqlite_utils.Database, ids: Sequence[str], columns: dict[str, tuple[str, Any]]
 ) -> pl.DataFrame:

@@ -101,7 +101,8 @@ def scores_columns(
     _check_columns(columns, customer_columns)
     ensure_scores(db, run_id)  # a pruned run has none: say so rather than show nobody
     # customer columns the fit stored in the blob, while the table is as the fit read it
-    in_blob = [c for c in customer_columns if c in blob_identity_current(db, run_id)]
+    current = blob_identity_current(db, run_id) if customer_columns else []
+    in_blob = [c for c in customer_columns if c in current]
     wanted = list(dict.fromkeys([*columns, "customer_id", "tier", "risk", *in_blob]))
     stored = run_frame(db, run_id, wanted)
     if stored is None:  # a run stored a row per customer

@@ -316,10 +316,13 @@ def blob_identity_current(db: sqlite_utils.Database, run_id: int) -> list[str]:
     """The customer columns run ``run_id``'s blob holds that equal today's customers table
     (none when the table changed since the fit, or the run predates the stamp)."""
     row = db.conn.execute(
-        "SELECT substr(scores, 1, 8192) FROM run_frames WHERE run_id = ? AND format = ?",
-        (run_id, RANKING_FORMAT),
+        "SELECT 1 FROM run_frames WHERE run_id = ? AND format = ?", (run_id, RANKING_FORMAT)
     ).fetchone()
-    header = None if row is None else blob_header(bytes(row[0]))
+    if row is None:
+        return []
+    # the header only: a function such as substr() would load the whole 30 MB value
+    with db.conn.blobopen("run_frames", "scores", run_id, readonly=True) as blob:
+        header = blob_header(blob.read(8192))
     if header is None or header.get("data_stamp") is None:
         return []
     from clvtui.store.stamp import data_stamp

@@ -73,19 +73,8 @@ def save_run(
         .filter(pl.col("tier").is_not_null() & pl.col("risk").is_not_null())
         .sort("tier", "risk")
     )
-    blob = None
-    if has_frame_cache(db):  # else a file opened without migrating: rows, as its build wrote
-        if identity is None:
-            identity = StampedIdentity()
-            identity.set_result(_stamped_identity(db, identity))
-        who = identity.result()
-        frame = ranked_frame(scores, who)
-        extra = [c for c in ATTRIBUTE_COLUMNS if c in who.columns]
-        if extra:  # the attributes ``profile`` reads, beside the ranking
-            frame = frame.join(who.select("customer_id", *extra), on="customer_id", how="left",
-                               maintain_order="left")  # fmt: skip
-        stamp = identity.data_stamp if isinstance(identity, StampedIdentity) else None
-        blob = ranking_bytes(frame, {"data_stamp": stamp})
+    # else a file opened without migrating: rows, as its build wrote
+    blob = run_blob(db, scores, identity) if has_frame_cache(db) else None
     conn = db.conn
     with write_transaction(db, "fit"):
         run_id = _insert_run(conn, run)
@@ -110,6 +99,26 @@ def save_run(
                 retention.select("cohort", "month", "survival", "low", "high", "at_risk").rows(),
             )
     return run_id
+
+
+def run_blob(
+    db: sqlite_utils.Database, scores: pl.DataFrame, identity: Future[pl.DataFrame] | None
+) -> bytes:
+    """What a run stores once for every command to read: the ranking (scores with tiers and
+    risk bands, names, e-mails, highest CLV first), the customers' attributes ``profile``
+    compares, and the stamp of the customers table they were read from (``store.stamp``)."""
+    if identity is None:
+        identity = StampedIdentity()
+        identity.set_result(_stamped_identity(db, identity))
+    who = identity.result()
+    frame = ranked_frame(scores, who)
+    extra = [c for c in ATTRIBUTE_COLUMNS if c in who.columns]
+    if extra:
+        frame = frame.join(
+            who.select("customer_id", *extra), on="customer_id", how="left", maintain_order="left"
+        )
+    stamp = identity.data_stamp if isinstance(identity, StampedIdentity) else None
+    return ranking_bytes(frame, {"data_stamp": stamp})
 
 
 def _score_columns(scores: pl.DataFrame) -> pl.DataFrame:

@@ -4,4 +4,8 @@ The core (``ingest``, ``store``, ``model``, ``insights``) never imports Textual 
 ``tui`` and ``cli`` are thin faces over it.
 """
 
+from clvtui import lean_imports
+
 __version__ = "0.1.0"
+
+lean_imports.install()  # before anything imports sqlite_utils (see lean_imports)

@@ -239,7 +239,8 @@ def rank_command(
 
         database = open_database(db, write=False)
         run = run_row(database, latest_run_id(database) if run_id is None else run_id)
-        scores = ranked_customers(database, run["id"])  # the cached ranking, re-tiered
+        # the stored ranking, re-tiered; only the columns rank prints are decompressed
+        scores = ranked_customers(database, run["id"], columns=RANK_COLUMNS)
         if name is not None:
             scores = scores.filter(pl.col("tier") == name)
             if scores.is_empty():

@@ -21,6 +21,9 @@ from clvtui.errors import SettingsError
 from clvtui.insights.budget import BudgetPlan
 from clvtui.settings import Settings
 
+#: What a plan reads of each customer (allowable CPA, win-back stake), beside tier and risk.
+BASIS_COLUMNS = ("customer_id", "clv", "p_alive", "spend", "orders", "T")
+
 
 @dataclass(frozen=True)
 class BudgetBasis:
@@ -77,7 +80,7 @@ def load_basis(
     run = store.run_row(db, rid)
     current = load_settings(db)
     if customers is None:
-        customers = ranked_customers(db, rid, current)
+        customers = ranked_customers(db, rid, current, BASIS_COLUMNS)
     return BudgetBasis(run, customers, current, observed_cac(db, rid))
 
 

@@ -22,6 +22,7 @@ from clvtui.services.tiers import (
     apply_tiers,
     effective_settings,
     one_time_rule,
+    rule_unchanged,
     run_settings_of,
 )
 from clvtui.settings import Settings
@@ -73,8 +74,13 @@ def load_context(
     extra = ["x", "T"] if one_time is not None else []
     cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns, *extra]))
     cols = [c for c in cols if c not in ("tier", "risk")]
-    scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
-    scored = apply_tiers(scored, run, current)
+    if rule_unchanged(run, current):  # the fit stored exactly these tiers (services.tiers)
+        scored = store.scores_columns(
+            db, rid, [*cols, "tier", "risk"], customer_columns=customer_columns
+        ).select(*cols, *customer_columns, "tier", "risk")
+    else:
+        scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
+        scored = apply_tiers(scored, run, current)
     return RunContext(run, run_settings_of(run), effective_settings(run, current), scored, one_time)
 
 

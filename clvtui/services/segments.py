@@ -97,21 +97,17 @@ def segments_view(
     from clvtui.services.runs import load_context
     from clvtui.store import run_scores as store
 
-    ctx = load_context(db, ["spend", "orders", "T"], run_id=run_id)
+    # the slipping-away details are per purchase pattern in the blob: cheap for everyone,
+    # and one read of the blob instead of a second one for twenty customers
+    ctx = load_context(db, ["spend", "orders", "T", *SLIPPING_DETAILS], run_id=run_id)
     s, sc = ctx.settings, ctx.scored
     table = tier_table(sc).join(allowable_cpa(sc, s).drop("customers"), on="name", how="left")
     floor = min_value_at_stake(sc, s)
     everyone = slipping_away_list(sc, floor)
-    top_ids = everyone.head(top).select("customer_id", "tier", "risk")
-    details = store.scores_for_ids(
-        db,
-        ctx.run_id,
-        top_ids["customer_id"].to_list(),
-        SLIPPING_DETAILS,
-        customer_columns=("email", "name"),
-    )
-    listed = sc.join(top_ids.select("customer_id"), on="customer_id", how="semi")
-    slipping = slipping_away_list(listed.join(details, on="customer_id", how="left"), floor, top)
+    top_ids = everyone.head(top).select("customer_id")
+    listed = sc.join(top_ids, on="customer_id", how="semi")
+    listed = store.with_customer_columns(db, listed, ("email", "name"))  # 20 rows, by id
+    slipping = slipping_away_list(listed, floor, top)
     return SegmentsView(
         run_id=ctx.run_id,
         as_of=ctx.as_of,

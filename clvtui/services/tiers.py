@@ -24,6 +24,7 @@ pruned fit, whose scores are gone, keeps the totals it was stored with.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -81,11 +82,19 @@ def rule_key(settings: Settings) -> tuple[float, ...]:
     return tuple(float(getattr(settings, k)) for k in TIER_SETTINGS)
 
 
+#: What re-applying the rule reads (``insights.segments.assign_segments``), beside the tiers.
+RULE_INPUTS = ("customer_id", "clv", "p_alive", "x", "T", "tier", "risk")
+
+
 def ranked_customers(
-    db: sqlite_utils.Database, run_id: int, current: Settings | None = None
+    db: sqlite_utils.Database,
+    run_id: int,
+    current: Settings | None = None,
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """A run's ranking (``store.runs.RANKED_COLUMNS``, highest CLV first) with tiers and risk
-    bands by today's rule: the frame every per-customer view of the TUI shows.
+    bands by today's rule: the frame every per-customer view of the TUI shows. ``columns``:
+    only these (and ``RULE_INPUTS``) are read, for a command that shows a few.
 
     While the rule is unchanged the stored tiers are taken as they are: the fit applied this
     same rule to the same values (re-applying costs ~0.3 s at a million customers)."""
@@ -95,7 +104,8 @@ def ranked_customers(
 
     run = run_row(db, run_id)
     current = load_settings(db) if current is None else current
-    frame = stored_ranking(db, run_id)
+    wanted = None if columns is None else list(dict.fromkeys([*columns, *RULE_INPUTS]))
+    frame = stored_ranking(db, run_id, wanted)
     return frame if rule_unchanged(run, current) else apply_tiers(frame, run, current)
 
 

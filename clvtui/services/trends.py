@@ -72,8 +72,7 @@ def _tiered(
     db: sqlite_utils.Database, run_id: int, columns: Sequence[str], current: Settings
 ) -> pl.DataFrame:
     """A fit's scores (``columns``) with tiers by today's rule (``services.tiers``), from the
-    fit's stored ranking when it has one (one blob, ~0.2 s at a million customers; the score
-    columns cost about that each)."""
+    fit's stored ranking when it has one (only ``columns`` of the blob are decompressed)."""
     from clvtui.services.tiers import apply_tiers
     from clvtui.store.runs import run_frame
 

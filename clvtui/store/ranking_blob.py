@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -38,8 +39,9 @@ _PLAIN = ("customer_id", "email")
 _KEY = pl.col("customer_id").str.slice(pl.col("customer_id").str.find(":", literal=True) + 1)
 
 
-def ranking_bytes(frame: pl.DataFrame) -> bytes:
-    """The frame (any columns; a ``customer_id`` one if e-mails are to be shared) as a blob."""
+def ranking_bytes(frame: pl.DataFrame, meta: dict[str, Any] | None = None) -> bytes:
+    """The frame (any columns; a ``customer_id`` one if e-mails are to be shared) as a blob;
+    ``meta`` (JSON values) goes into its header (see :func:`blob_header`)."""
     shared = [c for c in PATTERN_COLUMNS if c in frame.columns]
     patterns = frame.select(shared).unique().sort(shared, nulls_last=True)
     people = frame
@@ -54,8 +56,18 @@ def ranking_bytes(frame: pl.DataFrame) -> bytes:
             email=pl.when(pl.col("_email_is_key")).then(None).otherwise(pl.col("email"))
         )
     first, second = _parquet(people), _parquet(patterns)
-    header = json.dumps({"columns": frame.columns, "people": len(first)}).encode()
+    header = json.dumps({"columns": frame.columns, "people": len(first), **(meta or {})}).encode()
     return len(header).to_bytes(4, "little") + header + first + second
+
+
+def blob_header(head: bytes) -> dict[str, Any] | None:
+    """The header of a blob from its first bytes (None if ``head`` is too short for it): its
+    columns, and what the writer put in ``meta``."""
+    size = int.from_bytes(head[:4], "little")
+    if len(head) < 4 + size:
+        return None
+    header: dict[str, Any] = json.loads(head[4 : 4 + size])
+    return header
 
 
 def read_ranking(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataFrame:

@@ -18,7 +18,7 @@ import sqlite_utils
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame, read_table
 from clvtui.store.run_storage import ensure_scores
-from clvtui.store.runs import SCORE_SCHEMA, run_frame
+from clvtui.store.runs import SCORE_SCHEMA, blob_identity_current, run_frame
 
 SCORE_COLUMNS: dict[str, Any] = SCORE_SCHEMA  # one definition, beside the writer
 CUSTOMER_COLUMNS: dict[str, Any] = {
@@ -100,7 +100,10 @@ def scores_columns(
     """Some columns of a run's scores (optionally joined with customer attributes, filtered)."""
     _check_columns(columns, customer_columns)
     ensure_scores(db, run_id)  # a pruned run has none: say so rather than show nobody
-    wanted = list(dict.fromkeys([*columns, "customer_id", "tier", "risk"]))
+    # customer columns the fit stored in the blob, while the table is as the fit read it
+    current = blob_identity_current(db, run_id) if customer_columns else []
+    in_blob = [c for c in customer_columns if c in current]
+    wanted = list(dict.fromkeys([*columns, "customer_id", "tier", "risk", *in_blob]))
     stored = run_frame(db, run_id, wanted)
     if stored is None:  # a run stored a row per customer
         return _scores_rows(db, run_id, columns, customer_columns, tier, risks)
@@ -108,7 +111,8 @@ def scores_columns(
         stored = stored.filter(pl.col("tier") == tier)
     if risks is not None:
         stored = stored.filter(pl.col("risk").is_in(list(risks)))
-    return _with_customers(db, stored, customer_columns).select(*columns, *customer_columns)
+    joined = [c for c in customer_columns if c not in in_blob]
+    return _with_customers(db, stored, joined).select(*columns, *customer_columns)
 
 
 def _scores_rows(
@@ -162,6 +166,15 @@ def _with_customers(
     else:  # a few customers (a top-50 list): by id, not the whole table
         people = customers_by_id(db, scores["customer_id"].to_list(), wanted)
     return scores.join(people, on="customer_id", how="left", maintain_order="left")
+
+
+def with_customer_columns(
+    db: sqlite_utils.Database, scores: pl.DataFrame, customer_columns: Sequence[str]
+) -> pl.DataFrame:
+    """``scores`` (with ``customer_id``) left-joined with today's customer attributes: by id
+    for a few customers (a top-20 list), else the whole table."""
+    _check_columns((), customer_columns)
+    return _with_customers(db, scores, customer_columns)
 
 
 def customers_by_id(
@@ -291,8 +304,10 @@ def purchase_times(
 ) -> pl.DataFrame:
     """Purchase timestamps (UTC text) of some customers up to ``until`` (for time-to-repurchase).
 
-    The ids go through a temporary table so the orders index is used for any sample size;
-    a person's keys are the id itself and any key linked to it.
+    The ids go through a temporary table; a person's keys are the id itself and any key
+    linked to it. ``CROSS JOIN`` fixes the join order (SQLite's planner otherwise scanned all
+    orders, having no statistics for the temporary table): one index search per id, 0.5 s
+    instead of 7 s for 10,000 customers at a million.
     """
     if len(until) == 10:  # a date: the whole day counts
         until = until + "T23:59:59Z"
@@ -301,15 +316,15 @@ def purchase_times(
     try:
         conn.execute("DELETE FROM _ids")
         conn.executemany("INSERT OR IGNORE INTO _ids VALUES (?)", ((c,) for c in customer_ids))
+        purchase = "o.is_purchase = 1 AND o.ordered_at <= ?"
         return read_frame(
             db,
-            "SELECT k.customer_id, o.ordered_at FROM ("
-            "  SELECT customer_id, customer_id AS customer_key FROM _ids"
-            "  UNION ALL SELECT l.customer_id, l.customer_key FROM customer_links l"
-            "  JOIN _ids i ON i.customer_id = l.customer_id) k "
-            "JOIN orders o ON o.customer_key = k.customer_key "
-            "WHERE o.is_purchase = 1 AND o.ordered_at <= ?",
-            (until,),
+            "SELECT i.customer_id, o.ordered_at FROM _ids i "
+            f"CROSS JOIN orders o ON o.customer_key = i.customer_id WHERE {purchase} "
+            "UNION ALL SELECT l.customer_id, o.ordered_at FROM _ids i "
+            "CROSS JOIN customer_links l ON l.customer_id = i.customer_id "
+            f"CROSS JOIN orders o ON o.customer_key = l.customer_key WHERE {purchase}",
+            (until, until),
             schema={"customer_id": pl.Utf8, "ordered_at": pl.Utf8},
         )
     finally:

@@ -22,7 +22,7 @@ from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.identity import person_keys_sql
 from clvtui.store.locking import write_transaction
-from clvtui.store.ranking_blob import ranking_bytes, read_ranking
+from clvtui.store.ranking_blob import blob_header, ranking_bytes, read_ranking
 from clvtui.store.run_storage import ensure_scores
 from clvtui.store.schema import RANKING_FORMAT
 
@@ -73,10 +73,8 @@ def save_run(
         .filter(pl.col("tier").is_not_null() & pl.col("risk").is_not_null())
         .sort("tier", "risk")
     )
-    blob = None
-    if has_frame_cache(db):  # else a file opened without migrating: rows, as its build wrote
-        who = identity.result() if identity is not None else _identity(db)
-        blob = ranking_bytes(ranked_frame(scores, who))
+    # else a file opened without migrating: rows, as its build wrote
+    blob = run_blob(db, scores, identity) if has_frame_cache(db) else None
     conn = db.conn
     with write_transaction(db, "fit"):
         run_id = _insert_run(conn, run)
@@ -101,6 +99,26 @@ def save_run(
                 retention.select("cohort", "month", "survival", "low", "high", "at_risk").rows(),
             )
     return run_id
+
+
+def run_blob(
+    db: sqlite_utils.Database, scores: pl.DataFrame, identity: Future[pl.DataFrame] | None
+) -> bytes:
+    """What a run stores once for every command to read: the ranking (scores with tiers and
+    risk bands, names, e-mails, highest CLV first), the customers' attributes ``profile``
+    compares, and the stamp of the customers table they were read from (``store.stamp``)."""
+    if identity is None:
+        identity = StampedIdentity()
+        identity.set_result(_stamped_identity(db, identity))
+    who = identity.result()
+    frame = ranked_frame(scores, who)
+    extra = [c for c in ATTRIBUTE_COLUMNS if c in who.columns]
+    if extra:
+        frame = frame.join(
+            who.select("customer_id", *extra), on="customer_id", how="left", maintain_order="left"
+        )
+    stamp = identity.data_stamp if isinstance(identity, StampedIdentity) else None
+    return ranking_bytes(frame, {"data_stamp": stamp})
 
 
 def _score_columns(scores: pl.DataFrame) -> pl.DataFrame:
@@ -200,18 +218,23 @@ def ranked_frame(scores: pl.DataFrame, identity: pl.DataFrame) -> pl.DataFrame:
     return frame.select(RANKED_COLUMNS).sort("clv", descending=True, maintain_order=True)
 
 
-def ranked_customers(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:
-    """A run's ranking (``RANKED_COLUMNS``, highest CLV first), from its stored blob.
+def ranked_customers(
+    db: sqlite_utils.Database, run_id: int, columns: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """A run's ranking (``RANKED_COLUMNS``, or only ``columns`` of it; highest CLV first),
+    from its stored blob.
 
-    The blob is read in one go (~0.2 s at a million customers); runs stored before the blob
+    The blob is read in one go (~0.2 s at a million customers; a command that shows a few
+    columns reads only those, the others are never decompressed); runs stored before the blob
     layout without a ranking cache are read row by row and joined with today's identities
     (~5 s at a million).
     """
     ensure_scores(db, run_id)  # a pruned run has neither cache nor scores: say so
-    cached = run_frame(db, run_id)
+    cached = run_frame(db, run_id, columns)
     if cached is not None:
         return cached
-    return ranked_frame(scores_frame(db, run_id), _identity(db))
+    frame = ranked_frame(scores_frame(db, run_id), _identity(db))
+    return frame if columns is None else frame.select(columns)
 
 
 def run_frame(
@@ -230,8 +253,8 @@ def run_frame(
     ).fetchone()
     if row is None:
         return None
-    if row[0] == RANKING_FORMAT:
-        return read_ranking(row[1], columns)
+    if row[0] == RANKING_FORMAT:  # extra columns a blob may hold are not the ranking's
+        return read_ranking(row[1], RANKED_COLUMNS if columns is None else columns)
     if row[0] != FRAME_FORMAT:
         return None
     frame = pl.read_ipc(io.BytesIO(row[1]))
@@ -245,6 +268,18 @@ def has_frame_cache(db: sqlite_utils.Database) -> bool:
     return db.table("run_frames").exists()
 
 
+#: Customer attributes a blob holds beside ``RANKED_COLUMNS`` (what ``profile`` compares).
+ATTRIBUTE_COLUMNS = ("first_product", "discount_code")
+
+
+class StampedIdentity(Future[pl.DataFrame]):
+    """Customers' identities read at fit time, with the file's ``store.stamp.data_stamp`` of
+    that same moment: while the file's stamp is unchanged, the blob's names, e-mails and
+    attributes are the customers table's (see :func:`blob_identity_current`)."""
+
+    data_stamp: str | None = None
+
+
 def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
     """Start reading every customer's identity columns on a second connection, in a thread.
 
@@ -256,16 +291,22 @@ def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
         return None
     path = files[0]
 
-    def read() -> pl.DataFrame:
-        other = sqlite_utils.Database(path)
+    out = StampedIdentity()
+
+    def read() -> None:
         try:
-            return _identity(other)
-        finally:
-            other.close()
+            other = sqlite_utils.Database(path)
+            try:
+                out.set_result(_stamped_identity(other, out))
+            finally:
+                other.close()
+        except BaseException as err:  # handed to whoever waits on the result
+            out.set_exception(err)
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-identity")
     try:
-        return pool.submit(read)
+        pool.submit(read)
+        return out
     finally:
         pool.shutdown(wait=False)
 
@@ -274,6 +315,39 @@ def _identity(db: sqlite_utils.Database) -> pl.DataFrame:
     from clvtui.store.identity import customer_identity_frame
 
     return customer_identity_frame(db)
+
+
+def _stamped_identity(db: sqlite_utils.Database, into: StampedIdentity) -> pl.DataFrame:
+    """Identities and attributes, and (into ``into``) the stamp of the same read transaction."""
+    from clvtui.store.frames import read_table, snapshot
+    from clvtui.store.identity import IDENTITY_SCHEMA
+    from clvtui.store.stamp import data_stamp
+
+    columns = {c: (c, t) for c, t in IDENTITY_SCHEMA.items()}
+    columns |= {c: (c, pl.Utf8) for c in ATTRIBUTE_COLUMNS}
+    with snapshot(db):
+        into.data_stamp = data_stamp(db.conn)
+        return read_table(db, "customers", columns)
+
+
+def blob_identity_current(db: sqlite_utils.Database, run_id: int) -> list[str]:
+    """The customer columns run ``run_id``'s blob holds that equal today's customers table
+    (none when the table changed since the fit, or the run predates the stamp)."""
+    row = db.conn.execute(
+        "SELECT 1 FROM run_frames WHERE run_id = ? AND format = ?", (run_id, RANKING_FORMAT)
+    ).fetchone()
+    if row is None:
+        return []
+    # the header only: a function such as substr() would load the whole 30 MB value
+    with db.conn.blobopen("run_frames", "scores", run_id, readonly=True) as blob:
+        header = blob_header(blob.read(8192))
+    if header is None or header.get("data_stamp") is None:
+        return []
+    from clvtui.store.stamp import data_stamp
+
+    if header["data_stamp"] != data_stamp(db.conn):
+        return []
+    return [c for c in header["columns"] if c not in SCORE_SCHEMA]
 
 
 def run_segments(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame:

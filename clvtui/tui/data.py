@@ -9,6 +9,7 @@ for it (it paints from the run's stored aggregates while the rule is unchanged).
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -92,7 +93,11 @@ class AppData:
             frame = build_customer_frame(db, run_id, current)
             self._customers, self._rule = (run_id, frame), rule
             self._orders = {("clv", True): None}  # the frame is ranked by CLV
-            return frame
+        # Everything loaded so far (modules, widgets, this frame's Python side) lives as long
+        # as the app: out of the collector's sight, a full collection no longer walks it,
+        # which had put a ~0.13 s pause on a key press now and then.
+        gc.freeze()
+        return frame
 
     def sort_orders(self, frame: pl.DataFrame) -> dict[tuple[str, bool], pl.Series | None]:
         """The sort-index cache that belongs to ``frame`` (a fresh one for any other frame)."""

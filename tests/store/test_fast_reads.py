@@ -1,0 +1,81 @@
+"""The shortcuts commands take to read a fit fast give what the long way gives.
+
+Real files: the Shopify fixture imported and fitted by the CLI in a child process, then read
+in-process. The blob's names and attributes stand in for the customers table only while no
+import changed it since the fit.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+import sqlite_utils
+
+from clvtui.store.run_scores import _with_customers, latest_run_id, scores_columns
+from clvtui.store.runs import blob_identity_current, ranked_customers
+from tests.store.conftest import FIXTURES, SHOP_EXPORT, clvtui
+
+PEOPLE = ("email", "name", "sources", "country", "channel", "first_product", "discount_code")
+
+
+@pytest.fixture
+def fitted(tmp_path: Path) -> Path:
+    db = tmp_path / "shop.db"
+    assert clvtui("import", SHOP_EXPORT, "--db", db).returncode == 0
+    assert clvtui("fit", "--db", db).returncode == 0
+    return db
+
+
+def test_blob_people_equal_the_customers_table_until_an_import(fitted: Path) -> None:
+    db = sqlite_utils.Database(fitted)
+    run = latest_run_id(db)
+    assert set(blob_identity_current(db, run)) >= set(PEOPLE)
+    fast = scores_columns(db, run, ["customer_id", "clv"], customer_columns=PEOPLE)
+    slow = _with_customers(db, scores_columns(db, run, ["customer_id", "clv"]), PEOPLE)
+    assert fast.height == 4  # the fit's four customers (one row of the file is rejected)
+    assert fast.equals(slow.select(fast.columns))
+    db.close()
+
+    stripe = FIXTURES / "stripe_payments_jan_jun.csv"
+    assert clvtui("import", stripe, "--db", fitted).returncode == 0
+    db = sqlite_utils.Database(fitted)
+    assert blob_identity_current(db, run) == []  # the table moved on: joined again
+    again = scores_columns(db, run, ["customer_id", "clv"], customer_columns=("sources",))
+    table = dict(db.conn.execute("SELECT customer_id, sources FROM customers").fetchall())
+    assert again["sources"].to_list() == [table[c] for c in again["customer_id"]]
+
+
+def test_a_projected_ranking_is_the_whole_one_cut(fitted: Path) -> None:
+    db = sqlite_utils.Database(fitted)
+    run = latest_run_id(db)
+    whole = ranked_customers(db, run)
+    assert "first_product" not in whole.columns  # blob extras are not the ranking's
+    part = ranked_customers(db, run, ["customer_id", "clv", "tier"])
+    assert part.equals(whole.select("customer_id", "clv", "tier"))
+
+
+def test_sqlite_utils_is_imported_without_pandas() -> None:
+    code = (
+        "import sys, clvtui, sqlite_utils.db as d; "
+        "print(d.pd is None, 'pandas' in sys.modules); import pandas; print(pandas.DataFrame)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.splitlines()
+    assert lines[0] == "True False"  # withheld from sqlite_utils, never loaded for it …
+    assert "DataFrame" in lines[1]  # … and importable by anyone else afterwards
+
+
+def test_purchase_times_cover_linked_keys(fitted: Path) -> None:
+    from clvtui.store.run_scores import purchase_times
+
+    db = sqlite_utils.Database(fitted)
+    ids = db.conn.execute("SELECT customer_id FROM customers").fetchall()
+    got = purchase_times(db, [i[0] for i in ids], "2030-01-01")
+    want = db.conn.execute(
+        "SELECT count(*) FROM orders WHERE is_purchase = 1 AND customer_key IS NOT NULL"
+    ).fetchone()[0]
+    assert got.height == want and got.schema == {"customer_id": pl.Utf8, "ordered_at": pl.Utf8}

@@ -116,7 +116,8 @@ def fit_run(
     step("checking for seasonality", 0.25)
     with numerical_errors("the seasonal pattern"):
         season = seasonal_choice.decide(shop.orders, shop.end, name, seasonality, holdout_weeks,
-                                        choice.to_json() if choice else None)  # fmt: skip
+                                        choice.to_json() if choice else None,
+                                        customers=shop.summary.height)  # fmt: skip
     holdout = None
     if holdout_weeks:
         step("checking against the holdout", 0.3)
@@ -127,6 +128,7 @@ def fit_run(
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
     fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
+    shop.orders = shop.orders.clear()  # read no more: scoring and saving need the summary only
 
     step("cohort retention", 0.8)
     retention = survival.retention(*shop.first_and_last_days, epoch_day(shop.end))
@@ -337,7 +339,7 @@ def _choose(
     where = " (inside the calibration window; the holdout weeks were not used)" if holdout else ""
     if span < 3 * weeks or weeks < 4:
         return "bgnbd", ModelChoice(f"history too short to compare models{where}; BG/NBD"), None
-    choice = choose.choose_model(orders, choose_end.isoformat(), weeks)
+    choice = choose.choose_model(orders, choose_end.isoformat(), weeks, customers=len(x))
     compared_on = {
         "from": (choose_end - timedelta(weeks=weeks)).isoformat(),
         "to": choose_end.isoformat(),

@@ -44,10 +44,13 @@ def ranking_bytes(frame: pl.DataFrame) -> bytes:
     patterns = frame.select(shared).unique().sort(shared, nulls_last=True)
     people = frame
     if shared:
-        people = frame.join(
+        # only the pattern columns go through the join (joining the whole frame copied every
+        # column, text included: the fit's peak memory); the rest is shared, not copied
+        index = frame.select(shared).join(
             patterns.with_row_index("_pattern"), on=shared, how="left", nulls_equal=True,
             maintain_order="left",
-        ).drop(shared)  # fmt: skip
+        )["_pattern"]  # fmt: skip
+        people = frame.drop(shared).with_columns(index)
     if "email" in people.columns and "customer_id" in people.columns:
         people = people.with_columns(_email_is_key=(pl.col("email") == _KEY).fill_null(False))
         people = people.with_columns(

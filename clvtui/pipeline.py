@@ -114,10 +114,7 @@ def fit_run(
     with numerical_errors("choosing the model"):
         name, choice, start = _choose(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
-    with numerical_errors("the seasonal pattern"):
-        season = seasonal_choice.decide(shop.orders, shop.end, name, seasonality, holdout_weeks,
-                                        choice.to_json() if choice else None,
-                                        customers=shop.summary.height)  # fmt: skip
+    season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
     holdout = None
     if holdout_weeks:
         step("checking against the holdout", 0.3)
@@ -145,6 +142,17 @@ def fit_run(
     report.run_id = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, run_report=report)
+
+
+def _seasonality(
+    shop: Shop, name: str, mode: str, holdout_weeks: int | None, choice: ModelChoice | None
+) -> seasonal_choice.Seasonality:
+    """Whether to fit in seasonal time (``model.seasonal_choice``); the customers are counted
+    by the summary, not again over the orders."""
+    with numerical_errors("the seasonal pattern"):
+        return seasonal_choice.decide(shop.orders, shop.end, name, mode, holdout_weeks,
+                                      choice.to_json() if choice else None,
+                                      customers=shop.summary.height)  # fmt: skip
 
 
 def _requested_model(model: str | None, holdout_weeks: int | None) -> str | None:

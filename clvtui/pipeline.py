@@ -11,10 +11,10 @@ model is refitted on all orders up to as-of, warm-started from the calibration f
 final fit (``purchase_model``) scores the customers. So ``fit --holdout-weeks N`` and ``fit``
 give the same scores; the first also says how far to trust them.
 
-Also here, because they need the whole shop: outlier orders are capped for the spend model
-(``model.summary.OUTLIER_RULE``), one-time buyers get a risk band that follows the shop's own
-time to a second order (``insights.segments.OneTimeRule``), and nothing non-finite is stored —
-a value that cannot be computed is an explicit null, listed with its reason in ``nulls``.
+Also here, as they need the whole shop: outliers are capped for the spend model
+(``model.summary.OUTLIER_RULE``), one-time buyers' risk follows the shop's own time to a second
+order (``insights.segments.OneTimeRule``), and a value that cannot be computed is stored as an
+explicit null, with its reason in ``nulls``.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import backtest, epoch_day, fit_spend
-from clvtui.core.timefmt import TIMESTAMP_FORMAT, check_holdout_weeks
+from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, gammagamma, next_order, seasonal_choice, survival, validate
 from clvtui.model.base import FittedModel
 from clvtui.model.empirical import empirical_predictions, shop_rate
-from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
+from clvtui.model.registry import LABELS, fit_purchase, module_for, requested_model
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.report import (
     CustomerEquity,
@@ -101,7 +101,7 @@ def fit_run(
     see ``model.seasonal_choice`` and the report's ``seasonality`` block.
     """
     step = progress or (lambda stage, fraction: None)
-    model = _requested_model(model, holdout_weeks)
+    model = requested_model(model, holdout_weeks)
     settings = load_settings(db)
     step("reading orders", 0.0)
     warnings: list[str] = []
@@ -114,9 +114,7 @@ def fit_run(
     with numerical_errors("choosing the model"):
         name, choice, start = _choose(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
-    with numerical_errors("the seasonal pattern"):
-        season = seasonal_choice.decide(shop.orders, shop.end, name, seasonality, holdout_weeks,
-                                        choice.to_json() if choice else None)  # fmt: skip
+    season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
     holdout = None
     if holdout_weeks:
         step("checking against the holdout", 0.3)
@@ -127,6 +125,7 @@ def fit_run(
     step("fitting", 0.45)
     econ = own_costs(db, shop, settings, clv.Economics.from_settings(settings), warnings)
     fitted = _final_fit(shop, name, start, econ, warnings, step, season)
+    shop.orders = shop.orders.clear()  # read no more: scoring and saving need the summary only
 
     step("cohort retention", 0.8)
     retention = survival.retention(*shop.first_and_last_days, epoch_day(shop.end))
@@ -157,13 +156,15 @@ def _final_fit(
     return fitted
 
 
-def _requested_model(model: str | None, holdout_weeks: int | None) -> str | None:
-    """The model asked for (None: choose), after refusing what cannot be fitted."""
-    model = None if model in (None, "auto") else model
-    if model is not None and model not in PURCHASE_MODELS:
-        raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
-    check_holdout_weeks(holdout_weeks)
-    return model
+def _seasonality(
+    shop: Shop, name: str, mode: str, holdout_weeks: int | None, choice: ModelChoice | None
+) -> seasonal_choice.Seasonality:
+    """Whether to fit in seasonal time (``model.seasonal_choice``); the customers are counted
+    by the summary, not again over the orders."""
+    with numerical_errors("the seasonal pattern"):
+        return seasonal_choice.decide(shop.orders, shop.end, name, mode, holdout_weeks,
+                                      choice.to_json() if choice else None,
+                                      customers=shop.summary.height)  # fmt: skip
 
 
 def fit_models(
@@ -348,7 +349,7 @@ def _choose(
     where = " (inside the calibration window; the holdout weeks were not used)" if holdout else ""
     if span < 3 * weeks or weeks < 4:
         return "bgnbd", ModelChoice(f"history too short to compare models{where}; BG/NBD"), None
-    choice = choose.choose_model(orders, choose_end.isoformat(), weeks)
+    choice = choose.choose_model(orders, choose_end.isoformat(), weeks, customers=len(x))
     compared_on = {
         "from": (choose_end - timedelta(weeks=weeks)).isoformat(),
         "to": choose_end.isoformat(),

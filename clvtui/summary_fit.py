@@ -157,14 +157,15 @@ def score_summary(
     # before the tiers exist: at 10 M customers the peak memory is the sum of what is alive
     concentration = asdict(value_concentration(pred.clv))
     one_time = OneTimeRule.from_gaps(np.zeros(0))  # no second-order gaps in a summary
-    scores = assign_segments(scores, settings, one_time)
+    scores = assign_segments(scores, settings, one_time, text=False)  # text when stored
     report |= _report_tail(summary, code, unit, pred, econ, p_order, scores, concentration,
                            one_time, end, cal_end, settings, warnings)  # fmt: skip
     report["risk_rule"]["one_time_moved"] = _one_time_moved(scores, settings, one_time)
     report["summary_file"]["distinct_rows"] = len(rows.x)  # what the fit ran on
     run = _run_row(end, cal_end, holdout_weeks, name, code, pred, frame.height, settings, report)
+    first_day = row_first.astype(np.int32)[rows.inverse]  # int32: 40 MB less at 10 M
     return SummaryRun(run, scores, retention, frame.select("customer_id", "email", "name"),
-                      row_first[rows.inverse])  # fmt: skip
+                      first_day)  # fmt: skip
 
 
 def _run_row(

@@ -13,11 +13,15 @@ from clvtui.report import ValueConcentration
 
 def value_concentration(clv_values: np.ndarray, steps: int = 100) -> ValueConcentration:
     """Share of future value held by the top x % of customers (negative CLV counted as 0)."""
-    values = np.sort(np.clip(np.nan_to_num(np.asarray(clv_values, dtype=float)), 0.0, None))[::-1]
+    # one copy, clipped and sorted in place: at 10 M customers each temporary is 80 MB
+    values = np.nan_to_num(np.array(clv_values, dtype=float), copy=False)
+    np.clip(values, 0.0, None, out=values)
+    values.sort()
+    values = values[::-1]
     n = values.size
     if n == 0:
         return ValueConcentration(customers_pct=[], value_pct=[], top10_share=0.0)
-    cum = np.cumsum(values)
+    cum = np.cumsum(values, out=values)  # the sorted values are not read again
     total = float(cum[-1]) or 1.0
     ks = [max(1, round(i * n / min(n, steps))) for i in range(1, min(n, steps) + 1)]
     return ValueConcentration(

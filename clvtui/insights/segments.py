@@ -88,6 +88,7 @@ def high_cutoff(clv: pl.Series, settings: Settings) -> float | None:
     if total <= 0.0:
         return None
     ordered = positive.sort(descending=True)
+    del positive  # at 10 M customers every copy here is 80 MB: the summary fit's peak
     running = ordered.cum_sum()
     target = settings.top_value_share * total
     # first position where the running total reaches the target (guard float round-off)
@@ -172,9 +173,16 @@ class OneTimeRule:
 
 
 def assign_segments(
-    scores: pl.DataFrame, settings: Settings, one_time: OneTimeRule | None = None
+    scores: pl.DataFrame,
+    settings: Settings,
+    one_time: OneTimeRule | None = None,
+    *,
+    text: bool = True,
 ) -> pl.DataFrame:
     """Add ``tier`` and ``risk`` (Utf8) to a per-customer scores frame.
+
+    ``text=False`` leaves them as Enums (4 bytes a row): as text they cost ~160 MB each at
+    10 M customers, so a summary fit keeps them compact and ``store.runs`` writes the text.
 
     Every customer gets exactly one tier and one risk band, so tier values sum to the customer
     equity. Risk bands come from P(alive): ``active`` at or above ``active_min_p_alive``,
@@ -216,7 +224,9 @@ def assign_segments(
             .then(pl.lit(AT_RISK, dtype=risks))
             .otherwise(risk)
         )
-    return scores.with_columns(tier.cast(pl.Utf8).alias("tier"), risk.cast(pl.Utf8).alias("risk"))
+    if text:
+        tier, risk = tier.cast(pl.Utf8), risk.cast(pl.Utf8)
+    return scores.with_columns(tier.alias("tier"), risk.alias("risk"))
 
 
 def _least(values: pl.Series) -> float | None:

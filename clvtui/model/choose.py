@@ -50,9 +50,18 @@ def enough_data(x: np.ndarray) -> str | None:
     return None
 
 
-def choose_model(orders: pl.DataFrame, as_of: str, holdout_weeks: int, seed: int = 0) -> Choice:
-    """Fit each candidate up to as_of − holdout_weeks and score it on the holdout weeks."""
-    n_customers = orders["customer_id"].n_unique()
+def choose_model(
+    orders: pl.DataFrame,
+    as_of: str,
+    holdout_weeks: int,
+    seed: int = 0,
+    customers: int | None = None,
+) -> Choice:
+    """Fit each candidate up to as_of − holdout_weeks and score it on the holdout weeks.
+
+    ``customers``: the distinct customers in ``orders`` when the caller knows (not recounted).
+    """
+    n_customers = orders["customer_id"].n_unique() if customers is None else customers
     if n_customers > 2 * CHOICE_SAMPLE:
         # a fixed pseudo-random subset of customers (by hash of the id), taken before the
         # summary so a 1 M-customer shop summarises ~1/50 of its orders here

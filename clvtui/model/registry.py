@@ -81,3 +81,14 @@ def fit_purchase(name: str, x, t_x, T, start=None, rows=None):
         starts = [np.log(np.asarray(start, dtype=float)), *starts]
     likelihood = mod.Likelihood(rows)
     return settle(fit_likelihood(likelihood, name, starts, rows.n_customers), likelihood)
+
+
+def requested_model(model: str | None, holdout_weeks: int | None) -> str | None:
+    """The model asked for (None: choose), after refusing what cannot be fitted."""
+    from clvtui.core.timefmt import check_holdout_weeks
+
+    model = None if model in (None, "auto") else model
+    if model is not None and model not in PURCHASE_MODELS:
+        raise ModelError(f"unknown model {model!r}; choose auto, {', '.join(PURCHASE_MODELS)}")
+    check_holdout_weeks(holdout_weeks)
+    return model

@@ -56,8 +56,10 @@ def decide(
     mode: str = "auto",
     holdout_weeks: int | None = None,
     choice: dict[str, Any] | None = None,
+    customers: int | None = None,
 ) -> Seasonality:
-    """Estimate, validate and decide; see the module docstring."""
+    """Estimate, validate and decide; see the module docstring. ``customers``: the number of
+    distinct customers in ``orders`` when known (saves counting them)."""
     if mode not in MODES:
         raise ModelError(f"--seasonality must be one of {', '.join(MODES)} (got {mode!r})")
     doc: dict[str, Any] = {"used": False, "mode": mode, "unit": "month",
@@ -78,7 +80,7 @@ def decide(
         if mode == "on":
             raise ModelError(seasonal.not_enough(months))
         return Seasonality(doc | {"reason": seasonal.not_enough(months)})
-    sample = seasonal.sample_orders(orders)
+    sample = seasonal.sample_orders(orders, customers=customers)
     # "on" is checked too (never vetoed): a user who forced it learns whether it helped
     verdict, checked = _validate(sample, (first, last), end, model, holdout_weeks, choice, doc,
                                  force=mode == "on")  # fmt: skip

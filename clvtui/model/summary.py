@@ -78,7 +78,13 @@ def summarise(
 
 
 def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
-    """(customer_id, day, amount) up to day ``end``, sorted by customer and day."""
+    """(customer_id, day, amount) up to day ``end``, sorted by customer and day.
+
+    The amount is a sort key too: a customer's same-day amounts are then added in the same
+    order every run. Sorted by customer and day alone (an unstable sort), the last bits of m
+    varied from run to run at 1 M customers, and with them the fit's 9th–15th digits; a
+    stable sort costs ~1 s CPU more at 2.8 M orders, the third key nothing measurable.
+    """
     return (
         lf.select(
             "customer_id",
@@ -86,7 +92,7 @@ def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
             amount=pl.col("amount").cast(pl.Float64),
         )
         .filter(pl.col("day") <= end)
-        .sort("customer_id", "day")
+        .sort("customer_id", "day", "amount")
         .collect()
     )
 

@@ -26,6 +26,7 @@ _PURCHASE_COLUMNS = {
     "amount": ("amount_minor - refunded_minor", pl.Int64),
 }
 _PURCHASES = "is_purchase = 1 AND customer_key IS NOT NULL"
+NO_PURCHASES = "no purchases with a customer in the database; import orders first"
 
 
 def _until_text(until: date | datetime | str | None) -> str | None:
@@ -36,6 +37,21 @@ def _until_text(until: date | datetime | str | None) -> str | None:
         until = until.date()
     day = until if isinstance(until, str) else until.isoformat()
     return f"{day[:10]}T23:59:59Z"
+
+
+def _single_logged_currency(db: sqlite_utils.Database) -> list[str]:
+    """``[code]`` when the imports log says every order is in one currency, else ``[]``.
+
+    Each live import records its orders' currencies, so their union holds every order's;
+    when it is one code, the purchases are in it (or there are none, which the caller checks)
+    without the full scan of the orders ``purchase_currencies`` makes (~0.5 s at 3 M orders).
+    Imports logged before currencies were recorded (NULL) make the log incomplete: ``[]``.
+    """
+    rows = db.conn.execute("SELECT currencies FROM imports WHERE undone_at IS NULL").fetchall()
+    if not rows or any(text is None for (text,) in rows):
+        return []
+    codes = {c for (text,) in rows for c in text.split(",") if c}
+    return sorted(codes) if len(codes) == 1 else []
 
 
 def purchase_currencies(db: sqlite_utils.Database) -> list[str]:
@@ -83,13 +99,16 @@ def purchases_frame(
 
     limit = _until_text(until)
     with snapshot(db):  # the currency choice and the read see the same orders
-        currencies = purchase_currencies(db)
+        single = _single_logged_currency(db)
+        currencies = single or purchase_currencies(db)
         if not currencies:
-            raise NoDataError("no purchases with a customer in the database; import orders first")
+            raise NoDataError(NO_PURCHASES)
         chosen = _choose(db, currencies, currency, limit)
         where = _PURCHASES + " AND currency = ?" + (" AND ordered_at <= ?" if limit else "")
         params = (chosen, limit) if limit else (chosen,)
         raw = read_table(db, "orders", _PURCHASE_COLUMNS, where=where, params=params)
+        if single and raw.height == 0 and not purchase_currencies(db):
+            raise NoDataError(NO_PURCHASES)  # what the scan would have said
         links = all_links(db)
     scale = 10 ** minor_exponent(chosen)
     return raw.select(

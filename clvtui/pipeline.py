@@ -11,10 +11,9 @@ model is refitted on all orders up to as-of, warm-started from the calibration f
 final fit (``purchase_model``) scores the customers. So ``fit --holdout-weeks N`` and ``fit``
 give the same scores; the first also says how far to trust them.
 
-Also here, as they need the whole shop: outliers are capped for the spend model
-(``model.summary.OUTLIER_RULE``), one-time buyers' risk follows the shop's own time to a second
-order (``insights.segments.OneTimeRule``), and a value that cannot be computed is stored as an
-explicit null, with its reason in ``nulls``.
+Also here, as they need the whole shop: outliers capped for the spend model (``OUTLIER_RULE``),
+one-time buyers' risk from the shop's own time to a second order (``OneTimeRule``), and values
+that cannot be computed stored as explicit nulls, with their reason in ``nulls``.
 """
 
 from __future__ import annotations

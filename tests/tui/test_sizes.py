@@ -35,6 +35,9 @@ SCREENS = {
     "actions": ["7"],
     "action-cell": ["7", "enter"],
     "products": ["9"],
+    "channels": ["4", "c"],
+    "campaigns": ["7", "c"],
+    "import": ["6"],
 }
 MONEY = re.compile(r"-?[$€£¥][\d,]+(?:\.\d+)?[kM]?")
 

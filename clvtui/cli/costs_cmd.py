@@ -82,7 +82,7 @@ def channels(
     print_table(
         f"By {result.by} (90 % intervals)",
         ["group", "customers", "value", "90 % interval", "allowable CPA", "actual CAC", "verdict"],
-        [[g["group"], g["customers"], money(g["value"]),
+        [[g["group"], f"{g['customers']:,}", money(g["value"]),
           f"{money(g['value_low'])} – {money(g['value_high'])}",
           money(g["allowable_cpa"]) if g["enough"] else "too few",
           money(g["cac"]), g["verdict"]] for g in doc["groups"]],

@@ -39,6 +39,7 @@ SCREENS = {
     "campaigns": ["7", "c"],
     "import": ["6"],
 }
+NO_FIGURES = {"campaigns", "import"}  # no campaign yet; no file picked yet: words only
 MONEY = re.compile(r"-?[$€£¥][\d,]+(?:\.\d+)?[kM]?")
 
 
@@ -106,7 +107,7 @@ async def _check_at(app: App[object], pilot, name: str, size: tuple[int, int]) -
     footer = text.splitlines()[-1]
     assert "? Help" in footer and "q Quit" in footer, (name, size, footer)
     figures = figures_shown(app)
-    assert figures, (name, size)
+    assert figures or name in NO_FIGURES, (name, size)
     cut = [f for f in figures if f not in text]
     assert not cut, f"{name} at {size}: cut or hidden without a marker: {cut}\n{text}"
 
@@ -121,7 +122,7 @@ async def test_no_number_is_cut_on_any_screen_at_any_size(demo_db: Path) -> None
             await _visit(app, pilot, keys)
             for size in SIZES:
                 await _check_at(app, pilot, name, size)
-            if name in {"tier", "customer", "action-cell"}:
+            if name in {"tier", "customer", "action-cell", "channels", "campaigns"}:
                 await pilot.press("escape")
                 await settle(pilot, app)
 
@@ -155,3 +156,28 @@ def test_snapshot(snap_compare, demo_db: Path, name: str, size: tuple[int, int])
         await _visit(pilot.app, pilot, SCREENS[name])
 
     assert snap_compare(make_app(demo_db), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 200])
+def test_the_navigation_bar_keeps_every_screens_key(width: int) -> None:
+    """Titles shrink ("2 Cus…") before a key would fall off the bar; the current screen keeps
+    its whole title, and at 200 columns every title is whole."""
+    from clvtui.tui.screens.base import nav_labels
+    from clvtui.tui.screens.registry import MAIN_SCREENS
+
+    labels = nav_labels("customers", width)
+    assert sum(len(label) for label in labels) <= width - 2
+    assert [label.split()[0] for label in labels] == [s.key for s in MAIN_SCREENS]
+    assert " 2 Customers " in labels
+    if width >= 200:
+        assert labels == [f" {s.key} {s.title} " for s in MAIN_SCREENS]
+    elif width == 80:
+        assert " 3 Seg… " in labels
+
+
+async def test_the_navigation_bar_shows_all_nine_keys_at_80_columns(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        nav = screen_text(app).splitlines()[1]
+        assert " 1 Overview " in nav and " 9 Pro… " in nav, nav

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
@@ -46,14 +47,41 @@ class NavBar(Static):
         self.current = current
 
     def on_mount(self) -> None:
-        parts = []
-        for spec in MAIN_SCREENS:
-            text = f" {spec.key} {spec.title} "
-            if spec.mode == self.current:
-                parts.append(f"[reverse b]{text}[/]")
-            else:
-                parts.append(f"[@click=app.switch_mode('{spec.mode}')]{text}[/]")
-        self.update("".join(parts))
+        self.update(nav_markup(self.current, self.app.size.width))
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.update(nav_markup(self.current, event.size.width))
+
+
+def nav_labels(current: str | None, width: int) -> list[str]:
+    """Each main screen's key and title, as many as fit in ``width`` cells: when all titles
+    do not fit, the other screens' titles shrink to three letters and "…" (visibly shortened;
+    the current screen keeps its whole title), and on a very narrow terminal to the key alone.
+    Every key stays on screen."""
+    styles = ("full", "short", "key")
+    for style in styles:
+        labels = [_nav_label(spec.key or "", spec.title, spec.mode == current, style)
+                  for spec in MAIN_SCREENS]  # fmt: skip
+        if sum(len(label) for label in labels) <= width - 2:
+            break
+    return labels
+
+
+def _nav_label(key: str, title: str, current: bool, style: str) -> str:
+    if current or style == "full" or (style == "short" and len(title) <= 4):
+        return f" {key} {title} "
+    return f" {key} {title[:3]}… " if style == "short" else f" {key} "
+
+
+def nav_markup(current: str | None, width: int) -> str:
+    """The bar's markup: the current screen reversed, the others clickable."""
+    parts = []
+    for spec, text in zip(MAIN_SCREENS, nav_labels(current, width), strict=True):
+        if spec.mode == current:
+            parts.append(f"[reverse b]{text}[/]")
+        else:
+            parts.append(f"[@click=app.switch_mode('{spec.mode}')]{text}[/]")
+    return "".join(parts)
 
 
 class KeysFooter(Footer):

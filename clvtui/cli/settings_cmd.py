@@ -40,4 +40,7 @@ def settings_cmd(
     if json:
         emit(doc)
         return
-    print_table("Settings", ["key", "value"], [[k, v] for k, v in doc.items()])
+    shown = dict(doc)
+    if current.profit_floor is None:  # the default: what one marketing contact costs
+        shown["profit_floor"] = f"none (one contact's cost: {current.tier_floor:g})"
+    print_table("Settings", ["key", "value"], [[k, v] for k, v in shown.items()])

@@ -162,3 +162,16 @@ def test_every_text_table_escapes_control_characters_and_markup(
     print_table("Movers", ["customer", "CLV"], [["a\nb\x1b[2J", "1.00"], ["[red]x[/red]", None]])
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split()[0] for ln in lines[2:]] == ["a\\nb\\x1b[2J", "[red]x[/red]"]
+
+
+def test_settings_show_the_default_tier_floor_in_words(tmp_path: Path) -> None:
+    """``profit_floor`` unset means "what one contact costs": said so, with today's figure
+    (2 by default, then whatever ``winback_cost_per_contact`` is set to); JSON keeps null."""
+    db = str(tmp_path / "shop.db")
+    shown = runner.invoke(app, ["settings", "--db", db])
+    assert "none (one contact's cost: 2)" in shown.stdout
+    runner.invoke(app, ["settings", "--set", "winback_cost_per_contact=1.5", "--db", db])
+    shown = runner.invoke(app, ["settings", "--db", db])
+    assert "none (one contact's cost: 1.5)" in shown.stdout
+    doc = json.loads(runner.invoke(app, ["settings", "--json", "--db", db]).stdout)
+    assert doc["profit_floor"] is None

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a two-sided 90 % interval
+from clvtui.core.normal import Z90
+
 MIN_GROUP = 30  # below this many customers in a group, the interval is not worth printing
 CONTACTED, CONTROL = "contacted", "control"
 

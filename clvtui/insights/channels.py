@@ -30,11 +30,11 @@ from typing import Any
 
 import polars as pl
 
+from clvtui.core.normal import Z90
 from clvtui.insights.acquisition import WEEKS_PER_MONTH, historical_net_expr
 from clvtui.settings import Settings
 
 MIN_GROUP = 30  # customers: below this a group's mean value is mostly noise
-Z90 = 1.6448536269514722
 GROUPINGS = ("channel", "first_product", "discount_code", "country")
 NONE_LABEL = "(none)"
 _OUT = ["group", "customers", "value", "value_low", "value_high", "enough", "allowable_cpa",

@@ -31,12 +31,12 @@ from typing import Any
 
 import polars as pl
 
+from clvtui.core.normal import Z90
 from clvtui.insights.forecast import (
     WEEKS_PER_MONTH,
     cumulative_orders,
     order_variance,
 )
-from clvtui.model.intervals import Z90
 from clvtui.settings import Settings
 
 WEEKLY_BELOW_DAYS = 183  # a shop younger than ~6 months gets weekly cohorts

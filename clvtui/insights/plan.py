@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from clvtui.core.normal import Z90
 from clvtui.insights.forecast import WEEKS_PER_MONTH, cumulative_orders, order_variance
-from clvtui.model.intervals import Z90
 from clvtui.settings import Settings
 
 RECENT_MONTHS = 12

@@ -28,7 +28,8 @@ from typing import Any
 
 import polars as pl
 
-Z90 = 1.6448536269514722  # two-sided 90 % normal quantile
+from clvtui.core.normal import Z90
+
 MIN_CUSTOMERS = 20  # an entry product needs this many customers to say something
 MIN_PAIR_CUSTOMERS = 5  # a pair needs this many customers who bought both
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+from clvtui.core.normal import Z90
 from clvtui.model import gammagamma
 
-Z90 = 1.6448536269514722
 MAX_LOG_SD = 40.0 / Z90  # per-customer bands on log CLV are capped at e^±40
 
 

@@ -17,9 +17,10 @@ import numpy as np
 import polars as pl
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from clvtui.core.normal import Z90
+
 LAPSE_DAYS = 90
 DAYS_PER_MONTH = 365.25 / 12
-Z90 = 1.6448536269514722
 
 
 def retention(

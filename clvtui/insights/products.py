@@ -28,6 +28,8 @@ from typing import Any
 
 import polars as pl
 
+from clvtui.insights import baskets
+
 Z90 = 1.6448536269514722  # two-sided 90 % normal quantile
 MIN_CUSTOMERS = 20  # an entry product needs this many customers to say something
 MIN_PAIR_CUSTOMERS = 5  # a pair needs this many customers who bought both
@@ -49,18 +51,22 @@ def customer_products(lines: pl.DataFrame) -> pl.DataFrame:
 
 def first_orders(lines: pl.DataFrame) -> pl.DataFrame:
     """Each customer's first and second order (by time, then key): customer_id, order_key,
-    ordered_at, rank (1 or 2). Lines come grouped by order, so an order's first line stands
-    for it (a filter, not a unique over every line)."""
+    ordered_at, rank (1 or 2), a customer's two rows next to each other. Lines come grouped
+    by order, so an order's first line stands for it (a filter, not a unique over every
+    line); orders are sorted by time alone and grouped by customer by hash (sorting by the
+    customer's text id too cost twice as much)."""
     key = pl.col("order_key")
     orders = lines.select("customer_id", "order_key", "ordered_at").filter(
         key.ne_missing(key.shift(1)).fill_null(True)
     )
     if orders.get_column("order_key").n_unique() != orders.height:  # not grouped after all
         orders = orders.unique("order_key")
-    ranked = orders.sort("customer_id", "ordered_at", "order_key").with_columns(
-        rank=pl.int_range(1, pl.len() + 1).over("customer_id")
+    firsts = (
+        orders.sort("ordered_at", "order_key").group_by("customer_id", maintain_order=True).head(2)
     )
-    return ranked.filter(pl.col("rank") <= 2)
+    who = pl.col("customer_id")
+    first = who.ne_missing(who.shift(1)).fill_null(True)
+    return firsts.with_columns(rank=pl.when(first).then(1).otherwise(2).cast(pl.Int64))
 
 
 def entry_products(
@@ -132,23 +138,23 @@ def journey(
     a second order). Transitions: first, second, customers, share (of customers with a second
     order), most common first."""
     firsts = first_orders(lines) if firsts is None else firsts
-    if firsts.height == 0:
+    # a second order's row follows its customer's first (first_orders keeps them together)
+    pairs = firsts.with_columns(
+        order_key_1=pl.col("order_key").shift(1), ordered_at_1=pl.col("ordered_at").shift(1)
+    ).filter(pl.col("rank") == 2)
+    if pairs.height == 0:
         return _empty_journey(), None, 0
-    pairs = firsts.pivot(on="rank", index="customer_id", values=["order_key", "ordered_at"])
-    if "order_key_2" not in pairs.columns:
-        return _empty_journey(), None, 0
-    pairs = pairs.filter(pl.col("order_key_2").is_not_null())
-    gap = (_to_time("ordered_at_2") - _to_time("ordered_at_1")).dt.total_seconds() / 86400.0
+    gap = (_to_time("ordered_at") - _to_time("ordered_at_1")).dt.total_seconds() / 86400.0
     days = pairs.select(gap).to_series()
     middle = days.median()
     median = float(middle) if isinstance(middle, int | float) else None
-    one = lines.select(pl.col("order_key").alias("order_key_1"), pl.col("product").alias("first"))
-    two = lines.select(pl.col("order_key").alias("order_key_2"), pl.col("product").alias("second"))
+    pairs = pairs.select("order_key_1", order_key_2="order_key")
+    one = _products_of(lines, pairs, "order_key_1", "first")
+    two = _products_of(lines, pairs, "order_key_2", "second")
     moves = (
-        pairs.select("customer_id", "order_key_1", "order_key_2")
-        .join(one.unique(), on="order_key_1")
-        .join(two.unique(), on="order_key_2")
-        .select("customer_id", "first", "second")
+        pairs.join(one, on="order_key_1")
+        .join(two, on="order_key_2")
+        .select("order_key_1", "first", "second")
         .unique()
         .group_by("first", "second")
         .agg(customers=pl.len())
@@ -157,6 +163,12 @@ def journey(
         .head(top)
     )
     return moves, median, pairs.height
+
+
+def _products_of(lines: pl.DataFrame, pairs: pl.DataFrame, key: str, name: str) -> pl.DataFrame:
+    """Distinct (order, product) of the orders in ``pairs[key]``, as columns key and name."""
+    own = lines.select(pl.col("order_key").alias(key), pl.col("product").alias(name))
+    return own.join(pairs.select(key), on=key, how="semi").unique()
 
 
 def _to_time(column: str) -> pl.Expr:
@@ -178,14 +190,17 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
     single = bought.group_by("product").agg(n_product=pl.len())
     # only products that could reach the minimum pair count take part in the self-join
     frequent = single.filter(pl.col("n_product") >= min_pair_customers).select("product")
-    kept = bought.join(frequent, on="product")
-    pairs = (
-        kept.join(kept, on="customer_id", suffix="_b")
-        .filter(pl.col("product") < pl.col("product_b"))
-        .group_by("product", "product_b")
-        .agg(customers=pl.len())
-        .filter(pl.col("customers") >= min_pair_customers)
-    )
+    if frequent.height <= baskets.MAX_BITS:  # one bit per product: count per distinct basket
+        together = baskets.pair_counts(bought, frequent.get_column("product").to_list())
+    else:
+        kept = bought.join(frequent, on="product")
+        together = (
+            kept.join(kept, on="customer_id", suffix="_b")
+            .filter(pl.col("product") < pl.col("product_b"))
+            .group_by("product", "product_b")
+            .agg(customers=pl.len())
+        )
+    pairs = together.filter(pl.col("customers") >= min_pair_customers)
     a = single.rename({"product": "product", "n_product": "n_a"})
     b = single.rename({"product": "product_b", "n_product": "n_b"})
     return (
@@ -193,7 +208,8 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
         .join(b, on="product_b")
         .with_columns(
             support=pl.col("customers") / n,
-            lift=(pl.col("customers").cast(pl.Float64) * n) / (pl.col("n_a") * pl.col("n_b")),
+            lift=(pl.col("customers").cast(pl.Float64) * n)
+            / (pl.col("n_a").cast(pl.Float64) * pl.col("n_b").cast(pl.Float64)),
         )
         .rename({"product": "product_a"})
         .select("product_a", "product_b", "customers", "support", "lift")
@@ -235,6 +251,16 @@ def best_next_products(
                           pl.col("product_a").alias("next_product"), "lift", "customers"),
         ]
     )  # fmt: skip
+    if both.height == 0:
+        return pl.DataFrame(schema={"customer_id": pl.Utf8, "next_product": pl.Utf8,
+                                    "lift": pl.Float64, "because": pl.Utf8})  # fmt: skip
+    if useful.select(pl.concat([pl.col("product_a"), pl.col("product_b")]).n_unique()).item() <= (
+        baskets.MAX_BITS
+    ):
+        ranked = both.sort(
+            ["lift", "customers", "next_product", "product"], descending=[True, True, False, False]
+        )
+        return baskets.best_next(bought, ranked)
     candidates = bought.join(both, on="product").join(
         bought.rename({"product": "next_product"}), on=["customer_id", "next_product"], how="anti"
     )

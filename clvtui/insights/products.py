@@ -294,7 +294,9 @@ def next_for(bought: pl.DataFrame, mine: list[str], min_pair_customers: int) -> 
         .join(single, on="product")
         .join(single.rename({"product": "next_product", "n_product": "n_next"}), on="next_product")
         .with_columns(
-            lift=pl.col("customers").cast(pl.Float64) * n / (pl.col("n_product") * pl.col("n_next"))
+            lift=pl.col("customers").cast(pl.Float64)
+            * n
+            / (pl.col("n_product").cast(pl.Float64) * pl.col("n_next").cast(pl.Float64))
         )
         .filter(pl.col("lift") > 1.0)
     )

@@ -82,11 +82,14 @@ def entry_products(
     shop_repeat_rate. Customers without a value in ``values`` are left out.
     """
     firsts = first_orders(lines) if firsts is None else firsts
-    starts = firsts.filter(pl.col("rank") == 1).select("order_key")
-    entry = lines.join(starts, on="order_key").select("customer_id", "product").unique()
+    # one first order per customer: distinct (order, product) is distinct (customer, product),
+    # and the integer key is cheaper to make distinct than the customer's text id
+    starts = firsts.filter(pl.col("rank") == 1).select("order_key", "customer_id")
+    own = lines.select("order_key", "product").join(starts, on="order_key", how="semi")
     vals = values.select("customer_id", "clv", repeat=(pl.col("x") > 0).cast(pl.Float64))
-    entry = entry.join(vals, on="customer_id", how="inner")
-    shop = vals.join(entry.select("customer_id").unique(), on="customer_id")
+    valued = starts.join(vals, on="customer_id", how="inner")
+    entry = own.unique().join(valued, on="order_key").drop("order_key")
+    shop = valued.drop("order_key")  # every first order has a line, so a product
     means = shop.select(pl.col("clv").mean(), pl.col("repeat").mean()).row(0)
     shop_mean, shop_repeat = (float(v) if v is not None else 0.0 for v in means)
     n_all = max(shop.height, 1)

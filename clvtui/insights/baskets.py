@@ -79,6 +79,7 @@ def best_next(bought: pl.DataFrame, directed: pl.DataFrame) -> pl.DataFrame:
     table = picks.with_columns(mask=pl.Series(uniq[found], dtype=pl.UInt64))
     return (
         baskets.join(table, on="mask")
+        .with_columns(pl.col("customer_id").cast(pl.Utf8))  # sorted as text, not by code
         .sort("customer_id")
         .select("customer_id", "next_product", "lift", "because")
     )

@@ -44,6 +44,15 @@ class ProductRules:
     top: int = 20
 
 
+def keyed_like(frame: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its customer_id in ``other``'s type (text or categorical), for a join:
+    lines read from the store carry categorical ids, a run's values text ones."""
+    wanted = other.schema["customer_id"]
+    if frame.schema["customer_id"] == wanted:
+        return frame
+    return frame.with_columns(pl.col("customer_id").cast(wanted))
+
+
 def customer_products(lines: pl.DataFrame) -> pl.DataFrame:
     """Distinct (customer_id, product): who bought what, at any time."""
     return lines.select("customer_id", "product").unique()
@@ -87,7 +96,7 @@ def entry_products(
     starts = firsts.filter(pl.col("rank") == 1).select("order_key", "customer_id")
     own = lines.select("order_key", "product").join(starts, on="order_key", how="semi")
     vals = values.select("customer_id", "clv", repeat=(pl.col("x") > 0).cast(pl.Float64))
-    valued = starts.join(vals, on="customer_id", how="inner")
+    valued = starts.join(keyed_like(vals, starts), on="customer_id", how="inner")
     entry = own.unique().join(valued, on="order_key").drop("order_key")
     shop = valued.drop("order_key")  # every first order has a line, so a product
     means = shop.select(pl.col("clv").mean(), pl.col("repeat").mean()).row(0)
@@ -244,7 +253,8 @@ def best_next_products(
     limits the answer to some customers. Customers with no such product are absent.
     """
     if customers is not None:
-        bought = bought.filter(pl.col("customer_id").is_in(customers.implode()))
+        wanted = customers.cast(bought.schema["customer_id"])
+        bought = bought.filter(pl.col("customer_id").is_in(wanted.implode()))
     useful = pairs.filter(pl.col("lift") > 1.0)
     both = pl.concat(
         [
@@ -264,6 +274,7 @@ def best_next_products(
             ["lift", "customers", "next_product", "product"], descending=[True, True, False, False]
         )
         return baskets.best_next(bought, ranked)
+    bought = keyed_like(bought, pl.DataFrame(schema={"customer_id": pl.Utf8}))  # sorted as text
     candidates = bought.join(both, on="product").join(
         bought.rename({"product": "next_product"}), on=["customer_id", "next_product"], how="anti"
     )

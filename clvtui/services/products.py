@@ -98,7 +98,9 @@ def product_report(
     lines, values = data.lines, data.values
     if tier is not None:
         values = values.filter(pl.col("tier") == tier)
-        lines = lines.join(values.select("customer_id"), on="customer_id", how="semi")
+        lines = lines.join(
+            ins.keyed_like(values.select("customer_id"), lines), on="customer_id", how="semi"
+        )
     report.customers_with_lines = lines.select(pl.col("customer_id").n_unique()).item()
     firsts = ins.first_orders(lines)
     report.entry = ins.entry_products(lines, values, rules, firsts)

@@ -143,7 +143,8 @@ def read_purchase_lines(
 ) -> pl.DataFrame:
     """Lines of purchases with their person and order time: customer_id, order_key (an
     integer per order, lines of an order together), ordered_at (UTC text), product (the
-    name, else the product id).
+    name, else the product id). ``customer_id`` is categorical: cast a text id column to it
+    before joining (``insights.products.keyed_like``).
 
     Only purchases (``is_purchase``) of known customers up to ``as_of`` (UTC text, inclusive)
     count, and with ``people`` (customer ids) only theirs: kept at the order level, before
@@ -165,6 +166,9 @@ def read_purchase_lines(
     if people is not None:
         kept = pl.DataFrame({"customer_id": people}, schema={"customer_id": pl.Utf8})
         people_of = people_of.join(kept, on="customer_id", how="semi", maintain_order="left")
+    # a categorical id: every later unique, group and join over millions of lines compares
+    # a 32-bit code instead of hashing text (one hash per order here, not per line later)
+    people_of = people_of.with_columns(pl.col("customer_id").cast(pl.Categorical))
     joined = lines.join(people_of, on="order_key", how="inner", maintain_order="left")
     return joined.select(
         "customer_id", pl.col("order_no").alias("order_key"), "ordered_at", "product"

@@ -9,7 +9,9 @@ whose orders carry 1–3 priced lines with product-family affinity — then runs
 --json`` as its own process (start-up, imports, SQLite reads and output all count; one untimed
 run warms the page cache) and, in this process, the steps inside it: reading the purchase
 lines, entry products, journey, affinity, and the best next product of every customer (what
-the Actions view asks for). Goal (issue 12): ``products`` < 5 s at 1 M customers.
+the Actions view asks for). ``clvtui actions --json`` is timed the same way. Wall and CPU time
+(the child's user + system, all its threads) are both printed, with the load average: the
+machine is shared. Goal (issue 12): ``products`` and ``actions`` < 5 s at 1 M customers.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -37,30 +40,53 @@ def build(db: Path, customers: int) -> None:
     subprocess.run(cmd, check=True)
 
 
-def wall(cmd: list[str]) -> float:
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one run of ``cmd`` as its own process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return seconds, cpu
 
 
-def steps(db_path: Path) -> list[tuple[str, float]]:
-    """Seconds per step of the service, in this process."""
+def report(name: str, cmd: list[str], repeat: int, customers: int) -> None:
+    timed(cmd)  # warm the page cache
+    runs = [timed(cmd) for _ in range(repeat)]
+    walls = [w for w, _ in runs]
+    cpu = statistics.median(c for _, c in runs)
+    middle = statistics.median(walls)
+    print(f"clvtui {name} --json at {customers:,} customers: median {middle:.2f} s"
+          f" (CPU {cpu:.2f} s), fastest {min(walls):.2f} s (goal < 5 s)")  # fmt: skip
+
+
+def steps(db_path: Path) -> list[tuple[str, float, float]]:
+    """(step, wall, CPU) seconds per step of the service, in this process."""
     from clvtui.insights import products as ins
     from clvtui.services.products import product_report, run_lines
     from clvtui.store import open_db
 
     db = open_db(db_path, readonly=True)
     out = []
-    t = time.perf_counter()
+
+    def clock() -> tuple[float, float]:
+        return time.perf_counter(), time.process_time()
+
+    def lap(label: str, since: tuple[float, float]) -> None:
+        now = clock()
+        out.append((label, now[0] - since[0], now[1] - since[1]))
+
+    t = clock()
     data = run_lines(db)
-    out.append((f"read {data.lines.height:,} purchase lines + run values", time.perf_counter() - t))
-    t = time.perf_counter()
+    lap(f"read {data.lines.height:,} purchase lines + run values", t)
+    t = clock()
     product_report(db, data=data)
-    out.append(("entry products + journey + affinity", time.perf_counter() - t))
-    t = time.perf_counter()
+    lap("entry products + journey + affinity", t)
+    t = clock()
     bought = ins.customer_products(data.lines)
     best = ins.best_next_products(bought, ins.affinity(bought))
-    out.append((f"best next product of {best.height:,} customers", time.perf_counter() - t))
+    lap(f"best next product of {best.height:,} customers", t)
     return out
 
 
@@ -72,16 +98,20 @@ def main() -> None:
     args = parser.parse_args()
     db = args.db or Path(f"/tmp/clvtui-products-{args.customers}.db")
     build(db, args.customers)
-    cmd = [*clvtui(), "products", "--json", "--db", str(db)]
-    wall(cmd)  # warm the page cache
-    times = [wall(cmd) for _ in range(args.repeat)]
     cores = os.cpu_count()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"{platform.processor() or platform.machine()}, {cores} cores, load {load:.1f}")
-    print(f"clvtui products --json at {args.customers:,} customers: median "
-          f"{statistics.median(times):.2f} s, fastest {min(times):.2f} s (goal < 5 s)")  # fmt: skip
-    for label, seconds in steps(db):
-        print(f"  {label}: {seconds:.2f} s")
+    for name in ("products", "actions"):
+        report(name, [*clvtui(), name, "--json", "--db", str(db)], args.repeat, args.customers)
+    for label, seconds, cpu in steps(db):
+        print(f"  {label}: {seconds:.2f} s (CPU {cpu:.2f} s)")
+    print(f"  peak memory of this process: {peak_mib():.0f} MiB")
+
+
+def peak_mib() -> float:
+    """Peak resident memory of this process (Linux reports KiB, macOS bytes)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 if __name__ == "__main__":

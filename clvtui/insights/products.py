@@ -29,6 +29,7 @@ from typing import Any
 import polars as pl
 
 from clvtui.core.normal import Z90
+from clvtui.insights import baskets
 
 MIN_CUSTOMERS = 20  # an entry product needs this many customers to say something
 MIN_PAIR_CUSTOMERS = 5  # a pair needs this many customers who bought both
@@ -43,6 +44,15 @@ class ProductRules:
     top: int = 20
 
 
+def keyed_like(frame: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its customer_id in ``other``'s type (text or categorical), for a join:
+    lines read from the store carry categorical ids, a run's values text ones."""
+    wanted = other.schema["customer_id"]
+    if frame.schema["customer_id"] == wanted:
+        return frame
+    return frame.with_columns(pl.col("customer_id").cast(wanted))
+
+
 def customer_products(lines: pl.DataFrame) -> pl.DataFrame:
     """Distinct (customer_id, product): who bought what, at any time."""
     return lines.select("customer_id", "product").unique()
@@ -50,18 +60,22 @@ def customer_products(lines: pl.DataFrame) -> pl.DataFrame:
 
 def first_orders(lines: pl.DataFrame) -> pl.DataFrame:
     """Each customer's first and second order (by time, then key): customer_id, order_key,
-    ordered_at, rank (1 or 2). Lines come grouped by order, so an order's first line stands
-    for it (a filter, not a unique over every line)."""
+    ordered_at, rank (1 or 2), a customer's two rows next to each other. Lines come grouped
+    by order, so an order's first line stands for it (a filter, not a unique over every
+    line); orders are sorted by time alone and grouped by customer by hash (sorting by the
+    customer's text id too cost twice as much)."""
     key = pl.col("order_key")
     orders = lines.select("customer_id", "order_key", "ordered_at").filter(
         key.ne_missing(key.shift(1)).fill_null(True)
     )
     if orders.get_column("order_key").n_unique() != orders.height:  # not grouped after all
         orders = orders.unique("order_key")
-    ranked = orders.sort("customer_id", "ordered_at", "order_key").with_columns(
-        rank=pl.int_range(1, pl.len() + 1).over("customer_id")
+    firsts = (
+        orders.sort("ordered_at", "order_key").group_by("customer_id", maintain_order=True).head(2)
     )
-    return ranked.filter(pl.col("rank") <= 2)
+    who = pl.col("customer_id")
+    first = who.ne_missing(who.shift(1)).fill_null(True)
+    return firsts.with_columns(rank=pl.when(first).then(1).otherwise(2).cast(pl.Int64))
 
 
 def entry_products(
@@ -77,11 +91,14 @@ def entry_products(
     shop_repeat_rate. Customers without a value in ``values`` are left out.
     """
     firsts = first_orders(lines) if firsts is None else firsts
-    starts = firsts.filter(pl.col("rank") == 1).select("order_key")
-    entry = lines.join(starts, on="order_key").select("customer_id", "product").unique()
+    # one first order per customer: distinct (order, product) is distinct (customer, product),
+    # and the integer key is cheaper to make distinct than the customer's text id
+    starts = firsts.filter(pl.col("rank") == 1).select("order_key", "customer_id")
+    own = lines.select("order_key", "product").join(starts, on="order_key", how="semi")
     vals = values.select("customer_id", "clv", repeat=(pl.col("x") > 0).cast(pl.Float64))
-    entry = entry.join(vals, on="customer_id", how="inner")
-    shop = vals.join(entry.select("customer_id").unique(), on="customer_id")
+    valued = starts.join(keyed_like(vals, starts), on="customer_id", how="inner")
+    entry = own.unique().join(valued, on="order_key").drop("order_key")
+    shop = valued.drop("order_key")  # every first order has a line, so a product
     means = shop.select(pl.col("clv").mean(), pl.col("repeat").mean()).row(0)
     shop_mean, shop_repeat = (float(v) if v is not None else 0.0 for v in means)
     n_all = max(shop.height, 1)
@@ -133,23 +150,23 @@ def journey(
     a second order). Transitions: first, second, customers, share (of customers with a second
     order), most common first."""
     firsts = first_orders(lines) if firsts is None else firsts
-    if firsts.height == 0:
+    # a second order's row follows its customer's first (first_orders keeps them together)
+    pairs = firsts.with_columns(
+        order_key_1=pl.col("order_key").shift(1), ordered_at_1=pl.col("ordered_at").shift(1)
+    ).filter(pl.col("rank") == 2)
+    if pairs.height == 0:
         return _empty_journey(), None, 0
-    pairs = firsts.pivot(on="rank", index="customer_id", values=["order_key", "ordered_at"])
-    if "order_key_2" not in pairs.columns:
-        return _empty_journey(), None, 0
-    pairs = pairs.filter(pl.col("order_key_2").is_not_null())
-    gap = (_to_time("ordered_at_2") - _to_time("ordered_at_1")).dt.total_seconds() / 86400.0
+    gap = (_to_time("ordered_at") - _to_time("ordered_at_1")).dt.total_seconds() / 86400.0
     days = pairs.select(gap).to_series()
     middle = days.median()
     median = float(middle) if isinstance(middle, int | float) else None
-    one = lines.select(pl.col("order_key").alias("order_key_1"), pl.col("product").alias("first"))
-    two = lines.select(pl.col("order_key").alias("order_key_2"), pl.col("product").alias("second"))
+    pairs = pairs.select("order_key_1", order_key_2="order_key")
+    one = _products_of(lines, pairs, "order_key_1", "first")
+    two = _products_of(lines, pairs, "order_key_2", "second")
     moves = (
-        pairs.select("customer_id", "order_key_1", "order_key_2")
-        .join(one.unique(), on="order_key_1")
-        .join(two.unique(), on="order_key_2")
-        .select("customer_id", "first", "second")
+        pairs.join(one, on="order_key_1")
+        .join(two, on="order_key_2")
+        .select("order_key_1", "first", "second")
         .unique()
         .group_by("first", "second")
         .agg(customers=pl.len())
@@ -158,6 +175,12 @@ def journey(
         .head(top)
     )
     return moves, median, pairs.height
+
+
+def _products_of(lines: pl.DataFrame, pairs: pl.DataFrame, key: str, name: str) -> pl.DataFrame:
+    """Distinct (order, product) of the orders in ``pairs[key]``, as columns key and name."""
+    own = lines.select(pl.col("order_key").alias(key), pl.col("product").alias(name))
+    return own.join(pairs.select(key), on=key, how="semi").unique()
 
 
 def _to_time(column: str) -> pl.Expr:
@@ -179,14 +202,17 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
     single = bought.group_by("product").agg(n_product=pl.len())
     # only products that could reach the minimum pair count take part in the self-join
     frequent = single.filter(pl.col("n_product") >= min_pair_customers).select("product")
-    kept = bought.join(frequent, on="product")
-    pairs = (
-        kept.join(kept, on="customer_id", suffix="_b")
-        .filter(pl.col("product") < pl.col("product_b"))
-        .group_by("product", "product_b")
-        .agg(customers=pl.len())
-        .filter(pl.col("customers") >= min_pair_customers)
-    )
+    if frequent.height <= baskets.MAX_BITS:  # one bit per product: count per distinct basket
+        together = baskets.pair_counts(bought, frequent.get_column("product").to_list())
+    else:
+        kept = bought.join(frequent, on="product")
+        together = (
+            kept.join(kept, on="customer_id", suffix="_b")
+            .filter(pl.col("product") < pl.col("product_b"))
+            .group_by("product", "product_b")
+            .agg(customers=pl.len())
+        )
+    pairs = together.filter(pl.col("customers") >= min_pair_customers)
     a = single.rename({"product": "product", "n_product": "n_a"})
     b = single.rename({"product": "product_b", "n_product": "n_b"})
     return (
@@ -194,7 +220,8 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
         .join(b, on="product_b")
         .with_columns(
             support=pl.col("customers") / n,
-            lift=(pl.col("customers").cast(pl.Float64) * n) / (pl.col("n_a") * pl.col("n_b")),
+            lift=(pl.col("customers").cast(pl.Float64) * n)
+            / (pl.col("n_a").cast(pl.Float64) * pl.col("n_b").cast(pl.Float64)),
         )
         .rename({"product": "product_a"})
         .select("product_a", "product_b", "customers", "support", "lift")
@@ -226,7 +253,8 @@ def best_next_products(
     limits the answer to some customers. Customers with no such product are absent.
     """
     if customers is not None:
-        bought = bought.filter(pl.col("customer_id").is_in(customers.implode()))
+        wanted = customers.cast(bought.schema["customer_id"])
+        bought = bought.filter(pl.col("customer_id").is_in(wanted.implode()))
     useful = pairs.filter(pl.col("lift") > 1.0)
     both = pl.concat(
         [
@@ -236,6 +264,17 @@ def best_next_products(
                           pl.col("product_a").alias("next_product"), "lift", "customers"),
         ]
     )  # fmt: skip
+    if both.height == 0:
+        return pl.DataFrame(schema={"customer_id": pl.Utf8, "next_product": pl.Utf8,
+                                    "lift": pl.Float64, "because": pl.Utf8})  # fmt: skip
+    if useful.select(pl.concat([pl.col("product_a"), pl.col("product_b")]).n_unique()).item() <= (
+        baskets.MAX_BITS
+    ):
+        ranked = both.sort(
+            ["lift", "customers", "next_product", "product"], descending=[True, True, False, False]
+        )
+        return baskets.best_next(bought, ranked)
+    bought = keyed_like(bought, pl.DataFrame(schema={"customer_id": pl.Utf8}))  # sorted as text
     candidates = bought.join(both, on="product").join(
         bought.rename({"product": "next_product"}), on=["customer_id", "next_product"], how="anti"
     )
@@ -269,7 +308,9 @@ def next_for(bought: pl.DataFrame, mine: list[str], min_pair_customers: int) -> 
         .join(single, on="product")
         .join(single.rename({"product": "next_product", "n_product": "n_next"}), on="next_product")
         .with_columns(
-            lift=pl.col("customers").cast(pl.Float64) * n / (pl.col("n_product") * pl.col("n_next"))
+            lift=pl.col("customers").cast(pl.Float64)
+            * n
+            / (pl.col("n_product").cast(pl.Float64) * pl.col("n_next").cast(pl.Float64))
         )
         .filter(pl.col("lift") > 1.0)
     )

@@ -74,8 +74,8 @@ def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
         return RunLines(ctx.run_id, ctx.currency, values, empty, FROM_SUMMARY)
     if not has_lines(db):
         return RunLines(ctx.run_id, ctx.currency, values, empty, NO_LINES)
-    lines = read_purchase_lines(db, f"{ctx.as_of.isoformat()}T23:59:59Z")
-    lines = lines.join(values.select("customer_id"), on="customer_id", how="semi")
+    as_of = f"{ctx.as_of.isoformat()}T23:59:59Z"
+    lines = read_purchase_lines(db, as_of, people=values.get_column("customer_id"))
     return RunLines(ctx.run_id, ctx.currency, values, lines, None if lines.height else NO_LINES)
 
 
@@ -98,7 +98,9 @@ def product_report(
     lines, values = data.lines, data.values
     if tier is not None:
         values = values.filter(pl.col("tier") == tier)
-        lines = lines.join(values.select("customer_id"), on="customer_id", how="semi")
+        lines = lines.join(
+            ins.keyed_like(values.select("customer_id"), lines), on="customer_id", how="semi"
+        )
     report.customers_with_lines = lines.select(pl.col("customer_id").n_unique()).item()
     firsts = ins.first_orders(lines)
     report.entry = ins.entry_products(lines, values, rules, firsts)

@@ -5,9 +5,12 @@ rule, ``services.tiers``) in exactly one action of today's rule table
 (``insights.actions``), so the counts ``clvtui actions`` prints, the Actions screen's grid
 and the rows ``clvtui export --action NAME`` writes are the same customers.
 
-**Suggested product** (cross-sell): a per-customer ``suggested_product`` column is added when
-:func:`suggested_products` returns one — the seam for ``insights.products.best_next_products``
-(order lines). Without order lines there is none, and nothing else changes.
+**Suggested product** (cross-sell): where the shop has order lines, the lists of
+``export --action`` (and the Actions screen's ``e``/``f``) carry each customer's
+``suggested_product``, their best next product (``services.products.best_next_products``).
+It is worked out for the exported customers only, when a list is written: at a million
+customers it reads every order line (~15 s), too slow for the grid and ``clvtui actions``,
+which only say that suggestions exist.
 """
 
 from __future__ import annotations
@@ -64,12 +67,18 @@ def assign(scored: pl.DataFrame, settings: Settings, as_of: dt.date) -> pl.DataF
     return assign_actions(scored, settings, as_of)
 
 
-def suggested_products(db: sqlite_utils.Database, run_id: int) -> pl.DataFrame | None:
-    """customer_id → suggested_product (their best next product), or None without order lines.
+def suggested_products(
+    db: sqlite_utils.Database, run_id: int, customers: list[str] | None = None
+) -> pl.DataFrame | None:
+    """customer_id → suggested_product (their best next product not bought yet) for
+    ``customers`` (default: all), or None when the shop has no order lines."""
+    from clvtui.services.products import best_next_products
+    from clvtui.store.order_lines import has_lines
 
-    Seam: order lines and ``insights.products.best_next_products`` come with the products
-    work; until then no shop has a suggestion and every face leaves the column out."""
-    return None
+    if not has_lines(db):
+        return None
+    best = best_next_products(db, run_id, customers)
+    return best.select("customer_id", pl.col("next_product").alias("suggested_product"))
 
 
 def with_suggestions(frame: pl.DataFrame, suggestions: pl.DataFrame | None) -> pl.DataFrame:
@@ -113,7 +122,9 @@ def actions_view(
 
     ctx = load_context(db, ACTION_SCORES, run_id=run_id)
     assigned = assign(ctx.scored, ctx.settings, ctx.as_of)
-    known = suggested_products(db, ctx.run_id) is not None
+    from clvtui.store.order_lines import has_lines
+
+    known = has_lines(db)
     return view_of(assigned, ctx.run, ctx.settings, tier=tier, suggestions=known)
 
 
@@ -129,9 +140,10 @@ def frame_for_screen(
     run = run_row(db, int(run["id"]))  # with the date its values refer to (scored_as_of)
     settings = effective_settings(run, load_settings(db))
     as_of = RunContext(run, settings, settings, customers).as_of
-    suggestions = suggested_products(db, int(run["id"]))
-    assigned = with_suggestions(assign(customers, settings, as_of), suggestions)
-    return assigned, view_of(assigned, run, settings, suggestions=suggestions is not None)
+    from clvtui.store.order_lines import has_lines
+
+    assigned = assign(customers, settings, as_of)
+    return assigned, view_of(assigned, run, settings, suggestions=has_lines(db))
 
 
 def action_columns(
@@ -142,7 +154,9 @@ def action_columns(
     extra = customers_of(ctx, action).select(
         "customer_id", "action", pl.col("max_spend").round(2), "contact_on"
     )
-    extra = with_suggestions(extra, suggested_products(db, ctx.run_id))
+    if action == "cross-sell" and extra.height:
+        ids = extra.get_column("customer_id").to_list()
+        extra = with_suggestions(extra, suggested_products(db, ctx.run_id, ids))
     return frame.join(extra, on="customer_id", how="inner", maintain_order="left")
 
 

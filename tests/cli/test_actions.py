@@ -80,3 +80,27 @@ def test_unknown_action_names_are_one_line_and_change_nothing(shop_copy: Path) -
     code, _, err = run(shop_copy, "export", "--action", "spam", "-o", "/tmp/never.csv")
     assert code == 1 and err.startswith("error: unknown action 'spam'") and err.count("\n") == 1
     assert checkpoint(shop_copy).read_bytes() == stamp
+
+
+def test_cross_sell_list_suggests_a_product_the_customer_has_not_bought(
+    shop_db: Path, tmp_path: Path
+) -> None:
+    """The demo's Shopify export has order lines: every cross-sell customer exported gets a
+    ``suggested_product``, never one already on their orders (checked against the stored
+    lines, through the customer's orders)."""
+    import sqlite3
+
+    out = tmp_path / "cross-sell.csv"
+    code, _, err = run(shop_db, "export", "--action", "cross-sell", "-o", str(out))
+    assert code == 0, err
+    with out.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(r["suggested_product"] for r in rows)
+    conn = sqlite3.connect(shop_db)
+    bought: dict[str, set[str]] = {}
+    for customer, product in conn.execute(
+        "SELECT o.customer_key, l.product FROM order_lines l "
+        "JOIN orders o USING (source, order_id) WHERE o.is_purchase = 1"
+    ):
+        bought.setdefault(customer, set()).add(product)
+    assert all(r["suggested_product"] not in bought[r["customer_id"]] for r in rows)

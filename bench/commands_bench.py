@@ -54,6 +54,10 @@ COMMANDS: list[tuple[str, list[str], float, float]] = [
         5.0,
         1000,
     ),
+    ("products --json", ["products", "--json"], 5.0, 1000),  # issue 12: < 5 s at 1 M
+    ("costs --json", ["costs", "--json"], 2.0, 600),  # issue 13 (18: every command ≤ 2 s)
+    ("channels --json", ["channels", "--json"], 2.0, 600),  # issue 13
+    ("campaign list", ["campaign", "list"], 2.0, 600),  # issue 12
 ]
 
 

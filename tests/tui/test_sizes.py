@@ -151,7 +151,20 @@ SNAPSHOTS = [(name, size) for size in SIZES for name in SCREENS]
 @pytest.mark.parametrize(
     ("name", "size"), SNAPSHOTS, ids=[f"{n}-{s[0]}x{s[1]}" for n, s in SNAPSHOTS]
 )
-def test_snapshot(snap_compare, demo_db: Path, name: str, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot(
+    snap_compare,
+    demo_db: Path,
+    name: str,
+    size: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # type: ignore[no-untyped-def]
+    if name == "import":  # its file tree shows the working folder: the same one everywhere
+        shop = tmp_path / "shop"
+        shop.mkdir()
+        (shop / "orders_export.csv").write_text("Name,Email,Created at,Total\n", encoding="utf-8")
+        monkeypatch.chdir(shop)
+
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await _visit(pilot.app, pilot, SCREENS[name])
 

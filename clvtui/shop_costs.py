@@ -9,6 +9,7 @@ shrunk). A shop whose imports carry no cost column, a revenue fit (no margin) or
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -16,10 +17,12 @@ import sqlite_utils
 
 from clvtui.core.money import minor_exponent
 from clvtui.insights import cost_to_serve as cts
-from clvtui.model.clv import Economics
 from clvtui.settings import Settings
-from clvtui.shop import Shop
 from clvtui.store.costs import has_cost_data, order_costs
+
+if TYPE_CHECKING:  # the fit's types only: what-if reads run_own_costs without the model code
+    from clvtui.model.clv import Economics
+    from clvtui.shop import Shop
 
 
 def rules_of(settings: Settings) -> cts.CostRules:

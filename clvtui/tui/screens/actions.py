@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import MainScreen, WorkerErrors
-from clvtui.tui.widgets.columns import customer_columns
+from clvtui.tui.widgets.columns import ID_WIDTH, customer_columns, id_width
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money
 from clvtui.tui.widgets.frame_table import ColumnSpec, FrameTable, text_cell
@@ -220,9 +220,10 @@ def export_action_list(
     screen.run_worker(build, thread=True, exclusive=True, group="export", exit_on_error=False)
 
 
-def cell_columns(currency: str | None, suggestions: bool) -> list[ColumnSpec]:
-    """The ranking's columns with the action's: max spend, contact date, suggested product."""
-    base = customer_columns(currency)
+def cell_columns(currency: str | None, suggestions: bool, ids: int = ID_WIDTH) -> list[ColumnSpec]:
+    """The ranking's columns with the action's: max spend, contact date, suggested product;
+    the ids ``ids`` cells wide, so other columns give way before an id is cut."""
+    base = customer_columns(currency, ids)
     extra = [
         ColumnSpec("max_spend", "Max spend", 10, lambda v: money(v, currency), numeric=True),
         ColumnSpec("contact_on", "Contact", 10, text_cell, drop=1),
@@ -273,7 +274,8 @@ class ActionCellScreen(WorkerErrors, Screen[None]):
             id="cell-title",
         )
         suggestions = "suggested_product" in self.frame.columns
-        yield FrameTable(cell_columns(self.currency, suggestions), id="cell-customers")
+        ids = id_width(self.frame.select(pl.col("customer_id").gather(self.rows)))
+        yield FrameTable(cell_columns(self.currency, suggestions, ids), id="cell-customers")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from clvtui.errors import SettingsError
 from clvtui.insights.budget import BudgetPlan
+from clvtui.services.of_run import OfRun
 from clvtui.settings import Settings
 
 #: What a plan reads of each customer (allowable CPA, win-back stake), beside tier and risk.
@@ -26,21 +27,13 @@ BASIS_COLUMNS = ("customer_id", "clv", "p_alive", "spend", "orders", "T")
 
 
 @dataclass(frozen=True)
-class BudgetBasis:
+class BudgetBasis(OfRun):
     """What every plan of one fit is computed from (loaded once)."""
 
     run: dict[str, Any]
     customers: pl.DataFrame  # the run's customers, tiers by today's rule
     settings: Settings  # today's saved settings (a face lays the user's edits over them)
     observed_cac: float | None  # spend ÷ new customers from imported marketing spend, if any
-
-    @property
-    def run_id(self) -> int:
-        return int(self.run["id"])
-
-    @property
-    def currency(self) -> str:
-        return self.run.get("currency") or ""
 
 
 @dataclass(frozen=True)

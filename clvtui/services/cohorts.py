@@ -18,6 +18,7 @@ import sqlite_utils
 
 from clvtui.errors import SettingsError
 from clvtui.insights.cohorts import BY_CHOICES, CohortTable
+from clvtui.services.of_run import OfRun
 from clvtui.settings import Settings
 
 SCORE_INPUTS = [
@@ -27,7 +28,7 @@ SCORE_INPUTS = [
 
 
 @dataclass(frozen=True)
-class RunInputs:
+class RunInputs(OfRun):
     """One fit's purchases, scores and settings, read once (the planner reuses them)."""
 
     run: dict[str, Any]
@@ -37,14 +38,6 @@ class RunInputs:
     settings: Settings  # the run's economics, today's assumptions
     orders: pl.DataFrame  # customer_id, ordered_at, amount (the run's currency, to as-of)
     scored: pl.DataFrame  # SCORE_INPUTS (+ the ``by`` attribute and any extra columns)
-
-    @property
-    def run_id(self) -> int:
-        return int(self.run["id"])
-
-    @property
-    def currency(self) -> str:
-        return self.run.get("currency") or ""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.insights.segments import OneTimeRule
+from clvtui.services.of_run import OfRun
 from clvtui.services.tiers import (
     ECONOMICS,
     apply_tiers,
@@ -32,7 +33,7 @@ from clvtui.store.saved_settings import load_settings
 
 
 @dataclass
-class RunContext:
+class RunContext(OfRun):
     run: dict[str, Any]
     run_settings: Settings  # as fitted
     settings: Settings  # run economics + today's rules and assumptions
@@ -40,18 +41,10 @@ class RunContext:
     one_time: OneTimeRule | None = None  # the run's rule for one-time buyers' risk band
 
     @property
-    def run_id(self) -> int:
-        return int(self.run["id"])
-
-    @property
     def as_of(self) -> dt.date:
         """The date the run's values refer to (see ``store.run_scores.run_row``)."""
         scored = self.run.get("scored_as_of") or self.run["calibration_end"]
         return dt.date.fromisoformat(str(scored)[:10])
-
-    @property
-    def currency(self) -> str:
-        return self.run.get("currency") or ""
 
     def economics_changed(self, current: Settings) -> list[str]:
         """Economics settings changed since the fit (their values are not in this run's CLV)."""

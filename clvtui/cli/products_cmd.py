@@ -9,6 +9,7 @@ import typer
 
 from clvtui.cli.app import DbOption, JsonOption, app, user_errors
 from clvtui.cli.common import RunOption, TierOption, emit, money, open_existing, print_table
+from clvtui.wording import plural
 
 if TYPE_CHECKING:
     from clvtui.services.products import ProductReport
@@ -57,7 +58,9 @@ def _print(report: ProductReport) -> None:
 
     cur = report.currency
     scope = f" ({report.tier})" if report.tier else ""
-    typer.echo(f"Run {report.run_id}{scope}: {report.customers_with_lines:,} customers with lines")
+    typer.echo(
+        f"Run {report.run_id}{scope}: {plural(report.customers_with_lines, 'customer')} with lines"
+    )
     entry = report.entry
     top = lead_product(entry)
     if top is not None:
@@ -78,7 +81,7 @@ def _print(report: ProductReport) -> None:
     )  # fmt: skip
     days = report.median_days_to_second
     typer.echo(
-        f"{report.second_order_customers:,} customers placed a second order"
+        f"{plural(report.second_order_customers, 'customer')} placed a second order"
         + (f"; median {days:.0f} days after the first" if days is not None else "")
     )
     print_table(

@@ -34,10 +34,10 @@ def customer_costs(
 ) -> tuple[pl.DataFrame, float]:
     """(per-customer costs with the shrunk ``cost_per_order``, the shop's cost per purchase)."""
     rules = rules_of(settings)
-    costed = cts.order_costs(order_costs(db, currency, until), minor_exponent(currency), rules)
-    customers = cts.per_customer(costed)
+    customers = cts.per_customer(order_costs(db, currency, until), minor_exponent(currency), rules)
     shop = cts.shop_cost_per_order(customers)
-    return customers.join(cts.shrunk_cost(customers, shop, rules), on="customer_id"), shop
+    shrunk = cts.shrunk_cost(customers, shop, rules)  # row for row: no join on the ids needed
+    return customers.hstack(shrunk.drop("customer_id").get_columns()), shop
 
 
 def own_costs(

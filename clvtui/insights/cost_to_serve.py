@@ -31,7 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
+
+from clvtui.insights import customer_codes
 
 #: Credibility constant: a customer's own cost per order gets the weight n / (n + K_ORDERS).
 K_ORDERS = 5.0
@@ -48,69 +51,77 @@ class CostRules:
     cost_per_order: float = 0.0  # flat, what no export shows; added to every customer's cost
 
 
-def order_costs(orders: pl.DataFrame, exponent: int, rules: CostRules) -> pl.DataFrame:
-    """Per costly order (from ``store.costs.order_costs``): money in major units and its costs.
-
-    Adds ``net`` (paid − refunded), ``fee``, ``shipping_gap``, ``discount``, ``discount_cost``,
-    ``cost`` (their sum), ``has_data`` and ``discounted`` (a discount amount or code).
-    """
+def order_costs(exponent: int, rules: CostRules) -> dict[str, pl.Expr]:
+    """Per costly order (a row of ``store.costs.order_costs``), money in major units and its
+    costs: ``net`` (paid − refunded), ``paid``, ``refunded``, ``fee``, ``shipping_gap``,
+    ``discount``, ``discount_cost``, ``cost`` (their sum), ``has_data`` and ``discounted`` (a
+    discount amount or code). Expressions, so a caller computes one column at a time."""
     scale = float(10**exponent)
 
     def money(col: str) -> pl.Expr:
         return pl.col(col).cast(pl.Float64) / scale
 
-    gap = pl.lit(0.0)
+    shipping_gap = pl.lit(0.0)  # a literal, not filled: polars 2.1 repeats it once per chunk
     if rules.shipping_cost > 0:
         charged = money("shipping_minor")
-        gap = pl.when(charged.is_not_null()).then(
-            (pl.lit(rules.shipping_cost) - charged).clip(lower_bound=0.0)
+        shipping_gap = (
+            pl.when(charged.is_not_null())
+            .then((pl.lit(rules.shipping_cost) - charged).clip(lower_bound=0.0))
+            .fill_null(0.0)
         )
     keep = 0.0 if rules.margin is None else 1.0 - rules.margin
+    fee = money("fee_minor").fill_null(0.0)
+    discount = money("discount_minor").fill_null(0.0)
     cost_cols = ["discount_minor", "shipping_minor", "fee_minor"]
-    return (
-        orders.with_columns(
-            net=money("amount_minor") - money("refunded_minor"),
-            paid=money("amount_minor"),
-            refunded=money("refunded_minor"),
-            fee=money("fee_minor").fill_null(0.0),
-            shipping_gap=gap.fill_null(0.0),
-            discount=money("discount_minor").fill_null(0.0),
-            has_data=pl.any_horizontal([pl.col(c).is_not_null() for c in cost_cols]),
-            discounted=(pl.col("discount_minor").fill_null(0) > 0)
-            | pl.col("discount_code").is_not_null(),
-        )
-        .with_columns(
-            discount_cost=pl.col("discount") * keep,
-        )
-        .with_columns(cost=pl.col("fee") + pl.col("shipping_gap") + pl.col("discount_cost"))
-    )
+    return {
+        "net": money("amount_minor") - money("refunded_minor"),
+        "paid": money("amount_minor"),
+        "refunded": money("refunded_minor"),
+        "fee": fee,
+        "shipping_gap": shipping_gap,
+        "discount": discount,
+        "discount_cost": discount * keep,
+        "cost": fee + shipping_gap + discount * keep,
+        "has_data": pl.any_horizontal([pl.col(c).is_not_null() for c in cost_cols]),
+        "discounted": (pl.col("discount_minor").fill_null(0) > 0)
+        | pl.col("discount_code").is_not_null(),
+    }
 
 
-def per_customer(costed: pl.DataFrame) -> pl.DataFrame:
-    """One row per customer: purchases, purchases with cost data, net spend, each cost summed,
-    refund rate (refunded ÷ paid) and the share of purchases that carried a discount."""
-    purchase = pl.col("is_purchase") == 1
-    return (
-        costed.group_by("customer_id")
-        .agg(
-            purchases=purchase.sum(),
-            costed_orders=(pl.col("has_data") & purchase).sum(),
-            net_spend=pl.col("net").filter(purchase).sum(),
-            paid=pl.col("paid").sum(),
-            refunded=pl.col("refunded").sum(),
-            fees=pl.col("fee").sum(),
-            shipping_gap=pl.col("shipping_gap").sum(),
-            discount_cost=pl.col("discount_cost").sum(),
-            cost=pl.col("cost").sum(),
-            discounted=(pl.col("discounted") & purchase).sum(),
-        )
-        .with_columns(
-            refund_rate=pl.when(pl.col("paid") > 0).then(pl.col("refunded") / pl.col("paid")),
-            discount_share=pl.when(pl.col("purchases") > 0).then(
-                pl.col("discounted") / pl.col("purchases")
-            ),
-        )
-        .sort("customer_id")
+#: What ``per_customer`` adds up over each customer's orders (all of them, or purchases only).
+_SUMS = {"net_spend": ("net", True), "paid": ("paid", False), "refunded": ("refunded", False),
+         "fees": ("fee", False), "shipping_gap": ("shipping_gap", False),
+         "discount_cost": ("discount_cost", False), "cost": ("cost", False)}  # fmt: skip
+
+
+def per_customer(orders: pl.DataFrame, exponent: int, rules: CostRules) -> pl.DataFrame:
+    """One row per customer, sorted by id: purchases, purchases with cost data, net spend,
+    each cost summed, refund rate (refunded ÷ paid) and the share of purchases that carried a
+    discount. Grouped once by hashed id and summed one column at a time (``customer_codes``):
+    no per-order frame of costs, no string ``group_by``."""
+    groups = customer_codes.by_customer(orders.get_column("customer_id"))
+    exprs = order_costs(exponent, rules)
+
+    def column(name: str) -> np.ndarray:
+        values = orders.select(exprs[name]).to_series().to_numpy()
+        return np.full(orders.height, values[0]) if len(values) != orders.height else values
+
+    purchase = orders.get_column("is_purchase").to_numpy() == 1
+    out: dict[str, pl.Series | np.ndarray] = {
+        "customer_id": groups.ids,
+        "purchases": customer_codes.counts(groups, purchase),
+        "costed_orders": customer_codes.counts(groups, column("has_data") & purchase),
+    }
+    every, purchases = customer_codes.layout(groups), customer_codes.layout(groups, purchase)
+    for name, (per_order, purchases_only) in _SUMS.items():
+        where = purchases if purchases_only else every
+        out[name] = customer_codes.kahan_sums(where, column(per_order))
+    out["discounted"] = customer_codes.counts(groups, column("discounted") & purchase)
+    return pl.DataFrame(out).with_columns(
+        refund_rate=pl.when(pl.col("paid") > 0).then(pl.col("refunded") / pl.col("paid")),
+        discount_share=pl.when(pl.col("purchases") > 0).then(
+            pl.col("discounted") / pl.col("purchases")
+        ),
     )
 
 
@@ -156,11 +167,11 @@ def reasons(row: dict[str, Any], rules: CostRules) -> list[str]:
 
 def unprofitable(customers: pl.DataFrame, rules: CostRules) -> pl.DataFrame:
     """Customers who cost more than they brought so far: margin × net spend below their costs
-    (plus the flat cost per purchase); most negative first. Empty without a margin."""
+    (plus the flat cost per purchase); most negative first. Empty without a margin. Without
+    their reasons: ``with_reasons`` writes them for the rows a report lists (a Python loop
+    over every losing customer took seconds at a million customers)."""
     if rules.margin is None:
-        return customers.head(0).with_columns(
-            costs=pl.lit(0.0), brought=pl.lit(0.0), reasons=pl.lit("")
-        )
+        return customers.head(0).with_columns(costs=pl.lit(0.0), brought=pl.lit(0.0))
     brought = (
         rules.margin * pl.col("net_spend")
         - pl.col("cost")
@@ -169,7 +180,10 @@ def unprofitable(customers: pl.DataFrame, rules: CostRules) -> pl.DataFrame:
     losing = customers.with_columns(
         costs=pl.col("cost") + rules.cost_per_order * pl.col("purchases"), brought=brought
     ).filter(pl.col("brought") < 0)
+    return losing.sort(["brought", "customer_id"])
+
+
+def with_reasons(losing: pl.DataFrame, rules: CostRules) -> pl.DataFrame:
+    """``losing`` (rows of :func:`unprofitable`) with ``reasons``: why each costs more."""
     why = ["; ".join(reasons(r, rules)) for r in losing.iter_rows(named=True)]
-    return losing.with_columns(reasons=pl.Series(why, dtype=pl.Utf8)).sort(
-        ["brought", "customer_id"]
-    )
+    return losing.with_columns(reasons=pl.Series(why, dtype=pl.Utf8))

@@ -69,7 +69,7 @@ def cost_report(
             "customers": losing.height,
             "share": losing.height / customers.height if customers.height else 0.0,
             "lost": float(losing.get_column("brought").sum()) if losing.height else 0.0,
-            "list": _rows(losing.head(limit)),
+            "list": _rows(cts.with_reasons(losing.head(limit), rules)),
             "needs_margin": settings.margin is None,
         },
     }

@@ -1,0 +1,133 @@
+"""Group a million orders by customer without a string ``group_by``.
+
+``group_by("customer_id")`` on text hashes and compares every id, then aggregates every column
+over a million groups, and the result sorted by id costs another string sort (~4.5 s of CPU
+for ten sums over 2.8 M orders). Instead each id is hashed to 64 bits once (~0.05 s), the rows
+are sorted by hash, and a check that every row's id equals its group's id proves no two
+customers share a hash (when two do, the ids themselves are sorted: exact, slower). Only the
+million distinct ids are sorted, to number the groups in id order as ``per_customer`` lists
+them.
+
+Totals are Kahan-compensated sums in row order (``kahan_sums``) — what polars'
+``group_by().agg(sum)`` computes — so every total, and every shop-wide sum over them, is the
+same to the last bit as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Rows grouped by customer: ``order`` sorts rows by group (row order kept within one),
+    ``starts``/``sizes`` locate each group in that order, ``ids`` name the groups (sorted)."""
+
+    order: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    ids: pl.Series
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+def by_customer(ids: pl.Series, keys: pl.Series | None = None) -> Groups:
+    """Group rows by ``ids`` (no nulls). ``keys`` stands for the ids' 64-bit hashes (tests pass
+    colliding ones to prove the exact path)."""
+    if ids.len() == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Groups(empty, empty, empty, ids.head(0))
+    order, codes, starts = _runs(ids.hash() if keys is None else keys)
+    distinct = ids.gather(order[starts])
+    if not (distinct.gather(codes) == ids).all():  # two customers share a hash: sort the ids
+        order, codes, starts = _runs(ids)
+        distinct = ids.gather(order[starts])
+    sizes = np.diff(np.append(starts, len(order)))
+    # number the groups in id order (one thread: the sort is faster so on a busy machine)
+    by_id = _arg_sort(distinct, maintain_order=False)
+    sizes = sizes[by_id]
+    firsts = np.cumsum(sizes) - sizes
+    within = np.arange(len(order)) - np.repeat(firsts, sizes)
+    order = order[np.repeat(starts[by_id], sizes) + within]
+    return Groups(order, firsts, sizes, distinct.gather(by_id))
+
+
+def _runs(keys: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows sorted by ``keys`` (row order kept among equal keys), each row's run number in
+    that sort, and where each run starts in it."""
+    order = _arg_sort(keys, maintain_order=True)
+    sorted_keys = keys.gather(order)
+    new_run = np.concatenate(
+        ([True], (sorted_keys.slice(1) != sorted_keys.slice(0, len(order) - 1)).to_numpy())
+    )
+    codes = np.empty(len(order), dtype=np.int64)
+    codes[order] = np.cumsum(new_run) - 1
+    return order, codes, np.flatnonzero(new_run)
+
+
+def _arg_sort(values: pl.Series, *, maintain_order: bool) -> np.ndarray:
+    """Positions sorting ``values``; one thread: on a busy machine the sort is faster so."""
+    sort = pl.arg_sort_by("v", maintain_order=maintain_order, multithreaded=False)
+    return values.to_frame("v").select(sort).to_series().to_numpy()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The kept rows step-major: first every customer's first row, then every second row of
+    those with two or more, .. — customers ordered longest first, so step k is one contiguous
+    run of ``active[k]`` values and a Kahan step is four vector operations on it."""
+
+    rows: np.ndarray
+    active: np.ndarray
+    longest: np.ndarray
+
+
+def layout(groups: Groups, keep: np.ndarray | None = None) -> Layout:
+    """The layout of ``groups`` over all rows, or over the rows where ``keep`` is set (dropped,
+    not zeroed: a zero would move the Kahan compensation)."""
+    rows, sizes = groups.order, groups.sizes
+    if keep is not None:
+        kept = keep[groups.order]
+        rows = rows[kept]
+        sizes = np.bincount(np.repeat(np.arange(groups.count), groups.sizes)[kept],
+                            minlength=groups.count)  # fmt: skip
+    longest = np.argsort(-sizes, kind="stable")
+    rank = np.empty(groups.count, dtype=np.int64)
+    rank[longest] = np.arange(groups.count)
+    active = np.bincount(sizes, minlength=1)[::-1].cumsum()[::-1][1:]  # groups with > k rows
+    step = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    at = np.concatenate(([0], np.cumsum(active)))[step] + np.repeat(rank, sizes)
+    step_major = np.empty(len(rows), dtype=np.int64)
+    step_major[at] = rows
+    return Layout(step_major, active, longest)
+
+
+def kahan_sums(where: Layout, values: np.ndarray) -> np.ndarray:
+    """Each group's Kahan-compensated total of ``values`` over its rows, in row order:
+    step k adds every customer's k-th value at once."""
+    vals = values[where.rows]
+    total = np.zeros(len(where.longest))
+    carry = np.zeros(len(where.longest))
+    start = 0
+    for n in where.active.tolist():
+        y = vals[start : start + n] - carry[:n]
+        t = total[:n] + y
+        carry[:n] = (t - total[:n]) - y
+        total[:n] = t
+        start += n
+    out = np.empty(len(total))
+    out[where.longest] = total
+    return out
+
+
+def counts(groups: Groups, mask: np.ndarray) -> np.ndarray:
+    """How many rows of each group have ``mask`` set (uint32, as polars counts)."""
+    in_order = mask[groups.order].astype(np.int64)
+    ends = np.cumsum(in_order)
+    before = np.concatenate(([0], ends))[groups.starts]
+    return (ends[groups.starts + groups.sizes - 1] - before).astype(np.uint32)

@@ -110,8 +110,10 @@ def layout(groups: Groups, keep: np.ndarray | None = None) -> Layout:
 def kahan_sums(where: Layout, values: np.ndarray) -> np.ndarray:
     """Each group's Kahan-compensated total of ``values`` over its rows, in row order:
     step k adds every customer's k-th value at once."""
-    vals = values[where.rows]
     total = np.zeros(len(where.longest))
+    if not values.any():  # a shop without cost columns: every cost is 0, so is every total
+        return total
+    vals = values[where.rows]
     carry = np.zeros(len(where.longest))
     start = 0
     for n in where.active.tolist():

@@ -34,6 +34,17 @@ def _currency(db: sqlite_utils.Database, currency: str | None) -> str:
     return code
 
 
+def _held_currency(db: sqlite_utils.Database, currency: str | None) -> str | None:
+    """The one currency of the live imports (from their log: no scan of the orders), when it
+    is the one asked for; None when the shop holds several (or another is asked for)."""
+    from clvtui.store.reads import held_currencies
+
+    held = held_currencies(db)
+    if len(held) != 1 or (currency is not None and currency.strip().upper() != held[0]):
+        return None
+    return held[0]
+
+
 def cost_report(
     db: sqlite_utils.Database,
     currency: str | None = None,
@@ -47,8 +58,12 @@ def cost_report(
     from clvtui.store.saved_settings import load_settings
 
     settings = settings or load_settings(db)
-    code = _currency(db, currency)
-    customers, shop = customer_costs(db, code, None, settings)
+    code = _held_currency(db, currency)
+    if code is not None:
+        customers, shop = customer_costs(db, code, None, settings)
+    if code is None or int(customers.get_column("purchases").sum()) == 0:
+        code = _currency(db, currency)  # counts the purchases per currency (or says why not)
+        customers, shop = customer_costs(db, code, None, settings)
     rules = rules_of(settings)
     purchases = int(customers.get_column("purchases").sum())
     losing = cts.unprofitable(customers, rules)

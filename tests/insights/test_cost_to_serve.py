@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from clvtui.errors import NoDataError
 from clvtui.ingest.importer import import_file
 from clvtui.insights.cost_to_serve import K_ORDERS
 from clvtui.services.costs import cost_report
@@ -99,3 +100,26 @@ def test_flat_cost_is_added_and_revenue_fits_have_no_costs(db) -> None:
 def test_no_cost_columns_costs_nothing(db) -> None:
     import_file(db, Path(__file__).resolve().parents[2] / "fixtures" / "generic_orders.csv")
     assert not has_cost_columns(db)
+
+
+def test_the_currency_is_chosen_as_before_without_counting_one_currency_shops(db) -> None:
+    import_file(db, FIXTURES / "stripe_fees.csv")  # USD only: the imports log says so
+    assert cost_report(db, settings=Settings(margin=0.05))["currency"] == "USD"
+    assert cost_report(db, "usd", settings=Settings(margin=0.05))["purchases"] == 4
+    with pytest.raises(NoDataError, match="no purchases in EUR; the database holds USD"):
+        cost_report(db, "EUR", settings=Settings(margin=0.05))
+    import_file(db, FIXTURES / "shopify_discounts.csv")  # EUR: 4 purchases against USD's 4
+    assert cost_report(db, settings=Settings(margin=0.05))["currency"] == "EUR"  # tie: by code
+    assert cost_report(db, "USD", settings=Settings(margin=0.05))["purchases"] == 4
+
+
+def test_a_currency_without_purchases_says_so(tmp_path: Path) -> None:
+    csv = tmp_path / "failed.csv"
+    csv.write_text(
+        "id,Created date (UTC),Amount,Amount Refunded,Currency,Captured,Fee,Status,Customer ID\n"
+        "ch_9,2024-01-05 10:00:00,10.00,0.00,usd,false,0.30,Failed,cus_Z\n"
+    )
+    db = open_db(tmp_path / "clv.db")
+    import_file(db, csv)
+    with pytest.raises(NoDataError, match="no purchases with a customer in the database"):
+        cost_report(db, settings=Settings(margin=0.05))

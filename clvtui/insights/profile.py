@@ -249,7 +249,10 @@ def repurchase_hazard(
     endog = f["duration"].to_numpy().astype(float)
     status = f["event"].to_numpy().astype(float)
     try:
-        fit = PHReg(endog, exog, status=status, ties="breslow").fit(disp=False)
+        # hasconst=False: a Cox model has no intercept, so statsmodels' search for an implicit
+        # constant (two SVDs of the whole sample's design matrix) would change nothing fitted
+        model = PHReg(endog, exog, status=status, ties="breslow", hasconst=False)
+        fit = model.fit(disp=False)
     except (np.linalg.LinAlgError, ValueError) as err:
         return [], [*notes, f"the hazard model could not be fitted ({err})"]
     params, se = np.asarray(fit.params), np.asarray(fit.bse)

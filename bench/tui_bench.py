@@ -124,7 +124,7 @@ class PaintClock:
         self.check = None
         return self.shown
 
-    async def keys(self, app, keys: list[str], check) -> float:  # type: ignore[no-untyped-def]
+    async def keys(self, app, keys: list[str], check, timeout: float = 60.0) -> float:  # type: ignore[no-untyped-def]
         """Seconds from sending ``keys`` to the first paint showing ``check()``."""
         from textual import events
 
@@ -138,7 +138,7 @@ class PaintClock:
             event.set_sender(app)
             app._driver.send_message(event)
             await asyncio.sleep(0)
-        shown = await self.after(check) - start
+        shown = await self.after(check, timeout) - start
         self.lag -= start
         return shown
 
@@ -320,6 +320,9 @@ async def drive_p95(db: Path, n: int, clock: PaintClock, presses: int) -> dict[s
     return out
 
 
+LOAD = 900.0  # s: a screen's first load at 1 M reads every order (cohorts, products)
+
+
 def _static_text(widget) -> str:  # type: ignore[no-untyped-def]
     """What a Static shows now (its content as plain text)."""
     return str(widget.content)
@@ -343,7 +346,7 @@ async def drive_screens(db: Path, clock: PaintClock, presses: int) -> dict[str, 
         # --- Actions: open, move down the grid, open a cell, page its list, back --------
         grid = lambda: app.screen.query_one("#actions-table", DataTable)  # noqa: E731
         shown = lambda: app.current_mode == "actions" and grid().row_count > 0  # noqa: E731
-        out["Actions: open (7) to its filled grid"] = await clock.keys(app, ["7"], shown)
+        out["Actions: open (7) to its filled grid"] = await clock.keys(app, ["7"], shown, LOAD)
         moves: list[float] = []
         table = grid()
         for i in range(presses):
@@ -376,7 +379,7 @@ async def drive_screens(db: Path, clock: PaintClock, presses: int) -> dict[str, 
         def heat() -> bool:
             return app.current_mode == "cohorts" and "Reading" not in shown_text("#cohort-heat")
 
-        out["Cohorts: open (8) to its heat-map"] = await clock.keys(app, ["8"], heat)
+        out["Cohorts: open (8) to its heat-map"] = await clock.keys(app, ["8"], heat, LOAD)
         planned = lambda: shown_text("#plan-result") != ""  # noqa: E731
         await until(pilot, planned)
         box = app.screen.query_one("#in-goal", Input)
@@ -394,7 +397,7 @@ async def drive_screens(db: Path, clock: PaintClock, presses: int) -> dict[str, 
         def note() -> bool:
             return app.current_mode == "products" and shown_text("#products-note") != ""
 
-        out["Products: open (9) to its report"] = await clock.keys(app, ["9"], note)
+        out["Products: open (9) to its report"] = await clock.keys(app, ["9"], note, LOAD)
         entry = app.screen.query_one("#products-entry", DataTable)
         moves = []
         for i in range(presses if entry.row_count > 1 else 0):

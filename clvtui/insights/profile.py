@@ -35,11 +35,13 @@ ALL = "All customers"
 
 
 def with_acquisition_month(scored: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
-    """Acquisition month from the customer's age T (weeks before the run's calibration end)."""
+    """Acquisition day (a Date: :func:`attribute_profile` shows its month, "YYYY-MM") from the
+    customer's age T (weeks before the run's calibration end). Formatting a million dates as
+    text cost ~0.1 s; the profile formats the few distinct ones it counts."""
     first = pl.lit(as_of, dtype=pl.Date) - pl.duration(
         days=(pl.col("T") * 7.0).round(0).cast(pl.Int64)
     )
-    return scored.with_columns(first.dt.strftime("%Y-%m").alias("acquisition_month"))
+    return scored.with_columns(first.alias("acquisition_month"))
 
 
 def _by_count(values: pl.Series) -> pl.DataFrame:
@@ -86,25 +88,13 @@ def numbers_profile(scored: pl.DataFrame) -> pl.DataFrame:
 
 
 def attribute_profile(scored: pl.DataFrame, attributes: list[str]) -> pl.DataFrame:
-    """Share of each attribute level per tier, its share among all customers, and the lift."""
-    n = scored.height
-    out = []
-    for attr in attributes:
-        f = collapse_levels(scored.select("tier", attr), attr).rename({attr: "level"})
-        overall = f.group_by("level").agg((pl.len() / n).alias("share_all"))
-        sizes = f.group_by("tier").agg(pl.len().alias("tier_customers"))
-        per = (
-            f.group_by("tier", "level")
-            .agg(pl.len().alias("customers"))
-            .join(sizes, on="tier")
-            .join(overall, on="level")
-            .with_columns((pl.col("customers") / pl.col("tier_customers")).alias("share"))
-            .with_columns((pl.col("share") / pl.col("share_all")).alias("lift"))
-            .with_columns(pl.lit(attr).alias("attribute"))
-        )
-        out.append(
-            per.select("attribute", "level", "tier", "customers", "share", "share_all", "lift")
-        )
+    """Share of each attribute level per tier, its share among all customers, and the lift.
+
+    Counted per (tier, level) first and collapsed on those few rows (the same rule as
+    :func:`collapse_levels`: a level's count is the sum over the tiers): collapsing a million
+    customers' strings one attribute at a time cost ~0.6 s. A Date attribute (the acquisition
+    month, see :func:`with_acquisition_month`) is written "YYYY-MM" after counting."""
+    out = [_attribute_shares(scored, attr) for attr in attributes]
     if not out:
         return pl.DataFrame(
             schema={
@@ -120,6 +110,35 @@ def attribute_profile(scored: pl.DataFrame, attributes: list[str]) -> pl.DataFra
     return pl.concat(out).sort(
         "attribute", "tier", "share", "level", descending=[False, False, True, False]
     )
+
+
+def _attribute_shares(scored: pl.DataFrame, attr: str) -> pl.DataFrame:
+    n = scored.height
+    level = pl.col(attr)
+    if scored.schema[attr] == pl.Date:
+        level = level.dt.strftime("%Y-%m")
+    cells = scored.group_by("tier", attr).agg(pl.len().alias("customers"))
+    cells = cells.with_columns(level.alias(attr))
+    missing = "(none)" if attr == "discount_code" else "(unknown)"
+    col = pl.col(attr).cast(pl.Utf8).fill_null(missing)
+    cells = cells.with_columns(col)
+    counts = cells.group_by(attr).agg(pl.col("customers").sum().alias("count"))
+    counts = counts.sort(["count", attr], descending=[True, False])
+    keep = counts.filter(pl.col("count") >= MIN_SHARE * max(n, 1)).head(MAX_LEVELS)[attr]
+    f = cells.with_columns(
+        pl.when(col.is_in(keep.to_list())).then(col).otherwise(pl.lit("other")).alias("level")
+    )
+    per = f.group_by("tier", "level").agg(pl.col("customers").sum().cast(pl.UInt32))
+    overall = per.group_by("level").agg((pl.col("customers").sum() / n).alias("share_all"))
+    sizes = per.group_by("tier").agg(pl.col("customers").sum().alias("tier_customers"))
+    per = (
+        per.join(sizes, on="tier")
+        .join(overall, on="level")
+        .with_columns((pl.col("customers") / pl.col("tier_customers")).alias("share"))
+        .with_columns((pl.col("share") / pl.col("share_all")).alias("lift"))
+        .with_columns(pl.lit(attr).alias("attribute"))
+    )
+    return per.select("attribute", "level", "tier", "customers", "share", "share_all", "lift")
 
 
 def time_to_repurchase(purchases: pl.DataFrame, until: dt.date) -> pl.DataFrame:
@@ -230,7 +249,10 @@ def repurchase_hazard(
     endog = f["duration"].to_numpy().astype(float)
     status = f["event"].to_numpy().astype(float)
     try:
-        fit = PHReg(endog, exog, status=status, ties="breslow").fit(disp=False)
+        # hasconst=False: a Cox model has no intercept, so statsmodels' search for an implicit
+        # constant (two SVDs of the whole sample's design matrix) would change nothing fitted
+        model = PHReg(endog, exog, status=status, ties="breslow", hasconst=False)
+        fit = model.fit(disp=False)
     except (np.linalg.LinAlgError, ValueError) as err:
         return [], [*notes, f"the hazard model could not be fitted ({err})"]
     params, se = np.asarray(fit.params), np.asarray(fit.bse)

@@ -83,17 +83,20 @@ def moved(
             pl.DataFrame(),
             ["only one run so far: fit again later to see who moved"],
         )
-    j = before.select("customer_id", "tier", "risk", "clv").join(
-        now.select("customer_id", "tier", "risk", "clv"),
+    chance = [c for c in ("p_order_30", "p_order_90") if c in now.columns]
+    # one join that carries the newer run's chance columns along (a second join of the movers
+    # back onto a million customers cost ~0.3 s and a copy of both)
+    j = before.select("customer_id", tier_before="tier", risk_before="risk", clv_before="clv").join(
+        now.select("customer_id", *chance, tier_now="tier", risk_now="risk", clv_now="clv"),
         on="customer_id",
         how="inner",
-        suffix="_now",
     )
-    j = j.rename({"tier": "tier_before", "risk": "risk_before", "clv": "clv_before"})
+    compared = j.height
     changed = j.filter(
         (pl.col("tier_before") != pl.col("tier_now"))
         | (pl.col("risk_before") != pl.col("risk_now"))
     ).with_columns((pl.col("clv_now") - pl.col("clv_before")).alias("clv_change"))
+    del j  # the million compared customers: only the movers are kept
     changed = changed.sort(
         [pl.col("clv_change").abs(), "customer_id"], descending=[True, False]
     ).select(
@@ -105,13 +108,9 @@ def moved(
         "clv_before",
         "clv_now",
         "clv_change",
+        *chance,
     )
-    chance = [c for c in ("p_order_30", "p_order_90") if c in now.columns]
-    if chance:  # the movers' chance of ordering soon, as of the newer run
-        changed = changed.join(
-            now.select("customer_id", *chance), on="customer_id", how="left", maintain_order="left"
-        )
-    return Moved(run_id, previous_run_id, j.height, now.height - j.height, changed,
+    return Moved(run_id, previous_run_id, compared, now.height - compared, changed,
                  _transitions(changed))  # fmt: skip
 
 

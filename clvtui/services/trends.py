@@ -87,6 +87,24 @@ def _tiered(
     return apply_tiers(values, run, current)
 
 
+def _compared(
+    db: sqlite_utils.Database, run_id: int, columns: Sequence[str], current: Settings
+) -> pl.DataFrame:
+    """What moved compares of a fit: ``columns`` with tiers by today's rule.
+
+    While the rule is the fit's, its stored tiers are those the rule gives (as in
+    ``services.runs.load_context``), so P(alive), x and T are not read at all: at a million
+    customers, re-tiering two fits cost moved ~0.2 s and ~100 MB."""
+    from clvtui.services.tiers import rule_unchanged
+    from clvtui.store.runs import run_frame
+
+    if rule_unchanged(store.run_row(db, run_id), current):
+        stored = run_frame(db, run_id, list(dict.fromkeys(["customer_id", *columns])))
+        if stored is not None:
+            return stored
+    return _tiered(db, run_id, columns, current)
+
+
 def moved_since_previous(
     db: sqlite_utils.Database,
     run_id: int | None = None,
@@ -104,9 +122,11 @@ def moved_since_previous(
     current = load_settings(db) if current is None else current
     chance = ["p_order_30", "p_order_90"]
     if now is None:
-        now = _tiered(db, rid, [*MOVE_COLUMNS, *chance], current)
+        now = _compared(db, rid, [*MOVE_COLUMNS, *chance], current)
     now = now.select(*MOVE_COLUMNS, *(c for c in chance if c in now.columns))
-    before = _tiered(db, previous, MOVE_COLUMNS, current) if previous is not None else now.head(0)
+    before = now.head(0)
+    if previous is not None:
+        before = _compared(db, previous, MOVE_COLUMNS, current)
     result = moved(before.select(MOVE_COLUMNS), now, run_id=rid, previous_run_id=previous)
     others = store.previous_run_id(db, rid) is not None or store.latest_run_id(db) != rid
     if previous is None and others:  # fits exist, but none scored before this one's date

@@ -229,12 +229,16 @@ def scores_for_ids(
 
 
 def customer_attribute_names(db: sqlite_utils.Database) -> list[str]:
-    """The attributes the imports actually carried (columns with at least one value)."""
+    """The attributes the imports actually carried (columns with at least one value).
+
+    ``EXISTS`` stops at the first customer with a value; counting them read every customer
+    (~0.2 s at a million, before profile could start anything else)."""
     names = ("country", "channel", "first_product", "discount_code")
     row = db.conn.execute(
-        "SELECT " + ", ".join(f"count({n})" for n in names) + " FROM customers"
+        "SELECT "
+        + ", ".join(f"EXISTS (SELECT 1 FROM customers WHERE {n} IS NOT NULL)" for n in names)
     ).fetchone()
-    return [n for n, count in zip(names, row, strict=True) if count]
+    return [n for n, found in zip(names, row, strict=True) if found]
 
 
 def run_segments_frame(db: sqlite_utils.Database) -> pl.DataFrame:

@@ -120,7 +120,7 @@ def product_report(
     shop = data.masks()
     if shop is None:
         part = values if tier is None else values.filter(pl.col("tier") == tier)
-        return _report_by_joins(report, data.lines, part, tier is not None)
+        return report_by_joins(report, data.lines, part, tier is not None)
     from clvtui.insights import mask_products as fast
 
     rows = data.value_rows()
@@ -140,7 +140,7 @@ def product_report(
     return report
 
 
-def _report_by_joins(
+def report_by_joins(
     report: ProductReport, lines: pl.DataFrame, values: pl.DataFrame, part: bool
 ) -> ProductReport:
     """:func:`product_report` by the general joins (catalogues too big for bit masks)."""

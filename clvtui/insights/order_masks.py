@@ -21,6 +21,7 @@ import polars as pl
 from clvtui.insights.baskets import MAX_BITS
 
 _NONE = np.iinfo(np.int64).max  # "no order" in the per-customer minimum arrays
+_ORDERS_AT_ONCE = 1 << 18  # orders whose lines are turned into bits together
 
 
 @dataclass(frozen=True)
@@ -87,32 +88,46 @@ def shop_masks(lines: pl.DataFrame) -> ShopMasks | None:
     known = present.to_physical().to_numpy()[by_name]
     lut = np.zeros(int(known.max()) + 1 if known.size else 0, dtype=np.uint64)
     lut[known] = np.left_shift(np.uint64(1), np.arange(known.size, dtype=np.uint64))
-    lines = _grouped_by_order(lines.with_columns(product=product))
-    bits = lut[lines.get_column("product").to_physical().to_numpy()]
-    key = lines.get_column("order_key").to_numpy()
+    lines, key, rising = _grouped_by_order(lines.with_columns(product=product))
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
-    masks = np.bitwise_or.reduceat(bits, starts) if starts.size else bits
-    return _per_customer(names.gather(by_name).to_list(), lines, starts, masks)
+    codes = lines.get_column("product").to_physical().to_numpy()
+    masks = _order_masks(codes, lut, starts)
+    order, rank = _time_order(lines, starts, rising)
+    return _per_customer(names.gather(by_name).to_list(), lines, starts, masks, (order, rank))
 
 
-def _grouped_by_order(lines: pl.DataFrame) -> pl.DataFrame:
-    """``lines`` with each order's lines next to each other (they are, as read; if not, a
-    stable sort by order key makes them so)."""
+def _grouped_by_order(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, bool]:
+    """(``lines`` with each order's lines next to each other, their order keys, whether the
+    keys rise): they are, as read; if not, a stable sort by order key makes them so."""
     key = lines.get_column("order_key").to_numpy()
     if key.size < 2 or bool((key[1:] >= key[:-1]).all()):
-        return lines
+        return lines, key, True
     runs = int((key[1:] != key[:-1]).sum()) + 1
     if runs == lines.get_column("order_key").n_unique():
-        return lines
-    return lines.sort("order_key", maintain_order=True)
+        return lines, key, False
+    lines = lines.sort("order_key", maintain_order=True)
+    return lines, lines.get_column("order_key").to_numpy(), True
 
 
-def _time_order(lines: pl.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _order_masks(codes: np.ndarray, lut: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each order's products as bits (the OR of its lines'), a block of orders at a time:
+    a 64-bit word per line for every line at once would be 40 MB at 5 M lines."""
+    masks = np.empty(starts.size, dtype=np.uint64)
+    ends = np.r_[starts[1:], codes.size]
+    for lo in range(0, starts.size, _ORDERS_AT_ONCE):
+        hi = min(lo + _ORDERS_AT_ONCE, starts.size)
+        bits = lut[codes[starts[lo] : ends[hi - 1]]]
+        masks[lo:hi] = np.bitwise_or.reduceat(bits, starts[lo:hi] - starts[lo])
+    return masks
+
+
+def _time_order(
+    lines: pl.DataFrame, starts: np.ndarray, rising: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """(orders by time then order key, each order's place in that order); orders are
     named by their first line (``starts``). Lines read in that order already (the usual
-    case) need no sort."""
-    key = lines.get_column("order_key").to_numpy()
-    if bool((key[1:] >= key[:-1]).all()) and lines.get_column("ordered_at").is_sorted():
+    case: keys ``rising`` and times sorted) need no sort."""
+    if rising and lines.get_column("ordered_at").is_sorted():
         same = np.arange(starts.size)
         return same, same
     orders = lines.select("ordered_at", "order_key")[starts]
@@ -123,15 +138,20 @@ def _time_order(lines: pl.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _per_customer(
-    products: list[str], lines: pl.DataFrame, starts: np.ndarray, masks: np.ndarray
+    products: list[str],
+    lines: pl.DataFrame,
+    starts: np.ndarray,
+    masks: np.ndarray,
+    timing: tuple[np.ndarray, np.ndarray],
 ) -> ShopMasks:
     """Each customer's first and second order (by time, then order key) and all their
-    products, from each order's first line (``starts``) and products (``masks``)."""
-    order, rank = _time_order(lines, starts)
+    products, from each order's first line (``starts``), products (``masks``) and place in
+    time (``timing``: :func:`_time_order`)."""
+    order, rank = timing
     ids = lines.get_column("customer_id")
     if ids.dtype != pl.Categorical:
         ids = ids.cast(pl.Categorical)
-    who = ids.to_physical().to_numpy()[starts].astype(np.int64)
+    who = ids.to_physical().gather(starts).to_numpy().astype(np.int64)
     size = int(who.max()) + 1 if who.size else 0
     first = np.full(size, _NONE, dtype=np.int64)
     np.minimum.at(first, who, rank)

@@ -232,17 +232,44 @@ def customer_products(
 ) -> CustomerProducts:
     """The customer detail's products: their lines, newest first, and the product they have
     not bought with the highest lift against one they have (lift on the whole shop)."""
-    from clvtui.insights import products as ins
     from clvtui.store.order_lines import has_lines, read_purchase_lines
 
     own = customer_lines(db, customer_id)
     if not own or not has_lines(db):
         return CustomerProducts(own, None)
+    return CustomerProducts(own, best_next_of(read_purchase_lines(db), customer_id, rules))
+
+
+def best_next_of(
+    lines: pl.DataFrame, customer_id: str, rules: ProductRules | None = None
+) -> dict[str, Any] | None:
+    """One customer's best next product — next_product, lift, because, customers — from
+    every customer's ``lines`` (None: no product with lift > 1 against one of theirs)."""
+    from clvtui.insights import products as ins
+    from clvtui.insights.order_masks import shop_masks
+
     rules = rules or ProductRules()
-    bought = ins.customer_products(read_purchase_lines(db))
-    mine = bought.filter(pl.col("customer_id") == customer_id)
-    best = ins.next_for(bought, mine.get_column("product").to_list(), rules.min_pair_customers)
-    return CustomerProducts(own, best.row(0, named=True) if best.height else None)
+    shop = shop_masks(lines)
+    if shop is None:
+        bought = ins.customer_products(lines)
+        mine = bought.filter(pl.col("customer_id") == customer_id).get_column("product")
+        best = ins.next_for(bought, mine.to_list(), rules.min_pair_customers)
+        return best.row(0, named=True) if best.height else None
+    from clvtui.insights import mask_products as fast
+
+    pairs = fast.affinity(shop, rules.min_pair_customers)
+    found = fast.best_next_products(shop, pairs, pl.Series([customer_id], dtype=pl.Utf8))
+    if not found.height:
+        return None
+    row = found.row(0, named=True)
+    both = sorted((row["next_product"], row["because"]))
+    pair = pairs.filter((pl.col("product_a") == both[0]) & (pl.col("product_b") == both[1]))
+    return {
+        "next_product": row["next_product"],
+        "lift": row["lift"],
+        "because": row["because"],
+        "customers": pair.get_column("customers").item(),
+    }
 
 
 def customer_lines(db: sqlite_utils.Database, customer_id: str) -> list[dict[str, Any]]:

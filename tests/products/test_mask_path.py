@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from clvtui.insights import mask_products as fast
 from clvtui.insights import products as ins
 from clvtui.insights.order_masks import shop_masks
-from clvtui.services.products import RunLines, product_report, report_by_joins
+from clvtui.services.products import RunLines, best_next_of, product_report, report_by_joins
 
 NO_DB = cast(Any, None)  # the report reads nothing when given the lines
 TIERS = ["Highly profitable", "Profitable", "Not profitable"]
@@ -116,3 +116,24 @@ def test_more_products_than_a_mask_holds_take_the_general_path() -> None:
     lines = random_lines(1, customers=200, products=70)
     assert lines.get_column("product").n_unique() > 63
     assert shop_masks(lines) is None
+
+
+def test_one_customers_best_next_product_matches_next_for() -> None:
+    lines = random_lines(11, customers=300).with_columns(pl.col("customer_id").cast(pl.Categorical))
+    bought = ins.customer_products(lines)
+    told = 0
+    for number in range(0, 300, 7):
+        who = f"c{number:04d}"
+        mine = bought.filter(pl.col("customer_id") == who).get_column("product").to_list()
+        want = ins.next_for(bought, mine, 3)
+        got = best_next_of(lines, who, ins.ProductRules(min_pair_customers=3))
+        if want.height == 0:
+            assert got is None
+            continue
+        told += 1
+        assert got is not None
+        best = want.row(0, named=True)  # ties on lift, customers and product: any "because"
+        assert (got["next_product"], got["customers"]) == (best["next_product"], best["customers"])
+        assert got["lift"] == pytest.approx(best["lift"], rel=1e-12)
+        assert got["because"] in mine
+    assert told > 20

@@ -66,12 +66,7 @@ def best_next(bought: pl.DataFrame, directed: pl.DataFrame) -> pl.DataFrame:
     want = np.array([1 << code[p] for p in directed.get_column("next_product")], dtype=np.uint64)
     baskets = masks(bought, ordered)
     uniq = baskets.get_column("mask").unique().to_numpy()
-    choice = np.full(uniq.size, -1, dtype=np.int64)
-    for start in range(0, uniq.size, _BLOCK):
-        part = uniq[start : start + _BLOCK, None]
-        fits = ((part & have) != 0) & ((part & want) == 0)
-        first = fits.argmax(axis=1)
-        choice[start : start + _BLOCK] = np.where(fits.any(axis=1), first, -1)
+    choice = first_fit(uniq, have, want)
     found = choice >= 0
     picks = directed[choice[found].tolist()].select(
         "next_product", "lift", pl.col("product").alias("because")
@@ -83,3 +78,15 @@ def best_next(bought: pl.DataFrame, directed: pl.DataFrame) -> pl.DataFrame:
         .sort("customer_id")
         .select("customer_id", "next_product", "lift", "because")
     )
+
+
+def first_fit(uniq: np.ndarray, have: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Per mask of ``uniq``, the first row whose ``have`` bit it holds and ``want`` bit it
+    lacks (-1: none); scored a block of masks at a time (bounded memory)."""
+    choice = np.full(uniq.size, -1, dtype=np.int64)
+    for start in range(0, uniq.size, _BLOCK):
+        part = uniq[start : start + _BLOCK, None]
+        fits = ((part & have) != 0) & ((part & want) == 0)
+        first = fits.argmax(axis=1)
+        choice[start : start + _BLOCK] = np.where(fits.any(axis=1), first, -1)
+    return choice

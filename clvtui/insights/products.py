@@ -99,6 +99,12 @@ def entry_products(
     valued = starts.join(keyed_like(vals, starts), on="customer_id", how="inner")
     entry = own.unique().join(valued, on="order_key").drop("order_key")
     shop = valued.drop("order_key")  # every first order has a line, so a product
+    return entry_table(entry, shop, rules)
+
+
+def entry_table(entry: pl.DataFrame, shop: pl.DataFrame, rules: ProductRules) -> pl.DataFrame:
+    """The entry products' table from one row per (customer, first-order product) — product,
+    clv, repeat — and one per customer with lines and a value (clv, repeat)."""
     means = shop.select(pl.col("clv").mean(), pl.col("repeat").mean()).row(0)
     shop_mean, shop_repeat = (float(v) if v is not None else 0.0 for v in means)
     n_all = max(shop.height, 1)
@@ -155,7 +161,7 @@ def journey(
         order_key_1=pl.col("order_key").shift(1), ordered_at_1=pl.col("ordered_at").shift(1)
     ).filter(pl.col("rank") == 2)
     if pairs.height == 0:
-        return _empty_journey(), None, 0
+        return empty_journey(), None, 0
     gap = (_to_time("ordered_at") - _to_time("ordered_at_1")).dt.total_seconds() / 86400.0
     days = pairs.select(gap).to_series()
     middle = days.median()
@@ -187,7 +193,7 @@ def _to_time(column: str) -> pl.Expr:
     return pl.col(column).str.to_datetime("%Y-%m-%dT%H:%M:%SZ", strict=False)
 
 
-def _empty_journey() -> pl.DataFrame:
+def empty_journey() -> pl.DataFrame:
     return pl.DataFrame(
         schema={"first": pl.Utf8, "second": pl.Utf8, "customers": pl.UInt32, "share": pl.Float64}
     )
@@ -198,7 +204,7 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
     lift, most lift first. ``bought`` is :func:`customer_products` (or a tier's part of it)."""
     n = bought.select(pl.col("customer_id").n_unique()).item()
     if not n:
-        return _empty_pairs()
+        return empty_pairs()
     single = bought.group_by("product").agg(n_product=pl.len())
     # only products that could reach the minimum pair count take part in the self-join
     frequent = single.filter(pl.col("n_product") >= min_pair_customers).select("product")
@@ -212,6 +218,14 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
             .group_by("product", "product_b")
             .agg(customers=pl.len())
         )
+    return lift_table(together, single, n, min_pair_customers)
+
+
+def lift_table(
+    together: pl.DataFrame, single: pl.DataFrame, n: int, min_pair_customers: int
+) -> pl.DataFrame:
+    """Affinity's table from pair counts (product, product_b, customers), each product's
+    customers (product, n_product) and the customers with lines ``n``."""
     pairs = together.filter(pl.col("customers") >= min_pair_customers)
     a = single.rename({"product": "product", "n_product": "n_a"})
     b = single.rename({"product": "product_b", "n_product": "n_b"})
@@ -231,7 +245,7 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
     )
 
 
-def _empty_pairs() -> pl.DataFrame:
+def empty_pairs() -> pl.DataFrame:
     return pl.DataFrame(
         schema={
             "product_a": pl.Utf8,
@@ -255,25 +269,13 @@ def best_next_products(
     if customers is not None:
         wanted = customers.cast(bought.schema["customer_id"])
         bought = bought.filter(pl.col("customer_id").is_in(wanted.implode()))
-    useful = pairs.filter(pl.col("lift") > 1.0)
-    both = pl.concat(
-        [
-            useful.select(pl.col("product_a").alias("product"),
-                          pl.col("product_b").alias("next_product"), "lift", "customers"),
-            useful.select(pl.col("product_b").alias("product"),
-                          pl.col("product_a").alias("next_product"), "lift", "customers"),
-        ]
-    )  # fmt: skip
+    both = directed_pairs(pairs)
     if both.height == 0:
-        return pl.DataFrame(schema={"customer_id": pl.Utf8, "next_product": pl.Utf8,
-                                    "lift": pl.Float64, "because": pl.Utf8})  # fmt: skip
-    if useful.select(pl.concat([pl.col("product_a"), pl.col("product_b")]).n_unique()).item() <= (
+        return empty_best_next()
+    if both.select(pl.concat([pl.col("product"), pl.col("next_product")]).n_unique()).item() <= (
         baskets.MAX_BITS
     ):
-        ranked = both.sort(
-            ["lift", "customers", "next_product", "product"], descending=[True, True, False, False]
-        )
-        return baskets.best_next(bought, ranked)
+        return baskets.best_next(bought, both)
     bought = keyed_like(bought, pl.DataFrame(schema={"customer_id": pl.Utf8}))  # sorted as text
     candidates = bought.join(both, on="product").join(
         bought.rename({"product": "next_product"}), on=["customer_id", "next_product"], how="anti"
@@ -287,6 +289,28 @@ def best_next_products(
         .first()
         .select("customer_id", "next_product", "lift", pl.col("product").alias("because"))
     )
+
+
+def directed_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Each pair with lift > 1 in both directions — product (bought), next_product (to
+    suggest), lift, customers — best first (lift, customers, then names)."""
+    useful = pairs.filter(pl.col("lift") > 1.0)
+    both = pl.concat(
+        [
+            useful.select(pl.col("product_a").alias("product"),
+                          pl.col("product_b").alias("next_product"), "lift", "customers"),
+            useful.select(pl.col("product_b").alias("product"),
+                          pl.col("product_a").alias("next_product"), "lift", "customers"),
+        ]
+    )  # fmt: skip
+    return both.sort(
+        ["lift", "customers", "next_product", "product"], descending=[True, True, False, False]
+    )
+
+
+def empty_best_next() -> pl.DataFrame:
+    return pl.DataFrame(schema={"customer_id": pl.Utf8, "next_product": pl.Utf8,
+                                "lift": pl.Float64, "because": pl.Utf8})  # fmt: skip
 
 
 def next_for(bought: pl.DataFrame, mine: list[str], min_pair_customers: int) -> pl.DataFrame:

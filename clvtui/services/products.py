@@ -10,12 +10,16 @@ empty tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 import sqlite_utils
 
 from clvtui.insights.products import ProductRules
+
+if TYPE_CHECKING:
+    from clvtui.insights.order_masks import ShopMasks
 
 NO_LINES = (
     "products need order lines: import an export that lists line items (Shopify, WooCommerce, "
@@ -53,6 +57,25 @@ class RunLines:
     values: pl.DataFrame  # customer_id, clv, x, tier, risk
     lines: pl.DataFrame  # customer_id, order_key, ordered_at, product
     message: str | None
+    _masks: list[ShopMasks | None] = field(default_factory=list, repr=False)
+    _rows: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    def masks(self) -> ShopMasks | None:
+        """The lines as bit masks (built once; None: more products than a mask holds)."""
+        from clvtui.insights.order_masks import shop_masks
+
+        if not self._masks:
+            self._masks.append(shop_masks(self.lines))
+        return self._masks[0]
+
+    def value_rows(self) -> np.ndarray:
+        """Each of ``values``' rows' customer's row in :meth:`masks` (-1: no lines)."""
+        shop = self.masks()
+        if shop is None:
+            raise ValueError("no masks: more products than a mask holds")
+        if not self._rows:
+            self._rows.append(shop.rows_of(self.values.get_column("customer_id")))
+        return self._rows[0]
 
 
 def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
@@ -88,16 +111,43 @@ def product_report(
     data: RunLines | None = None,
 ) -> ProductReport:
     """Entry products, journey and affinity of a run (of one tier's customers with ``tier``)."""
-    from clvtui.insights import products as ins
-
     rules = rules or ProductRules()
     data = data or run_lines(db, run_id)
     report = ProductReport(data.run_id, data.currency, tier, data.message, rules=rules)
     if data.message is not None:
         return report
-    lines, values = data.lines, data.values
+    values = data.values
+    shop = data.masks()
+    if shop is None:
+        part = values if tier is None else values.filter(pl.col("tier") == tier)
+        return report_by_joins(report, data.lines, part, tier is not None)
+    from clvtui.insights import mask_products as fast
+
+    rows = data.value_rows()
     if tier is not None:
-        values = values.filter(pl.col("tier") == tier)
+        chosen = (values.get_column("tier") == tier).to_numpy()
+        values, rows = values.filter(pl.Series(chosen)), rows[chosen]
+        keep = np.zeros(shop.first.size, dtype=bool)
+        keep[rows[rows >= 0]] = True
+        shop, moved = shop.part(keep)
+        rows = np.where(rows >= 0, moved[rows], -1)
+    report.customers_with_lines = shop.first.size
+    report.entry = fast.entry_products(shop, values, rules, rows)
+    report.journey, report.median_days_to_second, report.second_order_customers = fast.journey(
+        shop, rules.top
+    )
+    report.pairs = fast.affinity(shop, rules.min_pair_customers).head(rules.top)
+    return report
+
+
+def report_by_joins(
+    report: ProductReport, lines: pl.DataFrame, values: pl.DataFrame, part: bool
+) -> ProductReport:
+    """:func:`product_report` by the general joins (catalogues too big for bit masks)."""
+    from clvtui.insights import products as ins
+
+    rules = report.rules
+    if part:
         lines = lines.join(
             ins.keyed_like(values.select("customer_id"), lines), on="customer_id", how="semi"
         )
@@ -128,9 +178,15 @@ def best_next_products(
 
     rules = rules or ProductRules()
     data = data or run_lines(db, run_id)
+    wanted = pl.Series(customers, dtype=pl.Utf8) if customers is not None else None
+    shop = data.masks()
+    if shop is not None:
+        from clvtui.insights import mask_products as fast
+
+        pairs = fast.affinity(shop, rules.min_pair_customers)
+        return fast.best_next_products(shop, pairs, wanted)
     bought = ins.customer_products(data.lines)
     pairs = ins.affinity(bought, rules.min_pair_customers)
-    wanted = pl.Series(customers, dtype=pl.Utf8) if customers is not None else None
     return ins.best_next_products(bought, pairs, wanted)
 
 
@@ -176,17 +232,44 @@ def customer_products(
 ) -> CustomerProducts:
     """The customer detail's products: their lines, newest first, and the product they have
     not bought with the highest lift against one they have (lift on the whole shop)."""
-    from clvtui.insights import products as ins
     from clvtui.store.order_lines import has_lines, read_purchase_lines
 
     own = customer_lines(db, customer_id)
     if not own or not has_lines(db):
         return CustomerProducts(own, None)
+    return CustomerProducts(own, best_next_of(read_purchase_lines(db), customer_id, rules))
+
+
+def best_next_of(
+    lines: pl.DataFrame, customer_id: str, rules: ProductRules | None = None
+) -> dict[str, Any] | None:
+    """One customer's best next product — next_product, lift, because, customers — from
+    every customer's ``lines`` (None: no product with lift > 1 against one of theirs)."""
+    from clvtui.insights import products as ins
+    from clvtui.insights.order_masks import shop_masks
+
     rules = rules or ProductRules()
-    bought = ins.customer_products(read_purchase_lines(db))
-    mine = bought.filter(pl.col("customer_id") == customer_id)
-    best = ins.next_for(bought, mine.get_column("product").to_list(), rules.min_pair_customers)
-    return CustomerProducts(own, best.row(0, named=True) if best.height else None)
+    shop = shop_masks(lines)
+    if shop is None:
+        bought = ins.customer_products(lines)
+        mine = bought.filter(pl.col("customer_id") == customer_id).get_column("product")
+        best = ins.next_for(bought, mine.to_list(), rules.min_pair_customers)
+        return best.row(0, named=True) if best.height else None
+    from clvtui.insights import mask_products as fast
+
+    pairs = fast.affinity(shop, rules.min_pair_customers)
+    found = fast.best_next_products(shop, pairs, pl.Series([customer_id], dtype=pl.Utf8))
+    if not found.height:
+        return None
+    row = found.row(0, named=True)
+    both = sorted((row["next_product"], row["because"]))
+    pair = pairs.filter((pl.col("product_a") == both[0]) & (pl.col("product_b") == both[1]))
+    return {
+        "next_product": row["next_product"],
+        "lift": row["lift"],
+        "because": row["because"],
+        "customers": pair.get_column("customers").item(),
+    }
 
 
 def customer_lines(db: sqlite_utils.Database, customer_id: str) -> list[dict[str, Any]]:

@@ -1,0 +1,139 @@
+"""The bit-mask path of the product views (insights.order_masks, insights.mask_products)
+against the general joins (insights.products) on random shops: lines in time order or not,
+lines of an order apart, text or categorical ids, ties in time, whole shop and per tier."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from clvtui.insights import mask_products as fast
+from clvtui.insights import products as ins
+from clvtui.insights.order_masks import shop_masks
+from clvtui.services.products import RunLines, best_next_of, product_report, report_by_joins
+
+NO_DB = cast(Any, None)  # the report reads nothing when given the lines
+TIERS = ["Highly profitable", "Profitable", "Not profitable"]
+
+
+def random_lines(seed: int, customers: int = 600, products: int = 12) -> pl.DataFrame:
+    """customer_id, order_key, ordered_at, product: 1-5 orders of 1-3 lines per customer,
+    on 40 days at 3 times of day (so orders tie in time), orders in random order."""
+    rng = np.random.default_rng(seed)
+    rows, key = [], 0
+    for c in range(customers):
+        for _ in range(int(rng.integers(1, 6))):
+            day, hour = int(rng.integers(1, 41)), int(rng.choice([9, 12, 18]))
+            at = f"2024-{1 + (day - 1) // 20:02d}-{1 + (day - 1) % 20:02d}T{hour:02d}:00:00Z"
+            for p in rng.choice(products, size=int(rng.integers(1, 4)), replace=True):
+                rows.append((f"c{c:04d}", key, at, f"p{int(p):02d}"))
+            key += 1
+    frame = pl.DataFrame(
+        rows, schema=["customer_id", "order_key", "ordered_at", "product"], orient="row"
+    )
+    shuffled = pl.DataFrame({"order_key": rng.permutation(key)}).with_row_index("place")
+    return frame.join(shuffled, on="order_key").sort("place", maintain_order=True).drop("place")
+
+
+def random_values(lines: pl.DataFrame, seed: int) -> pl.DataFrame:
+    """A run's values for most of the customers with lines, and some without lines."""
+    rng = np.random.default_rng(seed)
+    ids = lines.get_column("customer_id").cast(pl.Utf8).unique().sort().to_list()
+    ids = [i for i in ids if rng.random() > 0.05] + ["nobody1", "nobody2"]
+    rng.shuffle(ids)
+    n = len(ids)
+    return pl.DataFrame(
+        {
+            "customer_id": ids,
+            "clv": rng.gamma(2.0, 40.0, n),
+            "x": rng.integers(0, 4, n),
+            "tier": rng.choice(TIERS, n),
+            "risk": ["active"] * n,
+        }
+    )
+
+
+def assert_same_report(lines: pl.DataFrame, values: pl.DataFrame, tier: str | None) -> None:
+    rules = ins.ProductRules(min_customers=5, min_pair_customers=3)
+    data = RunLines(1, "USD", values, lines, None)
+    assert data.masks() is not None  # the mask path is really taken
+    got = product_report(NO_DB, tier=tier, rules=rules, data=data)
+    part = values if tier is None else values.filter(pl.col("tier") == tier)
+    want = report_by_joins(got.__class__(1, "USD", tier, rules=rules), lines, part, bool(tier))
+    assert got.customers_with_lines == want.customers_with_lines
+    assert got.entry.height > 3 and got.journey.height > 3 and got.pairs.height > 3
+    assert_frame_equal(got.entry, want.entry, check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(got.journey, want.journey)
+    assert got.median_days_to_second == want.median_days_to_second
+    assert got.second_order_customers == want.second_order_customers
+    assert_frame_equal(got.pairs, want.pairs)
+
+
+@pytest.mark.parametrize("tier", [None, "Profitable"])
+@pytest.mark.parametrize("layout", ["random", "time order", "categorical", "lines apart"])
+def test_product_report_matches_the_general_joins(layout: str, tier: str | None) -> None:
+    lines = random_lines(3)
+    if layout == "time order":  # as the store reads them: no sort needed
+        lines = lines.sort("ordered_at", "order_key", maintain_order=True)
+    if layout == "categorical":
+        lines = lines.with_columns(pl.col("customer_id").cast(pl.Categorical))
+    if layout == "lines apart":  # an order's lines not next to each other
+        lines = lines.sample(fraction=1.0, shuffle=True, seed=5)
+    assert_same_report(lines, random_values(lines, 4), tier)
+
+
+def test_best_next_products_match_the_general_joins() -> None:
+    lines = random_lines(8).with_columns(pl.col("customer_id").cast(pl.Categorical))
+    shop = shop_masks(lines)
+    assert shop is not None
+    bought = ins.customer_products(lines)
+    pairs = ins.affinity(bought, 3)
+    assert_frame_equal(fast.affinity(shop, 3), pairs)
+    want = ins.best_next_products(bought, pairs)
+    got = fast.best_next_products(shop, pairs)
+    assert got.height > 300
+    assert_frame_equal(got.sort("customer_id"), want)
+    some = pl.Series(["c0007", "c0003", "nobody", "c0003", "c0123"])
+    part = fast.best_next_products(shop, pairs, some)
+    assert_frame_equal(part.sort("customer_id"), ins.best_next_products(bought, pairs, some))
+
+
+def test_the_rows_of_customer_ids_and_unknown_ones() -> None:
+    lines = random_lines(2, customers=50)
+    shop = shop_masks(lines)
+    assert shop is not None
+    asked = pl.Series(["c0010", "zzz", "c0049", "c0000"])
+    rows = shop.rows_of(asked)
+    assert rows[1] == -1
+    assert shop.customer_id.gather(rows[[0, 2, 3]]).to_list() == ["c0010", "c0049", "c0000"]
+
+
+def test_more_products_than_a_mask_holds_take_the_general_path() -> None:
+    lines = random_lines(1, customers=200, products=70)
+    assert lines.get_column("product").n_unique() > 63
+    assert shop_masks(lines) is None
+
+
+def test_one_customers_best_next_product_matches_next_for() -> None:
+    lines = random_lines(11, customers=300).with_columns(pl.col("customer_id").cast(pl.Categorical))
+    bought = ins.customer_products(lines)
+    told = 0
+    for number in range(0, 300, 7):
+        who = f"c{number:04d}"
+        mine = bought.filter(pl.col("customer_id") == who).get_column("product").to_list()
+        want = ins.next_for(bought, mine, 3)
+        got = best_next_of(lines, who, ins.ProductRules(min_pair_customers=3))
+        if want.height == 0:
+            assert got is None
+            continue
+        told += 1
+        assert got is not None
+        best = want.row(0, named=True)  # ties on lift, customers and product: any "because"
+        assert (got["next_product"], got["customers"]) == (best["next_product"], best["customers"])
+        assert got["lift"] == pytest.approx(best["lift"], rel=1e-12)
+        assert got["because"] in mine
+    assert told > 20

@@ -32,7 +32,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.core.normal import Z90
-from clvtui.insights.forecast import WEEKS_PER_MONTH, cumulative_orders, order_variance
+from clvtui.insights.forecast import WEEKS_PER_MONTH, group_sums, order_paths, variance_factor
 from clvtui.settings import Settings
 
 RECENT_MONTHS = 12
@@ -158,26 +158,34 @@ def base_forecast(
     ``uplift``, a per-customer factor on expected orders, when present). ``as_of_month``: the
     calendar month number (year × 12 + month − 1) of as-of, to label the months.
     """
+
+    def col(name: str) -> np.ndarray:
+        return scored[name].to_numpy().astype(float)
+
     weeks = [j * WEEKS_PER_MONTH for j in range(months + 1)]
-    cum = cumulative_orders(
-        ref.model, ref.params, scored, weeks, settings.horizon_months * WEEKS_PER_MONTH
-    )
+    x = col("x")
+    horizon = settings.horizon_months * WEEKS_PER_MONTH
+    paths = order_paths(ref.model, ref.params, x, col("T"), weeks, horizon)
+    stored = col("expected_orders")
     if "uplift" in scored.columns:
-        cum *= scored["uplift"].to_numpy()[:, None]
-    inc = np.diff(cum, axis=1)
-    spend = scored["expected_spend"].to_numpy().astype(float)
+        stored = stored * col("uplift")
+    spend = col("expected_spend")
     unit = spend if settings.margin is None else settings.margin * spend - settings.cost_per_order
-    revenue = (inc * spend[:, None]).sum(axis=0)
-    net = (inc * unit[:, None]).sum(axis=0)
-    sd = np.sqrt((order_variance(ref.model, ref.params, scored, inc) * (spend**2)[:, None]).sum(0))
+    factor = variance_factor(ref.model, ref.params, x, col("p_alive"))
+    monthly_shares = np.diff(paths.shares, axis=1)  # orders placed within each month
+    terms = [(stored * spend, 1), (stored * unit, 1), (stored * spend**2, 1)]
+    if factor is not None:
+        terms.append((stored**2 * factor * spend**2, 2))
+    one = np.zeros(len(x), dtype=np.int64)
+    revenue, net, *var = (s[0] for s in group_sums(monthly_shares, paths.pair, one, 1, terms))
+    sd = np.sqrt(sum(var))
     lows, highs = _band(revenue, sd, ref)
     labels = [_month_label(as_of_month + j) for j in range(1, months + 1)]
     monthly = pl.DataFrame({"month": labels, "revenue": revenue, "revenue_low": lows,
                             "revenue_high": highs, "net": net})  # fmt: skip
-    total = cum[:, -1]
-    total_sd = float(
-        np.sqrt((order_variance(ref.model, ref.params, scored, total) * spend**2).sum())
-    )
+    total = stored * paths.at(months)
+    total_var = total + total**2 * factor if factor is not None else total
+    total_sd = float(np.sqrt((total_var * spend**2).sum()))
     t_rev = float(total @ spend)
     t_low, t_high = _band(np.array([t_rev]), np.array([total_sd]), ref)
     tiers = scored.select("tier").with_columns(

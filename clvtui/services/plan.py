@@ -114,24 +114,17 @@ def _forecasts(
     """The goal-free part of a plan (cached per plan length: typing a goal re-uses it)."""
     from clvtui.insights.cohorts import period_of
     from clvtui.insights.plan import base_forecast, new_customer_value
-    from clvtui.insights.whatif import what_if
+    from clvtui.insights.whatif import kept_p_alive
 
     if months in basis.forecasts:
         return basis.forecasts[months]
     inputs = basis.inputs
     now = period_of(inputs.as_of, "month")
     base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now)
-    after = what_if(inputs.scored, inputs.settings, retention_uplift=basis.uplift).scored
-    assert after is not None
-    new_p = after.select("customer_id", pl.col("p_alive").alias("p_new"))
     p = pl.col("p_alive")
-    scored = (  # joined by customer: what-if may return its customers in another order
-        inputs.scored.join(new_p, on="customer_id", how="left", maintain_order="left")
-        .with_columns(pl.col("p_new").fill_null(p))
-        .with_columns(
-            pl.when(p > 0).then(pl.col("p_new") / p).otherwise(1.0).alias("uplift"),
-            pl.col("p_new").alias("p_alive"),  # the variance reads the new P(alive)
-        )
+    scored = inputs.scored.with_columns(kept_p_alive(basis.uplift).alias("p_new")).with_columns(
+        pl.when(p > 0).then(pl.col("p_new") / p).otherwise(1.0).alias("uplift"),
+        pl.col("p_new").alias("p_alive"),  # the variance reads the new P(alive)
     )
     uplifted = base_forecast(scored, basis.ref, inputs.settings, months, now)
     table = basis.cohorts

@@ -16,7 +16,13 @@ from itertools import pairwise
 import numpy as np
 import polars as pl
 
-from clvtui.insights.forecast import WEEKS_PER_MONTH, group_sums, order_paths, variance_factor
+from clvtui.insights.forecast import (
+    WEEKS_PER_MONTH,
+    group_sums,
+    order_paths,
+    sorted_codes,
+    variance_factor,
+)
 
 NO_ORDER = np.iinfo(np.int64).max
 
@@ -36,24 +42,11 @@ def dense_codes(*ids: pl.Series) -> tuple[list[np.ndarray], np.ndarray]:
     """One dense code per distinct value across ``ids`` (equal values, equal codes), and the
     position in the concatenated ``ids`` of one value of each code."""
     every = pl.concat(list(ids), rechunk=False) if ids else pl.Series(dtype=pl.Utf8)
-    codes, first = codes_from_hashes(every, every.hash().to_numpy())
+    codes, first = sorted_codes(every.hash().to_numpy())
     if not _hashes_held(every, codes, first):
-        codes, first = codes_from_hashes(every, _exact_keys(every))
+        codes, first = sorted_codes(_exact_keys(every))
     bounds = np.cumsum([0, *(len(s) for s in ids)])
     return [codes[a:b] for a, b in pairwise(bounds)], first
-
-
-def codes_from_hashes(every: pl.Series, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dense codes of ``hashes`` by one sort (polars sorts u64 several times faster than
-    ``np.unique``), and the position of one value of each code."""
-    order = pl.Series(hashes).arg_sort().to_numpy()
-    ranked = hashes[order]
-    starts = np.empty(len(ranked), dtype=bool)
-    starts[:1] = True
-    np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
-    codes = np.empty(len(ranked), dtype=np.int64)
-    codes[order] = np.cumsum(starts) - 1
-    return codes, order[starts]
 
 
 def _hashes_held(every: pl.Series, codes: np.ndarray, first: np.ndarray) -> bool:

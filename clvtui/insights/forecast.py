@@ -52,8 +52,26 @@ class OrderPaths:
 def _pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (x, T) pairs and each customer's pair number (T on a day grid)."""
     key = x.astype(np.int64) * 10_000_000 + np.rint(T * 7.0).astype(np.int64)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return x[first], T[first], inverse.ravel()
+    pair, first = sorted_codes(key)
+    return x[first], T[first], pair
+
+
+def sorted_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense codes of integer ``keys`` in the keys' sort order, and the position of each code's
+    first key: ``np.unique(..., return_index=True, return_inverse=True)`` by one polars sort,
+    several times faster at a million keys."""
+    import polars as pl
+
+    order = pl.Series(keys).arg_sort().to_numpy()
+    ranked = keys[order]
+    starts = np.empty(len(ranked), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+    codes = np.empty(len(ranked), dtype=np.int64)
+    codes[order] = np.cumsum(starts) - 1
+    first = np.full(int(starts.sum()), len(keys), dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(len(keys)))
+    return codes, first
 
 
 def order_paths(

@@ -32,7 +32,13 @@ import numpy as np
 import polars as pl
 
 from clvtui.core.normal import Z90
-from clvtui.insights.forecast import WEEKS_PER_MONTH, group_sums, order_paths, variance_factor
+from clvtui.insights.forecast import (
+    WEEKS_PER_MONTH,
+    OrderPaths,
+    group_sums,
+    order_paths,
+    variance_factor,
+)
 from clvtui.settings import Settings
 
 RECENT_MONTHS = 12
@@ -149,23 +155,36 @@ class Plan:
         return cost is None or cost <= self.allowable_cpa
 
 
+def base_paths(scored: pl.DataFrame, ref: ModelRef, settings: Settings, months: int) -> OrderPaths:
+    """The customers' order paths at each month end of the plan (the base and its uplift
+    scenario share them: the uplift scales the orders, not their timing)."""
+    weeks = [j * WEEKS_PER_MONTH for j in range(months + 1)]
+    x, T = (scored[c].to_numpy().astype(float) for c in ("x", "T"))
+    horizon = settings.horizon_months * WEEKS_PER_MONTH
+    return order_paths(ref.model, ref.params, x, T, weeks, horizon)
+
+
 def base_forecast(
-    scored: pl.DataFrame, ref: ModelRef, settings: Settings, months: int, as_of_month: int
+    scored: pl.DataFrame,
+    ref: ModelRef,
+    settings: Settings,
+    months: int,
+    as_of_month: int,
+    paths: OrderPaths | None = None,
 ) -> BaseForecast:
     """Expected revenue of the existing customers in each of ``months`` months after as-of.
 
     ``scored``: customer_id, tier, x, T, p_alive, expected_orders, expected_spend (and
     ``uplift``, a per-customer factor on expected orders, when present). ``as_of_month``: the
-    calendar month number (year × 12 + month − 1) of as-of, to label the months.
+    calendar month number (year × 12 + month − 1) of as-of, to label the months. ``paths``:
+    :func:`base_paths` of these customers, when already computed.
     """
 
     def col(name: str) -> np.ndarray:
         return scored[name].to_numpy().astype(float)
 
-    weeks = [j * WEEKS_PER_MONTH for j in range(months + 1)]
     x = col("x")
-    horizon = settings.horizon_months * WEEKS_PER_MONTH
-    paths = order_paths(ref.model, ref.params, x, col("T"), weeks, horizon)
+    paths = paths or base_paths(scored, ref, settings, months)
     stored = col("expected_orders")
     if "uplift" in scored.columns:
         stored = stored * col("uplift")

@@ -113,20 +113,21 @@ def _forecasts(
 ) -> tuple[BaseForecast, BaseForecast, NewCustomerValue]:
     """The goal-free part of a plan (cached per plan length: typing a goal re-uses it)."""
     from clvtui.insights.cohorts import period_of
-    from clvtui.insights.plan import base_forecast, new_customer_value
+    from clvtui.insights.plan import base_forecast, base_paths, new_customer_value
     from clvtui.insights.whatif import kept_p_alive
 
     if months in basis.forecasts:
         return basis.forecasts[months]
     inputs = basis.inputs
     now = period_of(inputs.as_of, "month")
-    base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now)
+    paths = base_paths(inputs.scored, basis.ref, inputs.settings, months)
+    base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now, paths)
     p = pl.col("p_alive")
     scored = inputs.scored.with_columns(kept_p_alive(basis.uplift).alias("p_new")).with_columns(
         pl.when(p > 0).then(pl.col("p_new") / p).otherwise(1.0).alias("uplift"),
         pl.col("p_new").alias("p_alive"),  # the variance reads the new P(alive)
     )
-    uplifted = base_forecast(scored, basis.ref, inputs.settings, months, now)
+    uplifted = base_forecast(scored, basis.ref, inputs.settings, months, now, paths)
     table = basis.cohorts
     new = new_customer_value(table.cells, table.rows, now, months)
     basis.forecasts[months] = (base, uplifted, new)

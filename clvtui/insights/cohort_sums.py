@@ -10,6 +10,7 @@ numpy gather or bincount, and no customers × periods matrix is built.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -25,6 +26,7 @@ from clvtui.insights.forecast import (
 )
 
 NO_ORDER = np.iinfo(np.int64).max
+CHECK_CHUNK = 1 << 20  # hashes compared a million at a time (memory)
 
 
 @dataclass(frozen=True)
@@ -40,20 +42,33 @@ class CodedCohorts:
 
 def dense_codes(*ids: pl.Series) -> tuple[list[np.ndarray], np.ndarray]:
     """One dense code per distinct value across ``ids`` (equal values, equal codes), and the
-    position in the concatenated ``ids`` of one value of each code."""
-    every = pl.concat(list(ids), rechunk=False) if ids else pl.Series(dtype=pl.Utf8)
-    codes, first = sorted_codes(every.hash().to_numpy())
-    if not _hashes_held(every, codes, first):
+    position in the concatenated ``ids`` of each code's first value."""
+    codes, first = sorted_codes(_hashes(ids))
+    if not _hashes_held(ids, codes, first):
+        every = pl.concat(list(ids), rechunk=False) if ids else pl.Series(dtype=pl.Utf8)
         codes, first = sorted_codes(_exact_keys(every))
     bounds = np.cumsum([0, *(len(s) for s in ids)])
     return [codes[a:b] for a, b in pairwise(bounds)], first
 
 
-def _hashes_held(every: pl.Series, codes: np.ndarray, first: np.ndarray) -> bool:
+def _hashes(ids: Sequence[pl.Series], seed: int = 0) -> np.ndarray:
+    out = np.empty(sum(len(s) for s in ids), dtype=np.uint64)
+    at = 0
+    for s in ids:
+        out[at : at + len(s)] = s.hash(seed=seed).to_numpy()
+        at += len(s)
+    return out
+
+
+def _hashes_held(ids: Sequence[pl.Series], codes: np.ndarray, first: np.ndarray) -> bool:
     """Whether no two distinct values share a 64-bit hash (~1e-8 likely at 1 M ids): a second,
     independently seeded hash agrees within every code (both colliding: ~1e-27)."""
-    check = every.hash(seed=0x5EED).to_numpy()
-    return bool(np.array_equal(check, check[first][codes]))
+    check = _hashes(ids, seed=0x5EED)
+    of_code = check[first]
+    return all(
+        np.array_equal(check[a : a + CHECK_CHUNK], of_code[codes[a : a + CHECK_CHUNK]])
+        for a in range(0, len(check), CHECK_CHUNK)
+    )
 
 
 def _exact_keys(every: pl.Series) -> np.ndarray:

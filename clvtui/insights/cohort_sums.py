@@ -40,10 +40,13 @@ class CodedCohorts:
     scored_key: np.ndarray  # −1: a scored customer without an order (left out)
 
 
-def dense_codes(*ids: pl.Series) -> tuple[list[np.ndarray], np.ndarray]:
+def dense_codes(
+    *ids: pl.Series, hashes: np.ndarray | None = None
+) -> tuple[list[np.ndarray], np.ndarray]:
     """One dense code per distinct value across ``ids`` (equal values, equal codes), and the
-    position in the concatenated ``ids`` of each code's first value."""
-    codes, first = sorted_codes(_hashes(ids))
+    position in the concatenated ``ids`` of each code's first value. ``hashes``: the values'
+    64-bit hashes (default: polars'; the tests pass colliding ones)."""
+    codes, first = sorted_codes(_hashes(ids) if hashes is None else hashes)
     if not _hashes_held(ids, codes, first):
         every = pl.concat(list(ids), rechunk=False) if ids else pl.Series(dtype=pl.Utf8)
         codes, first = sorted_codes(_exact_keys(every))

@@ -40,6 +40,22 @@ class CodedCohorts:
     scored_key: np.ndarray  # −1: a scored customer without an order (left out)
 
 
+@dataclass(frozen=True)
+class CustomerCodes:
+    """The orders' and the scores' customer ids as dense integer codes, ``count`` distinct."""
+
+    orders: np.ndarray
+    scored: np.ndarray
+    count: int
+
+
+def customer_codes(orders: pl.DataFrame, scored: pl.DataFrame) -> CustomerCodes:
+    """Code the customers of a run's orders and scores once (a screen valuing two tables of
+    the same run reuses them)."""
+    (o, s), first = dense_codes(orders["customer_id"], scored["customer_id"])
+    return CustomerCodes(o, s, len(first))
+
+
 def dense_codes(
     *ids: pl.Series, hashes: np.ndarray | None = None
 ) -> tuple[list[np.ndarray], np.ndarray]:
@@ -84,18 +100,24 @@ def code_cohorts(
     period: np.ndarray,
     scored: pl.DataFrame,
     groups: pl.DataFrame | None,
+    codes: CustomerCodes | None = None,
 ) -> CodedCohorts:
     """Cohort keys from the orders (``period``: each order's calendar period) and the groups
-    (customer_id, group; none: one group "(all)", a customer without a row: "(none)")."""
-    ids = [orders["customer_id"], scored["customer_id"]]
-    same = groups is not None and groups["customer_id"].equals(scored["customer_id"])
-    if groups is not None and not same:
-        ids.append(groups["customer_id"])
-    codes, first = dense_codes(*ids)
-    n = len(first)
+    (customer_id, group; none: one group "(all)", a customer without a row: "(none)").
+    ``codes``: :func:`customer_codes` of these orders and scores, when already made."""
+    same = groups is None or groups["customer_id"].equals(scored["customer_id"])
+    if same:
+        coded = codes or customer_codes(orders, scored)
+        group_codes = coded.scored
+    else:
+        assert groups is not None
+        ids = [orders["customer_id"], scored["customer_id"], groups["customer_id"]]
+        (o, sc, group_codes), first = dense_codes(*ids)
+        coded = CustomerCodes(o, sc, len(first))
+    n = coded.count
     cohort_of = np.full(n, NO_ORDER, dtype=np.int64)
-    np.minimum.at(cohort_of, codes[0], period)
-    labels, group_of = _groups(groups, codes[1] if same else codes[-1], n)
+    np.minimum.at(cohort_of, coded.orders, period)
+    labels, group_of = _groups(groups, group_codes, n)
     has = cohort_of != NO_ORDER
     lo = int(cohort_of[has].min()) if has.any() else 0
     span = int(cohort_of[has].max()) - lo + 1 if has.any() else 1
@@ -113,8 +135,8 @@ def code_cohorts(
             "customers": sizes[present].astype(np.int64),
         }
     )
-    offset = period - cohort_of[codes[0]]
-    return CodedCohorts(keys, code_key[codes[0]], offset, code_key[codes[1]])
+    offset = period - cohort_of[coded.orders]
+    return CodedCohorts(keys, code_key[coded.orders], offset, code_key[coded.scored])
 
 
 def _groups(groups: pl.DataFrame | None, codes: np.ndarray, n: int) -> tuple[pl.Series, np.ndarray]:

@@ -32,6 +32,12 @@ from typing import Any
 import polars as pl
 
 from clvtui.core.normal import Z90
+from clvtui.insights.cohort_sums import (
+    CustomerCodes,
+    actual_cumulative,
+    code_cohorts,
+    expected_sums,
+)
 from clvtui.insights.forecast import WEEKS_PER_MONTH
 from clvtui.settings import Settings
 
@@ -141,6 +147,7 @@ def cohort_table(
     by: str | None = None,
     spend: pl.DataFrame | None = None,
     unit: str | None = None,
+    codes: CustomerCodes | None = None,
 ) -> CohortTable:
     """The cohort table of a run.
 
@@ -148,14 +155,13 @@ def cohort_table(
     as-of. ``scored``: customer_id, x, T, p_alive, expected_orders, expected_spend, clv,
     clv_low, clv_high. ``groups``: customer_id, group (the ``--by`` attribute). ``spend``:
     month (YYYY-MM), channel, spend (major units, the run's currency). ``settings``: the run's
-    economics with today's acquisition cost.
+    economics with today's acquisition cost. ``codes``: ``cohort_sums.customer_codes`` of
+    these orders and scores, when already made.
     """
-    from clvtui.insights.cohort_sums import actual_cumulative, code_cohorts, expected_sums
-
     unit = unit or choose_unit(orders["ordered_at"], as_of)
     last = period_of(as_of, unit)
     period = orders.select(period_expr("ordered_at", unit)).to_series().to_numpy()
-    coded = code_cohorts(orders, period, scored, groups)
+    coded = code_cohorts(orders, period, scored, groups, codes)
     sizes = coded.keys
     value = orders.select(order_value_expr(settings).cast(pl.Float64)).to_series().to_numpy()
     cum = actual_cumulative(coded, value, last)

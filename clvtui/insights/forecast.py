@@ -69,7 +69,7 @@ def sorted_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
     del ranked  # memory: at a million keys each of these arrays is 8–30 MB
     small = np.int32 if len(keys) < 2**31 else np.int64
-    codes = np.empty(len(keys), dtype=small)
+    codes: np.ndarray = np.empty(len(keys), dtype=small)
     codes[order] = np.cumsum(starts, dtype=small) - 1
     del order
     first = np.full(int(starts.sum()), len(keys), dtype=small)

@@ -83,7 +83,7 @@ def load_basis(
                    high / equity if ok else 1.0)  # fmt: skip
     revenue = inputs.settings.with_changes(margin=None)
     cohorts = cohort_table(inputs.orders, inputs.scored, revenue, inputs.as_of, inputs.model,
-                           inputs.params, unit="month")  # fmt: skip
+                           inputs.params, unit="month", codes=inputs.customer_codes)  # fmt: skip
     recent = recent_cohorts(cohorts.rows, period_of(inputs.as_of, "month"))
     oldest = (
         int(recent["cohort"].to_numpy().min())

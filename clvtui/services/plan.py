@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 import sqlite_utils
 
 from clvtui.errors import SettingsError
+from clvtui.insights.forecast import OrderPaths
 from clvtui.insights.plan import BaseForecast, ModelRef, NewCustomerValue, Plan
 from clvtui.services.cohorts import RunInputs
 
 DEFAULT_UPLIFT = 0.10
+DEFAULT_PATH_MONTHS = 12  # the plan's default length: its paths serve every shorter plan
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class PlanBasis:
     cohorts: Any  # insights.cohorts.CohortTable on the revenue basis, by month
     uplift: float
     forecasts: dict[int, tuple[BaseForecast, BaseForecast, NewCustomerValue]]
+    paths: list[OrderPaths] = field(default_factory=list)  # the longest plan's, computed once
 
     @property
     def run_id(self) -> int:
@@ -113,14 +116,14 @@ def _forecasts(
 ) -> tuple[BaseForecast, BaseForecast, NewCustomerValue]:
     """The goal-free part of a plan (cached per plan length: typing a goal re-uses it)."""
     from clvtui.insights.cohorts import period_of
-    from clvtui.insights.plan import base_forecast, base_paths, new_customer_value
+    from clvtui.insights.plan import base_forecast, new_customer_value
     from clvtui.insights.whatif import kept_p_alive
 
     if months in basis.forecasts:
         return basis.forecasts[months]
     inputs = basis.inputs
     now = period_of(inputs.as_of, "month")
-    paths = base_paths(inputs.scored, basis.ref, inputs.settings, months)
+    paths = _paths(basis, months)
     base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now, paths)
     p = pl.col("p_alive")
     scored = inputs.scored.with_columns(kept_p_alive(basis.uplift).alias("p_new")).with_columns(
@@ -132,6 +135,20 @@ def _forecasts(
     new = new_customer_value(table.cells, table.rows, now, months)
     basis.forecasts[months] = (base, uplifted, new)
     return base, uplifted, new
+
+
+def _paths(basis: PlanBasis, months: int) -> OrderPaths:
+    """The customers' order paths at the plan's month ends: the paths of a longer plan start
+    with the same columns, so a plan of up to a year — or the longest asked for so far — is
+    computed once and shortened (typing 6 months in the Plan panel reads no model again)."""
+    from clvtui.insights.plan import base_paths
+
+    if not basis.paths or basis.paths[0].shares.shape[1] < months + 1:
+        inputs = basis.inputs
+        span = max(months, DEFAULT_PATH_MONTHS)
+        basis.paths[:] = [base_paths(inputs.scored, basis.ref, inputs.settings, span)]
+    longest = basis.paths[0]
+    return OrderPaths(longest.shares[:, : months + 1], longest.pair)
 
 
 def plan(basis: PlanBasis, goal: float, months: int = 12) -> PlanRun:

@@ -83,3 +83,18 @@ def test_cohorts_and_plan_do_not_import_statsmodels(fitted: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_shorter_plan_from_the_panel_equals_a_fresh_one(fitted: Path) -> None:
+    """The Plan panel shortens the year's order paths for a 6-month plan: same figures as a
+    plan computed from scratch, and a longer plan than a year still works."""
+    from clvtui.services.plan import load_basis, plan
+    from clvtui.store import open_db
+
+    db = open_db(fitted, readonly=True)
+    panel = load_basis(db)
+    plan(panel, 1000.0, 12)
+    shortened = plan(panel, 1000.0, 6).to_json()
+    fresh = plan(load_basis(db), 1000.0, 6).to_json()
+    assert shortened == fresh
+    assert len(plan(panel, 1000.0, 18).to_json()["base"]["monthly"]) == 18

@@ -16,7 +16,7 @@ margin is set, else revenue — undiscounted, because it is money counted as it 
 
 The 90 % band of an expected cell combines the parameter band of the run's customers (Σ CLV low
 and high over the cohort ÷ Σ CLV, applied to the expected part) with the Poisson-gamma process
-noise of that many customers (``forecast.order_variance``), in quadrature.
+noise of that many customers (``forecast.variance_factor``), in quadrature.
 
 The acquisition cost per customer is the imported marketing spend of the cohort's month (per
 channel with ``--by channel``) ÷ the month's new customers, else the ``acquisition_cost``

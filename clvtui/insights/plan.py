@@ -8,7 +8,7 @@ rest costs in new customers (``clvtui plan``, the Cohorts screen's Plan panel).
 2. **Its 90 % interval** combines two sources, in quadrature: *parameter uncertainty* — the run's
    customer-equity band (200 draws of both fitted models, ``model.clv``) taken as a relative
    band — and *process noise*, the Poisson-gamma variance of the orders that many customers
-   will actually place (closed form, ``forecast.order_variance``).
+   will actually place (closed form, ``forecast.variance_factor``).
 3. **The gap** = goal − expected revenue of the base over the plan months.
 4. **What a new customer brings** within the plan: the revenue per acquired customer in their
    first months, from the recent cohorts (acquired in the 12 months before as-of; actual, then

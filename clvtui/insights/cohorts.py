@@ -16,7 +16,7 @@ margin is set, else revenue — undiscounted, because it is money counted as it 
 
 The 90 % band of an expected cell combines the parameter band of the run's customers (Σ CLV low
 and high over the cohort ÷ Σ CLV, applied to the expected part) with the Poisson-gamma process
-noise of that many customers (``forecast.order_variance``), in quadrature.
+noise of that many customers (``forecast.variance_factor``), in quadrature.
 
 The acquisition cost per customer is the imported marketing spend of the cohort's month (per
 channel with ``--by channel``) ÷ the month's new customers, else the ``acquisition_cost``
@@ -32,11 +32,13 @@ from typing import Any
 import polars as pl
 
 from clvtui.core.normal import Z90
-from clvtui.insights.forecast import (
-    WEEKS_PER_MONTH,
-    cumulative_orders,
-    order_variance,
+from clvtui.insights.cohort_sums import (
+    CustomerCodes,
+    actual_cumulative,
+    code_cohorts,
+    expected_sums,
 )
+from clvtui.insights.forecast import WEEKS_PER_MONTH
 from clvtui.settings import Settings
 
 WEEKLY_BELOW_DAYS = 183  # a shop younger than ~6 months gets weekly cohorts
@@ -118,45 +120,6 @@ def order_value_expr(settings: Settings, amount: str = "amount") -> pl.Expr:
     return settings.margin * pl.col(amount) - settings.cost_per_order
 
 
-def acquired(orders: pl.DataFrame, groups: pl.DataFrame | None, unit: str) -> pl.DataFrame:
-    """Per customer: group and acquisition period (of the first order in ``orders``)."""
-    first = orders.group_by("customer_id").agg(pl.col("ordered_at").min().alias("first"))
-    first = first.with_columns(period_expr("first", unit).alias("cohort"))
-    if groups is None:
-        return first.with_columns(pl.lit("(all)").alias("group"))
-    return first.join(groups, on="customer_id", how="left").with_columns(
-        pl.col("group").fill_null("(none)")
-    )
-
-
-def actual_cells(
-    orders: pl.DataFrame, people: pl.DataFrame, settings: Settings, unit: str, last: int
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Cohort sizes, and cumulative actual value per cohort and offset up to period ``last``
-    (the as-of period): total value, not yet per customer."""
-    sizes = people.group_by(KEY).agg(pl.len().cast(pl.Int64).alias("customers"))
-    o = orders.join(people.select("customer_id", *KEY), on="customer_id", how="inner")
-    sums = (
-        o.with_columns(
-            (period_expr("ordered_at", unit) - pl.col("cohort")).alias("offset"),
-            order_value_expr(settings).alias("value"),
-        )
-        .group_by(*KEY, "offset")
-        .agg(pl.col("value").sum())
-    )
-    grid = sizes.select(
-        *KEY, pl.int_ranges(0, pl.lit(last) - pl.col("cohort") + 1).alias("offset")
-    ).explode("offset")
-    cum = (
-        grid.join(sums, on=[*KEY, "offset"], how="left")
-        .with_columns(pl.col("value").fill_null(0.0))
-        .sort(*KEY, "offset")
-        .with_columns(pl.col("value").cum_sum().over(KEY).alias("actual"))
-        .drop("value")
-    )
-    return sizes, cum
-
-
 def horizon_times(as_of: dt.date, unit: str, horizon_months: int) -> list[float]:
     """Weeks from as-of to the end of the as-of period and each later one, capped at the
     horizon (the list stops at the period that reaches it)."""
@@ -172,39 +135,6 @@ def horizon_times(as_of: dt.date, unit: str, horizon_months: int) -> list[float]
         j += 1
 
 
-def expected_parts(
-    scored: pl.DataFrame, people: pl.DataFrame, settings: Settings, times: list[float],
-    model: str, params: dict[str, float | None],
-) -> pl.DataFrame:  # fmt: skip
-    """Per cohort and step j (period as-of + j): expected future value, its process variance,
-    and the cohort's parameter band as fractions of its CLV."""
-    s = scored.join(people.select("customer_id", *KEY), on="customer_id", how="inner")
-    horizon = settings.horizon_months * WEEKS_PER_MONTH
-    orders = cumulative_orders(model, params, s, times, horizon)
-    var = order_variance(model, params, s, orders)
-    unit = s.select(order_value_expr(settings, "expected_spend")).to_series().to_numpy()
-    value = orders * unit[:, None]
-    var *= (unit**2)[:, None]
-    cols = {f"e{j}": value[:, j] for j in range(len(times))}
-    cols |= {f"v{j}": var[:, j] for j in range(len(times))}
-    frame = s.select(*KEY, "clv", "clv_low", "clv_high").with_columns(
-        **{k: pl.Series(v) for k, v in cols.items()}
-    )
-    agg = frame.group_by(KEY).agg(pl.all().sum())
-    clv = pl.col("clv")
-    ok = clv.abs() > 1e-12
-    agg = agg.with_columns(
-        pl.when(ok).then(pl.col("clv_low") / clv).otherwise(1.0).alias("f_low"),
-        pl.when(ok).then(pl.col("clv_high") / clv).otherwise(1.0).alias("f_high"),
-    )
-    steps = [
-        agg.select(*KEY, "f_low", "f_high", pl.lit(j).alias("step"),
-                   pl.col(f"e{j}").alias("expected"), pl.col(f"v{j}").alias("variance"))
-        for j in range(len(times))
-    ]  # fmt: skip
-    return pl.concat(steps)
-
-
 def cohort_table(
     orders: pl.DataFrame,
     scored: pl.DataFrame,
@@ -217,6 +147,7 @@ def cohort_table(
     by: str | None = None,
     spend: pl.DataFrame | None = None,
     unit: str | None = None,
+    codes: CustomerCodes | None = None,
 ) -> CohortTable:
     """The cohort table of a run.
 
@@ -224,14 +155,20 @@ def cohort_table(
     as-of. ``scored``: customer_id, x, T, p_alive, expected_orders, expected_spend, clv,
     clv_low, clv_high. ``groups``: customer_id, group (the ``--by`` attribute). ``spend``:
     month (YYYY-MM), channel, spend (major units, the run's currency). ``settings``: the run's
-    economics with today's acquisition cost.
+    economics with today's acquisition cost. ``codes``: ``cohort_sums.customer_codes`` of
+    these orders and scores, when already made.
     """
     unit = unit or choose_unit(orders["ordered_at"], as_of)
-    people = acquired(orders, groups, unit)
     last = period_of(as_of, unit)
-    sizes, cum = actual_cells(orders, people, settings, unit, last)
+    period = orders.select(period_expr("ordered_at", unit)).to_series().to_numpy()
+    coded = code_cohorts(orders, period, scored, groups, codes)
+    sizes = coded.keys
+    value = orders.select(order_value_expr(settings).cast(pl.Float64)).to_series().to_numpy()
+    cum = actual_cumulative(coded, value, last)
     times = horizon_times(as_of, unit, settings.horizon_months)
-    expected = expected_parts(scored, people, settings, times, model, params)
+    per_order = scored.select(order_value_expr(settings, "expected_spend").cast(pl.Float64))
+    expected = expected_sums(scored, coded, per_order.to_series().to_numpy(), times,
+                             settings.horizon_months, model, params)  # fmt: skip
     cells = _cells(sizes, cum, expected, last, times[0] <= 0.0)
     cac, notes = _acquisition_cost(sizes, unit, by, spend, settings)
     rows = _rows(sizes, cells, cac, unit)

@@ -8,7 +8,7 @@ rest costs in new customers (``clvtui plan``, the Cohorts screen's Plan panel).
 2. **Its 90 % interval** combines two sources, in quadrature: *parameter uncertainty* — the run's
    customer-equity band (200 draws of both fitted models, ``model.clv``) taken as a relative
    band — and *process noise*, the Poisson-gamma variance of the orders that many customers
-   will actually place (closed form, ``forecast.order_variance``).
+   will actually place (closed form, ``forecast.variance_factor``).
 3. **The gap** = goal − expected revenue of the base over the plan months.
 4. **What a new customer brings** within the plan: the revenue per acquired customer in their
    first months, from the recent cohorts (acquired in the 12 months before as-of; actual, then
@@ -32,7 +32,13 @@ import numpy as np
 import polars as pl
 
 from clvtui.core.normal import Z90
-from clvtui.insights.forecast import WEEKS_PER_MONTH, cumulative_orders, order_variance
+from clvtui.insights.forecast import (
+    WEEKS_PER_MONTH,
+    OrderPaths,
+    group_sums,
+    order_paths,
+    variance_factor,
+)
 from clvtui.settings import Settings
 
 RECENT_MONTHS = 12
@@ -149,35 +155,56 @@ class Plan:
         return cost is None or cost <= self.allowable_cpa
 
 
+def base_paths(scored: pl.DataFrame, ref: ModelRef, settings: Settings, months: int) -> OrderPaths:
+    """The customers' order paths at each month end of the plan (the base and its uplift
+    scenario share them: the uplift scales the orders, not their timing)."""
+    weeks = [j * WEEKS_PER_MONTH for j in range(months + 1)]
+    x, T = (scored[c].to_numpy().astype(float) for c in ("x", "T"))
+    horizon = settings.horizon_months * WEEKS_PER_MONTH
+    return order_paths(ref.model, ref.params, x, T, weeks, horizon)
+
+
 def base_forecast(
-    scored: pl.DataFrame, ref: ModelRef, settings: Settings, months: int, as_of_month: int
+    scored: pl.DataFrame,
+    ref: ModelRef,
+    settings: Settings,
+    months: int,
+    as_of_month: int,
+    paths: OrderPaths | None = None,
 ) -> BaseForecast:
     """Expected revenue of the existing customers in each of ``months`` months after as-of.
 
     ``scored``: customer_id, tier, x, T, p_alive, expected_orders, expected_spend (and
     ``uplift``, a per-customer factor on expected orders, when present). ``as_of_month``: the
-    calendar month number (year × 12 + month − 1) of as-of, to label the months.
+    calendar month number (year × 12 + month − 1) of as-of, to label the months. ``paths``:
+    :func:`base_paths` of these customers, when already computed.
     """
-    weeks = [j * WEEKS_PER_MONTH for j in range(months + 1)]
-    cum = cumulative_orders(
-        ref.model, ref.params, scored, weeks, settings.horizon_months * WEEKS_PER_MONTH
-    )
+
+    def col(name: str) -> np.ndarray:
+        return scored[name].to_numpy().astype(float)
+
+    x = col("x")
+    paths = paths or base_paths(scored, ref, settings, months)
+    stored = col("expected_orders")
     if "uplift" in scored.columns:
-        cum *= scored["uplift"].to_numpy()[:, None]
-    inc = np.diff(cum, axis=1)
-    spend = scored["expected_spend"].to_numpy().astype(float)
+        stored = stored * col("uplift")
+    spend = col("expected_spend")
     unit = spend if settings.margin is None else settings.margin * spend - settings.cost_per_order
-    revenue = (inc * spend[:, None]).sum(axis=0)
-    net = (inc * unit[:, None]).sum(axis=0)
-    sd = np.sqrt((order_variance(ref.model, ref.params, scored, inc) * (spend**2)[:, None]).sum(0))
+    factor = variance_factor(ref.model, ref.params, x, col("p_alive"))
+    monthly_shares = np.diff(paths.shares, axis=1)  # orders placed within each month
+    terms = [(stored * spend, 1), (stored * unit, 1), (stored * spend**2, 1)]
+    if factor is not None:
+        terms.append((stored**2 * factor * spend**2, 2))
+    one = np.zeros(len(x), dtype=np.int64)
+    revenue, net, *var = (s[0] for s in group_sums(monthly_shares, paths.pair, one, 1, terms))
+    sd = np.sqrt(sum(var))
     lows, highs = _band(revenue, sd, ref)
     labels = [_month_label(as_of_month + j) for j in range(1, months + 1)]
     monthly = pl.DataFrame({"month": labels, "revenue": revenue, "revenue_low": lows,
                             "revenue_high": highs, "net": net})  # fmt: skip
-    total = cum[:, -1]
-    total_sd = float(
-        np.sqrt((order_variance(ref.model, ref.params, scored, total) * spend**2).sum())
-    )
+    total = stored * paths.at(months)
+    total_var = total + total**2 * factor if factor is not None else total
+    total_sd = float(np.sqrt((total_var * spend**2).sum()))
     t_rev = float(total @ spend)
     t_low, t_high = _band(np.array([t_rev]), np.array([total_sd]), ref)
     tiers = scored.select("tier").with_columns(

@@ -115,7 +115,7 @@ def what_if(
         base = base.with_columns(discounted_orders_expr(run_settings, own))
     rate_factor = _rate_factor(run_settings, new, discount_rate, notes)
     p = pl.col("p_alive")
-    p_new = p + retention_uplift * (1.0 - p)
+    p_new = kept_p_alive(retention_uplift)
     d = pl.col("discounted_orders") * rate_factor
     d_new = pl.when(p > 0).then(d * p_new / p).otherwise(d)
     after = base.with_columns(
@@ -141,6 +141,13 @@ def what_if(
         notes=notes,
         scored=after,
     )
+
+
+def kept_p_alive(retention_uplift: float) -> pl.Expr:
+    """P(alive) with a retention uplift u: P + u(1 − P), a share u of would-be churners kept
+    (the planner's scenario uses the same rule without the rest of a what-if)."""
+    p = pl.col("p_alive")
+    return p + retention_uplift * (1.0 - p)
 
 
 def _changed(

@@ -14,11 +14,13 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
+from clvtui.model.alive import PARAMETERS
+from clvtui.model.alive import bgnbd as alive_expected
+from clvtui.model.alive import bgnbd_quadrature as quadrature_alive_expected  # noqa: F401  (re-export)
 from clvtui.model.base import LikelihoodBase, Rows, conditional_expected, for_new_customer
-from clvtui.model.special import jacobi_beta_nodes, log_hyp2f1
 
 NAME = "bgnbd"
-NAMES = ("r", "alpha", "a", "b")
+NAMES = PARAMETERS[NAME]
 
 
 class Likelihood(LikelihoodBase):
@@ -96,52 +98,6 @@ def p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) ->
             + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         )  # fmt: skip
         out = np.where(x > 0, 1.0 / (1.0 + np.exp(log_odds)), 1.0)
-    return out
-
-
-def alive_expected(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
-    """E[Y(t) | alive at T, x]: eq. (10) without its P(alive) factor; depends on (x, T) only.
-
-    Written with Euler's transformation so the ₂F₁ has small parameters:
-    (1−z)^(r+x) ₂F₁(r+x, b+x; a+b+x−1; z) = (1−z)^(a−1) ₂F₁(a+b−1−r, a−1; a+b+x−1; z),
-    z = t/(α+T+t). Where the closed form cannot hold (a + b + x − 1 ≤ 0, the a + b ≤ 1 trap,
-    or a ≈ 1) the expectation is integrated over the dropout probability instead.
-    """
-    r, alpha, a, b = theta
-    return _alive_expected(r, alpha, a, b, np.asarray(x, float), np.asarray(T, float), t)
-
-
-def _alive_expected(
-    r: float, alpha: float, a: float, b: float, x: np.ndarray, T: np.ndarray, t: float
-) -> np.ndarray:
-    x, T = np.broadcast_arrays(x, T)
-    if t <= 0:
-        return np.zeros(x.shape)
-    z = t / (alpha + T + t)
-    c = a + b + x - 1.0
-    out = np.full(x.shape, np.nan)
-    closed = (c > 0) & (abs(a - 1.0) > 1e-4)
-    if closed.any():
-        lf = log_hyp2f1(a + b - 1.0 - r, a - 1.0, c[closed], z[closed])
-        bracket = -np.expm1((a - 1.0) * np.log1p(-z[closed]) + lf)
-        out[closed] = c[closed] / (a - 1.0) * bracket
-    todo = ~np.isfinite(out) | (out < 0)
-    if todo.any():
-        out[todo] = quadrature_alive_expected(r, alpha, a, b, x[todo], T[todo], t)
-    return out
-
-
-def quadrature_alive_expected(
-    r: float, alpha: float, a: float, b: float, x: np.ndarray, T: np.ndarray, t: float
-) -> np.ndarray:
-    """E_p[(1/p)(1 − ((α+T)/(α+T+p·t))^(r+x))], p ~ Beta(a, b+x), by Gauss–Jacobi quadrature."""
-    out = np.empty(x.shape)
-    for xv in np.unique(x):
-        sel = x == xv
-        p, w = jacobi_beta_nodes(a, b + xv)
-        base = (alpha + T[sel])[:, None]
-        g = -np.expm1((r + xv) * np.log(base / (base + p[None, :] * t))) / p[None, :]
-        out[sel] = np.sum(g * w[None, :], axis=1)
     return out
 
 

@@ -15,10 +15,12 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from clvtui.model import bgnbd
+from clvtui.model.alive import PARAMETERS
+from clvtui.model.alive import mbgnbd as alive_expected
 from clvtui.model.base import LikelihoodBase, Rows, conditional_expected, for_new_customer
 
 NAME = "mbgnbd"
-NAMES = ("r", "alpha", "a", "b")
+NAMES = PARAMETERS[NAME]
 starts = bgnbd.starts
 
 
@@ -63,13 +65,6 @@ def p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) ->
     with np.errstate(over="ignore"):
         log_odds = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         return 1.0 / (1.0 + np.exp(log_odds))
-
-
-def alive_expected(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
-    r, alpha, a, b = theta
-    return bgnbd._alive_expected(
-        r, alpha, a, b + 1.0, np.asarray(x, float), np.asarray(T, float), t
-    )
 
 
 def expected(

@@ -21,10 +21,12 @@ from typing import ClassVar
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from clvtui.model.alive import PARAMETERS
+from clvtui.model.alive import nbd as alive_expected
 from clvtui.model.base import LikelihoodBase, Rows, for_new_customer
 
 NAME = "nbd"
-NAMES = ("r", "alpha")
+NAMES = PARAMETERS[NAME]
 
 
 class Likelihood(LikelihoodBase):
@@ -69,13 +71,6 @@ def starts(rows: Rows) -> list[np.ndarray]:
 def p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
     """1 for everyone: in this model nobody leaves (which is what the data could not refute)."""
     return np.ones(np.broadcast(np.asarray(x), np.asarray(t_x), np.asarray(T)).shape)
-
-
-def alive_expected(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
-    """E[Y(t) | x, T] = (r+x)·t / (α+T): the posterior mean rate times the horizon."""
-    r, alpha = theta
-    x, T = np.broadcast_arrays(np.asarray(x, float), np.asarray(T, float))
-    return (r + x) * max(float(t), 0.0) / (alpha + T)
 
 
 def expected(

@@ -25,6 +25,8 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from clvtui.model.alive import PARAMETERS
+from clvtui.model.alive import paretonbd as alive_expected
 from clvtui.model.base import (
     LikelihoodBase,
     Rows,
@@ -35,7 +37,7 @@ from clvtui.model.base import (
 from clvtui.model.special import log_hyp2f1, log_power_integral
 
 NAME = "paretonbd"
-NAMES = ("r", "alpha", "s", "beta")
+NAMES = PARAMETERS[NAME]
 Z_SERIES = 0.9  # ₂F₁ argument up to which scipy's series is fast and exact
 _STEP = 1e-5  # central-difference step in p and q: error ~1e-10 (truncation), ~1e-9 (rounding)
 
@@ -269,16 +271,6 @@ def p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) ->
             + log_a0(theta, x, t_x, T)
         )  # fmt: skip
         return 1.0 / (1.0 + np.exp(lo))
-
-
-def alive_expected(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
-    """(r+x)(β+T)/((α+T)(s−1)) · [1 − ((β+T)/(β+T+t))^(s−1)] (note eq. 24 / P(alive)),
-    with the s → 1 limit (r+x)/(α+T)·(β+T)·ln((β+T+t)/(β+T))."""
-    r, alpha, s, beta = theta
-    x, T = np.asarray(x, float), np.asarray(T, float)
-    lr = np.log((beta + T) / (beta + T + t))
-    factor = -lr if abs(s - 1.0) < 1e-8 else -np.expm1((s - 1.0) * lr) / (s - 1.0)
-    return (r + x) * (beta + T) / (alpha + T) * factor
 
 
 def expected(

@@ -47,15 +47,11 @@ def module_for(name: str) -> PurchaseModel:
 def theta_of(name: str, params: dict[str, float | None]) -> np.ndarray | None:
     """A stored fit's parameters as model ``name``'s vector, or None when the model has no
     formula (the empirical estimate) or a parameter is missing or was not computable."""
-    import numpy as np  # here, not at the top: the CLI reads the names above for ``--help``
+    # here, not at the top: the CLI reads the names above for ``--help`` without numpy; and
+    # from ``model.alive``, not the model module, so no statsmodels import for a parameter list
+    from clvtui.model.alive import theta_of as parameters_of
 
-    if name not in PURCHASE_MODELS + NESTED_MODELS:
-        return None
-    values = [params.get(n) for n in module_for(name).NAMES]
-    if any(v is None for v in values):
-        return None
-    theta = np.array(values, dtype=float)
-    return theta if np.all(np.isfinite(theta)) else None
+    return parameters_of(name, params)
 
 
 def fit_purchase(name: str, x, t_x, T, start=None, rows=None):

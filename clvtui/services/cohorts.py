@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import sqlite_utils
@@ -20,6 +21,9 @@ from clvtui.errors import SettingsError
 from clvtui.insights.cohorts import BY_CHOICES, CohortTable
 from clvtui.services.of_run import OfRun
 from clvtui.settings import Settings
+
+if TYPE_CHECKING:
+    from clvtui.insights.cohort_sums import CustomerCodes
 
 SCORE_INPUTS = [
     "customer_id", "x", "T", "p_alive", "expected_orders", "expected_spend", "clv", "clv_low",
@@ -38,6 +42,14 @@ class RunInputs(OfRun):
     settings: Settings  # the run's economics, today's assumptions
     orders: pl.DataFrame  # customer_id, ordered_at, amount (the run's currency, to as-of)
     scored: pl.DataFrame  # SCORE_INPUTS (+ the ``by`` attribute and any extra columns)
+
+    @cached_property
+    def customer_codes(self) -> CustomerCodes:
+        """``insights.cohort_sums.customer_codes`` of these orders and scores, made once: the
+        Cohorts screen values two tables (the plan's and its own) from one read."""
+        from clvtui.insights.cohort_sums import customer_codes
+
+        return customer_codes(self.orders, self.scored)
 
 
 @dataclass(frozen=True)
@@ -127,5 +139,6 @@ def cohort_value(
         groups=groups,
         by=by,
         spend=spend_in(db, inputs.currency),
+        codes=inputs.customer_codes,
     )
     return CohortRun(inputs.run_id, inputs.currency, table)

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 import sqlite_utils
 
 from clvtui.errors import SettingsError
+from clvtui.insights.forecast import OrderPaths
 from clvtui.insights.plan import BaseForecast, ModelRef, NewCustomerValue, Plan
 from clvtui.services.cohorts import RunInputs
 
 DEFAULT_UPLIFT = 0.10
+DEFAULT_PATH_MONTHS = 12  # the plan's default length: its paths serve every shorter plan
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class PlanBasis:
     cohorts: Any  # insights.cohorts.CohortTable on the revenue basis, by month
     uplift: float
     forecasts: dict[int, tuple[BaseForecast, BaseForecast, NewCustomerValue]]
+    paths: list[OrderPaths] = field(default_factory=list)  # the longest plan's, computed once
 
     @property
     def run_id(self) -> int:
@@ -83,7 +86,7 @@ def load_basis(
                    high / equity if ok else 1.0)  # fmt: skip
     revenue = inputs.settings.with_changes(margin=None)
     cohorts = cohort_table(inputs.orders, inputs.scored, revenue, inputs.as_of, inputs.model,
-                           inputs.params, unit="month")  # fmt: skip
+                           inputs.params, unit="month", codes=inputs.customer_codes)  # fmt: skip
     recent = recent_cohorts(cohorts.rows, period_of(inputs.as_of, "month"))
     oldest = (
         int(recent["cohort"].to_numpy().min())
@@ -114,30 +117,38 @@ def _forecasts(
     """The goal-free part of a plan (cached per plan length: typing a goal re-uses it)."""
     from clvtui.insights.cohorts import period_of
     from clvtui.insights.plan import base_forecast, new_customer_value
-    from clvtui.insights.whatif import what_if
+    from clvtui.insights.whatif import kept_p_alive
 
     if months in basis.forecasts:
         return basis.forecasts[months]
     inputs = basis.inputs
     now = period_of(inputs.as_of, "month")
-    base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now)
-    after = what_if(inputs.scored, inputs.settings, retention_uplift=basis.uplift).scored
-    assert after is not None
-    new_p = after.select("customer_id", pl.col("p_alive").alias("p_new"))
+    paths = _paths(basis, months)
+    base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now, paths)
     p = pl.col("p_alive")
-    scored = (  # joined by customer: what-if may return its customers in another order
-        inputs.scored.join(new_p, on="customer_id", how="left", maintain_order="left")
-        .with_columns(pl.col("p_new").fill_null(p))
-        .with_columns(
-            pl.when(p > 0).then(pl.col("p_new") / p).otherwise(1.0).alias("uplift"),
-            pl.col("p_new").alias("p_alive"),  # the variance reads the new P(alive)
-        )
+    scored = inputs.scored.with_columns(kept_p_alive(basis.uplift).alias("p_new")).with_columns(
+        pl.when(p > 0).then(pl.col("p_new") / p).otherwise(1.0).alias("uplift"),
+        pl.col("p_new").alias("p_alive"),  # the variance reads the new P(alive)
     )
-    uplifted = base_forecast(scored, basis.ref, inputs.settings, months, now)
+    uplifted = base_forecast(scored, basis.ref, inputs.settings, months, now, paths)
     table = basis.cohorts
     new = new_customer_value(table.cells, table.rows, now, months)
     basis.forecasts[months] = (base, uplifted, new)
     return base, uplifted, new
+
+
+def _paths(basis: PlanBasis, months: int) -> OrderPaths:
+    """The customers' order paths at the plan's month ends: the paths of a longer plan start
+    with the same columns, so a plan of up to a year — or the longest asked for so far — is
+    computed once and shortened (typing 6 months in the Plan panel reads no model again)."""
+    from clvtui.insights.plan import base_paths
+
+    if not basis.paths or basis.paths[0].shares.shape[1] < months + 1:
+        inputs = basis.inputs
+        span = max(months, DEFAULT_PATH_MONTHS)
+        basis.paths[:] = [base_paths(inputs.scored, basis.ref, inputs.settings, span)]
+    longest = basis.paths[0]
+    return OrderPaths(longest.shares[:, : months + 1], longest.pair)
 
 
 def plan(basis: PlanBasis, goal: float, months: int = 12) -> PlanRun:

@@ -97,7 +97,16 @@ def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
     )
 
 
-def _reduce_sorted(frame: pl.DataFrame, cal_end: int, holdout: bool) -> pl.DataFrame:
+def _new_customers(frame: pl.DataFrame) -> np.ndarray:
+    """Where each customer's segment of the sorted frame starts (a string comparison of
+    every row with the one before: ~0.2 s CPU at 2.8 M orders, so done once per sort)."""
+    cid = frame["customer_id"]
+    return (cid != cid.shift(1)).fill_null(True).to_numpy()
+
+
+def _reduce_sorted(
+    frame: pl.DataFrame, cal_end: int, holdout: bool, new_customer: np.ndarray | None = None
+) -> pl.DataFrame:
     """Per-customer sums over a frame sorted by (customer, day): segment sums and gathers.
 
     Why not a polars group-by: merging same-day orders needs either a second group-by on
@@ -112,7 +121,8 @@ def _reduce_sorted(frame: pl.DataFrame, cal_end: int, holdout: bool) -> pl.DataF
     cid = frame["customer_id"]
     day = frame["day"].to_numpy()
     amount = frame["amount"].to_numpy()
-    new_customer = (cid != cid.shift(1)).fill_null(True).to_numpy()
+    if new_customer is None:
+        new_customer = _new_customers(frame)
     new_day = new_customer.copy()
     np.not_equal(day[1:], day[:-1], out=new_day[1:])
     new_day[1:] |= new_customer[1:]
@@ -254,7 +264,8 @@ def summarise_shop(
     customers a second sort or group-by costs as much as the summary itself)."""
     end = _day(as_of)
     frame = _sorted_days(orders.lazy(), end)
-    return _reduce_sorted(frame, end, holdout=False), _shop_days(frame)
+    starts = _new_customers(frame) if frame.height else None
+    return _reduce_sorted(frame, end, False, starts), _shop_days(frame, starts)
 
 
 def second_purchase_gaps(orders: pl.DataFrame | pl.LazyFrame, until: int) -> np.ndarray:
@@ -288,7 +299,7 @@ def outlier_orders(orders: pl.DataFrame | pl.LazyFrame, until: int) -> pl.DataFr
     return _shop_days(_sorted_days(orders.lazy(), until)).outliers
 
 
-def _shop_days(frame: pl.DataFrame) -> ShopDays:
+def _shop_days(frame: pl.DataFrame, new_customer: np.ndarray | None = None) -> ShopDays:
     """Second-purchase gaps and outlier days of a frame sorted by (customer, day).
 
     Purchase-day sums are segment sums of the sorted orders; only days above the shop quantile
@@ -301,7 +312,8 @@ def _shop_days(frame: pl.DataFrame) -> ShopDays:
         return ShopDays(np.zeros(0), pl.DataFrame(schema=schema))
     cid = frame["customer_id"]
     day = frame["day"].to_numpy()
-    new_customer = (cid != cid.shift(1)).fill_null(True).to_numpy()
+    if new_customer is None:
+        new_customer = _new_customers(frame)
     new_day = new_customer.copy()
     new_day[1:] |= day[1:] != day[:-1]
     day_rows = np.flatnonzero(new_day)

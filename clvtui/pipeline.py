@@ -30,7 +30,6 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import backtest, epoch_day, fit_spend
-from clvtui.core.memory import return_large_frees
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
@@ -103,7 +102,6 @@ def fit_run(
     see ``model.seasonal_choice`` and the report's ``seasonality`` block.
     """
     step = progress or (lambda stage, fraction: None)
-    return_large_frees()  # a million customers' arrays go back to the system when freed
     model = requested_model(model, holdout_weeks)
     settings = load_settings(db)
     step("reading orders", 0.0)

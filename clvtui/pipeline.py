@@ -40,6 +40,7 @@ from clvtui.model.registry import LABELS, fit_purchase, module_for, requested_mo
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.report import (
     CustomerEquity,
+    HoldoutCheck,
     ModelChoice,
     ModelFit,
     NextOrder,
@@ -119,15 +120,7 @@ def fit_run(
         name, choice, start = _choose(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
-    holdout = None
-    if holdout_weeks:
-        step("checking against the holdout", 0.3)
-        with numerical_errors(f"the {LABELS[name]} holdout check"):
-            holdout, start = backtest(shop.orders, shop.end, holdout_weeks, name, start,
-                                      shop.shop_days.outliers, warnings,
-                                      clock=season.calibration_clock,
-                                      cal=shop.shop_days.calibration)  # fmt: skip
-        shop.shop_days.calibration = None  # ~0.1 GB at a million customers: not kept to the save
+    holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
     if costed.result():  # else own_costs keeps the flat cost: nothing to read
@@ -150,6 +143,21 @@ def fit_run(
     report.run_id = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, run_report=report)
+
+
+def _holdout(
+    shop: Shop, name: str, start: list[float] | None, weeks: int | None,
+    season: seasonal_choice.Seasonality, warnings: list[str], step: Progress,
+) -> tuple[HoldoutCheck | None, list[float] | None]:  # fmt: skip
+    """The holdout check (None without ``weeks``) and the warm start it leaves. The calibration
+    summary made beside the shop's is dropped here (~0.1 GB at a million customers)."""
+    if not weeks:
+        return None, start
+    step("checking against the holdout", 0.3)
+    cal, shop.shop_days.calibration = shop.shop_days.calibration, None
+    with numerical_errors(f"the {LABELS[name]} holdout check"):
+        return backtest(shop.orders, shop.end, weeks, name, start, shop.shop_days.outliers,
+                        warnings, clock=season.calibration_clock, cal=cal)  # fmt: skip
 
 
 def _final_fit(

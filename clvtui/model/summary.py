@@ -74,7 +74,8 @@ def summarise(
     else:
         end = _day(as_of)
     cal_end = end - 7 * holdout_weeks if holdout_weeks else end
-    return _reduce_sorted(_sorted_days(lf, end), cal_end, holdout=bool(holdout_weeks))
+    frame = _sorted_days(lf, end)
+    return _reduce_sorted(frame, cal_end, bool(holdout_weeks), _new_customers(frame))
 
 
 def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
@@ -105,7 +106,7 @@ def _new_customers(frame: pl.DataFrame) -> np.ndarray:
 
 
 def _reduce_sorted(
-    frame: pl.DataFrame, cal_end: int, holdout: bool, new_customer: np.ndarray | None = None
+    frame: pl.DataFrame, cal_end: int, holdout: bool, new_customer: np.ndarray
 ) -> pl.DataFrame:
     """Per-customer sums over a frame sorted by (customer, day): segment sums and gathers.
 
@@ -118,11 +119,8 @@ def _reduce_sorted(
     n = frame.height
     if n == 0:
         return pl.DataFrame(schema=_schema(holdout))
-    cid = frame["customer_id"]
     day = frame["day"].to_numpy()
     amount = frame["amount"].to_numpy()
-    if new_customer is None:
-        new_customer = _new_customers(frame)
     new_day = new_customer.copy()
     np.not_equal(day[1:], day[:-1], out=new_day[1:])
     new_day[1:] |= new_customer[1:]
@@ -152,7 +150,7 @@ def _reduce_sorted(
     first_spend[several] = _range_sums(amount, start[several], first_stop[several])
     x = orders - 1
     cols: dict[str, object] = {
-        "customer_id": cid.gather(start),
+        "customer_id": frame["customer_id"].gather(start),
         "orders": orders.astype(np.int64),
         "spend": spend,
         "x": x.astype(np.int64),
@@ -269,7 +267,7 @@ def summarise_shop(
     or group-by costs as much as the summary itself (~2.4 s CPU)."""
     end = _day(as_of)
     frame = _sorted_days(orders.lazy(), end)
-    starts = _new_customers(frame) if frame.height else None
+    starts = _new_customers(frame)
     days = _shop_days(frame, starts)
     if holdout_weeks:
         days.calibration = _reduce_sorted(frame, end - 7 * holdout_weeks, True, starts)

@@ -34,6 +34,7 @@ def backtest(
     outliers: pl.DataFrame,
     warnings: list[str],
     clock: SeasonalClock | None = None,
+    cal: pl.DataFrame | None = None,
 ) -> tuple[HoldoutCheck | None, list[float] | None]:
     """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
 
@@ -42,9 +43,11 @@ def backtest(
     found up to as-of (only the ones inside the calibration window are capped): finding them
     again on the window would cost another pass over the orders for the predicted revenue
     only. ``clock``: fit and check in seasonal time, with the pattern of the calibration window.
+    ``cal``: ``summarise(orders, end, weeks)`` when the caller has it (``ShopDays.calibration``).
     """
     cal_end = end - timedelta(weeks=weeks)
-    cal = summarise(orders, end, weeks)
+    if cal is None:
+        cal = summarise(orders, end, weeks)
     why = None
     if name == "empirical":
         why = "too little data for a model, so there is no model to check"

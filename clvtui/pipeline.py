@@ -34,13 +34,13 @@ from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments
-from clvtui.model import choose, clv, gammagamma, next_order, seasonal_choice, survival, validate
-from clvtui.model.base import FittedModel
+from clvtui.model import choose, clv, seasonal_choice, survival, validate
 from clvtui.model.empirical import empirical_predictions, shop_rate
 from clvtui.model.registry import LABELS, fit_purchase, module_for, requested_model
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.report import (
     CustomerEquity,
+    HoldoutCheck,
     ModelChoice,
     ModelFit,
     NextOrder,
@@ -48,9 +48,12 @@ from clvtui.report import (
     RunReport,
     SpendFit,
 )
+from clvtui.scoring import fit_scores, p_order_30_90, spend_report
 from clvtui.settings import Settings
 from clvtui.shop import Shop, read_shop
 from clvtui.shop_costs import own_costs
+from clvtui.store.background import read_in_background
+from clvtui.store.costs import has_cost_data
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.saved_settings import load_settings
 
@@ -104,6 +107,9 @@ def fit_run(
     settings = load_settings(db)
     step("reading orders", 0.0)
     warnings: list[str] = []
+    # whether the orders carry costs: a scan of every order when a mapped cost column is
+    # empty, overlapping the summary and the fits instead of following them
+    costed = read_in_background(db, has_cost_data)
     shop = read_shop(db, as_of, holdout_weeks, currency, warnings, step)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
@@ -114,15 +120,11 @@ def fit_run(
         name, choice, start = _choose(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
-    holdout = None
-    if holdout_weeks:
-        step("checking against the holdout", 0.3)
-        with numerical_errors(f"the {LABELS[name]} holdout check"):
-            holdout, start = backtest(shop.orders, shop.end, holdout_weeks, name, start,
-                                      shop.shop_days.outliers, warnings,
-                                      clock=season.calibration_clock)  # fmt: skip
+    holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
     step("fitting", 0.45)
-    econ = own_costs(db, shop, settings, clv.Economics.from_settings(settings), warnings)
+    econ = clv.Economics.from_settings(settings)
+    if costed.result():  # else own_costs keeps the flat cost: nothing to read
+        econ = own_costs(db, shop, settings, econ, warnings)
     fitted = _final_fit(shop, name, start, econ, warnings, step, season)
     shop.orders = shop.orders.clear()  # read no more: scoring and saving need the summary only
 
@@ -141,6 +143,21 @@ def fit_run(
     report.run_id = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, run_report=report)
+
+
+def _holdout(
+    shop: Shop, name: str, start: list[float] | None, weeks: int | None,
+    season: seasonal_choice.Seasonality, warnings: list[str], step: Progress,
+) -> tuple[HoldoutCheck | None, list[float] | None]:  # fmt: skip
+    """The holdout check (None without ``weeks``) and the warm start it leaves. The calibration
+    summary made beside the shop's is dropped here (~0.1 GB at a million customers)."""
+    if not weeks:
+        return None, start
+    step("checking against the holdout", 0.3)
+    cal, shop.shop_days.calibration = shop.shop_days.calibration, None
+    with numerical_errors(f"the {LABELS[name]} holdout check"):
+        return backtest(shop.orders, shop.end, weeks, name, start, shop.shop_days.outliers,
+                        warnings, clock=season.calibration_clock, cal=cal)  # fmt: skip
 
 
 def _final_fit(
@@ -185,7 +202,9 @@ def fit_models(
         t_x, T = clock.summary_times(t_x, T, end_day)
     if name == "empirical":
         pred = empirical_predictions(shop.summary, shop.m, econ)
-        return Fitted(name, None, None, pred, _p_order(name, shop_rate(x, T), x, t_x, T, ahead))
+        return Fitted(
+            name, None, None, pred, p_order_30_90(name, shop_rate(x, T), x, t_x, T, ahead)
+        )
     with numerical_errors(f"the {LABELS[name]} fit"):
         purchase_fit = fit_purchase(name, x, t_x, T, start=start)
     name = purchase_fit.model  # on its boundary: the nested model the data support
@@ -214,24 +233,9 @@ def fit_models(
             "the customer-equity interval could not be drawn from the fit's uncertainty; "
             "it is the sum of the customers' own intervals instead (wider)"
         )
-    spend = _spend_fit(spend_fit, x, shop.m)
-    p_order = _p_order(name, purchase_fit.theta, x, t_x, T, ahead)
+    spend = spend_report(spend_fit, x, shop.m)
+    p_order = p_order_30_90(name, purchase_fit.theta, x, t_x, T, ahead)
     return Fitted(name, purchase, spend, pred, p_order)
-
-
-def _p_order(
-    name: str,
-    theta: Any,
-    x: np.ndarray,
-    t_x: np.ndarray,
-    T: np.ndarray,
-    ahead: Callable[[float], float] | None = None,
-) -> dict[int, np.ndarray]:
-    """P(an order within 30 / 90 days) per customer (``ahead``: calendar weeks → model time)."""
-    weeks = {days: days / 7.0 for days in (30, 90)}
-    if ahead is not None:
-        weeks = {days: ahead(w) for days, w in weeks.items()}
-    return {days: next_order.p_order_within(name, theta, x, t_x, T, w) for days, w in weeks.items()}
 
 
 def score_customers(
@@ -239,7 +243,7 @@ def score_customers(
 ) -> tuple[pl.DataFrame, RiskRule]:
     """Every customer's scores with a tier and a risk band; one-time buyers' risk follows the
     shop's own time to a second order (the rule and how many it moved go in the report)."""
-    scores = _scores_frame(shop.summary, fitted.pred, fitted.p_order)
+    scores = fit_scores(shop.summary, fitted.pred, fitted.p_order)
     one_time = OneTimeRule.from_gaps(shop.shop_days.second_gaps)
     plain = assign_segments(scores, settings)
     scores = assign_segments(scores, settings, one_time)
@@ -359,42 +363,4 @@ def _choose(
         choice.model,
         ModelChoice(choice.reason + where, choice.scores, compared_on),
         choice.start,
-    )
-
-
-def _spend_fit(spend_fit: FittedModel | None, x: np.ndarray, m: np.ndarray) -> SpendFit | None:
-    """The spend model as reported, with the frequency–spend correlation its assumption needs."""
-    if spend_fit is None:
-        return None
-    rep = x > 0
-    corr = (
-        float(np.corrcoef(x[rep], m[rep])[0, 1])
-        if rep.sum() > 2 and np.std(x[rep]) > 0 and np.std(m[rep]) > 0
-        else None
-    )
-    return SpendFit.from_json(
-        spend_fit.summary_dict()
-        | {
-            "frequency_spend_corr": corr,
-            "population_mean": gammagamma.population_mean(spend_fit.theta),
-        }
-    )
-
-
-def _scores_frame(
-    summary: pl.DataFrame, pred: clv.Predictions, p_order: dict[int, np.ndarray]
-) -> pl.DataFrame:
-    return summary.select(
-        "customer_id", "orders", "spend", "x", "t_x", "T", monetary="m"
-    ).with_columns(
-        pl.Series("p_alive", pred.p_alive),
-        pl.Series("expected_orders", pred.expected_orders),
-        pl.Series("expected_spend", pred.expected_spend),
-        pl.Series("clv", pred.clv),
-        pl.Series("clv_low", pred.clv_low),
-        pl.Series("clv_high", pred.clv_high),
-        pl.Series("next_order_low", pred.next_order_low),
-        pl.Series("next_order_high", pred.next_order_high),
-        pl.Series("p_order_30", p_order[30]),
-        pl.Series("p_order_90", p_order[90]),
     )

@@ -75,7 +75,7 @@ def read_shop(
         raise NoDataError("no purchase dates to fit")
     end = end or last_day
     step("summarising customers", 0.1)
-    summary, shop_days = summarise_shop(orders, end)
+    summary, shop_days = summarise_shop(orders, end, holdout_weeks)
     x, T = (summary[c].to_numpy().astype(float) for c in ("x", "T"))
     _enough_history(x, T, end)
     m, outlier_doc = capped_spend(summary, shop_days.outliers, epoch_day(end))

@@ -42,9 +42,10 @@ from clvtui.model.empirical import empirical_predictions
 from clvtui.model.registry import LABELS, fit_purchase, module_for
 
 # pipeline's pieces, shared so both paths store the same report (see the module docstring)
-from clvtui.pipeline import FitResult, Progress, _scores_frame, _spend_fit, numerical_errors
+from clvtui.pipeline import FitResult, Progress, numerical_errors
 from clvtui.report import RunReport
 from clvtui.report_json import finite_report
+from clvtui.scoring import fit_scores, spend_report
 from clvtui.settings import Settings
 from clvtui.shop import _enough_history
 from clvtui.store.runs import save_run
@@ -153,7 +154,7 @@ def score_summary(
     row_first = cal_day - np.rint(rows.T * 7).astype(np.int64)
     row_last = row_first + np.rint(rows.t_x * 7).astype(np.int64)
     retention = survival.retention(row_first, row_last, cal_day, weights=rows.weight)
-    scores = _scores_frame(frame, pred, p_order)
+    scores = fit_scores(frame, pred, p_order)
     # before the tiers exist: at 10 M customers the peak memory is the sum of what is alive
     concentration = asdict(value_concentration(pred.clv))
     one_time = OneTimeRule.from_gaps(np.zeros(0))  # no second-order gaps in a summary
@@ -224,7 +225,7 @@ def _fit_and_predict(
             pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ, rows=rows)
         theta = purchase_fit.theta
         _finite_equity(pred, warnings)
-    spend_doc = _spend_fit(spend_fit, x, m)
+    spend_doc = spend_report(spend_fit, x, m)
     report["spend_model"] = None if spend_doc is None else spend_doc.to_json()
     report["model_choice"] = choice_doc
     return report, (purchase_fit, spend_fit), pred, theta

@@ -74,7 +74,8 @@ def summarise(
     else:
         end = _day(as_of)
     cal_end = end - 7 * holdout_weeks if holdout_weeks else end
-    return _reduce_sorted(_sorted_days(lf, end), cal_end, holdout=bool(holdout_weeks))
+    frame = _sorted_days(lf, end)
+    return _reduce_sorted(frame, cal_end, bool(holdout_weeks), _new_customers(frame))
 
 
 def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
@@ -97,7 +98,16 @@ def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
     )
 
 
-def _reduce_sorted(frame: pl.DataFrame, cal_end: int, holdout: bool) -> pl.DataFrame:
+def _new_customers(frame: pl.DataFrame) -> np.ndarray:
+    """Where each customer's segment of the sorted frame starts (a string comparison of
+    every row with the one before: ~0.2 s CPU at 2.8 M orders, so done once per sort)."""
+    cid = frame["customer_id"]
+    return (cid != cid.shift(1)).fill_null(True).to_numpy()
+
+
+def _reduce_sorted(
+    frame: pl.DataFrame, cal_end: int, holdout: bool, new_customer: np.ndarray
+) -> pl.DataFrame:
     """Per-customer sums over a frame sorted by (customer, day): segment sums and gathers.
 
     Why not a polars group-by: merging same-day orders needs either a second group-by on
@@ -109,10 +119,8 @@ def _reduce_sorted(frame: pl.DataFrame, cal_end: int, holdout: bool) -> pl.DataF
     n = frame.height
     if n == 0:
         return pl.DataFrame(schema=_schema(holdout))
-    cid = frame["customer_id"]
     day = frame["day"].to_numpy()
     amount = frame["amount"].to_numpy()
-    new_customer = (cid != cid.shift(1)).fill_null(True).to_numpy()
     new_day = new_customer.copy()
     np.not_equal(day[1:], day[:-1], out=new_day[1:])
     new_day[1:] |= new_customer[1:]
@@ -142,7 +150,7 @@ def _reduce_sorted(frame: pl.DataFrame, cal_end: int, holdout: bool) -> pl.DataF
     first_spend[several] = _range_sums(amount, start[several], first_stop[several])
     x = orders - 1
     cols: dict[str, object] = {
-        "customer_id": cid.gather(start),
+        "customer_id": frame["customer_id"].gather(start),
         "orders": orders.astype(np.int64),
         "spend": spend,
         "x": x.astype(np.int64),
@@ -245,16 +253,25 @@ class ShopDays:
 
     second_gaps: np.ndarray
     outliers: pl.DataFrame
+    # with a holdout: ``summarise(orders, as_of, holdout_weeks)``, from the same sorted orders
+    calibration: pl.DataFrame | None = None
 
 
 def summarise_shop(
-    orders: pl.DataFrame | pl.LazyFrame, as_of: date | datetime | str
+    orders: pl.DataFrame | pl.LazyFrame,
+    as_of: date | datetime | str,
+    holdout_weeks: int | None = None,
 ) -> tuple[pl.DataFrame, ShopDays]:
-    """``summarise(orders, as_of)`` and its ``ShopDays``, sorting the orders once (at a million
-    customers a second sort or group-by costs as much as the summary itself)."""
+    """``summarise(orders, as_of)`` and its ``ShopDays`` (with ``holdout_weeks``, the
+    calibration summary too), sorting the orders once: at a million customers a second sort
+    or group-by costs as much as the summary itself (~2.4 s CPU)."""
     end = _day(as_of)
     frame = _sorted_days(orders.lazy(), end)
-    return _reduce_sorted(frame, end, holdout=False), _shop_days(frame)
+    starts = _new_customers(frame)
+    days = _shop_days(frame, starts)
+    if holdout_weeks:
+        days.calibration = _reduce_sorted(frame, end - 7 * holdout_weeks, True, starts)
+    return _reduce_sorted(frame, end, False, starts), days
 
 
 def second_purchase_gaps(orders: pl.DataFrame | pl.LazyFrame, until: int) -> np.ndarray:
@@ -288,7 +305,7 @@ def outlier_orders(orders: pl.DataFrame | pl.LazyFrame, until: int) -> pl.DataFr
     return _shop_days(_sorted_days(orders.lazy(), until)).outliers
 
 
-def _shop_days(frame: pl.DataFrame) -> ShopDays:
+def _shop_days(frame: pl.DataFrame, new_customer: np.ndarray | None = None) -> ShopDays:
     """Second-purchase gaps and outlier days of a frame sorted by (customer, day).
 
     Purchase-day sums are segment sums of the sorted orders; only days above the shop quantile
@@ -301,7 +318,8 @@ def _shop_days(frame: pl.DataFrame) -> ShopDays:
         return ShopDays(np.zeros(0), pl.DataFrame(schema=schema))
     cid = frame["customer_id"]
     day = frame["day"].to_numpy()
-    new_customer = (cid != cid.shift(1)).fill_null(True).to_numpy()
+    if new_customer is None:
+        new_customer = _new_customers(frame)
     new_day = new_customer.copy()
     new_day[1:] |= day[1:] != day[:-1]
     day_rows = np.flatnonzero(new_day)

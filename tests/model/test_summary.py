@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from clvtui.model.summary import SUMMARY_COLUMNS, summarise
+from clvtui.model.summary import SUMMARY_COLUMNS, summarise, summarise_shop
 from clvtui.model.summary import _range_sums as range_sums
 
 
@@ -129,6 +129,24 @@ def test_matches_plain_group_by_on_random_orders(holdout_weeks: int | None) -> N
     ref = _reference(orders, "2024-07-10", holdout_weeks)
     assert_frame_equal(ours, ref, check_dtypes=False, check_exact=False, rel_tol=1e-12)
     assert ours["x"].dtype == pl.Int64 and ours["first_day"].dtype == pl.Int32
+
+
+def test_shop_summary_and_its_calibration_summary_from_one_sort() -> None:
+    """The fit summarises as-of and, with a holdout, the calibration window from one sorted
+    frame: both must be what ``summarise`` gives for each, to the bit (the stored runs must
+    not change), and the shop days the same with or without the holdout."""
+    plain, days = summarise_shop(ORDERS, AS_OF)
+    assert days.calibration is None
+    again, with_holdout = summarise_shop(ORDERS, AS_OF, holdout_weeks=4)
+    assert_frame_equal(plain, summarise(ORDERS, AS_OF), check_exact=True)
+    assert_frame_equal(again, plain, check_exact=True)
+    assert with_holdout.calibration is not None
+    assert_frame_equal(
+        with_holdout.calibration, summarise(ORDERS, AS_OF, holdout_weeks=4), check_exact=True
+    )
+    assert with_holdout.calibration["holdout_x"].to_list() == [0, 0, 2]  # a, b, d as above
+    assert np.array_equal(with_holdout.second_gaps, days.second_gaps)
+    assert_frame_equal(with_holdout.outliers, days.outliers)
 
 
 def test_range_sums_handles_empty_and_final_ranges() -> None:

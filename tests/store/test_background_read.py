@@ -1,0 +1,51 @@
+"""A read on a second connection in a thread (the fit's cost probe): the same answer as on
+the caller's connection, its errors handed to whoever waits, and no thread for a database
+that is only in memory."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from clvtui.store.background import database_path, read_in_background
+
+
+def _file(tmp_path: Path) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(tmp_path / "shop.db")
+    db["orders"].insert_all([{"id": i, "fee": None if i % 2 else i} for i in range(10)])
+    return db
+
+
+def test_reads_the_same_file_on_another_connection_and_thread(tmp_path: Path) -> None:
+    db = _file(tmp_path)
+    seen: list[object] = []
+
+    def read(other: sqlite_utils.Database) -> int:
+        seen.append((other.conn is db.conn, threading.current_thread() is threading.main_thread()))
+        return int(other.conn.execute("SELECT sum(fee) FROM orders").fetchone()[0])
+
+    assert read_in_background(db, read).result(timeout=30) == 0 + 2 + 4 + 6 + 8
+    assert seen == [(False, False)]
+    assert database_path(db) == str(tmp_path / "shop.db")
+
+
+def test_an_error_in_the_read_reaches_the_caller(tmp_path: Path) -> None:
+    future = read_in_background(
+        _file(tmp_path), lambda other: other.conn.execute("SELECT nope FROM orders").fetchone()
+    )
+    with pytest.raises(sqlite3.OperationalError, match="no such column: nope"):
+        future.result(timeout=30)
+
+
+def test_an_in_memory_database_is_read_here_and_now() -> None:
+    db = sqlite_utils.Database(memory=True)
+    db["t"].insert({"a": 41})
+    assert database_path(db) is None
+    future = read_in_background(
+        db, lambda same: same.conn.execute("SELECT a + 1 FROM t").fetchone()
+    )
+    assert future.done() and future.result() == (42,)

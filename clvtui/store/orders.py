@@ -26,6 +26,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.core.timefmt import now_text
+from clvtui.store import column_snapshot
 from clvtui.store.identity import link_new_keys, refresh_sources
 from clvtui.store.locking import write_transaction
 from clvtui.store.order_lines import write_lines
@@ -90,6 +91,7 @@ def write_import(
         source = meta["source"]
         with write_transaction(db, "import") as conn:
             repeat = _is_repeat(conn, meta)
+            watch = column_snapshot.lift_watch(conn)
             import_id = _insert_import_row(conn, meta)
             _record_versions(conn, import_id)
             # Customers first (no order references them): their rows, and the frame behind them,
@@ -115,6 +117,7 @@ def write_import(
                 **write_lines(conn, source, import_id, lines),
             }
             _finish_import_row(conn, import_id, counts, meta["without_identity"])
+            column_snapshot.settle(db, watch, import_id)
             _stop_recording(conn)
         return counts
     finally:

@@ -55,6 +55,9 @@ _LINE_COLUMNS: dict[str, tuple[str, type[pl.DataType]]] = {
     "order_key": ("source || ':' || order_id", pl.Utf8),
     "product": ("coalesce(product, product_id)", pl.Utf8),
 }
+#: what an import keeps of the file's orders for the snapshot (``customer_id``: the key)
+SNAPSHOT_COLUMNS = ["order_id", "customer_id", *list(_ORDER_COLUMNS)[2:]]
+_LINE_SCHEMA = {"rowid": pl.Int64, "order_rowid": pl.Int64, "product": pl.Utf8}
 _NAMED = "coalesce(product, product_id) IS NOT NULL"
 _STAMP_SQL = (
     "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(undone_at) || ':'"
@@ -74,6 +77,20 @@ class Watch:
     parts: set[str]
     triggers: list[str]
     present: bool  # False: a database from before the snapshot (nothing to keep up)
+    orders_max: int = 0  # highest rowids before the import
+    lines_max: int = 0
+
+
+@dataclass
+class ImportRows:
+    """What an import wrote, as the importer had it: the file's orders (``STORED`` columns,
+    ``customer_id`` holding the key) and lines (``LINE_FIELDS``), and the counts."""
+
+    orders: pl.DataFrame | None = None
+    lines: pl.DataFrame | None = None
+    orders_new: int = 0
+    lines_new: int = 0
+    orders_changed: bool = False
 
 
 def order_stamp(conn: sqlite3.Connection) -> str:
@@ -167,6 +184,10 @@ def rebuild(db: sqlite_utils.Database) -> None:
         _write(db.conn, LINES, _with_order_rowids(lines, refs))
 
 
+def _schema(columns: Mapping[str, tuple[str, type[pl.DataType]]]) -> dict[str, Any]:
+    return {name: dtype for name, (_, dtype) in columns.items()}
+
+
 def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
     """Lines keyed by their order's rowid (null: no such order; such a line joins nothing)."""
     joined = lines.join(refs, on="order_key", how="left", maintain_order="left")
@@ -213,52 +234,108 @@ def lift_watch(conn: Any) -> Watch:
         " AND name LIKE 'column^_snapshot^_%' ESCAPE '^'"
     ).fetchall()
     parts = current_parts(conn)
+    tops = conn.execute(
+        "SELECT (SELECT coalesce(max(rowid), 0) FROM orders),"
+        " (SELECT coalesce(max(rowid), 0) FROM order_lines)"
+    ).fetchone()
+    if parts != {ORDERS, LINES} and tops == (0, 0):  # nothing stored yet: empty parts are current
+        _write(conn, ORDERS, pl.DataFrame(schema=_schema(_ORDER_COLUMNS)))
+        _write(conn, LINES, pl.DataFrame(schema=_LINE_SCHEMA))
+        parts = {ORDERS, LINES}
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER {name}")
-    return Watch(parts=parts, triggers=[str(sql) for _, sql in triggers], present=True)
+    return Watch(parts, [str(sql) for _, sql in triggers], True, int(tops[0]), int(tops[1]))
 
 
-def settle(db: sqlite_utils.Database, watch: Watch, import_id: int | None = None) -> None:
+def settle(
+    db: sqlite_utils.Database, watch: Watch, import_id: int | None = None,
+    frames: tuple[pl.DataFrame, pl.DataFrame | None] | None = None,
+    counts: tuple[int, int] = (0, 0),
+) -> None:  # fmt: skip
     """At the end of the import's (``import_id``) or undo's (None) transaction: the parts up
     to date, the triggers back. After an import, parts current at its start get only its rows
     merged in (the orders it wrote or updated, the lines it wrote, minus those it replaced);
-    anything else is rebuilt from the tables."""
+    anything else is rebuilt from the tables. ``frames``: the file's orders (``STORED``
+    columns) and lines (``LINE_FIELDS``); ``counts``: orders and lines the import added."""
     if not watch.present:
         return
-    conn = db.conn
     if import_id is not None and watch.parts == {ORDERS, LINES}:
-        changed = read_table(
-            db, "orders", _ORDER_COLUMNS, where="import_id = ? OR updated_import_id = ?",
-            params=(import_id, import_id),
-        )  # fmt: skip
-        if changed.height:
-            _write(conn, ORDERS, _merged(_stored(conn, ORDERS), changed))
-        else:
-            _restamp(conn, ORDERS)
-        _refresh_lines(db, import_id, orders_changed=changed.height > 0)
+        written = ImportRows(*(frames or (None, None)))
+        written.orders_new, written.lines_new = counts
+        new_orders = _merge_orders(db, watch, import_id, written)
+        _refresh_lines(db, watch, import_id, written, new_orders)
     rebuild(db)  # whatever was not current at the start
     for sql in watch.triggers:
-        conn.execute(sql)
+        db.conn.execute(sql)
 
 
-def _refresh_lines(db: sqlite_utils.Database, import_id: int, *, orders_changed: bool) -> None:
-    """The stored lines minus those of orders the import relined, plus the lines it wrote.
-    Left stale (rebuilt from the tables) when a stored line had no order and orders came:
-    it may have found its order."""
+def _merge_orders(
+    db: sqlite_utils.Database, watch: Watch, import_id: int, written: ImportRows
+) -> pl.DataFrame | None:
+    """Merge the orders the import wrote or updated into the stored part. When every order of
+    the file was new, their rows are the file's frame with consecutive rowids (SQLite gives
+    each insert the highest rowid plus one), not a read; returned then (rowid, order_id)."""
     conn = db.conn
-    if (
-        orders_changed
-        and _stored(conn, LINES, ["order_rowid"]).get_column("order_rowid").null_count()
-    ):
+    top = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM orders").fetchone()[0])
+    frame, new = written.orders, None
+    if frame is not None and frame.height == written.orders_new == top - watch.orders_max > 0:
+        new = frame.select(
+            rowid=pl.int_range(watch.orders_max + 1, top + 1, dtype=pl.Int64),
+            order_id=pl.col("order_id"),
+            customer_key=pl.col("customer_id").cast(pl.Utf8),
+            **{c: pl.col(c).cast(t) for c, t in _schema(_ORDER_COLUMNS).items()
+               if c not in ("rowid", "customer_key")},
+        )  # fmt: skip
+        where = "updated_import_id = ?"
+    else:
+        where = "import_id = ? OR updated_import_id = ?"
+    params = (import_id,) * where.count("?")
+    changed = read_table(db, "orders", _ORDER_COLUMNS, where=where, params=params)
+    if new is not None:  # the file's new rows, then any of them a refund updated since
+        changed = _merged(new.drop("order_id"), changed)
+    if changed.height:
+        _write(conn, ORDERS, _merged(_stored(conn, ORDERS), changed))
+    else:
+        _restamp(conn, ORDERS)
+    written.orders_changed = changed.height > 0
+    return None if new is None else new.select("rowid", "order_id")
+
+
+def _refresh_lines(
+    db: sqlite_utils.Database, watch: Watch, import_id: int, written: ImportRows,
+    new_orders: pl.DataFrame | None,
+) -> None:  # fmt: skip
+    """The stored lines minus those of orders the import relined, plus the lines it wrote
+    (from the file's frame when they all went in after its new orders). Left stale (rebuilt
+    from the tables) when a stored line had no order and orders came: it may have found it."""
+    conn = db.conn
+    stored_lines = _stored(conn, LINES, ["order_rowid"]).get_column("order_rowid")
+    if written.orders_changed and stored_lines.null_count():
         return
     relined = conn.execute(
         "SELECT DISTINCT o.rowid FROM order_line_versions v JOIN orders o"
         " ON o.source = v.source AND o.order_id = v.order_id WHERE v.import_id = ?",
         (import_id,),
     ).fetchall()
-    new = read_table(
-        db, "order_lines", _LINE_COLUMNS, where=f"import_id = ? AND {_NAMED}", params=(import_id,)
-    )
+    top = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM order_lines").fetchone()[0])
+    frame = written.lines
+    if (
+        new_orders is not None and frame is not None and not relined
+        and frame.height == written.lines_new == top - watch.lines_max
+    ):  # fmt: skip
+        keyed = frame.select(
+            rowid=pl.int_range(watch.lines_max + 1, top + 1, dtype=pl.Int64),
+            order_id="order_id",
+            product=pl.coalesce(
+                pl.col("product").cast(pl.Utf8), pl.col("product_id").cast(pl.Utf8)
+            ),
+        ).filter(pl.col("product").is_not_null())
+        new = keyed.join(new_orders.rename({"rowid": "order_rowid"}), on="order_id", how="left",
+                         maintain_order="left").select(list(_LINE_SCHEMA))  # fmt: skip
+    else:
+        where = f"import_id = ? AND {_NAMED}"
+        raw = read_table(db, "order_lines", _LINE_COLUMNS, where=where, params=(import_id,))
+        new = _with_order_rowids(raw, _refs_of(db, raw, import_id))
     if not relined and new.height == 0:
         _restamp(conn, LINES)
         return
@@ -266,7 +343,7 @@ def _refresh_lines(db: sqlite_utils.Database, import_id: int, *, orders_changed:
     if relined:
         gone = pl.Series([r for (r,) in relined], dtype=pl.Int64).implode()
         lines = lines.filter(~pl.col("order_rowid").is_in(gone))
-    _write(conn, LINES, _merged(lines, _with_order_rowids(new, _refs_of(db, new, import_id))))
+    _write(conn, LINES, _merged(lines, new))
 
 
 def _refs_of(db: sqlite_utils.Database, new: pl.DataFrame, import_id: int) -> pl.DataFrame:

@@ -37,6 +37,11 @@ _ORDER_COLUMNS = {
 }
 
 
+def sql_literal(text: str) -> str:
+    """``text`` as an SQL string literal (a value the same for every row of a bulk insert)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def write_lines(
     conn: Any, source: str, import_id: int, lines: Iterable[list[tuple]] | None
 ) -> dict[str, int]:
@@ -54,10 +59,9 @@ def write_lines(
     if conn.execute("SELECT 1 FROM order_lines WHERE source = ? LIMIT 1", (source,)).fetchone():
         return _replace_changed(conn, lines, args)
     # source and import id as SQL literals: the same for every line
-    literal = "'" + source.replace("'", "''") + "'"
     insert = (
         f"INSERT INTO main.order_lines (source, {_CONTENT}, import_id)"
-        f" VALUES ({literal}, {marks}, {int(import_id)})"
+        f" VALUES ({sql_literal(source)}, {marks}, {int(import_id)})"
     )
     new = 0
     for chunk in lines:

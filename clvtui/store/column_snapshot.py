@@ -5,7 +5,7 @@ at a million customers) or all order lines (5 M). Out of SQLite that is 3–9 s 
 chunks (``store.frames.read_table``); out of one compressed Arrow IPC blob it is a memcpy
 and a decompression, ~0.2 s, and a reader decodes only the columns it asks for.
 
-Two parts, one row each in ``column_snapshots``: ``orders`` (every order, in rowid order,
+Two parts, one row per column each in ``column_snapshots``: ``orders`` (every order, in rowid order,
 with the columns the readers filter and return) and ``lines`` (every line with a product
 name, in rowid order, pointing at its order's rowid: the join is on integers, not text).
 
@@ -110,7 +110,7 @@ def current_parts(conn: sqlite3.Connection) -> set[str]:
     if not _has_table(conn):
         return set()
     stamp = order_stamp(conn)
-    rows = conn.execute("SELECT part FROM column_snapshots WHERE stamp = ?", (stamp,))
+    rows = conn.execute("SELECT DISTINCT part FROM column_snapshots WHERE stamp = ?", (stamp,))
     return {str(part) for (part,) in rows}
 
 
@@ -127,14 +127,28 @@ def load(db: sqlite_utils.Database, part: str, columns: list[str]) -> pl.DataFra
     conn = db.conn
     if not _has_table(conn):
         return None
-    row = conn.execute(
-        "SELECT data FROM column_snapshots WHERE part = ? AND stamp = ?", (part, order_stamp(conn))
-    ).fetchone()
-    if row is None:
-        return None
-    blob = row[0]
-    del row
-    return pl.read_ipc(blob, columns=columns)
+    stamp = order_stamp(conn)
+    found = conn.execute(
+        "SELECT count(*) FROM column_snapshots WHERE part = ? AND stamp = ?", (part, stamp)
+    ).fetchone()[0]
+    return _columns(conn, part, columns) if found else None
+
+
+def _columns(conn: Any, part: str, columns: list[str] | None = None) -> pl.DataFrame:
+    """The part's columns (all: None), one blob at a time (each freed once decoded)."""
+    names = columns or [
+        str(n) for (n,) in conn.execute(
+            "SELECT name FROM column_snapshots WHERE part = ? ORDER BY rowid", (part,)
+        )
+    ]  # fmt: skip
+    out = []
+    for name in names:
+        (blob,) = conn.execute(
+            "SELECT data FROM column_snapshots WHERE part = ? AND name = ?", (part, name)
+        ).fetchone()
+        out.append(pl.read_ipc(blob).to_series())
+        del blob
+    return pl.DataFrame(out)
 
 
 def read_orders(
@@ -195,23 +209,21 @@ def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write(conn: Any, part: str, frame: pl.DataFrame) -> None:
-    buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression=_COMPRESSION)
-    conn.execute(
-        "INSERT OR REPLACE INTO column_snapshots (part, stamp, row_count, data)"
-        " VALUES (?, ?, ?, ?)",
-        (part, order_stamp(conn), frame.height, buffer.getbuffer()),
-    )
+    conn.execute("DELETE FROM column_snapshots WHERE part = ?", (part,))
+    stamp = order_stamp(conn)
+    for name in frame.columns:
+        buffer = io.BytesIO()
+        frame.select(name).write_ipc(buffer, compression=_COMPRESSION)
+        conn.execute(
+            "INSERT INTO column_snapshots (part, name, stamp, row_count, data)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (part, name, stamp, frame.height, buffer.getbuffer()),
+        )
 
 
 def _restamp(conn: Any, part: str) -> None:
     """The part is what the tables hold (the import changed none of its rows): stamp it now."""
     conn.execute("UPDATE column_snapshots SET stamp = ? WHERE part = ?", (order_stamp(conn), part))
-
-
-def _stored(conn: Any, part: str, columns: list[str] | None = None) -> pl.DataFrame:
-    (blob,) = conn.execute("SELECT data FROM column_snapshots WHERE part = ?", (part,)).fetchone()
-    return pl.read_ipc(blob, columns=columns)
 
 
 def _merged(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -294,7 +306,7 @@ def _merge_orders(
     if new is not None:  # the file's new rows, then any of them a refund updated since
         changed = _merged(new.drop("order_id"), changed)
     if changed.height:
-        _write(conn, ORDERS, _merged(_stored(conn, ORDERS), changed))
+        _write(conn, ORDERS, _merged(_columns(conn, ORDERS), changed))
     else:
         _restamp(conn, ORDERS)
     written.orders_changed = changed.height > 0
@@ -309,7 +321,7 @@ def _refresh_lines(
     (from the file's frame when they all went in after its new orders). Left stale (rebuilt
     from the tables) when a stored line had no order and orders came: it may have found it."""
     conn = db.conn
-    stored_lines = _stored(conn, LINES, ["order_rowid"]).get_column("order_rowid")
+    stored_lines = _columns(conn, LINES, ["order_rowid"]).get_column("order_rowid")
     if written.orders_changed and stored_lines.null_count():
         return
     relined = conn.execute(
@@ -339,7 +351,7 @@ def _refresh_lines(
     if not relined and new.height == 0:
         _restamp(conn, LINES)
         return
-    lines = _stored(conn, LINES)
+    lines = _columns(conn, LINES)
     if relined:
         gone = pl.Series([r for (r,) in relined], dtype=pl.Int64).implode()
         lines = lines.filter(~pl.col("order_rowid").is_in(gone))

@@ -341,10 +341,12 @@ MIGRATIONS: list[str] = [
     #    Arrow IPC, one row per part, valid while its stamp equals the database's fingerprint
     """
     CREATE TABLE column_snapshots (
-        part      TEXT PRIMARY KEY,      -- orders | lines
+        part      TEXT NOT NULL,         -- orders | lines
+        name      TEXT NOT NULL,         -- one column each: a reader fetches only its own
         stamp     TEXT NOT NULL,         -- store.column_snapshot.order_stamp when written
         row_count INTEGER NOT NULL,
-        data      BLOB NOT NULL          -- Arrow IPC file (lz4)
+        data      BLOB NOT NULL,         -- Arrow IPC file (lz4) of that one column
+        PRIMARY KEY (part, name)
     );
     -- any write to the orders or lines outside an import or undo (which lift these and bring
     -- the snapshot up to date themselves) drops it: readers then read the tables

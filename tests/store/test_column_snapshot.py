@@ -201,7 +201,7 @@ def test_a_failed_import_leaves_the_snapshot_as_it_was(db, tmp_path, monkeypatch
     import clvtui.store.orders as orders
 
     import_file(db, fixture("lines/shopify_lines.csv"))
-    before = db.conn.execute("SELECT * FROM column_snapshots ORDER BY part").fetchall()
+    before = db.conn.execute("SELECT * FROM column_snapshots ORDER BY part, name").fetchall()
 
     def broken(*args: Any, **kwargs: Any) -> None:
         raise OSError("disk full")
@@ -209,7 +209,7 @@ def test_a_failed_import_leaves_the_snapshot_as_it_was(db, tmp_path, monkeypatch
     monkeypatch.setattr(orders, "_finish_import_row", broken)
     with pytest.raises(OSError):
         import_file(db, fixture("lines/woocommerce_lines.csv"))
-    assert db.conn.execute("SELECT * FROM column_snapshots ORDER BY part").fetchall() == before
+    assert db.conn.execute("SELECT * FROM column_snapshots ORDER BY part, name").fetchall() == before
     triggers = db.conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
                                " AND name LIKE 'column_snapshot_%'").fetchone()[0]  # fmt: skip
     assert triggers == 6  # lifted in the import's transaction: back with its rollback

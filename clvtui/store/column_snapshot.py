@@ -32,6 +32,7 @@ import sqlite_utils
 from clvtui.store.frames import read_frame, read_table
 
 ORDERS, LINES = "orders", "lines"
+PARTS = frozenset({ORDERS, LINES})
 _ORDER_COLUMNS: dict[str, tuple[str, type[pl.DataType]]] = {
     "rowid": ("rowid", pl.Int64),
     "customer_key": ("customer_key", pl.Utf8),
@@ -114,12 +115,12 @@ def current_parts(conn: sqlite3.Connection) -> set[str]:
     return {str(part) for (part,) in rows}
 
 
-def prepare(db: sqlite_utils.Database) -> None:
-    """Rebuild stale parts now when this connection may write and nobody else is writing
-    (outside any transaction: a reader never waits for a writer, and never writes inside
-    someone's transaction). Call before a reader's read transaction."""
-    if _has_table(db.conn) and current_parts(db.conn) != {ORDERS, LINES}:
-        _rebuild_now(db)
+def prepare(db: sqlite_utils.Database, *parts: str) -> None:
+    """Rebuild stale ones of ``parts`` now when this connection may write and nobody else is
+    writing (outside any transaction: a reader never waits for a writer, and never writes
+    inside someone's transaction). Call before a reader's read transaction."""
+    if _has_table(db.conn) and set(parts) - current_parts(db.conn):
+        _rebuild_now(db, set(parts))
 
 
 def load(db: sqlite_utils.Database, part: str, columns: list[str]) -> pl.DataFrame | None:
@@ -163,8 +164,8 @@ def read_orders(
     return frame.filter(where).select(**columns)
 
 
-def _rebuild_now(db: sqlite_utils.Database) -> bool:
-    """Rebuild the stale parts in a write transaction of their own, when this connection may
+def _rebuild_now(db: sqlite_utils.Database, parts: set[str]) -> bool:
+    """Rebuild ``parts`` in a write transaction of their own, when this connection may
     write and nobody else is writing (a reader never waits for a writer): whether it did."""
     conn = db.conn
     if conn.in_transaction or getattr(db, "readonly", False):
@@ -178,7 +179,7 @@ def _rebuild_now(db: sqlite_utils.Database) -> bool:
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
     try:
-        rebuild(db)
+        rebuild(db, parts)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -186,10 +187,10 @@ def _rebuild_now(db: sqlite_utils.Database) -> bool:
     return True
 
 
-def rebuild(db: sqlite_utils.Database) -> None:
-    """The stale parts from the tables, inside the caller's transaction (after an undo, or
-    when found stale)."""
-    stale = {ORDERS, LINES} - current_parts(db.conn)
+def rebuild(db: sqlite_utils.Database, parts: frozenset[str] | set[str] = PARTS) -> None:
+    """The stale ones of ``parts`` from the tables, inside the caller's transaction (after an
+    undo, or when found stale). One at a time: the lines' text keys need the most memory."""
+    stale = parts - current_parts(db.conn)
     if ORDERS in stale:
         _write(db.conn, ORDERS, read_table(db, "orders", _ORDER_COLUMNS))
     if LINES in stale:

@@ -59,7 +59,7 @@ def order_costs(db: sqlite_utils.Database, currency: str, until: str | None = No
     costly &= pl.col("customer_key").is_not_null() & (pl.col("currency") == currency)
     if until:
         costly &= pl.col("ordered_at") <= until
-    column_snapshot.prepare(db)
+    column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):
         raw = column_snapshot.read_orders(db, {c: pl.col(c) for c in _COLUMNS}, costly)
         if raw is None:

@@ -157,7 +157,7 @@ def read_purchase_lines(
     joined lines took 1.5 s). Lines and orders are read as two plain tables and joined in
     polars (a SQL join per line is several times slower at millions of lines).
     """
-    column_snapshot.prepare(db)
+    column_snapshot.prepare(db, *column_snapshot.PARTS)
     with snapshot(db):
         lines, orders = _stored_lines(db, as_of) or _sql_lines(db, as_of)
         links = all_links(db)

@@ -106,7 +106,7 @@ def purchases_frame(
     from clvtui.core.money import minor_exponent
 
     limit = _until_text(until)
-    column_snapshot.prepare(db)
+    column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):  # the currency choice and the read see the same orders
         stored = column_snapshot.read_orders(db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES)
         if stored is not None:
@@ -193,7 +193,7 @@ def left_out(
     limit = _until_text(until)
     where = _PURCHASES + " AND currency <> ?" + (" AND ordered_at <= ?" if limit else "")
     columns = _PURCHASE_COLUMNS | {"currency": ("currency", pl.Utf8)}
-    column_snapshot.prepare(db)
+    column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):
         other = column_snapshot.read_orders(
             db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES & _other_than(chosen, limit)

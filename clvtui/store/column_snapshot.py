@@ -157,11 +157,17 @@ def read_orders(
 ) -> pl.DataFrame | None:
     """The orders matching ``where`` as ``columns`` (rowid order, as ``read_table`` gives
     them), from the snapshot when current, else None."""
-    needed = {name for e in [where, *columns.values()] for name in e.meta.root_names()}
-    frame = load(db, ORDERS, sorted(needed))
+    tested = sorted(set(where.meta.root_names()))
+    frame = load(db, ORDERS, tested)
     if frame is None:
         return None
-    return frame.filter(where).select(**columns)
+    keep = frame.select(where.fill_null(False)).to_series()
+    kept = frame.filter(keep)
+    del frame  # the other columns are filtered one by one as they come: less held at once
+    rest = {n for e in columns.values() for n in e.meta.root_names()} - set(tested)
+    for name in sorted(rest):
+        kept = kept.with_columns(_columns(db.conn, ORDERS, [name]).to_series().filter(keep))
+    return kept.select(**columns)
 
 
 def _rebuild_now(db: sqlite_utils.Database, parts: set[str]) -> bool:

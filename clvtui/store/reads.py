@@ -155,8 +155,9 @@ def _snapshot_purchases(
         order = counts.sort(["count", "currency"], descending=[True, False])
         counted = dict(zip(order.get_column("currency"), order.get_column("count"), strict=True))
         chosen = next(c for c in [*counted, *currencies] if c in currencies)
-    raw = dated.filter(pl.col("currency") == chosen).drop("currency")
-    return chosen, raw
+    if currencies != [chosen]:  # else every purchase is in it: no copy
+        dated = dated.filter(pl.col("currency") == chosen)
+    return chosen, dated.drop("currency")
 
 
 def _choose_code(currencies: list[str], wanted: str | None) -> str:

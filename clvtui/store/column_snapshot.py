@@ -187,6 +187,9 @@ def _rebuild_now(db: sqlite_utils.Database, parts: set[str]) -> bool:
     try:
         rebuild(db, parts)
         conn.execute("COMMIT")
+    except sqlite3.Error:  # a full disk, say: the copy is a shortcut, the tables still serve
+        conn.execute("ROLLBACK")
+        return False
     except BaseException:
         conn.execute("ROLLBACK")
         raise

@@ -272,3 +272,27 @@ def test_random_imports_read_the_same(tmp_path_factory, imports, undo) -> None:
             the_long_way(db, purchases_frame)
         return
     every_reader_agrees(db, until="2024-02-03")
+
+
+def test_a_reader_never_waits_for_a_writer_to_rebuild(tmp_path) -> None:
+    import sqlite3
+    import time
+
+    path = tmp_path / "clv.db"
+    db = open_db(path)
+    import_file(db, fixture("stripe_payments_jan_jun.csv"))
+    want = purchases_frame(db)
+    with db.conn:
+        db.conn.execute("DELETE FROM column_snapshots")
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another command is writing
+    try:
+        db.conn.execute("PRAGMA busy_timeout = 5000")
+        started = time.monotonic()
+        assert purchases_frame(db).equals(want)  # from the tables, at once
+        assert time.monotonic() - started < 2
+        assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert cs.current_parts(db.conn) == set()  # not rebuilt: the lock was taken

@@ -147,7 +147,8 @@ def _columns(conn: Any, part: str, columns: list[str] | None = None) -> pl.DataF
         (blob,) = conn.execute(
             "SELECT data FROM column_snapshots WHERE part = ? AND name = ?", (part, name)
         ).fetchone()
-        out.append(pl.read_ipc(blob).to_series())
+        # one chunk: decoded as the IPC file's batches, later group-bys held ~300 MB more
+        out.append(pl.read_ipc(blob).to_series().rechunk())
         del blob
     return pl.DataFrame(out)
 

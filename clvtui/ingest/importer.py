@@ -95,10 +95,9 @@ def import_file(
     result.orders = result.orders.with_columns(
         customer_id=pl.lit(f"{name}:") + pl.col("customer_id")
     )
-    # Peak memory: keep only what is still to be written. The full order frame goes once the
-    # customers are derived; each frame below is owned by its row iterator alone.
+    # Peak memory: only what is still to be written (and the snapshot's few columns) stays.
     customer_frame = _customers(result.orders)
-    order_chunks = _prefetch(_chunks(result.orders.select(STORED)))
+    order_chunks, kept = _to_write(result.orders)
     lines = read_lines(table, name, columns, result.orders, result.decimal)  # of stored orders
     del result
     counts = write_import(
@@ -111,6 +110,7 @@ def import_file(
         refunds=refunds,
         progress=(lambda done: progress(done, total)) if progress is not None else None,
         lines=_chunks(lines) if lines is not None else None,
+        frames=(kept, lines),
     )
     _add_counts(report, counts, len(rejects))
     return report
@@ -213,6 +213,14 @@ def _add_counts(report: ImportReport, counts: dict[str, int], n_rejects: int) ->
                 "example_rows": [],
             }
         )
+
+
+def _to_write(orders: pl.DataFrame) -> tuple[Iterator[list[tuple]], pl.DataFrame]:
+    """Row tuples for the orders table, and the few columns the column snapshot keeps of the
+    new orders (taken from here, not read back: ``store.column_snapshot.settle``)."""
+    from clvtui.store.column_snapshot import SNAPSHOT_COLUMNS
+
+    return _prefetch(_chunks(orders.select(STORED))), orders.select(SNAPSHOT_COLUMNS)
 
 
 def _chunks(frame: pl.DataFrame, size: int = 25_000) -> Iterator[list[tuple]]:

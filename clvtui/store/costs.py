@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 import sqlite_utils
 
+from clvtui.store import column_snapshot
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.identity import all_links, to_people
 
@@ -54,7 +55,14 @@ def order_costs(db: sqlite_utils.Database, currency: str, until: str | None = No
     ``customer_id`` (the person) and the columns of :data:`_COLUMNS` in minor units."""
     where = _COSTLY + " AND currency = ?" + (" AND ordered_at <= ?" if until else "")
     params = (currency, until) if until else (currency,)
+    costly = (pl.col("is_purchase") == 1) | (pl.col("status") == "refunded")
+    costly &= pl.col("customer_key").is_not_null() & (pl.col("currency") == currency)
+    if until:
+        costly &= pl.col("ordered_at") <= until
+    column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):
-        raw = read_table(db, "orders", _COLUMNS, where=where, params=params)
+        raw = column_snapshot.read_orders(db, {c: pl.col(c) for c in _COLUMNS}, costly)
+        if raw is None:
+            raw = read_table(db, "orders", _COLUMNS, where=where, params=params)
         links = all_links(db)
     return raw.with_columns(to_people(raw, links)).drop("customer_key")

@@ -100,6 +100,14 @@ def to_people(frame: pl.DataFrame, links: pl.DataFrame, key: str = "customer_key
     )
 
 
+def people_linked_by(conn: Any, import_id: int) -> list[str]:
+    """The people an import linked a new key to (their ``sources`` need a refresh)."""
+    rows = conn.execute(
+        "SELECT DISTINCT customer_id FROM customer_links WHERE import_id = ?", (import_id,)
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def refresh_sources(conn: Any, people: Iterable[str]) -> None:
     """Recompute ``customers.sources`` ("paypal, shopify") of people who gained a linked key."""
     conn.executemany(

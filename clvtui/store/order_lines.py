@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
+from clvtui.store import column_snapshot
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.identity import all_links, to_people
 
@@ -36,6 +37,11 @@ _ORDER_COLUMNS = {
 }
 
 
+def sql_literal(text: str) -> str:
+    """``text`` as an SQL string literal (a value the same for every row of a bulk insert)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def write_lines(
     conn: Any, source: str, import_id: int, lines: Iterable[list[tuple]] | None
 ) -> dict[str, int]:
@@ -53,10 +59,9 @@ def write_lines(
     if conn.execute("SELECT 1 FROM order_lines WHERE source = ? LIMIT 1", (source,)).fetchone():
         return _replace_changed(conn, lines, args)
     # source and import id as SQL literals: the same for every line
-    literal = "'" + source.replace("'", "''") + "'"
     insert = (
         f"INSERT INTO main.order_lines (source, {_CONTENT}, import_id)"
-        f" VALUES ({literal}, {marks}, {int(import_id)})"
+        f" VALUES ({sql_literal(source)}, {marks}, {int(import_id)})"
     )
     new = 0
     for chunk in lines:
@@ -152,12 +157,9 @@ def read_purchase_lines(
     joined lines took 1.5 s). Lines and orders are read as two plain tables and joined in
     polars (a SQL join per line is several times slower at millions of lines).
     """
-    where = _PURCHASES + (" AND ordered_at <= ?" if as_of else "")
+    column_snapshot.prepare(db, *column_snapshot.PARTS)
     with snapshot(db):
-        lines = read_table(db, "order_lines", _LINE_COLUMNS, where=_NAMED)
-        orders = read_table(
-            db, "orders", _ORDER_COLUMNS, where=where, params=(as_of,) if as_of else ()
-        )
+        lines, orders = _stored_lines(db, as_of) or _sql_lines(db, as_of)
         links = all_links(db)
     # the text key is joined once; everything after works on a small integer per order
     people_of = orders.select(
@@ -173,6 +175,32 @@ def read_purchase_lines(
     return joined.select(
         "customer_id", pl.col("order_no").alias("order_key"), "ordered_at", "product"
     )
+
+
+def _sql_lines(db: sqlite_utils.Database, as_of: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Named lines (order_key text, product) and purchases (order_key, customer_key,
+    ordered_at) read from the tables."""
+    where = _PURCHASES + (" AND ordered_at <= ?" if as_of else "")
+    lines = read_table(db, "order_lines", _LINE_COLUMNS, where=_NAMED)
+    orders = read_table(db, "orders", _ORDER_COLUMNS, where=where, params=(as_of,) if as_of else ())
+    return lines, orders
+
+
+def _stored_lines(
+    db: sqlite_utils.Database, as_of: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """What :func:`_sql_lines` reads, from the column snapshot (order_key: the order's rowid,
+    an integer to join on), or None when the snapshot is not current."""
+    bought = (pl.col("is_purchase") == 1) & pl.col("customer_key").is_not_null()
+    if as_of:
+        bought &= pl.col("ordered_at") <= as_of
+    columns = {"order_key": pl.col("rowid"), "customer_key": pl.col("customer_key"),
+               "ordered_at": pl.col("ordered_at")}  # fmt: skip
+    lines = column_snapshot.load(db, column_snapshot.LINES, ["order_rowid", "product"])
+    orders = column_snapshot.read_orders(db, columns, bought) if lines is not None else None
+    if lines is None or orders is None:
+        return None
+    return lines.rename({"order_rowid": "order_key"}), orders
 
 
 def order_lines_of(db: sqlite_utils.Database, customer_id: str) -> list[dict[str, Any]]:

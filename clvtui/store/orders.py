@@ -26,9 +26,10 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.core.timefmt import now_text
-from clvtui.store.identity import link_new_keys, refresh_sources
+from clvtui.store import column_snapshot
+from clvtui.store.identity import link_new_keys, people_linked_by, refresh_sources
 from clvtui.store.locking import write_transaction
-from clvtui.store.order_lines import write_lines
+from clvtui.store.order_lines import sql_literal, write_lines
 
 ORDER_FIELDS = [
     "source", "order_id", "customer_key", "ordered_at", "ordered_at_raw", "amount_minor",
@@ -70,6 +71,7 @@ def write_import(
     refunds: list[tuple[str, int, int, str | None]],
     progress: Callable[[int], None] | None = None,
     lines: Iterable[list[tuple]] | None = None,
+    frames: tuple[pl.DataFrame, pl.DataFrame | None] | None = None,
 ) -> dict[str, int]:
     """Store one import atomically and return its counts.
 
@@ -78,7 +80,7 @@ def write_import(
     the ``source:id`` key; :mod:`clvtui.store.identity` maps it to its person);
     ``rejects``: (row, reason, raw); ``lines``: chunks of order lines (``store.order_lines``);
     ``refunds``: (order_id, refunded_minor, row, raw) for refunds of orders not in the file,
-    applied to the stored order when it exists, else rejected with a reason.
+    applied to the stored order when it exists, else rejected (``frames``: column_snapshot.settle).
 
     Every order and customer row the import changes is first copied to ``order_versions`` /
     ``customer_versions`` (by temporary triggers, so only changed rows cost anything): that
@@ -90,6 +92,7 @@ def write_import(
         source = meta["source"]
         with write_transaction(db, "import") as conn:
             repeat = _is_repeat(conn, meta)
+            watch = column_snapshot.lift_watch(conn)
             import_id = _insert_import_row(conn, meta)
             _record_versions(conn, import_id)
             # Customers first (no order references them): their rows, and the frame behind them,
@@ -99,10 +102,7 @@ def write_import(
             new, updated = _write_orders(db, conn, orders, import_id, source, repeat, progress)
             refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
             all_rejects = list(rejects) + refund_rejects
-            conn.executemany(
-                "INSERT INTO rejects (import_id, row, reason, raw) VALUES (?, ?, ?, ?)",
-                [(import_id, row, reason, raw) for row, reason, raw in all_rejects],
-            )
+            _write_rejects(conn, import_id, all_rejects)
             counts = {
                 "import_id": import_id,
                 "orders_new": new,
@@ -115,10 +115,18 @@ def write_import(
                 **write_lines(conn, source, import_id, lines),
             }
             _finish_import_row(conn, import_id, counts, meta["without_identity"])
+            column_snapshot.settle(db, watch, import_id, frames, (new, counts["lines_new"]))
             _stop_recording(conn)
         return counts
     finally:
         _stop_recording(db.conn)  # also after a rollback: the triggers belong to one import
+
+
+def _write_rejects(conn: Any, import_id: int, rejects: list[tuple[int, str, str | None]]) -> None:
+    conn.executemany(
+        "INSERT INTO rejects (import_id, row, reason, raw) VALUES (?, ?, ?, ?)",
+        [(import_id, row, reason, raw) for row, reason, raw in rejects],
+    )
 
 
 def _insert_import_row(conn: Any, meta: dict[str, Any]) -> int:
@@ -150,7 +158,7 @@ def _write_customers(
         linked = _count(db, "customer_links") - links_before
         _upsert_customers(conn, _person_rows(customers, people), source, import_id)
         if linked:
-            refresh_sources(conn, _new_link_people(conn, import_id))
+            refresh_sources(conn, people_linked_by(conn, import_id))
     return _count(db, "customers") - customers_before, linked
 
 
@@ -165,7 +173,7 @@ def _write_orders(
         return 0, 0
     before = _count(db, "orders", "source = ?", [source])
     # source and import id are the same for every row: SQL literals, not per-row tuples
-    values = f"{_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
+    values = f"{sql_literal(source)}, " + ", ".join("?" * (len(ORDER_FIELDS) - 1))
     values += f", {int(import_id)}"
     columns = ", ".join([*ORDER_FIELDS, "import_id"])
     if before == 0:
@@ -232,13 +240,6 @@ def _person_rows(customers: pl.DataFrame, people: dict[str, str]) -> Iterator[tu
     return zip(*columns, strict=True)
 
 
-def _new_link_people(conn: Any, import_id: int) -> list[str]:
-    rows = conn.execute(
-        "SELECT DISTINCT customer_id FROM customer_links WHERE import_id = ?", (import_id,)
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
 @contextmanager
 def _indexes_rebuilt_if_empty(conn: Any) -> Iterator[None]:
     """On an empty ``orders`` table, drop its secondary indexes and rebuild them afterwards.
@@ -279,10 +280,6 @@ def _is_repeat(conn: Any, meta: dict[str, Any]) -> bool:
         return False
     mapping = json.dumps(meta["mapping"], sort_keys=True)
     return (last[0], last[1], last[2]) == (meta["sha256"], meta["format"], mapping)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _insert_chunks(
@@ -391,7 +388,7 @@ def _upsert_customers(conn: Any, customers: Iterable[tuple], source: str, import
     placeholders = ", ".join("?" * (len(CUSTOMER_FIELDS) + 2))
     conn.executemany(
         f"INSERT INTO customers ({', '.join(CUSTOMER_FIELDS)}, source, import_id, sources)"
-        f" VALUES ({placeholders}, {_literal(source)})"
+        f" VALUES ({placeholders}, {sql_literal(source)})"
         f" ON CONFLICT(customer_id) DO UPDATE SET {', '.join(sets)}"
         f" WHERE {' OR '.join(changed)}",
         ((*c, source, import_id) for c in customers),

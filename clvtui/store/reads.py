@@ -17,6 +17,7 @@ import sqlite_utils
 
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import NoDataError
+from clvtui.store import column_snapshot
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.identity import LINK_SCHEMA, all_links, to_people
 
@@ -26,6 +27,13 @@ _PURCHASE_COLUMNS = {
     "amount": ("amount_minor - refunded_minor", pl.Int64),
 }
 _PURCHASES = "is_purchase = 1 AND customer_key IS NOT NULL"
+_SNAPSHOT_PURCHASES = (pl.col("is_purchase") == 1) & pl.col("customer_key").is_not_null()
+_SNAPSHOT_COLUMNS = {
+    "customer_key": pl.col("customer_key"),
+    "ordered_at": pl.col("ordered_at"),
+    "amount": pl.col("amount_minor") - pl.col("refunded_minor"),
+    "currency": pl.col("currency"),
+}
 NO_PURCHASES = "no purchases with a customer in the database; import orders first"
 
 
@@ -98,17 +106,13 @@ def purchases_frame(
     from clvtui.core.money import minor_exponent
 
     limit = _until_text(until)
+    column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):  # the currency choice and the read see the same orders
-        single = _single_logged_currency(db)
-        currencies = single or purchase_currencies(db)
-        if not currencies:
-            raise NoDataError(NO_PURCHASES)
-        chosen = _choose(db, currencies, currency, limit)
-        where = _PURCHASES + " AND currency = ?" + (" AND ordered_at <= ?" if limit else "")
-        params = (chosen, limit) if limit else (chosen,)
-        raw = read_table(db, "orders", _PURCHASE_COLUMNS, where=where, params=params)
-        if single and raw.height == 0 and not purchase_currencies(db):
-            raise NoDataError(NO_PURCHASES)  # what the scan would have said
+        stored = column_snapshot.read_orders(db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES)
+        if stored is not None:
+            chosen, raw = _snapshot_purchases(stored, currency, limit)
+        else:
+            chosen, raw = _sql_purchases(db, currency, limit)
         links = all_links(db)
     scale = 10 ** minor_exponent(chosen)
     return raw.select(
@@ -119,16 +123,57 @@ def purchases_frame(
     )
 
 
+def _sql_purchases(
+    db: sqlite_utils.Database, currency: str | None, limit: str | None
+) -> tuple[str, pl.DataFrame]:
+    """The chosen currency and its purchases (customer_key, ordered_at text, amount minor)."""
+    single = _single_logged_currency(db)
+    currencies = single or purchase_currencies(db)
+    if not currencies:
+        raise NoDataError(NO_PURCHASES)
+    chosen = _choose(db, currencies, currency, limit)
+    where = _PURCHASES + " AND currency = ?" + (" AND ordered_at <= ?" if limit else "")
+    params = (chosen, limit) if limit else (chosen,)
+    raw = read_table(db, "orders", _PURCHASE_COLUMNS, where=where, params=params)
+    if single and raw.height == 0 and not purchase_currencies(db):
+        raise NoDataError(NO_PURCHASES)  # what the scan would have said
+    return chosen, raw
+
+
+def _snapshot_purchases(
+    bought: pl.DataFrame, currency: str | None, limit: str | None
+) -> tuple[str, pl.DataFrame]:
+    """What :func:`_sql_purchases` returns, from every purchase out of the column snapshot."""
+    currencies = sorted(bought.get_column("currency").unique().to_list())
+    if not currencies:
+        raise NoDataError(NO_PURCHASES)
+    dated = bought if limit is None else bought.filter(pl.col("ordered_at") <= limit)
+    if currency is not None or len(currencies) == 1:
+        chosen = _choose_code(currencies, currency)
+    else:
+        counts = dated.get_column("currency").value_counts()
+        order = counts.sort(["count", "currency"], descending=[True, False])
+        counted = dict(zip(order.get_column("currency"), order.get_column("count"), strict=True))
+        chosen = next(c for c in [*counted, *currencies] if c in currencies)
+    if currencies != [chosen]:  # else every purchase is in it: no copy
+        dated = dated.filter(pl.col("currency") == chosen)
+    return chosen, dated.drop("currency")
+
+
+def _choose_code(currencies: list[str], wanted: str | None) -> str:
+    if wanted is None:
+        return currencies[0]
+    code = wanted.strip().upper()
+    if code not in currencies:
+        raise NoDataError(f"no purchases in {code}; the database holds {', '.join(currencies)}")
+    return code
+
+
 def _choose(
     db: sqlite_utils.Database, currencies: list[str], wanted: str | None, limit: str | None
 ) -> str:
-    if wanted is not None:
-        code = wanted.strip().upper()
-        if code not in currencies:
-            raise NoDataError(f"no purchases in {code}; the database holds {', '.join(currencies)}")
-        return code
-    if len(currencies) == 1:
-        return currencies[0]
+    if wanted is not None or len(currencies) == 1:
+        return _choose_code(currencies, wanted)
     return next(iter(currency_purchases(db, limit, currencies)))
 
 
@@ -149,10 +194,14 @@ def left_out(
     limit = _until_text(until)
     where = _PURCHASES + " AND currency <> ?" + (" AND ordered_at <= ?" if limit else "")
     columns = _PURCHASE_COLUMNS | {"currency": ("currency", pl.Utf8)}
+    column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):
-        other = read_table(
-            db, "orders", columns, where=where, params=(chosen, limit) if limit else (chosen,)
+        other = column_snapshot.read_orders(
+            db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES & _other_than(chosen, limit)
         )
+        if other is None:
+            params = (chosen, limit) if limit else (chosen,)
+            other = read_table(db, "orders", columns, where=where, params=params)
         links = all_links(db) if other.height else pl.DataFrame(schema=LINK_SCHEMA)
     if other.height == 0:
         return []
@@ -171,6 +220,12 @@ def left_out(
             }
         )
     return sorted(out, key=lambda d: (-int(d["purchases"]), str(d["currency"])))
+
+
+def _other_than(chosen: str | None, limit: str | None) -> pl.Expr:
+    """``currency <> chosen AND ordered_at <= limit`` as SQL means it (``<> NULL``: no row)."""
+    other = pl.col("currency") != pl.lit(chosen, pl.Utf8)
+    return other if limit is None else other & (pl.col("ordered_at") <= limit)
 
 
 def currency_report(

@@ -337,4 +337,30 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX order_line_versions_order ON order_line_versions(source, order_id);
     """,
+    # columnar snapshot (store.column_snapshot): the orders and their named lines as compressed
+    #    Arrow IPC, one row per part, valid while its stamp equals the database's fingerprint
+    """
+    CREATE TABLE column_snapshots (
+        part      TEXT NOT NULL,         -- orders | lines
+        name      TEXT NOT NULL,         -- one column each: a reader fetches only its own
+        stamp     TEXT NOT NULL,         -- store.column_snapshot.order_stamp when written
+        row_count INTEGER NOT NULL,
+        data      BLOB NOT NULL,         -- Arrow IPC file (lz4) of that one column
+        PRIMARY KEY (part, name)
+    );
+    -- any write to the orders or lines outside an import or undo (which lift these and bring
+    -- the snapshot up to date themselves) drops it: readers then read the tables
+    CREATE TRIGGER column_snapshot_orders_insert AFTER INSERT ON orders
+        BEGIN DELETE FROM column_snapshots; END;
+    CREATE TRIGGER column_snapshot_orders_update AFTER UPDATE ON orders
+        BEGIN DELETE FROM column_snapshots; END;
+    CREATE TRIGGER column_snapshot_orders_delete AFTER DELETE ON orders
+        BEGIN DELETE FROM column_snapshots; END;
+    CREATE TRIGGER column_snapshot_order_lines_insert AFTER INSERT ON order_lines
+        BEGIN DELETE FROM column_snapshots; END;
+    CREATE TRIGGER column_snapshot_order_lines_update AFTER UPDATE ON order_lines
+        BEGIN DELETE FROM column_snapshots; END;
+    CREATE TRIGGER column_snapshot_order_lines_delete AFTER DELETE ON order_lines
+        BEGIN DELETE FROM column_snapshots; END;
+    """,
 ]

@@ -6,17 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbfiles import checkpoint, private_copy
+from tests.dbfiles import private_copy
 
 
 @pytest.fixture(scope="session")
-def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shop_db(demo_2000: Path) -> Path:
     """The demo shop at 2,000 customers (seed 7, Shopify export, 26-week holdout): read-only."""
-    from clvtui.services.demo import build_demo
-
-    path = tmp_path_factory.mktemp("cli-demo") / "demo.db"
-    build_demo(path, customers=2_000, fmt="shopify", seed=7, fresh=False)
-    return checkpoint(path)
+    return demo_2000
 
 
 @pytest.fixture

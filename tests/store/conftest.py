@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbfiles import checkpoint, private_copy
+from tests.dbfiles import built_once, private_copy
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 SHOP_EXPORT = FIXTURES / "shopify_orders.csv"  # 9 orders, 6 customers
@@ -108,18 +108,19 @@ def cdnow_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
 @pytest.fixture(scope="session")
 def fitted_shop(tmp_path_factory: pytest.TempPathFactory, cdnow_exports: tuple[Path, Path]) -> Path:
     """The CDNOW sample imported and fitted (BG/NBD): a real shop for every command."""
-    from clvtui.ingest import import_file
-    from clvtui.pipeline import fit_run
-    from clvtui.store import open_db
 
-    path = tmp_path_factory.mktemp("shop") / "shop.db"
-    db = open_db(path)
-    for export in cdnow_exports:
-        import_file(db, export, fmt="generic")
-    fit_run(db, model="bgnbd")
-    db.conn.close()
-    checkpoint(path)
-    return path
+    def build(path: Path) -> None:
+        from clvtui.ingest import import_file
+        from clvtui.pipeline import fit_run
+        from clvtui.store import open_db
+
+        db = open_db(path)
+        for export in cdnow_exports:
+            import_file(db, export, fmt="generic")
+        fit_run(db, model="bgnbd")
+        db.conn.close()
+
+    return built_once(tmp_path_factory, "store-cdnow-bgnbd", build, "shop.db")
 
 
 @pytest.fixture

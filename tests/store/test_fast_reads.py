@@ -17,17 +17,24 @@ import sqlite_utils
 
 from clvtui.store.run_scores import _with_customers, latest_run_id, scores_columns
 from clvtui.store.runs import blob_identity_current, ranked_customers
+from tests.dbfiles import checkpoint, private_copy
 from tests.store.conftest import FIXTURES, SHOP_EXPORT, clvtui
 
 PEOPLE = ("email", "name", "sources", "country", "channel", "first_product", "discount_code")
 
 
-@pytest.fixture
-def fitted(tmp_path: Path) -> Path:
-    db = tmp_path / "shop.db"
+@pytest.fixture(scope="module")
+def fitted_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("fast-reads") / "shop.db"
     assert clvtui("import", SHOP_EXPORT, "--db", db).returncode == 0
     assert clvtui("fit", "--db", db).returncode == 0
-    return db
+    return checkpoint(db)
+
+
+@pytest.fixture
+def fitted(fitted_once: Path, tmp_path: Path) -> Path:
+    """Each test's own copy (one imports into it): two child processes once, not per test."""
+    return private_copy(fitted_once, tmp_path)
 
 
 def test_blob_people_equal_the_customers_table_until_an_import(fitted: Path) -> None:

@@ -6,23 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbfiles import checkpoint, private_copy
+from tests.dbfiles import DEMO_CUSTOMERS, private_copy
 
-DEMO_CUSTOMERS = 2_000
+__all__ = ["DEMO_CUSTOMERS", "SIZE", "settle"]
 SIZE = (120, 40)
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(demo_2000: Path) -> Path:
     """A fitted demo database (2,000 simulated customers, Shopify export, 26-week holdout).
 
     Read-only for the tests: a test that writes (import, refit) takes ``demo_copy``.
     """
-    from clvtui.services.demo import build_demo
-
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    build_demo(path, customers=DEMO_CUSTOMERS, fmt="shopify", seed=7, fresh=False)
-    return checkpoint(path)
+    return demo_2000
 
 
 @pytest.fixture

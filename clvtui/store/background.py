@@ -24,11 +24,13 @@ def database_path(db: sqlite_utils.Database) -> str | None:
 
 
 def read_in_background(
-    db: sqlite_utils.Database, read: Callable[[sqlite_utils.Database], T]
+    db: sqlite_utils.Database,
+    read: Callable[[sqlite_utils.Database], T],
+    out: Future[T] | None = None,
 ) -> Future[T]:
     """``read(a second connection to db's file)`` started in a thread; its result (or error)
     in the future. Without a file to open it runs here, now."""
-    out: Future[T] = Future()
+    out = Future() if out is None else out  # a subclass may carry more than the result
     path = database_path(db)
     if path is None:
         out.set_result(read(db))

@@ -12,7 +12,7 @@ import io
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import polars as pl
@@ -294,29 +294,12 @@ def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
     Safe beside ``db.conn``: both connections use the same SQLite library, whose file locks
     are shared within the process. Returns None when there is no file to open (in-memory).
     """
-    files = [f for _, name, f in db.conn.execute("PRAGMA database_list") if name == "main"]
-    if not files or not files[0] or not has_frame_cache(db):
+    from clvtui.store.background import database_path, read_in_background
+
+    if database_path(db) is None or not has_frame_cache(db):
         return None
-    path = files[0]
-
     out = StampedIdentity()
-
-    def read() -> None:
-        try:
-            other = sqlite_utils.Database(path)
-            try:
-                out.set_result(_stamped_identity(other, out))
-            finally:
-                other.close()
-        except BaseException as err:  # handed to whoever waits on the result
-            out.set_exception(err)
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-identity")
-    try:
-        pool.submit(read)
-        return out
-    finally:
-        pool.shutdown(wait=False)
+    return read_in_background(db, lambda other: _stamped_identity(other, out), out)
 
 
 def _identity(db: sqlite_utils.Database) -> pl.DataFrame:

@@ -165,12 +165,15 @@ def read_purchase_lines(
     people_of = orders.select(
         "order_key", "ordered_at", to_people(orders, links), order_no=pl.int_range(pl.len())
     )
-    if people is not None:
-        kept = pl.DataFrame({"customer_id": people}, schema={"customer_id": pl.Utf8})
-        people_of = people_of.join(kept, on="customer_id", how="semi", maintain_order="left")
     # a categorical id: every later unique, group and join over millions of lines compares
     # a 32-bit code instead of hashing text (one hash per order here, not per line later)
-    people_of = people_of.with_columns(pl.col("customer_id").cast(pl.Categorical))
+    if people is None:
+        people_of = people_of.with_columns(pl.col("customer_id").cast(pl.Categorical))
+    else:  # cast the million people, not the orders, and keep only theirs by the same join
+        kept = pl.DataFrame({"customer_id": people}, schema={"customer_id": pl.Utf8}).unique()
+        kept = kept.with_columns(code=pl.col("customer_id").cast(pl.Categorical))
+        people_of = people_of.join(kept, on="customer_id", how="inner", maintain_order="left")
+        people_of = people_of.drop("customer_id").rename({"code": "customer_id"})
     joined = lines.join(people_of, on="order_key", how="inner", maintain_order="left")
     return joined.select(
         "customer_id", pl.col("order_no").alias("order_key"), "ordered_at", "product"

@@ -9,7 +9,7 @@ already in memory (no read): instant at a million customers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import polars as pl
 from textual import work
@@ -19,12 +19,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from clvtui.errors import ClvError
 from clvtui.tui.screens.base import MainScreen, WorkerErrors
 from clvtui.tui.widgets.columns import ID_WIDTH, customer_columns, id_width
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money
 from clvtui.tui.widgets.frame_table import ColumnSpec, FrameTable, text_cell
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass
@@ -87,16 +89,12 @@ class ActionsScreen(MainScreen):
     def load(self) -> None:
         from clvtui.services.actions import frame_for_screen
 
-        try:
-            db = self.data.connect()
-            run = self.latest_run(db)
-            if run is None:
-                return
+        def read(db: sqlite_utils.Database, run: dict[str, Any]) -> ActionsLoaded:
             customers = self.data.customers(db, int(run["id"]))
             assigned, view = frame_for_screen(db, run, customers)
-            self.post_message(ActionsLoaded(assigned, view, rows=cell_rows(assigned, view.cells)))
-        except ClvError as err:
-            self.post_message(ActionsLoaded(None, None, str(err)))
+            return ActionsLoaded(assigned, view, rows=cell_rows(assigned, view.cells))
+
+        self.post_latest(read, lambda error: ActionsLoaded(None, None, error))
 
     def show_empty(self, message: str) -> None:
         self.on_actions_loaded(ActionsLoaded(None, None, message))

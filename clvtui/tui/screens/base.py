@@ -3,6 +3,7 @@ the "no fit yet" empty state."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -171,6 +172,23 @@ class MainScreen(WorkerErrors, FitReader):
     @property
     def data(self) -> AppData:
         return self.clv.data
+
+    def post_latest(
+        self,
+        read: Callable[[sqlite_utils.Database, dict[str, Any]], Message],
+        failed: Callable[[str], Message],
+    ) -> None:
+        """In a load worker: post ``read(db, latest run)``, or ``failed(the error's line)`` when
+        it raises a ``ClvError``; nothing but the empty state when nothing is fitted yet."""
+        from clvtui.errors import ClvError
+
+        try:
+            db = self.data.connect()
+            run = self.latest_run(db)
+            if run is not None:
+                self.post_message(read(db, run))
+        except ClvError as err:
+            self.post_message(failed(str(err)))
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")

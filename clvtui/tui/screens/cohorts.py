@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.style import Style
 from rich.table import Table
@@ -25,6 +25,9 @@ from textual.widgets import Input, Label, Static
 from clvtui.errors import ClvError
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fmt import count, money
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # cool → warm: low value per customer to high (the legend says so)
 HEAT = ("#23395d", "#245e6b", "#2f7f5f", "#6a9a3a", "#a89a2a", "#c4702a")
@@ -151,17 +154,13 @@ class CohortsScreen(MainScreen):
         from clvtui.services.cohorts import cohort_value
         from clvtui.services.plan import load_basis, plan
 
-        try:
-            db = self.data.connect()
-            run = self.latest_run(db)
-            if run is None:
-                return
+        def read(db: sqlite_utils.Database, run: dict[str, Any]) -> CohortsLoaded:
             basis = load_basis(db, int(run["id"]))
             result = cohort_value(db, inputs=basis.inputs)
             base = plan(basis, 1.0, 12).plan.base.revenue
-            self.post_message(CohortsLoaded(result.table, basis, result.currency, nice_goal(base)))
-        except ClvError as err:
-            self.post_message(PlanError(str(err)))
+            return CohortsLoaded(result.table, basis, result.currency, nice_goal(base))
+
+        self.post_latest(read, PlanError)
 
     def show_empty(self, message: str) -> None:
         self.query_one("#cohort-heat", Static).update(message)

@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import Static, TabbedContent, TabPane
 
-from clvtui.errors import ClvError
 from clvtui.services.products import ProductReport
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
@@ -75,14 +74,10 @@ class ProductsScreen(MainScreen):
     def load(self) -> None:
         from clvtui.services.products import product_report
 
-        try:
-            db = self.data.connect()
-            run = self.latest_run(db)
-            if run is None:
-                return
-            self.post_message(ProductsLoaded(product_report(db, int(run["id"]))))
-        except ClvError as err:
-            self.post_message(ProductsLoaded(None, str(err)))
+        self.post_latest(
+            lambda db, run: ProductsLoaded(product_report(db, int(run["id"]))),
+            lambda error: ProductsLoaded(None, error),
+        )
 
     def show_empty(self, message: str) -> None:
         self.on_products_loaded(ProductsLoaded(None, message))

@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from clvtui.errors import ClvError
 from clvtui.insights.segments import TIERS
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
@@ -67,15 +66,12 @@ class SegmentsScreen(MainScreen):
         from clvtui.services.segments import tier_risk_matrix
         from clvtui.tui.run_facts import run_currency
 
-        try:
-            db = self.data.connect()
-            run = self.latest_run(db)
-            if run is None:
-                return
-            matrix = tier_risk_matrix(self.data.customers(db, int(run["id"])))
-            self.post_message(SegmentsLoaded(matrix, run_currency(run)))
-        except ClvError as err:
-            self.post_message(SegmentsLoaded(None, None, str(err)))
+        self.post_latest(
+            lambda db, run: SegmentsLoaded(
+                tier_risk_matrix(self.data.customers(db, int(run["id"]))), run_currency(run)
+            ),
+            lambda error: SegmentsLoaded(None, None, error),
+        )
 
     def show_empty(self, message: str) -> None:
         self.on_segments_loaded(SegmentsLoaded(None, None, message))

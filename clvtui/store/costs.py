@@ -16,7 +16,6 @@ from clvtui.store.identity import all_links, to_people
 
 _COLUMNS = {
     "customer_key": ("customer_key", pl.Utf8),
-    "ordered_at": ("ordered_at", pl.Utf8),
     "amount_minor": ("amount_minor", pl.Int64),
     "refunded_minor": ("refunded_minor", pl.Int64),
     "is_purchase": ("is_purchase", pl.Int64),

@@ -26,8 +26,9 @@ def demo(
         str,
         typer.Option(
             "--shape",
-            help="standard, no-dropout (nobody leaves), regular (subscription-like), wholesale "
-            "(one huge trade buyer), one-time (nobody came back) or one-day (one day of history).",
+            help="standard (one 26-week cohort), steady (new customers all the time), "
+            "no-dropout (nobody leaves), regular (subscription-like), wholesale (one huge trade "
+            "buyer), one-time (nobody came back), one-day (one day of history) or seasonal.",
         ),
     ] = "standard",
     no_tui: Annotated[

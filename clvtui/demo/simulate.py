@@ -199,14 +199,18 @@ def _choose_tilted(
     return np.minimum((u > cum).sum(axis=1), len(base) - 1)
 
 
-SHAPES = ("standard", "no-dropout", "regular", "wholesale", "one-time", "one-day", "seasonal")
+SHAPES = (
+    "standard", "steady", "no-dropout", "regular", "wholesale", "one-time", "one-day", "seasonal",
+)  # fmt: skip
 WHOLESALE_ID = "W0000001"
 
 
 def simulate_shape(shape: str, params: DemoParams | None = None, seed: int = 0) -> pl.DataFrame:
     """Orders of a simulated shop of one of ``SHAPES`` (columns as ``simulate_orders``).
 
-    - standard: the BG/NBD + Gamma-Gamma shop above;
+    - standard: the BG/NBD + Gamma-Gamma shop above (one 26-week cohort, as in CDNOW);
+    - steady: the same story with new customers arriving all through the window, as in most
+      real shops, so some first orders are only days old (recent one-time buyers);
     - no-dropout: the same buyers, but nobody ever leaves (the NBD; BG/NBD's a → 0 boundary);
     - regular: subscription-like buyers ordering every 2, 4 or 8 weeks (± half a day), who
       cancel with a 3 % chance after each order — far more regular than Poisson;
@@ -221,6 +225,8 @@ def simulate_shape(shape: str, params: DemoParams | None = None, seed: int = 0) 
         raise ValueError(f"unknown demo shape {shape!r}; choose one of {', '.join(SHAPES)}")
     if shape == "no-dropout":
         return simulate_orders(replace(params, dropout=False), seed)
+    if shape == "steady":
+        return simulate_orders(replace(params, acquisition_weeks=params.weeks), seed)
     if shape == "seasonal":
         from clvtui.demo.seasonal import simulate_seasonal
 

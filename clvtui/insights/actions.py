@@ -22,8 +22,11 @@ costs, so spend at most value ÷ ratio. The value an action buys depends on the 
 Negative values give 0: nothing is worth spending on a customer who costs more than they bring.
 
 **Timing**: win-backs now (the as-of date); cross-sell and the second-order nudge at the start
-of the customer's expected next-order window (``model.next_order``; now when there is none);
-VIP care is ongoing and "no paid contact" has no date.
+of the customer's expected next-order window (``model.next_order``; now when there is none).
+One order is too little to time a customer's own next one, so a recent one-time buyer's nudge
+comes when the shop's typical second order does: their first order plus the median
+first-to-second gap of the customers who came back (``OneTimeRule.typical_weeks``), now if that
+has passed. VIP care is ongoing and "no paid contact" has no date.
 """
 
 from __future__ import annotations
@@ -139,10 +142,19 @@ def one_time_expr(columns: list[str]) -> pl.Expr:
     return (once & (pl.col("risk") == ACTIVE) & valuable).alias("one_time")
 
 
-def assign_actions(scored: pl.DataFrame, settings: Settings, as_of: dt.date) -> pl.DataFrame:
-    """``scored`` (customer_id, tier, risk, clv, p_alive, x; next_order_low if known) with
+def assign_actions(
+    scored: pl.DataFrame,
+    settings: Settings,
+    as_of: dt.date,
+    *,
+    second_order_weeks: float | None = None,
+) -> pl.DataFrame:
+    """``scored`` (customer_id, tier, risk, clv, p_alive, x; next_order_low and T if known) with
     ``one_time``, ``action``, ``value_at_stake``, ``max_spend`` and ``contact_on`` (a date, or
-    null for ongoing and no contact). Exactly one action per customer."""
+    null for ongoing and no contact). Exactly one action per customer.
+
+    ``second_order_weeks``: the shop's median first-to-second gap; a one-time buyer's window
+    opens that long after their first order (T weeks before as-of)."""
     rules = ActionRules.from_settings(settings)
     chain: Any = pl.when(pl.col("one_time")).then(pl.lit(rules.one_time))
     for (tier, risk), name in rules.cells.items():
@@ -157,6 +169,9 @@ def assign_actions(scored: pl.DataFrame, settings: Settings, as_of: dt.date) -> 
         if "next_order_low" in scored.columns
         else pl.lit(0.0)
     )
+    if second_order_weeks is not None and "T" in scored.columns:
+        due = (pl.lit(second_order_weeks) - pl.col("T")).clip(lower_bound=0.0)
+        window_weeks = pl.when(pl.col("one_time")).then(due).otherwise(window_weeks)
     window = start + pl.duration(days=(window_weeks * 7.0).round(0).cast(pl.Int64))
     return (
         scored.with_columns(one_time_expr(scored.columns), value_at_stake())

@@ -125,16 +125,21 @@ class OneTimeRule:
     at_risk_weeks: float
     lost_weeks: float
     gaps_seen: int
+    # the median first-to-second gap: when a one-time buyer's second order is most likely due
+    # (None with too few second orders to measure, and in runs made before it was stored)
+    typical_weeks: float | None = None
 
     @classmethod
     def from_gaps(cls, gaps_weeks: np.ndarray) -> OneTimeRule:
         gaps = np.asarray(gaps_weeks, dtype=float)
         gaps = gaps[np.isfinite(gaps)]
+        typical = None
         if gaps.size >= ONE_TIME_MIN_GAPS:
             at_risk = max(float(np.quantile(gaps, ONE_TIME_QUANTILE)), ONE_TIME_FLOOR_WEEKS)
+            typical = float(np.median(gaps))
         else:
             at_risk = ONE_TIME_DEFAULT_WEEKS
-        return cls(at_risk, ONE_TIME_LOST_FACTOR * at_risk, int(gaps.size))
+        return cls(at_risk, ONE_TIME_LOST_FACTOR * at_risk, int(gaps.size), typical)
 
     @classmethod
     def from_json(cls, doc: Any) -> OneTimeRule | None:
@@ -142,8 +147,10 @@ class OneTimeRule:
         if not isinstance(doc, dict):
             return None
         try:
+            typical = doc.get("typical_weeks")
             return cls(float(doc["at_risk_weeks"]), float(doc["lost_weeks"]),
-                       int(doc.get("gaps_seen", 0)))  # fmt: skip
+                       int(doc.get("gaps_seen", 0)),
+                       None if typical is None else float(typical))  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -168,6 +175,7 @@ class OneTimeRule:
             "at_risk_weeks": self.at_risk_weeks,
             "lost_weeks": self.lost_weeks,
             "gaps_seen": self.gaps_seen,
+            "typical_weeks": self.typical_weeks,
             "text": self.describe(),
         }
 

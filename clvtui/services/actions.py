@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import sqlite_utils
 
 from clvtui.settings import Settings
+
+if TYPE_CHECKING:
+    from clvtui.insights.segments import OneTimeRule
 
 #: The score columns an assignment needs beyond customer_id, clv and p_alive.
 ACTION_SCORES = ("x", "next_order_low")
@@ -60,11 +63,15 @@ class ActionsView:
         }
 
 
-def assign(scored: pl.DataFrame, settings: Settings, as_of: dt.date) -> pl.DataFrame:
-    """Every customer of ``scored`` with their action, max spend and contact date."""
+def assign(
+    scored: pl.DataFrame, settings: Settings, as_of: dt.date, one_time: OneTimeRule | None
+) -> pl.DataFrame:
+    """Every customer of ``scored`` with their action, max spend and contact date
+    (``one_time``: the run's rule, whose typical second-order gap times the nudge)."""
     from clvtui.insights.actions import assign_actions
 
-    return assign_actions(scored, settings, as_of)
+    weeks = one_time.typical_weeks if one_time is not None else None
+    return assign_actions(scored, settings, as_of, second_order_weeks=weeks)
 
 
 def suggested_products(
@@ -121,7 +128,7 @@ def actions_view(
     from clvtui.services.runs import load_context
 
     ctx = load_context(db, ACTION_SCORES, run_id=run_id)
-    assigned = assign(ctx.scored, ctx.settings, ctx.as_of)
+    assigned = assign(ctx.scored, ctx.settings, ctx.as_of, ctx.one_time)
     from clvtui.store.order_lines import has_lines
 
     known = has_lines(db)
@@ -133,7 +140,7 @@ def frame_for_screen(
 ) -> tuple[pl.DataFrame, ActionsView]:
     """The TUI's shared customer frame with actions, and its view (today's rule table)."""
     from clvtui.services.runs import RunContext
-    from clvtui.services.tiers import effective_settings
+    from clvtui.services.tiers import effective_settings, one_time_rule
     from clvtui.store.run_scores import run_row
     from clvtui.store.saved_settings import load_settings
 
@@ -142,7 +149,7 @@ def frame_for_screen(
     as_of = RunContext(run, settings, settings, customers).as_of
     from clvtui.store.order_lines import has_lines
 
-    assigned = assign(customers, settings, as_of)
+    assigned = assign(customers, settings, as_of, one_time_rule(run))
     return assigned, view_of(assigned, run, settings, suggestions=has_lines(db))
 
 
@@ -169,4 +176,5 @@ def customers_of(ctx: Any, action: str) -> pl.DataFrame:
 
     if action not in ACTION_NAMES:
         raise SettingsError(f"unknown action {action!r}; known: {', '.join(ACTION_NAMES)}")
-    return assign(ctx.scored, ctx.settings, ctx.as_of).filter(pl.col("action") == action)
+    chosen = assign(ctx.scored, ctx.settings, ctx.as_of, ctx.one_time)
+    return chosen.filter(pl.col("action") == action)

@@ -66,6 +66,19 @@ def test_each_customer_gets_the_rule_tables_action_and_its_cost() -> None:
     assert got["g"]["one_time"] and not got["h"]["one_time"] and not got["j"]["one_time"]
 
 
+def test_second_order_nudge_comes_at_the_shops_typical_second_order() -> None:
+    """One order cannot time a customer's next: g's nudge comes at first order + the shop's
+    median gap (6 weeks, g bought 2 weeks ago: in 4 weeks), or now once that has passed."""
+    recent = frame().with_columns(T=pl.lit(2.0))
+    out = assign_actions(recent, Settings(), AS_OF, second_order_weeks=6.0)
+    got = dict(zip(out["customer_id"], out["contact_on"], strict=True))
+    assert got["g"] == AS_OF + dt.timedelta(days=28)
+    assert got["d"] == AS_OF + dt.timedelta(days=28)  # repeat buyer: their own window (4 weeks)
+    late = assign_actions(frame().with_columns(T=pl.lit(9.0)), Settings(), AS_OF,
+                          second_order_weeks=6.0)  # fmt: skip
+    assert late.filter(pl.col("customer_id") == "g")["contact_on"].item() == AS_OF
+
+
 def test_numbers_add_up_over_actions_and_cells() -> None:
     s = Settings()
     out = assign_actions(frame(), s, AS_OF)

@@ -39,6 +39,15 @@ def test_round_trip_through_the_report() -> None:
     assert OneTimeRule.from_json(None) is None and OneTimeRule.from_json({"x": 1}) is None
 
 
+def test_typical_second_order_gap_is_the_median_when_measurable() -> None:
+    """The nudge to a one-time buyer is timed by the median gap (1 … 99 weeks: 50)."""
+    assert OneTimeRule.from_gaps(np.arange(1.0, 100.0)).typical_weeks == 50.0
+    assert OneTimeRule.from_gaps(np.array([3.0, 200.0])).typical_weeks is None  # too few
+    old = {"at_risk_weeks": 20.0, "lost_weeks": 40.0, "gaps_seen": 30}  # a run before it existed
+    rule = OneTimeRule.from_json(old)
+    assert rule is not None and rule.typical_weeks is None
+
+
 def test_only_one_time_buyers_move_and_only_down() -> None:
     scores = pl.DataFrame(
         {

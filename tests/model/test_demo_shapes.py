@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +13,9 @@ from typer.testing import CliRunner
 
 from clvtui.cli import app
 from clvtui.demo import SHAPES, WHOLESALE_ID, DemoParams, simulate_orders, simulate_shape
+from clvtui.services.tiers import one_time_rule
+from clvtui.store import open_db
+from clvtui.store.runs import latest_run
 
 P = DemoParams(n_customers=2000)
 
@@ -23,6 +28,41 @@ def _per_customer(orders: pl.DataFrame) -> pl.DataFrame:
 
 def test_standard_is_the_plain_simulation() -> None:
     assert simulate_shape("standard", P, 3).equals(simulate_orders(P, 3))
+
+
+def test_steady_shop_keeps_acquiring_customers() -> None:
+    """First orders uniform over the whole window (78 weeks), not one 26-week cohort: about
+    13/78 of customers start in the last 13 weeks (binomial sd ~0.8 %)."""
+    per = _per_customer(simulate_shape("steady", P, 5))
+    weeks = P.weeks
+    last = pl.lit(P.end - dt.timedelta(weeks=13)).cast(pl.Datetime("us", "UTC"))
+    share = per.select((pl.col("first") > last).mean()).item()
+    assert share == pytest.approx(13 / weeks, abs=0.03)
+    std = _per_customer(simulate_shape("standard", P, 5))
+    assert std.select((pl.col("first") > last).sum()).item() == 0
+
+
+def test_steady_shop_has_second_order_nudges(tmp_path: Path) -> None:
+    """Through the CLI: recent one-time buyers exist, and their nudge is dated between the
+    as-of date and the shop's typical second order after their first."""
+    db = str(tmp_path / "steady.db")
+    args = ["demo", "--no-tui", "--db", db, "--customers", "1500", "--shape", "steady"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    out = CliRunner().invoke(app, ["actions", "--db", db, "--json"])
+    doc = json.loads(out.output)
+    nudge = next(a for a in doc["actions"] if a["action"] == "second-order")
+    assert nudge["customers"] > 50
+    as_of = dt.date.fromisoformat(doc["as_of"])
+    assert dt.date.fromisoformat(nudge["contact_first"]) == as_of  # their time has come
+    csv = tmp_path / "nudge.csv"
+    args = ["export", "--db", db, "--action", "second-order", "-o", str(csv)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    rule = one_time_rule(latest_run(open_db(db)) or {})
+    assert rule is not None and rule.typical_weeks is not None
+    typical = rule.typical_weeks
+    when = pl.read_csv(csv, try_parse_dates=True)["contact_on"]
+    assert when.len() == nudge["customers"]
+    assert when.min() == as_of < when.max() <= as_of + dt.timedelta(weeks=typical)
 
 
 def test_no_dropout_nobody_leaves() -> None:

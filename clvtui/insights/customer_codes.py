@@ -15,6 +15,7 @@ same to the last bit as before.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,13 +49,18 @@ def by_customer(ids: pl.Series, keys: pl.Series | None = None) -> Groups:
         return Groups(empty, empty, empty, ids.head(0), empty)
     order, codes, starts = _runs(ids.hash() if keys is None else keys)
     distinct = ids.gather(order[starts])
-    if not _hashes_held(ids, distinct, codes):  # two customers share a hash: sort the ids
+    # number the groups in id order: the ids' sort (polars, without the interpreter lock) on
+    # the other core while this one checks the hashes; one thread each, as on a busy machine
+    with ThreadPoolExecutor(1, thread_name_prefix="clvtui-ids") as pool:
+        sorting = pool.submit(_arg_sort, distinct, maintain_order=False)
+        held = _hashes_held(ids, distinct, codes)
+        by_id = sorting.result()
+    if not held:  # two customers share a hash: sort the ids
         order, codes, starts = _runs(ids)
         distinct = ids.gather(order[starts])
+        by_id = _arg_sort(distinct, maintain_order=False)
     index = _index_type(len(order))
     sizes = np.diff(np.append(starts, len(order))).astype(index)
-    # number the groups in id order (one thread: the sort is faster so on a busy machine)
-    by_id = _arg_sort(distinct, maintain_order=False)
     rank = np.empty(len(by_id), dtype=index)
     rank[by_id] = np.arange(len(by_id), dtype=index)
     sizes = sizes[by_id]

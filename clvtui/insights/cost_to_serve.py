@@ -94,12 +94,19 @@ _SUMS = {"net_spend": ("net", True), "paid": ("paid", False), "refunded": ("refu
          "discount_cost": ("discount_cost", False), "cost": ("cost", False)}  # fmt: skip
 
 
-def per_customer(orders: pl.DataFrame, exponent: int, rules: CostRules) -> pl.DataFrame:
+def per_customer(
+    orders: pl.DataFrame,
+    exponent: int,
+    rules: CostRules,
+    groups: customer_codes.Groups | None = None,
+) -> pl.DataFrame:
     """One row per customer, sorted by id: purchases, purchases with cost data, net spend,
     each cost summed, refund rate (refunded ÷ paid) and the share of purchases that carried a
     discount. Grouped once by hashed id and summed one column at a time (``customer_codes``):
-    no per-order frame of costs, no string ``group_by``."""
-    groups = customer_codes.by_customer(orders.get_column("customer_id"))
+    no per-order frame of costs, no string ``group_by``. ``groups``: the orders'
+    ``customer_codes.by_customer``, when made already (then ``orders`` needs no ids)."""
+    if groups is None:
+        groups = customer_codes.by_customer(orders.get_column("customer_id"))
     exprs = order_costs(exponent, rules)
 
     def column(name: str) -> np.ndarray:

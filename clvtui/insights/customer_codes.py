@@ -15,21 +15,26 @@ same to the last bit as before.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
+CHECK_ROWS = 1 << 20  # ids compared a million at a time (memory)
+
 
 @dataclass(frozen=True)
 class Groups:
     """Rows grouped by customer: ``order`` sorts rows by group (row order kept within one),
-    ``starts``/``sizes`` locate each group in that order, ``ids`` name the groups (sorted)."""
+    ``starts``/``sizes`` locate each group in that order, ``ids`` name the groups (sorted),
+    ``codes`` give each row its group's number."""
 
     order: np.ndarray
     starts: np.ndarray
     sizes: np.ndarray
     ids: pl.Series
+    codes: np.ndarray
 
     @property
     def count(self) -> int:
@@ -41,20 +46,45 @@ def by_customer(ids: pl.Series, keys: pl.Series | None = None) -> Groups:
     colliding ones to prove the exact path)."""
     if ids.len() == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Groups(empty, empty, empty, ids.head(0))
+        return Groups(empty, empty, empty, ids.head(0), empty)
     order, codes, starts = _runs(ids.hash() if keys is None else keys)
     distinct = ids.gather(order[starts])
-    if not (distinct.gather(codes) == ids).all():  # two customers share a hash: sort the ids
+    # number the groups in id order: the ids' sort (polars, without the interpreter lock) on
+    # the other core while this one checks the hashes; one thread each, as on a busy machine
+    with ThreadPoolExecutor(1, thread_name_prefix="clvtui-ids") as pool:
+        sorting = pool.submit(_arg_sort, distinct, maintain_order=False)
+        held = _hashes_held(ids, distinct, codes)
+        by_id = sorting.result()
+    if not held:  # two customers share a hash: sort the ids
         order, codes, starts = _runs(ids)
         distinct = ids.gather(order[starts])
-    sizes = np.diff(np.append(starts, len(order)))
-    # number the groups in id order (one thread: the sort is faster so on a busy machine)
-    by_id = _arg_sort(distinct, maintain_order=False)
+        by_id = _arg_sort(distinct, maintain_order=False)
+    index = _index_type(len(order))
+    sizes = np.diff(np.append(starts, len(order))).astype(index)
+    rank = np.empty(len(by_id), dtype=index)
+    rank[by_id] = np.arange(len(by_id), dtype=index)
     sizes = sizes[by_id]
-    firsts = np.cumsum(sizes) - sizes
-    within = np.arange(len(order)) - np.repeat(firsts, sizes)
-    order = order[np.repeat(starts[by_id], sizes) + within]
-    return Groups(order, firsts, sizes, distinct.gather(by_id))
+    firsts = np.cumsum(sizes, dtype=index) - sizes
+    within = np.arange(len(order), dtype=index) - np.repeat(firsts, sizes)
+    within += np.repeat(starts[by_id].astype(index), sizes)
+    order = order[within]
+    return Groups(order, firsts, sizes, distinct.gather(by_id), rank[codes])
+
+
+def _index_type(n: int) -> type[np.signedinteger]:
+    """Row numbers in 32 bits while they fit: a tenth of the memory of polars' frame of
+    2.8 M orders in each such array, instead of a fifth."""
+    return np.int32 if n < 2**31 - 1 else np.int64
+
+
+def _hashes_held(ids: pl.Series, distinct: pl.Series, codes: np.ndarray) -> bool:
+    """Whether every row's id is its hash group's id: a million rows at a time, so that the
+    check never holds a second copy of every row's id (~130 MB at a million customers)."""
+    for at in range(0, ids.len(), CHECK_ROWS):
+        part = codes[at : at + CHECK_ROWS]
+        if not (distinct.gather(part) == ids.slice(at, len(part))).all():
+            return False
+    return True
 
 
 def _runs(keys: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -65,8 +95,9 @@ def _runs(keys: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     new_run = np.concatenate(
         ([True], (sorted_keys.slice(1) != sorted_keys.slice(0, len(order) - 1)).to_numpy())
     )
-    codes = np.empty(len(order), dtype=np.int64)
-    codes[order] = np.cumsum(new_run) - 1
+    index = _index_type(len(order))
+    codes = np.empty(len(order), dtype=index)
+    codes[order] = np.cumsum(new_run, dtype=index) - 1
     return order, codes, np.flatnonzero(new_run)
 
 
@@ -92,17 +123,21 @@ def layout(groups: Groups, keep: np.ndarray | None = None) -> Layout:
     not zeroed: a zero would move the Kahan compensation)."""
     rows, sizes = groups.order, groups.sizes
     if keep is not None:
-        kept = keep[groups.order]
-        rows = rows[kept]
-        sizes = np.bincount(np.repeat(np.arange(groups.count), groups.sizes)[kept],
-                            minlength=groups.count)  # fmt: skip
+        rows = rows[keep[rows]]
+        sizes = np.bincount(groups.codes[keep], minlength=groups.count)
+    index = _index_type(len(groups.order))
+    sizes = sizes.astype(index, copy=False)
     longest = np.argsort(-sizes, kind="stable")
-    rank = np.empty(groups.count, dtype=np.int64)
-    rank[longest] = np.arange(groups.count)
+    rank = np.empty(groups.count, dtype=index)
+    rank[longest] = np.arange(groups.count, dtype=index)
     active = np.bincount(sizes, minlength=1)[::-1].cumsum()[::-1][1:]  # groups with > k rows
-    step = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    at = np.concatenate(([0], np.cumsum(active)))[step] + np.repeat(rank, sizes)
-    step_major = np.empty(len(rows), dtype=np.int64)
+    step = np.arange(len(rows), dtype=index) - np.repeat(
+        np.cumsum(sizes, dtype=index) - sizes, sizes
+    )
+    at = np.concatenate(([0], np.cumsum(active))).astype(index)[step]
+    del step
+    at += np.repeat(rank, sizes)
+    step_major = np.empty(len(rows), dtype=rows.dtype)
     step_major[at] = rows
     return Layout(step_major, active, longest)
 
@@ -129,7 +164,4 @@ def kahan_sums(where: Layout, values: np.ndarray) -> np.ndarray:
 
 def counts(groups: Groups, mask: np.ndarray) -> np.ndarray:
     """How many rows of each group have ``mask`` set (uint32, as polars counts)."""
-    in_order = mask[groups.order].astype(np.int64)
-    ends = np.cumsum(in_order)
-    before = np.concatenate(([0], ends))[groups.starts]
-    return (ends[groups.starts + groups.sizes - 1] - before).astype(np.uint32)
+    return np.bincount(groups.codes[mask], minlength=groups.count).astype(np.uint32)

@@ -2,9 +2,10 @@
 
 Two complementary views. *Share and lift* compare each tier with all customers: if 30 % of the
 Highly profitable tier came through Instagram against 10 % of everyone, lift = 3 — look there
-for look-alikes. *Repurchase hazard* (Cox proportional hazards, statsmodels ``PHReg``) asks which
-attributes make the second order come sooner, every attribute held at once, with 95 % intervals
-— lift alone can be driven by a correlated attribute.
+for look-alikes. *Repurchase hazard* (Cox proportional hazards with Breslow ties,
+``model.cox``: the fit of statsmodels' ``PHReg``, in numpy) asks which attributes make the
+second order come sooner, every attribute held at once, with 95 % intervals — lift alone can
+be driven by a correlated attribute.
 
 Robustness: levels held by fewer than 1 % of customers (or beyond the 12 most common) are
 collapsed to "other", so a typo'd country does not get its own hazard ratio; the reference level
@@ -25,6 +26,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.insights.segments import TIERS
+from clvtui.model.cox import fit_breslow
 from clvtui.wording import plural
 
 ATTRIBUTES = ("country", "channel", "first_product", "discount_code")
@@ -243,19 +245,14 @@ def repurchase_hazard(
             labels.append((attr, lev, ref))
     if not columns:
         return [], [*notes, "no attribute varies: no repurchase-hazard model"]
-    from statsmodels.duration.hazard_regression import PHReg  # 0.7 s import: only when needed
-
     exog = np.column_stack(columns)
     endog = f["duration"].to_numpy().astype(float)
     status = f["event"].to_numpy().astype(float)
     try:
-        # hasconst=False: a Cox model has no intercept, so statsmodels' search for an implicit
-        # constant (two SVDs of the whole sample's design matrix) would change nothing fitted
-        model = PHReg(endog, exog, status=status, ties="breslow", hasconst=False)
-        fit = model.fit(disp=False)
-    except (np.linalg.LinAlgError, ValueError) as err:
+        fit = fit_breslow(endog, status, exog)
+    except np.linalg.LinAlgError as err:
         return [], [*notes, f"the hazard model could not be fitted ({err})"]
-    params, se = np.asarray(fit.params), np.asarray(fit.bse)
+    params, se = fit.params, fit.bse
     out = []
     for (attr, lev, ref), b, s in zip(labels, params, se, strict=True):
         if not (math.isfinite(b) and math.isfinite(s)):

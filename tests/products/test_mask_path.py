@@ -208,3 +208,25 @@ def fast_masks(args: dict[str, Any]) -> Any:
     from clvtui.insights.order_masks import coded_shop_masks
 
     return coded_shop_masks(**args)
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_affinity_of_many_products_counts_pairs_like_a_self_join(categorical: bool) -> None:
+    lines = random_lines(5, customers=900, products=90)
+    if categorical:
+        lines = lines.with_columns(pl.col("customer_id").cast(pl.Categorical))
+    bought = ins.customer_products(lines)
+    single = bought.group_by("product").agg(n_product=pl.len())
+    frequent = single.filter(pl.col("n_product") >= 3).select("product")
+    assert frequent.height > 63  # the general path, not one bit per product
+    kept = bought.join(frequent, on="product")
+    by_join = (
+        kept.join(kept, on="customer_id", suffix="_b")
+        .filter(pl.col("product") < pl.col("product_b"))
+        .group_by("product", "product_b")
+        .agg(customers=pl.len())
+    )
+    want = ins.lift_table(by_join, single, bought["customer_id"].n_unique(), 3)
+    got = ins.affinity(bought, 3)
+    assert got.height > 50
+    assert_frame_equal(got, want)

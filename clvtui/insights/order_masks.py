@@ -91,7 +91,7 @@ def shop_masks(lines: pl.DataFrame) -> ShopMasks | None:
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
     masks = _order_masks(lines.get_column("product").to_physical().to_numpy(), lut, starts)
     at = lines.get_column("ordered_at").gather(starts)
-    timing = _time_order(at, key[starts], rising)
+    timing = time_order(at, key[starts], rising)
     ids = lines.get_column("customer_id")
     if ids.dtype != pl.Categorical:
         ids = ids.cast(pl.Categorical)
@@ -125,7 +125,7 @@ def coded_shop_masks(
     if ordered_at.is_sorted():  # stored in time order (the usual case): so are these
         timing = np.arange(present.size), np.arange(present.size)
     else:
-        timing = _time_order(ordered_at.gather(present), present, True)
+        timing = time_order(ordered_at.gather(present), present, True)
 
     def times(of: np.ndarray) -> pl.Series:
         return ordered_at.gather(present[of])
@@ -174,7 +174,7 @@ def _order_masks(codes: np.ndarray, lut: np.ndarray, starts: np.ndarray) -> np.n
     return masks
 
 
-def _time_order(at: pl.Series, key: np.ndarray, rising: bool) -> tuple[np.ndarray, np.ndarray]:
+def time_order(at: pl.Series, key: np.ndarray, rising: bool) -> tuple[np.ndarray, np.ndarray]:
     """(orders by time ``at`` then order ``key``, each order's place in that order). Orders
     stored in that order already (the usual case: keys ``rising``, times sorted) need no sort."""
     if rising and at.is_sorted():
@@ -196,7 +196,7 @@ def _per_customer(
 ) -> ShopMasks:
     """Each customer's first and second order (by time, then order key) and all their
     products, from each order's customer code and products (``orders``) and place in time
-    (``timing``: :func:`_time_order`); ``time_of`` and ``text_of``: the times and customer
+    (``timing``: :func:`time_order`); ``time_of`` and ``text_of``: the times and customer
     ids of some orders."""
     (who, masks), (order, rank) = orders, timing
     size = int(who.max()) + 1 if who.size else 0
@@ -215,7 +215,7 @@ def _per_customer(
     one = order[first[codes]]
     has_two = second[codes] != _NONE
     two = order[np.where(has_two, second[codes], first[codes])]
-    apart = _to_time(time_of(two[has_two])) - _to_time(time_of(one[has_two]))
+    apart = to_time(time_of(two[has_two])) - to_time(time_of(one[has_two]))
     return ShopMasks(
         products, text_of(one).cast(pl.Utf8), masks[one],
         np.where(has_two, masks[two], np.uint64(0)), everything[codes],
@@ -223,7 +223,7 @@ def _per_customer(
     )  # fmt: skip
 
 
-def _to_time(at: pl.Series) -> pl.Series:
+def to_time(at: pl.Series) -> pl.Series:
     return at.str.to_datetime("%Y-%m-%dT%H:%M:%SZ", strict=False, cache=False)
 
 

@@ -135,6 +135,8 @@ def product_report(
         return report
     values = data.values
     shop = data.masks()
+    if shop is None and data.coded is not None:
+        return report_by_baskets(report, data, tier)
     if shop is None:
         part = values if tier is None else values.filter(pl.col("tier") == tier)
         return report_by_joins(report, data.lines, part, tier is not None)
@@ -154,6 +156,33 @@ def product_report(
         shop, rules.top
     )
     report.pairs = fast.affinity(shop, rules.min_pair_customers).head(rules.top)
+    return report
+
+
+def report_by_baskets(report: ProductReport, data: RunLines, tier: str | None) -> ProductReport:
+    """:func:`product_report` of a catalogue too big for bit masks, from the read's codes
+    (sparse customer × product matrices: no frame of text lines)."""
+    from clvtui.insights import coded_products as wide
+
+    codes, values, rules = data.coded, data.values, report.rules
+    if codes is None:
+        raise ValueError("no codes: the lines were given as a frame")
+    shop = wide.shop_baskets(codes.order, codes.product, codes.customer, codes.ordered_at)
+    rows = np.full(values.height, -1, dtype=np.int64)
+    rows[shop.code] = np.arange(shop.code.size)  # the codes are values' rows
+    if tier is not None:
+        chosen = (values.get_column("tier") == tier).to_numpy()
+        values, rows = values.filter(pl.Series(chosen)), rows[chosen]
+        keep = np.zeros(shop.code.size, dtype=bool)
+        keep[rows[rows >= 0]] = True
+        moved = np.where(keep, np.cumsum(keep) - 1, -1)
+        shop, rows = shop.part(keep), np.where(rows >= 0, moved[rows], -1)
+    report.customers_with_lines = shop.code.size
+    report.entry = wide.entry_products(shop, values, rules, rows)
+    report.journey, report.median_days_to_second, report.second_order_customers = wide.journey(
+        shop, rules.top
+    )
+    report.pairs = wide.affinity(shop, rules.min_pair_customers).head(rules.top)
     return report
 
 

@@ -230,3 +230,36 @@ def test_affinity_of_many_products_counts_pairs_like_a_self_join(categorical: bo
     got = ins.affinity(bought, 3)
     assert got.height > 50
     assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("tier", [None, "Profitable"])
+@pytest.mark.parametrize("layout", ["random", "lines apart"])
+def test_many_products_from_codes_match_the_general_joins(layout: str, tier: str | None) -> None:
+    from clvtui.store.order_lines import PurchaseCodes
+
+    lines = random_lines(7, customers=700, products=80)
+    if layout == "lines apart":
+        lines = lines.sample(fraction=1.0, shuffle=True, seed=3)
+    args, counted = coded(lines, 5)
+    assert counted.get_column("product").n_unique() > 63  # no bit masks
+    ids = args["ids"]
+    rng = np.random.default_rng(6)
+    n = ids.len()
+    values = pl.DataFrame({"customer_id": ids, "clv": rng.gamma(2.0, 40.0, n),
+                           "x": rng.integers(0, 4, n), "tier": rng.choice(TIERS, n),
+                           "risk": ["active"] * n})  # fmt: skip
+    codes = PurchaseCodes(ids, args["customer"], args["ordered_at"], args["order"],
+                          args["product"].cast(pl.Categorical))  # fmt: skip
+    rules = ins.ProductRules(min_customers=3, min_pair_customers=2)
+    data = RunLines(1, "USD", values, None, None, coded=codes)
+    assert data.masks() is None
+    got = product_report(NO_DB, tier=tier, rules=rules, data=data)
+    part = values if tier is None else values.filter(pl.col("tier") == tier)
+    want = report_by_joins(got.__class__(1, "USD", tier, rules=rules), counted, part, bool(tier))
+    assert got.customers_with_lines == want.customers_with_lines
+    assert got.entry.height > 3 and got.journey.height > 3 and got.pairs.height > 3
+    assert_frame_equal(got.entry, want.entry, check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(got.journey, want.journey)
+    assert got.median_days_to_second == want.median_days_to_second
+    assert got.second_order_customers == want.second_order_customers
+    assert_frame_equal(got.pairs, want.pairs)

@@ -171,3 +171,40 @@ def affinity(shop: ShopBaskets, min_pair_customers: int) -> pl.DataFrame:
         schema={"product": pl.Utf8, "product_b": pl.Utf8, "customers": pl.UInt32},
     ).filter(pl.col("customers") > 0)  # fmt: skip
     return ins.lift_table(together, single, n, min_pair_customers)
+
+
+def best_next_products(shop: ShopBaskets, pairs: pl.DataFrame, rows: np.ndarray) -> pl.DataFrame:
+    """:func:`clvtui.insights.products.best_next_products` of the shop's ``rows`` (in their
+    order; customer_id left out: the caller names rows), the row as ``row``. For every
+    (customer, product) the first of that product's suggestions, best first, the customer has
+    not bought — a look-up among the sorted basket keys, repeated only for those not yet
+    answered — then the best per customer: no join of baskets with pairs (12.8 GB at 1 M)."""
+    directed = ins.directed_pairs(pairs)
+    if directed.height == 0 or not rows.size:
+        return pl.DataFrame(schema={"row": pl.Int64, **dict(ins.empty_best_next().schema)})
+    k = shop.products.len()
+    column = dict(zip(shop.products.to_list(), range(k), strict=True))
+    have = np.array([column[p] for p in directed.get_column("product")], dtype=np.int64)
+    want = np.array([column[p] for p in directed.get_column("next_product")], dtype=np.int64)
+    by_product = np.argsort(have, kind="stable")  # each product's suggestions, best first
+    first = np.searchsorted(have[by_product], np.arange(k + 1))
+    baskets = shop.everything[rows].tocoo()
+    keys = np.sort(baskets.row.astype(np.int64) * k + baskets.col)
+    who, pos = baskets.row.astype(np.int64), first[baskets.col]
+    end = first[baskets.col + 1]
+    best = np.full(rows.size, directed.height, dtype=np.int64)
+    open_ = np.flatnonzero(pos < end)
+    while open_.size:
+        rank = by_product[pos[open_]]
+        key = who[open_] * k + want[rank]
+        at = np.minimum(np.searchsorted(keys, key), keys.size - 1)
+        bought = keys[at] == key
+        np.minimum.at(best, who[open_[~bought]], rank[~bought])
+        open_ = open_[bought]
+        pos[open_] += 1
+        open_ = open_[pos[open_] < end[open_]]
+    found = np.flatnonzero(best < directed.height)
+    picks = directed[best[found]].select("next_product", "lift", pl.col("product").alias("because"))
+    return picks.with_columns(row=pl.Series(rows[found], dtype=pl.Int64)).select(
+        "row", "next_product", "lift", "because"
+    )

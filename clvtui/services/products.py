@@ -231,9 +231,39 @@ def best_next_products(
 
         pairs = fast.affinity(shop, rules.min_pair_customers)
         return fast.best_next_products(shop, pairs, wanted)
+    if data.coded is not None:
+        return _best_next_from_codes(data, rules, wanted)
     bought = ins.customer_products(data.lines)
     pairs = ins.affinity(bought, rules.min_pair_customers)
     return ins.best_next_products(bought, pairs, wanted)
+
+
+def _best_next_from_codes(
+    data: RunLines, rules: ProductRules, wanted: pl.Series | None
+) -> pl.DataFrame:
+    """:func:`best_next_products` of a catalogue too big for bit masks, from the codes (rows
+    in the shop's order of customers, as the mask path gives them)."""
+    from clvtui.insights import coded_products as wide
+
+    codes, ids = data.coded, data.values.get_column("customer_id")
+    if codes is None:
+        raise ValueError("no codes: the lines were given as a frame")
+    shop = wide.shop_baskets(codes.order, codes.product, codes.customer, codes.ordered_at)
+    pairs = wide.affinity(shop, rules.min_pair_customers)
+    rows = np.arange(shop.code.size)
+    if wanted is not None:  # the rows of the wanted ids, each once, in the shop's order
+        row_of = np.full(ids.len(), -1, dtype=np.int64)
+        row_of[shop.code] = rows
+        asked = pl.DataFrame({"customer_id": wanted}).join(
+            pl.DataFrame({"customer_id": ids, "at": np.arange(ids.len())}), on="customer_id"
+        )
+        rows = np.unique(row_of[asked.get_column("at").to_numpy()])
+        rows = rows[rows >= 0]
+    best = wide.best_next_products(shop, pairs, rows)
+    named = ids.gather(shop.code[best.get_column("row").to_numpy()])
+    return best.with_columns(customer_id=named).select(
+        "customer_id", "next_product", "lift", "because"
+    )
 
 
 @dataclass

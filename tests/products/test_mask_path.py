@@ -263,3 +263,34 @@ def test_many_products_from_codes_match_the_general_joins(layout: str, tier: str
     assert got.median_days_to_second == want.median_days_to_second
     assert got.second_order_customers == want.second_order_customers
     assert_frame_equal(got.pairs, want.pairs)
+
+
+def test_best_next_of_many_products_from_codes_match_the_general_joins() -> None:
+    from clvtui.services.products import best_next_products
+    from clvtui.store.order_lines import PurchaseCodes
+
+    lines = random_lines(12, customers=700, products=80)
+    args, counted = coded(lines, 4)
+    ids = args["ids"]
+    n = ids.len()
+    values = pl.DataFrame({"customer_id": ids, "clv": np.ones(n), "x": np.ones(n, dtype=np.int64),
+                           "tier": ["Profitable"] * n, "risk": ["active"] * n})  # fmt: skip
+    codes = PurchaseCodes(ids, args["customer"], args["ordered_at"], args["order"],
+                          args["product"].cast(pl.Categorical))  # fmt: skip
+    data = RunLines(1, "USD", values, None, None, coded=codes)
+    assert data.masks() is None
+    rules = ins.ProductRules(min_pair_customers=2)
+    bought = ins.customer_products(counted)
+    want = ins.best_next_products(bought, ins.affinity(bought, 2))
+    got = best_next_products(NO_DB, rules=rules, data=data)
+    assert got.height > 300 and got.height == want.height
+    keys = ["customer_id", "next_product", "lift"]
+    assert_frame_equal(got.sort("customer_id").select(keys), want.select(keys))
+    mine = bought.group_by("customer_id").agg("product")
+    owned = dict(zip(mine["customer_id"].cast(pl.Utf8), mine["product"].to_list(), strict=True))
+    assert all(b in owned[c] and nx not in owned[c] for c, nx, b in
+               got.select("customer_id", "next_product", "because").iter_rows())  # fmt: skip
+    some = pl.Series(["c0007", "c0003", "nobody", "c0003", "c0123"])
+    part = best_next_products(NO_DB, customers=some.to_list(), rules=rules, data=data)
+    expected = ins.best_next_products(bought, ins.affinity(bought, 2), some)
+    assert_frame_equal(part.sort("customer_id").select(keys), expected.select(keys))

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,9 @@ _PLAIN = ("customer_id", "email")
 _FEW_VALUES = ("tier", "risk", "country", "channel", "sources", "first_product", "discount_code")
 _DAY_BITS = 21  # days since first order up to ~5,700 years: x keeps 21 bits
 _DAY_LIMIT = 1 << _DAY_BITS
+# customers per row group of the people part: one group's Arrow copy at a time (~60 MB at
+# 250k customers), written as it is made; a run of fewer customers is one group
+_ROW_GROUP = 1 << 18
 _JOIN_CHUNK = 250_000  # customers per pattern join (see _pattern_numbers)
 # the key part of ``source:key`` (str.find + slice: ~3x faster than splitn at a million ids)
 _KEY = pl.col("customer_id").str.slice(pl.col("customer_id").str.find(":", literal=True) + 1)
@@ -60,9 +64,8 @@ def ranking_bytes(
         patterns, extra["_pattern"] = pattern_index(patterns)
     if "email" in frame.columns and "customer_id" in frame.columns:
         extra["_email_is_key"] = _email_is_key(frame)
-    people = _arrow_people(frame.drop(shared), extra, order)
-    first, second = _parquet(people), _parquet(patterns.to_arrow())
-    del people
+    first = _parquet(_people_groups(frame.drop(shared), extra, order))
+    second = _parquet(iter([patterns.to_arrow()]))
     header = json.dumps({"columns": frame.columns, "people": len(first), **(meta or {})}).encode()
     return len(header).to_bytes(4, "little") + header + first + second
 
@@ -74,40 +77,54 @@ def _email_is_key(frame: pl.DataFrame) -> pl.Series:
     )
 
 
-def _arrow_people(frame: pl.DataFrame, extra: dict[str, pl.Series], order: pl.Series | None) -> Any:
-    """The customers' part as an Arrow table, built a column at a time in ``order``: no
-    sorted copy of the whole frame beside its Arrow twin (that was the fit's peak memory).
-    Two threads gather the columns (polars and Arrow let go of the GIL)."""
+def _people_groups(
+    frame: pl.DataFrame, extra: dict[str, pl.Series], order: pl.Series | None
+) -> Iterator[Any]:
+    """The customers' part as Arrow tables of ``_ROW_GROUP`` customers each, in ``order``,
+    each column gathered once straight into Arrow: no sorted copy of the frame, and only one
+    row group at a time in Arrow (the whole sorted frame beside its Arrow twin was the fit's
+    peak memory). Two threads gather the columns (polars and Arrow let go of the GIL)."""
     import pyarrow as pa
 
-    is_key = extra.get("_email_is_key")
     names = [*frame.columns, *extra]
-    taken = None if order is None else order.to_arrow()
-
-    def arrow_column(name: str) -> Any:
-        column = frame[name] if name in frame.columns else extra[name]
-        if name == "email" and is_key is not None:
-            column = pl.select(email=pl.when(is_key).then(None).otherwise(column))["email"]
-        return _gathered(column, order, taken)
-
-    with ThreadPoolExecutor(2) as pool:
-        arrays = list(pool.map(arrow_column, names))
-    return pa.Table.from_arrays(arrays, names=names)
-
-
-def _gathered(column: pl.Series, order: pl.Series | None, taken: Any) -> Any:
-    """One column in ``order``, as Arrow. Text with few distinct values (tiers, countries)
-    moves as category codes (~5x faster than gathering the strings); other text is gathered
-    by Arrow (~2x faster than polars at a million customers)."""
+    columns = {name: frame[name] if name in frame.columns else extra[name] for name in names}
+    is_key = extra.get("_email_is_key")
+    if "email" in columns and is_key is not None:
+        email = columns["email"]
+        columns["email"] = pl.select(email=pl.when(is_key).then(None).otherwise(email))["email"]
+    sources = {name: _gather_source(column) for name, column in columns.items()}
+    del columns
     if order is None:
-        return column.to_arrow()
+        order = pl.Series(np.arange(frame.height, dtype=np.uint32))
+    with ThreadPoolExecutor(2) as pool:
+        for lo in range(0, max(frame.height, 1), _ROW_GROUP):
+            part = order.slice(lo, _ROW_GROUP)
+            gather = partial(_gathered, part=part, taken=part.to_arrow())
+            arrays = list(pool.map(gather, [sources[name] for name in names]))
+            yield pa.Table.from_arrays(arrays, names=names)
+            del arrays, gather  # before the next group is made: one group in Arrow at a time
+
+
+def _gather_source(column: pl.Series) -> Any:
+    """What a column is gathered from: text with few distinct values (tiers, countries) as
+    category codes (~5x faster to gather than the strings), other text as Arrow (whose take
+    is ~2x faster than polars' at a million customers), numbers as they are."""
     if column.dtype in (pl.Categorical, pl.Enum) or (
         column.dtype == pl.Utf8 and column.name in _FEW_VALUES
     ):
-        return column.cast(pl.Categorical).gather(order).cast(pl.Utf8).to_arrow()
+        return column.cast(pl.Categorical)
     if column.dtype == pl.Utf8:
-        return column.to_arrow().take(taken)
-    return column.gather(order).to_arrow()
+        return column.to_arrow()
+    return column
+
+
+def _gathered(source: Any, part: pl.Series, taken: Any) -> Any:
+    """Rows ``part`` of a column's :func:`_gather_source`, as Arrow (text as plain strings)."""
+    if not isinstance(source, pl.Series):
+        return source.take(taken)
+    if source.dtype == pl.Categorical:
+        return source.gather(part).cast(pl.Utf8).to_arrow()
+    return source.gather(part).to_arrow()
 
 
 def blob_header(head: bytes) -> dict[str, Any] | None:
@@ -220,22 +237,29 @@ def read_ranking(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataFr
     return people.select(want)
 
 
-def _parquet(table: Any) -> bytes:
-    """An Arrow table as Parquet, each column encoded as suits it (see the module's text)."""
+def _parquet(groups: Iterator[Any]) -> bytes:
+    """Arrow tables as one Parquet file, a row group each, every column encoded as suits it
+    (see the module's text)."""
     import pyarrow.parquet as pq  # only a fit writes blobs; keep it off other commands' start
 
-    columns = table.column_names
+    first = next(groups)
+    columns = first.column_names
     split = [c for c in _SPLIT if c in columns]
     plain = [c for c in _PLAIN if c in columns]
     buffer = io.BytesIO()
-    pq.write_table(
-        table,
+    with pq.ParquetWriter(
         buffer,
+        first.schema,
         compression="zstd",
         use_dictionary=[c for c in columns if c not in split and c not in plain],
         use_byte_stream_split=split,
         column_encoding={c: "DELTA_BYTE_ARRAY" for c in plain} or None,
         dictionary_pagesize_limit=8 << 20,  # spend and ages at a million customers fit one
         write_statistics=False,  # nobody filters the blob by page
-    )
+    ) as writer:
+        writer.write_table(first)
+        del first
+        for group in groups:
+            writer.write_table(group)
+            del group  # else held while the next group is made
     return buffer.getvalue()

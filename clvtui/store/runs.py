@@ -331,7 +331,11 @@ def _stamped_identity(db: sqlite_utils.Database, into: StampedIdentity) -> pl.Da
     columns |= {c: (c, pl.Utf8) for c in ATTRIBUTE_COLUMNS}
     with snapshot(db):
         into.data_stamp = data_stamp(db.conn)
-        return read_table(db, "customers", columns)
+        who = read_table(db, "customers", columns)
+    # text with few values as categories (4 bytes a customer), here in the reading thread:
+    # the blob gathers them in ranking order as codes (``store.ranking_blob``)
+    few = [c for c in ("country", "channel", "sources", *ATTRIBUTE_COLUMNS) if c in who.columns]
+    return who.with_columns(pl.col(few).cast(pl.Categorical))
 
 
 def blob_identity_current(db: sqlite_utils.Database, run_id: int) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from clvtui.store.ranking_blob import (
@@ -94,3 +95,27 @@ def test_a_blob_written_in_an_order_is_the_blob_of_the_sorted_frame() -> None:
         ]
         is None
     )
+
+
+def test_people_written_in_row_groups_read_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_ROW_GROUP`` customers the people part is several row groups (one in Arrow at
+    a time); it reads back as the ranking, categories as text."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from clvtui.store import ranking_blob
+    from clvtui.store.ranking_blob import blob_header
+
+    monkeypatch.setattr(ranking_blob, "_ROW_GROUP", 1_000)
+    frame = _scores().with_columns(country=pl.Series(["DE", "US", None] * 1_000))
+    frame = frame.with_columns(pl.col("country").cast(pl.Categorical))
+    order = frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True))
+    blob = ranking_bytes(frame, None, order.to_series())
+    header = blob_header(blob)
+    assert header is not None
+    start = 4 + int.from_bytes(blob[:4], "little")  # after the header
+    people = pq.ParquetFile(io.BytesIO(blob[start : start + header["people"]]))
+    assert people.metadata.num_row_groups == 3
+    ranked = frame.sort("clv", descending=True, maintain_order=True)
+    assert_frame_equal(read_ranking(blob), ranked.with_columns(pl.col("country").cast(pl.Utf8)))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.backtest import backtest, epoch_day, fit_spend
+from clvtui.core.memory import return_freed_memory
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
@@ -129,20 +131,34 @@ def fit_run(
     shop.orders = shop.orders.clear()  # read no more: scoring and saving need the summary only
 
     step("cohort retention", 0.8)
-    retention = survival.retention(*shop.first_and_last_days, epoch_day(shop.end))
-    step("saving", 0.85)
-    scores, risk_rule = score_customers(shop, fitted, settings)
     report = RunReport(
         model=fitted.name, model_label=LABELS[fitted.name], holdout=holdout,
         holdout_requested=bool(holdout_weeks), model_choice=choice, warnings=warnings,
-        risk_rule=risk_rule, seasonality=season.doc,
+        seasonality=season.doc,
     )  # fmt: skip
-    report = describe_run(report, shop, fitted, scores, econ).finite()
-    run_id = save_run(db, _run_row(report, shop, fitted, settings, holdout_weeks), scores,
-                      retention, identity)  # fmt: skip
+    run_id, report = _score_and_save(db, shop, fitted, settings, econ, report, holdout_weeks,
+                                     identity, step)  # fmt: skip
     report.run_id = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, run_report=report)
+
+
+def _score_and_save(
+    db: sqlite_utils.Database, shop: Shop, fitted: Fitted, settings: Settings,
+    econ: clv.Economics, report: RunReport, holdout_weeks: int | None,
+    identity: Future[pl.DataFrame] | None, step: Progress,
+) -> tuple[int, RunReport]:  # fmt: skip
+    """Score every customer, describe the run and store it; the cohort retention curves are
+    computed on the second core meanwhile. Returns the run id and the finished report."""
+    with ThreadPoolExecutor(1) as pool:
+        retention = pool.submit(survival.retention, *shop.first_and_last_days, epoch_day(shop.end))
+        step("saving", 0.85)
+        scores, report.risk_rule = score_customers(shop, fitted, settings)
+        report = describe_run(report, shop, fitted, scores, econ).finite()
+        row = _run_row(report, shop, fitted, settings, holdout_weeks)
+        del fitted  # its arrays are the scores' now
+        return_freed_memory()  # what the fits freed, before the blob is built on top of it
+        return save_run(db, row, scores, retention, identity), report
 
 
 def _holdout(
@@ -245,8 +261,9 @@ def score_customers(
     shop's own time to a second order (the rule and how many it moved go in the report)."""
     scores = fit_scores(shop.summary, fitted.pred, fitted.p_order)
     one_time = OneTimeRule.from_gaps(shop.shop_days.second_gaps)
-    plain = assign_segments(scores, settings)
-    scores = assign_segments(scores, settings, one_time)
+    # as Enums (4 bytes a customer): the run stores their text (``store.runs``)
+    plain = assign_segments(scores, settings, text=False)
+    scores = assign_segments(scores, settings, one_time, text=False)
     rule = RiskRule(
         p_alive=(
             f"active: P(alive) ≥ {settings.active_min_p_alive:.0%}; likely lost: "

@@ -23,6 +23,13 @@ from clvtui.store.frames import read_frame
 from clvtui.store.identity import person_keys_sql
 from clvtui.store.locking import write_transaction
 from clvtui.store.ranking_blob import blob_header, ranking_bytes, read_ranking
+from clvtui.store.run_identity import (
+    ATTRIBUTE_COLUMNS,
+    IDENTITY_COLUMNS,
+    StampedIdentity,
+    stamped_identity,
+    with_identity,
+)
 from clvtui.store.run_storage import ensure_scores
 from clvtui.store.schema import RANKING_FORMAT
 
@@ -53,7 +60,7 @@ def save_run(
     db: sqlite_utils.Database,
     run: dict[str, Any],
     scores: pl.DataFrame,
-    retention: pl.DataFrame | None = None,
+    retention: pl.DataFrame | Future[pl.DataFrame] | None = None,
     identity: Future[pl.DataFrame] | None = None,
     also: Callable[[sqlite3.Connection], None] | None = None,  # warehouse: summary customers
 ) -> int:
@@ -70,11 +77,14 @@ def save_run(
     segments = (
         scores.group_by("tier", "risk")
         .agg(customers=pl.len(), clv_total=pl.col("clv").sum())
+        .with_columns(pl.col("tier", "risk").cast(pl.Utf8))
         .filter(pl.col("tier").is_not_null() & pl.col("risk").is_not_null())
         .sort("tier", "risk")
     )
     # else a file opened without migrating: rows, as its build wrote
     blob = run_blob(db, scores, identity) if has_frame_cache(db) else None
+    if isinstance(retention, Future):  # computed in a thread beside the scores and blob
+        retention = retention.result()
     conn = db.conn
     with write_transaction(db, "fit"):
         run_id = _insert_run(conn, run)
@@ -109,25 +119,28 @@ def run_blob(
     compares, and the stamp of the customers table they were read from (``store.stamp``)."""
     if identity is None:
         identity = StampedIdentity()
-        identity.set_result(_stamped_identity(db, identity))
+        identity.set_result(stamped_identity(db, identity))
     who = identity.result()
-    frame = ranked_frame(scores, who)
     extra = [c for c in ATTRIBUTE_COLUMNS if c in who.columns]
-    if extra:
-        frame = frame.join(
-            who.select("customer_id", *extra), on="customer_id", how="left", maintain_order="left"
-        )
+    frame = with_identity(scores, who.select(*IDENTITY_COLUMNS, *extra))
+    frame = frame.select(*RANKED_COLUMNS, *extra)
+    del who
+    # the ranking's order, not a sorted copy: the blob gathers each column once, in Arrow
+    order = frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True)).to_series()
     stamp = identity.data_stamp if isinstance(identity, StampedIdentity) else None
-    return ranking_bytes(frame, {"data_stamp": stamp})
+    return ranking_bytes(frame, {"data_stamp": stamp}, order)
 
 
 def _score_columns(scores: pl.DataFrame) -> pl.DataFrame:
-    """``SCORE_SCHEMA``'s columns and types; a missing P(order) (older callers) is NULL."""
+    """``SCORE_SCHEMA``'s columns and types; a missing P(order) (older callers) is NULL.
+    Tiers and risk bands given as Enums stay so (4 bytes a customer; the blob and the rows
+    store their text)."""
     missing = [c for c in ("p_order_30", "p_order_90") if c not in scores.columns]
     scores = scores.with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in missing)
-    return scores.select(pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()).with_columns(
-        pl.col("next_order_low", "next_order_high").fill_nan(None)
-    )
+    coded = [c for c in ("tier", "risk") if scores.schema[c] in (pl.Enum, pl.Categorical)]
+    return scores.select(
+        pl.col(c) if c in coded else pl.col(c).cast(t) for c, t in SCORE_SCHEMA.items()
+    ).with_columns(pl.col("next_order_low", "next_order_high").fill_nan(None))
 
 
 def _insert_run(conn: sqlite3.Connection, run: dict[str, Any]) -> int:
@@ -148,6 +161,7 @@ def _insert_score_rows(conn: sqlite3.Connection, run_id: int, scores: pl.DataFra
         f"INSERT INTO scores (run_id, {', '.join(SCORE_COLUMNS)}) "
         f"VALUES ({run_id}, {', '.join('?' * len(SCORE_COLUMNS))})"
     )
+    scores = scores.with_columns(pl.col("tier", "risk").cast(pl.Utf8))
     # 100k rows at a time: 1 M rows × 17 columns as Python objects at once cost ~550 MB
     for lo in range(0, scores.height, _SCORE_CHUNK):
         conn.executemany(insert, scores.slice(lo, _SCORE_CHUNK).rows())  # tuples built in Rust
@@ -219,10 +233,7 @@ def ranked_frame(scores: pl.DataFrame, identity: pl.DataFrame) -> pl.DataFrame:
     columns are shared, not copied, until the one sort: at a million customers a whole-frame
     join was a copy of every column, ~250 MB at the fit's peak.
     """
-    who = scores.select("customer_id").join(
-        identity, on="customer_id", how="left", maintain_order="left"
-    )
-    frame = pl.concat([scores, who.drop("customer_id")], how="horizontal")
+    frame = with_identity(scores, identity)
     return frame.select(RANKED_COLUMNS).sort("clv", descending=True, maintain_order=True)
 
 
@@ -276,18 +287,6 @@ def has_frame_cache(db: sqlite_utils.Database) -> bool:
     return db.table("run_frames").exists()
 
 
-#: Customer attributes a blob holds beside ``RANKED_COLUMNS`` (what ``profile`` compares).
-ATTRIBUTE_COLUMNS = ("first_product", "discount_code")
-
-
-class StampedIdentity(Future[pl.DataFrame]):
-    """Customers' identities read at fit time, with the file's ``store.stamp.data_stamp`` of
-    that same moment: while the file's stamp is unchanged, the blob's names, e-mails and
-    attributes are the customers table's (see :func:`blob_identity_current`)."""
-
-    data_stamp: str | None = None
-
-
 def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
     """Start reading every customer's identity columns on a second connection, in a thread.
 
@@ -299,26 +298,13 @@ def prefetch_identity(db: sqlite_utils.Database) -> Future[pl.DataFrame] | None:
     if database_path(db) is None or not has_frame_cache(db):
         return None
     out = StampedIdentity()
-    return read_in_background(db, lambda other: _stamped_identity(other, out), out)
+    return read_in_background(db, lambda other: stamped_identity(other, out), out)
 
 
 def _identity(db: sqlite_utils.Database) -> pl.DataFrame:
     from clvtui.store.identity import customer_identity_frame
 
     return customer_identity_frame(db)
-
-
-def _stamped_identity(db: sqlite_utils.Database, into: StampedIdentity) -> pl.DataFrame:
-    """Identities and attributes, and (into ``into``) the stamp of the same read transaction."""
-    from clvtui.store.frames import read_table, snapshot
-    from clvtui.store.identity import IDENTITY_SCHEMA
-    from clvtui.store.stamp import data_stamp
-
-    columns = {c: (c, t) for c, t in IDENTITY_SCHEMA.items()}
-    columns |= {c: (c, pl.Utf8) for c in ATTRIBUTE_COLUMNS}
-    with snapshot(db):
-        into.data_stamp = data_stamp(db.conn)
-        return read_table(db, "customers", columns)
 
 
 def blob_identity_current(db: sqlite_utils.Database, run_id: int) -> list[str]:

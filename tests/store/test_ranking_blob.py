@@ -1,0 +1,121 @@
+"""The ranking blob's writer: its fast paths store exactly what the plain way stores."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from clvtui.store.ranking_blob import (
+    PATTERN_COLUMNS,
+    _packed_patterns,
+    _pattern_numbers,
+    pattern_index,
+    ranking_bytes,
+    read_ranking,
+)
+
+
+def _scores(n: int = 3_000, seed: int = 7) -> pl.DataFrame:
+    """Customers on a day grid whose predictions depend on (x, t_x, T) only, as a fit's do;
+    some next-order windows are missing (NULL), as for customers the model gives none."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 6, n)
+    T_days = rng.integers(30, 400, n)
+    t_days = np.where(x > 0, (T_days * rng.random(n)).astype(np.int64), 0)
+    t_x, T = t_days / 7.0, T_days / 7.0
+    p_alive = 1.0 / (1.0 + np.exp(-(x - 0.01 * (T - t_x))))
+    low = np.where(x > 2, T - t_x, np.nan)
+    ids = [f"shopify:c{i:05d}@x.com" for i in range(n)]
+    emails = [i.split(":", 1)[1] if k % 3 else f"other{k}@y.com" for k, i in enumerate(ids)]
+    emails[5] = None
+    return pl.DataFrame(
+        {
+            "customer_id": ids,
+            "email": emails,
+            "tier": rng.choice(["Profitable", "Not profitable"], n),
+            "x": x,
+            "t_x": t_x,
+            "T": T,
+            "p_alive": p_alive,
+            "expected_orders": p_alive * x,
+            "next_order_low": low,
+            "next_order_high": low * 2,
+            "p_order_30": p_alive / 3,
+            "p_order_90": p_alive / 2,
+            "clv": rng.gamma(2.0, 50.0, n).round(1),  # ties: the order must stay stable
+        }
+    ).with_columns(pl.col("next_order_low", "next_order_high").fill_nan(None))
+
+
+def _plain_index(keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """The general way: unique rows of every pattern column, sorted, joined back."""
+    patterns = keys.unique().sort(keys.columns, nulls_last=True)
+    return patterns, _pattern_numbers(keys, patterns)
+
+
+def test_packed_patterns_equal_the_general_unique_sort_and_join() -> None:
+    keys = _scores().select(PATTERN_COLUMNS)
+    assert _packed_patterns(keys) is not None  # the fast path applies
+    patterns, numbers = pattern_index(keys)
+    plain_patterns, plain_numbers = _plain_index(keys)
+    assert 50 < patterns.height < keys.height  # customers do share patterns here
+    assert_frame_equal(patterns, plain_patterns)
+    assert numbers.dtype == pl.UInt32 and numbers.to_list() == plain_numbers.to_list()
+
+
+def test_a_pattern_with_two_values_takes_the_general_path() -> None:
+    """Two customers with the same (x, t_x, T) but P(alive) one bit apart are two patterns."""
+    rows = _scores().select(PATTERN_COLUMNS).rows()
+    twin = 1
+    rows[twin] = (*rows[0][:3], float(np.nextafter(rows[0][3], 2.0)), *rows[0][4:])
+    keys = pl.DataFrame(rows, schema=_scores().select(PATTERN_COLUMNS).schema, orient="row")
+    assert _packed_patterns(keys) is None  # one (x, t_x, T), two patterns: not packed
+    patterns, numbers = pattern_index(keys)
+    plain_patterns, plain_numbers = _plain_index(keys)
+    assert_frame_equal(patterns, plain_patterns)
+    assert numbers.to_list() == plain_numbers.to_list()
+    assert numbers[0] != numbers[twin]
+
+
+def test_a_blob_written_in_an_order_is_the_blob_of_the_sorted_frame() -> None:
+    """Same bytes: gathering each column into Arrow in ranking order (categories for text
+    with few values, Arrow's take for ids and e-mails) is the sorted frame, written."""
+    frame = _scores()
+    order = frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True))
+    ranked = frame.sort("clv", descending=True, maintain_order=True)
+    meta = {"data_stamp": "s"}
+    blob = ranking_bytes(frame, meta, order.to_series())
+    assert blob == ranking_bytes(ranked, meta)
+    assert_frame_equal(read_ranking(blob), ranked)
+    assert (
+        read_ranking(blob, ["email"])["email"][
+            ranked["customer_id"].index_of("shopify:c00005@x.com")
+        ]
+        is None
+    )
+
+
+def test_people_written_in_row_groups_read_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``_ROW_GROUP`` customers the people part is several row groups (one in Arrow at
+    a time); it reads back as the ranking, categories as text."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    from clvtui.store import ranking_blob
+    from clvtui.store.ranking_blob import blob_header
+
+    monkeypatch.setattr(ranking_blob, "_ROW_GROUP", 1_000)
+    frame = _scores().with_columns(country=pl.Series(["DE", "US", None] * 1_000))
+    frame = frame.with_columns(pl.col("country").cast(pl.Categorical))
+    order = frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True))
+    blob = ranking_bytes(frame, None, order.to_series())
+    header = blob_header(blob)
+    assert header is not None
+    start = 4 + int.from_bytes(blob[:4], "little")  # after the header
+    people = pq.ParquetFile(io.BytesIO(blob[start : start + header["people"]]))
+    assert people.metadata.num_row_groups == 3
+    ranked = frame.sort("clv", descending=True, maintain_order=True)
+    assert_frame_equal(read_ranking(blob), ranked.with_columns(pl.col("country").cast(pl.Utf8)))

@@ -8,6 +8,7 @@ both use the same SQLite library, whose file locks are shared within the process
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -15,6 +16,25 @@ from typing import TypeVar
 import sqlite_utils
 
 T = TypeVar("T")
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+_arenas: list[bool] = []  # capped once per process
+
+
+def share_arenas() -> None:
+    """Cap glibc's malloc arenas at two, once per process, before the first worker thread.
+
+    Why: by default each thread that allocates gets an arena of its own (up to 8 per core),
+    and what a reading thread frees stays in its arena's heap: a fit that reads in one thread
+    and fits in others peaked ~70 MB higher at a million customers than with two arenas (as
+    ``MALLOC_ARENA_MAX=2`` showed). Other C libraries manage threads their own way.
+    """
+    if _arenas:
+        return
+    _arenas.append(True)
+    try:
+        ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)
+    except (OSError, AttributeError):
+        return  # no glibc mallopt here: nothing to cap
 
 
 def database_path(db: sqlite_utils.Database) -> str | None:
@@ -31,6 +51,7 @@ def read_in_background(
     """``read(a second connection to db's file)`` started in a thread; its result (or error)
     in the future. Without a file to open it runs here, now."""
     out = Future() if out is None else out  # a subclass may carry more than the result
+    share_arenas()
     path = database_path(db)
     if path is None:
         out.set_result(read(db))

@@ -104,8 +104,7 @@ def fit_run(
     the most purchases); the report says what the other currencies held.
     ``seasonality``: auto | on | off — run the purchase model in seasonal (operational) time;
     see ``model.seasonal_choice`` and the report's ``seasonality`` block.
-    ``reading``: the shop already being read (``shop.read_shop_in_background`` with the same
-    as_of, holdout_weeks and currency), so that it overlapped importing this module.
+    ``reading``: the same shop being read already (``shop.read_shop_in_background``).
     """
     step = progress or (lambda stage, fraction: None)
     model = requested_model(model, holdout_weeks)
@@ -115,21 +114,12 @@ def fit_run(
     # whether the orders carry costs: a scan of every order when a mapped cost column is
     # empty, overlapping the summary and the fits instead of following them
     costed = read_in_background(db, has_cost_data)
-    if reading is None:
-        shop = read_shop(db, as_of, holdout_weeks, currency, warnings, step)
-    else:
-        step("summarising customers", 0.1)
-        shop, notes = reading.result()
-        warnings += notes
+    shop = _read_shop(db, as_of, holdout_weeks, currency, warnings, step, reading)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
 
     step("choosing the model", 0.2)
-    x, _, T = shop.arrays
-    with numerical_errors("choosing the model"):
-        name, choice, start = choose.fit_choice(
-            shop.orders, x, T, shop.end, holdout_weeks, model, warnings
-        )
+    name, choice, start = _choose(shop, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
     holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
@@ -155,6 +145,29 @@ def fit_run(
     report.run_id = run_id
     step("done", 1.0)
     return FitResult(run_id=run_id, run_report=report)
+
+
+def _read_shop(
+    db: sqlite_utils.Database, as_of: date | datetime | str | None, holdout_weeks: int | None,
+    currency: str | None, warnings: list[str], step: Progress,
+    reading: Future[tuple[Shop, list[str]]] | None,
+) -> Shop:  # fmt: skip
+    """The shop read here, or by the thread that read it while this module was imported."""
+    if reading is None:
+        return read_shop(db, as_of, holdout_weeks, currency, warnings, step)
+    step("summarising customers", 0.1)
+    shop, notes = reading.result()
+    warnings += notes
+    return shop
+
+
+def _choose(
+    shop: Shop, holdout_weeks: int | None, model: str | None, warnings: list[str]
+) -> tuple[str, ModelChoice | None, list[float] | None]:
+    """The model to fit, the ``model_choice`` document and a warm start (``model.choose``)."""
+    x, _, T = shop.arrays
+    with numerical_errors("choosing the model"):
+        return choose.fit_choice(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
 
 
 def _holdout(

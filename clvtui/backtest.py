@@ -16,13 +16,10 @@ from clvtui.model import choose, gammagamma, validate
 from clvtui.model.base import FittedModel
 from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
-from clvtui.model.summary import capped_spend, day_to_date, summarise
+from clvtui.model.summary import capped_spend, epoch_day, summarise
 from clvtui.report import HoldoutCheck
 
-
-def epoch_day(d: date) -> int:
-    """Days since 1970-01-01, as the summaries count them."""
-    return (d - day_to_date(0)).days
+__all__ = ["backtest", "epoch_day", "fit_spend"]
 
 
 def backtest(

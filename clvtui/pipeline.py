@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import polars as pl
@@ -37,6 +38,7 @@ from clvtui.errors import ModelError
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.model import choose, clv, seasonal_choice, survival, validate
+from clvtui.model.base import FittedModel, Rows
 from clvtui.model.empirical import empirical_predictions, shop_rate
 from clvtui.model.registry import LABELS, fit_purchase, module_for, requested_model
 from clvtui.model.seasonal import SeasonalClock
@@ -60,7 +62,6 @@ from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.saved_settings import load_settings
 
 Progress = Callable[[str, float], None]
-AUTO_CHOICE_WEEKS = 13  # without a holdout, "auto" compares models on the last quarter
 
 
 @dataclass
@@ -96,6 +97,7 @@ def fit_run(
     progress: Progress | None = None,
     currency: str | None = None,
     seasonality: str = "auto",
+    reading: Future[tuple[Shop, list[str]]] | None = None,
 ) -> FitResult:
     """Fit, score every customer as of as-of, store the run; return its id and the report.
 
@@ -103,6 +105,7 @@ def fit_run(
     the most purchases); the report says what the other currencies held.
     ``seasonality``: auto | on | off — run the purchase model in seasonal (operational) time;
     see ``model.seasonal_choice`` and the report's ``seasonality`` block.
+    ``reading``: the same shop being read already (``shop.read_shop_in_background``).
     """
     step = progress or (lambda stage, fraction: None)
     model = requested_model(model, holdout_weeks)
@@ -112,14 +115,12 @@ def fit_run(
     # whether the orders carry costs: a scan of every order when a mapped cost column is
     # empty, overlapping the summary and the fits instead of following them
     costed = read_in_background(db, has_cost_data)
-    shop = read_shop(db, as_of, holdout_weeks, currency, warnings, step)
+    shop = _read_shop(db, as_of, holdout_weeks, currency, warnings, step, reading)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
 
     step("choosing the model", 0.2)
-    x, _, T = shop.arrays
-    with numerical_errors("choosing the model"):
-        name, choice, start = _choose(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
+    name, choice, start = _choose(shop, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
     holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
@@ -159,6 +160,29 @@ def _score_and_save(
         del fitted  # its arrays are the scores' now
         return_freed_memory()  # what the fits freed, before the blob is built on top of it
         return save_run(db, row, scores, retention, identity), report
+
+
+def _read_shop(
+    db: sqlite_utils.Database, as_of: date | datetime | str | None, holdout_weeks: int | None,
+    currency: str | None, warnings: list[str], step: Progress,
+    reading: Future[tuple[Shop, list[str]]] | None,
+) -> Shop:  # fmt: skip
+    """The shop read here, or by the thread that read it while this module was imported."""
+    if reading is None:
+        return read_shop(db, as_of, holdout_weeks, currency, warnings, step)
+    step("summarising customers", 0.1)
+    shop, notes = reading.result()
+    warnings += notes
+    return shop
+
+
+def _choose(
+    shop: Shop, holdout_weeks: int | None, model: str | None, warnings: list[str]
+) -> tuple[str, ModelChoice | None, list[float] | None]:
+    """The model to fit, the ``model_choice`` document and a warm start (``model.choose``)."""
+    x, _, T = shop.arrays
+    with numerical_errors("choosing the model"):
+        return choose.fit_choice(shop.orders, x, T, shop.end, holdout_weeks, model, warnings)
 
 
 def _holdout(
@@ -221,9 +245,42 @@ def fit_models(
         return Fitted(
             name, None, None, pred, p_order_30_90(name, shop_rate(x, T), x, t_x, T, ahead)
         )
+    rows = Rows.collapse(x, t_x, T)  # once for the fit and the predictions (~0.3 s at 1 M)
+    spend_notes: list[str] = []
+    # both fits silence Python warnings while optimising (``catch_warnings``, which is not
+    # thread-safe): silenced around both, no thread restores the filters under the other
+    with catch_warnings(), ThreadPoolExecutor(1, thread_name_prefix="clvtui-spend") as pool:
+        simplefilter("ignore")
+        # Gamma-Gamma needs x and m only: fitted on the other core beside the purchase model
+        # (numpy lets go of the interpreter); its notes follow the purchase model's, as before
+        spending = pool.submit(fit_spend, x, shop.m, spend_notes)
+        purchase_fit = _purchase_fit(name, x, t_x, T, start, rows, warnings)
+        name = purchase_fit.model  # on its boundary: the nested model the data support
+        histogram = validate.calibration_histogram(purchase_fit.theta, x, T, module_for(name).pmf)
+        spend_fit = spending.result()
+    warnings += spend_notes
+    purchase = ModelFit.from_json(purchase_fit.summary_dict() | {"histogram": histogram})
+    step("predicting", 0.6)
+    with numerical_errors(f"the {LABELS[name]} predictions"):
+        pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ, horizon=ahead,
+                           rows=rows)  # fmt: skip
+    if clock is not None:  # the next-order window back in calendar weeks
+        pred.next_order_low = clock.calendar_weeks(end_day, pred.next_order_low)
+        pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
+    _equity_fallback(pred, warnings)
+    spend = spend_report(spend_fit, x, shop.m)
+    p_order = p_order_30_90(name, purchase_fit.theta, x, t_x, T, ahead)
+    return Fitted(name, purchase, spend, pred, p_order)
+
+
+def _purchase_fit(
+    name: str, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, start: list[float] | None,
+    rows: Rows, warnings: list[str],
+) -> FittedModel:  # fmt: skip
+    """The purchase model's fit (maybe the nested model its boundary leads to), its notes."""
     with numerical_errors(f"the {LABELS[name]} fit"):
-        purchase_fit = fit_purchase(name, x, t_x, T, start=start)
-    name = purchase_fit.model  # on its boundary: the nested model the data support
+        purchase_fit = fit_purchase(name, x, t_x, T, start=start, rows=rows)
+    name = purchase_fit.model
     warnings += purchase_fit.boundary + purchase_fit.warnings
     th = purchase_fit.params
     if name in ("bgnbd", "mbgnbd") and th["a"] + th["b"] <= 1.0:
@@ -231,27 +288,20 @@ def fit_models(
             f"{name}: a + b = {th['a'] + th['b']:.3f} ≤ 1, where the closed-form prediction "
             "breaks down; predictions were integrated numerically instead"
         )
-    histogram = validate.calibration_histogram(purchase_fit.theta, x, T, module_for(name).pmf)
-    purchase = ModelFit.from_json(purchase_fit.summary_dict() | {"histogram": histogram})
-    spend_fit = fit_spend(x, shop.m, warnings)
-    step("predicting", 0.6)
-    with numerical_errors(f"the {LABELS[name]} predictions"):
-        pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ, horizon=ahead)
-    if clock is not None:  # the next-order window back in calendar weeks
-        pred.next_order_low = clock.calendar_weeks(end_day, pred.next_order_low)
-        pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
-    if not (math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high)):
-        # the parameter draws were unusable (a covariance at the edge of the parameter
-        # space): the sum of the customers' own bands is wider, but honest
-        pred.equity_low = min(float(np.sum(pred.clv_low)), pred.equity)
-        pred.equity_high = max(float(np.sum(pred.clv_high)), pred.equity)
-        warnings.append(
-            "the customer-equity interval could not be drawn from the fit's uncertainty; "
-            "it is the sum of the customers' own intervals instead (wider)"
-        )
-    spend = spend_report(spend_fit, x, shop.m)
-    p_order = p_order_30_90(name, purchase_fit.theta, x, t_x, T, ahead)
-    return Fitted(name, purchase, spend, pred, p_order)
+    return purchase_fit
+
+
+def _equity_fallback(pred: clv.Predictions, warnings: list[str]) -> None:
+    """When the parameter draws were unusable (a covariance at the edge of the parameter
+    space), the equity interval is the sum of the customers' own bands: wider, but honest."""
+    if math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high):
+        return
+    pred.equity_low = min(float(np.sum(pred.clv_low)), pred.equity)
+    pred.equity_high = max(float(np.sum(pred.clv_high)), pred.equity)
+    warnings.append(
+        "the customer-equity interval could not be drawn from the fit's uncertainty; "
+        "it is the sum of the customers' own intervals instead (wider)"
+    )
 
 
 def score_customers(
@@ -333,51 +383,3 @@ def numerical_errors(what: str) -> Iterator[None]:
             f"{what} failed numerically on this data ({type(err).__name__}: {err}); "
             "try another --model, a later --as-of or no holdout"
         ) from err
-
-
-def _choose(
-    orders: pl.DataFrame,
-    x: np.ndarray,
-    T: np.ndarray,
-    end: date,
-    holdout_weeks: int | None,
-    model: str | None,
-    warnings: list[str],
-) -> tuple[str, ModelChoice | None, list[float] | None]:
-    """The model to fit (named, chosen on a holdout, or empirical when data are too few), the
-    ``model_choice`` document, and the chosen candidate's parameters as a warm start."""
-    too_little = choose.enough_data(x)
-    if too_little:
-        warnings.append(too_little + "; using a simple empirical estimate instead")
-        if not np.any(x > 0):
-            warnings.append(
-                "nobody has bought a second time yet, so the data cannot tell how many will: "
-                "future values are 0 here, a floor rather than a forecast; fit again once "
-                "customers come back"
-            )
-        return "empirical", None, None
-    if model is not None:
-        return model, None, None
-    # The choice never sees the holdout: with one, the candidates are compared on the last
-    # weeks of the calibration window only, so the verdict reported later is an untouched test.
-    holdout = holdout_weeks or 0
-    choose_end = end - timedelta(weeks=holdout)
-    span = float(T.max()) - holdout  # weeks of history before the choice's end
-    # the last quarter, or with a holdout the last third of a calibration window shorter than
-    # that (CDNOW: 38.9 weeks → 12), so that at least two thirds remain to fit on
-    weeks = min(AUTO_CHOICE_WEEKS, int(span // 3)) if holdout else AUTO_CHOICE_WEEKS
-    where = " (inside the calibration window; the holdout weeks were not used)" if holdout else ""
-    if span < 3 * weeks or weeks < 4:
-        return "bgnbd", ModelChoice(f"history too short to compare models{where}; BG/NBD"), None
-    choice = choose.choose_model(orders, choose_end.isoformat(), weeks, customers=len(x))
-    compared_on = {
-        "from": (choose_end - timedelta(weeks=weeks)).isoformat(),
-        "to": choose_end.isoformat(),
-        "weeks": weeks,
-        "holdout_used": False,
-    }
-    return (
-        choice.model,
-        ModelChoice(choice.reason + where, choice.scores, compared_on),
-        choice.start,
-    )

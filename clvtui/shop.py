@@ -8,6 +8,7 @@ reads the same ``Shop``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -15,11 +16,17 @@ import numpy as np
 import polars as pl
 import sqlite_utils
 
-from clvtui.backtest import epoch_day
 from clvtui.core.timefmt import as_of_date
 from clvtui.errors import NoDataError
-from clvtui.model.summary import OUTLIER_RULE, ShopDays, capped_spend, summarise_shop
+from clvtui.model.summary import (
+    OUTLIER_RULE,
+    ShopDays,
+    capped_spend,
+    epoch_day,
+    summarise_shop,
+)
 from clvtui.report import Currencies, OutlierOrders, load_section
+from clvtui.store.background import read_in_background
 from clvtui.store.reads import currency_report, purchases_frame
 
 MIN_HISTORY_WEEKS = 4  # shorter histories with repeat buyers are refused (see _enough_history)
@@ -93,6 +100,27 @@ def read_shop(
         currency=orders["currency"][0], m=m, currencies=load_section(Currencies, mix),
         outliers=load_section(OutlierOrders, outlier_doc | {"rule": OUTLIER_RULE}),
     )  # fmt: skip
+
+
+def read_shop_in_background(
+    db: sqlite_utils.Database,
+    as_of: date | datetime | str | None,
+    holdout_weeks: int | None,
+    currency: str | None,
+) -> Future[tuple[Shop, list[str]]]:
+    """``read_shop`` on a second connection in a thread, with the warnings it noted.
+
+    Why: reading and summarising the orders is SQLite and polars (native code that lets go of
+    the interpreter), while the model code a fit imports next (statsmodels with scipy and
+    pandas, ~1 s at a cold start) is Python holding it; side by side on two cores the import
+    costs no wall time. This module imports neither, so the thread starts at once.
+    """
+
+    def read(conn: sqlite_utils.Database) -> tuple[Shop, list[str]]:
+        notes: list[str] = []
+        return read_shop(conn, as_of, holdout_weeks, currency, notes, lambda _s, _f: None), notes
+
+    return read_in_background(db, read)
 
 
 def _enough_history(x: np.ndarray, T: np.ndarray, end: date) -> None:

@@ -13,6 +13,7 @@ below that an empirical estimate is used and labelled as such (model 'empirical'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -21,11 +22,13 @@ import polars as pl
 from clvtui.errors import ModelError
 from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import summarise
+from clvtui.report import ModelChoice
 from clvtui.wording import plural
 
 MIN_CUSTOMERS = 100
 MIN_REPEATERS = 30
 CHOICE_SAMPLE = 20_000
+AUTO_CHOICE_WEEKS = 13  # without a holdout, "auto" compares models on the last quarter
 
 
 @dataclass
@@ -157,3 +160,51 @@ def empirical(
         "low_factor": np.full(x.shape, lo_f),
         "high_factor": np.full(x.shape, hi_f),
     }
+
+
+def fit_choice(
+    orders: pl.DataFrame,
+    x: np.ndarray,
+    T: np.ndarray,
+    end: date,
+    holdout_weeks: int | None,
+    model: str | None,
+    warnings: list[str],
+) -> tuple[str, ModelChoice | None, list[float] | None]:
+    """The model to fit (named, chosen on a holdout, or empirical when data are too few), the
+    ``model_choice`` document, and the chosen candidate's parameters as a warm start."""
+    too_little = enough_data(x)
+    if too_little:
+        warnings.append(too_little + "; using a simple empirical estimate instead")
+        if not np.any(x > 0):
+            warnings.append(
+                "nobody has bought a second time yet, so the data cannot tell how many will: "
+                "future values are 0 here, a floor rather than a forecast; fit again once "
+                "customers come back"
+            )
+        return "empirical", None, None
+    if model is not None:
+        return model, None, None
+    # The choice never sees the holdout: with one, the candidates are compared on the last
+    # weeks of the calibration window only, so the verdict reported later is an untouched test.
+    holdout = holdout_weeks or 0
+    choose_end = end - timedelta(weeks=holdout)
+    span = float(T.max()) - holdout  # weeks of history before the choice's end
+    # the last quarter, or with a holdout the last third of a calibration window shorter than
+    # that (CDNOW: 38.9 weeks → 12), so that at least two thirds remain to fit on
+    weeks = min(AUTO_CHOICE_WEEKS, int(span // 3)) if holdout else AUTO_CHOICE_WEEKS
+    where = " (inside the calibration window; the holdout weeks were not used)" if holdout else ""
+    if span < 3 * weeks or weeks < 4:
+        return "bgnbd", ModelChoice(f"history too short to compare models{where}; BG/NBD"), None
+    choice = choose_model(orders, choose_end.isoformat(), weeks, customers=len(x))
+    compared_on = {
+        "from": (choose_end - timedelta(weeks=weeks)).isoformat(),
+        "to": choose_end.isoformat(),
+        "weeks": weeks,
+        "holdout_used": False,
+    }
+    return (
+        choice.model,
+        ModelChoice(choice.reason + where, choice.scores, compared_on),
+        choice.start,
+    )

@@ -230,6 +230,11 @@ def day_to_date(day: int) -> date:
     return date.fromordinal(date(1970, 1, 1).toordinal() + int(day))
 
 
+def epoch_day(d: date) -> int:
+    """Days since 1970-01-01, as the summaries count them."""
+    return (d - day_to_date(0)).days
+
+
 def cdnow_orders(path: str) -> pl.DataFrame:
     """Read a CDNOW text file (sample: 5 columns, no header; master: 4 with a header) as orders."""
     with open(path, encoding="ascii") as fh:

@@ -9,13 +9,17 @@ result, so both faces run the same job.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from clvtui.model.registry import PURCHASE_MODELS
-from clvtui.pipeline import FitResult, Progress, fit_run
 from clvtui.settings import Settings
+from clvtui.shop import read_shop_in_background
 from clvtui.store.saved_settings import save_settings
+
+if TYPE_CHECKING:  # the pipeline's imports (~1 s) run beside the read, in fit_shop
+    from clvtui.pipeline import FitResult, Progress
 
 MODEL_CHOICES = ("auto", *PURCHASE_MODELS)  # what a user may ask for ("auto": chosen)
 
@@ -43,6 +47,10 @@ def fit_shop(
     """
     if settings is not None:
         save_settings(db, settings)
+    # the orders are read and summarised on the other core while the model code is imported
+    reading = read_shop_in_background(db, as_of, holdout_weeks, currency)
+    from clvtui.pipeline import fit_run
+
     return fit_run(
         db,
         as_of=as_of,
@@ -51,4 +59,5 @@ def fit_shop(
         progress=progress,
         currency=currency,
         seasonality=seasonality,
+        reading=reading,
     )

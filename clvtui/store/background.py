@@ -14,6 +14,8 @@ from typing import TypeVar
 
 import sqlite_utils
 
+from clvtui.core.memory import share_arenas
+
 T = TypeVar("T")
 
 
@@ -31,6 +33,7 @@ def read_in_background(
     """``read(a second connection to db's file)`` started in a thread; its result (or error)
     in the future. Without a file to open it runs here, now."""
     out = Future() if out is None else out  # a subclass may carry more than the result
+    share_arenas()
     path = database_path(db)
     if path is None:
         out.set_result(read(db))

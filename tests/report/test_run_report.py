@@ -149,10 +149,17 @@ NEW_SINCE_FIXTURES = ("seasonality",)
 
 
 def _today(doc: dict) -> dict:
-    """A fit's document without the sections the old fixtures predate (not used on them)."""
+    """A fit's document without the sections the old fixtures predate (not used on them), and
+    without the one-time rule's ``typical_weeks`` (the median second-order gap that times the
+    second-order nudge, stored since; a positive number when gaps were measured)."""
     for key in NEW_SINCE_FIXTURES:
         assert doc[key]["used"] is False, doc[key]
-    return {k: v for k, v in doc.items() if k not in NEW_SINCE_FIXTURES}
+    out = {k: v for k, v in doc.items() if k not in NEW_SINCE_FIXTURES}
+    rule = dict(out["risk_rule"]["one_time"])
+    typical = rule.pop("typical_weeks")
+    assert typical is None or 0 < typical <= rule["at_risk_weeks"], rule
+    out["risk_rule"] = {**out["risk_rule"], "one_time": rule}
+    return out
 
 
 def _close(new: object, old: object, path: str = "") -> None:

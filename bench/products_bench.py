@@ -79,7 +79,8 @@ def steps(db_path: Path) -> list[tuple[str, float, float]]:
 
     t = clock()
     data = run_lines(db)
-    lap(f"read {data.lines.height:,} purchase lines + run values", t)
+    read = data.coded.order.size if data.coded is not None else data.lines.height
+    lap(f"read {read:,} purchase lines + run values", t)
     t = clock()
     product_report(db, data=data)
     lap("entry products + journey + affinity", t)

@@ -13,7 +13,9 @@ the tests hold the two paths to each other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -35,22 +37,29 @@ class ShopMasks:
     second: np.ndarray  # uint64; 0 where there is no second order
     everything: np.ndarray  # uint64
     gap_days: pl.Series  # days from first to second order, of those with a second order
-    hashes: np.ndarray  # uint64: the ids' hashes, sorted (to find a customer's row)
-    hash_rows: np.ndarray  # int64: the row of each of ``hashes``
+    code: np.ndarray  # int64: each row's customer code as given (coded_shop_masks: its id's row)
+
+    @cached_property
+    def _by_hash(self) -> tuple[np.ndarray, np.ndarray]:
+        """(the ids' 64-bit hashes sorted, the row of each): made when first asked for."""
+        hashes = self.customer_id.hash().to_numpy()
+        order = np.argsort(hashes)
+        return hashes[order], order
 
     def rows_of(self, ids: pl.Series) -> np.ndarray:
         """Rows of customer ids (text or categorical); -1: no lines. By the ids' 64-bit
         hashes (a join of a million text ids cost ~0.7 s of CPU), each match checked
         against the id itself; a clash falls back to the join."""
         ids = ids.cast(pl.Utf8)
+        hashes, hash_rows = self._by_hash
         wanted = ids.hash().to_numpy()
         asked = np.argsort(wanted)  # looked up in order: 4x faster than at random
         at = np.empty(wanted.size, dtype=np.int64)
-        at[asked] = np.searchsorted(self.hashes, wanted[asked])
-        at = np.minimum(at, max(self.hashes.size - 1, 0))
-        hit = self.hashes[at] == wanted if self.hashes.size else np.zeros(ids.len(), bool)
-        rows = np.where(hit, self.hash_rows[at] if self.hashes.size else -1, -1)
-        unique = self.hashes.size < 2 or bool((self.hashes[1:] != self.hashes[:-1]).all())
+        at[asked] = np.searchsorted(hashes, wanted[asked])
+        at = np.minimum(at, max(hashes.size - 1, 0))
+        hit = hashes[at] == wanted if hashes.size else np.zeros(ids.len(), bool)
+        rows = np.where(hit, hash_rows[at] if hashes.size else -1, -1)
+        unique = hashes.size < 2 or bool((hashes[1:] != hashes[:-1]).all())
         if unique and bool((ids.filter(hit) == self.customer_id.gather(rows[hit])).all()):
             return rows
         table = pl.DataFrame({"customer_id": self.customer_id, "row": np.arange(self.first.size)})
@@ -63,13 +72,10 @@ class ShopMasks:
         """The same shop kept to some customers (``keep``: boolean per row), and each old
         row's new row (-1: left out)."""
         moved = np.where(keep, np.cumsum(keep) - 1, -1)
-        held = keep[self.hash_rows]
-        mask = pl.Series(keep)
         part = ShopMasks(
-            self.products, self.customer_id.filter(mask), self.first[keep], self.second[keep],
-            self.everything[keep], self.gap_days.filter(pl.Series(keep[self.second != 0])),
-            self.hashes[held],
-            moved[self.hash_rows[held]],
+            self.products, self.customer_id.filter(pl.Series(keep)), self.first[keep],
+            self.second[keep], self.everything[keep],
+            self.gap_days.filter(pl.Series(keep[self.second != 0])), self.code[keep],
         )  # fmt: skip
         return part, moved
 
@@ -77,7 +83,59 @@ class ShopMasks:
 def shop_masks(lines: pl.DataFrame) -> ShopMasks | None:
     """The masks of ``lines`` (customer_id, order_key, ordered_at, product; lines of an order
     together), or None when more than :data:`MAX_BITS` products are bought."""
-    product = lines.get_column("product")
+    bits = _bits(lines.get_column("product"))
+    if bits is None:
+        return None
+    names, lut, product = bits
+    lines, key, rising = _grouped_by_order(lines.with_columns(product=product))
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
+    masks = _order_masks(lines.get_column("product").to_physical().to_numpy(), lut, starts)
+    at = lines.get_column("ordered_at").gather(starts)
+    timing = time_order(at, key[starts], rising)
+    ids = lines.get_column("customer_id")
+    if ids.dtype != pl.Categorical:
+        ids = ids.cast(pl.Categorical)
+    who = ids.to_physical().gather(starts).to_numpy().astype(np.int64)
+    return _per_customer(names, (who, masks), timing, at.gather, lambda o: ids.gather(starts[o]))
+
+
+def coded_shop_masks(
+    order: np.ndarray, product: pl.Series, customer: np.ndarray, ordered_at: pl.Series,
+    ids: pl.Series,
+) -> ShopMasks | None:  # fmt: skip
+    """:func:`shop_masks` of lines given as integers: per line its ``order`` (a row of the
+    per-order ``customer`` and ``ordered_at``; orders numbered in the order they were stored,
+    which breaks ties in time) and ``product``; ``customer``: a row of ``ids`` (text), which
+    each row's ``code`` then is (-1: an order that counts for nobody; it has no line here).
+    No text per line, no join: at a million customers the frame form cost ~2 s more to read
+    and ~1 s more here."""
+    bits = _bits(product)
+    if bits is None:
+        return None
+    names, lut, product = bits
+    if order.size > 1 and not bool((order[1:] >= order[:-1]).all()):
+        by_order = np.argsort(order, kind="stable")  # an order's lines apart: rare
+        order, product = order[by_order], product.gather(by_order)
+    starts = np.flatnonzero(np.r_[True, order[1:] != order[:-1]]) if order.size else order
+    masks = _order_masks(product.to_physical().to_numpy(), lut, starts)
+    present = order[starts]
+    who = customer[present].astype(np.int64)
+    if who.size and who.min() < 0:
+        raise ValueError("a line of an order that counts for nobody (customer -1)")
+    if ordered_at.is_sorted():  # stored in time order (the usual case): so are these
+        timing = np.arange(present.size), np.arange(present.size)
+    else:
+        timing = time_order(ordered_at.gather(present), present, True)
+
+    def times(of: np.ndarray) -> pl.Series:
+        return ordered_at.gather(present[of])
+
+    return _per_customer(names, (who, masks), timing, times, lambda o: ids.gather(who[o]))
+
+
+def _bits(product: pl.Series) -> tuple[list[str], np.ndarray, pl.Series] | None:
+    """(product names in order, each product code's bit, ``product`` categorical), or None
+    when more than :data:`MAX_BITS` products (or a missing one) are bought."""
     if product.dtype != pl.Categorical:
         product = product.cast(pl.Categorical)  # one hash per line; codes after
     present = product.unique()
@@ -88,12 +146,7 @@ def shop_masks(lines: pl.DataFrame) -> ShopMasks | None:
     known = present.to_physical().to_numpy()[by_name]
     lut = np.zeros(int(known.max()) + 1 if known.size else 0, dtype=np.uint64)
     lut[known] = np.left_shift(np.uint64(1), np.arange(known.size, dtype=np.uint64))
-    lines, key, rising = _grouped_by_order(lines.with_columns(product=product))
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
-    codes = lines.get_column("product").to_physical().to_numpy()
-    masks = _order_masks(codes, lut, starts)
-    order, rank = _time_order(lines, starts, rising)
-    return _per_customer(names.gather(by_name).to_list(), lines, starts, masks, (order, rank))
+    return names.gather(by_name).to_list(), lut, product
 
 
 def _grouped_by_order(lines: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray, bool]:
@@ -121,16 +174,13 @@ def _order_masks(codes: np.ndarray, lut: np.ndarray, starts: np.ndarray) -> np.n
     return masks
 
 
-def _time_order(
-    lines: pl.DataFrame, starts: np.ndarray, rising: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """(orders by time then order key, each order's place in that order); orders are
-    named by their first line (``starts``). Lines read in that order already (the usual
-    case: keys ``rising`` and times sorted) need no sort."""
-    if rising and lines.get_column("ordered_at").is_sorted():
-        same = np.arange(starts.size)
+def time_order(at: pl.Series, key: np.ndarray, rising: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(orders by time ``at`` then order ``key``, each order's place in that order). Orders
+    stored in that order already (the usual case: keys ``rising``, times sorted) need no sort."""
+    if rising and at.is_sorted():
+        same = np.arange(at.len())
         return same, same
-    orders = lines.select("ordered_at", "order_key")[starts]
+    orders = pl.DataFrame({"ordered_at": at, "order_key": key})
     order = orders.select(pl.arg_sort_by("ordered_at", "order_key")).to_series().to_numpy()
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
@@ -139,19 +189,16 @@ def _time_order(
 
 def _per_customer(
     products: list[str],
-    lines: pl.DataFrame,
-    starts: np.ndarray,
-    masks: np.ndarray,
+    orders: tuple[np.ndarray, np.ndarray],
     timing: tuple[np.ndarray, np.ndarray],
+    time_of: Callable[[np.ndarray], pl.Series],
+    text_of: Callable[[np.ndarray], pl.Series],
 ) -> ShopMasks:
     """Each customer's first and second order (by time, then order key) and all their
-    products, from each order's first line (``starts``), products (``masks``) and place in
-    time (``timing``: :func:`_time_order`)."""
-    order, rank = timing
-    ids = lines.get_column("customer_id")
-    if ids.dtype != pl.Categorical:
-        ids = ids.cast(pl.Categorical)
-    who = ids.to_physical().gather(starts).to_numpy().astype(np.int64)
+    products, from each order's customer code and products (``orders``) and place in time
+    (``timing``: :func:`time_order`); ``time_of`` and ``text_of``: the times and customer
+    ids of some orders."""
+    (who, masks), (order, rank) = orders, timing
     size = int(who.max()) + 1 if who.size else 0
     first = np.full(size, _NONE, dtype=np.int64)
     np.minimum.at(first, who, rank)
@@ -160,23 +207,23 @@ def _per_customer(
     np.minimum.at(second, who[later], rank[later])
     everything = np.zeros(size, dtype=np.uint64)
     np.bitwise_or.at(everything, who, masks)
-    codes = np.flatnonzero(first != _NONE)
-    codes = codes[np.argsort(first[codes], kind="stable")]  # customers by first order's time
+    # customers by their first order's time: ranks are distinct, so a counting sort
+    place = np.full(rank.size, -1, dtype=np.int64)
+    known = np.flatnonzero(first != _NONE)
+    place[first[known]] = known
+    codes = place[place >= 0]
     one = order[first[codes]]
     has_two = second[codes] != _NONE
     two = order[np.where(has_two, second[codes], first[codes])]
-    at = lines.get_column("ordered_at")
-    apart = _to_time(at[starts[two[has_two]]]) - _to_time(at[starts[one[has_two]]])
-    text = ids.gather(starts[one]).cast(pl.Utf8)
-    hashes = text.hash().to_numpy()
-    by_hash = np.argsort(hashes)
+    apart = to_time(time_of(two[has_two])) - to_time(time_of(one[has_two]))
     return ShopMasks(
-        products, text, masks[one], np.where(has_two, masks[two], np.uint64(0)),
-        everything[codes], apart.dt.total_seconds() / 86400.0, hashes[by_hash], by_hash,
+        products, text_of(one).cast(pl.Utf8), masks[one],
+        np.where(has_two, masks[two], np.uint64(0)), everything[codes],
+        apart.dt.total_seconds() / 86400.0, codes,
     )  # fmt: skip
 
 
-def _to_time(at: pl.Series) -> pl.Series:
+def to_time(at: pl.Series) -> pl.Series:
     return at.str.to_datetime("%Y-%m-%dT%H:%M:%SZ", strict=False, cache=False)
 
 

@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from clvtui.core.normal import Z90
@@ -211,14 +212,33 @@ def affinity(bought: pl.DataFrame, min_pair_customers: int = MIN_PAIR_CUSTOMERS)
     if frequent.height <= baskets.MAX_BITS:  # one bit per product: count per distinct basket
         together = baskets.pair_counts(bought, frequent.get_column("product").to_list())
     else:
-        kept = bought.join(frequent, on="product")
-        together = (
-            kept.join(kept, on="customer_id", suffix="_b")
-            .filter(pl.col("product") < pl.col("product_b"))
-            .group_by("product", "product_b")
-            .agg(customers=pl.len())
-        )
+        together = _pair_counts(bought, frequent.get_column("product").sort())
     return lift_table(together, single, n, min_pair_customers)
+
+
+def _pair_counts(bought: pl.DataFrame, products: pl.Series) -> pl.DataFrame:
+    """product, product_b, customers: customers who bought both, for every pair of
+    ``products`` (sorted names; product < product_b) bought together. As Xᵀ·X of the sparse
+    customer × product matrix: a self-join of a million customers' products made ~10 M rows
+    of text (18 s and 3 GB at 240 products); this is integers only."""
+    from scipy import sparse
+
+    kept = bought.join(pl.DataFrame({"product": products}), on="product")
+    ids = kept.get_column("customer_id")
+    who = (ids if ids.dtype == pl.Categorical else ids.cast(pl.Categorical)).to_physical()
+    what = kept.get_column("product").cast(pl.Enum(products)).to_physical()
+    rows, cols = who.to_numpy(), what.to_numpy()
+    k = products.len()
+    matrix = sparse.csr_matrix(
+        (np.ones(rows.size, dtype=np.int64), (rows, cols)),
+        shape=(int(rows.max()) + 1 if rows.size else 0, k),
+    )
+    both = sparse.triu(matrix.T @ matrix, k=1).tocoo()
+    return pl.DataFrame(
+        {"product": products.gather(both.row), "product_b": products.gather(both.col),
+         "customers": both.data},
+        schema={"product": pl.Utf8, "product_b": pl.Utf8, "customers": pl.UInt32},
+    ).filter(pl.col("customers") > 0)  # fmt: skip
 
 
 def lift_table(

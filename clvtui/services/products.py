@@ -20,6 +20,7 @@ from clvtui.insights.products import ProductRules
 
 if TYPE_CHECKING:
     from clvtui.insights.order_masks import ShopMasks
+    from clvtui.store.order_lines import PurchaseCodes
 
 NO_LINES = (
     "products need order lines: import an export that lists line items (Shopify, WooCommerce, "
@@ -28,6 +29,11 @@ NO_LINES = (
 FROM_SUMMARY = (
     "this run was fitted from a customer summary file, which has no orders and so no products; "
     "products need order lines (import the shop's order export and fit again)"
+)
+
+
+EMPTY_LINES = pl.DataFrame(
+    schema={"customer_id": pl.Utf8, "order_key": pl.Utf8, "ordered_at": pl.Utf8, "product": pl.Utf8}
 )
 
 
@@ -50,22 +56,36 @@ class ProductReport:
 
 @dataclass
 class RunLines:
-    """A run's values with tiers, and the purchase lines of its customers."""
+    """A run's values with tiers, and the purchase lines of its customers: as a frame
+    (``given``), or as read by :func:`run_lines` (``coded``; the frame made when asked for)."""
 
     run_id: int
     currency: str
     values: pl.DataFrame  # customer_id, clv, x, tier, risk
-    lines: pl.DataFrame  # customer_id, order_key, ordered_at, product
+    given: pl.DataFrame | None  # customer_id, order_key, ordered_at, product
     message: str | None
+    coded: PurchaseCodes | None = None  # its people are ``values``' ids, in order
     _masks: list[ShopMasks | None] = field(default_factory=list, repr=False)
     _rows: list[np.ndarray] = field(default_factory=list, repr=False)
 
+    @property
+    def lines(self) -> pl.DataFrame:
+        """customer_id (categorical), order_key, ordered_at, product: one row per line
+        (the general path's input; the bit-mask path needs none)."""
+        if self.given is None:
+            self.given = EMPTY_LINES if self.coded is None else self.coded.frame()
+        return self.given
+
     def masks(self) -> ShopMasks | None:
         """The lines as bit masks (built once; None: more products than a mask holds)."""
-        from clvtui.insights.order_masks import shop_masks
+        from clvtui.insights.order_masks import coded_shop_masks, shop_masks
 
         if not self._masks:
-            self._masks.append(shop_masks(self.lines))
+            c = self.coded
+            self._masks.append(
+                shop_masks(self.lines) if c is None
+                else coded_shop_masks(c.order, c.product, c.customer, c.ordered_at, c.people)
+            )  # fmt: skip
         return self._masks[0]
 
     def value_rows(self) -> np.ndarray:
@@ -73,6 +93,10 @@ class RunLines:
         shop = self.masks()
         if shop is None:
             raise ValueError("no masks: more products than a mask holds")
+        if not self._rows and self.coded is not None:  # the masks' codes are values' rows
+            rows = np.full(self.values.height, -1, dtype=np.int64)
+            rows[shop.code] = np.arange(shop.code.size)
+            self._rows.append(rows)
         if not self._rows:
             self._rows.append(shop.rows_of(self.values.get_column("customer_id")))
         return self._rows[0]
@@ -81,25 +105,18 @@ class RunLines:
 def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     """The run's values and its customers' purchase lines up to its as-of date."""
     from clvtui.services.runs import load_context
-    from clvtui.store.order_lines import has_lines, read_purchase_lines, run_from_summary
+    from clvtui.store.order_lines import has_lines, read_purchase_codes, run_from_summary
 
     ctx = load_context(db, ["x"], run_id=run_id)
     values = ctx.scored.select("customer_id", "clv", "x", "tier", "risk")
-    empty = pl.DataFrame(
-        schema={
-            "customer_id": pl.Utf8,
-            "order_key": pl.Utf8,
-            "ordered_at": pl.Utf8,
-            "product": pl.Utf8,
-        }
-    )
     if run_from_summary(db, ctx.run_id):
-        return RunLines(ctx.run_id, ctx.currency, values, empty, FROM_SUMMARY)
+        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, FROM_SUMMARY)
     if not has_lines(db):
-        return RunLines(ctx.run_id, ctx.currency, values, empty, NO_LINES)
+        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, NO_LINES)
     as_of = f"{ctx.as_of.isoformat()}T23:59:59Z"
-    lines = read_purchase_lines(db, as_of, people=values.get_column("customer_id"))
-    return RunLines(ctx.run_id, ctx.currency, values, lines, None if lines.height else NO_LINES)
+    codes = read_purchase_codes(db, as_of, people=values.get_column("customer_id"))
+    found = None if codes.order.size else NO_LINES
+    return RunLines(ctx.run_id, ctx.currency, values, None, found, coded=codes)
 
 
 def product_report(
@@ -118,6 +135,8 @@ def product_report(
         return report
     values = data.values
     shop = data.masks()
+    if shop is None and data.coded is not None:
+        return report_by_baskets(report, data, tier)
     if shop is None:
         part = values if tier is None else values.filter(pl.col("tier") == tier)
         return report_by_joins(report, data.lines, part, tier is not None)
@@ -137,6 +156,33 @@ def product_report(
         shop, rules.top
     )
     report.pairs = fast.affinity(shop, rules.min_pair_customers).head(rules.top)
+    return report
+
+
+def report_by_baskets(report: ProductReport, data: RunLines, tier: str | None) -> ProductReport:
+    """:func:`product_report` of a catalogue too big for bit masks, from the read's codes
+    (sparse customer × product matrices: no frame of text lines)."""
+    from clvtui.insights import coded_products as wide
+
+    codes, values, rules = data.coded, data.values, report.rules
+    if codes is None:
+        raise ValueError("no codes: the lines were given as a frame")
+    shop = wide.shop_baskets(codes.order, codes.product, codes.customer, codes.ordered_at)
+    rows = np.full(values.height, -1, dtype=np.int64)
+    rows[shop.code] = np.arange(shop.code.size)  # the codes are values' rows
+    if tier is not None:
+        chosen = (values.get_column("tier") == tier).to_numpy()
+        values, rows = values.filter(pl.Series(chosen)), rows[chosen]
+        keep = np.zeros(shop.code.size, dtype=bool)
+        keep[rows[rows >= 0]] = True
+        moved = np.where(keep, np.cumsum(keep) - 1, -1)
+        shop, rows = shop.part(keep), np.where(rows >= 0, moved[rows], -1)
+    report.customers_with_lines = shop.code.size
+    report.entry = wide.entry_products(shop, values, rules, rows)
+    report.journey, report.median_days_to_second, report.second_order_customers = wide.journey(
+        shop, rules.top
+    )
+    report.pairs = wide.affinity(shop, rules.min_pair_customers).head(rules.top)
     return report
 
 

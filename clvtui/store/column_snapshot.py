@@ -7,7 +7,8 @@ and a decompression, ~0.2 s, and a reader decodes only the columns it asks for.
 
 Two parts, one row per column each in ``column_snapshots``: ``orders`` (every order, in rowid order,
 with the columns the readers filter and return) and ``lines`` (every line with a product
-name, in rowid order, pointing at its order's rowid: the join is on integers, not text).
+name, in rowid order, pointing at its order's rowid: the join is on integers, not text; the
+product name dictionary-encoded: a few distinct names decode in 0.04 s where 5 M texts took 0.4).
 
 Each part carries the :func:`order_stamp` it was made at. A reader uses a part only when the
 stamp equals the database's now, else it reads SQL as before (and, on a connection that may
@@ -58,7 +59,9 @@ _LINE_COLUMNS: dict[str, tuple[str, type[pl.DataType]]] = {
 }
 #: what an import keeps of the file's orders for the snapshot (``customer_id``: the key)
 SNAPSHOT_COLUMNS = ["order_id", "customer_id", *list(_ORDER_COLUMNS)[2:]]
-_LINE_SCHEMA = {"rowid": pl.Int64, "order_rowid": pl.Int64, "product": pl.Utf8}
+_LINE_SCHEMA = {"rowid": pl.Int64, "order_rowid": pl.Int64, "product": pl.Categorical}
+#: a part's layout version, in its stamp: a part written by an older layout is stale (rebuilt)
+_LAYOUT = {LINES: "/lines2"}
 _NAMED = "coalesce(product, product_id) IS NOT NULL"
 _STAMP_SQL = (
     "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(undone_at) || ':'"
@@ -111,8 +114,13 @@ def current_parts(conn: sqlite3.Connection) -> set[str]:
     if not _has_table(conn):
         return set()
     stamp = order_stamp(conn)
-    rows = conn.execute("SELECT DISTINCT part FROM column_snapshots WHERE stamp = ?", (stamp,))
-    return {str(part) for (part,) in rows}
+    rows = conn.execute("SELECT DISTINCT part, stamp FROM column_snapshots").fetchall()
+    return {str(part) for part, at in rows if at == stamp + _LAYOUT.get(part, "")}
+
+
+def _stamp(conn: Any, part: str) -> str:
+    """What a current ``part`` is stamped with: the orders' stamp and the part's layout."""
+    return order_stamp(conn) + _LAYOUT.get(part, "")
 
 
 def prepare(db: sqlite_utils.Database, *parts: str) -> None:
@@ -124,13 +132,15 @@ def prepare(db: sqlite_utils.Database, *parts: str) -> None:
 
 
 def load(db: sqlite_utils.Database, part: str, columns: list[str]) -> pl.DataFrame | None:
-    """Columns of a part when it is current, else None: the caller reads SQL."""
+    """Columns of a part when it is current, else None: the caller reads SQL. A part of an
+    older layout with the orders' stamp of now holds the same rows: it is given too (a
+    read-only command cannot rebuild it; its readers take either layout)."""
     conn = db.conn
     if not _has_table(conn):
         return None
-    stamp = order_stamp(conn)
     found = conn.execute(
-        "SELECT count(*) FROM column_snapshots WHERE part = ? AND stamp = ?", (part, stamp)
+        "SELECT count(*) FROM column_snapshots WHERE part = ? AND stamp IN (?, ?)",
+        (part, _stamp(conn, part), order_stamp(conn)),
     ).fetchone()[0]
     return _columns(conn, part, columns) if found else None
 
@@ -216,12 +226,12 @@ def _schema(columns: Mapping[str, tuple[str, type[pl.DataType]]]) -> dict[str, A
 def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
     """Lines keyed by their order's rowid (null: no such order; such a line joins nothing)."""
     joined = lines.join(refs, on="order_key", how="left", maintain_order="left")
-    return joined.select("rowid", "order_rowid", "product")
+    return joined.select("rowid", "order_rowid", pl.col("product").cast(pl.Categorical))
 
 
 def _write(conn: Any, part: str, frame: pl.DataFrame) -> None:
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (part,))
-    stamp = order_stamp(conn)
+    stamp = _stamp(conn, part)
     for name in frame.columns:
         buffer = io.BytesIO()
         frame.select(name).write_ipc(buffer, compression=_COMPRESSION)
@@ -234,7 +244,7 @@ def _write(conn: Any, part: str, frame: pl.DataFrame) -> None:
 
 def _restamp(conn: Any, part: str) -> None:
     """The part is what the tables hold (the import changed none of its rows): stamp it now."""
-    conn.execute("UPDATE column_snapshots SET stamp = ? WHERE part = ?", (order_stamp(conn), part))
+    conn.execute("UPDATE column_snapshots SET stamp = ? WHERE part = ?", (_stamp(conn, part), part))
 
 
 def _merged(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -348,13 +358,13 @@ def _refresh_lines(
     ):  # fmt: skip
         keyed = frame.select(
             rowid=pl.int_range(watch.lines_max + 1, top + 1, dtype=pl.Int64),
-            order_id="order_id",
+            order_key="order_id",
             product=pl.coalesce(
                 pl.col("product").cast(pl.Utf8), pl.col("product_id").cast(pl.Utf8)
             ),
         ).filter(pl.col("product").is_not_null())
-        new = keyed.join(new_orders.rename({"rowid": "order_rowid"}), on="order_id", how="left",
-                         maintain_order="left").select(list(_LINE_SCHEMA))  # fmt: skip
+        refs = new_orders.rename({"rowid": "order_rowid", "order_id": "order_key"})
+        new = _with_order_rowids(keyed, refs)
     else:
         where = f"import_id = ? AND {_NAMED}"
         raw = read_table(db, "order_lines", _LINE_COLUMNS, where=where, params=(import_id,))

@@ -10,8 +10,10 @@ Everything here runs inside the import's (or the undo's) transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 import sqlite_utils
 
@@ -143,67 +145,153 @@ def has_lines(db: sqlite_utils.Database) -> bool:
     return db.conn.execute("SELECT 1 FROM order_lines LIMIT 1").fetchone() is not None
 
 
+@dataclass(frozen=True)
+class PurchaseCodes:
+    """Purchase lines of some people as integers: no text per line, no text join.
+
+    Orders are numbered in stored (rowid) order, lines come in stored order; ``customer``
+    and ``ordered_at`` are per order, ``order`` and ``product`` per line. Why: at a million
+    customers the frame of :func:`read_purchase_lines` (text times and a categorical id per
+    line, built by two joins) took ~2.5 s; these arrays take ~1 s.
+    """
+
+    people: pl.Series  # text: the id of each person code
+    customer: np.ndarray  # int64 per order: its person's row in ``people`` (-1: not counted)
+    ordered_at: pl.Series  # UTC text per order
+    order: np.ndarray  # int64 per line: its order's number (a row of ``customer``)
+    product: pl.Series  # categorical per line: the name, else the product id
+
+    def frame(self) -> pl.DataFrame:
+        """customer_id (categorical), order_key (counted orders numbered 0, 1, …),
+        ordered_at, product: one row per line."""
+        ids = self.people.cast(pl.Categorical).gather(self.customer[self.order])
+        number = np.cumsum(self.customer >= 0) - 1
+        return pl.DataFrame(
+            {"customer_id": ids, "order_key": number[self.order],
+             "ordered_at": self.ordered_at.gather(self.order),
+             "product": self.product.cast(pl.Utf8)},
+            schema={"customer_id": pl.Categorical, "order_key": pl.Int64,
+                    "ordered_at": pl.Utf8, "product": pl.Utf8},
+        )  # fmt: skip
+
+
 def read_purchase_lines(
     db: sqlite_utils.Database, as_of: str | None = None, people: pl.Series | None = None
 ) -> pl.DataFrame:
     """Lines of purchases with their person and order time: customer_id, order_key (an
     integer per order, lines of an order together), ordered_at (UTC text), product (the
     name, else the product id). ``customer_id`` is categorical: cast a text id column to it
-    before joining (``insights.products.keyed_like``).
+    before joining (``insights.products.keyed_like``). What :func:`read_purchase_codes`
+    reads, as one frame."""
+    return read_purchase_codes(db, as_of, people).frame()
 
-    Only purchases (``is_purchase``) of known customers up to ``as_of`` (UTC text, inclusive)
-    count, and with ``people`` (customer ids) only theirs: kept at the order level, before
-    the join, which then has fewer rows on its right (at a million customers a filter of the
-    joined lines took 1.5 s). Lines and orders are read as two plain tables and joined in
-    polars (a SQL join per line is several times slower at millions of lines).
-    """
+
+def read_purchase_codes(
+    db: sqlite_utils.Database, as_of: str | None = None, people: pl.Series | None = None
+) -> PurchaseCodes:
+    """The named lines of purchases (``is_purchase``) of known customers up to ``as_of`` (UTC
+    text, inclusive), of ``people`` only (text ids; None: everyone), as integers.
+
+    Lines point at their order's rowid in the column snapshot, so lines meet orders by an
+    array look-up; orders meet people by 64-bit hashes of the ids, each match checked
+    against the id (a text join of 2.9 M orders with a million people cost ~1.5 s). The
+    snapshot's orders are not filtered (a copy of their texts): orders that do not count
+    get no person."""
     column_snapshot.prepare(db, *column_snapshot.PARTS)
     with snapshot(db):
-        lines, orders = _stored_lines(db, as_of) or _sql_lines(db, as_of)
+        lines, orders, counted = _stored_lines(db, as_of) or _sql_lines(db, as_of)
         links = all_links(db)
-    # the text key is joined once; everything after works on a small integer per order
-    people_of = orders.select(
-        "order_key", "ordered_at", to_people(orders, links), order_no=pl.int_range(pl.len())
-    )
-    # a categorical id: every later unique, group and join over millions of lines compares
-    # a 32-bit code instead of hashing text (one hash per order here, not per line later)
+    persons = to_people(orders, links)
     if people is None:
-        people_of = people_of.with_columns(pl.col("customer_id").cast(pl.Categorical))
-    else:  # cast the million people, not the orders, and keep only theirs by the same join
-        kept = pl.DataFrame({"customer_id": people}, schema={"customer_id": pl.Utf8}).unique()
-        kept = kept.with_columns(code=pl.col("customer_id").cast(pl.Categorical))
-        people_of = people_of.join(kept, on="customer_id", how="inner", maintain_order="left")
-        people_of = people_of.drop("customer_id").rename({"code": "customer_id"})
-    joined = lines.join(people_of, on="order_key", how="inner", maintain_order="left")
-    return joined.select(
-        "customer_id", pl.col("order_no").alias("order_key"), "ordered_at", "product"
+        people = persons.filter(counted).unique(maintain_order=True)
+    people = people.cast(pl.Utf8)
+    code = np.where(counted.to_numpy(), _person_rows(persons, people), -1)
+    order = _order_rows(lines.get_column("order_key"), orders.get_column("order_key"))
+    order = np.where(order >= 0, order, code.size)  # a line of no order: at a -1 past the end
+    named = np.append(code, -1)[order] >= 0
+    product = lines.get_column("product").filter(pl.Series(named))
+    if product.dtype != pl.Categorical:  # read from SQL, or a snapshot of the older layout
+        product = product.cast(pl.Categorical)
+    return PurchaseCodes(people, code, orders.get_column("ordered_at"), order[named], product)
+
+
+def _person_rows(persons: pl.Series, people: pl.Series) -> np.ndarray:
+    """Each of ``persons``' row in ``people`` (-1: not there; a repeated id: its first row)."""
+    hashes = people.hash()
+    if hashes.n_unique() == people.len():  # else a clash, or an id twice: the join below
+        table = pl.DataFrame({"h": hashes, "row": np.arange(people.len(), dtype=np.int64)})
+        asked = pl.DataFrame({"h": persons.hash()}).with_row_index("at")
+        found = asked.join(table, on="h", how="inner")  # pairs in any order: faster
+        at = found.get_column("at").to_numpy()
+        row = found.get_column("row").to_numpy()
+        if _same_ids(persons, at, people, row):
+            code = np.full(persons.len(), -1, dtype=np.int64)
+            code[at] = row
+            return code
+    table = pl.DataFrame({"customer_id": people, "row": np.arange(people.len(), dtype=np.int64)})
+    table = table.unique("customer_id", keep="first", maintain_order=True)
+    found = pl.DataFrame({"customer_id": persons}).join(
+        table, on="customer_id", how="left", maintain_order="left"
     )
+    return found.get_column("row").fill_null(-1).to_numpy()
 
 
-def _sql_lines(db: sqlite_utils.Database, as_of: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _same_ids(persons: pl.Series, at: np.ndarray, people: pl.Series, row: np.ndarray) -> bool:
+    """Whether ``persons[at]`` equals ``people[row]`` pair by pair (a null person: equal, it
+    counts nowhere), compared a block at a time: both gathered at once held ~180 MB."""
+    for lo in range(0, at.size, _BATCH * 10):
+        hi = lo + _BATCH * 10
+        if not bool((persons.gather(at[lo:hi]) == people.gather(row[lo:hi])).all()):
+            return False
+    return True
+
+
+def _order_rows(line_keys: pl.Series, order_keys: pl.Series) -> np.ndarray:
+    """Each line's order: its row in ``order_keys`` (-1: none). Integer keys (the snapshot's
+    order rowids) by an array look-up, text keys (read from SQL) by a join."""
+    rows = np.arange(order_keys.len(), dtype=np.int64)
+    if line_keys.dtype.is_integer() and order_keys.dtype.is_integer():
+        keys, wanted = order_keys.to_numpy(), line_keys.fill_null(-1).to_numpy()
+        at = np.full(int(max(keys.max(initial=0), wanted.max(initial=0))) + 2, -1, np.int64)
+        at[keys] = rows
+        return at[wanted]  # a line with no order (null: -1) looks at the last place, -1
+    found = pl.DataFrame({"order_key": line_keys}).join(
+        pl.DataFrame({"order_key": order_keys, "row": rows}),
+        on="order_key", how="left", maintain_order="left",
+    )  # fmt: skip
+    return found.get_column("row").fill_null(-1).to_numpy()
+
+
+def _sql_lines(
+    db: sqlite_utils.Database, as_of: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     """Named lines (order_key text, product) and purchases (order_key, customer_key,
-    ordered_at) read from the tables."""
+    ordered_at) read from the tables, and which orders count (all: filtered in SQL)."""
     where = _PURCHASES + (" AND ordered_at <= ?" if as_of else "")
     lines = read_table(db, "order_lines", _LINE_COLUMNS, where=_NAMED)
     orders = read_table(db, "orders", _ORDER_COLUMNS, where=where, params=(as_of,) if as_of else ())
-    return lines, orders
+    return lines, orders, pl.repeat(True, orders.height, eager=True)
 
 
 def _stored_lines(
     db: sqlite_utils.Database, as_of: str | None
-) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series] | None:
     """What :func:`_sql_lines` reads, from the column snapshot (order_key: the order's rowid,
-    an integer to join on), or None when the snapshot is not current."""
+    an integer to look up), or None when the snapshot is not current. Every order comes,
+    with whether it counts: filtering would copy a million texts."""
+    lines = column_snapshot.load(db, column_snapshot.LINES, ["order_rowid", "product"])
+    if lines is None:
+        return None
+    names = ["rowid", "customer_key", "ordered_at", "is_purchase"]
+    orders = column_snapshot.load(db, column_snapshot.ORDERS, names)
+    if orders is None:
+        return None
     bought = (pl.col("is_purchase") == 1) & pl.col("customer_key").is_not_null()
     if as_of:
         bought &= pl.col("ordered_at") <= as_of
-    columns = {"order_key": pl.col("rowid"), "customer_key": pl.col("customer_key"),
-               "ordered_at": pl.col("ordered_at")}  # fmt: skip
-    lines = column_snapshot.load(db, column_snapshot.LINES, ["order_rowid", "product"])
-    orders = column_snapshot.read_orders(db, columns, bought) if lines is not None else None
-    if lines is None or orders is None:
-        return None
-    return lines.rename({"order_rowid": "order_key"}), orders
+    counted = orders.select(bought.fill_null(False)).to_series()
+    orders = orders.select(order_key="rowid", customer_key="customer_key", ordered_at="ordered_at")
+    return lines.rename({"order_rowid": "order_key"}), orders, counted
 
 
 def order_lines_of(db: sqlite_utils.Database, customer_id: str) -> list[dict[str, Any]]:

@@ -137,3 +137,129 @@ def test_one_customers_best_next_product_matches_next_for() -> None:
         assert got["lift"] == pytest.approx(best["lift"], rel=1e-12)
         assert got["because"] in mine
     assert told > 20
+
+
+def coded(lines: pl.DataFrame, seed: int) -> tuple[dict[str, Any], pl.DataFrame]:
+    """``lines`` as coded_shop_masks takes them (orders numbered by order key, people in a
+    random order with some who bought nothing, some orders of nobody counted, an order
+    with no line), and the lines those codes count, as a frame."""
+    rng = np.random.default_rng(seed)
+    orders = lines.group_by("order_key").agg(pl.col("customer_id", "ordered_at").first())
+    orders = orders.sort("order_key")
+    assert orders.get_column("order_key").to_list() == list(range(orders.height))
+    names = orders.get_column("customer_id").cast(pl.Utf8).unique().sort().to_list()
+    ids = [n for n in names if rng.random() > 0.1] + ["nobody1", "nobody2"]  # some not counted
+    rng.shuffle(ids)
+    row = {name: i for i, name in enumerate(ids)}
+    customer = np.array([row.get(n, -1) for n in orders.get_column("customer_id").cast(pl.Utf8)])
+    customer = np.append(customer, row[ids[0]])  # an order with no line
+    at = orders.get_column("ordered_at").append(pl.Series(["2023-01-01T00:00:00Z"]))
+    counted = lines.filter(pl.Series(customer[lines.get_column("order_key").to_numpy()] >= 0))
+    args = {"order": counted.get_column("order_key").to_numpy(),
+            "product": counted.get_column("product"), "customer": customer, "ordered_at": at,
+            "ids": pl.Series(ids)}  # fmt: skip
+    return args, counted
+
+
+@pytest.mark.parametrize("layout", ["random", "time order", "lines apart"])
+def test_coded_masks_are_the_frames_masks(layout: str) -> None:
+    lines = random_lines(6)
+    if layout == "time order":
+        lines = lines.sort("ordered_at", "order_key", maintain_order=True)
+    if layout == "lines apart":
+        lines = lines.sample(fraction=1.0, shuffle=True, seed=2)
+    args, counted = coded(lines, 9)
+    got = fast_masks(args)
+    want = shop_masks(counted)
+    assert got is not None and want is not None
+    assert got.products == want.products
+    assert got.customer_id.to_list() == want.customer_id.to_list()
+    for name in ("first", "second", "everything"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+    assert got.gap_days.to_list() == want.gap_days.to_list()
+    ids = args["ids"]
+    assert ids.gather(got.code).to_list() == got.customer_id.to_list()  # codes: rows of ids
+
+
+def test_coded_masks_in_time_order_need_no_sort_and_agree() -> None:
+    lines = random_lines(4).sort("order_key")  # orders numbered in time order below
+    order = lines.select(pl.arg_sort_by("ordered_at", "order_key")).to_series()
+    renumber = np.empty(order.len(), dtype=np.int64)
+    keys = lines.get_column("order_key").gather(order).unique(maintain_order=True).to_numpy()
+    renumber[keys] = np.arange(keys.size)
+    lines = lines.with_columns(order_key=pl.Series(renumber[lines["order_key"].to_numpy()]))
+    lines = lines.sort("order_key", maintain_order=True)
+    args, counted = coded(lines, 3)
+    args["customer"], args["ordered_at"] = args["customer"][:-1], args["ordered_at"][:-1]
+    assert args["ordered_at"].is_sorted()
+    got, want = fast_masks(args), shop_masks(counted)
+    assert got is not None and want is not None
+    assert got.customer_id.to_list() == want.customer_id.to_list()
+    assert np.array_equal(got.first, want.first) and np.array_equal(got.second, want.second)
+
+
+def test_coded_masks_of_too_many_products_are_none() -> None:
+    lines = random_lines(1, customers=200, products=70)
+    args, _ = coded(lines, 1)
+    assert fast_masks(args) is None
+
+
+def fast_masks(args: dict[str, Any]) -> Any:
+    from clvtui.insights.order_masks import coded_shop_masks
+
+    return coded_shop_masks(**args)
+
+
+@pytest.mark.parametrize("categorical", [False, True])
+def test_affinity_of_many_products_counts_pairs_like_a_self_join(categorical: bool) -> None:
+    lines = random_lines(5, customers=900, products=90)
+    if categorical:
+        lines = lines.with_columns(pl.col("customer_id").cast(pl.Categorical))
+    bought = ins.customer_products(lines)
+    single = bought.group_by("product").agg(n_product=pl.len())
+    frequent = single.filter(pl.col("n_product") >= 3).select("product")
+    assert frequent.height > 63  # the general path, not one bit per product
+    kept = bought.join(frequent, on="product")
+    by_join = (
+        kept.join(kept, on="customer_id", suffix="_b")
+        .filter(pl.col("product") < pl.col("product_b"))
+        .group_by("product", "product_b")
+        .agg(customers=pl.len())
+    )
+    want = ins.lift_table(by_join, single, bought["customer_id"].n_unique(), 3)
+    got = ins.affinity(bought, 3)
+    assert got.height > 50
+    assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("tier", [None, "Profitable"])
+@pytest.mark.parametrize("layout", ["random", "lines apart"])
+def test_many_products_from_codes_match_the_general_joins(layout: str, tier: str | None) -> None:
+    from clvtui.store.order_lines import PurchaseCodes
+
+    lines = random_lines(7, customers=700, products=80)
+    if layout == "lines apart":
+        lines = lines.sample(fraction=1.0, shuffle=True, seed=3)
+    args, counted = coded(lines, 5)
+    assert counted.get_column("product").n_unique() > 63  # no bit masks
+    ids = args["ids"]
+    rng = np.random.default_rng(6)
+    n = ids.len()
+    values = pl.DataFrame({"customer_id": ids, "clv": rng.gamma(2.0, 40.0, n),
+                           "x": rng.integers(0, 4, n), "tier": rng.choice(TIERS, n),
+                           "risk": ["active"] * n})  # fmt: skip
+    codes = PurchaseCodes(ids, args["customer"], args["ordered_at"], args["order"],
+                          args["product"].cast(pl.Categorical))  # fmt: skip
+    rules = ins.ProductRules(min_customers=3, min_pair_customers=2)
+    data = RunLines(1, "USD", values, None, None, coded=codes)
+    assert data.masks() is None
+    got = product_report(NO_DB, tier=tier, rules=rules, data=data)
+    part = values if tier is None else values.filter(pl.col("tier") == tier)
+    want = report_by_joins(got.__class__(1, "USD", tier, rules=rules), counted, part, bool(tier))
+    assert got.customers_with_lines == want.customers_with_lines
+    assert got.entry.height > 3 and got.journey.height > 3 and got.pairs.height > 3
+    assert_frame_equal(got.entry, want.entry, check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(got.journey, want.journey)
+    assert got.median_days_to_second == want.median_days_to_second
+    assert got.second_order_customers == want.second_order_customers
+    assert_frame_equal(got.pairs, want.pairs)

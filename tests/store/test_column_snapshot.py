@@ -296,3 +296,33 @@ def test_a_reader_never_waits_for_a_writer_to_rebuild(tmp_path) -> None:
         writer.execute("ROLLBACK")
         writer.close()
     assert cs.current_parts(db.conn) == set()  # not rebuilt: the lock was taken
+
+
+def test_lines_of_the_older_layout_are_read_then_rebuilt(tmp_path) -> None:
+    """A lines part written before the product names were dictionary-encoded (text, stamped
+    without the layout): a read-only reader still uses it, a writer rebuilds it."""
+    path = tmp_path / "clv.db"
+    db = open_db(path)
+    import_file(db, fixture("lines/shopify_lines.csv"))
+    import_file(db, fixture("lines/woocommerce_lines.csv"))
+    want = read_purchase_lines(db)
+    old = cs.load(db, cs.LINES, ["rowid", "order_rowid", "product"])
+    assert old is not None and old.schema["product"] == pl.Categorical
+    with db.conn:
+        cs._write(db.conn, cs.LINES, old.with_columns(pl.col("product").cast(pl.Utf8)))
+        db.conn.execute(
+            "UPDATE column_snapshots SET stamp = ? WHERE part = 'lines'", (cs.order_stamp(db.conn),)
+        )
+    assert cs.current_parts(db.conn) == {cs.ORDERS}  # stale by its layout
+    db.close()
+    ro = open_db(path, readonly=True)
+    older = cs.load(ro, cs.LINES, ["product"])
+    assert older is not None and older.schema["product"] == pl.Utf8  # used as it is
+    assert read_purchase_lines(ro).equals(want)
+    assert cs.current_parts(ro.conn) == {cs.ORDERS}
+    ro.close()
+    db = open_db(path)
+    assert read_purchase_lines(db).equals(want)  # a writer rebuilt it first
+    assert cs.current_parts(db.conn) == BOTH
+    rebuilt = cs.load(db, cs.LINES, ["product"])
+    assert rebuilt is not None and rebuilt.schema["product"] == pl.Categorical

@@ -30,6 +30,7 @@ from typing import Any, Final
 import polars as pl
 import sqlite_utils
 
+from clvtui.store import customer_ranks
 from clvtui.store.frames import read_frame, read_table
 
 ORDERS, LINES = "orders", "lines"
@@ -61,7 +62,7 @@ _LINE_COLUMNS: dict[str, tuple[str, type[pl.DataType]]] = {
 SNAPSHOT_COLUMNS = ["order_id", "customer_id", *list(_ORDER_COLUMNS)[2:]]
 _LINE_SCHEMA = {"rowid": pl.Int64, "order_rowid": pl.Int64, "product": pl.Categorical}
 #: a part's layout version, in its stamp: a part written by an older layout is stale (rebuilt)
-_LAYOUT = {LINES: "/lines2"}
+_LAYOUT = {LINES: "/lines2", ORDERS: "/orders2"}  # orders2: customer codes (customer_ranks)
 _NAMED = "coalesce(product, product_id) IS NOT NULL"
 _STAMP_SQL = (
     "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(undone_at) || ':'"
@@ -150,17 +151,17 @@ def _columns(conn: Any, part: str, columns: list[str] | None = None) -> pl.DataF
     names = columns or [
         str(n) for (n,) in conn.execute(
             "SELECT name FROM column_snapshots WHERE part = ? ORDER BY rowid", (part,)
-        )
+        ) if n not in customer_ranks.DERIVED
     ]  # fmt: skip
-    out = []
-    for name in names:
-        (blob,) = conn.execute(
-            "SELECT data FROM column_snapshots WHERE part = ? AND name = ?", (part, name)
-        ).fetchone()
-        # one chunk: decoded as the IPC file's batches, later group-bys held ~300 MB more
-        out.append(pl.read_ipc(blob).to_series().rechunk())
-        del blob
-    return pl.DataFrame(out)
+    return pl.DataFrame([_column(conn, part, name) for name in names])
+
+
+def _column(conn: Any, part: str, name: str) -> pl.Series:
+    (blob,) = conn.execute(
+        "SELECT data FROM column_snapshots WHERE part = ? AND name = ?", (part, name)
+    ).fetchone()
+    # one chunk: decoded as the IPC file's batches, later group-bys held ~300 MB more
+    return pl.read_ipc(blob).to_series().rechunk()
 
 
 def read_orders(
@@ -230,15 +231,19 @@ def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write(conn: Any, part: str, frame: pl.DataFrame) -> None:
+    """Store ``frame`` as ``part``; the orders with their customer codes, made afresh."""
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (part,))
     stamp = _stamp(conn, part)
-    for name in frame.columns:
+    columns = frame.get_columns()
+    if part == ORDERS:
+        columns += customer_ranks.ranked(frame.get_column("customer_key"))
+    for column in columns:
         buffer = io.BytesIO()
-        frame.select(name).write_ipc(buffer, compression=_COMPRESSION)
+        column.to_frame().write_ipc(buffer, compression=_COMPRESSION)
         conn.execute(
             "INSERT INTO column_snapshots (part, name, stamp, row_count, data)"
             " VALUES (?, ?, ?, ?, ?)",
-            (part, name, stamp, frame.height, buffer.getbuffer()),
+            (part, column.name, stamp, column.len(), buffer.getbuffer()),
         )
 
 

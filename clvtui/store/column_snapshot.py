@@ -5,10 +5,10 @@ at a million customers) or all order lines (5 M). Out of SQLite that is 3–9 s 
 chunks (``store.frames.read_table``); out of one compressed Arrow IPC blob it is a memcpy
 and a decompression, ~0.2 s, and a reader decodes only the columns it asks for.
 
-Two parts, one row per column each in ``column_snapshots``: ``orders`` (every order, in rowid order,
-with the columns the readers filter and return) and ``lines`` (every line with a product
-name, in rowid order, pointing at its order's rowid: the join is on integers, not text; the
-product name dictionary-encoded: a few distinct names decode in 0.04 s where 5 M texts took 0.4).
+Two parts, one row per column each in ``column_snapshots``: ``orders`` (every order, in rowid
+order, with the columns the readers filter and return, and customer codes: ``customer_ranks``)
+and ``lines`` (every line with a product name, in rowid order, pointing at its order's rowid;
+the product name dictionary-encoded: a few names decode in 0.04 s where 5 M texts took 0.4).
 
 Each part carries the :func:`order_stamp` it was made at. A reader uses a part only when the
 stamp equals the database's now, else it reads SQL as before (and, on a connection that may
@@ -104,10 +104,8 @@ def order_stamp(conn: sqlite3.Connection) -> str:
 
 
 def _has_table(conn: sqlite3.Connection) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_snapshots'"
-    ).fetchone()
-    return found is not None
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_snapshots'"
+    return conn.execute(sql).fetchone() is not None
 
 
 def current_parts(conn: sqlite3.Connection) -> set[str]:
@@ -230,13 +228,13 @@ def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
     return joined.select("rowid", "order_rowid", pl.col("product").cast(pl.Categorical))
 
 
-def _write(conn: Any, part: str, frame: pl.DataFrame) -> None:
-    """Store ``frame`` as ``part``; the orders with their customer codes, made afresh."""
+def _write(conn: Any, part: str, frame: pl.DataFrame, ids: pl.Series | None = None) -> None:
+    """Store ``frame`` as ``part``; orders with customer codes (ranked here, or given: ids)."""
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (part,))
     stamp = _stamp(conn, part)
     columns = frame.get_columns()
     if part == ORDERS:
-        columns += customer_ranks.ranked(frame.get_column("customer_key"))
+        columns += [ids] if ids is not None else customer_ranks.ranked(frame["customer_key"])
     for column in columns:
         buffer = io.BytesIO()
         column.to_frame().write_ipc(buffer, compression=_COMPRESSION)
@@ -331,8 +329,10 @@ def _merge_orders(
     changed = read_table(db, "orders", _ORDER_COLUMNS, where=where, params=params)
     if new is not None:  # the file's new rows, then any of them a refund updated since
         changed = _merged(new.drop("order_id"), changed)
-    if changed.height:
-        _write(conn, ORDERS, _merged(_columns(conn, ORDERS), changed))
+    if changed.height:  # the stored customer codes renumbered, the changed rows' looked up
+        codes, ids = (_column(conn, ORDERS, name) for name in customer_ranks.DERIVED)
+        old, changed, ids = customer_ranks.merge_ready(_columns(conn, ORDERS), codes, ids, changed)
+        _write(conn, ORDERS, _merged(old, changed), ids)
     else:
         _restamp(conn, ORDERS)
     written.orders_changed = changed.height > 0
@@ -396,5 +396,5 @@ def _refs_of(db: sqlite_utils.Database, new: pl.DataFrame, import_id: int) -> pl
         "SELECT rowid, source || ':' || order_id FROM orders WHERE (source, order_id) IN"
         " (SELECT source, order_id FROM order_lines WHERE import_id = ?)",
         (import_id,),
-        schema={name: dtype for name, (_, dtype) in _ORDER_REFS.items()},
+        schema=_schema(_ORDER_REFS),
     )

@@ -10,6 +10,7 @@ readers that want text keep reading ``customer_key`` as before.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 CODE, IDS = "customer_code", "customer_ids"
@@ -25,3 +26,36 @@ def ranked(keys: pl.Series) -> tuple[pl.Series, pl.Series]:
     numbers = pl.int_range(0, ids.len(), dtype=pl.UInt32, eager=True)
     codes = keys.replace_strict(ids, numbers, default=None, return_dtype=pl.UInt32)
     return codes.alias(CODE), ids
+
+
+def extended(ids: pl.Series, keys: pl.Series) -> tuple[pl.Series, np.ndarray, pl.Series]:
+    """An import's merge without re-ranking every order: (``ids`` with the new ones of
+    ``keys`` put in their places, each old code's new code, ``keys``' codes). A few binary
+    searches and integer look-ups, where :func:`ranked` hashes and sorts 2.9 M keys (2.7 s of
+    CPU at a million customers). An id whose orders all changed key stays (costs lists only
+    codes with orders)."""
+    distinct = keys.drop_nulls().unique().sort()
+    at = ids.search_sorted(distinct).to_numpy().astype(np.int64)
+    known = np.zeros(len(at), dtype=bool)
+    if ids.len():
+        found = ids.gather(np.minimum(at, ids.len() - 1))
+        known = (at < ids.len()) & (found == distinct).to_numpy()
+    added, where = distinct.filter(pl.Series(~known)), at[~known]
+    lut = np.arange(ids.len()) + np.searchsorted(where, np.arange(ids.len()), side="right")
+    source = np.empty(ids.len() + added.len(), dtype=np.int64)
+    source[lut] = np.arange(ids.len())
+    source[where + np.arange(added.len())] = ids.len() + np.arange(added.len())
+    merged = pl.concat([ids, added.alias(IDS)]).gather(source)
+    numbers = merged.search_sorted(distinct).cast(pl.UInt32)
+    codes = keys.replace_strict(distinct, numbers, default=None, return_dtype=pl.UInt32)
+    return merged, lut, codes.alias(CODE)
+
+
+def merge_ready(
+    old: pl.DataFrame, codes: pl.Series, ids: pl.Series, changed: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """The stored orders ``old`` (their ``codes`` numbering ``ids``) and an import's
+    ``changed`` orders, each with its ``customer_code`` in the ids they extend to (returned)."""
+    ids, lut, new_codes = extended(ids, changed.get_column("customer_key"))
+    renumbered = pl.Series(CODE, lut).gather(codes).cast(pl.UInt32)
+    return old.with_columns(renumbered), changed.with_columns(new_codes), ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 import sqlite_utils
@@ -16,7 +17,7 @@ from clvtui.shop_costs import customer_costs
 from clvtui.store import column_snapshot as cs
 from clvtui.store import open_db
 from clvtui.store.costs import coded_order_costs
-from clvtui.store.customer_ranks import CODE, IDS, ranked
+from clvtui.store.customer_ranks import CODE, IDS, extended, ranked
 from clvtui.store.history import undo_import
 from tests.ingest.conftest import fixture
 from tests.ingest.test_identity import generic, stripe
@@ -35,15 +36,38 @@ def test_codes_are_ranks_of_the_keys() -> None:
     assert empty_codes.len() == 0 and empty_ids.len() == 0
 
 
+def test_an_import_renumbers_the_codes_as_ranking_afresh() -> None:
+    """``extended`` (an import's merge) gives what ``ranked`` gives on all the keys."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        old = pl.Series([f"k{i}" for i in rng.integers(0, 50, rng.integers(0, 30))], dtype=pl.Utf8)
+        new = [
+            None if rng.random() < 0.1 else f"k{i}"
+            for i in rng.integers(0, 60, rng.integers(0, 20))
+        ]
+        old_codes, old_ids = ranked(old)
+        ids, lut, codes = extended(old_ids, pl.Series(new, dtype=pl.Utf8))
+        want_codes, want_ids = ranked(pl.concat([old, pl.Series(new, dtype=pl.Utf8)]))
+        assert ids.equals(want_ids)
+        assert np.array_equal(
+            lut[old_codes.to_numpy().astype(np.int64)], want_codes.head(old.len()).to_numpy()
+        )
+        assert codes.equals(want_codes.tail(len(new)))
+
+
 def stored_codes_hold(db: sqlite_utils.Database) -> None:
-    """The stored codes are the ranks of the stored keys (kept up by the import, not rebuilt)."""
+    """The stored codes number the stored keys in id order (an import renumbers them, a
+    rebuild ranks afresh): each order's code names its key, the names sorted and distinct."""
     assert cs.ORDERS in cs.current_parts(db.conn)
     keys = cs.load(db, cs.ORDERS, ["customer_key"])
     codes = cs.load(db, cs.ORDERS, [CODE])
     ids = cs.load(db, cs.ORDERS, [IDS])
     assert keys is not None and codes is not None and ids is not None
-    want_codes, want_ids = ranked(keys.to_series())
-    assert codes.to_series().equals(want_codes) and ids.to_series().equals(want_ids)
+    keys_, codes_, ids_ = keys.to_series(), codes.to_series(), ids.to_series()
+    assert ids_.is_sorted() and ids_.n_unique() == ids_.len()
+    assert codes_.is_null().equals(keys_.is_null())
+    assert ids_.gather(codes_.drop_nulls()).equals(keys_.drop_nulls(), check_names=False)
+    assert ids_.equals(ranked(keys_)[1])  # no key lost its every order in these imports
 
 
 def costs_agree(db: sqlite_utils.Database, currency: str = "USD") -> pl.DataFrame:

@@ -148,7 +148,7 @@ def layout(groups: Groups, keep: np.ndarray | None = None) -> Layout:
         sizes = np.bincount(groups.codes[keep], minlength=groups.count)
     index = _index_type(len(groups.order))
     sizes = sizes.astype(index, copy=False)
-    longest = np.argsort(-sizes, kind="stable")
+    longest = stable_order(sizes.max(initial=0) - sizes)  # longest first, ties in id order
     rank = np.empty(groups.count, dtype=index)
     rank[longest] = np.arange(groups.count, dtype=index)
     active = np.bincount(sizes, minlength=1)[::-1].cumsum()[::-1][1:]  # groups with > k rows

@@ -41,6 +41,10 @@ def extended(ids: pl.Series, keys: pl.Series) -> tuple[pl.Series, np.ndarray, pl
         found = ids.gather(np.minimum(at, ids.len() - 1))
         known = (at < ids.len()) & (found == distinct).to_numpy()
     added, where = distinct.filter(pl.Series(~known)), at[~known]
+    if added.len() == 0:  # only known customers: the ids and the stored codes stay as they are
+        numbers = pl.Series(at, dtype=pl.UInt32)
+        codes = keys.replace_strict(distinct, numbers, default=None, return_dtype=pl.UInt32)
+        return ids, np.arange(ids.len()), codes.alias(CODE)
     lut = np.arange(ids.len()) + np.searchsorted(where, np.arange(ids.len()), side="right")
     source = np.empty(ids.len() + added.len(), dtype=np.int64)
     source[lut] = np.arange(ids.len())
@@ -57,5 +61,5 @@ def merge_ready(
     """The stored orders ``old`` (their ``codes`` numbering ``ids``) and an import's
     ``changed`` orders, each with its ``customer_code`` in the ids they extend to (returned)."""
     ids, lut, new_codes = extended(ids, changed.get_column("customer_key"))
-    renumbered = pl.Series(CODE, lut).gather(codes).cast(pl.UInt32)
+    renumbered = pl.Series(CODE, lut.astype(np.uint32)).gather(codes)  # 4 bytes an order
     return old.with_columns(renumbered), changed.with_columns(new_codes), ids

@@ -19,7 +19,7 @@ from clvtui.core.money import minor_exponent
 from clvtui.insights import cost_to_serve as cts
 from clvtui.insights import customer_codes
 from clvtui.settings import Settings
-from clvtui.store.costs import has_cost_data, order_costs
+from clvtui.store.costs import coded_order_costs, has_cost_data, order_costs
 
 if TYPE_CHECKING:  # the fit's types only: what-if reads run_own_costs without the model code
     from clvtui.model.clv import Economics
@@ -35,12 +35,19 @@ def customer_costs(
 ) -> tuple[pl.DataFrame, float]:
     """(per-customer costs with the shrunk ``cost_per_order``, the shop's cost per purchase)."""
     rules = rules_of(settings)
-    orders = order_costs(db, currency, until)
-    groups = customer_codes.by_customer(orders.get_column("customer_id"))
-    # what is left of the text, freed before the sums (2.8 M rows at a million customers): the
-    # ids, now codes; the discount codes, of which only whether there was one counts
+    coded = coded_order_costs(db, currency, until)
+    if coded is None:  # no customer codes in the snapshot: the ids hashed and sorted here
+        orders = order_costs(db, currency, until)
+        groups = customer_codes.by_customer(orders.get_column("customer_id"))
+        orders = orders.drop("customer_id")
+    else:
+        orders, ids = coded
+        groups = customer_codes.by_code(orders.get_column("customer_code").to_numpy(), ids)
+        orders = orders.drop("customer_code")
+    # what is left of the text, freed before the sums (2.8 M rows at a million customers):
+    # the discount codes, of which only whether there was one counts
     code = pl.when(pl.col("discount_code").is_not_null()).then(pl.lit(1, dtype=pl.Int8))
-    orders = orders.drop("customer_id").with_columns(code.alias("discount_code"))
+    orders = orders.with_columns(code.alias("discount_code"))
     customers = cts.per_customer(orders, minor_exponent(currency), rules, groups)
     del orders
     shop = cts.shop_cost_per_order(customers)

@@ -71,6 +71,27 @@ def by_customer(ids: pl.Series, keys: pl.Series | None = None) -> Groups:
     return Groups(order, firsts, sizes, distinct.gather(by_id), rank[codes])
 
 
+def by_code(codes: np.ndarray, ids: pl.Series) -> Groups:
+    """Group rows by ``codes`` that already number ``ids`` in id order, every code used (the
+    column snapshot's customer codes): a stable sort of small integers, no hashing, no
+    string sort; the same groups as :func:`by_customer` of ``ids[codes]``."""
+    index = _index_type(len(codes))
+    codes = codes.astype(index, copy=False)
+    sizes = np.bincount(codes, minlength=len(ids)).astype(index)
+    order = stable_order(codes).astype(index, copy=False)
+    return Groups(order, np.cumsum(sizes, dtype=index) - sizes, sizes, ids, codes)
+
+
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` of values in [0, 2**32) as radix sorts of 16 bits
+    (numpy sorts those by counting): ~3x faster than its merge sort of 32-bit values."""
+    order = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
+    high = values >> 16
+    if high.any():
+        order = order[np.argsort(high[order].astype(np.uint16), kind="stable")]
+    return order
+
+
 def _index_type(n: int) -> type[np.signedinteger]:
     """Row numbers in 32 bits while they fit: a tenth of the memory of polars' frame of
     2.8 M orders in each such array, instead of a fifth."""
@@ -127,7 +148,7 @@ def layout(groups: Groups, keep: np.ndarray | None = None) -> Layout:
         sizes = np.bincount(groups.codes[keep], minlength=groups.count)
     index = _index_type(len(groups.order))
     sizes = sizes.astype(index, copy=False)
-    longest = np.argsort(-sizes, kind="stable")
+    longest = stable_order(sizes.max(initial=0) - sizes)  # longest first, ties in id order
     rank = np.empty(groups.count, dtype=index)
     rank[longest] = np.arange(groups.count, dtype=index)
     active = np.bincount(sizes, minlength=1)[::-1].cumsum()[::-1][1:]  # groups with > k rows

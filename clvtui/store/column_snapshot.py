@@ -5,10 +5,10 @@ at a million customers) or all order lines (5 M). Out of SQLite that is 3–9 s 
 chunks (``store.frames.read_table``); out of one compressed Arrow IPC blob it is a memcpy
 and a decompression, ~0.2 s, and a reader decodes only the columns it asks for.
 
-Two parts, one row per column each in ``column_snapshots``: ``orders`` (every order, in rowid order,
-with the columns the readers filter and return) and ``lines`` (every line with a product
-name, in rowid order, pointing at its order's rowid: the join is on integers, not text; the
-product name dictionary-encoded: a few distinct names decode in 0.04 s where 5 M texts took 0.4).
+Two parts, one row per column each in ``column_snapshots``: ``orders`` (every order, in rowid
+order, with the columns the readers filter and return, and customer codes: ``customer_ranks``)
+and ``lines`` (every line with a product name, in rowid order, pointing at its order's rowid;
+the product name dictionary-encoded: a few names decode in 0.04 s where 5 M texts took 0.4).
 
 Each part carries the :func:`order_stamp` it was made at. A reader uses a part only when the
 stamp equals the database's now, else it reads SQL as before (and, on a connection that may
@@ -30,6 +30,7 @@ from typing import Any, Final
 import polars as pl
 import sqlite_utils
 
+from clvtui.store import customer_ranks
 from clvtui.store.frames import read_frame, read_table
 
 ORDERS, LINES = "orders", "lines"
@@ -61,7 +62,7 @@ _LINE_COLUMNS: dict[str, tuple[str, type[pl.DataType]]] = {
 SNAPSHOT_COLUMNS = ["order_id", "customer_id", *list(_ORDER_COLUMNS)[2:]]
 _LINE_SCHEMA = {"rowid": pl.Int64, "order_rowid": pl.Int64, "product": pl.Categorical}
 #: a part's layout version, in its stamp: a part written by an older layout is stale (rebuilt)
-_LAYOUT = {LINES: "/lines2"}
+_LAYOUT = {LINES: "/lines2", ORDERS: "/orders2"}  # orders2: customer codes (customer_ranks)
 _NAMED = "coalesce(product, product_id) IS NOT NULL"
 _STAMP_SQL = (
     "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(undone_at) || ':'"
@@ -103,10 +104,8 @@ def order_stamp(conn: sqlite3.Connection) -> str:
 
 
 def _has_table(conn: sqlite3.Connection) -> bool:
-    found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_snapshots'"
-    ).fetchone()
-    return found is not None
+    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_snapshots'"
+    return conn.execute(sql).fetchone() is not None
 
 
 def current_parts(conn: sqlite3.Connection) -> set[str]:
@@ -150,17 +149,17 @@ def _columns(conn: Any, part: str, columns: list[str] | None = None) -> pl.DataF
     names = columns or [
         str(n) for (n,) in conn.execute(
             "SELECT name FROM column_snapshots WHERE part = ? ORDER BY rowid", (part,)
-        )
+        ) if n not in customer_ranks.DERIVED
     ]  # fmt: skip
-    out = []
-    for name in names:
-        (blob,) = conn.execute(
-            "SELECT data FROM column_snapshots WHERE part = ? AND name = ?", (part, name)
-        ).fetchone()
-        # one chunk: decoded as the IPC file's batches, later group-bys held ~300 MB more
-        out.append(pl.read_ipc(blob).to_series().rechunk())
-        del blob
-    return pl.DataFrame(out)
+    return pl.DataFrame([_column(conn, part, name) for name in names])
+
+
+def _column(conn: Any, part: str, name: str) -> pl.Series:
+    (blob,) = conn.execute(
+        "SELECT data FROM column_snapshots WHERE part = ? AND name = ?", (part, name)
+    ).fetchone()
+    # one chunk: decoded as the IPC file's batches, later group-bys held ~300 MB more
+    return pl.read_ipc(blob).to_series().rechunk()
 
 
 def read_orders(
@@ -229,16 +228,20 @@ def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
     return joined.select("rowid", "order_rowid", pl.col("product").cast(pl.Categorical))
 
 
-def _write(conn: Any, part: str, frame: pl.DataFrame) -> None:
+def _write(conn: Any, part: str, frame: pl.DataFrame, ids: pl.Series | None = None) -> None:
+    """Store ``frame`` as ``part``; orders with customer codes (ranked here, or given: ids)."""
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (part,))
     stamp = _stamp(conn, part)
-    for name in frame.columns:
+    columns = frame.get_columns()
+    if part == ORDERS:
+        columns += [ids] if ids is not None else customer_ranks.ranked(frame["customer_key"])
+    for column in columns:
         buffer = io.BytesIO()
-        frame.select(name).write_ipc(buffer, compression=_COMPRESSION)
+        column.to_frame().write_ipc(buffer, compression=_COMPRESSION)
         conn.execute(
             "INSERT INTO column_snapshots (part, name, stamp, row_count, data)"
             " VALUES (?, ?, ?, ?, ?)",
-            (part, name, stamp, frame.height, buffer.getbuffer()),
+            (part, column.name, stamp, column.len(), buffer.getbuffer()),
         )
 
 
@@ -326,8 +329,10 @@ def _merge_orders(
     changed = read_table(db, "orders", _ORDER_COLUMNS, where=where, params=params)
     if new is not None:  # the file's new rows, then any of them a refund updated since
         changed = _merged(new.drop("order_id"), changed)
-    if changed.height:
-        _write(conn, ORDERS, _merged(_columns(conn, ORDERS), changed))
+    if changed.height:  # the stored customer codes renumbered, the changed rows' looked up
+        codes, ids = (_column(conn, ORDERS, name) for name in customer_ranks.DERIVED)
+        old, changed, ids = customer_ranks.merge_ready(_columns(conn, ORDERS), codes, ids, changed)
+        _write(conn, ORDERS, _merged(old, changed), ids)
     else:
         _restamp(conn, ORDERS)
     written.orders_changed = changed.height > 0
@@ -391,5 +396,5 @@ def _refs_of(db: sqlite_utils.Database, new: pl.DataFrame, import_id: int) -> pl
         "SELECT rowid, source || ':' || order_id FROM orders WHERE (source, order_id) IN"
         " (SELECT source, order_id FROM order_lines WHERE import_id = ?)",
         (import_id,),
-        schema={name: dtype for name, (_, dtype) in _ORDER_REFS.items()},
+        schema=_schema(_ORDER_REFS),
     )

@@ -103,3 +103,22 @@ def test_kahan_sums_add_in_row_order_with_compensation() -> None:
 def test_no_orders_no_customers() -> None:
     orders = _orders(2_000, 300, seed=1).head(0)
     assert cts.per_customer(orders, 2, cts.CostRules(0.4, 0.0)).height == 0
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "n_customers", "seed"), [(0, 1, 1), (5_000, 900, 2), (40_000, 70_000, 3)]
+)
+def test_by_code_groups_as_by_customer(n_rows: int, n_customers: int, seed: int) -> None:
+    """Codes that rank the ids (the snapshot's customer codes) give the hashed ids' groups,
+    with more than 65,536 customers too (two 16-bit radix passes)."""
+    ids = _orders(max(n_rows, 900), n_customers, seed).get_column("customer_id").head(n_rows)
+    hashed = cc.by_customer(ids)
+    names = ids.unique().sort()
+    codes = ids.replace_strict(names, pl.int_range(0, names.len(), eager=True)).to_numpy()
+    coded = cc.by_code(codes.astype(np.uint32), names)
+    assert coded.ids.equals(hashed.ids)
+    for field in ("order", "starts", "sizes", "codes"):
+        assert np.array_equal(getattr(coded, field), getattr(hashed, field)), field
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 1 << 32, 3_000, dtype=np.int64)
+    assert np.array_equal(cc.stable_order(values), np.argsort(values, kind="stable"))

@@ -42,9 +42,11 @@ _PLAIN = ("customer_id", "email")
 _FEW_VALUES = ("tier", "risk", "country", "channel", "sources", "first_product", "discount_code")
 _DAY_BITS = 21  # days since first order up to ~5,700 years: x keeps 21 bits
 _DAY_LIMIT = 1 << _DAY_BITS
-# customers per row group of the people part: one group's Arrow copy at a time (~60 MB at
-# 250k customers), written as it is made; a run of fewer customers is one group
-_ROW_GROUP = 1 << 18
+# customers per row group of the people part, each group's Arrow copy written as it is made.
+# Large on purpose: every reader of a run (the TUI, export, rank) gets one polars chunk per
+# group, and several chunks cost them ~140 MB more at a million customers (a sort or a gather
+# joins them first), while smaller groups did not lower the fit's peak (it is in predicting)
+_ROW_GROUP = 1 << 22
 _JOIN_CHUNK = 250_000  # customers per pattern join (see _pattern_numbers)
 # the key part of ``source:key`` (str.find + slice: ~3x faster than splitn at a million ids)
 _KEY = pl.col("customer_id").str.slice(pl.col("customer_id").str.find(":", literal=True) + 1)

@@ -32,7 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
-# (label, arguments after `clvtui`, wall goal s, RSS goal MiB); {out} is filled in, and
+MB, MIB = 1_000_000, 1 << 20
+# (label, arguments after `clvtui`, wall goal s, RSS goal MB); {out} is filled in, and
 # `--db` is added to all but --help. A new command is one more line here.
 COMMANDS: list[tuple[str, list[str], float, float]] = [
     ("--help", ["--help"], 0.5, 600),
@@ -157,7 +158,7 @@ def main() -> None:
         walls, cpus, rsss = zip(*(measure(cmd) for _ in range(args.repeat)), strict=True)
         median, fastest, rss = statistics.median(walls), min(walls), max(rsss)
         cpu, load_now = statistics.median(cpus), os.getloadavg()[0]
-        ok = median <= wall_goal and rss < rss_goal
+        ok = median <= wall_goal and rss * MIB < rss_goal * MB  # the goals are in MB (10^6)
         goal = f"≤ {wall_goal:g} s, < {rss_goal:g} MB"
         rows.append((label, median, fastest, cpu, rss, load_now, goal, ok))
         print(f"  {label}: {median:.2f} s", file=sys.stderr, flush=True)

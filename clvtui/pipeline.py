@@ -267,7 +267,7 @@ def fit_models(
     if clock is not None:  # the next-order window back in calendar weeks
         pred.next_order_low = clock.calendar_weeks(end_day, pred.next_order_low)
         pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
-    _equity_fallback(pred, warnings)
+    equity_fallback(pred, warnings)
     spend = spend_report(spend_fit, x, shop.m)
     p_order = p_order_30_90(name, purchase_fit.theta, x, t_x, T, ahead)
     return Fitted(name, purchase, spend, pred, p_order)
@@ -291,9 +291,10 @@ def _purchase_fit(
     return purchase_fit
 
 
-def _equity_fallback(pred: clv.Predictions, warnings: list[str]) -> None:
+def equity_fallback(pred: clv.Predictions, warnings: list[str]) -> None:
     """When the parameter draws were unusable (a covariance at the edge of the parameter
-    space), the equity interval is the sum of the customers' own bands: wider, but honest."""
+    space), the equity interval is the sum of the customers' own bands: wider, but honest.
+    Shared with ``summary_fit``."""
     if math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high):
         return
     pred.equity_low = min(float(np.sum(pred.clv_low)), pred.equity)

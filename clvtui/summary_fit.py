@@ -20,7 +20,6 @@ fit's predictions with those counts; the run is scored as of the calibration end
 
 from __future__ import annotations
 
-import math
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
@@ -42,7 +41,7 @@ from clvtui.model.empirical import empirical_predictions
 from clvtui.model.registry import LABELS, fit_purchase, module_for
 
 # pipeline's pieces, shared so both paths store the same report (see the module docstring)
-from clvtui.pipeline import FitResult, Progress, numerical_errors
+from clvtui.pipeline import FitResult, Progress, equity_fallback, numerical_errors
 from clvtui.report import RunReport
 from clvtui.report_json import finite_report
 from clvtui.scoring import fit_scores, spend_report
@@ -224,7 +223,7 @@ def _fit_and_predict(
         with numerical_errors(f"the {LABELS[name]} predictions"):
             pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, m, econ, rows=rows)
         theta = purchase_fit.theta
-        _finite_equity(pred, warnings)
+        equity_fallback(pred, warnings)
     spend_doc = spend_report(spend_fit, x, m)
     report["spend_model"] = None if spend_doc is None else spend_doc.to_json()
     report["model_choice"] = choice_doc
@@ -276,17 +275,6 @@ def _choose(
         "reason": "a summary run has no order history to compare the models on; BG/NBD "
         "(name another with --model)"
     }
-
-
-def _finite_equity(pred: clv.Predictions, warnings: list[str]) -> None:
-    if math.isfinite(pred.equity_low) and math.isfinite(pred.equity_high):
-        return
-    pred.equity_low = min(float(np.sum(pred.clv_low)), pred.equity)
-    pred.equity_high = max(float(np.sum(pred.clv_high)), pred.equity)
-    warnings.append(
-        "the customer-equity interval could not be drawn from the fit's uncertainty; "
-        "it is the sum of the customers' own intervals instead (wider)"
-    )
 
 
 def _holdout(

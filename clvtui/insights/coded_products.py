@@ -19,7 +19,7 @@ import polars as pl
 from scipy import sparse
 
 from clvtui.insights import products as ins
-from clvtui.insights.order_masks import time_order, to_time
+from clvtui.insights.order_masks import first_two, time_order, to_time
 
 _NONE = np.iinfo(np.int64).max
 
@@ -61,17 +61,8 @@ def shop_baskets(
         rank = np.arange(present.size)
     else:
         rank = time_order(ordered_at.gather(present), present, True)[1]
-    size = int(who.max()) + 1 if who.size else 0
-    first = np.full(size, _NONE, dtype=np.int64)
-    np.minimum.at(first, who, rank)
-    later = rank != first[who]
-    second = np.full(size, _NONE, dtype=np.int64)
-    np.minimum.at(second, who[later], rank[later])
-    place = np.full(rank.size, -1, dtype=np.int64)  # customers by first order: counting sort
-    known = np.flatnonzero(first != _NONE)
-    place[first[known]] = known
-    codes = place[place >= 0]
-    row_of = np.full(size, -1, dtype=np.int64)
+    first, second, codes = first_two(who, rank)  # codes: customers by first order
+    row_of = np.full(first.size, -1, dtype=np.int64)
     row_of[codes] = np.arange(codes.size)
     per_line = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, order.size]))
     row = row_of[who][per_line]

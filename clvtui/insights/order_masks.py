@@ -199,19 +199,9 @@ def _per_customer(
     (``timing``: :func:`time_order`); ``time_of`` and ``text_of``: the times and customer
     ids of some orders."""
     (who, masks), (order, rank) = orders, timing
-    size = int(who.max()) + 1 if who.size else 0
-    first = np.full(size, _NONE, dtype=np.int64)
-    np.minimum.at(first, who, rank)
-    later = rank != first[who]
-    second = np.full(size, _NONE, dtype=np.int64)
-    np.minimum.at(second, who[later], rank[later])
-    everything = np.zeros(size, dtype=np.uint64)
+    first, second, codes = first_two(who, rank)
+    everything = np.zeros(first.size, dtype=np.uint64)
     np.bitwise_or.at(everything, who, masks)
-    # customers by their first order's time: ranks are distinct, so a counting sort
-    place = np.full(rank.size, -1, dtype=np.int64)
-    known = np.flatnonzero(first != _NONE)
-    place[first[known]] = known
-    codes = place[place >= 0]
     one = order[first[codes]]
     has_two = second[codes] != _NONE
     two = order[np.where(has_two, second[codes], first[codes])]
@@ -221,6 +211,22 @@ def _per_customer(
         np.where(has_two, masks[two], np.uint64(0)), everything[codes],
         apart.dt.total_seconds() / 86400.0, codes,
     )  # fmt: skip
+
+
+def first_two(who: np.ndarray, rank: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer code (orders' ``who``, their distinct places in time ``rank``): the rank of
+    their first and second order (``_NONE`` for none), and the codes ordered by first order
+    (ranks are distinct, so a counting sort)."""
+    size = int(who.max()) + 1 if who.size else 0
+    first = np.full(size, _NONE, dtype=np.int64)
+    np.minimum.at(first, who, rank)
+    later = rank != first[who]
+    second = np.full(size, _NONE, dtype=np.int64)
+    np.minimum.at(second, who[later], rank[later])
+    place = np.full(rank.size, -1, dtype=np.int64)
+    known = np.flatnonzero(first != _NONE)
+    place[first[known]] = known
+    return first, second, place[place >= 0]
 
 
 def to_time(at: pl.Series) -> pl.Series:

@@ -36,13 +36,16 @@ class ShopBaskets:
     everything: sparse.csr_matrix
     gap_days: pl.Series  # days from first to second order, of those with a second order
 
-    def part(self, keep: np.ndarray) -> ShopBaskets:
-        """The same shop kept to some customers (``keep``: boolean per row)."""
+    def part(self, keep: np.ndarray) -> tuple[ShopBaskets, np.ndarray]:
+        """The same shop kept to some customers (``keep``: boolean per row), and each old
+        row's new row (-1: left out), as ``ShopMasks.part``."""
         two = np.diff(self.second.indptr) > 0
-        return ShopBaskets(
+        moved = np.where(keep, np.cumsum(keep) - 1, -1)
+        part = ShopBaskets(
             self.products, self.code[keep], self.first[keep], self.second[keep],
             self.everything[keep], self.gap_days.filter(pl.Series(keep[two])),
         )  # fmt: skip
+        return part, moved
 
 
 def shop_baskets(

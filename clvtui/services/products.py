@@ -142,21 +142,7 @@ def product_report(
         return report_by_joins(report, data.lines, part, tier is not None)
     from clvtui.insights import mask_products as fast
 
-    rows = data.value_rows()
-    if tier is not None:
-        chosen = (values.get_column("tier") == tier).to_numpy()
-        values, rows = values.filter(pl.Series(chosen)), rows[chosen]
-        keep = np.zeros(shop.first.size, dtype=bool)
-        keep[rows[rows >= 0]] = True
-        shop, moved = shop.part(keep)
-        rows = np.where(rows >= 0, moved[rows], -1)
-    report.customers_with_lines = shop.first.size
-    report.entry = fast.entry_products(shop, values, rules, rows)
-    report.journey, report.median_days_to_second, report.second_order_customers = fast.journey(
-        shop, rules.top
-    )
-    report.pairs = fast.affinity(shop, rules.min_pair_customers).head(rules.top)
-    return report
+    return _fill(report, fast, *_of_tier(shop, values, data.value_rows(), tier))
 
 
 def report_by_baskets(report: ProductReport, data: RunLines, tier: str | None) -> ProductReport:
@@ -164,25 +150,40 @@ def report_by_baskets(report: ProductReport, data: RunLines, tier: str | None) -
     (sparse customer × product matrices: no frame of text lines)."""
     from clvtui.insights import coded_products as wide
 
-    codes, values, rules = data.coded, data.values, report.rules
+    codes, values = data.coded, data.values
     if codes is None:
         raise ValueError("no codes: the lines were given as a frame")
     shop = wide.shop_baskets(codes.order, codes.product, codes.customer, codes.ordered_at)
     rows = np.full(values.height, -1, dtype=np.int64)
     rows[shop.code] = np.arange(shop.code.size)  # the codes are values' rows
-    if tier is not None:
-        chosen = (values.get_column("tier") == tier).to_numpy()
-        values, rows = values.filter(pl.Series(chosen)), rows[chosen]
-        keep = np.zeros(shop.code.size, dtype=bool)
-        keep[rows[rows >= 0]] = True
-        moved = np.where(keep, np.cumsum(keep) - 1, -1)
-        shop, rows = shop.part(keep), np.where(rows >= 0, moved[rows], -1)
+    return _fill(report, wide, *_of_tier(shop, values, rows, tier))
+
+
+def _of_tier(shop: Any, values: pl.DataFrame, rows: np.ndarray, tier: str | None) -> tuple:
+    """``shop`` (bit masks or sparse baskets), ``values`` and each value row's shop row (-1:
+    no lines), kept to one tier's customers when ``tier`` is given."""
+    if tier is None:
+        return shop, values, rows
+    chosen = (values.get_column("tier") == tier).to_numpy()
+    values, rows = values.filter(pl.Series(chosen)), rows[chosen]
+    keep = np.zeros(shop.code.size, dtype=bool)
+    keep[rows[rows >= 0]] = True
+    shop, moved = shop.part(keep)
+    return shop, values, np.where(rows >= 0, moved[rows], -1)
+
+
+def _fill(
+    report: ProductReport, paths: Any, shop: Any, values: pl.DataFrame, rows: np.ndarray
+) -> ProductReport:
+    """The report's entry products, journey and pairs by ``paths`` (``mask_products`` or
+    ``coded_products``: the same three functions on their own kind of shop)."""
+    rules = report.rules
     report.customers_with_lines = shop.code.size
-    report.entry = wide.entry_products(shop, values, rules, rows)
-    report.journey, report.median_days_to_second, report.second_order_customers = wide.journey(
+    report.entry = paths.entry_products(shop, values, rules, rows)
+    report.journey, report.median_days_to_second, report.second_order_customers = paths.journey(
         shop, rules.top
     )
-    report.pairs = wide.affinity(shop, rules.min_pair_customers).head(rules.top)
+    report.pairs = paths.affinity(shop, rules.min_pair_customers).head(rules.top)
     return report
 
 

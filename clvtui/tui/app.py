@@ -12,11 +12,13 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
 
 from clvtui.tui.commands import ClvCommands
 from clvtui.tui.data import AppData
 from clvtui.tui.help import HelpScreen
 from clvtui.tui.screens.registry import MAIN_SCREENS
+from clvtui.tui.widgets.frame_table import FrameTable
 
 __all__ = ["ClvApp", "HelpScreen", "make_app"]
 
@@ -52,6 +54,29 @@ class ClvApp(App[None]):
         self.data = AppData(db_path, read_only=read_only)
         self.data.on_wait = self._announce_wait
         self.sub_title = Path(db_path).name + (" (read-only)" if read_only else "")
+        self._load_table_css()
+
+    def _load_table_css(self) -> None:
+        """Add textual-fastdatatable's stylesheet now, before any screen is styled.
+
+        Its rules select ``DataTable``, so they style Textual's tables too (the Overview's tiers,
+        Segments). Textual adds a widget's stylesheet at its first mount and does not restyle
+        the screens built before it, so a table's colours depended on whether Customers (the
+        first FrameTable, built ahead on a timer) came first: a race a quick key press lost.
+        Added here, every table is styled the same whichever screen is built first. Uses
+        Textual internals (8.x): if they move, tables are styled as before.
+        """
+        try:
+            for table in (DataTable, FrameTable):  # the order of a usual start: Overview first
+                for read_from, css, tie_breaker, scope in table._get_default_css(
+                    table.__new__(table)
+                ):
+                    self.stylesheet.add_source(
+                        css, read_from=read_from, is_default_css=True,
+                        tie_breaker=tie_breaker, scope=scope,
+                    )  # fmt: skip
+        except AttributeError as err:
+            self.log.warning("table stylesheet not added ahead", err)
 
     def _announce_wait(self, path: Path) -> None:
         """Another program holds the write lock: say so (writes run in workers; from the UI

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.geometry import Region
 from textual.widgets._footer import FooterKey
 
 from clvtui.tui.app import make_app
+from clvtui.tui.screens import overview
 from clvtui.tui.screens.customers import CustomersScreen
 from clvtui.tui.screens.overview import PREBUILD_DELAY
 from clvtui.tui.widgets.frame_table import FrameTable
@@ -51,6 +53,31 @@ async def test_customers_is_built_with_its_rows_while_the_overview_shows(demo_db
         # whole id: at this width the Name column gives way to it, issue 15)
         customer = table.row_value("customer_id", 0)
         assert customer and customer in "".join(text for text, _ in table_lines(table)[2])
+
+
+async def test_a_table_looks_the_same_whichever_screen_was_built_first(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Customers' table brings a stylesheet that also styles Textual's tables: Segments, built
+    before it (a key pressed before Customers is built ahead), gets the same colours as when
+    built after it. They differed, and the snapshots flickered between the two."""
+    looks = []
+    for delay in (60.0, PREBUILD_DELAY):  # Segments built before Customers; after it
+        monkeypatch.setattr(overview, "PREBUILD_DELAY", delay)
+        app = make_app(demo_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, app)
+            await pilot.pause(PREBUILD_DELAY)
+            await pilot.press("3")
+            await settle(pilot, app)
+            app.prebuild_mode("customers")  # what the timer does (at once, or long before)
+            await settle(pilot, app)
+            built = list(app._screen_stacks)
+            assert built.index("segments") < built.index("customers") or delay != 60.0
+            table = app.screen.query_one("#segments-table")
+            rows = table.get_component_styles("datatable--even-row")
+            looks.append((table.styles.background, rows.background))
+    assert looks[0] == looks[1]
 
 
 async def test_footer_shows_the_active_keys_after_every_switch(demo_db: Path) -> None:

@@ -1,7 +1,7 @@
 """The Textual internals clvtui relies on, so an upgrade that moves one fails here by name.
 
 They are used to build and draw screens ahead of their first switch (``ClvApp.prebuild_mode``,
-``MainScreen.prepaint``), to keep the footer from recomposing (``KeysFooter``) and to swap a
+``MainScreen.prepaint``), to add the tables' stylesheets at start (``ClvApp._load_table_css``), to keep the footer from recomposing (``KeysFooter``) and to swap a
 virtual table's rows in place (``FrameTable.show``). Each use falls back to the plain path on
 an ``AttributeError``, so a move would only make the app slower, silently, without this test.
 pyproject pins ``textual<9`` and ``textual-fastdatatable<0.20`` (the tested versions).
@@ -24,6 +24,7 @@ def test_the_classes_still_have_what_we_call() -> None:
     assert callable(App._init_mode)
     assert callable(Screen._refresh_layout)
     assert "_bindings_ready" in dir(Footer)
+    assert callable(FastDataTable._get_default_css)
     for name in ("_clear_caches", "_update_dimensions"):
         assert callable(getattr(FastDataTable, name)), name
 

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 import sqlite_utils
 
+from clvtui.core.memory import return_freed_memory
 from clvtui.core.money import minor_exponent
 from clvtui.insights import cost_to_serve as cts
 from clvtui.insights import customer_codes
@@ -49,7 +50,8 @@ def customer_costs(
     code = pl.when(pl.col("discount_code").is_not_null()).then(pl.lit(1, dtype=pl.Int8))
     orders = orders.with_columns(code.alias("discount_code"))
     customers = cts.per_customer(orders, minor_exponent(currency), rules, groups)
-    del orders
+    del orders, groups
+    return_freed_memory()  # the grouping's row numbers, freed in malloc's heap, before the tail
     shop = cts.shop_cost_per_order(customers)
     shrunk = cts.shrunk_cost(customers, shop, rules)  # row for row: no join on the ids needed
     return customers.hstack(shrunk.drop("customer_id").get_columns()), shop

@@ -33,12 +33,14 @@ def fit_from_summary(
     if unit not in ("weeks", "days"):
         raise fail(f"--unit must be weeks or days (got {unit!r})")
     with user_errors():
+        from clvtui.ingest.summary_file import read_summary_in_background
+
+        reading = read_summary_in_background(summary, unit=unit)  # while the model code loads
         from clvtui.cli.fit_cmd import _stderr_progress, render_report
-        from clvtui.ingest.summary_file import read_summary
         from clvtui.summary_fit import fit_summary_run
         from clvtui.summary_request import check_request
 
-        checked = read_summary(summary, unit=unit)
+        checked = reading.result()
         check_request(checked, as_of, holdout_weeks, model, currency)  # before the database
         database = open_database(db, write=True, create=True)
         progress = None if json_out or not sys.stderr.isatty() else _stderr_progress

@@ -14,13 +14,16 @@ row (CSV: the line in the file, header = 1; Parquet: the data row, first = 1) an
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from clvtui.core.memory import share_arenas
 from clvtui.errors import InputError
 from clvtui.ingest.csvscan import sniff_utf16
 
@@ -79,6 +82,27 @@ def read_summary(path: str | Path, unit: str = "weeks") -> SummaryFile:
     if currency is not None:
         frame = frame.with_columns(currency=pl.lit(currency))
     return SummaryFile(path, frame.drop("_row"), currency, first_row)
+
+
+def read_summary_in_background(path: str | Path, unit: str = "weeks") -> Future[SummaryFile]:
+    """``read_summary`` in a thread; its result (or its InputError) in the future.
+
+    Why: reading and checking 10 M rows is polars and numpy, which let go of the interpreter,
+    while the model code a fit imports next (statsmodels, scipy, pandas: ~1.3 s) is Python
+    holding it; side by side on two cores the import costs no wall time (as ``fit`` overlaps
+    its orders read with it). This module imports neither, so the thread starts at once.
+    """
+    out: Future[SummaryFile] = Future()
+    share_arenas()
+
+    def read() -> None:
+        try:
+            out.set_result(read_summary(path, unit))
+        except BaseException as err:  # handed to the caller, who raises it from result()
+            out.set_exception(err)
+
+    threading.Thread(target=read, name="read-summary", daemon=True).start()
+    return out
 
 
 def _read(path: Path) -> tuple[pl.DataFrame, int]:
@@ -219,46 +243,24 @@ def _refuse(
 def _rules(frame: pl.DataFrame, name: str, per_week: float, shown: pl.DataFrame) -> pl.DataFrame:
     """The summary's own rules: ids present and unique, x whole, 0 ≤ t_x ≤ T, m ≥ 0 when x > 0.
 
-    In numpy, one rule at a time: its temporaries go back to the system as soon as it is
-    checked (polars' allocator keeps freed memory, ~1 GB of it at 10 M customers), and a
-    missing value is NaN, which no comparison matches — as polars' nulls.
+    In numpy, every rule on a slice of rows before the next slice (``_broken``; rule by rule
+    over every row only when one fails, for its message): the temporaries stay small (polars'
+    allocator keeps freed memory, ~1 GB of it at 10 M customers), and a missing value is
+    NaN, which no comparison matches — as polars' nulls.
     """
-    num = {
+    num: dict[str, np.ndarray] = {
         c: np.asarray(frame[c].to_numpy(), dtype=float)
         for c in ("x", "t_x", "T", "m", "orders", "x_holdout")
         if c in frame.columns
     }
     x, t_x, T, m = (num[c] for c in ("x", "t_x", "T", "m"))
-    rules: list[tuple[str, str, Callable[[], np.ndarray]]] = [
-        ("customer_id", "a customer id", lambda: frame["customer_id"].is_null().to_numpy()),
-        *((c, _EXPECTED[c], lambda c=c: np.isnan(num[c])) for c in ("x", "t_x", "T")),
-        *(
-            (c, _EXPECTED[c], lambda c=c: (num[c] < (1 if c == "orders" else 0))
-             | (num[c] != np.floor(num[c])) & ~np.isnan(num[c]))
-            for c in _INTEGER
-            if c in num
-        ),
-        ("T", _EXPECTED["T"], lambda: T < 0),
-        ("t_x", _EXPECTED["t_x"], lambda: t_x < 0),
-        ("t_x", f"at most T ({_unit(per_week)})",
-         lambda: t_x / per_week > T / per_week + _TOLERANCE),
-        ("t_x", "0 when x = 0 (one purchase day: first = last)", lambda: (x == 0) & (t_x != 0)),
-        ("t_x", "above 0 when x > 0 (repeat purchases are on later days)",
-         lambda: (x > 0) & (t_x == 0)),
-        ("m", "an amount ≥ 0 when x > 0", lambda: (x > 0) & (np.isnan(m) | (m < 0))),
-        # what no shop has: caught here, not as an overflow or a fit that never ends
-        ("T", f"at most {MAX_WEEKS:,} weeks (a century)", lambda: T / per_week > MAX_WEEKS),
-        ("x", "at most one repeat purchase a day (x ≤ t_x in days)",
-         lambda: x > t_x / per_week * 7.0 + _TOLERANCE),
-        ("m", f"at most {MAX_ORDER_VALUE:,.0f} (a mean order value)", lambda: m > MAX_ORDER_VALUE),
-    ]  # fmt: skip
-    if "orders" in num:
-        rules.append(("orders", "at least x + 1 (purchase days count once each)",
-                      lambda: num["orders"] < x + 1))  # fmt: skip
-    for col, expected, test in rules:
-        bad = test()
-        if bad.any():
-            _refuse(frame, pl.Series(bad), name, col, shown, expected)
+    values: dict[str, np.ndarray] = {**num, "no_id": frame["customer_id"].is_null().to_numpy()}
+    rules = _rule_list(per_week, num)
+    if _broken(rules, values, frame.height):  # then rule by rule, for the first one's message
+        for col, expected, test in rules:
+            bad = test(values)
+            if bad.any():
+                _refuse(frame, pl.Series(bad), name, col, shown, expected)
     _duplicates(frame, name)
     # numpy divides; polars multiplies by 1/7, one ulp off clvtui's own summary
     whole = {  # optional counts keep their empty cells as nulls
@@ -278,6 +280,54 @@ def _rules(frame: pl.DataFrame, name: str, per_week: float, shown: pl.DataFrame)
 MAX_WEEKS = 5_200  # a century of history
 MAX_ORDER_VALUE = 1e9  # the settings' cap on amounts
 
+Rule = tuple[str, str, Callable[[dict[str, np.ndarray]], np.ndarray]]
+_PASS_ROWS = 1 << 17  # rows per pass of every rule: 1 MB per column, held in the CPU's cache
+
+
+def _rule_list(per_week: float, num: dict[str, np.ndarray]) -> list[Rule]:
+    """The rules in the order their messages take precedence: (column, what it must be, the
+    rows breaking it, as a function of the columns' values)."""
+    rules: list[Rule] = [
+        ("customer_id", "a customer id", lambda v: v["no_id"]),
+        *((c, _EXPECTED[c], lambda v, c=c: np.isnan(v[c])) for c in ("x", "t_x", "T")),
+        *(
+            (c, _EXPECTED[c], lambda v, c=c: (v[c] < (1 if c == "orders" else 0))
+             | (v[c] != np.floor(v[c])) & ~np.isnan(v[c]))
+            for c in _INTEGER
+            if c in num
+        ),
+        ("T", _EXPECTED["T"], lambda v: v["T"] < 0),
+        ("t_x", _EXPECTED["t_x"], lambda v: v["t_x"] < 0),
+        ("t_x", f"at most T ({_unit(per_week)})",
+         lambda v: v["t_x"] / per_week > v["T"] / per_week + _TOLERANCE),
+        ("t_x", "0 when x = 0 (one purchase day: first = last)",
+         lambda v: (v["x"] == 0) & (v["t_x"] != 0)),
+        ("t_x", "above 0 when x > 0 (repeat purchases are on later days)",
+         lambda v: (v["x"] > 0) & (v["t_x"] == 0)),
+        ("m", "an amount ≥ 0 when x > 0",
+         lambda v: (v["x"] > 0) & (np.isnan(v["m"]) | (v["m"] < 0))),
+        # what no shop has: caught here, not as an overflow or a fit that never ends
+        ("T", f"at most {MAX_WEEKS:,} weeks (a century)", lambda v: v["T"] / per_week > MAX_WEEKS),
+        ("x", "at most one repeat purchase a day (x ≤ t_x in days)",
+         lambda v: v["x"] > v["t_x"] / per_week * 7.0 + _TOLERANCE),
+        ("m", f"at most {MAX_ORDER_VALUE:,.0f} (a mean order value)",
+         lambda v: v["m"] > MAX_ORDER_VALUE),
+    ]  # fmt: skip
+    if "orders" in num:
+        rules.append(("orders", "at least x + 1 (purchase days count once each)",
+                      lambda v: v["orders"] < v["x"] + 1))  # fmt: skip
+    return rules
+
+
+def _broken(rules: list[Rule], values: dict[str, np.ndarray], n: int) -> bool:
+    """Whether any row breaks any rule: every rule on a cache-sized slice of rows before the
+    next slice (each rule over all 10 M rows streamed its columns from memory: ~3x the CPU)."""
+    for lo in range(0, n, _PASS_ROWS):
+        part = {c: v[lo : lo + _PASS_ROWS] for c, v in values.items()}
+        if any(test(part).any() for _, _, test in rules):
+            return True
+    return False
+
 
 def _unit(per_week: float) -> str:
     return "days" if per_week == 7.0 else "weeks"
@@ -285,9 +335,11 @@ def _unit(per_week: float) -> str:
 
 def _duplicates(frame: pl.DataFrame, name: str) -> None:
     """Duplicate ids. Distinct 64-bit hashes prove distinct ids (one fast pass over integers,
-    where ``is_duplicated`` on 10 M strings took ~10 s here); only a clash looks closer."""
+    where ``is_duplicated`` on 10 M strings took ~10 s here); only a clash looks closer. The
+    hashes are sorted by numpy and neighbours compared: half the CPU of polars' ``n_unique``."""
     ids = frame["customer_id"]
-    if ids.hash().n_unique() == ids.len():
+    hashes = np.sort(ids.hash().to_numpy())
+    if not np.any(hashes[1:] == hashes[:-1]):
         return
     dup = ids.is_duplicated()
     if not dup.any():  # a hash collision between different ids

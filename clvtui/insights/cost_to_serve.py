@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from clvtui.core.memory import return_freed_memory
 from clvtui.insights import customer_codes
 
 #: Credibility constant: a customer's own cost per order gets the weight n / (n + K_ORDERS).
@@ -124,6 +125,10 @@ def per_customer(
         where = purchases if purchases_only else every
         out[name] = customer_codes.kahan_sums(where, column(per_order))
     out["discounted"] = customer_codes.counts(groups, column("discounted") & purchase)
+    del every, purchases, purchase
+    # numpy's freed temporaries (the layouts', the sums') sit in malloc's heap, where polars'
+    # own allocator, which builds the frame next, cannot reuse them: handed back (a few ms)
+    return_freed_memory()
     return pl.DataFrame(out).with_columns(
         refund_rate=pl.when(pl.col("paid") > 0).then(pl.col("refunded") / pl.col("paid")),
         discount_share=pl.when(pl.col("purchases") > 0).then(

@@ -61,7 +61,7 @@ def customer_export_frame(
     """
     import polars as pl
 
-    from clvtui.insights.customer_lists import export_frame
+    from clvtui.insights.customer_lists import export_frame, take_export_frame
     from clvtui.services.runs import load_context
     from clvtui.services.segments import min_value_at_stake, slipping_away_list
 
@@ -75,7 +75,12 @@ def customer_export_frame(
         floor = min_value_at_stake(rows, ctx.settings)
         ids = slipping_away_list(rows, floor).select("customer_id")
         rows = rows.join(ids, on="customer_id", how="semi")
-    frame = export_frame(rows, ctx.as_of)
+    if with_country or action is not None:  # they read the run's rows again below
+        frame = export_frame(rows, ctx.as_of)
+    else:  # the rows handed over whole: each column freed once its sorted copy is made
+        held, ctx.scored = [rows], rows.clear()
+        del rows
+        frame = take_export_frame(held, ctx.as_of)
     if with_country:
         frame = frame.join(rows.select("customer_id", "country"), on="customer_id", how="left")
     if action is not None:

@@ -157,3 +157,22 @@ def test_spend_sheet_is_read_strictly(tmp_path: Path) -> None:
         bad.write_text(text)
         with pytest.raises(InputError, match=re.escape(message)):
             read_spend(bad)
+
+
+def test_export_order_is_by_cents_then_id_and_the_rows_are_taken() -> None:
+    """Sorted as positions and put in order column by column: the order of sorting the frame
+    by the rounded CLV, ties (equal to the cent) by customer id."""
+    from clvtui.insights.customer_lists import EXPORT_COLUMNS, take_export_frame
+
+    scored = pl.concat([scored_for_export().head(1)] * 4)
+    scored = scored.with_columns(
+        customer_id=pl.Series(["b", "a", "d", "c"]),
+        clv=pl.Series([10.004, 10.001, 10.006, 9.0]),
+    )
+    held = [scored]
+    out = take_export_frame(held, dt.date(2024, 3, 31))
+    assert held == []  # taken: the caller's list no longer holds the rows
+    assert out.columns == list(EXPORT_COLUMNS)
+    assert out["customer_id"].to_list() == ["d", "a", "b", "c"]
+    assert out["clv"].to_list() == [10.01, 10.0, 10.0, 9.0]
+    assert out["next_order_from"].to_list() == [dt.date(2024, 4, 7)] * 4

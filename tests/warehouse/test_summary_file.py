@@ -172,3 +172,42 @@ def test_every_summary_error_names_the_line_in_the_file(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match=r"^s\.csv row 4, column x_holdout: empty$"):
         check_request(summary, None, 4, "auto", None)  # c003: the third customer, line 4
+
+
+def test_a_summary_read_in_background_is_the_same_file_or_the_same_error() -> None:
+    from clvtui.ingest.summary_file import read_summary_in_background
+
+    there = read_summary_in_background(SUMMARIES / "good_days.csv", unit="days").result()
+    assert there.frame.equals(read_summary(SUMMARIES / "good_days.csv", unit="days").frame)
+    with pytest.raises(InputError) as info:
+        read_summary_in_background(SUMMARIES / "bad_duplicate.csv").result()
+    assert str(info.value).startswith("bad_duplicate.csv rows 2 and 4, column customer_id:")
+
+
+def test_the_first_rule_broken_is_named_wherever_its_row_is(tmp_path: Path) -> None:
+    """The rules are checked on slices of rows first: a rule that comes first still wins over
+    a later one broken in an earlier slice, and a row past the first slice is found."""
+    from clvtui.ingest.summary_file import _PASS_ROWS
+
+    n = 2 * _PASS_ROWS + 10
+    frame = pl.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(n)],
+            "x": [1.0] * n,
+            "t_x": [2.0] * n,
+            "T": [5.0] * n,
+            "m": [10.0] * n,
+        }
+    )
+    late_null = frame.with_columns(
+        x=pl.when(pl.int_range(n) == n - 3).then(None).otherwise(pl.col("x")),
+        t_x=pl.when(pl.int_range(n) == 4).then(-1.0).otherwise(pl.col("t_x")),
+    )
+    late_null.write_parquet(tmp_path / "s.parquet")
+    with pytest.raises(InputError) as info:
+        read_summary(tmp_path / "s.parquet")
+    assert str(info.value) == f"s.parquet row {n - 2}, column x: must be a whole number ≥ 0, empty"
+    late_null.with_columns(x=pl.lit(1.0)).write_parquet(tmp_path / "t.parquet")
+    with pytest.raises(InputError) as info:
+        read_summary(tmp_path / "t.parquet")
+    assert str(info.value).startswith("t.parquet row 5, column t_x: must be")

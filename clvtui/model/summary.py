@@ -211,17 +211,8 @@ def _summarise_every_order(lf: pl.LazyFrame, as_of: date | datetime | str | None
 
 
 def _schema(holdout: bool) -> dict[str, pl.DataType]:
-    schema: dict[str, pl.DataType] = {
-        "customer_id": pl.Utf8(),
-        "orders": pl.Int64(),
-        "spend": pl.Float64(),
-        "x": pl.Int64(),
-        "t_x": pl.Float64(),
-        "T": pl.Float64(),
-        "m": pl.Float64(),
-        "first_day": pl.Int32(),
-        "last_day": pl.Int32(),
-    }
+    types = (pl.Utf8(), pl.Int64(), pl.Float64(), pl.Int64(), *[pl.Float64()] * 3, pl.Int32())
+    schema: dict[str, pl.DataType] = dict(zip(SUMMARY_COLUMNS, (*types, pl.Int32()), strict=True))
     if holdout:
         schema |= {"holdout_x": pl.Int64(), "holdout_spend": pl.Float64()}
     return schema
@@ -262,6 +253,8 @@ class ShopDays:
     outliers: pl.DataFrame
     # with a holdout: ``summarise(orders, as_of, holdout_weeks)``, from the same sorted orders
     calibration: pl.DataFrame | None = None
+    # and the calibration customers' purchase days in each holdout week (``validate._weekly``)
+    holdout_weekly: np.ndarray | None = None
 
 
 def summarise_shop(
@@ -283,7 +276,20 @@ def summarise_shop(
     days = _shop_days(frame, starts, ids)
     if holdout_weeks:
         days.calibration = _reduce_sorted(frame, end - 7 * holdout_weeks, True, starts, ids)
+        days.holdout_weekly = _holdout_weekly(frame, starts, end - 7 * holdout_weeks, end)
     return _reduce_sorted(frame, end, False, starts, ids), days
+
+
+def _holdout_weekly(frame: pl.DataFrame, starts: np.ndarray, cal_end: int, end: int) -> np.ndarray:
+    """Purchase days in each week of (cal_end, end] of the customers who bought by cal_end,
+    from the sorted frame: what ``validate._weekly`` counted with a group-by and a join of
+    text ids over the window's orders (~1 s CPU at a million customers)."""
+    day = frame["day"].to_numpy()
+    new_day = starts.copy()
+    new_day[1:] |= day[1:] != day[:-1]
+    first = day[np.flatnonzero(starts)][np.cumsum(starts) - 1]  # each row's customer's first day
+    counted = day[new_day & (first <= cal_end) & (day > cal_end)]
+    return np.bincount((counted - cal_end - 1) // 7, minlength=(end - cal_end) // 7)
 
 
 def second_purchase_gaps(orders: pl.DataFrame | pl.LazyFrame, until: int) -> np.ndarray:

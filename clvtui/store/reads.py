@@ -35,6 +35,11 @@ _SNAPSHOT_COLUMNS = {
     "amount": pl.col("amount_minor") - pl.col("refunded_minor"),
     "currency": pl.col("currency"),
 }
+# with the codes: the text keys are the sorted ids gathered by code, not 2.9 M texts decoded
+_CODED_PURCHASES = (pl.col("is_purchase") == 1) & pl.col(CODE).is_not_null()  # null: no key
+_CODED_COLUMNS = {k: v for k, v in _SNAPSHOT_COLUMNS.items() if k != "customer_key"} | {
+    CODE: pl.col(CODE)
+}
 NO_PURCHASES = "no purchases with a customer in the database; import orders first"
 
 
@@ -125,12 +130,16 @@ def coded_purchases(
     with snapshot(db):  # the currency choice and the read see the same orders
         links = all_links(db)
         ids = _ranked_ids(db) if coded and links.height == 0 else None
-        wanted = _SNAPSHOT_COLUMNS | ({CODE: pl.col(CODE)} if ids is not None else {})
-        stored = column_snapshot.read_orders(db, wanted, _SNAPSHOT_PURCHASES)
+        if ids is not None:
+            stored = column_snapshot.read_orders(db, _CODED_COLUMNS, _CODED_PURCHASES)
+        else:
+            stored = column_snapshot.read_orders(db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES)
         if stored is not None:
             chosen, raw = _snapshot_purchases(stored, currency, limit)
         else:
             chosen, raw = _sql_purchases(db, currency, limit)
+    if ids is not None and CODE in raw.columns:  # 0.07 s of CPU where decoding them took 0.4
+        raw = raw.with_columns(ids.gather(raw.get_column(CODE)).alias("customer_key"))
     scale = 10 ** minor_exponent(chosen)
     frame = raw.select(
         to_people(raw, links),

@@ -32,6 +32,7 @@ def backtest(
     warnings: list[str],
     clock: SeasonalClock | None = None,
     cal: pl.DataFrame | None = None,
+    weekly: np.ndarray | None = None,
 ) -> tuple[HoldoutCheck | None, list[float] | None]:
     """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
 
@@ -40,7 +41,8 @@ def backtest(
     found up to as-of (only the ones inside the calibration window are capped): finding them
     again on the window would cost another pass over the orders for the predicted revenue
     only. ``clock``: fit and check in seasonal time, with the pattern of the calibration window.
-    ``cal``: ``summarise(orders, end, weeks)`` when the caller has it (``ShopDays.calibration``).
+    ``cal``: ``summarise(orders, end, weeks)`` when the caller has it (``ShopDays.calibration``),
+    ``weekly``: its customers' purchase days per holdout week (``ShopDays.holdout_weekly``).
     """
     cal_end = end - timedelta(weeks=weeks)
     if cal is None:
@@ -67,12 +69,11 @@ def backtest(
         return None, start
     spend = fit_spend(cx, cm, [])
     fallback = float(np.mean(cm[cx > 0])) if np.any(cx > 0) else 0.0
-    e_spend = (
-        np.where(cx > 0, cm, fallback)
-        if spend is None
-        else gammagamma.expected_spend(spend.theta, cx, cm, fallback)
-    )
-    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend, clock=clock)
+    if spend is None:
+        e_spend = np.where(cx > 0, cm, fallback)
+    else:
+        e_spend = gammagamma.expected_spend(spend.theta, cx, cm, fallback)
+    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend, clock, weekly)
     doc["calibration_end"] = cal_end.isoformat()
     checked = cal_fit.model  # the nested model when the window shows no dropout
     doc["calibration_fit"] = cal_fit.summary_dict() | {

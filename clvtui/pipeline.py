@@ -195,9 +195,10 @@ def _holdout(
         return None, start
     step("checking against the holdout", 0.3)
     cal, shop.shop_days.calibration = shop.shop_days.calibration, None
+    days = shop.shop_days
     with numerical_errors(f"the {LABELS[name]} holdout check"):
-        return backtest(shop.orders, shop.end, weeks, name, start, shop.shop_days.outliers,
-                        warnings, clock=season.calibration_clock, cal=cal)  # fmt: skip
+        return backtest(shop.orders, shop.end, weeks, name, start, days.outliers, warnings,
+                        season.calibration_clock, cal, days.holdout_weekly)  # fmt: skip
 
 
 def _final_fit(

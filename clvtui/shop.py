@@ -27,7 +27,7 @@ from clvtui.model.summary import (
 )
 from clvtui.report import Currencies, OutlierOrders, load_section
 from clvtui.store.background import read_in_background
-from clvtui.store.reads import currency_report, purchases_frame
+from clvtui.store.reads import coded_purchases, currency_report
 
 MIN_HISTORY_WEEKS = 4  # shorter histories with repeat buyers are refused (see _enough_history)
 
@@ -70,7 +70,7 @@ def read_shop(
     nothing to fit or too short a history, and notes left-out currencies and outliers."""
     end = as_of_date(as_of)
     named_currency = currency is not None
-    orders = purchases_frame(db, until=end, currency=currency)
+    orders, ids = coded_purchases(db, until=end, currency=currency)
     if orders.height == 0:
         raise NoDataError(
             f"no purchases on or before {end}; nothing to fit"
@@ -82,7 +82,7 @@ def read_shop(
         raise NoDataError("no purchase dates to fit")
     end = end or last_day
     step("summarising customers", 0.1)
-    summary, shop_days = summarise_shop(orders, end, holdout_weeks)
+    summary, shop_days = summarise_shop(orders, end, holdout_weeks, ids)
     x, T = (summary[c].to_numpy().astype(float) for c in ("x", "T"))
     _enough_history(x, T, end)
     m, outlier_doc = capped_spend(summary, shop_days.outliers, epoch_day(end))

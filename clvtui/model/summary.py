@@ -20,6 +20,8 @@ from datetime import date, datetime
 import numpy as np
 import polars as pl
 
+from clvtui.model.summary_codes import CODE, customer_ids, sorted_codes
+
 SUMMARY_COLUMNS = ["customer_id", "orders", "spend", "x", "t_x", "T", "m", "first_day", "last_day"]
 
 
@@ -99,15 +101,16 @@ def _sorted_days(lf: pl.LazyFrame, end: int) -> pl.DataFrame:
 
 
 def _new_customers(frame: pl.DataFrame) -> np.ndarray:
-    """Where each customer's segment of the sorted frame starts (a string comparison of
-    every row with the one before: ~0.2 s CPU at 2.8 M orders, so done once per sort)."""
-    cid = frame["customer_id"]
+    """Where each customer's segment of the sorted frame starts (a comparison of every row's
+    customer with the one before: ~0.2 s CPU at 2.8 M text ids, so done once per sort)."""
+    cid = frame[frame.columns[0]]  # customer_id, or customer_code
     return (cid != cid.shift(1)).fill_null(True).to_numpy()
 
 
 def _reduce_sorted(
-    frame: pl.DataFrame, cal_end: int, holdout: bool, new_customer: np.ndarray
-) -> pl.DataFrame:
+    frame: pl.DataFrame, cal_end: int, holdout: bool, new_customer: np.ndarray,
+    ids: pl.Series | None = None,
+) -> pl.DataFrame:  # fmt: skip
     """Per-customer sums over a frame sorted by (customer, day): segment sums and gathers.
 
     Why not a polars group-by: merging same-day orders needs either a second group-by on
@@ -119,8 +122,7 @@ def _reduce_sorted(
     n = frame.height
     if n == 0:
         return pl.DataFrame(schema=_schema(holdout))
-    day = frame["day"].to_numpy()
-    amount = frame["amount"].to_numpy()
+    day, amount = frame["day"].to_numpy(), frame["amount"].to_numpy()
     new_day = new_customer.copy()
     np.not_equal(day[1:], day[:-1], out=new_day[1:])
     new_day[1:] |= new_customer[1:]
@@ -150,7 +152,7 @@ def _reduce_sorted(
     first_spend[several] = _range_sums(amount, start[several], first_stop[several])
     x = orders - 1
     cols: dict[str, object] = {
-        "customer_id": frame["customer_id"].gather(start),
+        "customer_id": customer_ids(frame, start, ids),
         "orders": orders.astype(np.int64),
         "spend": spend,
         "x": x.astype(np.int64),
@@ -209,17 +211,8 @@ def _summarise_every_order(lf: pl.LazyFrame, as_of: date | datetime | str | None
 
 
 def _schema(holdout: bool) -> dict[str, pl.DataType]:
-    schema: dict[str, pl.DataType] = {
-        "customer_id": pl.Utf8(),
-        "orders": pl.Int64(),
-        "spend": pl.Float64(),
-        "x": pl.Int64(),
-        "t_x": pl.Float64(),
-        "T": pl.Float64(),
-        "m": pl.Float64(),
-        "first_day": pl.Int32(),
-        "last_day": pl.Int32(),
-    }
+    types = (pl.Utf8(), pl.Int64(), pl.Float64(), pl.Int64(), *[pl.Float64()] * 3, pl.Int32())
+    schema: dict[str, pl.DataType] = dict(zip(SUMMARY_COLUMNS, (*types, pl.Int32()), strict=True))
     if holdout:
         schema |= {"holdout_x": pl.Int64(), "holdout_spend": pl.Float64()}
     return schema
@@ -260,23 +253,43 @@ class ShopDays:
     outliers: pl.DataFrame
     # with a holdout: ``summarise(orders, as_of, holdout_weeks)``, from the same sorted orders
     calibration: pl.DataFrame | None = None
+    # and the calibration customers' purchase days in each holdout week (``validate._weekly``)
+    holdout_weekly: np.ndarray | None = None
 
 
 def summarise_shop(
     orders: pl.DataFrame | pl.LazyFrame,
     as_of: date | datetime | str,
     holdout_weeks: int | None = None,
+    ids: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, ShopDays]:
     """``summarise(orders, as_of)`` and its ``ShopDays`` (with ``holdout_weeks``, the
     calibration summary too), sorting the orders once: at a million customers a second sort
-    or group-by costs as much as the summary itself (~2.4 s CPU)."""
+    or group-by costs as much as the summary itself (~2.4 s CPU). ``ids``: the sorted ids the
+    orders' ``customer_code`` numbers (``store.reads.coded_purchases``): sorted by code."""
     end = _day(as_of)
-    frame = _sorted_days(orders.lazy(), end)
+    if ids is not None and isinstance(orders, pl.DataFrame) and CODE in orders.columns:
+        frame = sorted_codes(orders, end)
+    else:
+        frame, ids = _sorted_days(orders.lazy(), end), None
     starts = _new_customers(frame)
-    days = _shop_days(frame, starts)
+    days = _shop_days(frame, starts, ids)
     if holdout_weeks:
-        days.calibration = _reduce_sorted(frame, end - 7 * holdout_weeks, True, starts)
-    return _reduce_sorted(frame, end, False, starts), days
+        days.calibration = _reduce_sorted(frame, end - 7 * holdout_weeks, True, starts, ids)
+        days.holdout_weekly = _holdout_weekly(frame, starts, end - 7 * holdout_weeks, end)
+    return _reduce_sorted(frame, end, False, starts, ids), days
+
+
+def _holdout_weekly(frame: pl.DataFrame, starts: np.ndarray, cal_end: int, end: int) -> np.ndarray:
+    """Purchase days in each week of (cal_end, end] of the customers who bought by cal_end,
+    from the sorted frame: what ``validate._weekly`` counted with a group-by and a join of
+    text ids over the window's orders (~1 s CPU at a million customers)."""
+    day = frame["day"].to_numpy()
+    new_day = starts.copy()
+    new_day[1:] |= day[1:] != day[:-1]
+    first = day[np.flatnonzero(starts)][np.cumsum(starts) - 1]  # each row's customer's first day
+    counted = day[new_day & (first <= cal_end) & (day > cal_end)]
+    return np.bincount((counted - cal_end - 1) // 7, minlength=(end - cal_end) // 7)
 
 
 def second_purchase_gaps(orders: pl.DataFrame | pl.LazyFrame, until: int) -> np.ndarray:
@@ -310,18 +323,20 @@ def outlier_orders(orders: pl.DataFrame | pl.LazyFrame, until: int) -> pl.DataFr
     return _shop_days(_sorted_days(orders.lazy(), until)).outliers
 
 
-def _shop_days(frame: pl.DataFrame, new_customer: np.ndarray | None = None) -> ShopDays:
+def _shop_days(
+    frame: pl.DataFrame, new_customer: np.ndarray | None = None, ids: pl.Series | None = None
+) -> ShopDays:
     """Second-purchase gaps and outlier days of a frame sorted by (customer, day).
 
     Purchase-day sums are segment sums of the sorted orders; only days above the shop quantile
     (≤ 0.1 % of them) are candidates, so the leave-one-out medians are computed for few
     customers, one small slice each.
     """
-    schema = {"customer_id": pl.Utf8, "day": pl.Int32, "amount": pl.Float64,
-              "threshold": pl.Float64}  # fmt: skip
+    schema: dict[str, type[pl.DataType]] = {
+        "day": pl.Int32, "amount": pl.Float64, "threshold": pl.Float64
+    }  # fmt: skip
     if frame.height == 0:
-        return ShopDays(np.zeros(0), pl.DataFrame(schema=schema))
-    cid = frame["customer_id"]
+        return ShopDays(np.zeros(0), pl.DataFrame(schema={"customer_id": pl.Utf8, **schema}))
     day = frame["day"].to_numpy()
     if new_customer is None:
         new_customer = _new_customers(frame)
@@ -337,7 +352,7 @@ def _shop_days(frame: pl.DataFrame, new_customer: np.ndarray | None = None) -> S
 
     shop_q = float(np.quantile(day_sum, OUTLIER_SHOP_QUANTILE))
     owner = np.cumsum(new_customer[day_rows]) - 1  # customer number of each purchase day
-    rows: list[tuple[str, int, float, float]] = []
+    rows: list[tuple[int, int, float, float]] = []  # (row of the frame, day, amount, cap)
     for c in np.flatnonzero(day_sum > shop_q):
         k = owner[c]
         if n_days[k] < 2:
@@ -346,8 +361,9 @@ def _shop_days(frame: pl.DataFrame, new_customer: np.ndarray | None = None) -> S
         others = np.delete(seg, c - first[k])
         threshold = max(OUTLIER_FACTOR * float(np.median(others)), shop_q)
         if day_sum[c] > threshold:
-            rows.append((cid[int(day_rows[c])], int(day_of[c]), float(day_sum[c]), threshold))
-    outliers = pl.DataFrame(rows, schema=schema, orient="row")
+            rows.append((int(day_rows[c]), int(day_of[c]), float(day_sum[c]), threshold))
+    found = pl.DataFrame(rows, schema={"row": pl.Int64, **schema}, orient="row")
+    outliers = found.select(customer_ids(frame, found["row"].to_numpy(), ids), *schema)
     return ShopDays(gaps, outliers)
 
 

@@ -50,10 +50,13 @@ def holdout_check(
     weeks: int,
     expected_spend: np.ndarray | None = None,
     clock: SeasonalClock | None = None,
+    weekly: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Compare predictions with the holdout columns of a ``summarise(..., holdout_weeks)`` frame.
 
     ``clock``: the fit ran in seasonal time; the summary's weeks and the holdout's are mapped.
+    ``weekly``: the actual purchase days per holdout week when known (``ShopDays``), else
+    counted over ``orders``.
     """
     mod = module_for(fit.model)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
@@ -66,7 +69,8 @@ def holdout_check(
     actual = summary["holdout_x"].to_numpy().astype(float)
     spend_actual = float(summary["holdout_spend"].sum())
     corr = float(np.corrcoef(pred, actual)[0, 1]) if actual.std() > 0 and pred.std() > 0 else 0.0
-    weekly = _weekly(fit, summary, orders, weeks, x, t_x, T, horizon)
+    if weekly is None:
+        weekly = _actual_weekly(summary, orders, weeks)
     doc: dict[str, Any] = {
         "weeks": weeks,
         "customers": int(summary.height),
@@ -78,13 +82,14 @@ def holdout_check(
         ),
         "customer_mae": float(np.mean(np.abs(pred - actual))),
         "customer_corr": corr,
-        "weekly": weekly,
+        "weekly": _weekly(fit, weekly, x, t_x, T, horizon),
     }
     doc["verdict"] = verdict(doc)
     return doc
 
 
-def _weekly(fit, summary, orders, weeks, x, t_x, T, horizon=float) -> dict[str, list[float]]:
+def _actual_weekly(summary: pl.DataFrame, orders: pl.DataFrame, weeks: int) -> np.ndarray:
+    """The summary's customers' purchase days in each holdout week, counted over the orders."""
     cal_end = round(float(summary["first_day"][0]) + 7.0 * float(summary["T"][0]))
     day = pl.col("ordered_at").dt.epoch("d")
     window = orders.lazy().filter((day > cal_end) & (day <= cal_end + 7 * weeks))
@@ -103,6 +108,11 @@ def _weekly(fit, summary, orders, weeks, x, t_x, T, horizon=float) -> dict[str, 
     actual = np.zeros(weeks)
     for w, n in counts.iter_rows():
         actual[int(w) - 1] = n
+    return actual
+
+
+def _weekly(fit, actual, x, t_x, T, horizon=float) -> dict[str, list[float]]:
+    weeks, actual = len(actual), np.asarray(actual, dtype=float)  # floats in the report
     sums = ConditionalSums(fit, x, t_x, T)
     cum_pred = np.array([sums(horizon(k)) for k in range(1, weeks + 1)])
     inc_pred = np.diff(np.concatenate([[0.0], cum_pred]))

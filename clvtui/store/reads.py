@@ -18,6 +18,7 @@ import sqlite_utils
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.errors import NoDataError
 from clvtui.store import column_snapshot
+from clvtui.store.customer_ranks import CODE, IDS
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.identity import LINK_SCHEMA, all_links, to_people
 
@@ -33,6 +34,11 @@ _SNAPSHOT_COLUMNS = {
     "ordered_at": pl.col("ordered_at"),
     "amount": pl.col("amount_minor") - pl.col("refunded_minor"),
     "currency": pl.col("currency"),
+}
+# with the codes: the text keys are the sorted ids gathered by code, not 2.9 M texts decoded
+_CODED_PURCHASES = (pl.col("is_purchase") == 1) & pl.col(CODE).is_not_null()  # null: no key
+_CODED_COLUMNS = {k: v for k, v in _SNAPSHOT_COLUMNS.items() if k != "customer_key"} | {
+    CODE: pl.col(CODE)
 }
 NO_PURCHASES = "no purchases with a customer in the database; import orders first"
 
@@ -103,24 +109,55 @@ def purchases_frame(
     without exchange rates, so "most revenue" across currencies would mean nothing; ¥1,000 is
     not more than $50). Amounts in different currencies are never summed.
     """
+    return coded_purchases(db, until=until, currency=currency, coded=False)[0]
+
+
+def coded_purchases(
+    db: sqlite_utils.Database,
+    *,
+    until: date | datetime | str | None = None,
+    currency: str | None = None,
+    coded: bool = True,
+) -> tuple[pl.DataFrame, pl.Series | None]:
+    """:func:`purchases_frame`, and (``coded``) each purchase's ``customer_code`` with the
+    sorted ids it numbers (``customer_ranks``) when the snapshot has them and nobody is linked
+    (a person is then their key): the summary sorts 4-byte codes, not 2.9 M text ids (~1.8 s
+    of CPU at a million customers). Else ``(frame, None)``, the frame as purchases_frame's."""
     from clvtui.core.money import minor_exponent
 
     limit = _until_text(until)
     column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):  # the currency choice and the read see the same orders
-        stored = column_snapshot.read_orders(db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES)
+        links = all_links(db)
+        ids = _ranked_ids(db) if coded and links.height == 0 else None
+        if ids is not None:
+            stored = column_snapshot.read_orders(db, _CODED_COLUMNS, _CODED_PURCHASES)
+        else:
+            stored = column_snapshot.read_orders(db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES)
         if stored is not None:
             chosen, raw = _snapshot_purchases(stored, currency, limit)
         else:
             chosen, raw = _sql_purchases(db, currency, limit)
-        links = all_links(db)
+    if ids is not None and CODE in raw.columns:  # 0.07 s of CPU where decoding them took 0.4
+        raw = raw.with_columns(ids.gather(raw.get_column(CODE)).alias("customer_key"))
     scale = 10 ** minor_exponent(chosen)
-    return raw.select(
+    frame = raw.select(
         to_people(raw, links),
         pl.col("ordered_at").str.strptime(pl.Datetime("us", "UTC"), TIMESTAMP_FORMAT),
-        amount=pl.col("amount").cast(pl.Float64) / scale,
-        currency=pl.lit(chosen),
+        pl.col("amount").cast(pl.Float64) / scale,
+        pl.lit(chosen).alias("currency"),
+        *([CODE] if CODE in raw.columns else []),
     )
+    return frame, ids if CODE in frame.columns else None
+
+
+def _ranked_ids(db: sqlite_utils.Database) -> pl.Series | None:
+    """The sorted ids the snapshot's ``customer_code`` numbers, when its orders part is
+    current (of the coded layout); else None: the text keys are read."""
+    if column_snapshot.ORDERS not in column_snapshot.current_parts(db.conn):
+        return None
+    stored = column_snapshot.load(db, column_snapshot.ORDERS, [IDS])
+    return None if stored is None else stored.to_series()
 
 
 def _sql_purchases(

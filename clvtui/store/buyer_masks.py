@@ -27,7 +27,8 @@ from clvtui.store.frames import snapshot
 from clvtui.store.identity import all_links, to_people
 from clvtui.store.order_lines import from_codes, stored_codes
 
-BUYERS = column_snapshot.BUYERS
+BUYERS = "buyers"  # the part's name in ``column_snapshots``
+_LAYOUT = "/buyers1"  # after the orders' stamp: a part of another layout is stale
 _MASKS = ("first", "second", "everything")  # UInt64, one row per buyer
 
 
@@ -35,11 +36,10 @@ def refresh(db: sqlite_utils.Database) -> None:
     """Make the buyers' masks when stale and the orders and lines parts are current, inside
     the caller's write transaction (none kept: more products than a mask holds)."""
     conn = db.conn
-    current = column_snapshot.current_parts(conn)
-    if BUYERS in current or not current >= column_snapshot.PARTS:
+    if is_current(db) or not column_snapshot.current_parts(conn) >= column_snapshot.PARTS:
         return
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (BUYERS,))
-    stamp = column_snapshot.stamp_of(conn, BUYERS)
+    stamp = column_snapshot.order_stamp(conn) + _LAYOUT
     for column in _built(db) or []:
         buffer = io.BytesIO()
         column.to_frame().write_ipc(buffer, compression="lz4")
@@ -83,7 +83,7 @@ def stored_masks(db: sqlite_utils.Database, as_of: str) -> ShopMasks | None:
     row) when kept for the orders of now and no purchase is later than ``as_of`` (UTC text),
     else None."""
     with snapshot(db):
-        if BUYERS not in column_snapshot.current_parts(db.conn):
+        if not is_current(db):
             return None
         last = _column(db, "last_at")
         if last is None or last.null_count() or str(last[0]) > as_of:
@@ -99,6 +99,17 @@ def stored_masks(db: sqlite_utils.Database, as_of: str) -> ShopMasks | None:
     )
 
 
+def is_current(db: sqlite_utils.Database) -> bool:
+    """Whether the masks kept are those of the orders, lines and links of now."""
+    if column_snapshot.ORDERS not in column_snapshot.current_parts(db.conn):
+        return False  # also: no column_snapshots table (a database from before it)
+    sql = "SELECT 1 FROM column_snapshots WHERE part = ? AND stamp = ? LIMIT 1"
+    stamp = column_snapshot.order_stamp(db.conn) + _LAYOUT
+    return db.conn.execute(sql, (BUYERS, stamp)).fetchone() is not None
+
+
 def _column(db: sqlite_utils.Database, name: str) -> pl.Series | None:
-    frame = column_snapshot.load(db, BUYERS, [name])
-    return None if frame is None else frame.to_series()
+    sql = "SELECT data FROM column_snapshots WHERE part = ? AND name = ? AND stamp = ?"
+    stamp = column_snapshot.order_stamp(db.conn) + _LAYOUT
+    row = db.conn.execute(sql, (BUYERS, name, stamp)).fetchone()
+    return None if row is None else pl.read_ipc(row[0]).to_series().rechunk()

@@ -33,7 +33,7 @@ import sqlite_utils
 from clvtui.store import customer_ranks
 from clvtui.store.frames import read_frame, read_table
 
-ORDERS, LINES, BUYERS = "orders", "lines", "buyers"  # buyers: store.buyer_masks, made from both
+ORDERS, LINES = "orders", "lines"
 PARTS = frozenset({ORDERS, LINES})
 _ORDER_COLUMNS: dict[str, tuple[str, type[pl.DataType]]] = {
     "rowid": ("rowid", pl.Int64),
@@ -62,7 +62,7 @@ _LINE_COLUMNS: dict[str, tuple[str, type[pl.DataType]]] = {
 SNAPSHOT_COLUMNS = ["order_id", "customer_id", *list(_ORDER_COLUMNS)[2:]]
 _LINE_SCHEMA = {"rowid": pl.Int64, "order_rowid": pl.Int64, "product": pl.Categorical}
 #: a part's layout version, in its stamp: a part written by an older layout is stale (rebuilt)
-_LAYOUT = {LINES: "/lines2", ORDERS: "/orders2", BUYERS: "/buyers1"}  # orders2: customer_ranks
+_LAYOUT = {LINES: "/lines2", ORDERS: "/orders2"}  # orders2: customer codes (customer_ranks)
 _NAMED = "coalesce(product, product_id) IS NOT NULL"
 _STAMP_SQL = (
     "SELECT (SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || count(undone_at) || ':'"
@@ -117,7 +117,7 @@ def current_parts(conn: sqlite3.Connection) -> set[str]:
     return {str(part) for part, at in rows if at == stamp + _LAYOUT.get(part, "")}
 
 
-def stamp_of(conn: Any, part: str) -> str:
+def _stamp(conn: Any, part: str) -> str:
     """What a current ``part`` is stamped with: the orders' stamp and the part's layout."""
     return order_stamp(conn) + _LAYOUT.get(part, "")
 
@@ -139,7 +139,7 @@ def load(db: sqlite_utils.Database, part: str, columns: list[str]) -> pl.DataFra
         return None
     found = conn.execute(
         "SELECT count(*) FROM column_snapshots WHERE part = ? AND stamp IN (?, ?)",
-        (part, stamp_of(conn, part), order_stamp(conn)),
+        (part, _stamp(conn, part), order_stamp(conn)),
     ).fetchone()[0]
     return _columns(conn, part, columns) if found else None
 
@@ -215,7 +215,7 @@ def rebuild(db: sqlite_utils.Database, parts: frozenset[str] | set[str] = PARTS)
     if LINES in stale:
         lines = read_table(db, "order_lines", _LINE_COLUMNS, where=_NAMED)
         _write(db.conn, LINES, _with_order_rowids(lines, read_table(db, "orders", _ORDER_REFS)))
-    from clvtui.store import buyer_masks  # made from the two parts above
+    from clvtui.store import buyer_masks  # each buyer's product masks, made from both parts
 
     buyer_masks.refresh(db)
 
@@ -233,7 +233,7 @@ def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
 def _write(conn: Any, part: str, frame: pl.DataFrame, ids: pl.Series | None = None) -> None:
     """Store ``frame`` as ``part``; orders with customer codes (ranked here, or given: ids)."""
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (part,))
-    stamp = stamp_of(conn, part)
+    stamp = _stamp(conn, part)
     columns = frame.get_columns()
     if part == ORDERS:
         columns += [ids] if ids is not None else customer_ranks.ranked(frame["customer_key"])
@@ -249,9 +249,7 @@ def _write(conn: Any, part: str, frame: pl.DataFrame, ids: pl.Series | None = No
 
 def _restamp(conn: Any, part: str) -> None:
     """The part is what the tables hold (the import changed none of its rows): stamp it now."""
-    conn.execute(
-        "UPDATE column_snapshots SET stamp = ? WHERE part = ?", (stamp_of(conn, part), part)
-    )
+    conn.execute("UPDATE column_snapshots SET stamp = ? WHERE part = ?", (_stamp(conn, part), part))
 
 
 def _merged(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
@@ -368,7 +366,9 @@ def _refresh_lines(
         keyed = frame.select(
             rowid=pl.int_range(watch.lines_max + 1, top + 1, dtype=pl.Int64),
             order_key="order_id",
-            product=pl.coalesce(pl.col("product", "product_id").cast(pl.Utf8)),
+            product=pl.coalesce(
+                pl.col("product").cast(pl.Utf8), pl.col("product_id").cast(pl.Utf8)
+            ),
         ).filter(pl.col("product").is_not_null())
         refs = new_orders.rename({"rowid": "order_rowid", "order_id": "order_key"})
         new = _with_order_rowids(keyed, refs)

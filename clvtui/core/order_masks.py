@@ -60,13 +60,22 @@ class ShopMasks:
         hit = hashes[at] == wanted if hashes.size else np.zeros(ids.len(), bool)
         rows = np.where(hit, hash_rows[at] if hashes.size else -1, -1)
         unique = hashes.size < 2 or bool((hashes[1:] != hashes[:-1]).all())
-        if unique and bool((ids.filter(hit) == self.customer_id.gather(rows[hit])).all()):
+        if unique and self._same_ids(ids, np.flatnonzero(hit), rows):
             return rows
         table = pl.DataFrame({"customer_id": self.customer_id, "row": np.arange(self.first.size)})
         found = pl.DataFrame({"customer_id": ids}).join(
             table, on="customer_id", how="left", maintain_order="left"
         )
         return found.get_column("row").fill_null(-1).to_numpy()
+
+    def _same_ids(self, ids: pl.Series, at: np.ndarray, rows: np.ndarray) -> bool:
+        """Whether ``ids[at]`` are the ids of ``rows[at]``, a block at a time (a million
+        text ids gathered twice at once held ~60 MB)."""
+        for lo in range(0, at.size, _ORDERS_AT_ONCE):
+            block = at[lo : lo + _ORDERS_AT_ONCE]
+            if not bool((ids.gather(block) == self.customer_id.gather(rows[block])).all()):
+                return False
+        return True
 
     def part(self, keep: np.ndarray) -> tuple[ShopMasks, np.ndarray]:
         """The same shop kept to some customers (``keep``: boolean per row), and each old
@@ -87,7 +96,8 @@ class ShopMasks:
         asked = np.flatnonzero(rows >= 0)
         keep = np.zeros(self.first.size, dtype=bool)
         keep[rows[asked]] = True
-        part, moved = self.part(keep)
+        whole = bool(keep.all())  # every buyer is the run's (the usual case): no copy
+        part, moved = (self, np.arange(keep.size)) if whole else self.part(keep)
         placed = np.where(rows >= 0, moved[rows], -1)
         code = np.empty(part.first.size, dtype=np.int64)
         code[placed[asked]] = asked

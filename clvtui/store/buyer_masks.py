@@ -24,7 +24,7 @@ import sqlite_utils
 from clvtui.core.order_masks import ShopMasks, coded_shop_masks
 from clvtui.store import column_snapshot
 from clvtui.store.frames import snapshot
-from clvtui.store.identity import all_links, to_people
+from clvtui.store.identity import all_links
 from clvtui.store.order_lines import from_codes, stored_codes
 
 BUYERS = "buyers"  # the part's name in ``column_snapshots``
@@ -58,9 +58,7 @@ def _built(db: sqlite_utils.Database) -> list[pl.Series] | None:
     if coded is None:
         return None
     lines, orders, counted, ids = coded
-    links = all_links(db)
-    people = to_people(ids.to_frame("customer_key"), links).unique(maintain_order=True)
-    codes = from_codes(lines, orders, counted, ids, links, people)
+    codes = from_codes(lines, orders, counted, ids, all_links(db), None)
     del lines
     shop = coded_shop_masks(
         codes.order, codes.product, codes.customer, codes.ordered_at, codes.people

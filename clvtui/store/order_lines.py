@@ -221,11 +221,18 @@ def read_purchase_codes(
 
 def from_codes(
     lines: pl.DataFrame, orders: pl.DataFrame, counted: pl.Series, ids: pl.Series,
-    links: pl.DataFrame, people: pl.Series,
+    links: pl.DataFrame, people: pl.Series | None,
 ) -> PurchaseCodes:  # fmt: skip
     """:func:`read_purchase_codes` of orders given by customer code (:func:`stored_codes`): the
-    million distinct keys meet ``people``, not the 2.9 M orders' texts (~0.9 s of CPU less)."""
-    row_of_key = np.append(_person_rows(to_people(ids.to_frame("customer_key"), links), people), -1)
+    million distinct keys meet ``people``, not the 2.9 M orders' texts (~0.9 s of CPU less).
+    ``people`` None: every key's person (without links: the keys, in code order; no match)."""
+    persons = to_people(ids.to_frame("customer_key"), links)
+    if people is None and not links.height:
+        people, rows = persons, np.arange(persons.len(), dtype=np.int64)
+    else:
+        people = persons.unique(maintain_order=True) if people is None else people
+        rows = _person_rows(persons, people)
+    row_of_key = np.append(rows, -1)
     keys = orders.get_column(CODE).cast(pl.Int64).fill_null(-1).to_numpy()
     code = np.where(counted.to_numpy(), row_of_key[keys], -1)  # a null key: the -1 past the end
     order = _order_rows(lines.get_column("order_key"), orders.get_column("order_key"))

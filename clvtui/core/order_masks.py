@@ -204,11 +204,34 @@ def time_order(at: pl.Series, key: np.ndarray, rising: bool) -> tuple[np.ndarray
     if rising and at.is_sorted():
         same = np.arange(at.len())
         return same, same
-    orders = pl.DataFrame({"ordered_at": at, "order_key": key})
-    order = orders.select(pl.arg_sort_by("ordered_at", "order_key")).to_series().to_numpy()
+    order = _sorted_with_tail(at, key) if rising and not at.null_count() else None
+    if order is None:
+        orders = pl.DataFrame({"ordered_at": at, "order_key": key})
+        order = orders.select(pl.arg_sort_by("ordered_at", "order_key")).to_series().to_numpy()
     rank = np.empty(order.size, dtype=np.int64)
     rank[order] = np.arange(order.size)
     return order, rank
+
+
+def _sorted_with_tail(at: pl.Series, key: np.ndarray) -> np.ndarray | None:
+    """:func:`time_order`'s order of orders in time order but for a tail (an import of older
+    orders appends them): the tail sorted and merged in by binary search, where sorting 2.9 M
+    texts cost ~1.5 s of CPU; None when the tail is not small. Keys rise, so at equal times
+    the head's orders come first."""
+    later = at.slice(1) < at.slice(0, at.len() - 1)  # a time before the one above it
+    head = int(later.arg_true()[0]) + 1
+    if 8 * (at.len() - head) > at.len():
+        return None
+    tail = pl.DataFrame({"ordered_at": at.slice(head), "order_key": key[head:]})
+    by_time = tail.select(pl.arg_sort_by("ordered_at", "order_key")).to_series().to_numpy()
+    found = at.slice(0, head).search_sorted(tail.get_column("ordered_at").gather(by_time), "right")
+    place = found.to_numpy().astype(np.int64) + np.arange(by_time.size)
+    order = np.empty(at.len(), dtype=np.int64)
+    order[place] = head + by_time
+    rest = np.ones(at.len(), dtype=bool)
+    rest[place] = False
+    order[rest] = np.arange(head)
+    return order
 
 
 def _per_customer(

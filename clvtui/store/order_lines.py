@@ -210,13 +210,7 @@ def read_purchase_codes(
         people = persons.filter(counted).unique(maintain_order=True)
     people = people.cast(pl.Utf8)
     code = np.where(counted.to_numpy(), _person_rows(persons, people), -1)
-    order = _order_rows(lines.get_column("order_key"), orders.get_column("order_key"))
-    order = np.where(order >= 0, order, code.size)  # a line of no order: at a -1 past the end
-    named = np.append(code, -1)[order] >= 0
-    product = lines.get_column("product").filter(pl.Series(named))
-    if product.dtype != pl.Categorical:  # read from SQL, or a snapshot of the older layout
-        product = product.cast(pl.Categorical)
-    return PurchaseCodes(people, code, orders.get_column("ordered_at"), order[named], product)
+    return _coded(lines, orders, code, people)
 
 
 def from_codes(
@@ -235,11 +229,18 @@ def from_codes(
     row_of_key = np.append(rows, -1)
     keys = orders.get_column(CODE).cast(pl.Int64).fill_null(-1).to_numpy()
     code = np.where(counted.to_numpy(), row_of_key[keys], -1)  # a null key: the -1 past the end
+    return _coded(lines, orders, code, people)
+
+
+def _coded(
+    lines: pl.DataFrame, orders: pl.DataFrame, code: np.ndarray, people: pl.Series
+) -> PurchaseCodes:
+    """The lines of orders that count (``code``: each order's row in ``people``, -1: none)."""
     order = _order_rows(lines.get_column("order_key"), orders.get_column("order_key"))
-    order = np.where(order >= 0, order, code.size)
+    order = np.where(order >= 0, order, code.size)  # a line of no order: at a -1 past the end
     named = np.append(code, -1)[order] >= 0
     product = lines.get_column("product").filter(pl.Series(named))
-    if product.dtype != pl.Categorical:  # a lines part of the older layout
+    if product.dtype != pl.Categorical:  # read from SQL, or a snapshot of the older layout
         product = product.cast(pl.Categorical)
     return PurchaseCodes(people, code, orders.get_column("ordered_at"), order[named], product)
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-MAX_BITS = 63  # products one mask can hold (bit 63 left free: sums stay below 2**64)
+from clvtui.core.order_masks import MAX_BITS
+
+__all__ = ["MAX_BITS", "best_next", "first_fit", "masks", "pair_counts"]
 _BLOCK = 4096  # distinct baskets scored at once (bounds the basket × pair matrix)
 
 

@@ -57,7 +57,8 @@ class ProductReport:
 @dataclass
 class RunLines:
     """A run's values with tiers, and the purchase lines of its customers: as a frame
-    (``given``), or as read by :func:`run_lines` (``coded``; the frame made when asked for)."""
+    (``given``), or as read by :func:`run_lines` (``coded``; the frame made when asked for),
+    or only as the masks the store keeps (``store.buyer_masks``: neither, no lines needed)."""
 
     run_id: int
     currency: str
@@ -105,6 +106,7 @@ class RunLines:
 def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     """The run's values and its customers' purchase lines up to its as-of date."""
     from clvtui.services.runs import load_context
+    from clvtui.store.buyer_masks import stored_masks
     from clvtui.store.order_lines import has_lines, read_purchase_codes, run_from_summary
 
     ctx = load_context(db, ["x"], run_id=run_id)
@@ -114,6 +116,11 @@ def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     if not has_lines(db):
         return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, NO_LINES)
     as_of = f"{ctx.as_of.isoformat()}T23:59:59Z"
+    kept = stored_masks(db, as_of)  # every buyer's masks, made at import: no lines to read
+    if kept is not None:
+        shop, rows = kept.of_people(values.get_column("customer_id"))
+        found = None if shop.code.size else NO_LINES
+        return RunLines(ctx.run_id, ctx.currency, values, None, found, None, [shop], [rows])
     codes = read_purchase_codes(db, as_of, people=values.get_column("customer_id"))
     found = None if codes.order.size else NO_LINES
     return RunLines(ctx.run_id, ctx.currency, values, None, found, coded=codes)

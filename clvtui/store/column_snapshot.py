@@ -214,8 +214,10 @@ def rebuild(db: sqlite_utils.Database, parts: frozenset[str] | set[str] = PARTS)
         _write(db.conn, ORDERS, read_table(db, "orders", _ORDER_COLUMNS))
     if LINES in stale:
         lines = read_table(db, "order_lines", _LINE_COLUMNS, where=_NAMED)
-        refs = read_table(db, "orders", _ORDER_REFS)
-        _write(db.conn, LINES, _with_order_rowids(lines, refs))
+        _write(db.conn, LINES, _with_order_rowids(lines, read_table(db, "orders", _ORDER_REFS)))
+    from clvtui.store import buyer_masks  # each buyer's product masks, made from both parts
+
+    buyer_masks.refresh(db)
 
 
 def _schema(columns: Mapping[str, tuple[str, type[pl.DataType]]]) -> dict[str, Any]:
@@ -391,10 +393,8 @@ def _refs_of(db: sqlite_utils.Database, new: pl.DataFrame, import_id: int) -> pl
         sql = "SELECT source FROM imports WHERE id = ?"
         (source,) = db.conn.execute(sql, (import_id,)).fetchone()
         return read_table(db, "orders", _ORDER_REFS, where="source = ?", params=(source,))
-    return read_frame(
-        db,
+    sql = (
         "SELECT rowid, source || ':' || order_id FROM orders WHERE (source, order_id) IN"
-        " (SELECT source, order_id FROM order_lines WHERE import_id = ?)",
-        (import_id,),
-        schema=_schema(_ORDER_REFS),
+        " (SELECT source, order_id FROM order_lines WHERE import_id = ?)"
     )
+    return read_frame(db, sql, (import_id,), schema=_schema(_ORDER_REFS))

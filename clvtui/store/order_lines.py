@@ -18,6 +18,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.store import column_snapshot
+from clvtui.store.customer_ranks import CODE, IDS
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.identity import all_links, to_people
 
@@ -199,13 +200,42 @@ def read_purchase_codes(
     get no person."""
     column_snapshot.prepare(db, *column_snapshot.PARTS)
     with snapshot(db):
-        lines, orders, counted = _stored_lines(db, as_of) or _sql_lines(db, as_of)
+        coded = stored_codes(db, as_of) if people is not None else None
         links = all_links(db)
+        if coded is not None and people is not None:
+            return from_codes(*coded, links, people.cast(pl.Utf8))
+        lines, orders, counted = _stored_lines(db, as_of) or _sql_lines(db, as_of)
     persons = to_people(orders, links)
     if people is None:
         people = persons.filter(counted).unique(maintain_order=True)
     people = people.cast(pl.Utf8)
     code = np.where(counted.to_numpy(), _person_rows(persons, people), -1)
+    return _coded(lines, orders, code, people)
+
+
+def from_codes(
+    lines: pl.DataFrame, orders: pl.DataFrame, counted: pl.Series, ids: pl.Series,
+    links: pl.DataFrame, people: pl.Series | None,
+) -> PurchaseCodes:  # fmt: skip
+    """:func:`read_purchase_codes` of orders given by customer code (:func:`stored_codes`): the
+    million distinct keys meet ``people``, not the 2.9 M orders' texts (~0.9 s of CPU less).
+    ``people`` None: every key's person (without links: the keys, in code order; no match)."""
+    persons = to_people(ids.to_frame("customer_key"), links)
+    if people is None and not links.height:
+        people, rows = persons, np.arange(persons.len(), dtype=np.int64)
+    else:
+        people = persons.unique(maintain_order=True) if people is None else people
+        rows = _person_rows(persons, people)
+    row_of_key = np.append(rows, -1)
+    keys = orders.get_column(CODE).cast(pl.Int64).fill_null(-1).to_numpy()
+    code = np.where(counted.to_numpy(), row_of_key[keys], -1)  # a null key: the -1 past the end
+    return _coded(lines, orders, code, people)
+
+
+def _coded(
+    lines: pl.DataFrame, orders: pl.DataFrame, code: np.ndarray, people: pl.Series
+) -> PurchaseCodes:
+    """The lines of orders that count (``code``: each order's row in ``people``, -1: none)."""
     order = _order_rows(lines.get_column("order_key"), orders.get_column("order_key"))
     order = np.where(order >= 0, order, code.size)  # a line of no order: at a -1 past the end
     named = np.append(code, -1)[order] >= 0
@@ -292,6 +322,28 @@ def _stored_lines(
     counted = orders.select(bought.fill_null(False)).to_series()
     orders = orders.select(order_key="rowid", customer_key="customer_key", ordered_at="ordered_at")
     return lines.rename({"order_rowid": "order_key"}), orders, counted
+
+
+def stored_codes(
+    db: sqlite_utils.Database, as_of: str | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series, pl.Series] | None:
+    """:func:`_stored_lines` with each order's customer code (``store.customer_ranks``) in
+    place of its text key, and the keys the codes number (sorted, distinct), or None when the
+    snapshot holds no codes (not current, or an older layout read-only)."""
+    if column_snapshot.ORDERS not in column_snapshot.current_parts(db.conn):
+        return None
+    lines = column_snapshot.load(db, column_snapshot.LINES, ["order_rowid", "product"])
+    names = ["rowid", "ordered_at", "is_purchase", CODE]
+    orders = column_snapshot.load(db, column_snapshot.ORDERS, names)
+    ids = column_snapshot.load(db, column_snapshot.ORDERS, [IDS])
+    if lines is None or orders is None or ids is None:
+        return None
+    bought = (pl.col("is_purchase") == 1) & pl.col(CODE).is_not_null()
+    if as_of:
+        bought &= pl.col("ordered_at") <= as_of
+    counted = orders.select(bought.fill_null(False)).to_series()
+    orders = orders.select("ordered_at", CODE, order_key="rowid")
+    return lines.rename({"order_rowid": "order_key"}), orders, counted, ids.to_series()
 
 
 def order_lines_of(db: sqlite_utils.Database, customer_id: str) -> list[dict[str, Any]]:

@@ -1,9 +1,11 @@
 """The Textual internals clvtui relies on, so an upgrade that moves one fails here by name.
 
 They are used to build and draw screens ahead of their first switch (``ClvApp.prebuild_mode``,
-``MainScreen.prepaint``), to add the tables' stylesheets at start (``ClvApp._load_table_css``), to keep the footer from recomposing (``KeysFooter``) and to swap a
-virtual table's rows in place (``FrameTable.show``). Each use falls back to the plain path on
-an ``AttributeError``, so a move would only make the app slower, silently, without this test.
+``MainScreen.prepaint``), to add the tables' stylesheets at start (``ClvApp._load_table_css``),
+to keep the footer from recomposing (``KeysFooter``) and to swap a virtual table's rows in place
+(``FrameTable.show``). Each use falls back to the plain path on an ``AttributeError``, so a move
+would only make the app slower (or a table's colours depend on the order screens are built),
+silently, without this test.
 pyproject pins ``textual<9`` and ``textual-fastdatatable<0.20`` (the tested versions).
 """
 

@@ -85,7 +85,7 @@ def load_basis(
     ref = ModelRef(inputs.model, inputs.params, low / equity if ok else 1.0,
                    high / equity if ok else 1.0)  # fmt: skip
     revenue = inputs.settings.with_changes(margin=None)
-    cohorts = cohort_table(inputs.orders, inputs.scored, revenue, inputs.as_of, inputs.model,
+    cohorts = cohort_table(inputs.purchases, inputs.scored, revenue, inputs.as_of, inputs.model,
                            inputs.params, unit="month", codes=inputs.customer_codes)  # fmt: skip
     recent = recent_cohorts(cohorts.rows, period_of(inputs.as_of, "month"))
     oldest = (

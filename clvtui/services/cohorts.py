@@ -10,8 +10,11 @@ basis as the run's CLV.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -102,6 +105,7 @@ def read_inputs(
     from clvtui.store.runs import get_run
     from clvtui.store.saved_settings import load_settings
 
+    model_code = _import_in_background("clvtui.model.alive")
     rid = store.latest_run_id(db) if run_id is None else run_id
     run = get_run(db, rid)
     report = RunReport.from_run(run)
@@ -116,7 +120,20 @@ def read_inputs(
     cols = list(dict.fromkeys([*SCORE_INPUTS, *extra]))
     scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
     settings = effective_settings(store.run_row(db, rid), load_settings(db))
+    model_code.result()  # an import that failed fails here, as it would have later
     return RunInputs(run, report.model, params, as_of, settings, purchases, scored, coded)
+
+
+def _import_in_background(module: str) -> Future[ModuleType]:
+    """Import ``module`` in a thread while the caller reads. Why: the model's formulas need
+    scipy.special, whose import (0.3–0.7 s: scipy 1.17 clones numpy's namespace, numpy.f2py
+    included) is Python code that overlaps the reads, which spend their time outside the GIL
+    (SQLite, decompression, decoding)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-import")
+    try:
+        return pool.submit(importlib.import_module, module)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def spend_in(db: sqlite_utils.Database, currency: str) -> pl.DataFrame | None:

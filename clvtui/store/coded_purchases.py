@@ -11,6 +11,7 @@ order's UTC day is all the cohorts use of its time: parsed as a date, not a time
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -62,10 +63,7 @@ def coded_purchases(
             return None
         codes = _column(db, CODE)
         bought = (_column(db, "is_purchase") == 1).fill_null(False) & codes.is_not_null()
-        stamps = _column(db, "ordered_at")
-        dated = bought if limit is None else bought & (stamps <= limit).fill_null(False)
-        day = stamps.to_frame().select(_DAY).to_series().filter(dated)
-        del stamps  # 2.9 M texts at a million customers: held only while they are read
+        day, dated = _days(db, bought, limit)
         chosen, in_currency = _currency(db, bought, dated, currency)
         keep = dated if in_currency is None else dated & in_currency
         amount = (_column(db, "amount_minor") - _column(db, "refunded_minor")).filter(keep)
@@ -85,6 +83,24 @@ def _column(db: sqlite_utils.Database, name: str) -> pl.Series:
     if frame is None:
         raise RuntimeError("the orders snapshot went stale inside a read transaction")
     return frame.to_series()
+
+
+def _days(
+    db: sqlite_utils.Database, bought: pl.Series, limit: str | None
+) -> tuple[pl.Series, pl.Series]:
+    """The purchases' UTC days up to ``limit`` (inclusive), and which orders those are. The
+    times are texts (2.9 M at a million customers: ~200 MB decoded at once), so they are
+    streamed batch by batch out of the stored Arrow file into days and the limit's test."""
+    (blob,) = db.conn.execute(
+        "SELECT data FROM column_snapshots WHERE part = ? AND name = 'ordered_at'",
+        (column_snapshot.ORDERS,),
+    ).fetchone()
+    at = pl.col("ordered_at")
+    inside = pl.lit(True) if limit is None else (at <= limit).fill_null(False)
+    read = pl.scan_ipc(io.BytesIO(blob)).select(_DAY, inside.alias("inside"))
+    days = read.collect(engine="streaming").rechunk()
+    dated = bought & days.get_column("inside")
+    return days.get_column("ordered_at").filter(dated), dated
 
 
 def _currency(

@@ -224,7 +224,7 @@ def expected_sums(
     n_keys = coded.keys.height
 
     def col(name: str) -> np.ndarray:
-        return scored[name].to_numpy().astype(float)[keep]
+        return scored[name].to_numpy().astype(float, copy=False)[keep]
 
     x, stored, unit = col("x"), col("expected_orders"), unit[keep]
     paths = order_paths(model, params, x, col("T"), times, horizon_months * WEEKS_PER_MONTH)

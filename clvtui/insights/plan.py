@@ -159,7 +159,7 @@ def base_paths(scored: pl.DataFrame, ref: ModelRef, settings: Settings, months: 
     """The customers' order paths at each month end of the plan (the base and its uplift
     scenario share them: the uplift scales the orders, not their timing)."""
     weeks = [j * WEEKS_PER_MONTH for j in range(months + 1)]
-    x, T = (scored[c].to_numpy().astype(float) for c in ("x", "T"))
+    x, T = (scored[c].to_numpy().astype(float, copy=False) for c in ("x", "T"))
     horizon = settings.horizon_months * WEEKS_PER_MONTH
     return order_paths(ref.model, ref.params, x, T, weeks, horizon)
 
@@ -181,7 +181,7 @@ def base_forecast(
     """
 
     def col(name: str) -> np.ndarray:
-        return scored[name].to_numpy().astype(float)
+        return scored[name].to_numpy().astype(float, copy=False)
 
     x = col("x")
     paths = paths or base_paths(scored, ref, settings, months)

@@ -275,8 +275,9 @@ def recent_allowable_cpa(scored: pl.DataFrame, settings: Settings, weeks: float)
     LTV:CAC ratio (customers of :func:`recent_cohorts`, i.e. at most ``weeks`` old)."""
     from clvtui.insights.acquisition import value_at_acquisition_expr
 
-    recent = scored.filter(pl.col("T") <= weeks)
-    recent = recent if recent.height else scored
+    used = scored.select(c for c in ("T", "clv", "spend", "orders") if c in scored.columns)
+    recent = used.filter(pl.col("T") <= weeks)  # not every column: ids are 1 M texts
+    recent = recent if recent.height else used
     values = recent.select(value_at_acquisition_expr(settings)).to_series().to_numpy()
     value = float(np.mean(values)) if values.size else 0.0
     return max(value, 0.0) / settings.ltv_cac_ratio

@@ -220,13 +220,15 @@ def expected_sums(
     and the cohort's parameter band as fractions of its CLV. ``unit``: each scored customer's
     value per order."""
     keep = coded.scored_key >= 0
-    key = coded.scored_key[keep]
+    every = bool(keep.all())  # the usual case: no copies of a million customers' columns
+    key = coded.scored_key if every else coded.scored_key[keep]
     n_keys = coded.keys.height
 
     def col(name: str) -> np.ndarray:
-        return scored[name].to_numpy().astype(float, copy=False)[keep]
+        values = scored[name].to_numpy().astype(float, copy=False)
+        return values if every else values[keep]
 
-    x, stored, unit = col("x"), col("expected_orders"), unit[keep]
+    x, stored, unit = col("x"), col("expected_orders"), unit if every else unit[keep]
     paths = order_paths(model, params, x, col("T"), times, horizon_months * WEEKS_PER_MONTH)
     factor = variance_factor(model, params, x, col("p_alive"))
     terms = [(stored * unit, 1), (stored * unit**2, 1)]

@@ -97,11 +97,11 @@ def order_periods(ordered_at: pl.Series, unit: str) -> np.ndarray:
     """Each order's :func:`period_expr`: in numpy from the days since 1970 for a date column
     without gaps (2.9 M orders: ~10× faster than polars' year and month of each)."""
     if ordered_at.dtype == pl.Date and not ordered_at.null_count():
-        days = ordered_at.to_physical().to_numpy().astype(np.int64)
+        days = ordered_at.to_physical().to_numpy()  # int32: 4 bytes an order, as the periods
         if unit == "month" and days.size:  # a table of the few days spanned, then a gather
             first = int(days.min())
             span = np.arange(first, int(days.max()) + 1).astype("datetime64[D]")
-            months = span.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+            months = span.astype("datetime64[M]").astype(np.int32) + 1970 * 12
             return months[days - first]
         if unit == "month":
             return days

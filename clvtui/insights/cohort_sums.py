@@ -25,7 +25,7 @@ from clvtui.insights.forecast import (
     variance_factor,
 )
 
-NO_ORDER = np.iinfo(np.int64).max
+NO_ORDER = np.iinfo(np.int32).max  # periods (months or weeks since 1970) fit in 32 bits
 CHECK_CHUNK = 1 << 20  # hashes compared a million at a time (memory)
 
 
@@ -54,6 +54,34 @@ def customer_codes(orders: pl.DataFrame, scored: pl.DataFrame) -> CustomerCodes:
     the same run reuses them)."""
     (o, s), first = dense_codes(orders["customer_id"], scored["customer_id"])
     return CustomerCodes(o, s, len(first))
+
+
+def coded_customers(people: pl.Series, purchases: np.ndarray, scored: pl.Series) -> CustomerCodes:
+    """:func:`customer_codes` of purchases already coded (``purchases``: each order's row of
+    ``people``, distinct ids) and the scored ``customer_id`` s: each scored id is looked up
+    among the people by its hash and checked by its text (a miss — a collision, or a scored
+    customer without purchases — by a join); one without purchases gets a code past them."""
+    n = people.len()
+    found = np.zeros(scored.len(), dtype=bool)
+    codes = np.zeros(scored.len(), dtype=np.int64)
+    if n:
+        hashed, wanted = people.hash().to_numpy(), scored.hash().to_numpy()
+        order, asked = np.argsort(hashed), np.argsort(wanted)  # sorted needles: 3x faster
+        at = np.empty(len(wanted), dtype=np.int64)
+        at[asked] = order[np.minimum(np.searchsorted(hashed[order], wanted[asked]), n - 1)]
+        found = (people.gather(at) == scored).fill_null(False).to_numpy()
+        codes[found] = at[found]
+    extra = 0
+    if not found.all():
+        missed = scored.filter(pl.Series(~found)).to_frame("customer_id")
+        rows = people.to_frame("customer_id").with_row_index("row")
+        known = missed.join(rows, on="customer_id", how="left", maintain_order="left")
+        at = known["row"].cast(pl.Int64).fill_null(-1).to_numpy().copy()
+        new = at < 0
+        extra = int(new.sum())
+        at[new] = n + np.arange(extra)
+        codes[~found] = at
+    return CustomerCodes(purchases, codes, n + extra)
 
 
 def dense_codes(
@@ -115,18 +143,19 @@ def code_cohorts(
         (o, sc, group_codes), first = dense_codes(*ids)
         coded = CustomerCodes(o, sc, len(first))
     n = coded.count
-    cohort_of = np.full(n, NO_ORDER, dtype=np.int64)
+    period = np.asarray(period, dtype=np.int32)  # 32 bits an order: 2.9 M at 1 M customers
+    cohort_of = np.full(n, NO_ORDER, dtype=np.int32)
     np.minimum.at(cohort_of, coded.orders, period)
     labels, group_of = _groups(groups, group_codes, n)
     has = cohort_of != NO_ORDER
     lo = int(cohort_of[has].min()) if has.any() else 0
     span = int(cohort_of[has].max()) - lo + 1 if has.any() else 1
-    key = group_of[has] * span + (cohort_of[has] - lo)
+    key = group_of[has] * span + (cohort_of[has].astype(np.int64) - lo)
     sizes = np.bincount(key, minlength=len(labels) * span)
     present = np.flatnonzero(sizes)
     keymap = np.full(len(labels) * span, -1, dtype=np.int64)
     keymap[present] = np.arange(len(present))
-    code_key = np.full(n, -1, dtype=np.int64)
+    code_key = np.full(n, -1, dtype=np.int32)
     code_key[has] = keymap[key]
     keys = pl.DataFrame(
         {
@@ -159,9 +188,15 @@ def actual_cumulative(coded: CodedCohorts, value: np.ndarray, last: int) -> pl.D
     n_keys = keys.height
     cohort = keys["cohort"].to_numpy()
     width = max(int(last - cohort.min()) + 1, 1) if n_keys else 1
-    inside = (coded.order_offset >= 0) & (coded.order_offset < width)
-    cell = coded.order_key[inside] * width + coded.order_offset[inside]
-    sums = np.bincount(cell, weights=value[inside], minlength=n_keys * width)
+    key, offset, value = coded.order_key, coded.order_offset, value
+    inside = (offset >= 0) & (offset < width)
+    if not inside.all():  # else (orders up to as-of, the usual) no copies of 2.9 M orders
+        key, offset, value = key[inside], offset[inside], value[inside]
+    cell = key.astype(np.int64)
+    cell *= width
+    cell += offset
+    sums = np.bincount(cell, weights=value, minlength=n_keys * width)
+    del cell
     cum = np.cumsum(sums.reshape(n_keys, width), axis=1)
     lengths = np.clip(last - cohort + 1, 0, None)
     row = np.repeat(np.arange(n_keys), lengths)
@@ -185,13 +220,15 @@ def expected_sums(
     and the cohort's parameter band as fractions of its CLV. ``unit``: each scored customer's
     value per order."""
     keep = coded.scored_key >= 0
-    key = coded.scored_key[keep]
+    every = bool(keep.all())  # the usual case: no copies of a million customers' columns
+    key = coded.scored_key if every else coded.scored_key[keep]
     n_keys = coded.keys.height
 
     def col(name: str) -> np.ndarray:
-        return scored[name].to_numpy().astype(float)[keep]
+        values = scored[name].to_numpy().astype(float, copy=False)
+        return values if every else values[keep]
 
-    x, stored, unit = col("x"), col("expected_orders"), unit[keep]
+    x, stored, unit = col("x"), col("expected_orders"), unit if every else unit[keep]
     paths = order_paths(model, params, x, col("T"), times, horizon_months * WEEKS_PER_MONTH)
     factor = variance_factor(model, params, x, col("p_alive"))
     terms = [(stored * unit, 1), (stored * unit**2, 1)]

@@ -159,7 +159,7 @@ def base_paths(scored: pl.DataFrame, ref: ModelRef, settings: Settings, months: 
     """The customers' order paths at each month end of the plan (the base and its uplift
     scenario share them: the uplift scales the orders, not their timing)."""
     weeks = [j * WEEKS_PER_MONTH for j in range(months + 1)]
-    x, T = (scored[c].to_numpy().astype(float) for c in ("x", "T"))
+    x, T = (scored[c].to_numpy().astype(float, copy=False) for c in ("x", "T"))
     horizon = settings.horizon_months * WEEKS_PER_MONTH
     return order_paths(ref.model, ref.params, x, T, weeks, horizon)
 
@@ -181,7 +181,7 @@ def base_forecast(
     """
 
     def col(name: str) -> np.ndarray:
-        return scored[name].to_numpy().astype(float)
+        return scored[name].to_numpy().astype(float, copy=False)
 
     x = col("x")
     paths = paths or base_paths(scored, ref, settings, months)
@@ -275,8 +275,9 @@ def recent_allowable_cpa(scored: pl.DataFrame, settings: Settings, weeks: float)
     LTV:CAC ratio (customers of :func:`recent_cohorts`, i.e. at most ``weeks`` old)."""
     from clvtui.insights.acquisition import value_at_acquisition_expr
 
-    recent = scored.filter(pl.col("T") <= weeks)
-    recent = recent if recent.height else scored
+    used = scored.select(c for c in ("T", "clv", "spend", "orders") if c in scored.columns)
+    recent = used.filter(pl.col("T") <= weeks)  # not every column: ids are 1 M texts
+    recent = recent if recent.height else used
     values = recent.select(value_at_acquisition_expr(settings)).to_series().to_numpy()
     value = float(np.mean(values)) if values.size else 0.0
     return max(value, 0.0) / settings.ltv_cac_ratio

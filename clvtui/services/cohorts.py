@@ -10,8 +10,11 @@ basis as the run's CLV.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -24,6 +27,7 @@ from clvtui.settings import Settings
 
 if TYPE_CHECKING:
     from clvtui.insights.cohort_sums import CustomerCodes
+    from clvtui.store.coded_purchases import CodedPurchases
 
 SCORE_INPUTS = [
     "customer_id", "x", "T", "p_alive", "expected_orders", "expected_spend", "clv", "clv_low",
@@ -40,16 +44,28 @@ class RunInputs(OfRun):
     params: dict[str, float | None]
     as_of: dt.date
     settings: Settings  # the run's economics, today's assumptions
-    orders: pl.DataFrame  # customer_id, ordered_at, amount (the run's currency, to as-of)
+    purchases: pl.DataFrame  # ordered_at, amount (the run's currency, to as-of), customer_id?
     scored: pl.DataFrame  # SCORE_INPUTS (+ the ``by`` attribute and any extra columns)
+    coded: CodedPurchases | None = None  # the purchases' customers as codes (no customer_id)
 
     @cached_property
     def customer_codes(self) -> CustomerCodes:
-        """``insights.cohort_sums.customer_codes`` of these orders and scores, made once: the
-        Cohorts screen values two tables (the plan's and its own) from one read."""
-        from clvtui.insights.cohort_sums import customer_codes
+        """The purchases' and the scores' customers as codes, made once: the Cohorts screen
+        values two tables (the plan's and its own) from one read."""
+        from clvtui.insights.cohort_sums import coded_customers, customer_codes
 
-        return customer_codes(self.orders, self.scored)
+        if self.coded is None:
+            return customer_codes(self.purchases, self.scored)
+        return coded_customers(self.coded.people, self.coded.codes, self.scored["customer_id"])
+
+    @property
+    def orders(self) -> pl.DataFrame:
+        """customer_id, ordered_at, amount: the purchases with their customers' ids as text
+        (the tables need only the codes; this is for a reader who wants the ids)."""
+        if self.coded is None:
+            return self.purchases
+        ids = self.coded.people.gather(self.coded.codes)
+        return self.purchases.select(ids, "ordered_at", "amount")
 
 
 @dataclass(frozen=True)
@@ -84,20 +100,40 @@ def read_inputs(
     from clvtui.report import RunReport
     from clvtui.services.tiers import effective_settings
     from clvtui.store import run_scores as store
+    from clvtui.store.coded_purchases import coded_purchases
     from clvtui.store.reads import purchases_frame
     from clvtui.store.runs import get_run
     from clvtui.store.saved_settings import load_settings
 
+    model_code = _import_in_background("clvtui.model.alive")
     rid = store.latest_run_id(db) if run_id is None else run_id
     run = get_run(db, rid)
     report = RunReport.from_run(run)
     as_of = dt.date.fromisoformat(str(report.scored_as_of)[:10])
     params = report.purchase_model.params if report.purchase_model else {}
+    currency = run.get("currency")
+    # the orders first: their read's peak (the order times as text) is over before the scores
+    coded = coded_purchases(db, until=as_of, currency=currency)
+    purchases = (
+        coded.frame if coded is not None else purchases_frame(db, until=as_of, currency=currency)
+    )
     cols = list(dict.fromkeys([*SCORE_INPUTS, *extra]))
     scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
-    orders = purchases_frame(db, until=as_of, currency=run.get("currency"))
     settings = effective_settings(store.run_row(db, rid), load_settings(db))
-    return RunInputs(run, report.model, params, as_of, settings, orders, scored)
+    model_code.result()  # an import that failed fails here, as it would have later
+    return RunInputs(run, report.model, params, as_of, settings, purchases, scored, coded)
+
+
+def _import_in_background(module: str) -> Future[ModuleType]:
+    """Import ``module`` in a thread while the caller reads. Why: the model's formulas need
+    scipy.special, whose import (0.3–0.7 s: scipy 1.17 clones numpy's namespace, numpy.f2py
+    included) is Python code that overlaps the reads, which spend their time outside the GIL
+    (SQLite, decompression, decoding)."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-import")
+    try:
+        return pool.submit(importlib.import_module, module)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def spend_in(db: sqlite_utils.Database, currency: str) -> pl.DataFrame | None:
@@ -130,7 +166,7 @@ def cohort_value(
     if by is not None:
         groups = inputs.scored.select("customer_id", pl.col(by).alias("group"))
     table = cohort_table(
-        inputs.orders,
+        inputs.purchases,
         inputs.scored,
         inputs.settings,
         inputs.as_of,

@@ -77,7 +77,7 @@ def load_basis(
 
     if not 0.0 <= uplift <= 1.0:
         raise SettingsError(f"retention uplift must be between 0 and 100 % (got {uplift:.0%})")
-    inputs = read_inputs(db, run_id, extra=("tier", "risk", "spend", "orders"))
+    inputs = read_inputs(db, run_id, extra=("tier", "spend", "orders"))
     run = get_run(db, inputs.run_id)
     equity = float(run.get("customer_equity") or 0.0)
     low, high = (float(run.get(k) or equity) for k in ("equity_low", "equity_high"))
@@ -85,7 +85,7 @@ def load_basis(
     ref = ModelRef(inputs.model, inputs.params, low / equity if ok else 1.0,
                    high / equity if ok else 1.0)  # fmt: skip
     revenue = inputs.settings.with_changes(margin=None)
-    cohorts = cohort_table(inputs.orders, inputs.scored, revenue, inputs.as_of, inputs.model,
+    cohorts = cohort_table(inputs.purchases, inputs.scored, revenue, inputs.as_of, inputs.model,
                            inputs.params, unit="month", codes=inputs.customer_codes)  # fmt: skip
     recent = recent_cohorts(cohorts.rows, period_of(inputs.as_of, "month"))
     oldest = (

@@ -103,7 +103,8 @@ def scores_columns(
     # customer columns the fit stored in the blob, while the table is as the fit read it
     current = blob_identity_current(db, run_id) if customer_columns else []
     in_blob = [c for c in customer_columns if c in current]
-    wanted = list(dict.fromkeys([*columns, "customer_id", "tier", "risk", *in_blob]))
+    filters = [name for name, on in (("tier", tier), ("risk", risks)) if on is not None]
+    wanted = list(dict.fromkeys([*columns, "customer_id", *filters, *in_blob]))
     stored = run_frame(db, run_id, wanted)
     if stored is None:  # a run stored a row per customer
         return _scores_rows(db, run_id, columns, customer_columns, tier, risks)

@@ -39,6 +39,7 @@ from clvtui.insights.forecast import (
     order_paths,
     variance_factor,
 )
+from clvtui.insights.group_sums import sums_by
 from clvtui.settings import Settings
 
 RECENT_MONTHS = 12
@@ -210,9 +211,7 @@ def base_forecast(
     tiers = scored.select("tier").with_columns(
         pl.Series("revenue", total * spend), pl.Series("net", total * unit)
     )
-    by_tier = tiers.group_by("tier").agg(
-        pl.len().alias("customers"), pl.col("revenue", "net").sum()
-    )
+    by_tier = sums_by(tiers, ["tier"], ["revenue", "net"])
     return BaseForecast(monthly, by_tier.sort("revenue", descending=True), t_rev,
                         float(t_low[0]), float(t_high[0]), float(total @ unit))  # fmt: skip
 

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.errors import ModelError
+from clvtui.insights.group_sums import sums_by
 from clvtui.settings import Settings
 from clvtui.wording import clv_label
 
@@ -261,10 +262,7 @@ def tier_table(scored: pl.DataFrame) -> pl.DataFrame:
     shares add up to 1 and a negative "Not profitable" share shows value being lost.
     """
     equity = float(scored["clv"].sum()) if scored.height else 0.0
-    agg = scored.group_by("tier").agg(
-        pl.len().alias("customers"),
-        pl.col("clv").sum().alias("clv_total"),
-    )
+    agg = sums_by(scored.select("tier", clv_total="clv"), ["tier"], ["clv_total"])
     base = pl.DataFrame({"tier": list(TIERS)})
     out = base.join(agg, on="tier", how="left").with_columns(
         pl.col("customers").fill_null(0).cast(pl.Int64),
@@ -285,9 +283,8 @@ def risk_matrix(scored: pl.DataFrame) -> pl.DataFrame:
     grid = pl.DataFrame({"tier": list(TIERS)}).join(
         pl.DataFrame({"risk": list(RISKS)}), how="cross"
     )
-    agg = scored.group_by("tier", "risk").agg(
-        pl.len().alias("customers"), pl.col("clv").sum().alias("clv_total"), value_at_stake().sum()
-    )
+    cells = scored.select("tier", "risk", value_at_stake(), clv_total="clv")
+    agg = sums_by(cells, ["tier", "risk"], ["clv_total", "value_at_stake"])
     return grid.join(agg, on=["tier", "risk"], how="left").with_columns(
         pl.col("customers").fill_null(0).cast(pl.Int64),
         pl.col("clv_total", "value_at_stake").fill_null(0.0),

@@ -261,6 +261,9 @@ def fit_models(
     warnings += spend_notes
     purchase = ModelFit.from_json(purchase_fit.summary_dict() | {"histogram": histogram})
     step("predicting", 0.6)
+    # read no more: the predictions, scoring and saving need the summary only (~0.2 GB at
+    # a million customers, else held under the predictions' and the blob's peaks)
+    shop.orders = shop.orders.clear()
     with numerical_errors(f"the {LABELS[name]} predictions"):
         pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ, horizon=ahead,
                            rows=rows)  # fmt: skip

@@ -265,6 +265,7 @@ def fit_models(
     # read no more: the predictions, scoring and saving need the summary only (~0.2 GB at
     # a million customers, else held under the predictions' and the blob's peaks)
     shop.orders = shop.orders.clear()
+    return_freed_memory()  # and what the fits freed in glibc's heap (~0.1 GB)
     with numerical_errors(f"the {LABELS[name]} predictions"):
         pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ, horizon=ahead,
                            rows=rows)  # fmt: skip

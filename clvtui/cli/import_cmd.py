@@ -7,7 +7,6 @@ progress bar is drawn on stderr only when stderr is a terminal.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,32 +23,9 @@ from clvtui.cli.app import (
     resolve_db,
     user_errors,
 )
+from clvtui.core.memory import polars_frees_at_once as _return_freed_memory
 
 FORMAT_CHOICES = "auto|shopify|woocommerce|etsy|square|stripe|paypal|online-retail|generic"
-#: What ``import polars`` puts into ``_RJEM_MALLOC_CONF`` (and so hands down to any process
-#: started by a Python program that imported polars, such as bench/import_bench.py).
-_POLARS_JEMALLOC = "dirty_decay_ms:500,muzzy_decay_ms:1000"
-_POLARS_THP = ",thp:always,metadata_thp:always"
-
-
-def _return_freed_memory() -> None:
-    """Make polars' allocator (jemalloc) return freed pages at once.
-
-    By default it keeps them for 0.5-1 s, which raises the import's peak memory by ~0.3 GB
-    at millions of rows (1 M customers: 1,346 MiB / 35.9 s with 0 ms, 1,422 MiB / 32.8 s
-    with 100 ms, ~1,680 MiB / 32.2 s with polars' 500 ms). It only takes effect if polars is
-    not loaded yet, i.e. in the CLI process. A value the user set is kept; polars' own
-    default inherited from a parent process (e.g. the benchmark) is not a user's choice, so
-    ours is appended (jemalloc applies options left to right: the last one wins).
-    """
-    if "polars" in sys.modules:  # too late: the allocator is configured (TUI, tests)
-        return
-    ours = "dirty_decay_ms:0,muzzy_decay_ms:0"
-    conf = os.environ.get("_RJEM_MALLOC_CONF")
-    if not conf:
-        os.environ["_RJEM_MALLOC_CONF"] = ours
-    elif conf.removesuffix(_POLARS_THP) == _POLARS_JEMALLOC:
-        os.environ["_RJEM_MALLOC_CONF"] = f"{conf},{ours}"
 
 
 @app.command("import")

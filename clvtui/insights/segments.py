@@ -208,7 +208,7 @@ def assign_segments(
     high = (clv >= cutoff) & (clv > settings.tier_floor) if cutoff is not None else pl.lit(False)
     # built as Enums (4 bytes a row), text only at the end: each when/then step of a text
     # column is a copy of it (~0.7 GB more at 10 M customers)
-    tiers, risks = pl.Enum(list(TIERS)), pl.Enum(list(RISKS))
+    tiers = pl.Enum(list(TIERS))
     tier = (
         pl.when(clv <= settings.tier_floor)
         .then(pl.lit(NOT_PROFITABLE, dtype=tiers))
@@ -216,6 +216,16 @@ def assign_segments(
         .then(pl.lit(HIGH, dtype=tiers))
         .otherwise(pl.lit(PROFITABLE, dtype=tiers))
     )
+    risk = risk_band(settings, one_time if {"x", "T"} <= set(scores.columns) else None)
+    if text:
+        tier, risk = tier.cast(pl.Utf8), risk.cast(pl.Utf8)
+    return scores.with_columns(tier.alias("tier"), risk.alias("risk"))
+
+
+def risk_band(settings: Settings, one_time: OneTimeRule | None = None) -> pl.Expr:
+    """Each customer's risk band (an Enum) from P(alive), with one-time buyers moved down by
+    the ``one_time`` rule (which needs ``x`` and ``T``)."""
+    risks = pl.Enum(list(RISKS))
     p = pl.col("p_alive")
     risk = (
         pl.when(p >= settings.active_min_p_alive)
@@ -224,18 +234,16 @@ def assign_segments(
         .then(pl.lit(LOST, dtype=risks))
         .otherwise(pl.lit(AT_RISK, dtype=risks))
     )
-    if one_time is not None and {"x", "T"} <= set(scores.columns):
-        once = pl.col("x") == 0
-        risk = (
-            pl.when(once & (pl.col("T") > one_time.lost_weeks))
-            .then(pl.lit(LOST, dtype=risks))
-            .when(once & (pl.col("T") > one_time.at_risk_weeks) & (risk == ACTIVE))
-            .then(pl.lit(AT_RISK, dtype=risks))
-            .otherwise(risk)
-        )
-    if text:
-        tier, risk = tier.cast(pl.Utf8), risk.cast(pl.Utf8)
-    return scores.with_columns(tier.alias("tier"), risk.alias("risk"))
+    if one_time is None:
+        return risk
+    once = pl.col("x") == 0
+    return (
+        pl.when(once & (pl.col("T") > one_time.lost_weeks))
+        .then(pl.lit(LOST, dtype=risks))
+        .when(once & (pl.col("T") > one_time.at_risk_weeks) & (risk == ACTIVE))
+        .then(pl.lit(AT_RISK, dtype=risks))
+        .otherwise(risk)
+    )
 
 
 def _least(values: pl.Series) -> float | None:

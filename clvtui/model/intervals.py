@@ -16,6 +16,8 @@ from clvtui.core.normal import Z90
 from clvtui.model import gammagamma
 
 MAX_LOG_SD = 40.0 / Z90  # per-customer bands on log CLV are capped at e^±40
+# OpenBLAS runs a product of m·n·k multiply-adds up to this on the calling thread only
+_BLAS_ONE_THREAD = 65_536 * 4
 
 
 def logit(p: np.ndarray) -> np.ndarray:
@@ -261,9 +263,17 @@ def _spend_totals(by_x: list[np.ndarray], sd: np.ndarray, lay: _EquityLayout, ec
 
 def _affine(coef: np.ndarray, ones_delta: np.ndarray, out: np.ndarray) -> np.ndarray:
     """coef @ [1; δ] into ``out``: BLAS on big shops; k + 1 broadcast multiply-adds on small ones,
-    where waking OpenBLAS's threads after a fit costs more than the product (DESIGN.md)."""
+    where waking OpenBLAS's threads after a fit costs more than the product (DESIGN.md).
+
+    On big shops, in blocks of rows small enough that OpenBLAS computes each on the calling
+    thread (m·n·k ≤ 2^18): its second thread spin-waited for the core the fit's background
+    reads were using, and the draws took ~1.3 s of CPU at a million customers instead of
+    ~0.3 s. The same kernel computes every element either way (the same bits)."""
     if len(coef) >= 50_000:
-        return np.matmul(coef, ones_delta, out=out)
+        rows = max(1, _BLAS_ONE_THREAD // (ones_delta.shape[0] * ones_delta.shape[1]))
+        for lo in range(0, len(coef), rows):
+            np.matmul(coef[lo : lo + rows], ones_delta, out=out[lo : lo + rows])
+        return out
     np.multiply(coef[:, :1], ones_delta[:1], out=out)
     for j in range(1, coef.shape[1]):
         out += coef[:, j : j + 1] * ones_delta[j : j + 1]

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from clvtui.model.survival import retention
+from clvtui.model.survival import retention, shop_retention
 
 
 def test_kaplan_meier_by_hand() -> None:
@@ -30,3 +30,14 @@ def test_kaplan_meier_by_hand() -> None:
     assert (curves["low"] <= curves["survival"]).all() and (
         curves["survival"] <= curves["high"]
     ).all()
+
+
+def test_shop_retention_is_retention_of_every_customer() -> None:
+    """The fit computes the curves from the distinct (first, last day) pairs with counts: the
+    same frame, to the bit, as from every customer (days before 1970 too)."""
+    rng = np.random.default_rng(3)
+    first = rng.integers(-400, 700, 20_000).astype(np.int32)
+    last = (first + rng.integers(0, 300, 20_000) * (rng.random(20_000) < 0.6)).astype(np.int32)
+    expected = retention(first, last, 1_000)
+    assert expected["cohort"].n_unique() > 30
+    assert shop_retention(first, last, 1_000).equals(expected)

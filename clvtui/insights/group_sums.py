@@ -20,18 +20,17 @@ def sums_by(
 ) -> pl.DataFrame:
     """One row per group of ``by`` (in order of first appearance): ``count`` rows and the sum
     of each of ``columns`` (nulls count as zero, as in polars' sum)."""
-    keys = frame.select(by)
-    groups = keys.unique(maintain_order=True)
-    index = (
-        keys.join(
-            groups.with_row_index("_group"),
-            on=list(by),
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )
-        .get_column("_group")
-        .to_numpy()
+    listed = (
+        frame.select(by)
+        .with_row_index("_row")
+        .group_by(by, maintain_order=True)  # groups in order of first appearance
+        .agg(pl.col("_row"))
+    )
+    groups = listed.drop("_row")
+    rows = listed.get_column("_row")
+    index = np.empty(frame.height, dtype=np.int64)  # each row's group
+    index[rows.explode().to_numpy()] = np.repeat(
+        np.arange(listed.height), rows.list.len().to_numpy()
     )
     n = groups.height
     sums = [

@@ -97,7 +97,8 @@ def plan(
     with user_errors():
         check_goal(revenue_goal, months)
         uplift = _share(retention_uplift)
-        result = make_plan(load_basis(open_existing(db), run, uplift), revenue_goal, months)
+        basis = load_basis(open_existing(db), run, uplift, keep_orders=False)
+        result = make_plan(basis, revenue_goal, months)
     doc = result.to_json()
     if json:
         emit(doc)

@@ -156,6 +156,43 @@ class Plan:
         return cost is None or cost <= self.allowable_cpa
 
 
+@dataclass(frozen=True)
+class TierGroups:
+    """The customers' tiers as :func:`insights.group_sums.sums_by` groups them (in order of
+    first appearance), made once for the base and its uplift scenario."""
+
+    names: pl.Series
+    index: np.ndarray  # each customer's row of ``names``
+
+
+def tier_groups(tiers: pl.Series) -> TierGroups | None:
+    """The tiers' groups; None when a tier is missing (``sums_by`` then groups the nulls)."""
+    if tiers.null_count():
+        return None
+    names = tiers.unique(maintain_order=True)
+    rows = pl.int_range(0, names.len(), dtype=pl.UInt32, eager=True)
+    index = tiers.replace_strict(names, rows, return_dtype=pl.UInt32).to_numpy()
+    return TierGroups(names, index)
+
+
+def _by_tier(
+    scored: pl.DataFrame, groups: TierGroups | None, revenue: np.ndarray, net: np.ndarray
+) -> pl.DataFrame:
+    """Customers, revenue and net per tier, each tier's sum in customer order (the bits of
+    ``sums_by``, without grouping the million tiers again for the uplift scenario)."""
+    if groups is None:
+        tiers = scored.select("tier").with_columns(
+            pl.Series("revenue", revenue), pl.Series("net", net)
+        )
+        return sums_by(tiers, ["tier"], ["revenue", "net"])
+    n = groups.names.len()
+    return groups.names.to_frame().with_columns(
+        pl.Series("customers", np.bincount(groups.index, minlength=n), dtype=pl.UInt32),
+        pl.Series("revenue", np.bincount(groups.index, revenue, minlength=n)),
+        pl.Series("net", np.bincount(groups.index, net, minlength=n)),
+    )
+
+
 def base_paths(scored: pl.DataFrame, ref: ModelRef, settings: Settings, months: int) -> OrderPaths:
     """The customers' order paths at each month end of the plan (the base and its uplift
     scenario share them: the uplift scales the orders, not their timing)."""
@@ -172,13 +209,15 @@ def base_forecast(
     months: int,
     as_of_month: int,
     paths: OrderPaths | None = None,
+    tiers: TierGroups | None = None,
 ) -> BaseForecast:
     """Expected revenue of the existing customers in each of ``months`` months after as-of.
 
     ``scored``: customer_id, tier, x, T, p_alive, expected_orders, expected_spend (and
     ``uplift``, a per-customer factor on expected orders, when present). ``as_of_month``: the
     calendar month number (year × 12 + month − 1) of as-of, to label the months. ``paths``:
-    :func:`base_paths` of these customers, when already computed.
+    :func:`base_paths` of these customers, when already computed; ``tiers``:
+    :func:`tier_groups` of their tiers, likewise.
     """
 
     def col(name: str) -> np.ndarray:
@@ -198,6 +237,7 @@ def base_forecast(
         terms.append((stored**2 * factor * spend**2, 2))
     one = np.zeros(len(x), dtype=np.int64)
     revenue, net, *var = (s[0] for s in group_sums(monthly_shares, paths.pair, one, 1, terms))
+    del terms, one, monthly_shares  # memory: four customer-long arrays, before the totals
     sd = np.sqrt(sum(var))
     lows, highs = _band(revenue, sd, ref)
     labels = [_month_label(as_of_month + j) for j in range(1, months + 1)]
@@ -208,10 +248,7 @@ def base_forecast(
     total_sd = float(np.sqrt((total_var * spend**2).sum()))
     t_rev = float(total @ spend)
     t_low, t_high = _band(np.array([t_rev]), np.array([total_sd]), ref)
-    tiers = scored.select("tier").with_columns(
-        pl.Series("revenue", total * spend), pl.Series("net", total * unit)
-    )
-    by_tier = sums_by(tiers, ["tier"], ["revenue", "net"])
+    by_tier = _by_tier(scored, tiers, total * spend, total * unit)
     return BaseForecast(monthly, by_tier.sort("revenue", descending=True), t_rev,
                         float(t_low[0]), float(t_high[0]), float(total @ unit))  # fmt: skip
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polars as pl
@@ -23,6 +23,7 @@ from clvtui.services.cohorts import RunInputs
 
 DEFAULT_UPLIFT = 0.10
 DEFAULT_PATH_MONTHS = 12  # the plan's default length: its paths serve every shorter plan
+FORECAST_INPUTS = ["x", "T", "p_alive", "expected_orders", "expected_spend", "tier"]
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,17 @@ def check_goal(goal: float, months: int) -> None:
 
 
 def load_basis(
-    db: sqlite_utils.Database, run_id: int | None = None, uplift: float = DEFAULT_UPLIFT
+    db: sqlite_utils.Database,
+    run_id: int | None = None,
+    uplift: float = DEFAULT_UPLIFT,
+    *,
+    keep_orders: bool = True,
 ) -> PlanBasis:
-    """Read fit ``run_id`` (default: the latest) for planning."""
+    """Read fit ``run_id`` (default: the latest) for planning. ``keep_orders=False`` (a
+    one-off plan, ``clvtui plan``): the customer ids go once coded, and once the cohort table
+    is made the basis keeps only the score columns the forecasts read — the orders, their
+    codes and the ids (~150 MB at 1 M customers) are not held through the later steps (its
+    inputs can then value no other cohort table)."""
     from clvtui.insights.cohorts import cohort_table, period_of
     from clvtui.insights.plan import recent_allowable_cpa, recent_cohorts
     from clvtui.services.cohorts import read_inputs
@@ -85,8 +94,11 @@ def load_basis(
     ref = ModelRef(inputs.model, inputs.params, low / equity if ok else 1.0,
                    high / equity if ok else 1.0)  # fmt: skip
     revenue = inputs.settings.with_changes(margin=None)
+    codes = inputs.customer_codes
+    if not keep_orders:  # coded: the ids (~60 MB at 1 M customers) are not needed any more
+        inputs = replace(inputs, coded=None, scored=inputs.scored.drop("customer_id"))
     cohorts = cohort_table(inputs.purchases, inputs.scored, revenue, inputs.as_of, inputs.model,
-                           inputs.params, unit="month", codes=inputs.customer_codes)  # fmt: skip
+                           inputs.params, unit="month", codes=codes)  # fmt: skip
     recent = recent_cohorts(cohorts.rows, period_of(inputs.as_of, "month"))
     oldest = (
         int(recent["cohort"].to_numpy().min())
@@ -95,6 +107,9 @@ def load_basis(
     )
     weeks = (inputs.as_of - dt.date(oldest // 12, oldest % 12 + 1, 1)).days / 7.0
     cpa = recent_allowable_cpa(inputs.scored, inputs.settings, weeks)
+    if not keep_orders:
+        inputs = replace(inputs, purchases=inputs.purchases.clear(),
+                         scored=inputs.scored.select(FORECAST_INPUTS))  # fmt: skip
     return PlanBasis(inputs, ref, _acquisition_cost(db, inputs), cpa, cohorts, uplift, {})
 
 
@@ -116,7 +131,7 @@ def _forecasts(
 ) -> tuple[BaseForecast, BaseForecast, NewCustomerValue]:
     """The goal-free part of a plan (cached per plan length: typing a goal re-uses it)."""
     from clvtui.insights.cohorts import period_of
-    from clvtui.insights.plan import base_forecast, new_customer_value
+    from clvtui.insights.plan import base_forecast, new_customer_value, tier_groups
     from clvtui.insights.whatif import kept_p_alive
 
     if months in basis.forecasts:
@@ -124,13 +139,14 @@ def _forecasts(
     inputs = basis.inputs
     now = period_of(inputs.as_of, "month")
     paths = _paths(basis, months)
-    base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now, paths)
+    tiers = tier_groups(inputs.scored["tier"])
+    base = base_forecast(inputs.scored, basis.ref, inputs.settings, months, now, paths, tiers)
     p = pl.col("p_alive")
     scored = inputs.scored.with_columns(kept_p_alive(basis.uplift).alias("p_new")).with_columns(
         pl.when(p > 0).then(pl.col("p_new") / p).otherwise(1.0).alias("uplift"),
         pl.col("p_new").alias("p_alive"),  # the variance reads the new P(alive)
     )
-    uplifted = base_forecast(scored, basis.ref, inputs.settings, months, now, paths)
+    uplifted = base_forecast(scored, basis.ref, inputs.settings, months, now, paths, tiers)
     table = basis.cohorts
     new = new_customer_value(table.cells, table.rows, now, months)
     basis.forecasts[months] = (base, uplifted, new)

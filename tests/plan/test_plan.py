@@ -66,3 +66,36 @@ def test_gap_customers_budget_and_the_plain_verdict(shop) -> None:
 
     assert not costly.reachable
     assert verdict(costly).startswith("The goal is out of reach at the allowed CPA")
+
+
+def test_a_one_off_plan_holds_less_and_says_the_same(shop) -> None:
+    """``clvtui plan``'s basis (keep_orders=False) drops the orders and the ids, not a digit."""
+    from clvtui.services.plan import FORECAST_INPUTS, load_basis, plan
+    from clvtui.store import open_db
+
+    db = open_db(shop[0], readonly=True)
+    kept = plan(load_basis(db), goal=250_000.0, months=6).to_json()
+    lean = load_basis(db, keep_orders=False)
+    assert lean.inputs.scored.columns == FORECAST_INPUTS
+    assert lean.inputs.purchases.height == 0
+    assert plan(lean, goal=250_000.0, months=6).to_json() == kept
+
+
+def test_tier_groups_sum_as_sums_by_does_to_the_bit() -> None:
+    import numpy as np
+
+    from clvtui.insights.group_sums import sums_by
+    from clvtui.insights.plan import _by_tier, tier_groups
+
+    rng = np.random.default_rng(5)
+    tiers = pl.Series("tier", rng.choice(["Profitable", "Not profitable", "Top"], 10_001))
+    revenue, net = rng.gamma(0.7, 40.0, 10_001), rng.normal(3.0, 50.0, 10_001)
+    frame = tiers.to_frame().with_columns(pl.Series("revenue", revenue), pl.Series("net", net))
+    expected = sums_by(frame, ["tier"], ["revenue", "net"])
+    got = _by_tier(frame, tier_groups(tiers), revenue, net)
+    assert got.equals(expected)  # same groups, order, counts and bits
+    assert got["customers"].sum() == 10_001
+    assert tier_groups(pl.Series("tier", ["Top", None])) is None  # sums_by groups the nulls
+    with_null = pl.DataFrame({"tier": ["Top", None, "Top"]})
+    by = _by_tier(with_null, None, np.array([1.0, 2.0, 4.0]), np.zeros(3))
+    assert by["revenue"].to_list() == [5.0, 2.0]

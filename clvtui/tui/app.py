@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.widget import AwaitMount
 
 from clvtui.tui.commands import ClvCommands
 from clvtui.tui.data import AppData
@@ -19,6 +20,9 @@ from clvtui.tui.help import HelpScreen
 from clvtui.tui.screens.registry import MAIN_SCREENS
 
 __all__ = ["ClvApp", "HelpScreen", "make_app"]
+
+#: seconds frames are held after a switch to a built screen (Textual holds 0.05 s for any)
+BUILT_SWITCH_HOLD = 0.001
 
 
 class ClvApp(App[None]):
@@ -49,6 +53,7 @@ class ClvApp(App[None]):
 
     def __init__(self, db_path: Path, *, read_only: bool = False) -> None:
         super().__init__()
+        self._switch_to_built = False  # inside ``switch_mode`` to a screen built already
         self.data = AppData(db_path, read_only=read_only)
         self.data.on_wait = self._announce_wait
         self.sub_title = Path(db_path).name + (" (read-only)" if read_only else "")
@@ -83,6 +88,22 @@ class ClvApp(App[None]):
             screen.action_export()
         else:
             self.notify("Nothing to export here: try Customers, Segments or Budget.")
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Switch screens; to a screen already built, without Textual's 50 ms hold.
+
+        Textual holds every frame for 50 ms after a switch (``delay_update``), to hide a new
+        screen being composed; a screen that exists (built ahead, or visited) has nothing to
+        hide, and the hold was half of what a number key took to show its screen.
+        """
+        self._switch_to_built = mode in self._screen_stacks
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._switch_to_built = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        super().delay_update(BUILT_SWITCH_HOLD if self._switch_to_built else delay)
 
     def prebuild_mode(self, mode: str) -> None:
         """Compose and mount a mode's screen now, off screen, so its first switch only shows it.

@@ -6,6 +6,9 @@ Builds (once) a fitted demo database of that size, then drives the app headless 
 switch, sort, filter keystroke, page ≤ 100 ms at the 95th percentile of 50 presses each; peak
 RSS < 1.5 GB; ``clvtui demo`` (5,000 customers) to interactive < 10 s; on the Actions, Cohorts
 and Products screens every interaction < 200 ms (their first load is reported as measured).
+A result counts once it is on view: "first paint" is the first frame showing the customer
+equity not covered by a loading indicator (until wave 5 it counted a headline still hidden
+under the dashboard's indicator, which lifted only with the whole Overview).
 """
 
 from __future__ import annotations
@@ -38,6 +41,28 @@ def holds(check: Callable[[], bool]) -> bool:
         return check()
     except NoMatches:
         return False
+
+
+def uncovered(widget) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``widget`` is on view: neither it nor a container around it is covered by a
+    loading indicator (a covered widget's content is in the DOM but not on the screen)."""
+    from textual.widget import Widget
+
+    return not any(node.loading for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
+def headline_shown(app) -> bool:  # type: ignore[no-untyped-def]
+    """The Overview's customer equity is filled in and on view."""
+    from clvtui.tui.widgets.kpi import KpiCard
+
+    card = app.screen.query_one("#kpi-equity", KpiCard)
+    return card._value != "–" and uncovered(card)
+
+
+def overview_complete(app) -> bool:  # type: ignore[no-untyped-def]
+    """Nothing on the Overview's dashboard is still covered by a loading indicator."""
+    dashboard = app.screen.query_one("#dashboard")
+    return not any(node.loading for node in dashboard.walk_children(with_self=True))
 
 
 async def until(pilot, check, timeout: float = 120.0) -> float:  # type: ignore[no-untyped-def]
@@ -146,19 +171,14 @@ class PaintClock:
 async def drive(db: Path, n: int) -> dict[str, float]:
     from clvtui.tui.app import make_app
     from clvtui.tui.widgets.frame_table import FrameTable
-    from clvtui.tui.widgets.kpi import KpiCard
 
     out: dict[str, float] = {}
     start = time.perf_counter()
     app = make_app(db)
     async with app.run_test(size=(140, 45)) as pilot:
-
-        def headline() -> bool:
-            return app.screen.query_one("#kpi-equity", KpiCard)._value != "–"
-
-        await until(pilot, headline)
+        await until(pilot, lambda: holds(lambda: headline_shown(app)))
         out["first paint (overview headline), pilot"] = time.perf_counter() - start
-        await until(pilot, lambda: not app.screen.query_one("#dashboard").loading)
+        await until(pilot, lambda: holds(lambda: overview_complete(app)))
         out["overview complete (matrix, curve), pilot"] = time.perf_counter() - start
         await until(pilot, lambda: app.data.cached_customers() is not None)
         out["1 M-customer frame loaded (background)"] = time.perf_counter() - start
@@ -213,15 +233,14 @@ async def drive_painted(db: Path, n: int, clock: PaintClock) -> dict[str, float]
     """A fresh app, every step timed from the key press to the first frame showing it."""
     from clvtui.tui.app import make_app
     from clvtui.tui.widgets.frame_table import FrameTable
-    from clvtui.tui.widgets.kpi import KpiCard
 
     out: dict[str, float] = {}
     start = time.perf_counter()
     app = make_app(db)
     async with app.run_test(size=(140, 45)) as pilot:
-        kpi = lambda: app.screen.query_one("#kpi-equity", KpiCard)._value != "–"  # noqa: E731
+        kpi = lambda: headline_shown(app)  # noqa: E731
         out["first paint (overview headline)"] = await clock.after(kpi) - start
-        done = lambda: not app.screen.query_one("#dashboard").loading  # noqa: E731
+        done = lambda: overview_complete(app)  # noqa: E731
         out["overview complete (tier matrix, curve, trend)"] = await clock.after(done) - start
         await until(pilot, lambda: app.data.cached_customers() is not None)
         out["  1 M-customer frame loaded in the background"] = time.perf_counter() - start
@@ -341,7 +360,7 @@ async def drive_screens(db: Path, clock: PaintClock, presses: int) -> dict[str, 
     out: dict[str, float] = {}
     app = make_app(db)
     async with app.run_test(size=(140, 45)) as pilot:
-        await until(pilot, lambda: not app.screen.query_one("#dashboard").loading)
+        await until(pilot, lambda: holds(lambda: overview_complete(app)))
         await until(pilot, lambda: app.data.cached_customers() is not None)
         # --- Actions: open, move down the grid, open a cell, page its list, back --------
         grid = lambda: app.screen.query_one("#actions-table", DataTable)  # noqa: E731
@@ -432,14 +451,11 @@ def demo_to_interactive() -> float:
 
         async def paint() -> float:
             from clvtui.tui.app import make_app
-            from clvtui.tui.widgets.kpi import KpiCard
 
             t = time.perf_counter()
             app = make_app(db)
             async with app.run_test(size=(140, 45)) as pilot:
-                await until(
-                    pilot, lambda: app.screen.query_one("#kpi-equity", KpiCard)._value != "–"
-                )
+                await until(pilot, lambda: holds(lambda: headline_shown(app)))
             return time.perf_counter() - t
 
         return build_s + asyncio.run(paint())

@@ -88,12 +88,9 @@ class OverviewScreen(MainScreen):
     currency: str | None = None  # of the latest run (the tier matrix's CLV is in it)
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="welcome", classes="hidden"):
-            yield Markdown(WELCOME)
-            with Center():
-                yield Button(
-                    f"Import a file  ({key_of('import')})", id="welcome-import", variant="primary"
-                )
+        # filled only for an empty database (``show_welcome``): a Markdown page is ~45 ms of
+        # the first paint's widgets and styles, for a page a fitted shop never shows
+        yield Vertical(id="welcome", classes="hidden")
         with VerticalScroll(
             id="dashboard", can_focus=False
         ):  # scrolls rather than cuts on a short terminal
@@ -119,7 +116,10 @@ class OverviewScreen(MainScreen):
                     yield Static("", id="verdict")
 
     def reload(self) -> None:
-        self.query_one("#dashboard").loading = True
+        # each part covered until its own read lands: the headline (a row of the runs table)
+        # shows while the tier matrix and the curve are still being read
+        self.query_one("#kpis").loading = True
+        self.query_one("#overview-grid").loading = True
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
@@ -167,15 +167,17 @@ class OverviewScreen(MainScreen):
 
     def on_overview_loaded(self, msg: OverviewLoaded) -> None:
         empty = msg.status.empty
-        self.query_one("#welcome").set_class(not empty, "hidden")
-        dashboard = self.query_one("#dashboard")
-        dashboard.set_class(empty, "hidden")
         if empty:
-            dashboard.loading = False
+            self.show_welcome()
+        self.query_one("#welcome").set_class(not empty, "hidden")
+        self.query_one("#dashboard").set_class(empty, "hidden")
+        self.query_one("#kpis").loading = False
+        if empty:
+            self.query_one("#overview-grid").loading = False
             return
         run = msg.run
         if run is None:
-            dashboard.loading = False
+            self.query_one("#overview-grid").loading = False
             self.query_one("#kpi-equity", KpiCard).set(
                 "not fitted", f"press {key_of('model')}, then f to fit"
             )
@@ -201,6 +203,16 @@ class OverviewScreen(MainScreen):
         self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(report))
         self.query_one("#verdict", Static).update(verdict_text(report))
         self._show_trend(msg.trend, currency)
+
+    def show_welcome(self) -> None:
+        """The first-steps page of an empty database (built the first time it is needed)."""
+        welcome = self.query_one("#welcome", Vertical)
+        if welcome.children:
+            return
+        button = Button(
+            f"Import a file  ({key_of('import')})", id="welcome-import", variant="primary"
+        )
+        welcome.mount(Markdown(WELCOME), Center(button))
 
     def _show_trend(self, trend: list[tuple[int, float]], currency: str | None) -> None:
         chart = self.query_one("#trend", Chart)
@@ -235,7 +247,7 @@ class OverviewScreen(MainScreen):
             self.post_message(LoadFailed(str(err)))
 
     def on_customers_loaded(self, msg: CustomersLoaded) -> None:
-        self.query_one("#dashboard").loading = False
+        self.query_one("#overview-grid").loading = False
         if msg.warm_run is not None:
             run_id = msg.warm_run
             self.call_after_refresh(lambda: self.warm(run_id))
@@ -276,7 +288,8 @@ class OverviewScreen(MainScreen):
         )
 
     def on_load_failed(self, msg: LoadFailed) -> None:
-        self.query_one("#dashboard").loading = False
+        self.query_one("#kpis").loading = False
+        self.query_one("#overview-grid").loading = False
         self.fail(msg.message)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

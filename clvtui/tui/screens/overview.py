@@ -10,8 +10,9 @@ that frame.)
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from textual import work
@@ -30,6 +31,9 @@ from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 from clvtui.wording import plural
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 WELCOME = f"""\
 # Welcome to clvtui
@@ -88,6 +92,9 @@ class OverviewScreen(MainScreen):
     currency: str | None = None  # of the latest run (the tier matrix's CLV is in it)
 
     def compose_body(self) -> ComposeResult:
+        # the headline is read while Textual mounts and styles this screen (~0.1 s at start),
+        # so its first frame can show it (the load worker starts only once it is shown)
+        self._ahead = self.data.read_ahead(lambda data: read_headline(data.connect()))
         # filled only for an empty database (``show_welcome``): a Markdown page is ~45 ms of
         # the first paint's widgets and styles, for a page a fitted shop never shows
         yield Vertical(id="welcome", classes="hidden")
@@ -120,30 +127,34 @@ class OverviewScreen(MainScreen):
         # shows while the tier matrix and the curve are still being read
         self.query_one("#kpis").loading = True
         self.query_one("#overview-grid").loading = True
-        self.load()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            headline = ahead.result()
+            self.on_overview_loaded(headline)  # in the screen's first frame
+            self.load(headline)
+        else:
+            self.load(None, ahead)
+
+    _ahead: Future[OverviewLoaded] | None = None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
-    def load(self) -> None:
-        """Paint from the run's stored aggregates, then warm the shared customer frame."""
-        from clvtui.store.status import database_status
+    def load(
+        self, shown: OverviewLoaded | None = None, ahead: Future[OverviewLoaded] | None = None
+    ) -> None:
+        """Paint from the run's stored aggregates, then warm the shared customer frame.
 
+        ``shown``: the headline already on screen; ``ahead``: a headline read started earlier
+        (a failed one is read again here, to report its error the usual way)."""
         try:
             db = self.data.connect()
-            status = database_status(db, counts=False)
-            if status.has_orders and not status.runs:  # "not fitted yet" shows the counts
-                status = database_status(db)
-            run = None
-            trend: list[tuple[int, float]] = []
-            if status.runs:
-                from clvtui.store.runs import latest_run, list_runs
-
-                run = latest_run(db)
-                trend = [
-                    (int(r["id"]), float(r["customer_equity"]))
-                    for r in list_runs(db)
-                    if r.get("customer_equity") is not None
-                ]
-            self.post_message(OverviewLoaded(status, run, sorted(trend)))
+            headline = shown
+            if headline is None:
+                if ahead is not None and ahead.exception() is None:
+                    headline = ahead.result()
+                else:
+                    headline = read_headline(db)
+                self.post_message(headline)
+            run = headline.run
             if run is None:
                 return
             from clvtui.services.tiers import tier_risk_totals
@@ -295,6 +306,27 @@ class OverviewScreen(MainScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "welcome-import":
             self.app.switch_mode("import")
+
+
+def read_headline(db: sqlite_utils.Database) -> OverviewLoaded:
+    """The database's state, the latest run and the equity of every fit (a few rows)."""
+    from clvtui.store.status import database_status
+
+    status = database_status(db, counts=False)
+    if status.has_orders and not status.runs:  # "not fitted yet" shows the counts
+        status = database_status(db)
+    run = None
+    trend: list[tuple[int, float]] = []
+    if status.runs:
+        from clvtui.store.runs import latest_run, list_runs
+
+        run = latest_run(db)
+        trend = [
+            (int(r["id"]), float(r["customer_equity"]))
+            for r in list_runs(db)
+            if r.get("customer_equity") is not None
+        ]
+    return OverviewLoaded(status, run, sorted(trend))
 
 
 def tier_matrix(cells: pl.DataFrame) -> pl.DataFrame:

@@ -333,6 +333,15 @@ async def drive_p95(db: Path, n: int, clock: PaintClock, presses: int) -> dict[s
     times: dict[str, list[float]] = {"sort": [], "filter keystroke": [], "page": [], "switch": []}
     cpu: dict[str, list[float]] = {kind: [] for kind in times}
 
+    pauses: list[tuple[int, float]] = []  # (generation, seconds) of collections while pressing
+    began: list[float] = []
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[:] = [time.perf_counter()]
+        elif began:
+            pauses.append((info["generation"], time.perf_counter() - began[0]))
+
     def timed(kind: str, seconds: float) -> None:
         times[kind].append(seconds)
         cpu[kind].append(clock.cpu)
@@ -348,6 +357,7 @@ async def drive_p95(db: Path, n: int, clock: PaintClock, presses: int) -> dict[s
         await clock.keys(app, ["2"], listed)
         screen = app.screen
         table = screen.query_one("#ranking", FrameTable)
+        gc.callbacks.append(collected)
         for _ in range(presses):
             want = SORT_CYCLE[(SORT_CYCLE.index(screen.sort_key) + 1) % len(SORT_CYCLE)]
             check = lambda want=want: screen.sort_key == want  # noqa: E731
@@ -369,11 +379,16 @@ async def drive_p95(db: Path, n: int, clock: PaintClock, presses: int) -> dict[s
             mode = "overview" if i % 2 == 0 else "customers"
             there = lambda mode=mode: app.current_mode == mode  # noqa: E731
             timed("switch", await clock.keys(app, ["1" if i % 2 == 0 else "2"], there))
+    gc.callbacks.remove(collected)
     out = {}
     for kind, seen in times.items():
         out[f"{kind}: p95 of {len(seen)}"] = p95(seen)
         out[f"{kind}: max"] = max(seen)
         out[f"{kind}: UI thread CPU, median"] = sorted(cpu[kind])[len(cpu[kind]) // 2]
+    full = [seconds for generation, seconds in pauses if generation == 2]
+    out["  garbage collections while pressing (all generations)"] = float(len(pauses))
+    out["  longest collection while pressing"] = max((s for _, s in pauses), default=0.0)
+    out["  full (generation 2) collections while pressing"] = float(len(full))
     return out
 
 
@@ -514,7 +529,8 @@ def main() -> None:
 
     def show(results: dict[str, float]) -> None:
         for name, value in results.items():
-            shown = f"{value:,.0f}" if name.startswith("  rows") else f"{value * 1000:,.0f} ms"
+            counted = name.startswith(("  rows", "  garbage", "  full"))
+            shown = f"{value:,.0f}" if counted else f"{value * 1000:,.0f} ms"
             print(f"{name:56s} {shown}", flush=True)
 
     print("key press → first painted frame showing the result:")

@@ -13,14 +13,17 @@ import gc
 import sqlite3
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import sqlite_utils
 
 from clvtui.errors import ClvError
 from clvtui.settings import Settings
+
+T = TypeVar("T")
 
 #: What a screen's worker turns into a toast: the user's problems, the database's, the disk's.
 DB_ERRORS = (ClvError, sqlite3.Error, OSError)
@@ -55,6 +58,20 @@ class AppData:
                 "clvtui can show it but not import, fit or save settings into it"
             )
         return open_db(self.db_path, create=False, on_wait=self.on_wait)
+
+    def read_ahead(self, read: Callable[[AppData], T]) -> Future[T]:
+        """``read(self)`` on a thread of its own, started now; its result or error in the
+        future (for a read the first frame needs before a screen's workers may start)."""
+        future: Future[T] = Future()
+
+        def run() -> None:
+            try:
+                future.set_result(read(self))
+            except BaseException as err:  # handed to whoever takes the result
+                future.set_exception(err)
+
+        threading.Thread(target=run, name="clvtui read-ahead", daemon=True).start()
+        return future
 
     def explain(self, err: BaseException) -> str:
         """One line for any error a screen shows (``clvtui.store.failures.describe``)."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.geometry import Region
 from textual.widgets._footer import FooterKey
 
-from clvtui.tui.app import make_app
+from clvtui.tui.app import BUILT_SWITCH_HOLD, make_app
 from clvtui.tui.screens import overview
 from clvtui.tui.screens.customers import CustomersScreen
 from clvtui.tui.screens.overview import PREBUILD_DELAY
@@ -125,3 +126,64 @@ async def test_ranking_rows_follow_a_theme_change(demo_db: Path) -> None:
         assert light != dark
         table._clear_caches()  # what the table draws with nothing cached
         assert table_lines(table) == light
+
+
+async def test_a_screen_shown_again_is_restyled_only_after_the_app_changed(demo_db: Path) -> None:
+    """A switch back skips re-applying the stylesheet while nothing it depends on moved (half
+    of a switch at 1 M), and still re-applies it after a theme change made while hidden."""
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await settle(pilot, app)
+        await pilot.press("1")
+        await settle(pilot, app)
+        restyled: list[object] = []
+        update_nodes = app.stylesheet.update_nodes
+
+        def counted(nodes, animate: bool = False) -> None:  # type: ignore[no-untyped-def]
+            nodes = list(nodes)
+            restyled.extend(nodes)
+            update_nodes(nodes, animate=animate)
+
+        app.stylesheet.update_nodes = counted  # type: ignore[method-assign]
+        customers = app.get_screen_stack("customers")[0]
+        await pilot.press("2")
+        await settle(pilot, app)
+        assert app.screen is customers
+        assert customers not in restyled  # shown as it was styled
+        table = customers.query_one("#ranking", FrameTable)
+        dark = table_lines(table)
+        await pilot.press("1")
+        await settle(pilot, app)
+        app.theme = "textual-light"  # while Customers is hidden
+        await settle(pilot, app)
+        await pilot.press("2")
+        await settle(pilot, app)
+        assert customers in restyled
+        light = table_lines(table)
+        assert light != dark
+        table._clear_caches()
+        customers.update_node_styles(animate=False)  # what a full re-style gives
+        assert table_lines(table) == light
+
+
+async def test_a_switch_to_a_built_screen_holds_no_frames(demo_db: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Textual holds the frames 50 ms after a switch (to hide a screen being composed); a
+    screen built already is shown at once."""
+    holds: list[float] = []
+    delay_update = App.delay_update
+
+    def recorded(app: App[None], delay: float = 0.05) -> None:
+        holds.append(delay)
+        delay_update(app, delay)
+
+    monkeypatch.setattr(App, "delay_update", recorded)
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("3")  # Segments: built at this first switch
+        await settle(pilot, app)
+        await pilot.press("1")
+        await settle(pilot, app)
+    assert holds == [0.05, BUILT_SWITCH_HOLD]
+    assert BUILT_SWITCH_HOLD <= 0.005

@@ -159,7 +159,42 @@ class FitReader(Screen[None]):
         """Show ``message`` where this screen's results go (each screen says where)."""
 
 
-class MainScreen(WorkerErrors, FitReader):
+class StyledOnce(Screen[None]):
+    """Re-applies the stylesheet on a switch back only when something it depends on moved.
+
+    Textual re-styles every widget of a screen each time it is shown (~30 ms for Customers
+    or the Overview at 1 M, half of a switch), in case the app changed while it was hidden.
+    A hidden screen's own class and pseudo-class changes are styled as they happen; what it
+    misses is the app's: the stylesheet (theme, CSS), the app's classes and pseudo-classes
+    (focus, dark). Those are the key; while it is unchanged, the styles are current. Uses
+    Textual internals (8.x): if they move, every switch re-styles, as before.
+    """
+
+    _styled_for: tuple[object, ...] | None = None
+
+    def _app_style_key(self) -> tuple[object, ...]:
+        app = self.app
+        return (app._css_update_count, app.theme, app.pseudo_classes, frozenset(app.classes))
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Runs before Textual's own handler (``Screen._on_screen_resume``), which re-styles
+        only when ``refresh_styles`` is still set."""
+        try:
+            key = self._app_style_key()
+        except AttributeError as err:  # Textual internals (8.x) moved: re-style as before
+            self.log.warning("style check skipped", err)
+            return
+        if event.refresh_styles and key == self._styled_for:
+            event.refresh_styles = False
+        elif self.is_attached:
+            # re-styled now with the app's stylesheet (and any refresh pending restyles the
+            # current screen): Textual records that only for a screen mounted before its
+            # first switch, so the next visit would re-parse the whole stylesheet again
+            self._css_update_count = self.app._css_update_count
+        self._styled_for = key
+
+
+class MainScreen(WorkerErrors, FitReader, StyledOnce):
     """A top-level screen (one per mode). Subclasses yield their body from ``compose_body``."""
 
     # never land in a text box: the number keys must keep working after a switch

@@ -10,8 +10,9 @@ that frame.)
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from textual import work
@@ -30,6 +31,9 @@ from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money, pct
 from clvtui.tui.widgets.kpi import KpiCard
 from clvtui.wording import plural
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 WELCOME = f"""\
 # Welcome to clvtui
@@ -88,12 +92,12 @@ class OverviewScreen(MainScreen):
     currency: str | None = None  # of the latest run (the tier matrix's CLV is in it)
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="welcome", classes="hidden"):
-            yield Markdown(WELCOME)
-            with Center():
-                yield Button(
-                    f"Import a file  ({key_of('import')})", id="welcome-import", variant="primary"
-                )
+        # the headline is read while Textual mounts and styles this screen (~0.1 s at start),
+        # so its first frame can show it (the load worker starts only once it is shown)
+        self._ahead = self.data.read_ahead(lambda data: read_headline(data.connect()))
+        # filled only for an empty database (``show_welcome``): a Markdown page is ~45 ms of
+        # the first paint's widgets and styles, for a page a fitted shop never shows
+        yield Vertical(id="welcome", classes="hidden")
         with VerticalScroll(
             id="dashboard", can_focus=False
         ):  # scrolls rather than cuts on a short terminal
@@ -119,31 +123,38 @@ class OverviewScreen(MainScreen):
                     yield Static("", id="verdict")
 
     def reload(self) -> None:
-        self.query_one("#dashboard").loading = True
-        self.load()
+        # each part covered until its own read lands: the headline (a row of the runs table)
+        # shows while the tier matrix and the curve are still being read
+        self.query_one("#kpis").loading = True
+        self.query_one("#overview-grid").loading = True
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead.done() and ahead.exception() is None:
+            headline = ahead.result()
+            self.on_overview_loaded(headline)  # in the screen's first frame
+            self.load(headline)
+        else:
+            self.load(None, ahead)
+
+    _ahead: Future[OverviewLoaded] | None = None
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overview")
-    def load(self) -> None:
-        """Paint from the run's stored aggregates, then warm the shared customer frame."""
-        from clvtui.store.status import database_status
+    def load(
+        self, shown: OverviewLoaded | None = None, ahead: Future[OverviewLoaded] | None = None
+    ) -> None:
+        """Paint from the run's stored aggregates, then warm the shared customer frame.
 
+        ``shown``: the headline already on screen; ``ahead``: a headline read started earlier
+        (a failed one is read again here, to report its error the usual way)."""
         try:
             db = self.data.connect()
-            status = database_status(db, counts=False)
-            if status.has_orders and not status.runs:  # "not fitted yet" shows the counts
-                status = database_status(db)
-            run = None
-            trend: list[tuple[int, float]] = []
-            if status.runs:
-                from clvtui.store.runs import latest_run, list_runs
-
-                run = latest_run(db)
-                trend = [
-                    (int(r["id"]), float(r["customer_equity"]))
-                    for r in list_runs(db)
-                    if r.get("customer_equity") is not None
-                ]
-            self.post_message(OverviewLoaded(status, run, sorted(trend)))
+            headline = shown
+            if headline is None:
+                if ahead is not None and ahead.exception() is None:
+                    headline = ahead.result()
+                else:
+                    headline = read_headline(db)
+                self.post_message(headline)
+            run = headline.run
             if run is None:
                 return
             from clvtui.services.tiers import tier_risk_totals
@@ -167,15 +178,17 @@ class OverviewScreen(MainScreen):
 
     def on_overview_loaded(self, msg: OverviewLoaded) -> None:
         empty = msg.status.empty
-        self.query_one("#welcome").set_class(not empty, "hidden")
-        dashboard = self.query_one("#dashboard")
-        dashboard.set_class(empty, "hidden")
         if empty:
-            dashboard.loading = False
+            self.show_welcome()
+        self.query_one("#welcome").set_class(not empty, "hidden")
+        self.query_one("#dashboard").set_class(empty, "hidden")
+        self.query_one("#kpis").loading = False
+        if empty:
+            self.query_one("#overview-grid").loading = False
             return
         run = msg.run
         if run is None:
-            dashboard.loading = False
+            self.query_one("#overview-grid").loading = False
             self.query_one("#kpi-equity", KpiCard).set(
                 "not fitted", f"press {key_of('model')}, then f to fit"
             )
@@ -201,6 +214,16 @@ class OverviewScreen(MainScreen):
         self.query_one("#kpi-verdict", KpiCard).set(*_verdict_card(report))
         self.query_one("#verdict", Static).update(verdict_text(report))
         self._show_trend(msg.trend, currency)
+
+    def show_welcome(self) -> None:
+        """The first-steps page of an empty database (built the first time it is needed)."""
+        welcome = self.query_one("#welcome", Vertical)
+        if welcome.children:
+            return
+        button = Button(
+            f"Import a file  ({key_of('import')})", id="welcome-import", variant="primary"
+        )
+        welcome.mount(Markdown(WELCOME), Center(button))
 
     def _show_trend(self, trend: list[tuple[int, float]], currency: str | None) -> None:
         chart = self.query_one("#trend", Chart)
@@ -235,7 +258,7 @@ class OverviewScreen(MainScreen):
             self.post_message(LoadFailed(str(err)))
 
     def on_customers_loaded(self, msg: CustomersLoaded) -> None:
-        self.query_one("#dashboard").loading = False
+        self.query_one("#overview-grid").loading = False
         if msg.warm_run is not None:
             run_id = msg.warm_run
             self.call_after_refresh(lambda: self.warm(run_id))
@@ -276,12 +299,34 @@ class OverviewScreen(MainScreen):
         )
 
     def on_load_failed(self, msg: LoadFailed) -> None:
-        self.query_one("#dashboard").loading = False
+        self.query_one("#kpis").loading = False
+        self.query_one("#overview-grid").loading = False
         self.fail(msg.message)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "welcome-import":
             self.app.switch_mode("import")
+
+
+def read_headline(db: sqlite_utils.Database) -> OverviewLoaded:
+    """The database's state, the latest run and the equity of every fit (a few rows)."""
+    from clvtui.store.status import database_status
+
+    status = database_status(db, counts=False)
+    if status.has_orders and not status.runs:  # "not fitted yet" shows the counts
+        status = database_status(db)
+    run = None
+    trend: list[tuple[int, float]] = []
+    if status.runs:
+        from clvtui.store.runs import latest_run, list_runs
+
+        run = latest_run(db)
+        trend = [
+            (int(r["id"]), float(r["customer_equity"]))
+            for r in list_runs(db)
+            if r.get("customer_equity") is not None
+        ]
+    return OverviewLoaded(status, run, sorted(trend))
 
 
 def tier_matrix(cells: pl.DataFrame) -> pl.DataFrame:

@@ -17,12 +17,14 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.strip import Strip
 from textual_fastdatatable import DataTable
 from textual_fastdatatable.backend import PolarsBackend
 
+from clvtui.tui.widgets.cell_segments import fitting_cell_line
 from clvtui.tui.widgets.fit_table import choose_columns, hidden_note
 from clvtui.wording import printable
 
@@ -110,6 +112,9 @@ class FormattedBackend(PolarsBackend):
 def _cell_line(console: Console, cell: Text, width: int, pre: Style, post: Style) -> list[Segment]:
     """What ``console.render_lines(Styled(Padding(cell, (0, 1)), pre, post), width × 1)``
     gives for a one-line ``Text``, step by step without the console's dispatch."""
+    fitting = fitting_cell_line(console, cell, width, pre, post)
+    if fitting is not None:
+        return fitting
     inner = width - 2
     wrapped = cell.wrap(
         console,
@@ -130,12 +135,24 @@ def _cell_line(console: Console, cell: Text, width: int, pre: Style, post: Style
     return next(split(styled, width, pad=True, include_new_lines=False))
 
 
+class _DrawnStyles:
+    """A component's styles during one drawing pass: ``rich_style`` computed once."""
+
+    def __init__(self, styles: Any) -> None:
+        self._styles = styles
+        self.rich_style: Style = styles.rich_style
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._styles, name)
+
+
 class FrameTable(DataTable):
     """Shows a polars frame through ``ColumnSpec``s; ``show(frame)`` swaps the rows in place."""
 
     DEFAULT_CSS = """
     FrameTable { height: 1fr; }
     """
+    _pass_styles: dict[Any, Any] | None = None  # styles memoised while the rows are drawn
 
     def __init__(
         self, columns: Sequence[ColumnSpec], frame: pl.DataFrame | None = None, **kwargs: Any
@@ -229,7 +246,70 @@ class FrameTable(DataTable):
             if styles != self._drawn_styles:
                 self._drawn_styles = styles
                 self._clear_caches()
-        return super().render_lines(crop)
+        self._pass_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_styles = None
+
+    # While the rows are drawn, the styles they are drawn with cannot change, yet the base
+    # table recomputes four of them for every row (each walks the widget's ancestors): a
+    # fifth of a sort's or a page's time at a million customers. Memoised for one pass.
+    @property
+    def rich_style(self) -> Style:
+        memo = self._pass_styles
+        if memo is None:
+            return super().rich_style
+        if "rich_style" not in memo:
+            memo["rich_style"] = super().rich_style
+        return memo["rich_style"]
+
+    @property
+    def background_colors(self) -> tuple[Color, Color]:
+        memo = self._pass_styles
+        if memo is None:
+            return super().background_colors
+        if "background_colors" not in memo:
+            memo["background_colors"] = super().background_colors
+        return memo["background_colors"]
+
+    def get_component_styles(self, *names: str) -> Any:
+        memo = self._pass_styles
+        if memo is None:
+            return super().get_component_styles(*names)
+        if names not in memo:
+            memo[names] = _DrawnStyles(super().get_component_styles(*names))
+        return memo[names]
+
+    def _cell_settings(self) -> tuple[int, int, bool, bool, tuple[bool, ...]]:
+        """The table's settings a body cell is drawn with (reactive attributes: ~10 reads a
+        cell, read once per drawing pass)."""
+        memo = self._pass_styles
+        if memo is not None and "cell" in memo:
+            return memo["cell"]
+        flags = (
+            self.show_cursor, self._show_hover_cursor, self.cursor_type == "range",
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+        )  # fmt: skip
+        settings = (self.fixed_rows, self.fixed_columns, self._show_hover_cursor,
+                    self.max_column_content_width is None, flags)  # fmt: skip
+        if memo is not None:
+            memo["cell"] = settings
+        return settings
+
+    def _cell_styles(
+        self, hover: bool, cursor: bool, in_range: bool, flags: tuple[bool, ...]
+    ) -> tuple[Style, Style]:
+        """(component, post) styles of a body cell: three highlights, so a few per pass."""
+        memo = self._pass_styles
+        key = ("cell styles", hover, cursor, in_range)
+        if memo is not None and key in memo:
+            return memo[key]
+        styles = self._get_styles_to_render_cell(False, False, False, hover, cursor, in_range,
+                                                 *flags)  # fmt: skip
+        if memo is not None:
+            memo[key] = styles
+        return styles
 
     def _render_cell(
         self,
@@ -245,10 +325,11 @@ class FrameTable(DataTable):
         table's (``tests/tui/test_frame_table_cells.py`` holds them equal), which renders
         ``Styled(Padding(cell))`` through rich's generic console machinery: half of a page
         key's time at a million customers, as every page of new rows draws ~300 new cells."""
-        body = row_index >= max(self.fixed_rows, 0) and column_index >= self.fixed_columns
+        fixed_rows, fixed_columns, hover_cursor, plain_width, flags = self._cell_settings()
+        body = row_index >= max(fixed_rows, 0) and column_index >= fixed_columns
         key = (row_index, column_index, base_style, cursor, hover, in_range,
-               self._show_hover_cursor, self._update_count, self._pseudo_class_state)  # fmt: skip
-        plain = width >= 3 and self.max_column_content_width is None  # no forced ellipsis
+               hover_cursor, self._update_count, self._pseudo_class_state)  # fmt: skip
+        plain = width >= 3 and plain_width  # no forced ellipsis
         if not body or not plain or key in self._cell_render_cache:
             return super()._render_cell(
                 row_index, column_index, base_style, width, cursor, hover, in_range
@@ -258,11 +339,7 @@ class FrameTable(DataTable):
             return super()._render_cell(
                 row_index, column_index, base_style, width, cursor, hover, in_range
             )
-        component, post = self._get_styles_to_render_cell(
-            False, False, False, hover, cursor, in_range, self.show_cursor,
-            self._show_hover_cursor, self.cursor_type == "range",
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
-        )  # fmt: skip
+        component, post = self._cell_styles(hover, cursor, in_range, flags)
         pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
         lines = [_cell_line(self.app.console, cell, width, pre + component, post)]
         self._cell_render_cache[key] = lines

@@ -79,9 +79,10 @@ def coded_order_costs(
     db: sqlite_utils.Database, currency: str, until: str | None = None
 ) -> tuple[pl.DataFrame, pl.Series] | None:
     """:func:`order_costs` with ``customer_code`` in place of ``customer_id``, and the people
-    it numbers: code ``i`` is ``ids[i]``, ids sorted, each with an order. From the snapshot's
-    customer codes (``store.customer_ranks``): no per-command hashing or sorting of 2.8 M ids.
-    None when the snapshot holds no codes (not current, or an older layout read-only)."""
+    it numbers: code ``i`` is ``ids[i]``, ids sorted, each with an order; ``discount_code``
+    is 1 (a code) or null (none), Int8. From the snapshot's customer codes
+    (``store.customer_ranks``): no per-command hashing or sorting of 2.8 M ids. None when
+    the snapshot holds no codes (not current, or an older layout read-only)."""
     column_snapshot.prepare(db, column_snapshot.ORDERS)
     with snapshot(db):
         current = column_snapshot.ORDERS in column_snapshot.current_parts(db.conn)
@@ -127,7 +128,8 @@ def _from_snapshot(
     ]
     costly = (flag == 1).fill_null(False) & keys.is_not_null()
     for name, test in tests:
-        passed = _column(db, name).to_frame().select(test.fill_null(False)).to_series()
+        passed = _chunks(db, name).to_frame().select(test.fill_null(False)).to_series()
+        passed = passed.rechunk()  # the booleans, not the texts: ~0.05 s less at 1 M
         costly = costly | (passed & keys.is_not_null()) if name == "status" else costly & passed
     every = bool(costly.all())  # the usual case: no filter to copy the columns through
 
@@ -137,10 +139,33 @@ def _from_snapshot(
     out = [kept(keys).alias(key)]
     del keys
     for name, (_, dtype) in list(_COLUMNS.items())[1:]:
-        column = flag if name == "is_purchase" else _column(db, name).cast(dtype)
+        if name == "is_purchase":
+            column = flag
+        elif name == "discount_code" and key == CODE:  # only whether there was one counts
+            column = _discount_flags(db)
+        else:
+            column = _column(db, name).cast(dtype)
         column = kept(column).alias(name)
         out.append(column.shrink_dtype() if name in _NARROW else column)  # before the next
     return pl.DataFrame(out)
+
+
+def _discount_flags(db: sqlite_utils.Database) -> pl.Series:
+    """Each order's discount code as 1 (a code) or null (none): at a million customers 2.8 M
+    texts never put in one chunk, ~0.08 s of CPU less than the codes themselves."""
+    codes = _chunks(db, "discount_code")
+    flags = pl.when(pl.col("discount_code").is_not_null()).then(pl.lit(1, dtype=pl.Int8))
+    return codes.to_frame().select(flags.alias("discount_code")).to_series().rechunk()
+
+
+def _chunks(db: sqlite_utils.Database, name: str) -> pl.Series:
+    """:func:`_column` as its blob's batches: a column only tested needs no copy in one
+    chunk (the caller checked the part is current, inside its read transaction)."""
+    (blob,) = db.conn.execute(
+        "SELECT data FROM column_snapshots WHERE part = ? AND name = ?",
+        (column_snapshot.ORDERS, name),
+    ).fetchone()
+    return pl.read_ipc(blob).to_series()
 
 
 def _column(db: sqlite_utils.Database, name: str) -> pl.Series:

@@ -103,8 +103,7 @@ def coded_order_costs(
     if not held.all():  # people without a costly order in this currency are not listed
         codes = (np.cumsum(held, dtype=np.int64) - 1)[codes]
         keys = keys.filter(pl.Series(held))
-    narrow = [raw.get_column(c).shrink_dtype() for c in _NARROW]
-    coded = raw.with_columns(pl.Series(CODE, codes).shrink_dtype(), *narrow)
+    coded = raw.with_columns(pl.Series(CODE, codes).shrink_dtype())  # the rest narrowed
     return coded, keys.alias("customer_id")
 
 

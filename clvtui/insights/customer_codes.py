@@ -83,13 +83,17 @@ def by_code(codes: np.ndarray, ids: pl.Series) -> Groups:
 
 
 def stable_order(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")`` of values in [0, 2**32) as radix sorts of 16 bits
-    (numpy sorts those by counting): ~3x faster than its merge sort of 32-bit values."""
-    order = np.argsort((values & 0xFFFF).astype(np.uint16), kind="stable")
-    high = values >> 16
-    if high.any():
-        order = order[np.argsort(high[order].astype(np.uint16), kind="stable")]
-    return order
+    """``np.argsort(values, kind="stable")`` of values in [0, 2**32): a radix sort (numpy
+    sorts 16-bit values by counting, ~3x faster than its merge sort of 32-bit ones), or for
+    wider values one sort of (value, row) packed in 64 bits — distinct keys, so any sort is
+    stable: 0.07 s for 2.8 M customer codes where two 16-bit passes took 0.12."""
+    if len(values) == 0 or values.max() < 1 << 16:
+        return np.argsort(values.astype(np.uint16), kind="stable")
+    keys = values.astype(np.uint64) << np.uint64(32)
+    keys |= np.arange(len(values), dtype=np.uint64)
+    keys.sort()  # in place: one 64-bit array alive, not two
+    keys &= np.uint64(0xFFFFFFFF)
+    return keys.view(np.int64)  # row numbers < 2**32: the same bits
 
 
 def _index_type(n: int) -> type[np.signedinteger]:
@@ -186,6 +190,38 @@ def kahan_sums(where: Layout, values: np.ndarray) -> np.ndarray:
     out = np.empty(len(total))
     out[where.longest] = total
     return out
+
+
+def group_sums(
+    groups: Groups, every: Layout, values: np.ndarray, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`kahan_sums` of ``values`` over the rows where ``keep`` is set (all: None), with
+    ``every`` the layout of all rows. A group's total depends on its own rows only, so only
+    the groups that need it are summed over a layout of their own: those with a dropped row
+    (the rest sum as in ``every``), or, when few values are not 0 (refunds), those with one
+    (the rest total 0). At a million customers: no second full layout and gather (~0.15 s)."""
+    nonzero = values != 0
+    if keep is not None:
+        nonzero &= keep
+    if np.count_nonzero(nonzero) * 8 < len(values):  # sparse: all others total 0
+        totals = np.zeros(groups.count)
+        redo = _groups_with(groups, nonzero)
+    else:
+        totals = kahan_sums(every, values)
+        if keep is None or keep.all():
+            return totals
+        redo = _groups_with(groups, ~keep)
+    if redo.any():
+        rows = redo[groups.codes]
+        if keep is not None:
+            rows &= keep
+        totals[redo] = kahan_sums(layout(groups, rows), values)[redo]
+    return totals
+
+
+def _groups_with(groups: Groups, rows: np.ndarray) -> np.ndarray:
+    """Whether each group has a row where ``rows`` is set."""
+    return np.bincount(groups.codes[rows], minlength=groups.count) > 0
 
 
 def counts(groups: Groups, mask: np.ndarray) -> np.ndarray:

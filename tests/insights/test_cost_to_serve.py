@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from clvtui.insights.cost_to_serve import K_ORDERS
 from clvtui.services.costs import cost_report
 from clvtui.settings import Settings
 from clvtui.shop_costs import customer_costs
-from clvtui.store import open_db
-from clvtui.store.costs import has_cost_columns
+from clvtui.store import column_snapshot, open_db
+from clvtui.store.costs import has_cost_columns, has_cost_data
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "costs"
 
@@ -123,3 +124,25 @@ def test_a_currency_without_purchases_says_so(tmp_path: Path) -> None:
     import_file(db, csv)
     with pytest.raises(NoDataError, match="no purchases with a customer in the database"):
         cost_report(db, settings=Settings(margin=0.05))
+
+
+def test_cost_data_is_found_in_any_cost_column_and_not_in_empty_ones(db, tmp_path: Path) -> None:
+    """From the snapshot's cost columns, one at a time: the fee column is empty in this
+    export, its discounts and shipping are not; an export whose cost columns are all empty
+    maps them but holds no cost."""
+    import_file(db, FIXTURES / "shopify_discounts.csv")
+    assert has_cost_columns(db) and has_cost_data(db)
+    with (FIXTURES / "shopify_discounts.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["Discount Amount"] = row["Discount Code"] = row["Shipping"] = ""
+    empty = tmp_path / "no_costs.csv"
+    with empty.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    other = open_db(tmp_path / "empty.db")
+    import_file(other, empty)
+    assert column_snapshot.ORDERS in column_snapshot.current_parts(other.conn)  # answers
+    assert has_cost_columns(other) and not has_cost_data(other)
+    assert cost_report(other, settings=Settings(margin=0.4))["cost_columns"] is False

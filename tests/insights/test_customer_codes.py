@@ -122,3 +122,31 @@ def test_by_code_groups_as_by_customer(n_rows: int, n_customers: int, seed: int)
     rng = np.random.default_rng(seed)
     values = rng.integers(0, 1 << 32, 3_000, dtype=np.int64)
     assert np.array_equal(cc.stable_order(values), np.argsort(values, kind="stable"))
+
+
+def test_per_customer_without_cost_data_matches_a_string_group_by() -> None:
+    """No order holds a cost (no cost columns imported): the costs are 0 without a pass."""
+    costless = pl.lit(None, dtype=pl.Int64)
+    orders = _orders(20_000, 4_000, seed=5).with_columns(
+        discount_minor=costless, shipping_minor=costless, fee_minor=costless
+    )
+    rules = cts.CostRules(0.4, 5.0, 3.0)
+    got = cts.per_customer(orders, 2, rules)
+    assert_frame_equal(got, _reference(orders, rules), check_exact=False, rel_tol=1e-12)
+    assert got["cost"].to_list() == [0.0] * got.height
+    assert got["costed_orders"].sum() == 0
+
+
+@pytest.mark.parametrize("nonzero", [0.0, 0.03, 0.5, 1.0])
+@pytest.mark.parametrize("kept", [None, 0.0, 0.97, 1.0])
+def test_group_sums_equal_a_layout_of_the_kept_rows(nonzero: float, kept: float | None) -> None:
+    """Summing only the groups that need it gives every group's compensated total to the
+    last bit: sparse values (most groups total 0), dropped rows (a few groups redone)."""
+    rng = np.random.default_rng(11)
+    ids = _orders(6_000, 1_500, seed=9).get_column("customer_id")
+    groups = cc.by_customer(ids)
+    values = np.where(rng.random(ids.len()) < nonzero, rng.random(ids.len()) * 1e3, 0.0)
+    keep = None if kept is None else rng.random(ids.len()) < kept
+    expected = cc.kahan_sums(cc.layout(groups, keep), values)
+    got = cc.group_sums(groups, cc.layout(groups), values, keep)
+    assert got.tobytes() == expected.tobytes()

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from clvtui.core.group_sums import sums_by
 from clvtui.core.normal import Z90
 from clvtui.insights.forecast import (
     WEEKS_PER_MONTH,
@@ -39,7 +40,6 @@ from clvtui.insights.forecast import (
     order_paths,
     variance_factor,
 )
-from clvtui.insights.group_sums import sums_by
 from clvtui.settings import Settings
 
 RECENT_MONTHS = 12

@@ -21,8 +21,8 @@ from typing import Any, cast
 import numpy as np
 import polars as pl
 
+from clvtui.core.group_sums import sums_by
 from clvtui.errors import ModelError
-from clvtui.insights.group_sums import sums_by
 from clvtui.settings import Settings
 from clvtui.wording import clv_label
 

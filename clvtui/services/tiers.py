@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
+from clvtui.core.group_sums import sums_by
 from clvtui.insights.segments import OneTimeRule, assign_segments
 from clvtui.settings import Settings
 
@@ -126,8 +127,5 @@ def tier_risk_totals(
     if rule_unchanged(run, current):
         return run_segments(db, run_id)
     frame = customers() if customers is not None else ranked_customers(db, run_id, current)
-    return (
-        frame.group_by("tier", "risk")
-        .agg(customers=pl.len(), clv_total=pl.col("clv").sum())
-        .sort("tier", "risk")
-    )
+    cells = frame.select("tier", "risk", clv_total="clv")
+    return sums_by(cells, ["tier", "risk"], ["clv_total"]).sort("tier", "risk")

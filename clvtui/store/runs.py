@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
+from clvtui.core.group_sums import sums_by
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.identity import person_keys_sql
@@ -74,9 +75,8 @@ def save_run(
     transaction (a summary run's customers).
     """
     scores = _score_columns(scores)
-    segments = (
-        scores.group_by("tier", "risk")
-        .agg(customers=pl.len(), clv_total=pl.col("clv").sum())
+    segments = (  # added in row order: the same bits on every run (core.group_sums)
+        sums_by(scores.select("tier", "risk", clv_total="clv"), ["tier", "risk"], ["clv_total"])
         .with_columns(pl.col("tier", "risk").cast(pl.Utf8))
         .filter(pl.col("tier").is_not_null() & pl.col("risk").is_not_null())
         .sort("tier", "risk")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from clvtui.insights.group_sums import sums_by
+from clvtui.core.group_sums import sums_by
 from clvtui.insights.segments import TIERS, risk_matrix
 
 

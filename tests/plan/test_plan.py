@@ -84,7 +84,7 @@ def test_a_one_off_plan_holds_less_and_says_the_same(shop) -> None:
 def test_tier_groups_sum_as_sums_by_does_to_the_bit() -> None:
     import numpy as np
 
-    from clvtui.insights.group_sums import sums_by
+    from clvtui.core.group_sums import sums_by
     from clvtui.insights.plan import _by_tier, tier_groups
 
     rng = np.random.default_rng(5)

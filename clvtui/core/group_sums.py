@@ -4,7 +4,7 @@ polars' group-by adds each group's partial sums in whichever order its threads f
 float total (a tier's CLV, the plan's revenue by tier) could differ in its last digits between
 two runs of the same command on the same data: a JSON output that changes while nothing did.
 Here each group's values are added in row order (``numpy.bincount``), for the few groups the
-reports show.
+reports show and a fit stores (``run_segments``). In ``core``: the store uses it too.
 """
 
 from __future__ import annotations

@@ -129,7 +129,6 @@ def fit_run(
     if costed.result():  # else own_costs keeps the flat cost: nothing to read
         econ = own_costs(db, shop, settings, econ, warnings)
     fitted = _final_fit(shop, name, start, econ, warnings, step, season)
-    shop.orders = shop.orders.clear()  # read no more: scoring and saving need the summary only
 
     step("cohort retention", 0.8)
     report = RunReport(

@@ -6,7 +6,7 @@ and a categorical id per line; at a million customers and 240 products they took
 and 1.8 GB. Here each customer's first order, second order and all orders become sparse
 customer × product 0/1 matrices (scipy): entry products are the first-order matrix's
 columns, the journey is first-orderᵀ · second-order, affinity is allᵀ · all.
-:mod:`clvtui.insights.order_masks` does the same with one 64-bit mask per customer when the
+:mod:`clvtui.core.order_masks` does the same with one 64-bit mask per customer when the
 catalogue fits; the tests hold all three paths to each other.
 """
 
@@ -18,8 +18,8 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
+from clvtui.core.order_masks import first_two, time_order, to_time
 from clvtui.insights import products as ins
-from clvtui.insights.order_masks import first_two, time_order, to_time
 
 _NONE = np.iinfo(np.int64).max
 
@@ -51,7 +51,7 @@ class ShopBaskets:
 def shop_baskets(
     order: np.ndarray, product: pl.Series, customer: np.ndarray, ordered_at: pl.Series
 ) -> ShopBaskets:
-    """The baskets of lines given as :func:`clvtui.insights.order_masks.coded_shop_masks`
+    """The baskets of lines given as :func:`clvtui.core.order_masks.coded_shop_masks`
     takes them (``ids`` aside: rows carry the customer ``code``)."""
     if order.size > 1 and not bool((order[1:] >= order[:-1]).all()):
         by_order = np.argsort(order, kind="stable")  # an order's lines apart: rare

@@ -1,5 +1,5 @@
 """Entry products, journey, affinity and best next product from a shop's bit masks
-(:mod:`clvtui.insights.order_masks`): the same tables as :mod:`clvtui.insights.products`,
+(:mod:`clvtui.core.order_masks`): the same tables as :mod:`clvtui.insights.products`,
 built from one integer per customer instead of their lines.
 
 Why: counts per product and per pair are sums over a few thousand distinct masks (small
@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from clvtui.core.order_masks import ShopMasks, distinct, incidence
 from clvtui.insights import products as ins
 from clvtui.insights.baskets import first_fit
-from clvtui.insights.order_masks import ShopMasks, distinct, incidence
 
 
 def entry_products(

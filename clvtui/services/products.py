@@ -19,7 +19,7 @@ import sqlite_utils
 from clvtui.insights.products import ProductRules
 
 if TYPE_CHECKING:
-    from clvtui.insights.order_masks import ShopMasks
+    from clvtui.core.order_masks import ShopMasks
     from clvtui.store.order_lines import PurchaseCodes
 
 NO_LINES = (
@@ -79,7 +79,7 @@ class RunLines:
 
     def masks(self) -> ShopMasks | None:
         """The lines as bit masks (built once; None: more products than a mask holds)."""
-        from clvtui.insights.order_masks import coded_shop_masks, shop_masks
+        from clvtui.core.order_masks import coded_shop_masks, shop_masks
 
         if not self._masks:
             c = self.coded
@@ -329,8 +329,8 @@ def best_next_of(
 ) -> dict[str, Any] | None:
     """One customer's best next product — next_product, lift, because, customers — from
     every customer's ``lines`` (None: no product with lift > 1 against one of theirs)."""
+    from clvtui.core.order_masks import shop_masks
     from clvtui.insights import products as ins
-    from clvtui.insights.order_masks import shop_masks
 
     rules = rules or ProductRules()
     shop = shop_masks(lines)

@@ -1,4 +1,4 @@
-"""The bit-mask path of the product views (insights.order_masks, insights.mask_products)
+"""The bit-mask path of the product views (core.order_masks, insights.mask_products)
 against the general joins (insights.products) on random shops: lines in time order or not,
 lines of an order apart, text or categorical ids, ties in time, whole shop and per tier."""
 
@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from clvtui.core.order_masks import shop_masks
 from clvtui.insights import mask_products as fast
 from clvtui.insights import products as ins
-from clvtui.insights.order_masks import shop_masks
 from clvtui.services.products import RunLines, best_next_of, product_report, report_by_joins
 
 NO_DB = cast(Any, None)  # the report reads nothing when given the lines
@@ -57,13 +57,8 @@ def random_values(lines: pl.DataFrame, seed: int) -> pl.DataFrame:
     )
 
 
-def assert_same_report(lines: pl.DataFrame, values: pl.DataFrame, tier: str | None) -> None:
-    rules = ins.ProductRules(min_customers=5, min_pair_customers=3)
-    data = RunLines(1, "USD", values, lines, None)
-    assert data.masks() is not None  # the mask path is really taken
-    got = product_report(NO_DB, tier=tier, rules=rules, data=data)
-    part = values if tier is None else values.filter(pl.col("tier") == tier)
-    want = report_by_joins(got.__class__(1, "USD", tier, rules=rules), lines, part, bool(tier))
+def assert_reports_equal(got: Any, want: Any) -> None:
+    """Two product reports alike: every table (entry shares to 1e-12) and figure."""
     assert got.customers_with_lines == want.customers_with_lines
     assert got.entry.height > 3 and got.journey.height > 3 and got.pairs.height > 3
     assert_frame_equal(got.entry, want.entry, check_exact=False, rel_tol=1e-12)
@@ -71,6 +66,16 @@ def assert_same_report(lines: pl.DataFrame, values: pl.DataFrame, tier: str | No
     assert got.median_days_to_second == want.median_days_to_second
     assert got.second_order_customers == want.second_order_customers
     assert_frame_equal(got.pairs, want.pairs)
+
+
+def assert_same_report(lines: pl.DataFrame, values: pl.DataFrame, tier: str | None) -> None:
+    rules = ins.ProductRules(min_customers=5, min_pair_customers=3)
+    data = RunLines(1, "USD", values, lines, None)
+    assert data.masks() is not None  # the mask path is really taken
+    got = product_report(NO_DB, tier=tier, rules=rules, data=data)
+    part = values if tier is None else values.filter(pl.col("tier") == tier)
+    want = report_by_joins(got.__class__(1, "USD", tier, rules=rules), lines, part, bool(tier))
+    assert_reports_equal(got, want)
 
 
 @pytest.mark.parametrize("tier", [None, "Profitable"])
@@ -205,7 +210,7 @@ def test_coded_masks_of_too_many_products_are_none() -> None:
 
 
 def fast_masks(args: dict[str, Any]) -> Any:
-    from clvtui.insights.order_masks import coded_shop_masks
+    from clvtui.core.order_masks import coded_shop_masks
 
     return coded_shop_masks(**args)
 
@@ -256,13 +261,7 @@ def test_many_products_from_codes_match_the_general_joins(layout: str, tier: str
     got = product_report(NO_DB, tier=tier, rules=rules, data=data)
     part = values if tier is None else values.filter(pl.col("tier") == tier)
     want = report_by_joins(got.__class__(1, "USD", tier, rules=rules), counted, part, bool(tier))
-    assert got.customers_with_lines == want.customers_with_lines
-    assert got.entry.height > 3 and got.journey.height > 3 and got.pairs.height > 3
-    assert_frame_equal(got.entry, want.entry, check_exact=False, rel_tol=1e-12)
-    assert_frame_equal(got.journey, want.journey)
-    assert got.median_days_to_second == want.median_days_to_second
-    assert got.second_order_customers == want.second_order_customers
-    assert_frame_equal(got.pairs, want.pairs)
+    assert_reports_equal(got, want)
 
 
 def test_best_next_of_many_products_from_codes_match_the_general_joins() -> None:

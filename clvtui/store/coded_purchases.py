@@ -29,6 +29,7 @@ from clvtui.store.reads import (
     _choose_code,
     _single_logged_currency,
     _until_text,
+    most_held,
 )
 
 # ``store.reads.purchases_frame``'s UTC timestamp, to the day (the stored text is UTC: "…Z")
@@ -117,12 +118,7 @@ def _currency(
     currencies = sorted(held.filter(bought).unique().to_list())
     if not currencies:
         raise NoDataError(NO_PURCHASES)
-    if wanted is not None or len(currencies) == 1:
-        chosen = _choose_code(currencies, wanted)
-    else:
-        counts = held.filter(dated).value_counts()
-        order = counts.sort(["count", held.name], descending=[True, False])
-        chosen = next(c for c in [*order.get_column(held.name), *currencies] if c in currencies)
+    chosen = most_held(currencies, held.filter(dated), wanted)
     return chosen, None if currencies == [chosen] else (held == chosen).fill_null(False)
 
 

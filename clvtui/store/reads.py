@@ -185,16 +185,20 @@ def _snapshot_purchases(
     if not currencies:
         raise NoDataError(NO_PURCHASES)
     dated = bought if limit is None else bought.filter(pl.col("ordered_at") <= limit)
-    if currency is not None or len(currencies) == 1:
-        chosen = _choose_code(currencies, currency)
-    else:
-        counts = dated.get_column("currency").value_counts()
-        order = counts.sort(["count", "currency"], descending=[True, False])
-        counted = dict(zip(order.get_column("currency"), order.get_column("count"), strict=True))
-        chosen = next(c for c in [*counted, *currencies] if c in currencies)
+    chosen = most_held(currencies, dated.get_column("currency"), currency)
     if currencies != [chosen]:  # else every purchase is in it: no copy
         dated = dated.filter(pl.col("currency") == chosen)
     return chosen, dated.drop("currency")
+
+
+def most_held(currencies: list[str], dated: pl.Series, wanted: str | None) -> str:
+    """The currency a run reports in: the one asked for, the only one, else the one most
+    purchases up to as-of are in (ties by code; a currency none of them is in comes last).
+    ``dated``: the currency of each purchase up to as-of."""
+    if wanted is not None or len(currencies) == 1:
+        return _choose_code(currencies, wanted)
+    order = dated.value_counts().sort(["count", dated.name], descending=[True, False])
+    return next(c for c in [*order.get_column(dated.name), *currencies] if c in currencies)
 
 
 def _choose_code(currencies: list[str], wanted: str | None) -> str:

@@ -32,6 +32,7 @@ import sqlite_utils
 
 from clvtui.store import customer_ranks
 from clvtui.store.frames import read_frame, read_table
+from clvtui.store.order_times import TIME, parsed, with_times
 
 ORDERS, LINES = "orders", "lines"
 PARTS = frozenset({ORDERS, LINES})
@@ -126,8 +127,19 @@ def prepare(db: sqlite_utils.Database, *parts: str) -> None:
     """Rebuild stale ones of ``parts`` now when this connection may write and nobody else is
     writing (outside any transaction: a reader never waits for a writer, and never writes
     inside someone's transaction). Call before a reader's read transaction."""
-    if _has_table(db.conn) and set(parts) - current_parts(db.conn):
+    if _has_table(db.conn) and (set(parts) - current_parts(db.conn) or _untimed(db, parts)):
         _rebuild_now(db, set(parts))
+
+
+def holds(db: sqlite_utils.Database, part: str, name: str) -> bool:
+    """Whether ``part`` has a column ``name`` (an older write may lack a newer column)."""
+    sql = "SELECT 1 FROM column_snapshots WHERE part = ? AND name = ?"
+    return _has_table(db.conn) and db.conn.execute(sql, (part, name)).fetchone() is not None
+
+
+def _untimed(db: sqlite_utils.Database, parts: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
+    """A current orders part written before it kept the order times (``order_times``)."""
+    return ORDERS in parts and ORDERS in current_parts(db.conn) and not holds(db, ORDERS, TIME)
 
 
 def load(db: sqlite_utils.Database, part: str, columns: list[str]) -> pl.DataFrame | None:
@@ -212,6 +224,9 @@ def rebuild(db: sqlite_utils.Database, parts: frozenset[str] | set[str] = PARTS)
     stale = parts - current_parts(db.conn)
     if ORDERS in stale:
         _write(db.conn, ORDERS, read_table(db, "orders", _ORDER_COLUMNS))
+    elif _untimed(db, parts):  # the same rows: only their times added, from the stored text
+        timed = with_times(_columns(db.conn, ORDERS, ["ordered_at"]))
+        _add(db.conn, ORDERS, timed.drop("ordered_at").get_columns())  # none: did not parse
     if LINES in stale:
         lines = read_table(db, "order_lines", _LINE_COLUMNS, where=_NAMED)
         _write(db.conn, LINES, _with_order_rowids(lines, read_table(db, "orders", _ORDER_REFS)))
@@ -233,15 +248,20 @@ def _with_order_rowids(lines: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
 def _write(conn: Any, part: str, frame: pl.DataFrame, ids: pl.Series | None = None) -> None:
     """Store ``frame`` as ``part``; orders with customer codes (ranked here, or given: ids)."""
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (part,))
-    stamp = _stamp(conn, part)
-    columns = frame.get_columns()
+    columns = with_times(frame).get_columns() if part == ORDERS else frame.get_columns()
     if part == ORDERS:
         columns += [ids] if ids is not None else customer_ranks.ranked(frame["customer_key"])
+    _add(conn, part, columns)
+
+
+def _add(conn: Any, part: str, columns: list[pl.Series]) -> None:
+    """Store each of ``columns`` in ``part``, stamped now (one of the same name goes)."""
+    stamp = _stamp(conn, part)
     for column in columns:
         buffer = io.BytesIO()
         column.to_frame().write_ipc(buffer, compression=_COMPRESSION)
         conn.execute(
-            "INSERT INTO column_snapshots (part, name, stamp, row_count, data)"
+            "INSERT OR REPLACE INTO column_snapshots (part, name, stamp, row_count, data)"
             " VALUES (?, ?, ?, ?, ?)",
             (part, column.name, stamp, column.len(), buffer.getbuffer()),
         )
@@ -332,6 +352,7 @@ def _merge_orders(
     if new is not None:  # the file's new rows, then any of them a refund updated since
         changed = _merged(new.drop("order_id"), changed)
     if changed.height:  # the stored customer codes renumbered, the changed rows' looked up
+        changed = changed.with_columns(parsed(changed.get_column("ordered_at")))
         codes, ids = (_column(conn, ORDERS, name) for name in customer_ranks.DERIVED)
         old, changed, ids = customer_ranks.merge_ready(_columns(conn, ORDERS), codes, ids, changed)
         _write(conn, ORDERS, _merged(old, changed), ids)

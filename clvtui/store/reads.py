@@ -9,7 +9,7 @@ in SQL per order.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
@@ -21,6 +21,7 @@ from clvtui.store import column_snapshot
 from clvtui.store.customer_ranks import CODE, IDS
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.identity import LINK_SCHEMA, all_links, to_people
+from clvtui.store.order_times import INSTANT, TIME
 
 _PURCHASE_COLUMNS = {
     "customer_key": ("customer_key", pl.Utf8),
@@ -130,25 +131,63 @@ def coded_purchases(
     with snapshot(db):  # the currency choice and the read see the same orders
         links = all_links(db)
         ids = _ranked_ids(db) if coded and links.height == 0 else None
-        if ids is not None:
-            stored = column_snapshot.read_orders(db, _CODED_COLUMNS, _CODED_PURCHASES)
-        else:
-            stored = column_snapshot.read_orders(db, _SNAPSHOT_COLUMNS, _SNAPSHOT_PURCHASES)
-        if stored is not None:
-            chosen, raw = _snapshot_purchases(stored, currency, limit)
-        else:
-            chosen, raw = _sql_purchases(db, currency, limit)
+        found = _snapshot_read(db, ids is not None, currency, limit)
+        chosen, raw = found if found is not None else _sql_purchases(db, currency, limit)
     if ids is not None and CODE in raw.columns:  # 0.07 s of CPU where decoding them took 0.4
         raw = raw.with_columns(ids.gather(raw.get_column(CODE)).alias("customer_key"))
     scale = 10 ** minor_exponent(chosen)
+    at = pl.col("ordered_at")
     frame = raw.select(
         to_people(raw, links),
-        pl.col("ordered_at").str.strptime(pl.Datetime("us", "UTC"), TIMESTAMP_FORMAT),
+        at.str.strptime(INSTANT, TIMESTAMP_FORMAT) if raw.schema["ordered_at"] == pl.Utf8 else at,
         pl.col("amount").cast(pl.Float64) / scale,
         pl.lit(chosen).alias("currency"),
         *([CODE] if CODE in raw.columns else []),
     )
     return frame, ids if CODE in frame.columns else None
+
+
+def _snapshot_read(
+    db: sqlite_utils.Database, coded: bool, wanted: str | None, limit: str | None
+) -> tuple[str, pl.DataFrame] | None:
+    """The chosen currency and its purchases out of the column snapshot (None: not current),
+    their times as instants when the part keeps them (``order_times``), else as text. When the
+    imports log says one currency, the purchases are all in it: one filter (purchase, customer,
+    as-of) and no currency column read; else every purchase's currency decides."""
+    timed = column_snapshot.holds(db, column_snapshot.ORDERS, TIME) and _limit_us(limit) != -1
+    columns = dict(_CODED_COLUMNS if coded else _SNAPSHOT_COLUMNS)
+    where = _CODED_PURCHASES if coded else _SNAPSHOT_PURCHASES
+    if timed:
+        columns["ordered_at"] = pl.col(TIME).cast(INSTANT)
+    single = _single_logged_currency(db)
+    if single:
+        dated = where if limit is None else where & _at_most(limit, timed)
+        del columns["currency"]
+        stored = column_snapshot.read_orders(db, columns, dated)
+        if stored is None:
+            return None
+        if stored.height:  # else: none at all, or none by as-of: the scan below says which
+            return _choose_code(single, wanted), stored
+        columns["currency"] = _SNAPSHOT_COLUMNS["currency"]
+    stored = column_snapshot.read_orders(db, columns, where)
+    return None if stored is None else _snapshot_purchases(stored, wanted, limit)
+
+
+def _at_most(limit: str, timed: bool) -> pl.Expr:
+    """``ordered_at <= limit`` on the text, or the same comparison on the kept instants."""
+    return pl.col(TIME) <= _limit_us(limit) if timed else pl.col("ordered_at") <= limit
+
+
+def _limit_us(limit: str | None) -> int | None:
+    """The instant of a stored-format text limit in µs since the epoch (None: no limit; -1:
+    not a stored-format time, so only the text compares as before)."""
+    if limit is None:
+        return None
+    try:
+        instant = datetime.strptime(limit, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return -1
+    return int(instant.timestamp()) * 1_000_000
 
 
 def _ranked_ids(db: sqlite_utils.Database) -> pl.Series | None:
@@ -184,7 +223,11 @@ def _snapshot_purchases(
     currencies = sorted(bought.get_column("currency").unique().to_list())
     if not currencies:
         raise NoDataError(NO_PURCHASES)
-    dated = bought if limit is None else bought.filter(pl.col("ordered_at") <= limit)
+    dated = bought
+    if limit is not None and bought.schema["ordered_at"] == pl.Utf8:
+        dated = bought.filter(pl.col("ordered_at") <= limit)
+    elif limit is not None:  # the kept instants (``_snapshot_read`` read them for a valid limit)
+        dated = bought.filter(pl.col("ordered_at").dt.epoch("us") <= _limit_us(limit))
     chosen = most_held(currencies, dated.get_column("currency"), currency)
     if currencies != [chosen]:  # else every purchase is in it: no copy
         dated = dated.filter(pl.col("currency") == chosen)

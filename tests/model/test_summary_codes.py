@@ -19,6 +19,7 @@ from polars.testing import assert_frame_equal
 
 from clvtui.model import validate
 from clvtui.model.summary import summarise, summarise_shop
+from clvtui.model.summary_codes import sorted_codes
 from clvtui.store.customer_ranks import ranked
 from tests.model.test_summary import AS_OF, ORDERS
 
@@ -70,3 +71,34 @@ def test_holdout_weekly_counts_equal_the_count_over_the_orders() -> None:
     want = validate._actual_weekly(summarise(rand, "2024-07-10", 6), rand, 6)
     assert many.holdout_weekly is not None and many.holdout_weekly.sum() > 50
     assert many.holdout_weekly.tolist() == want.tolist()
+
+
+def test_the_packed_sort_orders_rows_as_the_sort_by_code_day_and_amount() -> None:
+    """Many same-day orders (a day's amounts arrive in random order: they must come out in
+    amount order, as the sort by (code, day, amount) gives them), codes above 2¹⁶, days
+    before the epoch, and a row past ``end`` left out."""
+    rng = np.random.default_rng(11)
+    n = 30_000
+    codes = rng.integers(0, 70_000, n).astype(np.uint32)
+    codes[:6] = [69_999, 69_999, 69_999, 69_999, 0, 0]
+    days = rng.integers(-40, 60, n)
+    days[:6] = [5, 5, 5, 5, 61, -40]
+    amount = np.round(rng.gamma(2.0, 20.0, n), 2)
+    amount[:4] = [30.0, 0.1, 12.5, 0.2]
+    orders = pl.DataFrame(
+        {
+            "customer_code": codes,
+            "ordered_at": (days * 86_400 + rng.integers(0, 86_400, n)) * 1_000_000,
+            "amount": amount,
+        }
+    ).with_columns(pl.col("ordered_at").cast(pl.Datetime("us", "UTC")))
+    got = sorted_codes(orders, 60)
+    want = orders.select(
+        "customer_code", day=pl.col("ordered_at").dt.epoch("d").cast(pl.Int32), amount="amount"
+    ).filter(pl.col("day") <= 60)
+    want = want.sort("customer_code", "day", "amount")
+    assert got.height == n - 1 and want["day"].min() == -40
+    assert_frame_equal(got, want, check_exact=True)
+    tied = got.filter((pl.col("customer_code") == 69_999) & (pl.col("day") == 5))
+    assert tied["amount"].to_list()[:4] == [0.1, 0.2, 12.5, 30.0]
+    assert sorted_codes(orders.head(0), 60).height == 0

@@ -20,6 +20,7 @@ from datetime import date, datetime
 import numpy as np
 import polars as pl
 
+from clvtui.model.outlier_days import outlier_candidates
 from clvtui.model.summary_codes import CODE, customer_ids, sorted_codes
 
 SUMMARY_COLUMNS = ["customer_id", "orders", "spend", "x", "t_x", "T", "m", "first_day", "last_day"]
@@ -353,10 +354,8 @@ def _shop_days(
     shop_q = float(np.quantile(day_sum, OUTLIER_SHOP_QUANTILE))
     owner = np.cumsum(new_customer[day_rows]) - 1  # customer number of each purchase day
     rows: list[tuple[int, int, float, float]] = []  # (row of the frame, day, amount, cap)
-    for c in np.flatnonzero(day_sum > shop_q):
+    for c in outlier_candidates(day_sum, shop_q, owner, first, n_days, OUTLIER_FACTOR):
         k = owner[c]
-        if n_days[k] < 2:
-            continue
         seg = day_sum[first[k] : first[k] + n_days[k]]
         others = np.delete(seg, c - first[k])
         threshold = max(OUTLIER_FACTOR * float(np.median(others)), shop_q)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import io
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
@@ -33,6 +32,7 @@ import sqlite_utils
 from clvtui.store import customer_ranks
 from clvtui.store.frames import read_frame, read_table
 from clvtui.store.order_times import TIME, parsed, with_times
+from clvtui.store.snapshot_watch import ImportRows, Watch
 
 ORDERS, LINES = "orders", "lines"
 PARTS = frozenset({ORDERS, LINES})
@@ -74,29 +74,6 @@ _STAMP_SQL = (
 )
 _FEW_LINES = 100_000
 _COMPRESSION: Final = "lz4"  # zstd: a third smaller, but decoding 5 M lines took twice as long
-
-
-@dataclass
-class Watch:
-    """What :func:`lift_watch` found, for :func:`settle`."""
-
-    parts: set[str]
-    triggers: list[str]
-    present: bool  # False: a database from before the snapshot (nothing to keep up)
-    orders_max: int = 0  # highest rowids before the import
-    lines_max: int = 0
-
-
-@dataclass
-class ImportRows:
-    """What an import wrote, as the importer had it: the file's orders (``STORED`` columns,
-    ``customer_id`` holding the key) and lines (``LINE_FIELDS``), and the counts."""
-
-    orders: pl.DataFrame | None = None
-    lines: pl.DataFrame | None = None
-    orders_new: int = 0
-    lines_new: int = 0
-    orders_changed: bool = False
 
 
 def order_stamp(conn: sqlite3.Connection) -> str:

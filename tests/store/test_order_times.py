@@ -7,7 +7,7 @@ Real files: the 2,000-customer demo (tests/conftest.py) copied per test, read in
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +117,56 @@ def test_a_time_that_does_not_parse_leaves_the_text_to_the_reader() -> None:
     assert TIME not in with_times(orders).columns
     good = pl.DataFrame({"ordered_at": ["1970-01-01T00:00:01Z", "2024-01-02T03:04:05Z"]})
     assert with_times(good)[TIME].to_list() == [1_000_000, 1_704_164_645_000_000]
+
+
+def _read_all_ways(path: Path, **kw: object) -> list[pl.DataFrame | str]:
+    """``purchases_frame`` (or its one-line refusal) from the kept times, the stored text and
+    SQL, in that order."""
+    from clvtui.errors import NoDataError
+    from clvtui.store.reads import purchases_frame
+
+    out: list[pl.DataFrame | str] = []
+    for drop in (None, f"part = 'orders' AND name = '{TIME}'", "1"):
+        if drop:
+            _drop(path, drop)
+        db = open_db(path, readonly=drop is not None)
+        assert column_snapshot.holds(db, column_snapshot.ORDERS, TIME) == (drop is None)
+        try:
+            out.append(purchases_frame(db, **kw))  # type: ignore[arg-type]
+        except NoDataError as e:
+            out.append(str(e))
+        db.conn.close()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("until", "currency"),
+    [("2024-01-04", None), ("2024-01-09", None), ("2024-01-09", "eur"), ("2023-12-31", None),
+     (None, "JPY")],
+)  # fmt: skip
+def test_as_of_and_currency_choice_are_the_same_from_kept_times(
+    tmp_path: Path, until: str | None, currency: str | None
+) -> None:
+    """USD leads up to 01-04, EUR after; a day before any order gives nothing, and a currency
+    never held is refused in the same words, every way."""
+    from tests.store.test_purchase_currency import _generic
+
+    rows = [("O1", "a", "2024-01-02", "USD"), ("O2", "b", "2024-01-03", "USD"),
+            ("O3", "a", "2024-01-04", "EUR"), ("O4", "c", "2024-01-06", "EUR"),
+            ("O5", "b", "2024-01-08", "EUR"), ("O6", "c", "2024-01-10", "USD")]  # fmt: skip
+    db = open_db(tmp_path / "shop.db")
+    import_file(db, _generic(tmp_path / "orders.csv", rows), fmt="generic")
+    db.conn.close()
+    timed, text, sql = _read_all_ways(tmp_path / "shop.db", until=until, currency=currency)
+    if isinstance(timed, str):
+        assert timed == text == sql and ("no purchases" in timed)
+        return
+    assert isinstance(text, pl.DataFrame) and isinstance(sql, pl.DataFrame)
+    assert timed.equals(text.drop("customer_code", strict=False))
+    assert timed.equals(sql)
+    if until == "2023-12-31":  # nothing by then: an empty frame (the fit then says so)
+        assert timed.height == 0
+        return
+    want = {"2024-01-04": "USD", "2024-01-09": "EUR"}[until or ""]
+    assert timed["currency"].unique().to_list() == [currency.upper() if currency else want]
+    assert timed["ordered_at"].max() <= datetime.fromisoformat(f"{until}T23:59:59+00:00")

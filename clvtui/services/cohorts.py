@@ -100,7 +100,7 @@ def read_inputs(
     from clvtui.report import RunReport
     from clvtui.services.tiers import effective_settings
     from clvtui.store import run_scores as store
-    from clvtui.store.coded_purchases import coded_purchases
+    from clvtui.store.coded_purchases import coded_purchases, prepare_purchases
     from clvtui.store.reads import purchases_frame
     from clvtui.store.runs import get_run
     from clvtui.store.saved_settings import load_settings
@@ -112,13 +112,14 @@ def read_inputs(
     as_of = dt.date.fromisoformat(str(report.scored_as_of)[:10])
     params = report.purchase_model.params if report.purchase_model else {}
     currency = run.get("currency")
-    # the orders first: their read's peak (the order times as text) is over before the scores
+    prepare_purchases(db)  # a stale snapshot rebuilt (if this may write) before a reader starts
+    cols = list(dict.fromkeys([*SCORE_INPUTS, *extra]))
+    scores = store.scores_beside(db, rid, cols, customer_columns=customer_columns)
     coded = coded_purchases(db, until=as_of, currency=currency)
     purchases = (
         coded.frame if coded is not None else purchases_frame(db, until=as_of, currency=currency)
     )
-    cols = list(dict.fromkeys([*SCORE_INPUTS, *extra]))
-    scored = store.scores_columns(db, rid, cols, customer_columns=customer_columns)
+    scored = scores.result()
     settings = effective_settings(store.run_row(db, rid), load_settings(db))
     model_code.result()  # an import that failed fails here, as it would have later
     return RunInputs(run, report.model, params, as_of, settings, purchases, scored, coded)

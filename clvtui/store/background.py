@@ -41,7 +41,7 @@ def read_in_background(
 
     def run() -> None:
         try:
-            other = sqlite_utils.Database(path)
+            other = _second_connection(db, path)
             try:
                 out.set_result(read(other))
             finally:
@@ -55,3 +55,13 @@ def read_in_background(
         return out
     finally:
         pool.shutdown(wait=False)
+
+
+def _second_connection(db: sqlite_utils.Database, path: str) -> sqlite_utils.Database:
+    """A connection to ``path`` as ``db`` was opened: read-only for a read-only command (a
+    reader must not be able to write, nor need a writable folder)."""
+    if getattr(db, "readonly", False):
+        from clvtui.store.opening import open_db
+
+        return open_db(path, readonly=True)
+    return sqlite_utils.Database(path)

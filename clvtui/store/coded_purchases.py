@@ -24,6 +24,7 @@ from clvtui.store import column_snapshot
 from clvtui.store.customer_ranks import CODE, IDS
 from clvtui.store.frames import snapshot
 from clvtui.store.identity import all_links, to_people
+from clvtui.store.order_days import stored_days
 from clvtui.store.reads import (
     NO_PURCHASES,
     _choose_code,
@@ -64,7 +65,7 @@ def coded_purchases(
             return None
         codes = _column(db, CODE)
         bought = (_column(db, "is_purchase") == 1).fill_null(False) & codes.is_not_null()
-        day, dated = _days(db, bought, limit)
+        day, dated = _days(db, bought, limit, stored_days(db))
         chosen, in_currency = _currency(db, bought, dated, currency)
         keep = dated if in_currency is None else dated & in_currency
         amount = (_column(db, "amount_minor") - _column(db, "refunded_minor")).filter(keep)
@@ -78,6 +79,12 @@ def coded_purchases(
     return CodedPurchases(frame, coded, people.alias("customer_id"), chosen)
 
 
+def prepare_purchases(db: sqlite_utils.Database) -> None:
+    """Rebuild a stale orders part now if this connection may write (see
+    ``column_snapshot.prepare``): before a second connection starts reading beside it."""
+    column_snapshot.prepare(db, column_snapshot.ORDERS)
+
+
 def _column(db: sqlite_utils.Database, name: str) -> pl.Series:
     """One column of the orders part (current: checked inside the caller's transaction)."""
     frame = column_snapshot.load(db, column_snapshot.ORDERS, [name])
@@ -87,11 +94,17 @@ def _column(db: sqlite_utils.Database, name: str) -> pl.Series:
 
 
 def _days(
-    db: sqlite_utils.Database, bought: pl.Series, limit: str | None
+    db: sqlite_utils.Database, bought: pl.Series, limit: str | None, kept: pl.Series | None
 ) -> tuple[pl.Series, pl.Series]:
-    """The purchases' UTC days up to ``limit`` (inclusive), and which orders those are. The
-    times are texts (2.9 M at a million customers: ~200 MB decoded at once), so they are
+    """The purchases' UTC days up to ``limit`` (inclusive), and which orders those are.
+    ``kept``: every order's day as ``store.order_days`` keeps it (exactly the texts' answers);
+    without it the times are texts (2.9 M at a million customers: ~200 MB decoded at once),
     streamed batch by batch out of the stored Arrow file into days and the limit's test."""
+    last = None if limit is None else _day_of(limit[:10])
+    if kept is not None and (limit is None or last is not None):
+        day = kept.alias("ordered_at")
+        dated = bought if last is None else bought & (day <= last).fill_null(False)
+        return day.filter(dated), dated
     (blob,) = db.conn.execute(
         "SELECT data FROM column_snapshots WHERE part = ? AND name = 'ordered_at'",
         (column_snapshot.ORDERS,),
@@ -102,6 +115,16 @@ def _days(
     days = read.collect(engine="streaming").rechunk()
     dated = bought & days.get_column("inside")
     return days.get_column("ordered_at").filter(dated), dated
+
+
+def _day_of(text: str) -> date | None:
+    """The day ``text`` names when it is one written as ISO does (the kept days' test is
+    exact only then), else None: the limit is compared as text."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if day.isoformat() == text else None
 
 
 def _currency(

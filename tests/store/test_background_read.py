@@ -49,3 +49,19 @@ def test_an_in_memory_database_is_read_here_and_now() -> None:
         db, lambda same: same.conn.execute("SELECT a + 1 FROM t").fetchone()
     )
     assert future.done() and future.result() == (42,)
+
+
+def test_a_read_only_command_reads_beside_on_a_read_only_connection(tmp_path: Path) -> None:
+    from clvtui.store import open_db
+
+    path = tmp_path / "shop.db"
+    open_db(path).close()  # a clvtui database (the read-only open checks what the file is)
+    readonly = open_db(path, readonly=True)
+    probe = read_in_background(readonly, lambda other: other.conn.execute("CREATE TABLE t (x)"))
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        probe.result(timeout=30)
+    writable = open_db(path)
+    read_in_background(writable, lambda other: other.conn.execute("CREATE TABLE t (x)")).result(
+        timeout=30
+    )
+    assert writable.table("t").exists()  # the fit's reads beside may write as before

@@ -34,11 +34,7 @@ _MASKS = ("first", "second", "everything")  # UInt64, one row per buyer
 
 def refresh(db: sqlite_utils.Database) -> None:
     """Make the buyers' masks when stale and the orders and lines parts are current, inside
-    the caller's write transaction (none kept: more products than a mask holds). The
-    orders' days (``store.order_days``) are refreshed here too: the same rebuilds call this."""
-    from clvtui.store import order_days
-
-    order_days.refresh(db)
+    the caller's write transaction (none kept: more products than a mask holds)."""
     conn = db.conn
     if is_current(db) or not column_snapshot.current_parts(conn) >= column_snapshot.PARTS:
         return

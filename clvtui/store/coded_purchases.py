@@ -24,7 +24,7 @@ from clvtui.store import column_snapshot
 from clvtui.store.customer_ranks import CODE, IDS
 from clvtui.store.frames import snapshot
 from clvtui.store.identity import all_links, to_people
-from clvtui.store.order_days import stored_days
+from clvtui.store.order_times import TIME
 from clvtui.store.reads import (
     NO_PURCHASES,
     _choose_code,
@@ -35,6 +35,7 @@ from clvtui.store.reads import (
 
 # ``store.reads.purchases_frame``'s UTC timestamp, to the day (the stored text is UTC: "…Z")
 _DAY = pl.col("ordered_at").str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d")
+_DAY_US = 86_400_000_000  # microseconds in a UTC day
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def coded_purchases(
             return None
         codes = _column(db, CODE)
         bought = (_column(db, "is_purchase") == 1).fill_null(False) & codes.is_not_null()
-        day, dated = _days(db, bought, limit, stored_days(db))
+        day, dated = _days(db, bought, limit, _kept_days(db))
         chosen, in_currency = _currency(db, bought, dated, currency)
         keep = dated if in_currency is None else dated & in_currency
         amount = (_column(db, "amount_minor") - _column(db, "refunded_minor")).filter(keep)
@@ -97,7 +98,7 @@ def _days(
     db: sqlite_utils.Database, bought: pl.Series, limit: str | None, kept: pl.Series | None
 ) -> tuple[pl.Series, pl.Series]:
     """The purchases' UTC days up to ``limit`` (inclusive), and which orders those are.
-    ``kept``: every order's day as ``store.order_days`` keeps it (exactly the texts' answers);
+    ``kept``: every order's day from its kept time (:func:`_kept_days`: the texts' answers);
     without it the times are texts (2.9 M at a million customers: ~200 MB decoded at once),
     streamed batch by batch out of the stored Arrow file into days and the limit's test."""
     last = None if limit is None else _day_of(limit[:10])
@@ -115,6 +116,19 @@ def _days(
     days = read.collect(engine="streaming").rechunk()
     dated = bought & days.get_column("inside")
     return days.get_column("ordered_at").filter(dated), dated
+
+
+def _kept_days(db: sqlite_utils.Database) -> pl.Series | None:
+    """Every order's UTC day from the times the orders part keeps (``store.order_times``), or
+    None when it keeps none (an older file, or a time the stored format does not parse).
+
+    Exact: a kept time is one ``TIMESTAMP_FORMAT`` parsed (no leap second), so it falls on
+    the day its text's first ten characters name and no later than that day's end; for an
+    as-of day L, ``text <= L + "T23:59:59Z"`` then holds exactly when ``day <= L``."""
+    if not column_snapshot.holds(db, column_snapshot.ORDERS, TIME):
+        return None
+    times = _column(db, TIME)
+    return (times // _DAY_US).cast(pl.Int32).cast(pl.Date).alias("ordered_at")
 
 
 def _day_of(text: str) -> date | None:

@@ -187,6 +187,8 @@ def _limit_us(limit: str | None) -> int | None:
         instant = datetime.strptime(limit, TIMESTAMP_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return -1
+    if instant.strftime(TIMESTAMP_FORMAT) != limit:  # "2024-3-4…" parses, yet sorts as text
+        return -1
     return int(instant.timestamp()) * 1_000_000
 
 

@@ -1,7 +1,7 @@
-"""Each order's UTC day kept in the column snapshot (``store.order_days``): made by imports and
-undos, equal to the texts' days, giving the coded purchases of the texts for every as-of date,
-and not kept when a stored time would answer the as-of test otherwise (real imports in tmp
-dirs)."""
+"""Each order's UTC day taken from the times the orders part keeps (``store.order_times``,
+read by ``store.coded_purchases``): kept by imports and undos, equal to the texts' days, giving
+the coded purchases of the texts for every as-of date, and not kept when a stored time would
+answer the as-of test otherwise (real imports in tmp dirs)."""
 
 from __future__ import annotations
 
@@ -14,28 +14,41 @@ from polars.testing import assert_frame_equal
 
 from clvtui.ingest import import_file
 from clvtui.store import column_snapshot, open_db
-from clvtui.store.coded_purchases import CodedPurchases, coded_purchases
+from clvtui.store.coded_purchases import CodedPurchases, _kept_days, coded_purchases
 from clvtui.store.history import undo_import
-from clvtui.store.order_days import DAYS, is_current, stored_days
+from clvtui.store.order_times import TIME
 from clvtui.store.reads import purchases_frame
 from tests.plan.test_coded_purchases import _shop
 
 UNTILS = [None, "2024-01-20", dt.date(2024, 2, 3), "2024-03-03", dt.date(2024, 3, 4), "2024-3-4"]
 
 
+_DROP = "DELETE FROM column_snapshots WHERE part = 'orders' AND name = ?"
+_ASIDE = "UPDATE column_snapshots SET name = ? WHERE part = 'orders' AND name = ?"
+
+
+def is_current(db) -> bool:
+    """Whether the orders part is current and keeps the times the days come from."""
+    return stored_days(db) is not None
+
+
+def stored_days(db) -> pl.Series | None:
+    with db.conn:  # the read transaction the reader runs in
+        parts = column_snapshot.current_parts(db.conn)
+        return _kept_days(db) if column_snapshot.ORDERS in parts else None
+
+
 def _read_texts(db, until) -> CodedPurchases | None:
-    """The coded purchases read from the times' texts: the kept days set aside for one read."""
+    """The coded purchases read from the times' texts: the kept times set aside for one read."""
     with db.conn:
-        db.conn.execute("UPDATE column_snapshots SET stamp = 'aside' WHERE part = ?", (DAYS,))
+        db.conn.execute(_ASIDE, ("aside", TIME))
     assert not is_current(db)
     try:
         return coded_purchases(db, until=until)
-    finally:
+    finally:  # a writable read adds the times again (``column_snapshot.prepare``): the same
         with db.conn:
-            db.conn.execute(
-                "UPDATE column_snapshots SET stamp = ? WHERE part = ?",
-                (column_snapshot.order_stamp(db.conn) + "/days1", DAYS),
-            )
+            db.conn.execute(_DROP, (TIME,))
+            db.conn.execute(_ASIDE, (TIME, "aside"))
 
 
 def assert_same(got: CodedPurchases | None, want: CodedPurchases | None) -> None:
@@ -92,7 +105,7 @@ def test_an_older_database_reads_the_texts(tmp_path: Path) -> None:
     path = _shop(tmp_path)
     db = open_db(path)
     with db.conn:
-        db.conn.execute("DELETE FROM column_snapshots WHERE part = ?", (DAYS,))
+        db.conn.execute(_DROP, (TIME,))
     readonly = open_db(path, readonly=True)
     assert not is_current(readonly)
     until = dt.date(2024, 3, 1)

@@ -19,6 +19,8 @@ costs about 2.5 likelihood evaluations instead of the 8 of a numerical one.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property, partial
@@ -36,97 +38,12 @@ from clvtui.model.base import (
     for_new_customer,
     row_key,
 )
-from clvtui.model.special import log_hyp2f1, log_power_integral
+from clvtui.model.pareto_integral import Z_SERIES as Z_SERIES  # re-exported: the tests' names
+from clvtui.model.pareto_integral import log_j as log_j
+from clvtui.model.pareto_integral import log_j_gradients, log_j_parts
 
 NAME = "paretonbd"
 NAMES = PARAMETERS[NAME]
-Z_SERIES = 0.9  # ₂F₁ argument up to which scipy's series is fast and exact
-_STEP = 1e-5  # central-difference step in p and q: error ~1e-10 (truncation), ~1e-9 (rounding)
-
-
-def log_j(
-    p: np.ndarray, q: float | np.ndarray, alpha: float, beta: float, t: np.ndarray
-) -> np.ndarray:
-    """ln J(t) = ln ∫_t^∞ (α+τ)^−p (β+τ)^−q dτ, for p > 0, q > 1 (see the module docstring).
-
-    The ₂F₁ form where its argument z = |α−β|/(max(α,β)+t) ≤ Z_SERIES (scipy sums it in
-    microseconds); beyond, and wherever it fails, the integral itself by bounded quadrature
-    (``special.log_power_integral``): near z = 1 — β running away in a shop with no visible
-    dropout, or an as-of long after the last order — scipy needs milliseconds per value and
-    the series thousands of terms, which made fits take minutes.
-    """
-    return log_j_parts(p, q, alpha, beta, t)[0]
-
-
-def log_j_parts(
-    p: np.ndarray, q: float | np.ndarray, alpha: float, beta: float, t: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ln J, which elements came from quadrature, and their gradient (4 × those elements).
-
-    The quadrature gives d ln J / d(α, β, p, q) from the same nodes as means under the
-    normalised integrand: −p·E[1/(α+τ)], −q·E[1/(β+τ)], −E[ln(α+τ)], −E[ln(β+τ)].
-    """
-    p, t = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(t, dtype=float))
-    q = np.broadcast_to(np.asarray(q, dtype=float), p.shape)
-    n = p + q - 1.0
-    top, second = (alpha, q) if alpha >= beta else (beta, p)
-    z = abs(alpha - beta) / (top + t)
-    out = np.full(p.shape, np.nan)
-    series = z <= Z_SERIES
-    if series.any():
-        out[series] = (
-            log_hyp2f1(n[series], second[series], n[series] + 1.0, z[series])
-            - n[series] * np.log(top + t[series])
-            - np.log(n[series])
-        )
-    quad = ~np.isfinite(out)
-    grads = np.empty((4, 0))
-    if quad.any():
-        pq, qq = p[quad], q[quad]
-        e_c, e_m = (pq, qq) if alpha <= beta else (qq, pq)
-        out[quad], (m_lc, m_lm, m_ic, m_im) = log_power_integral(
-            e_c, e_m, min(alpha, beta), abs(alpha - beta), t[quad], moments=True
-        )
-        # (α+τ) is the "c" (smaller) term when α ≤ β, else the other one
-        log_a, log_b, inv_a, inv_b = (
-            (m_lc, m_lm, m_ic, m_im) if alpha <= beta else (m_lm, m_lc, m_im, m_ic)
-        )
-        grads = np.stack([-pq * inv_a, -qq * inv_b, -log_a, -log_b])
-    return out, quad, grads
-
-
-def log_j_gradients(
-    p: np.ndarray,
-    q: float,
-    alpha: float,
-    beta: float,
-    t: np.ndarray,
-    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """d ln J / d(α, β, p, q) (4 × elements), ``parts`` = ``log_j_parts`` at the same point.
-
-    Where ln J comes from the ₂F₁: ∂/∂α = −p J(p+1, q)/J and ∂/∂β = −q J(p, q+1)/J, and central
-    differences in p and q (the shifted J use the same route: z does not depend on p, q). Where
-    it came from quadrature, the gradient that came with it.
-    """
-    base, quad, quad_grads = parts
-    p, t = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(t, dtype=float))
-    out = np.empty((4, p.size))
-    out[:, quad] = quad_grads
-    ser = ~quad
-    if ser.any():
-        ps, ts, bs = p[ser], t[ser], base[ser]
-
-        def shifted(dp: float, dq: float) -> np.ndarray:
-            return log_j(ps + dp, q + dq, alpha, beta, ts)
-
-        out[:, ser] = np.stack([
-            -ps * np.exp(shifted(1.0, 0.0) - bs),  # ∂/∂α = −p J(p+1, q) / J
-            -q * np.exp(shifted(0.0, 1.0) - bs),  # ∂/∂β = −q J(p, q+1) / J
-            (shifted(_STEP, 0.0) - shifted(-_STEP, 0.0)) / (2 * _STEP),  # ∂/∂p
-            (shifted(0.0, _STEP) - shifted(0.0, -_STEP)) / (2 * _STEP),  # ∂/∂q
-        ])  # fmt: skip
-    return out
 
 
 def log_a0(
@@ -345,10 +262,74 @@ def starts(rows: Rows) -> list[np.ndarray]:
     ]
 
 
+COLLAPSE_AT = 50_000  # customers from which p_alive works on their distinct (x, t_x, T) rows
+
+
 def p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A₀) (note eq. 18)."""
-    r, alpha, s, beta = theta
+    """1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A₀) (note eq. 18).
+
+    Per customer at a large shop (the next-order probabilities ask for every customer, at
+    30 and at 90 days): evaluated once per distinct (x, t_x, T) row and gathered — 290 k rows
+    for a million customers — with the rows, and the last parameters' values, kept while the
+    caller's arrays live (``_LAST``), so the second ask costs a gather.
+    """
     x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+    if x.ndim != 1 or x.size < COLLAPSE_AT or not (x.shape == t_x.shape == T.shape):
+        return _p_alive(theta, x, t_x, T)
+    with _LAST.lock:
+        return _LAST.rows_of(x, t_x, T).p_alive(np.asarray(theta, dtype=float))
+
+
+class _Customers:
+    """The distinct rows of one set of per-customer arrays, while those arrays are alive.
+
+    Keyed by the arrays' identity (weak references: nothing is kept once the caller drops
+    them); the values at the last parameters are kept beside. Arrays changed in place between
+    two calls would go unnoticed — nothing here does that: the model's inputs are read-only.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()  # one caller at a time (the fit's threads, the TUI's)
+        self._refs: tuple[weakref.ref, ...] = ()
+        self._rows: tuple[np.ndarray, ...] = ()
+        self._inverse = np.empty(0, dtype=np.int64)
+        self._values: tuple[bytes, np.ndarray] | None = None
+
+    def rows_of(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> _Customers:
+        arrays = (x, t_x, T)
+        if len(self._refs) == 3 and all(r() is a for r, a in zip(self._refs, arrays, strict=True)):
+            return self
+        key = row_key(x.astype(np.int64), t_x, T)
+        # not return_index (a stable sort): any customer of a row stands for it
+        uniq, inverse = np.unique(key, return_inverse=True)
+        inverse = inverse.ravel()
+        first = np.empty(len(uniq), dtype=np.int64)
+        first[inverse] = np.arange(len(key))
+        self._rows = (x[first], t_x[first], T[first])
+        self._inverse, self._values = inverse, None
+        self._refs = tuple(weakref.ref(a, self._forget) for a in arrays)
+        return self
+
+    def p_alive(self, theta: np.ndarray) -> np.ndarray:
+        key = theta.tobytes()
+        if self._values is None or self._values[0] != key:
+            self._values = (key, _p_alive(theta, *self._rows))
+        return self._values[1][self._inverse]
+
+    def _forget(self, _ref: weakref.ref) -> None:
+        """One of the arrays is gone: drop the rows (~15 MB at a million customers)."""
+        with self.lock:
+            if any(r is _ref for r in self._refs):
+                self._refs, self._rows, self._values = (), (), None
+                self._inverse = np.empty(0, dtype=np.int64)
+
+
+_LAST = _Customers()
+
+
+def _p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    """``p_alive`` on the given rows as they are."""
+    r, alpha, s, beta = theta
     with np.errstate(over="ignore"):
         lo = (
             np.log(s / (r + s + x)) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)

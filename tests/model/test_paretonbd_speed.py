@@ -1,4 +1,5 @@
-"""Pareto/NBD's BFGS started from a thinned sample's curvature: same optimum, fewer steps."""
+"""Pareto/NBD at large shops: BFGS started from a thinned sample's curvature (same optimum, fewer
+steps), and P(alive) per customer from their distinct rows (the same values)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ WARM = np.log([0.6, 8.0, 0.8, 20.0])  # the simulation's parameters: a warm star
 
 
 @pytest.fixture(scope="module")
-def rows() -> Rows:
-    x, t_x, T = with_dropout(n=3 * paretonbd.CURVATURE_SAMPLE, seed=11)
-    return Rows.collapse(x, t_x, T)
+def customers() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return with_dropout(n=3 * paretonbd.CURVATURE_SAMPLE, seed=11)
+
+
+@pytest.fixture(scope="module")
+def rows(customers: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Rows:
+    return Rows.collapse(*customers)
 
 
 def _fit(likelihood: LikelihoodBase, plain: bool):
@@ -51,3 +56,27 @@ def test_the_thinned_curvature_estimates_the_whole_shops(rows: Rows) -> None:
 def test_small_shops_start_from_the_identity_as_before() -> None:
     x, t_x, T = with_dropout(n=3000, seed=12)
     assert paretonbd.start_curvature(Rows.collapse(x, t_x, T), WARM) is None
+
+
+def _in_small_chunks(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
+    """p_alive evaluated as before, customer by customer (chunks under COLLAPSE_AT)."""
+    size = paretonbd.COLLAPSE_AT // 2
+    return np.concatenate([
+        paretonbd.p_alive(theta, x[i : i + size], t_x[i : i + size], T[i : i + size])
+        for i in range(0, len(x), size)
+    ])  # fmt: skip
+
+
+def test_p_alive_per_customer_is_the_same_from_distinct_rows(customers) -> None:
+    x, t_x, T = customers
+    assert len(x) >= paretonbd.COLLAPSE_AT
+    theta, other = np.exp(WARM), np.array([0.5, 9.0, 0.7, 25.0])
+    first = paretonbd.p_alive(theta, x, t_x, T)
+    np.testing.assert_array_equal(first, _in_small_chunks(theta, x, t_x, T))
+    np.testing.assert_array_equal(paretonbd.p_alive(theta, x, t_x, T), first)  # kept
+    moved = paretonbd.p_alive(other, x, t_x, T)  # other parameters: evaluated again
+    np.testing.assert_array_equal(moved, _in_small_chunks(other, x, t_x, T))
+    assert np.max(np.abs(moved - first)) > 1e-3
+    later = T + 1.0  # other arrays: their own rows
+    np.testing.assert_array_equal(paretonbd.p_alive(theta, x, t_x, later),
+                                  _in_small_chunks(theta, x, t_x, later))  # fmt: skip

@@ -80,3 +80,12 @@ def test_p_alive_per_customer_is_the_same_from_distinct_rows(customers) -> None:
     later = T + 1.0  # other arrays: their own rows
     np.testing.assert_array_equal(paretonbd.p_alive(theta, x, t_x, later),
                                   _in_small_chunks(theta, x, t_x, later))  # fmt: skip
+
+
+def test_the_hessian_on_two_cores_is_the_base_ones_bit_for_bit(rows: Rows) -> None:
+    """Half of the central differences on the other core: the same matrix as the base class's
+    ``approx_fprime`` of the score (which the covariance and the intervals come from)."""
+    here = paretonbd.Likelihood(rows).hessian(WARM)
+    base = LikelihoodBase.hessian(paretonbd.Likelihood(rows), WARM)
+    np.testing.assert_array_equal(here, base)
+    assert np.all(np.linalg.eigvalsh(-here) > 0)  # at a point near the optimum

@@ -20,8 +20,6 @@ costs about 2.5 likelihood evaluations instead of the 8 of a numerical one.
 from __future__ import annotations
 
 import copy
-import threading
-import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property, partial
@@ -39,6 +37,7 @@ from clvtui.model.base import (
     for_new_customer,
     row_key,
 )
+from clvtui.model.customer_rows import KeptRows
 from clvtui.model.pareto_integral import Z_SERIES as Z_SERIES  # re-exported: the tests' names
 from clvtui.model.pareto_integral import log_j as log_j
 from clvtui.model.pareto_integral import log_j_gradients, log_j_parts
@@ -299,60 +298,7 @@ def p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) ->
     x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
     if x.ndim != 1 or x.size < COLLAPSE_AT or not (x.shape == t_x.shape == T.shape):
         return _p_alive(theta, x, t_x, T)
-    with _LAST.lock:
-        return _LAST.rows_of(x, t_x, T).p_alive(np.asarray(theta, dtype=float))
-
-
-class _Customers:
-    """The distinct rows of one set of per-customer arrays, while those arrays are alive.
-
-    Keyed by the arrays' identity (weak references: nothing is kept once the caller drops
-    them); the values at the last parameters are kept beside. Arrays changed in place between
-    two calls would go unnoticed — nothing here does that: the model's inputs are read-only.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()  # one caller at a time (the fit's threads, the TUI's)
-        self._refs: tuple[weakref.ref, ...] = ()
-        self._rows: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._inverse = np.empty(0, dtype=np.int64)
-        self._values: tuple[bytes, np.ndarray] | None = None
-        self._pairs: tuple | None = None
-
-    def rows_of(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> _Customers:
-        arrays = (x, t_x, T)
-        if len(self._refs) == 3 and all(r() is a for r, a in zip(self._refs, arrays, strict=True)):
-            return self
-        key = row_key(x.astype(np.int64), t_x, T)
-        # not return_index (a stable sort): any customer of a row stands for it
-        uniq, inverse = np.unique(key, return_inverse=True)
-        inverse = inverse.ravel()
-        first = np.empty(len(uniq), dtype=np.int64)
-        first[inverse] = np.arange(len(key))
-        self._rows = (x[first], t_x[first], T[first])
-        self._inverse, self._values, self._pairs = inverse, None, None
-        self._refs = tuple(weakref.ref(a, self._forget) for a in arrays)
-        return self
-
-    def p_alive(self, theta: np.ndarray) -> np.ndarray:
-        key = theta.tobytes()
-        if self._values is None or self._values[0] != key:
-            assert self._rows is not None  # rows_of first
-            x, t_x, T = self._rows
-            if self._pairs is None:  # the distinct (x, t_x) and (x, T) of the rows, once
-                self._pairs = term_pairs(x, t_x, T)
-            self._values = (key, _p_alive(theta, x, t_x, T, self._pairs))
-        return self._values[1][self._inverse]
-
-    def _forget(self, _ref: weakref.ref) -> None:
-        """One of the arrays is gone: drop the rows (~15 MB at a million customers)."""
-        with self.lock:
-            if any(r is _ref for r in self._refs):
-                self._refs, self._rows, self._values, self._pairs = (), None, None, None
-                self._inverse = np.empty(0, dtype=np.int64)
-
-
-_LAST = _Customers()
+    return _LAST.values(np.asarray(theta, dtype=float), x, t_x, T)
 
 
 def _p_alive(
@@ -366,6 +312,9 @@ def _p_alive(
             + log_a0(theta, x, t_x, T, pairs)
         )  # fmt: skip
         return 1.0 / (1.0 + np.exp(lo))
+
+
+_LAST = KeptRows(_p_alive, term_pairs)  # P(alive) of the last per-customer arrays, by row
 
 
 def expected(

@@ -19,6 +19,7 @@ costs about 2.5 likelihood evaluations instead of the 8 of a numerical one.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property, partial
@@ -36,97 +37,13 @@ from clvtui.model.base import (
     for_new_customer,
     row_key,
 )
-from clvtui.model.special import log_hyp2f1, log_power_integral
+from clvtui.model.customer_rows import KeptRows
+from clvtui.model.pareto_integral import Z_SERIES as Z_SERIES  # re-exported: the tests' names
+from clvtui.model.pareto_integral import log_j as log_j
+from clvtui.model.pareto_integral import log_j_gradients, log_j_parts
 
 NAME = "paretonbd"
 NAMES = PARAMETERS[NAME]
-Z_SERIES = 0.9  # ₂F₁ argument up to which scipy's series is fast and exact
-_STEP = 1e-5  # central-difference step in p and q: error ~1e-10 (truncation), ~1e-9 (rounding)
-
-
-def log_j(
-    p: np.ndarray, q: float | np.ndarray, alpha: float, beta: float, t: np.ndarray
-) -> np.ndarray:
-    """ln J(t) = ln ∫_t^∞ (α+τ)^−p (β+τ)^−q dτ, for p > 0, q > 1 (see the module docstring).
-
-    The ₂F₁ form where its argument z = |α−β|/(max(α,β)+t) ≤ Z_SERIES (scipy sums it in
-    microseconds); beyond, and wherever it fails, the integral itself by bounded quadrature
-    (``special.log_power_integral``): near z = 1 — β running away in a shop with no visible
-    dropout, or an as-of long after the last order — scipy needs milliseconds per value and
-    the series thousands of terms, which made fits take minutes.
-    """
-    return log_j_parts(p, q, alpha, beta, t)[0]
-
-
-def log_j_parts(
-    p: np.ndarray, q: float | np.ndarray, alpha: float, beta: float, t: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """ln J, which elements came from quadrature, and their gradient (4 × those elements).
-
-    The quadrature gives d ln J / d(α, β, p, q) from the same nodes as means under the
-    normalised integrand: −p·E[1/(α+τ)], −q·E[1/(β+τ)], −E[ln(α+τ)], −E[ln(β+τ)].
-    """
-    p, t = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(t, dtype=float))
-    q = np.broadcast_to(np.asarray(q, dtype=float), p.shape)
-    n = p + q - 1.0
-    top, second = (alpha, q) if alpha >= beta else (beta, p)
-    z = abs(alpha - beta) / (top + t)
-    out = np.full(p.shape, np.nan)
-    series = z <= Z_SERIES
-    if series.any():
-        out[series] = (
-            log_hyp2f1(n[series], second[series], n[series] + 1.0, z[series])
-            - n[series] * np.log(top + t[series])
-            - np.log(n[series])
-        )
-    quad = ~np.isfinite(out)
-    grads = np.empty((4, 0))
-    if quad.any():
-        pq, qq = p[quad], q[quad]
-        e_c, e_m = (pq, qq) if alpha <= beta else (qq, pq)
-        out[quad], (m_lc, m_lm, m_ic, m_im) = log_power_integral(
-            e_c, e_m, min(alpha, beta), abs(alpha - beta), t[quad], moments=True
-        )
-        # (α+τ) is the "c" (smaller) term when α ≤ β, else the other one
-        log_a, log_b, inv_a, inv_b = (
-            (m_lc, m_lm, m_ic, m_im) if alpha <= beta else (m_lm, m_lc, m_im, m_ic)
-        )
-        grads = np.stack([-pq * inv_a, -qq * inv_b, -log_a, -log_b])
-    return out, quad, grads
-
-
-def log_j_gradients(
-    p: np.ndarray,
-    q: float,
-    alpha: float,
-    beta: float,
-    t: np.ndarray,
-    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """d ln J / d(α, β, p, q) (4 × elements), ``parts`` = ``log_j_parts`` at the same point.
-
-    Where ln J comes from the ₂F₁: ∂/∂α = −p J(p+1, q)/J and ∂/∂β = −q J(p, q+1)/J, and central
-    differences in p and q (the shifted J use the same route: z does not depend on p, q). Where
-    it came from quadrature, the gradient that came with it.
-    """
-    base, quad, quad_grads = parts
-    p, t = np.broadcast_arrays(np.asarray(p, dtype=float), np.asarray(t, dtype=float))
-    out = np.empty((4, p.size))
-    out[:, quad] = quad_grads
-    ser = ~quad
-    if ser.any():
-        ps, ts, bs = p[ser], t[ser], base[ser]
-
-        def shifted(dp: float, dq: float) -> np.ndarray:
-            return log_j(ps + dp, q + dq, alpha, beta, ts)
-
-        out[:, ser] = np.stack([
-            -ps * np.exp(shifted(1.0, 0.0) - bs),  # ∂/∂α = −p J(p+1, q) / J
-            -q * np.exp(shifted(0.0, 1.0) - bs),  # ∂/∂β = −q J(p, q+1) / J
-            (shifted(_STEP, 0.0) - shifted(-_STEP, 0.0)) / (2 * _STEP),  # ∂/∂p
-            (shifted(0.0, _STEP) - shifted(0.0, -_STEP)) / (2 * _STEP),  # ∂/∂q
-        ])  # fmt: skip
-    return out
 
 
 def log_a0(
@@ -149,6 +66,7 @@ def log_a0(
 
 
 _BESIDE = ThreadPoolExecutor(1, thread_name_prefix="clvtui-pareto")
+_BESIDE_HESSIAN = ThreadPoolExecutor(1, thread_name_prefix="clvtui-pareto-hessian")
 
 
 def _both(first: Callable[[], Any], second: Callable[[], Any]) -> list[Any]:
@@ -201,9 +119,47 @@ class Likelihood(LikelihoodBase):
     names: ClassVar[tuple[str, ...]] = NAMES
     _cache: tuple[Any, ...]  # arrays, and the pair terms as a list
 
+    def fit(self, start_params: Any = None, method: str = "bfgs", **kwds: Any) -> Any:
+        """BFGS started with the curvature at the start (``start_curvature``), not the identity.
+
+        Why: s and β lie on a long ridge; from the identity BFGS walked along it for ~20
+        iterations (≈ 50 likelihood and score evaluations at a million customers). With the
+        inverse Hessian of a thinned sample of the customers as its first guess it takes a
+        handful. The optimum and statsmodels' covariance (−H⁻¹ at the optimum) are the same;
+        where no curvature is usable the plain statsmodels BFGS runs.
+        """
+        inverse = None
+        if method == "bfgs" and start_params is not None:
+            inverse = start_curvature(self.rows, np.asarray(start_params, dtype=float))
+        if inverse is None:
+            return super().fit(start_params=start_params, method=method, **kwds)
+        return super().fit(start_params=start_params, method="minimize", min_method="BFGS",
+                           hess_inv0=inverse * len(self.endog), **kwds)  # fmt: skip
+
     @cached_property
     def _pairs(self) -> tuple:
         return term_pairs(self.rows.x, self.rows.t_x, self.rows.T)
+
+    def hessian(self, params: np.ndarray) -> np.ndarray:
+        """``LikelihoodBase.hessian``'s central differences of the score — the same steps and
+        arithmetic, so the same matrix — with half of the 8 scores on the other core, each
+        side on its own copy of the likelihood (the caches of the last point are per copy)."""
+        params = np.asarray(params, dtype=float)
+        self._pairs, self._weight_per_x  # noqa: B018 — computed once, shared by the copy
+        step = np.zeros((len(params), len(params)))
+        np.fill_diagonal(step, 1e-4 / 2.0)  # statsmodels' approx_fprime: ε/2 each side
+
+        def column(likelihood: Likelihood, k: int) -> np.ndarray:
+            up, down = likelihood.score(params + step[k]), likelihood.score(params - step[k])
+            return (up - down) / (2 * step[k, k])
+
+        half = len(params) // 2
+        beside = _BESIDE_HESSIAN.submit(lambda: [column(copy.copy(self), k) for k in range(half)])
+        rest = [column(self, k) for k in range(half, len(params))]
+        h = np.array(beside.result() + rest).T
+        h = (h + h.T) / 2.0
+        self.last_hessian = (params.copy(), h)  # for boundary checks
+        return h
 
     def _parts(self, theta: np.ndarray) -> tuple[Any, ...]:
         """Shared by loglike and score (BFGS asks for both at the same point): cached."""
@@ -226,9 +182,17 @@ class Likelihood(LikelihoodBase):
         return const + lse
 
     def total_score(self, theta: np.ndarray) -> np.ndarray:
-        """Σ rows weight × ∂ℓ/∂θ. The ∂ ln J terms are per (x, t) pair, so each pair's
-        coefficient is summed over its rows (``bincount``) and the pairs' gradients are never
-        gathered to rows."""
+        """Σ rows weight × ∂ℓ/∂θ (kept for the last point: the fit's convergence check and
+        ``boundary.settle`` ask again where BFGS stopped)."""
+        key = theta.tobytes()
+        last = getattr(self, "_last_score", None)
+        if last is None or last[0] != key:
+            last = self._last_score = (key, self._total_score(theta))
+        return last[1].copy()
+
+    def _total_score(self, theta: np.ndarray) -> np.ndarray:
+        """The ∂ ln J terms are per (x, t) pair, so each pair's coefficient is summed over its
+        rows (``bincount``) and the pairs' gradients are never gathered to rows."""
         r, alpha, s, beta = theta
         rows: Rows = self.rows
         wt, pairs = rows.weight, self._pairs
@@ -268,6 +232,49 @@ class Likelihood(LikelihoodBase):
         return log_j_gradients(r + x, s + 1.0, alpha, beta, t, parts)
 
 
+CURVATURE_SAMPLE = 20_000  # customers in the thinned sample whose Hessian starts BFGS
+
+
+def start_curvature(rows: Rows, params: np.ndarray) -> np.ndarray | None:
+    """An estimate of (−∇² loglike)⁻¹ at ``params`` (log scale, the whole shop), or None.
+
+    From about CURVATURE_SAMPLE customers kept at random (each row's count thinned
+    binomially, a fixed seed): the information is a sum over customers, so the sample's
+    scaled by 1/fraction estimates the shop's to within a percent or so — plenty for a first
+    guess that BFGS then corrects. None where it is not positive definite (a start far from
+    any optimum) and for shops under 2 × CURVATURE_SAMPLE customers, whose evaluations are
+    cheap (the choice's sample among them, fitted from the default starts where the
+    curvature is rarely usable): BFGS then starts from the identity as before.
+    """
+    n = float(np.sum(rows.weight))
+    if n < 2 * CURVATURE_SAMPLE:
+        return None
+    sample = _thinned(rows, CURVATURE_SAMPLE / n)
+    if sample is None:
+        return None
+    fraction = CURVATURE_SAMPLE / n
+    with np.errstate(all="ignore"):
+        info = -Likelihood(sample).hessian(params) / fraction
+    if not np.all(np.isfinite(info)):
+        return None
+    values, vectors = np.linalg.eigh(info)
+    if values.min() <= 0:
+        return None
+    inverse = (vectors / values) @ vectors.T
+    return (inverse + inverse.T) / 2.0  # exactly symmetric, as scipy's check requires
+
+
+def _thinned(rows: Rows, fraction: float) -> Rows | None:
+    """Each customer kept with probability ``fraction`` (fixed seed), as collapsed rows."""
+    kept = np.random.default_rng(0).binomial(rows.weight.astype(np.int64), fraction)
+    on = kept > 0
+    if int(np.sum(rows.x[on] > 0)) < 2:
+        return None
+    ux, ix = np.unique(rows.x[on], return_inverse=True)
+    return Rows(x=rows.x[on], t_x=rows.t_x[on], T=rows.T[on], weight=kept[on].astype(float),
+                ux=ux, ix=ix.ravel())  # fmt: skip
+
+
 def starts(rows: Rows) -> list[np.ndarray]:
     rate = max(float(np.sum(rows.x * rows.weight) / np.sum(rows.T * rows.weight)), 1e-3)
     return [
@@ -277,16 +284,37 @@ def starts(rows: Rows) -> list[np.ndarray]:
     ]
 
 
+COLLAPSE_AT = 50_000  # customers from which p_alive works on their distinct (x, t_x, T) rows
+
+
 def p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-    """1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A₀) (note eq. 18)."""
-    r, alpha, s, beta = theta
+    """1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s · A₀) (note eq. 18).
+
+    Per customer at a large shop (the next-order probabilities ask for every customer, at
+    30 and at 90 days): evaluated once per distinct (x, t_x, T) row and gathered — 290 k rows
+    for a million customers — with the rows, and the last parameters' values, kept while the
+    caller's arrays live (``_LAST``), so the second ask costs a gather.
+    """
     x, t_x, T = (np.asarray(v, float) for v in (x, t_x, T))
+    if x.ndim != 1 or x.size < COLLAPSE_AT or not (x.shape == t_x.shape == T.shape):
+        return _p_alive(theta, x, t_x, T)
+    return _LAST.values(np.asarray(theta, dtype=float), x, t_x, T)
+
+
+def _p_alive(
+    theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, pairs: tuple | None = None
+) -> np.ndarray:
+    """``p_alive`` on the given rows as they are (``pairs``: their ``term_pairs``, if known)."""
+    r, alpha, s, beta = theta
     with np.errstate(over="ignore"):
         lo = (
             np.log(s / (r + s + x)) + (r + x) * np.log(alpha + T) + s * np.log(beta + T)
-            + log_a0(theta, x, t_x, T)
+            + log_a0(theta, x, t_x, T, pairs)
         )  # fmt: skip
         return 1.0 / (1.0 + np.exp(lo))
+
+
+_LAST = KeptRows(_p_alive, term_pairs)  # P(alive) of the last per-customer arrays, by row
 
 
 def expected(

@@ -26,7 +26,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.core.timefmt import now_text
-from clvtui.store import column_snapshot
+from clvtui.store import column_snapshot, customer_snapshot
 from clvtui.store.identity import link_new_keys, people_linked_by, refresh_sources
 from clvtui.store.locking import write_transaction
 from clvtui.store.order_lines import sql_literal, write_lines
@@ -93,11 +93,14 @@ def write_import(
         with write_transaction(db, "import") as conn:
             repeat = _is_repeat(conn, meta)
             watch = column_snapshot.lift_watch(conn)
+            lifted = customer_snapshot.lift(conn)
             import_id = _insert_import_row(conn, meta)
             _record_versions(conn, import_id)
             # Customers first (no order references them): their rows, and the frame behind them,
             # are gone before the orders are written, which lowers the import's peak memory.
-            customers_new, linked = _write_customers(db, conn, customers, import_id, source, repeat)
+            customers_new, linked = _write_customers(
+                db, conn, customers, import_id, source, repeat, lifted
+            )
             del customers
             new, updated = _write_orders(db, conn, orders, import_id, source, repeat, progress)
             refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
@@ -147,11 +150,13 @@ def _insert_import_row(conn: Any, meta: dict[str, Any]) -> int:
 
 def _write_customers(
     db: sqlite_utils.Database, conn: Any, customers: pl.DataFrame, import_id: int, source: str,
-    repeat: bool,
+    repeat: bool, lifted: customer_snapshot.Lifted,
 ) -> tuple[int, int]:  # fmt: skip
-    """Link the file's customer keys to people and upsert them: (customers new, keys linked)."""
+    """Link the file's customer keys to people and upsert them: (customers new, keys linked).
+    The customers' column snapshot is brought up to date here, while the file's rows are at
+    hand (when all are new they are the rows inserted: no read back)."""
     customers_before = _count(db, "customers")
-    linked = 0
+    linked, written = 0, None
     if not repeat:
         links_before = _count(db, "customer_links")
         people = link_new_keys(db, customers, import_id)
@@ -159,7 +164,11 @@ def _write_customers(
         _upsert_customers(conn, _person_rows(customers, people), source, import_id)
         if linked:
             refresh_sources(conn, people_linked_by(conn, import_id))
-    return _count(db, "customers") - customers_before, linked
+    new = _count(db, "customers") - customers_before
+    if not repeat and not linked and new == customers.height:
+        written = customer_snapshot.inserted_rows(customers, people, source, lifted.top)
+    customer_snapshot.after_import(db, lifted, import_id, written, changed=not repeat)
+    return new, linked
 
 
 def _write_orders(

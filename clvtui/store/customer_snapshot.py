@@ -98,26 +98,27 @@ def from_tables(db: sqlite_utils.Database, where: str = "1", params: tuple = ())
 
 def read_kept(db: sqlite_utils.Database) -> tuple[pl.DataFrame, str]:
     """Every customer's :data:`COLUMNS` and the file's ``data_stamp`` of the same moment: from
-    the part when current; else from SQL, kept as the part when this connection can take the
-    write lock at once (in that same transaction: nobody writes between the read and the
-    keep), else read in a plain read transaction."""
+    the part when current; else from SQL, then kept as the part when this connection can take
+    the write lock at once and nobody committed anything since the read (``data_version``)."""
     conn = db.conn
     with snapshot(db):
-        stamp = data_stamp(conn)
+        stamp, (version,) = data_stamp(conn), conn.execute("PRAGMA data_version").fetchone()
         kept = load(db)
-    if kept is not None:
+        frame = from_tables(db) if kept is None else None
+    if frame is None:
+        assert kept is not None  # one of the two was read
         return kept, stamp
-    if _begin_write(db):
+    if _begin_write(db):  # the write lock only for the keeping, not for the read
         try:
-            stamp, frame = data_stamp(conn), from_tables(db)
-            write(conn, frame)
+            if conn.execute("PRAGMA data_version").fetchone()[0] == version:
+                write(conn, frame)
             conn.execute("COMMIT")
+        except sqlite3.Error:  # a full disk, say: the copy is a shortcut, the table serves
+            conn.execute("ROLLBACK")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return frame.drop("rowid"), stamp
-    with snapshot(db):
-        return from_tables(db).drop("rowid"), data_stamp(conn)
+    return frame.drop("rowid"), stamp
 
 
 def _begin_write(db: sqlite_utils.Database) -> bool:

@@ -201,3 +201,24 @@ def test_a_writer_elsewhere_means_a_plain_read(db, tmp_path) -> None:
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_a_commit_between_the_read_and_the_keep_keeps_nothing(db, tmp_path, monkeypatch) -> None:
+    import_file(db, fixture("shopify_orders.csv"))
+    with db.conn:
+        cs.drop(db.conn)  # stale: the next read is SQL; no triggers to tell of the edit below
+    read = cs.from_tables
+
+    def read_then_edited_elsewhere(*args: object, **kwargs: object) -> pl.DataFrame:
+        frame = read(*args, **kwargs)  # type: ignore[arg-type]
+        other = sqlite3.connect(tmp_path / "clv.db", isolation_level=None)
+        other.execute("UPDATE customers SET name = 'Edited Meanwhile' WHERE rowid = 1")
+        other.close()
+        return frame
+
+    monkeypatch.setattr(cs, "from_tables", read_then_edited_elsewhere)
+    stamped_identity(db, StampedIdentity())
+    assert rows_of_part(db) == []  # the stamp is the same, the table is not: nothing kept
+    monkeypatch.setattr(cs, "from_tables", read)
+    assert "Edited Meanwhile" in stamped_identity(db, StampedIdentity()).get_column("name")
+    current_and_equal(db)

@@ -187,15 +187,14 @@ def rebuild(db: sqlite_utils.Database, lifted: Lifted) -> None:
 
 
 def after_import(
-    db: sqlite_utils.Database, lifted: Lifted, import_id: int, written: pl.DataFrame | None,
-    *, changed: bool = True,
+    db: sqlite_utils.Database, lifted: Lifted, import_id: int,
+    file: tuple[pl.DataFrame, dict[str, str], str] | None, changed: bool = True,
 ) -> None:  # fmt: skip
     """The part brought up to date inside the import's transaction, once its customers are
-    written. ``written``: the rows as the import inserted them (``rowid``, :data:`COLUMNS`)
-    when every one of the file's customers was new, else None. A part current at the start
-    gets the new rows appended, or the rows the import added or changed read back and
-    merged; else it is rebuilt from the table. ``changed``: False when the import wrote no
-    customer (a repeat of the latest import)."""
+    written. A part current at the start gets the file's rows appended when every one was
+    new (``file``: its customers, the links, the source; None when it linked keys), else the
+    rows the import added or changed read back and merged in; a stale one is rebuilt from
+    the table. ``changed``: False when the import wrote no customer (a repeated file)."""
     if not lifted.present:
         return
     conn = db.conn
@@ -208,12 +207,10 @@ def after_import(
     versioned = "customer_id IN (SELECT customer_id FROM customer_versions WHERE import_id = ?)"
     updated = conn.execute("SELECT 1 FROM customer_versions WHERE import_id = ?", (import_id,))
     (top,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()
-    if (
-        written is not None and updated.fetchone() is None
-        and written.height == top - lifted.top
-    ):  # fmt: skip
-        new = written  # every row inserted, none updated: the file's rows, not a read
-    else:
+    new = None
+    if file is not None and updated.fetchone() is None and file[0].height == top - lifted.top:
+        new = inserted_rows(*file, lifted.top)  # every row inserted, none updated: no read
+    if new is None:
         new = from_tables(db, f"import_id = ? OR {versioned}", (import_id, import_id))
     if new.height == 0 and lifted.top:
         _restamp(conn)

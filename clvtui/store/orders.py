@@ -93,14 +93,11 @@ def write_import(
         with write_transaction(db, "import") as conn:
             repeat = _is_repeat(conn, meta)
             watch = column_snapshot.lift_watch(conn)
-            lifted = customer_snapshot.lift(conn)
             import_id = _insert_import_row(conn, meta)
             _record_versions(conn, import_id)
             # Customers first (no order references them): their rows, and the frame behind them,
             # are gone before the orders are written, which lowers the import's peak memory.
-            customers_new, linked = _write_customers(
-                db, conn, customers, import_id, source, repeat, lifted
-            )
+            customers_new, linked = _write_customers(db, conn, customers, import_id, source, repeat)
             del customers
             new, updated = _write_orders(db, conn, orders, import_id, source, repeat, progress)
             refund_rejects, refunds_applied = _apply_refunds(conn, source, refunds, import_id)
@@ -150,13 +147,12 @@ def _insert_import_row(conn: Any, meta: dict[str, Any]) -> int:
 
 def _write_customers(
     db: sqlite_utils.Database, conn: Any, customers: pl.DataFrame, import_id: int, source: str,
-    repeat: bool, lifted: customer_snapshot.Lifted,
+    repeat: bool,
 ) -> tuple[int, int]:  # fmt: skip
-    """Link the file's customer keys to people and upsert them: (customers new, keys linked).
-    The customers' column snapshot is brought up to date here, while the file's rows are at
-    hand (when all are new they are the rows inserted: no read back)."""
+    """Link the file's keys to people, upsert them, keep their snapshot: (new, keys linked)."""
+    lifted = customer_snapshot.lift(conn)  # its triggers off, as the customers are written
     customers_before = _count(db, "customers")
-    linked, written = 0, None
+    linked, people = 0, {}
     if not repeat:
         links_before = _count(db, "customer_links")
         people = link_new_keys(db, customers, import_id)
@@ -165,9 +161,8 @@ def _write_customers(
         if linked:
             refresh_sources(conn, people_linked_by(conn, import_id))
     new = _count(db, "customers") - customers_before
-    if not repeat and not linked and new == customers.height:
-        written = customer_snapshot.inserted_rows(customers, people, source, lifted.top)
-    customer_snapshot.after_import(db, lifted, import_id, written, changed=not repeat)
+    file = None if repeat or linked else (customers, people, source)  # its rows, if all new
+    customer_snapshot.after_import(db, lifted, import_id, file, changed=not repeat)
     return new, linked
 
 

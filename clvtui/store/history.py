@@ -20,7 +20,7 @@ import sqlite_utils
 
 from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError, NoDataError
-from clvtui.store import column_snapshot
+from clvtui.store import column_snapshot, customer_snapshot
 from clvtui.store.order_lines import later_line_changes, undo_lines
 from clvtui.store.orders import ORDER_FIELDS, VERSIONED_CUSTOMER
 
@@ -95,6 +95,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
     with db.atomic():
         _refuse_if_blocked(conn, import_id)
         watch = column_snapshot.lift_watch(conn)
+        lifted = customer_snapshot.lift(conn)
         conn.execute("DROP TABLE IF EXISTS temp.undo_keys")
         conn.execute(
             "CREATE TEMP TABLE undo_keys AS SELECT customer_id AS k FROM customers"
@@ -118,6 +119,7 @@ def undo_import(db: sqlite_utils.Database, import_id: int) -> dict[str, Any]:
             (now_text(), import_id),
         )
         column_snapshot.settle(db, watch)  # in the undo's transaction: all of it or none
+        customer_snapshot.rebuild(db, lifted)
     runs = [
         r[0]
         for r in conn.execute(

@@ -26,7 +26,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.core.timefmt import now_text
-from clvtui.store import column_snapshot
+from clvtui.store import column_snapshot, customer_snapshot
 from clvtui.store.identity import link_new_keys, people_linked_by, refresh_sources
 from clvtui.store.locking import write_transaction
 from clvtui.store.order_lines import sql_literal, write_lines
@@ -149,9 +149,10 @@ def _write_customers(
     db: sqlite_utils.Database, conn: Any, customers: pl.DataFrame, import_id: int, source: str,
     repeat: bool,
 ) -> tuple[int, int]:  # fmt: skip
-    """Link the file's customer keys to people and upsert them: (customers new, keys linked)."""
+    """Link the file's keys to people, upsert them, keep their snapshot: (new, keys linked)."""
+    lifted = customer_snapshot.lift(conn)  # its triggers off, as the customers are written
     customers_before = _count(db, "customers")
-    linked = 0
+    linked, people = 0, {}
     if not repeat:
         links_before = _count(db, "customer_links")
         people = link_new_keys(db, customers, import_id)
@@ -159,7 +160,10 @@ def _write_customers(
         _upsert_customers(conn, _person_rows(customers, people), source, import_id)
         if linked:
             refresh_sources(conn, people_linked_by(conn, import_id))
-    return _count(db, "customers") - customers_before, linked
+    new = _count(db, "customers") - customers_before
+    file = None if repeat or linked else (customers, people, source)  # its rows, if all new
+    customer_snapshot.after_import(db, lifted, import_id, file, changed=not repeat)
+    return new, linked
 
 
 def _write_orders(

@@ -27,20 +27,15 @@ class StampedIdentity(Future[pl.DataFrame]):
 
 
 def stamped_identity(db: sqlite_utils.Database, into: StampedIdentity) -> pl.DataFrame:
-    """Identities and attributes, and (into ``into``) the stamp of the same read transaction."""
-    from clvtui.store.frames import read_table, snapshot
-    from clvtui.store.identity import IDENTITY_SCHEMA
-    from clvtui.store.stamp import data_stamp
+    """Identities and attributes, and (into ``into``) the stamp of the same read transaction:
+    from the column snapshot's ``customers`` part when current (a decompression), else from
+    SQL (kept as the part when this connection can write at once)."""
+    from clvtui.store.customer_snapshot import read_kept
 
-    columns = {c: (c, t) for c, t in IDENTITY_SCHEMA.items()}
-    columns |= {c: (c, pl.Utf8) for c in ATTRIBUTE_COLUMNS}
-    with snapshot(db):
-        into.data_stamp = data_stamp(db.conn)
-        who = read_table(db, "customers", columns)
-    # text with few values as categories (4 bytes a customer), here in the reading thread:
-    # the blob gathers them in ranking order as codes (``store.ranking_blob``)
-    few = [c for c in ("country", "channel", "sources", *ATTRIBUTE_COLUMNS) if c in who.columns]
-    return who.with_columns(pl.col(few).cast(pl.Categorical))
+    # text with few values come as categories (4 bytes a customer): the blob gathers them
+    # in ranking order as codes (``store.ranking_blob``)
+    who, into.data_stamp = read_kept(db)
+    return who
 
 
 def with_identity(scores: pl.DataFrame, who: pl.DataFrame) -> pl.DataFrame:

@@ -12,6 +12,8 @@ import sqlite3
 
 import polars as pl
 
+from clvtui.store import customer_snapshot
+
 SUMMARY_SOURCE = "summary"
 _CHUNK = 100_000
 
@@ -19,6 +21,7 @@ _CHUNK = 100_000
 def upsert_summary_customers(conn: sqlite3.Connection, people: pl.DataFrame) -> None:
     """Insert or refresh ``customer_id, email, name, first_order_at`` rows (inside the caller's
     write transaction, so they land with the run or not at all)."""
+    customer_snapshot.drop(conn)  # per-row triggers would cost ~µs a row at 10 M customers
     frame = people.select("customer_id", "email", "name", "first_order_at")
     sql = (
         "INSERT INTO customers (customer_id, email, name, first_order_at, source, sources) "

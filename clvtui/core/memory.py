@@ -67,12 +67,11 @@ def polars_frees_at_once() -> None:
     allocate hundreds of MB in a row: ``import`` by ~0.3 GB at 1 M customers (1,346 MiB /
     35.9 s with 0 ms, ~1,680 MiB / 32.2 s with polars' 500 ms), and ``fit``, whose read
     orders and summary frames (~0.4 GB) were still held while the scores and their blob were
-    built. It only takes effect if polars is not loaded yet, i.e. in the CLI process.
-    pyarrow's mimalloc is told the same (it kept ~0.1 GB of the blob's encoding freed but
-    held at a million customers; measured no slower). A value
+    built. It only takes effect if polars is not loaded yet, i.e. in the CLI process. A value
     the user set is kept; polars' own default inherited from a parent process (e.g. the
     benchmark) is not a user's choice, so ours is appended (jemalloc applies options left to
-    right: the last one wins).
+    right: the last one wins). pyarrow's mimalloc is told the same unless the user set it (it
+    held ~0.1 GB of the run's blob encoding, freed, at a million customers; no slower).
     """
     # pyarrow's mimalloc likewise (the run's blob is encoded in it): read when pyarrow loads
     os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")

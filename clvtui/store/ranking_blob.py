@@ -13,8 +13,10 @@ holds the same values, every float64 bit kept, in ~35 MB:
   on top); an e-mail that is the key part of the customer id (``shopify:ann@x.com``) is not
   stored twice; everything else (names, counts, ages, tiers): dictionary pages.
 
-Layout: a 4-byte length, a JSON header (column order, part sizes), then two Parquet files —
-customers in ranking order (highest CLV first) and patterns.
+Layout: a 4-byte length, a JSON header (column order, the parts' columns and sizes), then
+Parquet files: the customers' columns in ranking order (highest CLV first), a few columns a
+file (written on two threads), and the patterns. Blobs written before the parts hold the
+customers in one file (header ``people``: its size); both are read.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import io
 import json
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,9 @@ _DAY_LIMIT = 1 << _DAY_BITS
 # group, and several chunks cost them ~140 MB more at a million customers (a sort or a gather
 # joins them first), while smaller groups did not lower the fit's peak (it is in predicting)
 _ROW_GROUP = 1 << 22
+# customers' columns per Parquet file of the people part (besides the ids and e-mails): four
+# files at a million customers, two written at a time, each ~0.3 s of one core
+_PART_COLUMNS = 6
 _JOIN_CHUNK = 250_000  # customers per pattern join (see _pattern_numbers)
 # the key part of ``source:key`` (str.find + slice: ~3x faster than splitn at a million ids)
 _KEY = pl.col("customer_id").str.slice(pl.col("customer_id").str.find(":", literal=True) + 1)
@@ -58,18 +62,59 @@ def ranking_bytes(
     """The frame (any columns; a ``customer_id`` one if e-mails are to be shared) as a blob;
     ``meta`` (JSON values) goes into its header (see :func:`blob_header`). ``order``: the row
     order to store the customers in (row numbers of ``frame``), so that the caller need not
-    hold a sorted copy of every column: each column is gathered once, straight into Arrow."""
+    hold a sorted copy of every column: each column is gathered once, straight into Arrow.
+
+    The customers' columns are written as a few Parquet files (:func:`_column_parts`), two at
+    a time on two threads while this one finds the patterns: one file was encoded on one
+    core (~0.7 s at a million customers), and only the parts being written are in Arrow."""
     shared = [c for c in PATTERN_COLUMNS if c in frame.columns]
-    extra: dict[str, pl.Series] = {}
-    patterns = frame.select(shared)
-    if shared:
-        patterns, extra["_pattern"] = pattern_index(patterns)
-    if "email" in frame.columns and "customer_id" in frame.columns:
-        extra["_email_is_key"] = _email_is_key(frame)
-    first = _parquet(_people_groups(frame.drop(shared), extra, order))
-    second = _parquet(iter([patterns.to_arrow()]))
-    header = json.dumps({"columns": frame.columns, "people": len(first), **(meta or {})}).encode()
-    return len(header).to_bytes(4, "little") + header + first + second
+    people = frame.drop(shared)
+    if order is None:
+        order = pl.Series(np.arange(frame.height, dtype=np.uint32))
+    *early, last = _column_parts(people.columns)
+    with ThreadPoolExecutor(2) as pool:
+        written = [pool.submit(_part, people, names, order) for names in early]
+        patterns, extra = frame.select(shared), {}
+        if shared:
+            patterns, extra["_pattern"] = pattern_index(patterns)
+        written.append(pool.submit(_part, people, last, order, extra))
+        del extra
+        second = _parquet(iter([patterns.to_arrow()]))
+        parts = [future.result() for future in written]
+    header = {
+        "columns": frame.columns,
+        "parts": [[names, len(data)] for names, data in parts],
+        **(meta or {}),
+    }
+    head = json.dumps(header).encode()
+    return b"".join([len(head).to_bytes(4, "little"), head, *(d for _, d in parts), second])
+
+
+def _column_parts(columns: Sequence[str]) -> list[list[str]]:
+    """The customers' columns in the Parquet files that hold them: ids and e-mails (the
+    costliest to gather and encode: ~40 %), then the others ``_PART_COLUMNS`` at a time; the
+    last part also gets each customer's pattern number. Always at least one part."""
+    ids = [c for c in _PLAIN if c in columns]
+    rest = [c for c in columns if c not in ids]
+    groups = [rest[lo : lo + _PART_COLUMNS] for lo in range(0, len(rest), _PART_COLUMNS)]
+    return [ids, *groups] if ids and groups else ([ids] if ids else groups or [[]])
+
+
+def _part(
+    people: pl.DataFrame,
+    names: list[str],
+    order: pl.Series,
+    extra: dict[str, pl.Series] | None = None,
+) -> tuple[list[str], Any]:
+    """One Parquet file of the customers' part: ``names`` (and ``extra``) in ``order``; an
+    e-mail that is the key part of its customer id is flagged, not stored."""
+    columns = {name: people[name] for name in names} | (extra or {})
+    if "email" in columns and "customer_id" in columns:
+        is_key = _email_is_key(people)
+        email = columns["email"]
+        columns["email"] = pl.select(email=pl.when(is_key).then(None).otherwise(email))["email"]
+        columns["_email_is_key"] = is_key
+    return list(columns), _parquet(_people_groups(columns, order))
 
 
 def _email_is_key(frame: pl.DataFrame) -> pl.Series:
@@ -79,56 +124,43 @@ def _email_is_key(frame: pl.DataFrame) -> pl.Series:
     )
 
 
-def _people_groups(
-    frame: pl.DataFrame, extra: dict[str, pl.Series], order: pl.Series | None
-) -> Iterator[Any]:
-    """The customers' part as Arrow tables of ``_ROW_GROUP`` customers each, in ``order``,
-    each column gathered once straight into Arrow: no sorted copy of the frame, and only one
-    row group at a time in Arrow (the whole sorted frame beside its Arrow twin was the fit's
-    peak memory). Two threads gather the columns (polars and Arrow let go of the GIL)."""
+def _people_groups(columns: dict[str, pl.Series], order: pl.Series) -> Iterator[Any]:
+    """Columns as Arrow tables of ``_ROW_GROUP`` customers each, in ``order``, each column
+    gathered once straight into Arrow: no sorted copy of the frame, and only one row group
+    at a time in Arrow (the whole sorted frame beside its Arrow twin was the fit's peak)."""
     import pyarrow as pa
 
-    names = [*frame.columns, *extra]
-    columns = {name: frame[name] if name in frame.columns else extra[name] for name in names}
-    is_key = extra.get("_email_is_key")
-    if "email" in columns and is_key is not None:
-        email = columns["email"]
-        columns["email"] = pl.select(email=pl.when(is_key).then(None).otherwise(email))["email"]
+    names = list(columns)
     sources = {name: _gather_source(column) for name, column in columns.items()}
     del columns
-    if order is None:
-        order = pl.Series(np.arange(frame.height, dtype=np.uint32))
-    with ThreadPoolExecutor(2) as pool:
-        for lo in range(0, max(frame.height, 1), _ROW_GROUP):
-            part = order.slice(lo, _ROW_GROUP)
-            gather = partial(_gathered, part=part, taken=part.to_arrow())
-            arrays = list(pool.map(gather, [sources[name] for name in names]))
-            if lo + _ROW_GROUP >= frame.height:  # the last group: its sources are not needed
-                sources.clear()  # while it is written (the text's Arrow copies: ~60 MB at 1 M)
-            yield pa.Table.from_arrays(arrays, names=names)
-            del arrays, gather  # before the next group is made: one group in Arrow at a time
+    height = len(order)
+    for lo in range(0, max(height, 1), _ROW_GROUP):
+        part = order.slice(lo, _ROW_GROUP)
+        arrays = [_gathered(sources[name], part) for name in names]
+        if lo + _ROW_GROUP >= height:  # the last group: its sources are not needed
+            sources.clear()  # while it is written
+        yield pa.Table.from_arrays(arrays, names=names)
+        del arrays  # before the next group is made: one group in Arrow at a time
 
 
-def _gather_source(column: pl.Series) -> Any:
+def _gather_source(column: pl.Series) -> pl.Series:
     """What a column is gathered from: text with few distinct values (tiers, countries) as
     category codes (~5x faster to gather than the strings, and written as Arrow dictionary
-    arrays: 4 bytes a customer where plain text took 10-20), other text as Arrow (whose take
-    is ~2x faster than polars' at a million customers), numbers as they are."""
-    if column.dtype in (pl.Categorical, pl.Enum):
-        return column
+    arrays: 4 bytes a customer where plain text took 10-20), anything else as it is."""
     if column.dtype == pl.Utf8 and column.name in _FEW_VALUES:
         return column.cast(pl.Categorical)
-    if column.dtype == pl.Utf8:
-        return column.to_arrow()
     return column
 
 
-def _gathered(source: Any, part: pl.Series, taken: Any) -> Any:
-    """Rows ``part`` of a column's :func:`_gather_source`, as Arrow (few-valued text as a
-    dictionary array, which the Parquet file stores as text: see :func:`_parquet`)."""
-    if not isinstance(source, pl.Series):
-        return source.take(taken)
-    return source.gather(part).to_arrow()
+def _gathered(source: pl.Series, part: pl.Series) -> Any:
+    """Rows ``part`` of a column's :func:`_gather_source`, as Arrow: few-valued text as a
+    dictionary array (which the Parquet file stores as text: see :func:`_parquet`), other
+    text as string views, which share polars' string bytes instead of copying them (the
+    same Parquet bytes as Arrow's own strings)."""
+    taken = source.gather(part)
+    if taken.dtype == pl.Utf8:
+        return taken.to_arrow(compat_level=pl.CompatLevel.newest())
+    return taken.to_arrow()
 
 
 def blob_header(head: bytes) -> dict[str, Any] | None:
@@ -221,8 +253,6 @@ def read_ranking(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataFr
     size = int.from_bytes(blob[:4], "little")
     header = json.loads(blob[4 : 4 + size])
     want = list(header["columns"] if columns is None else columns)
-    start = 4 + size
-    people_part = io.BytesIO(blob[start : start + header["people"]])
     shared = [c for c in want if c in PATTERN_COLUMNS]
     own = [c for c in want if c not in PATTERN_COLUMNS]
     read = list(own)
@@ -230,27 +260,46 @@ def read_ranking(blob: bytes, columns: Sequence[str] | None = None) -> pl.DataFr
         read += [c for c in ("customer_id", "_email_is_key") if c not in read]
     if shared:
         read.append("_pattern")
-    people = pl.read_parquet(people_part, columns=read)
+    people, end = _read_people(blob, 4 + size, header, read)
     if "email" in own:
         people = people.with_columns(
             email=pl.when(pl.col("_email_is_key")).then(_KEY).otherwise(pl.col("email"))
         )
     if shared:
-        patterns = pl.read_parquet(io.BytesIO(blob[start + header["people"] :]), columns=shared)
+        patterns = pl.read_parquet(io.BytesIO(blob[end:]), columns=shared)
         people = people.with_columns(patterns[people["_pattern"]].get_columns())
     return people.select(want)
 
 
-def _parquet(groups: Iterator[Any]) -> bytes:
-    """Arrow tables as one Parquet file, a row group each, every column encoded as suits it
-    (see the module's text)."""
+def _read_people(
+    blob: bytes, start: int, header: dict[str, Any], read: list[str]
+) -> tuple[pl.DataFrame, int]:
+    """Columns ``read`` of the customers' part, and where the patterns' part starts: the
+    part is one Parquet file (``people``: its size) in blobs written before the parts."""
+    if "parts" not in header:
+        end = start + header["people"]
+        return pl.read_parquet(io.BytesIO(blob[start:end]), columns=read), end
+    frames: list[pl.DataFrame] = []
+    for names, size in header["parts"]:
+        mine = [c for c in read if c in names]
+        if mine or (not read and not frames):  # no column wanted: the first part's height
+            part = io.BytesIO(blob[start : start + size])
+            frames.append(pl.read_parquet(part, columns=mine))
+        start += size
+    return pl.concat(frames, how="horizontal") if len(frames) > 1 else frames[0], start
+
+
+def _parquet(groups: Iterator[Any]) -> Any:
+    """Arrow tables as one Parquet file (an Arrow buffer), a row group each, every column
+    encoded as suits it (see the module's text)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq  # only a fit writes blobs; keep it off other commands' start
 
     first = next(groups)
     columns = first.column_names
     split = [c for c in _SPLIT if c in columns]
     plain = [c for c in _PLAIN if c in columns]
-    buffer = io.BytesIO()
+    buffer = pa.BufferOutputStream()  # its bytes handed on as they are, not copied
     with pq.ParquetWriter(
         buffer,
         first.schema,

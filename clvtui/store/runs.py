@@ -19,6 +19,7 @@ import polars as pl
 import sqlite_utils
 
 from clvtui.core.group_sums import sums_by
+from clvtui.core.memory import return_freed_memory
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.identity import person_keys_sql
@@ -83,6 +84,7 @@ def save_run(
     )
     # else a file opened without migrating: rows, as its build wrote
     blob = run_blob(db, scores, identity) if has_frame_cache(db) else None
+    return_freed_memory()  # what the blob's encoding freed, not held under the write
     if isinstance(retention, Future):  # computed in a thread beside the scores and blob
         retention = retention.result()
     conn = db.conn

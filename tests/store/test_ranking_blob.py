@@ -98,8 +98,8 @@ def test_a_blob_written_in_an_order_is_the_blob_of_the_sorted_frame() -> None:
 
 
 def test_people_written_in_row_groups_read_back_whole(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Above ``_ROW_GROUP`` customers the people part is several row groups (one in Arrow at
-    a time); it reads back as the ranking, categories as text."""
+    """Above ``_ROW_GROUP`` customers each file of the people part is several row groups
+    (one in Arrow at a time); it reads back as the ranking, categories as text."""
     import io
 
     import pyarrow.parquet as pq
@@ -115,7 +115,43 @@ def test_people_written_in_row_groups_read_back_whole(monkeypatch: pytest.Monkey
     header = blob_header(blob)
     assert header is not None
     start = 4 + int.from_bytes(blob[:4], "little")  # after the header
-    people = pq.ParquetFile(io.BytesIO(blob[start : start + header["people"]]))
-    assert people.metadata.num_row_groups == 3
+    for names, size in header["parts"]:  # every part of the people's columns
+        people = pq.ParquetFile(io.BytesIO(blob[start : start + size]))
+        assert people.metadata.num_row_groups == 3, names
+        start += size
     ranked = frame.sort("clv", descending=True, maintain_order=True)
     assert_frame_equal(read_ranking(blob), ranked.with_columns(pl.col("country").cast(pl.Utf8)))
+
+
+def test_a_blob_written_before_the_parts_reads_as_before() -> None:
+    """Runs stored by earlier builds hold the customers' columns in one Parquet file (header
+    ``people``: its size): the same ranking reads back from them."""
+    import io
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from clvtui.store.ranking_blob import _parquet, blob_header
+
+    frame = _scores()
+    order = frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True))
+    blob = ranking_bytes(frame, {"data_stamp": "s"}, order.to_series())
+    header = blob_header(blob)
+    assert header is not None and len(header["parts"]) >= 2  # ids apart from the rest
+    start = 4 + int.from_bytes(blob[:4], "little")
+    tables = []
+    for _, size in header["parts"]:
+        tables.append(pq.read_table(io.BytesIO(blob[start : start + size])))
+        start += size
+    whole = pa.Table.from_arrays(
+        [c for t in tables for c in t.columns], names=[n for t in tables for n in t.column_names]
+    )
+    people = _parquet(iter([whole])).to_pybytes()
+    old = {"columns": header["columns"], "people": len(people), "data_stamp": "s"}
+    head = json.dumps(old).encode()
+    old_blob = len(head).to_bytes(4, "little") + head + people + blob[start:]
+    ranked = frame.sort("clv", descending=True, maintain_order=True)
+    assert_frame_equal(read_ranking(old_blob), ranked)
+    assert_frame_equal(read_ranking(old_blob, ["x", "email"]), ranked.select("x", "email"))
+    assert_frame_equal(read_ranking(blob, ["x", "email"]), ranked.select("x", "email"))

@@ -257,7 +257,9 @@ def fit_models(
         spending = pool.submit(fit_spend, x, shop.m, spend_notes)
         purchase_fit = _purchase_fit(name, x, t_x, T, start, rows, warnings)
         name = purchase_fit.model  # on its boundary: the nested model the data support
-        histogram = validate.calibration_histogram(purchase_fit.theta, x, T, module_for(name).pmf)
+        histogram = validate.calibration_histogram(
+            purchase_fit.theta, x, T, module_for(name).pmf, rows
+        )
         spend_fit = spending.result()
     warnings += spend_notes
     purchase = ModelFit.from_json(purchase_fit.summary_dict() | {"histogram": histogram})
@@ -274,7 +276,9 @@ def fit_models(
         pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
     equity_fallback(pred, warnings)
     spend = spend_report(spend_fit, x, shop.m)
-    p_order = p_order_30_90(name, purchase_fit.theta, x, t_x, T, ahead)
+    # per collapsed row, then gathered: customers of a row share (x, t_x, T) and so the value
+    p_row = p_order_30_90(name, purchase_fit.theta, rows.x, rows.t_x, rows.T, ahead)
+    p_order = {days: p[rows.inverse] for days, p in p_row.items()}
     return Fitted(name, purchase, spend, pred, p_order)
 
 

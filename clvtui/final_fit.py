@@ -1,12 +1,9 @@
 """The final fit's two models — purchases and spend — apart from the predictions made with them.
 
-Why apart from ``pipeline.fit_models``: with a holdout check the final fit does not wait for
-the check. It starts where the calibration fit starts (the model choice's warm start, else the
-model's own starting points), not from the calibration parameters, and so runs on the second
-core while the check runs on the first (numpy lets go of the interpreter). The optimum is the
-same to the optimiser's tolerance (BG/NBD at a million customers: the warm-started refit was up
-to 3e-7 relative and 16 cents of 7.1 M equity away), and ``fit --holdout-weeks N`` now fits
-exactly what ``fit`` fits.
+Why apart from ``pipeline.fit_models``: the fits are one step (Gamma-Gamma on a second thread
+beside the purchase model, their notes, the calibration histogram) that a caller may want to
+run on its own — e.g. beside a holdout check, were the final fit not warm-started from it —
+and the pipeline module keeps to the order of the steps.
 """
 
 from __future__ import annotations

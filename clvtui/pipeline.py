@@ -6,10 +6,10 @@ as-of date (default: the last order day): everything in it comes from the orders
 A backtest (``holdout_weeks=N``) checks; it does not score. The model is first fitted on the
 calibration window (up to as-of − N weeks) and its predictions are compared with the last N
 weeks — the verdict, the weekly tracking chart and the calibration histogram are kept in the
-report under ``holdout`` with that fit's parameters (``holdout.calibration_fit``). Meanwhile,
-on the second core, the same model is fitted on all orders up to as-of from the same start
-(``final_fit``), and that final fit (``purchase_model``) scores the customers. So ``fit
---holdout-weeks N`` and ``fit`` give the same scores; the first also says how far to trust them.
+report under ``holdout`` with that fit's parameters (``holdout.calibration_fit``). Then the same
+model is refitted on all orders up to as-of, warm-started from the calibration fit, and that
+final fit (``purchase_model``) scores the customers. So ``fit --holdout-weeks N`` and ``fit``
+give the same scores; the first also says how far to trust them.
 
 Also here, as they need the whole shop: outliers capped for the spend model (``OUTLIER_RULE``),
 one-time buyers' risk from the shop's own time to a second order (``OneTimeRule``), and values
@@ -24,7 +24,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import polars as pl
@@ -121,12 +120,12 @@ def fit_run(
     name, choice, start = _choose(shop, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
-    holdout, fits = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
+    holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
     if costed.result():  # else own_costs keeps the flat cost: nothing to read
         econ = own_costs(db, shop, settings, econ, warnings)
-    fitted = _final_fit(shop, name, start, econ, warnings, step, season, fits)
+    fitted = _final_fit(shop, name, start, econ, warnings, step, season)
 
     step("cohort retention", 0.8)
     report = RunReport(
@@ -186,36 +185,25 @@ def _choose(
 def _holdout(
     shop: Shop, name: str, start: list[float] | None, weeks: int | None,
     season: seasonal_choice.Seasonality, warnings: list[str], step: Progress,
-) -> tuple[HoldoutCheck | None, FinalFits | None]:  # fmt: skip
-    """The holdout check (None without ``weeks``) and the final fits, made beside it on the
-    second core (``final_fit``). The calibration summary made beside the shop's is dropped
-    here (~0.1 GB at a million customers)."""
+) -> tuple[HoldoutCheck | None, list[float] | None]:  # fmt: skip
+    """The holdout check (None without ``weeks``) and the warm start it leaves. The calibration
+    summary made beside the shop's is dropped here (~0.1 GB at a million customers)."""
     if not weeks:
-        return None, None
+        return None, start
     step("checking against the holdout", 0.3)
     cal, shop.shop_days.calibration = shop.shop_days.calibration, None
     days = shop.shop_days
-    # every fit silences Python warnings (``catch_warnings`` is not thread-safe): silenced
-    # around all of them here, no thread restores the filters under another
-    with catch_warnings(), ThreadPoolExecutor(1, thread_name_prefix="clvtui-final") as pool:
-        simplefilter("ignore")
-        final = None if name == "empirical" else pool.submit(fit_final, shop, name, start,
-                                                              season.clock)  # fmt: skip
-        with numerical_errors(f"the {LABELS[name]} holdout check"):
-            check, _ = backtest(shop.orders, shop.end, weeks, name, start, days.outliers,
-                                warnings, season.calibration_clock, cal,
-                                days.holdout_weekly)  # fmt: skip
-        return check, None if final is None else final.result()
+    with numerical_errors(f"the {LABELS[name]} holdout check"):
+        return backtest(shop.orders, shop.end, weeks, name, start, days.outliers, warnings,
+                        season.calibration_clock, cal, days.holdout_weekly)  # fmt: skip
 
 
 def _final_fit(
     shop: Shop, name: str, start: list[float] | None, econ: clv.Economics,
     warnings: list[str], step: Progress, season: seasonal_choice.Seasonality,
-    fits: FinalFits | None = None,
 ) -> Fitted:  # fmt: skip
-    """The final fit (``fits`` when made already), and the plain model's equity when a forced
-    seasonality did worse."""
-    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock, fits)
+    """The final fit, and the plain model's equity when a forced seasonality did worse."""
+    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
     if season.forced_worse:
         plain = fit_models(shop, name, start, econ, [], step).pred.equity
         season.with_plain_equity(plain, shop.currency)

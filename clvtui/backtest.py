@@ -6,14 +6,16 @@ calibration parameters returned here (a backtest checks; it does not score).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import polars as pl
 
 from clvtui.errors import ModelError
 from clvtui.model import choose, gammagamma, validate
-from clvtui.model.base import FittedModel
+from clvtui.model.base import FittedModel, Rows
 from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import capped_spend, epoch_day, summarise
@@ -62,26 +64,42 @@ def backtest(
     cm, _ = capped_spend(cal, outliers, cal_day)
     if clock is not None:
         ct, cT = clock.summary_times(ct, cT, cal_day)
+    rows = Rows.collapse(cx, ct, cT)  # once: the fit, the check and the histogram share it
     try:
-        cal_fit = fit_purchase(name, cx, ct, cT, start=start)
+        cal_fit, e_spend = _calibration_fits(name, cx, ct, cT, cm, start, rows)
     except ModelError as err:
         warnings.append(f"no {weeks}-week holdout check: the calibration fit failed ({err})")
         return None, start
-    spend = fit_spend(cx, cm, [])
-    fallback = float(np.mean(cm[cx > 0])) if np.any(cx > 0) else 0.0
-    if spend is None:
-        e_spend = np.where(cx > 0, cm, fallback)
-    else:
-        e_spend = gammagamma.expected_spend(spend.theta, cx, cm, fallback)
-    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend, clock, weekly)
+    doc = validate.holdout_check(cal_fit, cal, orders, weeks, e_spend, clock, weekly, rows)
     doc["calibration_end"] = cal_end.isoformat()
     checked = cal_fit.model  # the nested model when the window shows no dropout
     doc["calibration_fit"] = cal_fit.summary_dict() | {
         "model": checked,
-        "histogram": validate.calibration_histogram(cal_fit.theta, cx, cT, module_for(checked).pmf),
+        "histogram": validate.calibration_histogram(
+            cal_fit.theta, cx, cT, module_for(checked).pmf, rows
+        ),
     }
     # a warm start only for the same model: a nested fit has fewer parameters
     return HoldoutCheck.from_json(doc), list(cal_fit.params.values()) if checked == name else start
+
+
+def _calibration_fits(
+    name: str, cx: np.ndarray, ct: np.ndarray, cT: np.ndarray, cm: np.ndarray,
+    start: list[float] | None, rows: Rows,
+) -> tuple[FittedModel, np.ndarray]:  # fmt: skip
+    """The calibration window's purchase fit and each customer's expected spend, from a
+    Gamma-Gamma fit made beside it on the other core (numpy frees the GIL)."""
+    # both fits silence Python warnings while optimising (``catch_warnings`` is not
+    # thread-safe): silenced around both, no thread restores the filters under the other
+    with catch_warnings(), ThreadPoolExecutor(1, thread_name_prefix="clvtui-spend") as pool:
+        simplefilter("ignore")
+        spending = pool.submit(fit_spend, cx, cm, [])
+        cal_fit = fit_purchase(name, cx, ct, cT, start=start, rows=rows)
+        spend = spending.result()
+    fallback = float(np.mean(cm[cx > 0])) if np.any(cx > 0) else 0.0
+    if spend is None:
+        return cal_fit, np.where(cx > 0, cm, fallback)
+    return cal_fit, gammagamma.expected_spend(spend.theta, cx, cm, fallback)
 
 
 def fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> FittedModel | None:

@@ -19,28 +19,25 @@ that cannot be computed stored as explicit nulls, with their reason in ``nulls``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import polars as pl
 import sqlite_utils
 
-from clvtui.backtest import backtest, epoch_day, fit_spend
+from clvtui.backtest import backtest, epoch_day
 from clvtui.core.memory import return_freed_memory
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
-from clvtui.errors import ModelError
+from clvtui.final_fit import FinalFits, fit_final, model_times, numerical_errors
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments, risk_band
-from clvtui.model import choose, clv, seasonal_choice, survival, validate
-from clvtui.model.base import FittedModel, Rows
+from clvtui.model import choose, clv, seasonal_choice, survival
 from clvtui.model.empirical import empirical_predictions, shop_rate
-from clvtui.model.registry import LABELS, fit_purchase, module_for, requested_model
+from clvtui.model.registry import LABELS, requested_model
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.report import (
     CustomerEquity,
@@ -232,35 +229,23 @@ def fit_models(
     warnings: list[str],
     step: Progress,
     clock: SeasonalClock | None = None,
+    fits: FinalFits | None = None,
 ) -> Fitted:
-    """The final fit on all orders to as-of (warm-started) and every customer's predictions;
-    the empirical estimate when there is too little data for a model. With a seasonal
-    ``clock`` the model is fitted and predicts in operational time (``model.seasonal``)."""
-    x, t_x, T = shop.arrays
+    """The final fit on all orders to as-of (``fits`` when made already) and every customer's
+    predictions; the empirical estimate when there is too little data for a model. With a
+    seasonal ``clock`` the model is fitted and predicts in operational time."""
+    x, t_x, T = model_times(shop, clock)
     end_day = epoch_day(shop.end)
     ahead = None if clock is None else (lambda weeks: clock.ahead(end_day, weeks))
-    if clock is not None:
-        t_x, T = clock.summary_times(t_x, T, end_day)
     if name == "empirical":
         pred = empirical_predictions(shop.summary, shop.m, econ)
         return Fitted(
             name, None, None, pred, p_order_30_90(name, shop_rate(x, T), x, t_x, T, ahead)
         )
-    rows = Rows.collapse(x, t_x, T)  # once for the fit and the predictions (~0.3 s at 1 M)
-    spend_notes: list[str] = []
-    # both fits silence Python warnings while optimising (``catch_warnings``, which is not
-    # thread-safe): silenced around both, no thread restores the filters under the other
-    with catch_warnings(), ThreadPoolExecutor(1, thread_name_prefix="clvtui-spend") as pool:
-        simplefilter("ignore")
-        # Gamma-Gamma needs x and m only: fitted on the other core beside the purchase model
-        # (numpy lets go of the interpreter); its notes follow the purchase model's, as before
-        spending = pool.submit(fit_spend, x, shop.m, spend_notes)
-        purchase_fit = _purchase_fit(name, x, t_x, T, start, rows, warnings)
-        name = purchase_fit.model  # on its boundary: the nested model the data support
-        histogram = validate.calibration_histogram(purchase_fit.theta, x, T, module_for(name).pmf)
-        spend_fit = spending.result()
-    warnings += spend_notes
-    purchase = ModelFit.from_json(purchase_fit.summary_dict() | {"histogram": histogram})
+    fits = fits or fit_final(shop, name, start, clock)
+    warnings += fits.notes
+    purchase_fit, spend_fit, rows = fits.purchase_fit, fits.spend_fit, fits.rows
+    name = purchase_fit.model  # on its boundary: the nested model the data support
     step("predicting", 0.6)
     # read no more: the predictions, scoring and saving need the summary only (~0.2 GB at
     # a million customers, else held under the predictions' and the blob's peaks)
@@ -274,26 +259,10 @@ def fit_models(
         pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
     equity_fallback(pred, warnings)
     spend = spend_report(spend_fit, x, shop.m)
-    p_order = p_order_30_90(name, purchase_fit.theta, x, t_x, T, ahead)
-    return Fitted(name, purchase, spend, pred, p_order)
-
-
-def _purchase_fit(
-    name: str, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, start: list[float] | None,
-    rows: Rows, warnings: list[str],
-) -> FittedModel:  # fmt: skip
-    """The purchase model's fit (maybe the nested model its boundary leads to), its notes."""
-    with numerical_errors(f"the {LABELS[name]} fit"):
-        purchase_fit = fit_purchase(name, x, t_x, T, start=start, rows=rows)
-    name = purchase_fit.model
-    warnings += purchase_fit.boundary + purchase_fit.warnings
-    th = purchase_fit.params
-    if name in ("bgnbd", "mbgnbd") and th["a"] + th["b"] <= 1.0:
-        warnings.append(
-            f"{name}: a + b = {th['a'] + th['b']:.3f} ≤ 1, where the closed-form prediction "
-            "breaks down; predictions were integrated numerically instead"
-        )
-    return purchase_fit
+    # per collapsed row, then gathered: customers of a row share (x, t_x, T) and so the value
+    p_row = p_order_30_90(name, purchase_fit.theta, rows.x, rows.t_x, rows.T, ahead)
+    p_order = {days: p[rows.inverse] for days, p in p_row.items()}
+    return Fitted(name, fits.purchase, spend, pred, p_order)
 
 
 def equity_fallback(pred: clv.Predictions, warnings: list[str]) -> None:
@@ -378,16 +347,3 @@ def _run_row(
         "settings": settings.to_mapping(),
         "report": report.to_json(),
     }
-
-
-@contextmanager
-def numerical_errors(what: str) -> Iterator[None]:
-    """Numerical failures inside the model code (a singular covariance, an overflow) become one
-    readable ModelError line instead of a traceback: the user can try another model."""
-    try:
-        yield
-    except (np.linalg.LinAlgError, FloatingPointError, OverflowError, ZeroDivisionError) as err:
-        raise ModelError(
-            f"{what} failed numerically on this data ({type(err).__name__}: {err}); "
-            "try another --model, a later --as-of or no holdout"
-        ) from err

@@ -255,6 +255,21 @@ def cholesky_factor(cov: np.ndarray) -> np.ndarray:
 def fit_likelihood(
     likelihood: LikelihoodBase, model: str, starts: list[np.ndarray], n_customers: int
 ) -> FittedModel:
+    """``fit_from_starts``; a fit that ends on the edge of the parameter space is made again
+    with the likelihood's ``exact`` (row-by-row) sums when it has faster ones (BG/NBD): the
+    likelihood is flat there and the optimiser's path follows round-off."""
+    fitted = fit_from_starts(likelihood, model, starts, n_customers)
+    edge = bool(np.any(np.abs(np.log(fitted.theta)) > EDGE_LOG))
+    if edge and getattr(likelihood, "exact", True) is False:
+        likelihood.exact = True
+        likelihood.__dict__.pop("last_hessian", None)
+        fitted = fit_from_starts(likelihood, model, starts, n_customers)
+    return fitted
+
+
+def fit_from_starts(
+    likelihood: LikelihoodBase, model: str, starts: list[np.ndarray], n_customers: int
+) -> FittedModel:
     """Fit from the first start; on failure retry from the others; then a clear ModelError.
 
     BFGS with the analytic score and a tight gradient tolerance, so the optimum is precise

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from clvtui.model import bgnbd
-from clvtui.model.base import FittedModel, row_key
+from clvtui.model.base import FittedModel, Rows, row_key
 from clvtui.model.registry import module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import purchase_days
@@ -27,20 +27,42 @@ Pmf = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 
 class ConditionalSums:
     """Σ_i E[Y(t) | x_i, t_x,i, T_i] for many t: P(alive) once per customer, E[Y(t) | alive]
-    once per distinct (x, T) and t, weighted by the P(alive) summed per (x, T)."""
+    once per distinct (x, T) and t, weighted by the P(alive) summed per (x, T).
 
-    def __init__(self, fit: FittedModel, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> None:
+    ``rows``: the customers collapsed (with ``inverse``): P(alive) and the (x, T) pairs are
+    then found per row and gathered per customer — the same values, summed in the same order.
+    """
+
+    def __init__(
+        self,
+        fit: FittedModel,
+        x: np.ndarray,
+        t_x: np.ndarray,
+        T: np.ndarray,
+        rows: Rows | None = None,
+    ) -> None:
         self.mod, self.theta = module_for(fit.model), fit.theta
-        pa = self.mod.p_alive(fit.theta, x, t_x, T)
-        _, first, inv = np.unique(
-            row_key(x.astype(np.int64), T), return_index=True, return_inverse=True
-        )
-        self.px, self.pT = x[first], T[first]
-        self.weight = np.bincount(inv.ravel(), weights=pa, minlength=len(first))
+        if rows is None:
+            pa = self.mod.p_alive(fit.theta, x, t_x, T)
+            first, inv = _pairs(x, T)
+            self.px, self.pT = x[first], T[first]
+        else:
+            pa = self.mod.p_alive(fit.theta, rows.x, rows.t_x, rows.T)[rows.inverse]
+            first, inv = _pairs(rows.x, rows.T)
+            self.px, self.pT = rows.x[first], rows.T[first]
+            inv = inv[rows.inverse]
+        self.weight = np.bincount(inv, weights=pa, minlength=len(first))
 
     def __call__(self, t: float) -> float:
         s = self.mod.alive_expected(self.theta, self.px, self.pT, t)
         return float(np.sum(self.weight * s))
+
+
+def _pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first index of each distinct (x, T) (sorted) and every element's pair number."""
+    key = row_key(x.astype(np.int64), T)
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return first, inv.ravel()
 
 
 def holdout_check(
@@ -51,12 +73,14 @@ def holdout_check(
     expected_spend: np.ndarray | None = None,
     clock: SeasonalClock | None = None,
     weekly: np.ndarray | None = None,
+    rows: Rows | None = None,
 ) -> dict[str, Any]:
     """Compare predictions with the holdout columns of a ``summarise(..., holdout_weeks)`` frame.
 
     ``clock``: the fit ran in seasonal time; the summary's weeks and the holdout's are mapped.
     ``weekly``: the actual purchase days per holdout week when known (``ShopDays``), else
-    counted over ``orders``.
+    counted over ``orders``. ``rows``: the fit's collapsed rows of these customers (in the
+    clock's time), so each prediction is made once per row and gathered (the same values).
     """
     mod = module_for(fit.model)
     x, t_x, T = (summary[c].to_numpy().astype(float) for c in ("x", "t_x", "T"))
@@ -65,7 +89,10 @@ def holdout_check(
     if clock is not None:
         t_x, T = clock.summary_times(t_x, T, cal_day)
         horizon = partial(clock.ahead, cal_day)
-    pred = mod.expected(fit.theta, x, t_x, T, horizon(weeks))
+    if rows is None:
+        pred = mod.expected(fit.theta, x, t_x, T, horizon(weeks))
+    else:
+        pred = mod.expected(fit.theta, rows.x, rows.t_x, rows.T, horizon(weeks))[rows.inverse]
     actual = summary["holdout_x"].to_numpy().astype(float)
     spend_actual = float(summary["holdout_spend"].sum())
     corr = float(np.corrcoef(pred, actual)[0, 1]) if actual.std() > 0 and pred.std() > 0 else 0.0
@@ -82,7 +109,7 @@ def holdout_check(
         ),
         "customer_mae": float(np.mean(np.abs(pred - actual))),
         "customer_corr": corr,
-        "weekly": _weekly(fit, weekly, x, t_x, T, horizon),
+        "weekly": _weekly(fit, weekly, x, t_x, T, horizon, rows),
     }
     doc["verdict"] = verdict(doc)
     return doc
@@ -111,9 +138,9 @@ def _actual_weekly(summary: pl.DataFrame, orders: pl.DataFrame, weeks: int) -> n
     return actual
 
 
-def _weekly(fit, actual, x, t_x, T, horizon=float) -> dict[str, list[float]]:
+def _weekly(fit, actual, x, t_x, T, horizon=float, rows=None) -> dict[str, list[float]]:
     weeks, actual = len(actual), np.asarray(actual, dtype=float)  # floats in the report
-    sums = ConditionalSums(fit, x, t_x, T)
+    sums = ConditionalSums(fit, x, t_x, T, rows)
     cum_pred = np.array([sums(horizon(k)) for k in range(1, weeks + 1)])
     inc_pred = np.diff(np.concatenate([[0.0], cum_pred]))
     return {
@@ -129,15 +156,28 @@ HISTOGRAM_BINS = 8
 
 
 def calibration_histogram(
-    theta: np.ndarray, x: np.ndarray, T: np.ndarray, pmf: Pmf = bgnbd.pmf
+    theta: np.ndarray,
+    x: np.ndarray,
+    T: np.ndarray,
+    pmf: Pmf = bgnbd.pmf,
+    rows: Rows | None = None,
 ) -> dict[str, list]:
     """Actual vs expected number of customers with 0..6 and 7+ repeat purchases (BG/NBD eq. 8,
-    or the ``pmf`` of the model that was fitted)."""
+    or the ``pmf`` of the model that was fitted). ``rows``: the same customers collapsed,
+    counted by their weights (whole numbers: the same counts)."""
     top = HISTOGRAM_BINS - 1  # the last bar: that many or more
-    uT, counts = np.unique(np.round(T, 9), return_counts=True)
+    if rows is None:
+        uT, counts = np.unique(np.round(T, 9), return_counts=True)
+        n = len(x)
+        actual = [int(np.sum(x == k)) for k in range(top)] + [int(np.sum(x >= top))]
+    else:
+        uT, inv = np.unique(np.round(rows.T, 9), return_inverse=True)
+        counts = np.bincount(inv.ravel(), weights=rows.weight, minlength=len(uT))
+        n = rows.n_customers
+        by_x = np.bincount(np.minimum(rows.x, top).astype(np.int64), weights=rows.weight)
+        actual = [int(v) for v in np.pad(by_x, (0, max(0, top + 1 - len(by_x))))[: top + 1]]
     expected = [float(np.sum(counts * pmf(theta, uT, k))) for k in range(top)]
-    expected.append(float(len(x)) - sum(expected))
-    actual = [int(np.sum(x == k)) for k in range(top)] + [int(np.sum(x >= top))]
+    expected.append(float(n) - sum(expected))
     labels = [str(k) for k in range(top)] + [f"{top}+"]
     return {"labels": labels, "actual": actual, "expected": expected}
 

@@ -60,7 +60,7 @@ def share_arenas() -> None:
         mallopt(_M_ARENA_MAX, 2)
 
 
-def polars_frees_at_once() -> None:
+def polars_frees_at_once(decay_ms: int = 0) -> None:
     """Make polars' allocator (jemalloc) return freed pages at once; call before polars loads.
 
     By default it keeps them for 0.5-1 s, which raised the peak of commands that free and
@@ -72,12 +72,15 @@ def polars_frees_at_once() -> None:
     benchmark) is not a user's choice, so ours is appended (jemalloc applies options left to
     right: the last one wins). pyarrow's mimalloc is told the same unless the user set it (it
     held ~0.1 GB of the run's blob encoding, freed, at a million customers; no slower).
+    ``decay_ms``: how long freed pages may stay (0: at once). ``fit`` from the orders takes
+    100 ms: at a million customers 0 ms cost it ~1 s of wall (system time in page faults) for
+    ~50 MB of peak once its phases had become leaner (wave 8, docs/benchmarks.md).
     """
     # pyarrow's mimalloc likewise (the run's blob is encoded in it): read when pyarrow loads
     os.environ.setdefault("MIMALLOC_PURGE_DELAY", "0")
     if "polars" in sys.modules:  # too late: the allocator is configured (TUI, tests)
         return
-    ours = "dirty_decay_ms:0,muzzy_decay_ms:0"
+    ours = f"dirty_decay_ms:{decay_ms},muzzy_decay_ms:{decay_ms}"
     conf = os.environ.get("_RJEM_MALLOC_CONF")
     if not conf:
         os.environ["_RJEM_MALLOC_CONF"] = ours

@@ -108,6 +108,12 @@ def test_allocator_returns_freed_memory_even_under_a_polars_parent() -> None:
         out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                              text=True, check=True)  # fmt: skip
         assert out.stdout.strip() == expected, given
+    # the orders fit's own wait (``fit_cmd.ORDERS_FIT_DECAY_MS``) in place of ours
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    fit_probe = probe.replace("_return_freed_memory()", "_return_freed_memory(100)")
+    out = subprocess.run([sys.executable, "-c", fit_probe], env=env, capture_output=True,
+                         text=True, check=True)  # fmt: skip
+    assert out.stdout.strip() == "dirty_decay_ms:100,muzzy_decay_ms:100"
 
 
 def test_db_given_before_the_command_is_the_one_used(tmp_path, monkeypatch) -> None:

@@ -66,19 +66,12 @@ class ExactLikelihood(LikelihoodBase):
         return const + lse
 
     def row_score(self, theta: np.ndarray) -> np.ndarray:
-        r, alpha, a, b = theta
+        alpha = theta[1]
         rows: Rows = self.rows
-        ux, ix, x = rows.ux, rows.ix, rows.x
         _, _, l2, lse = self._parts(theta)
         w2 = np.exp(l2 - lse)  # share of the "dropped out after t_x" branch
-        w1 = 1.0 - w2
         lt, ltx = np.log(alpha + rows.T), np.log(alpha + rows.t_x)
-        d_r = (digamma(r + ux) - digamma(r))[ix] + np.log(alpha) - w1 * lt - w2 * ltx
-        d_alpha = r / alpha - (r + x) * (w1 / (alpha + rows.T) + w2 / (alpha + rows.t_x))
-        dab = digamma(a + b) - digamma(a + b + ux)
-        d_a = dab[ix] + w2 / a
-        d_b = (dab + digamma(b + ux) - digamma(b))[ix] - w2 / np.maximum(b + x - 1, 1e-300)
-        return np.stack([d_r, d_alpha, d_a, d_b])
+        return _row_gradient(theta, rows, lt, ltx, w2)
 
 
 class Likelihood(ExactLikelihood):
@@ -167,17 +160,8 @@ class Likelihood(ExactLikelihood):
     def row_score(self, theta: np.ndarray) -> np.ndarray:
         if self.exact:
             return super().row_score(theta)
-        r, alpha, a, b = theta
-        rows: Rows = self.rows
-        ux, ix, x = rows.ux, rows.ix, rows.x
         _, lt, ltx, w2, _ = self._parts(theta)  # w2: share of the "dropped out after t_x" branch
-        w1 = 1.0 - w2
-        d_r = (digamma(r + ux) - digamma(r))[ix] + np.log(alpha) - w1 * lt - w2 * ltx
-        d_alpha = r / alpha - (r + x) * (w1 / (alpha + rows.T) + w2 / (alpha + rows.t_x))
-        dab = digamma(a + b) - digamma(a + b + ux)
-        d_a = dab[ix] + w2 / a
-        d_b = (dab + digamma(b + ux) - digamma(b))[ix] - w2 / np.maximum(b + x - 1, 1e-300)
-        return np.stack([d_r, d_alpha, d_a, d_b])
+        return _row_gradient(theta, self.rows, lt, ltx, w2)
 
     def total_score(self, theta: np.ndarray) -> np.ndarray:
         """Σ weight × ∂ℓ/∂θ: w1 = 1 − w2 splits each sum into a part of per-x / per-T totals
@@ -309,3 +293,19 @@ def dropout_pmf(theta: np.ndarray, t: np.ndarray, k: int, coins_before: int) -> 
         np.exp(gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * lq[:, None] + jl), axis=1
     )
     return first + np.exp(betaln(a + 1, b + k + c - 1) - betaln(a, b)) * (1.0 - partial)
+
+
+def _row_gradient(
+    theta: np.ndarray, rows: Rows, lt: np.ndarray, ltx: np.ndarray, w2: np.ndarray
+) -> np.ndarray:
+    """Eq. (6)'s gradient per row, given ln(α+T), ln(α+t_x) and the share w2 of the "dropped
+    out after t_x" branch: one formula for the exact and the one-pass likelihood."""
+    r, alpha, a, b = theta
+    ux, ix, x = rows.ux, rows.ix, rows.x
+    w1 = 1.0 - w2
+    d_r = (digamma(r + ux) - digamma(r))[ix] + np.log(alpha) - w1 * lt - w2 * ltx
+    d_alpha = r / alpha - (r + x) * (w1 / (alpha + rows.T) + w2 / (alpha + rows.t_x))
+    dab = digamma(a + b) - digamma(a + b + ux)
+    d_a = dab[ix] + w2 / a
+    d_b = (dab + digamma(b + ux) - digamma(b))[ix] - w2 / np.maximum(b + x - 1, 1e-300)
+    return np.stack([d_r, d_alpha, d_a, d_b])

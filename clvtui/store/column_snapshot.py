@@ -24,13 +24,14 @@ from __future__ import annotations
 import io
 import sqlite3
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import polars as pl
 import sqlite_utils
 
 from clvtui.store import customer_ranks
 from clvtui.store.frames import read_frame, read_table
+from clvtui.store.locking import begin_now
 from clvtui.store.order_times import TIME, parsed, with_times
 from clvtui.store.snapshot_watch import ImportRows, Watch
 
@@ -173,16 +174,8 @@ def _rebuild_now(db: sqlite_utils.Database, parts: set[str]) -> bool:
     """Rebuild ``parts`` in a write transaction of their own, when this connection may
     write and nobody else is writing (a reader never waits for a writer): whether it did."""
     conn = db.conn
-    if conn.in_transaction or getattr(db, "readonly", False):
-        return False
-    (waits,) = conn.execute("PRAGMA busy_timeout").fetchone()
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:  # locked by a writer, or a read-only file: read SQL
-        return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
+    if conn.in_transaction or getattr(db, "readonly", False) or not begin_now(conn):
+        return False  # read SQL
     try:
         rebuild(db, parts)
         conn.execute("COMMIT")
@@ -233,10 +226,17 @@ def _write(conn: Any, part: str, frame: pl.DataFrame, ids: pl.Series | None = No
 
 def _add(conn: Any, part: str, columns: list[pl.Series]) -> None:
     """Store each of ``columns`` in ``part``, stamped now (one of the same name goes)."""
-    stamp = _stamp(conn, part)
+    put_columns(conn, part, _stamp(conn, part), columns, _COMPRESSION)
+
+
+def put_columns(
+    conn: Any, part: str, stamp: str, columns: list[pl.Series], compression: Literal["lz4", "zstd"]
+) -> None:
+    """Each of ``columns`` as one compressed Arrow IPC row of ``part`` with ``stamp`` (a row
+    of the same name goes): the layout every part's reader decodes."""
     for column in columns:
         buffer = io.BytesIO()
-        column.to_frame().write_ipc(buffer, compression=_COMPRESSION)
+        column.to_frame().write_ipc(buffer, compression=compression)
         conn.execute(
             "INSERT OR REPLACE INTO column_snapshots (part, name, stamp, row_count, data)"
             " VALUES (?, ?, ?, ?, ?)",

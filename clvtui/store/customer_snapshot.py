@@ -19,7 +19,6 @@ The part is what ``SELECT … FROM customers`` returns now, in rowid order, exac
 
 from __future__ import annotations
 
-import io
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, Final
@@ -27,7 +26,9 @@ from typing import Any, Final
 import polars as pl
 import sqlite_utils
 
+from clvtui.store.column_snapshot import put_columns
 from clvtui.store.frames import read_table, snapshot
+from clvtui.store.locking import begin_now
 from clvtui.store.run_identity import ATTRIBUTE_COLUMNS, IDENTITY_COLUMNS
 from clvtui.store.stamp import data_stamp
 
@@ -127,30 +128,15 @@ def _begin_write(db: sqlite_utils.Database) -> bool:
     conn = db.conn
     if conn.in_transaction or getattr(db, "readonly", False) or not _has_table(conn):
         return False
-    (waits,) = conn.execute("PRAGMA busy_timeout").fetchone()
-    conn.execute("PRAGMA busy_timeout = 0")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:  # locked by a writer, or a read-only file: read SQL
-        return False
-    finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
-    return True
+    return begin_now(conn)  # not when locked by a writer, or a read-only file
 
 
 def write(conn: Any, frame: pl.DataFrame) -> None:
     """Store ``frame`` (``rowid`` and :data:`COLUMNS`, rowid order) as the part, stamped now,
     with the triggers that drop it on any later write (inside the caller's transaction)."""
     conn.execute("DELETE FROM column_snapshots WHERE part = ?", (PART,))
-    stamp = customer_stamp(conn)
-    for column in frame.select("rowid", *COLUMNS).get_columns():
-        buffer = io.BytesIO()
-        column.to_frame().write_ipc(buffer, compression=_COMPRESSION)
-        conn.execute(
-            "INSERT INTO column_snapshots (part, name, stamp, row_count, data)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (PART, column.name, stamp, column.len(), buffer.getbuffer()),
-        )
+    columns = frame.select("rowid", *COLUMNS).get_columns()
+    put_columns(conn, PART, customer_stamp(conn), columns, _COMPRESSION)
     _guard(conn)
 
 

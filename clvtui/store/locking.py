@@ -110,3 +110,20 @@ def write_transaction(db: Any, name: str) -> Iterator[sqlite3.Connection]:
             conn.rollback()
         raise
     fault_point(f"{name}:committed")
+
+
+def begin_now(conn: Any) -> bool:
+    """``BEGIN IMMEDIATE`` without waiting: whether this connection now holds the write lock.
+
+    For the column snapshot's shortcuts (a copy kept beside the tables): a reader that finds
+    one stale keeps it only if nobody else is writing — it never waits for a writer, and a
+    locked or read-only file just means the tables are read as they are."""
+    (waits,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:  # locked by a writer, or a read-only file
+        return False
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(waits)}")
+    return True

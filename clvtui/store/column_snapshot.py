@@ -82,14 +82,15 @@ def order_stamp(conn: sqlite3.Connection) -> str:
     return str(conn.execute(_STAMP_SQL).fetchone()[0])
 
 
-def _has_table(conn: sqlite3.Connection) -> bool:
+def has_table(conn: sqlite3.Connection) -> bool:
+    """Whether the file has the snapshot table (a database from before it has not)."""
     sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_snapshots'"
     return conn.execute(sql).fetchone() is not None
 
 
 def current_parts(conn: sqlite3.Connection) -> set[str]:
     """The parts whose stamp is the database's now (usable as they are)."""
-    if not _has_table(conn):
+    if not has_table(conn):
         return set()
     stamp = order_stamp(conn)
     rows = conn.execute("SELECT DISTINCT part, stamp FROM column_snapshots").fetchall()
@@ -105,14 +106,14 @@ def prepare(db: sqlite_utils.Database, *parts: str) -> None:
     """Rebuild stale ones of ``parts`` now when this connection may write and nobody else is
     writing (outside any transaction: a reader never waits for a writer, and never writes
     inside someone's transaction). Call before a reader's read transaction."""
-    if _has_table(db.conn) and (set(parts) - current_parts(db.conn) or _untimed(db, parts)):
+    if has_table(db.conn) and (set(parts) - current_parts(db.conn) or _untimed(db, parts)):
         _rebuild_now(db, set(parts))
 
 
 def holds(db: sqlite_utils.Database, part: str, name: str) -> bool:
     """Whether ``part`` has a column ``name`` (an older write may lack a newer column)."""
     sql = "SELECT 1 FROM column_snapshots WHERE part = ? AND name = ?"
-    return _has_table(db.conn) and db.conn.execute(sql, (part, name)).fetchone() is not None
+    return has_table(db.conn) and db.conn.execute(sql, (part, name)).fetchone() is not None
 
 
 def _untimed(db: sqlite_utils.Database, parts: frozenset[str] | set[str] | tuple[str, ...]) -> bool:
@@ -125,7 +126,7 @@ def load(db: sqlite_utils.Database, part: str, columns: list[str]) -> pl.DataFra
     older layout with the orders' stamp of now holds the same rows: it is given too (a
     read-only command cannot rebuild it; its readers take either layout)."""
     conn = db.conn
-    if not _has_table(conn):
+    if not has_table(conn):
         return None
     found = conn.execute(
         "SELECT count(*) FROM column_snapshots WHERE part = ? AND stamp IN (?, ?)",
@@ -141,10 +142,10 @@ def _columns(conn: Any, part: str, columns: list[str] | None = None) -> pl.DataF
             "SELECT name FROM column_snapshots WHERE part = ? ORDER BY rowid", (part,)
         ) if n not in customer_ranks.DERIVED
     ]  # fmt: skip
-    return pl.DataFrame([_column(conn, part, name) for name in names])
+    return pl.DataFrame([stored_column(conn, part, name) for name in names])
 
 
-def _column(conn: Any, part: str, name: str) -> pl.Series:
+def stored_column(conn: Any, part: str, name: str) -> pl.Series:
     (blob,) = conn.execute(
         "SELECT data FROM column_snapshots WHERE part = ? AND name = ?", (part, name)
     ).fetchone()
@@ -249,7 +250,7 @@ def _restamp(conn: Any, part: str) -> None:
     conn.execute("UPDATE column_snapshots SET stamp = ? WHERE part = ?", (_stamp(conn, part), part))
 
 
-def _merged(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+def merged_rows(old: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
     """``old`` with the rows of ``new`` (by rowid) replaced or added, in rowid order."""
     if new.height == 0:
         return old
@@ -262,7 +263,7 @@ def lift_watch(conn: Any) -> Watch:
     """At the start of an import's or undo's transaction: the parts current now, and the
     triggers that drop the snapshot on any write, lifted until :func:`settle` (they would fire
     per row, and drop the base the import's rows are merged into)."""
-    if not _has_table(conn):
+    if not has_table(conn):
         return Watch(parts=set(), triggers=[], present=False)
     triggers = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
@@ -327,12 +328,12 @@ def _merge_orders(
     params = (import_id,) * where.count("?")
     changed = read_table(db, "orders", _ORDER_COLUMNS, where=where, params=params)
     if new is not None:  # the file's new rows, then any of them a refund updated since
-        changed = _merged(new.drop("order_id"), changed)
+        changed = merged_rows(new.drop("order_id"), changed)
     if changed.height:  # the stored customer codes renumbered, the changed rows' looked up
         changed = changed.with_columns(parsed(changed.get_column("ordered_at")))
-        codes, ids = (_column(conn, ORDERS, name) for name in customer_ranks.DERIVED)
+        codes, ids = (stored_column(conn, ORDERS, name) for name in customer_ranks.DERIVED)
         old, changed, ids = customer_ranks.merge_ready(_columns(conn, ORDERS), codes, ids, changed)
-        _write(conn, ORDERS, _merged(old, changed), ids)
+        _write(conn, ORDERS, merged_rows(old, changed), ids)
     else:
         _restamp(conn, ORDERS)
     written.orders_changed = changed.height > 0
@@ -381,7 +382,7 @@ def _refresh_lines(
     if relined:
         gone = pl.Series([r for (r,) in relined], dtype=pl.Int64).implode()
         lines = lines.filter(~pl.col("order_rowid").is_in(gone))
-    _write(conn, LINES, _merged(lines, new))
+    _write(conn, LINES, merged_rows(lines, new))
 
 
 def _refs_of(db: sqlite_utils.Database, new: pl.DataFrame, import_id: int) -> pl.DataFrame:

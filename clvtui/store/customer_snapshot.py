@@ -26,7 +26,7 @@ from typing import Any, Final
 import polars as pl
 import sqlite_utils
 
-from clvtui.store.column_snapshot import put_columns
+from clvtui.store.column_snapshot import has_table, merged_rows, put_columns, stored_column
 from clvtui.store.frames import read_table, snapshot
 from clvtui.store.locking import begin_now
 from clvtui.store.run_identity import ATTRIBUTE_COLUMNS, IDENTITY_COLUMNS
@@ -62,14 +62,9 @@ def customer_stamp(conn: sqlite3.Connection) -> str:
     return f"{data_stamp(conn)}/v{version}{_LAYOUT}"
 
 
-def _has_table(conn: Any) -> bool:
-    sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'column_snapshots'"
-    return conn.execute(sql).fetchone() is not None
-
-
 def is_current(conn: Any) -> bool:
     """Whether the part holds exactly what the customers table holds now."""
-    if not _has_table(conn):
+    if not has_table(conn):
         return False
     sql = "SELECT count(*) FROM column_snapshots WHERE part = ? AND stamp = ?"
     found = conn.execute(sql, (PART, customer_stamp(conn))).fetchone()[0]
@@ -82,13 +77,7 @@ def load(db: sqlite_utils.Database, columns: tuple[str, ...] = COLUMNS) -> pl.Da
     conn = db.conn
     if not is_current(conn):
         return None
-    return pl.DataFrame([_column(conn, name) for name in columns])
-
-
-def _column(conn: Any, name: str) -> pl.Series:
-    sql = "SELECT data FROM column_snapshots WHERE part = ? AND name = ?"
-    (blob,) = conn.execute(sql, (PART, name)).fetchone()
-    return pl.read_ipc(blob).to_series().rechunk()
+    return pl.DataFrame([stored_column(conn, PART, name) for name in columns])
 
 
 def from_tables(db: sqlite_utils.Database, where: str = "1", params: tuple = ()) -> pl.DataFrame:
@@ -126,7 +115,7 @@ def _begin_write(db: sqlite_utils.Database) -> bool:
     """A write transaction now, without waiting (a reader never waits for a writer), when the
     file has the snapshot table and this connection may write: whether it began one."""
     conn = db.conn
-    if conn.in_transaction or getattr(db, "readonly", False) or not _has_table(conn):
+    if conn.in_transaction or getattr(db, "readonly", False) or not has_table(conn):
         return False
     return begin_now(conn)  # not when locked by a writer, or a read-only file
 
@@ -146,23 +135,26 @@ def _guard(conn: Any) -> None:
         conn.execute(_TRIGGER.format(op=op, OP=op.upper()))
 
 
+def _unguard(conn: Any) -> None:
+    for op in _OPS:
+        conn.execute(f"DROP TRIGGER IF EXISTS customer_snapshot_{op}")
+
+
 def drop(conn: Any) -> None:
     """No part and no triggers (a bulk write follows that would fire them per row; the part is
     rebuilt by the next reader that can write). Inside the caller's transaction."""
-    if _has_table(conn):
+    if has_table(conn):
         conn.execute("DELETE FROM column_snapshots WHERE part = ?", (PART,))
-    for op in _OPS:
-        conn.execute(f"DROP TRIGGER IF EXISTS customer_snapshot_{op}")
+    _unguard(conn)
 
 
 def lift(conn: Any) -> Lifted:
     """At the start of an import's or undo's transaction: whether the part is current (an
     empty customers table counts: its part is empty), the highest rowid; triggers dropped."""
-    present = _has_table(conn)
+    present = has_table(conn)
     (top,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM customers").fetchone()
     current = present and (is_current(conn) or top == 0)
-    for op in _OPS:
-        conn.execute(f"DROP TRIGGER IF EXISTS customer_snapshot_{op}")
+    _unguard(conn)
     return Lifted(present, current, int(top))
 
 
@@ -202,13 +194,11 @@ def after_import(
         _restamp(conn)
         return
     old = _stored(conn) if lifted.top else new.clear()
-    kept = old.filter(~pl.col("rowid").is_in(new.get_column("rowid").implode()))
-    both = pl.concat([kept, new.select(kept.columns)], rechunk=True)
-    write(conn, both if both.get_column("rowid").is_sorted() else both.sort("rowid"))
+    write(conn, merged_rows(old, new))
 
 
 def _stored(conn: Any) -> pl.DataFrame:
-    return pl.DataFrame([_column(conn, name) for name in ("rowid", *COLUMNS)])
+    return pl.DataFrame([stored_column(conn, PART, name) for name in ("rowid", *COLUMNS)])
 
 
 def _restamp(conn: Any) -> None:

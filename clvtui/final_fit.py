@@ -1,9 +1,8 @@
 """The final fit's two models — purchases and spend — apart from the predictions made with them.
 
 Why apart from ``pipeline.fit_models``: the fits are one step (Gamma-Gamma on a second thread
-beside the purchase model, their notes, the calibration histogram) that a caller may want to
-run on its own — e.g. beside a holdout check, were the final fit not warm-started from it —
-and the pipeline module keeps to the order of the steps.
+beside the purchase model, their notes, the calibration histogram), and the pipeline module
+keeps to the order of the steps.
 """
 
 from __future__ import annotations
@@ -49,11 +48,12 @@ def model_times(
 
 
 def fit_final(
-    shop: Shop, name: str, start: list[float] | None, clock: SeasonalClock | None = None
-) -> FinalFits:
-    """Both models on all orders to as-of: Gamma-Gamma on a second thread beside the purchase
-    model (maybe the nested model its boundary leads to)."""
-    x, t_x, T = model_times(shop, clock)
+    shop: Shop, name: str, start: list[float] | None,
+    times: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> FinalFits:  # fmt: skip
+    """Both models on all orders to as-of, on ``times`` (:func:`model_times`): Gamma-Gamma on
+    a second thread beside the purchase model (maybe the nested model its boundary leads to)."""
+    x, t_x, T = times
     rows = Rows.collapse(x, t_x, T)  # once for the fit and the predictions (~0.3 s at 1 M)
     notes: list[str] = []
     spend_notes: list[str] = []

@@ -32,7 +32,7 @@ import sqlite_utils
 from clvtui.backtest import backtest, epoch_day
 from clvtui.core.memory import return_freed_memory
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
-from clvtui.final_fit import FinalFits, fit_final, model_times, numerical_errors
+from clvtui.final_fit import fit_final, model_times, numerical_errors
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments, risk_band
 from clvtui.model import choose, clv, seasonal_choice, survival
@@ -229,11 +229,10 @@ def fit_models(
     warnings: list[str],
     step: Progress,
     clock: SeasonalClock | None = None,
-    fits: FinalFits | None = None,
 ) -> Fitted:
-    """The final fit on all orders to as-of (``fits`` when made already) and every customer's
-    predictions; the empirical estimate when there is too little data for a model. With a
-    seasonal ``clock`` the model is fitted and predicts in operational time."""
+    """The final fit on all orders to as-of (warm-started) and every customer's predictions;
+    the empirical estimate when there is too little data for a model. With a seasonal
+    ``clock`` the model is fitted and predicts in operational time (``model.seasonal``)."""
     x, t_x, T = model_times(shop, clock)
     end_day = epoch_day(shop.end)
     ahead = None if clock is None else (lambda weeks: clock.ahead(end_day, weeks))
@@ -242,7 +241,7 @@ def fit_models(
         return Fitted(
             name, None, None, pred, p_order_30_90(name, shop_rate(x, T), x, t_x, T, ahead)
         )
-    fits = fits or fit_final(shop, name, start, clock)
+    fits = fit_final(shop, name, start, (x, t_x, T))
     warnings += fits.notes
     purchase_fit, spend_fit, rows = fits.purchase_fit, fits.spend_fit, fits.rows
     name = purchase_fit.model  # on its boundary: the nested model the data support

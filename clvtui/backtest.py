@@ -6,9 +6,7 @@ calibration parameters returned here (a backtest checks; it does not score).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import polars as pl
@@ -16,6 +14,7 @@ import polars as pl
 from clvtui.errors import ModelError
 from clvtui.model import choose, gammagamma, validate
 from clvtui.model.base import FittedModel, Rows
+from clvtui.model.beside import quiet_pool
 from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import capped_spend, epoch_day, summarise
@@ -89,10 +88,7 @@ def _calibration_fits(
 ) -> tuple[FittedModel, np.ndarray]:  # fmt: skip
     """The calibration window's purchase fit and each customer's expected spend, from a
     Gamma-Gamma fit made beside it on the other core (numpy frees the GIL)."""
-    # both fits silence Python warnings while optimising (``catch_warnings`` is not
-    # thread-safe): silenced around both, no thread restores the filters under the other
-    with catch_warnings(), ThreadPoolExecutor(1, thread_name_prefix="clvtui-spend") as pool:
-        simplefilter("ignore")
+    with quiet_pool("clvtui-spend") as pool:
         spending = pool.submit(fit_spend, cx, cm, [])
         cal_fit = fit_purchase(name, cx, ct, cT, start=start, rows=rows)
         spend = spending.result()

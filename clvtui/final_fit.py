@@ -8,10 +8,8 @@ keeps to the order of the steps.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from warnings import catch_warnings, simplefilter
 
 import numpy as np
 
@@ -19,6 +17,7 @@ from clvtui.backtest import epoch_day, fit_spend
 from clvtui.errors import ModelError
 from clvtui.model import validate
 from clvtui.model.base import FittedModel, Rows
+from clvtui.model.beside import quiet_pool
 from clvtui.model.registry import LABELS, fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.report import ModelFit
@@ -57,10 +56,7 @@ def fit_final(
     rows = Rows.collapse(x, t_x, T)  # once for the fit and the predictions (~0.3 s at 1 M)
     notes: list[str] = []
     spend_notes: list[str] = []
-    # both fits silence Python warnings while optimising (``catch_warnings``, which is not
-    # thread-safe): silenced around both, no thread restores the filters under the other
-    with catch_warnings(), ThreadPoolExecutor(1, thread_name_prefix="clvtui-spend") as pool:
-        simplefilter("ignore")
+    with quiet_pool("clvtui-spend") as pool:
         # Gamma-Gamma needs x and m only: fitted on the other core beside the purchase model
         # (numpy lets go of the interpreter); its notes follow the purchase model's, as before
         spending = pool.submit(fit_spend, x, shop.m, spend_notes)

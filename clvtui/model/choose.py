@@ -12,16 +12,15 @@ below that an empirical estimate is used and labelled as such (model 'empirical'
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
-from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import polars as pl
 
 from clvtui.errors import ModelError
+from clvtui.model.beside import quiet_pool
 from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import summarise
 from clvtui.report import ModelChoice
@@ -102,13 +101,8 @@ def _score_all(
     x: np.ndarray, t_x: np.ndarray, T: np.ndarray, actual: np.ndarray, weeks: int
 ) -> dict[str, dict[str, Any]]:
     """Every candidate's ``_score``, in PURCHASE_MODELS order; BESIDE's on the other core
-    meanwhile (numpy and scipy let go of the interpreter: the same scores, in less wall time).
-
-    The fits silence Python warnings while optimising (``catch_warnings``, which is not
-    thread-safe): silenced around both threads, so neither restores the filters under the other.
-    """
-    with catch_warnings(), ThreadPoolExecutor(1, thread_name_prefix="clvtui-choice") as pool:
-        simplefilter("ignore")
+    meanwhile (``model.beside``: the same scores, in less wall time)."""
+    with quiet_pool("clvtui-choice") as pool:
         beside = pool.submit(_score, BESIDE, x, t_x, T, actual, weeks)
         here = {name: _score(name, x, t_x, T, actual, weeks) for name in PURCHASE_MODELS
                 if name != BESIDE}  # fmt: skip

@@ -14,15 +14,23 @@ from clvtui.cli import costs_cmd  # noqa: F401  (costs, channels)
 
 # isort: on
 from clvtui.cli.app import app, explain
+from clvtui.cli.ending import end_process, exit_code
 
 
 def main() -> None:
-    """The console script: a database or file error that escaped a command is still one line."""
+    """The console script: a database or file error that escaped a command is still one line;
+    a finished command ends its process at once (``ending``: no interpreter teardown)."""
     import sqlite3
     import sys
 
+    from clvtui.store.opening import remember_opened
+
+    remember_opened()  # closed by end_process
     try:
         app()
+    except SystemExit as done:
+        end_process(exit_code(done.code))
     except (sqlite3.Error, OSError) as err:
         sys.stderr.write(f"error: {explain(err)}\n")
-        sys.exit(1)
+        end_process(1)
+    end_process(0)

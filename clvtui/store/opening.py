@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +49,14 @@ class ShopDatabase(sqlite_utils.Database):
     path: Path
     readonly: bool
     on_wait: Callable[[Path], None] | None
+
+
+# the connections the main thread opens once the console script asked (``remember_opened``),
+# for ``close_opened`` when a command ends the process itself (``clvtui.cli.ending``); other
+# threads close their own. None: nobody asked (tests, the library), nothing is held. Held,
+# not weakly: a connection outlives its ShopDatabase (CPython's statement cache makes a
+# reference cycle of it, freed only by the cyclic collector)
+_REMEMBERED: list[sqlite3.Connection] | None = None
 
 
 def open_db(
@@ -277,7 +286,24 @@ def _wrap(
     conn.execute("PRAGMA foreign_keys=ON")
     db = ShopDatabase(conn)
     db.path, db.readonly, db.on_wait = path, readonly, on_wait
+    if _REMEMBERED is not None and threading.current_thread() is threading.main_thread():
+        _REMEMBERED.append(conn)
     return db
+
+
+def remember_opened() -> None:
+    """From now on, remember the connections the main thread opens, for ``close_opened``
+    (one command's process: a handful)."""
+    global _REMEMBERED
+    _REMEMBERED = []
+
+
+def close_opened() -> None:
+    """Close every remembered connection (closing one twice does nothing): the last to
+    close checkpoints the write-ahead log and removes it, as the interpreter's teardown would
+    have when it freed them."""
+    for conn in _REMEMBERED or []:
+        conn.close()
 
 
 def _statements(script: str) -> list[str]:

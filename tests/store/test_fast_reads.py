@@ -56,6 +56,30 @@ def test_blob_people_equal_the_customers_table_until_an_import(fitted: Path) -> 
     assert again["sources"].to_list() == [table[c] for c in again["customer_id"]]
 
 
+def test_a_summary_fit_that_renames_a_known_customer_retires_the_blobs_names(
+    fitted: Path, tmp_path: Path
+) -> None:
+    """A summary's upsert can change an existing customer's name without a new row or an
+    import: older runs' blobs then no longer stand in for the table."""
+    db = sqlite_utils.Database(fitted)
+    run = latest_run_id(db)
+    assert "name" in blob_identity_current(db, run)
+    db.close()
+    summary = tmp_path / "summary.csv"
+    summary.write_text(
+        "customer_id,x,t_x,T,m,currency,name\n"
+        "shopify:bob@example.com,2,10,30,40.5,USD,Bob Renamed\n"
+        "shopify:carol@example.com,1,5,30,20,USD,\n"  # no new customer: no new row
+    )
+    done = clvtui("fit", "--summary", summary, "--as-of", "2024-06-30", "--db", fitted)
+    assert done.returncode == 0, done.stderr
+    db = sqlite_utils.Database(fitted)
+    assert blob_identity_current(db, run) == []  # the table moved on: joined again
+    named = scores_columns(db, run, ["customer_id"], customer_columns=("name",))
+    names = dict(zip(named["customer_id"], named["name"], strict=True))
+    assert names["shopify:bob@example.com"] == "Bob Renamed"
+
+
 def test_a_projected_ranking_is_the_whole_one_cut(fitted: Path) -> None:
     db = sqlite_utils.Database(fitted)
     run = latest_run_id(db)

@@ -39,12 +39,14 @@ from clvtui.model.summary import cdnow_orders, summarise
 ROOT = Path(__file__).resolve().parents[1]
 ECON = clv.Economics(None, 0.0, 1.1 ** (1 / 12) - 1, 12)
 _CHILD = """
-import resource, sys
-from clvtui.cli import app
-try:
-    app(sys.argv[1:], standalone_mode=False)
-finally:
-    print(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}", file=sys.stderr)
+import atexit, resource, sys
+# the child's own peak, on its last stderr line: at exit, after the whole command, which ends
+# the way the console script does (clvtui.cli.main: no interpreter teardown)
+atexit.register(lambda: print(
+    f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f}", file=sys.stderr))
+from clvtui.cli import main
+sys.argv = ["clvtui", *sys.argv[1:]]
+main()
 """
 
 

@@ -24,7 +24,13 @@ from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame
 from clvtui.store.identity import person_keys_sql
 from clvtui.store.locking import write_transaction
-from clvtui.store.ranking_blob import blob_header, ranking_bytes, read_ranking
+from clvtui.store.ranking_blob import (
+    KnownPatterns,
+    blob_header,
+    ranking_bytes,
+    ranking_order,
+    read_ranking,
+)
 from clvtui.store.run_identity import (
     ATTRIBUTE_COLUMNS,
     IDENTITY_COLUMNS,
@@ -65,6 +71,8 @@ def save_run(
     retention: pl.DataFrame | Future[pl.DataFrame] | None = None,
     identity: Future[pl.DataFrame] | None = None,
     also: Callable[[sqlite3.Connection], None] | None = None,  # warehouse: summary customers
+    order: pl.Series | Future[pl.Series] | None = None,
+    known: KnownPatterns | None = None,
 ) -> int:
     """Insert the run, its scores, segment totals and retention; return the run id.
 
@@ -73,7 +81,8 @@ def save_run(
     transaction so that it stays short. ``identity`` is the result of
     :func:`prefetch_identity`, started earlier so that reading a million customers' names
     overlaps the model's work instead of following it. ``also`` writes more rows in the same
-    transaction (a summary run's customers).
+    transaction (a summary run's customers). ``order`` (:func:`ranking_order` of the scores'
+    CLV, maybe being computed) and ``known`` (the fit's patterns) spare the blob finding them.
     """
     scores = _score_columns(scores)
     segments = (  # added in row order: the same bits on every run (core.group_sums)
@@ -83,7 +92,7 @@ def save_run(
         .sort("tier", "risk")
     )
     # else a file opened without migrating: rows, as its build wrote
-    blob = run_blob(db, scores, identity) if has_frame_cache(db) else None
+    blob = run_blob(db, scores, identity, order, known) if has_frame_cache(db) else None
     return_freed_memory()  # what the blob's encoding freed, not held under the write
     if isinstance(retention, Future):  # computed in a thread beside the scores and blob
         retention = retention.result()
@@ -114,11 +123,16 @@ def save_run(
 
 
 def run_blob(
-    db: sqlite_utils.Database, scores: pl.DataFrame, identity: Future[pl.DataFrame] | None
+    db: sqlite_utils.Database,
+    scores: pl.DataFrame,
+    identity: Future[pl.DataFrame] | None,
+    order: pl.Series | Future[pl.Series] | None = None,
+    known: KnownPatterns | None = None,
 ) -> bytes:
     """What a run stores once for every command to read: the ranking (scores with tiers and
     risk bands, names, e-mails, highest CLV first), the customers' attributes ``profile``
-    compares, and the stamp of the customers table they were read from (``store.stamp``)."""
+    compares, and the stamp of the customers table they were read from (``store.stamp``).
+    ``order``: the scores' :func:`ranking_order`, if the caller has it (or is making it)."""
     if identity is None:
         identity = StampedIdentity()
         identity.set_result(stamped_identity(db, identity))
@@ -128,9 +142,12 @@ def run_blob(
     frame = frame.select(*RANKED_COLUMNS, *extra)
     del who
     # the ranking's order, not a sorted copy: the blob gathers each column once, in Arrow
-    order = frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True)).to_series()
+    if isinstance(order, Future):
+        order = order.result()
+    if order is None:
+        order = ranking_order(frame["clv"])
     stamp = identity.data_stamp if isinstance(identity, StampedIdentity) else None
-    return ranking_bytes(frame, {"data_stamp": stamp}, order)
+    return ranking_bytes(frame, {"data_stamp": stamp}, order, known)
 
 
 def _score_columns(scores: pl.DataFrame) -> pl.DataFrame:

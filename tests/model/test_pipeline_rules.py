@@ -153,3 +153,32 @@ def test_stored_p_order_90_matches_the_next_90_days(demo_db: Path) -> None:
         share = float(scores["customer_id"].is_in(window["customer_id"].unique().implode()).mean())
         assert scores[col].mean() == pytest.approx(share, abs=0.03), col
     assert 0.05 < observed < 0.5
+
+
+def test_the_scores_the_fit_vouches_for_are_one_value_per_pattern(demo_2000: Path) -> None:
+    """What ``fit_models`` hands the run's blob as computed once per collapsed row (so not
+    checked there) is one value per pattern, bit for bit, on a real fit."""
+    from clvtui.model import clv
+    from clvtui.pipeline import PER_ROW_CALENDAR, fit_models
+    from clvtui.settings import Settings
+    from clvtui.shop import read_shop
+    from clvtui.store.opening import open_db
+
+    shop = read_shop(open_db(demo_2000), None, None, None, [], lambda _s, _f: None)
+    econ = clv.Economics.from_settings(Settings())
+    fitted = fit_models(shop, "bgnbd", None, econ, [], lambda _s, _f: None)
+    known = fitted.patterns
+    assert known is not None and known.exact == PER_ROW_CALENDAR
+    assert 100 < known.count < shop.summary.height  # customers do share patterns
+    first = np.empty(known.count, dtype=np.int64)
+    first[known.number] = np.arange(len(known.number))
+    pred, p_order = fitted.pred, fitted.p_order
+    columns = {
+        "p_alive": pred.p_alive, "expected_orders": pred.expected_orders,
+        "next_order_low": pred.next_order_low, "next_order_high": pred.next_order_high,
+        "p_order_30": p_order[30], "p_order_90": p_order[90],
+    }  # fmt: skip
+    assert set(columns) == known.exact
+    for name, values in columns.items():
+        bits = np.asarray(values, dtype=np.float64).view(np.uint64)
+        assert np.array_equal(bits, bits[first][known.number]), name

@@ -7,12 +7,15 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from clvtui.model.base import Rows
 from clvtui.store.ranking_blob import (
     PATTERN_COLUMNS,
+    KnownPatterns,
     _packed_patterns,
     _pattern_numbers,
     pattern_index,
     ranking_bytes,
+    ranking_order,
     read_ranking,
 )
 
@@ -155,3 +158,60 @@ def test_a_blob_written_before_the_parts_reads_as_before() -> None:
     assert_frame_equal(read_ranking(old_blob), ranked)
     assert_frame_equal(read_ranking(old_blob, ["x", "email"]), ranked.select("x", "email"))
     assert_frame_equal(read_ranking(blob, ["x", "email"]), ranked.select("x", "email"))
+
+
+def _fit_rows(frame: pl.DataFrame) -> KnownPatterns:
+    """The patterns as a fit collapses its customers (``Rows.collapse``), nothing trusted."""
+    x, t_x, T = (frame[c].to_numpy() for c in ("x", "t_x", "T"))
+    rows = Rows.collapse(x, t_x, T)
+    assert rows.inverse is not None
+    return KnownPatterns(rows.inverse, len(rows.x))
+
+
+def test_the_fits_patterns_give_the_blob_found_without_them() -> None:
+    """Handed the fit's collapsed rows and the scores' order, the blob is the same bytes as
+    the one that sorts the CLVs and finds the patterns itself."""
+    frame = _scores()
+    known = _fit_rows(frame)
+    trusted = KnownPatterns(known.number, known.count, frozenset({"p_alive", "p_order_30"}))
+    keys = frame.select(PATTERN_COLUMNS)
+    for given in (known, trusted):
+        patterns, numbers = pattern_index(keys, given)
+        assert_frame_equal(patterns, pattern_index(keys)[0])
+        assert numbers.to_list() == given.number.tolist()
+    order = ranking_order(frame["clv"].to_numpy())
+    assert (
+        order.to_list()
+        == frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True))
+        .to_series()
+        .to_list()
+    )
+    assert ranking_bytes(frame, {"s": 1}, order, trusted) == ranking_bytes(frame, {"s": 1}, order)
+
+
+def test_patterns_that_do_not_hold_are_found_again() -> None:
+    """A fit's partition that puts two customers of different bits in one pattern (a time
+    a few microseconds off the day, or a column it does not vouch for) is not used; one
+    with a pattern nobody has is not either."""
+    frame = _scores()
+    known = _fit_rows(frame)
+    keys = frame.select(PATTERN_COLUMNS)
+    found = pattern_index(keys)
+    # a t_x within the collapse's 1e-6 of its day: the fit's row, not the stored value
+    shared = int(np.argmax(np.bincount(known.number)))  # a pattern of several customers
+    first, mate = (int(i) for i in np.flatnonzero(known.number == shared)[:2])
+    t_x = keys["t_x"].to_numpy().copy()
+    t_x[mate] += 1e-9
+    nudged = keys.with_columns(t_x=pl.Series(t_x))
+    patterns, numbers = pattern_index(nudged, known)
+    assert patterns.height == found[0].height + 1 and numbers[mate] != numbers[first]
+    # a column not vouched for that differs inside a pattern is checked
+    bumped = keys.with_columns(
+        p_alive=pl.when(pl.int_range(keys.height) == mate)
+        .then(pl.col("p_alive").map_batches(lambda s: np.nextafter(s.to_numpy(), 2.0)))
+        .otherwise(pl.col("p_alive"))
+    )
+    assert pattern_index(bumped, known)[0].height == found[0].height + 1
+    # one more pattern than the customers have: not this shop's collapse
+    spare = KnownPatterns(known.number, known.count + 1)
+    assert_frame_equal(pattern_index(keys, spare)[0], found[0])

@@ -9,7 +9,7 @@ empty tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -108,14 +108,26 @@ def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     from clvtui.services.runs import load_context
     from clvtui.store.buyer_masks import stored_masks
     from clvtui.store.order_lines import has_lines, read_purchase_codes, run_from_summary
+    from clvtui.store.run_people import kept_codes
+    from clvtui.store.run_scores import latest_run_id, scores_columns
 
-    ctx = load_context(db, ["x"], run_id=run_id)
-    values = ctx.scored.select("customer_id", "clv", "x", "tier", "risk")
-    if run_from_summary(db, ctx.run_id):
-        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, FROM_SUMMARY)
-    if not has_lines(db):
-        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, NO_LINES)
+    rid = latest_run_id(db) if run_id is None else run_id
+    kept_run = kept_codes(db.conn, rid)  # the fit's: the run's ids gathered, not decoded
+    ctx = load_context(db, ["x"], run_id=rid, ids=kept_run is None)
     as_of = f"{ctx.as_of.isoformat()}T23:59:59Z"
+    from_summary, lines = run_from_summary(db, ctx.run_id), has_lines(db)
+    if lines and not from_summary and kept_run is not None:
+        coded = _coded_lines(db, ctx.scored, kept_run, as_of)
+        if coded is not None:
+            return RunLines(ctx.run_id, ctx.currency, *coded)
+    if kept_run is not None:  # stale codes: the ids as they were always read
+        ids = scores_columns(db, rid, ["customer_id"]).to_series()
+        ctx = replace(ctx, scored=ctx.scored.with_columns(ids))
+    values = ctx.scored.select("customer_id", "clv", "x", "tier", "risk")
+    if from_summary:
+        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, FROM_SUMMARY)
+    if not lines:
+        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, NO_LINES)
     kept = stored_masks(db, as_of)  # every buyer's masks, made at import: no lines to read
     if kept is not None:
         shop, rows = kept.of_people(values.get_column("customer_id"))
@@ -124,6 +136,33 @@ def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     codes = read_purchase_codes(db, as_of, people=values.get_column("customer_id"))
     found = None if codes.order.size else NO_LINES
     return RunLines(ctx.run_id, ctx.currency, values, None, found, coded=codes)
+
+
+def _coded_lines(
+    db: sqlite_utils.Database,
+    scored: pl.DataFrame,
+    codes: tuple[np.ndarray, bytes],
+    as_of: str,
+) -> tuple[pl.DataFrame, None, str | None, None, list, list] | None:
+    """:class:`RunLines`' fields after its run and currency, from the kept buyers' masks
+    and the run's kept codes when both are current (each value row's buyer row by code: no
+    ids matched), else None."""
+    from clvtui.store.buyer_masks import coded_masks
+    from clvtui.store.run_people import run_ids
+
+    kept = coded_masks(db, as_of)
+    if kept is None:
+        return None
+    shop, people = kept
+    ids = run_ids(codes, people)
+    if ids is None:
+        return None
+    buyer_row = np.full(people.len(), -1, dtype=np.int64)
+    buyer_row[shop.code] = np.arange(shop.code.size)
+    part, rows = shop.of_rows(buyer_row[codes[0]])
+    values = scored.with_columns(ids).select("customer_id", "clv", "x", "tier", "risk")
+    found = None if part.code.size else NO_LINES
+    return values, None, found, None, [part], [rows]
 
 
 def product_report(

@@ -68,6 +68,9 @@ def keeper(codes: np.ndarray, ids_digest: bytes) -> Callable[[sqlite3.Connection
     codes kept for the run just inserted."""
 
     def keep(conn: sqlite3.Connection) -> None:
+        blob = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_frames'"
+        if conn.execute(blob).fetchone() is None:  # scores as rows (an old file): no ranking
+            return
         conn.execute(_TABLE)
         (run_id,) = conn.execute("SELECT max(id) FROM runs").fetchone()
         conn.execute(

@@ -158,17 +158,16 @@ def _score_and_save(
         del fitted  # its arrays are the scores' now
         return_freed_memory()  # what the fits freed, before the blob is built on top of it
         keep = _run_people(shop, scores)  # each customer's code, for cohorts/plan/products
-        return save_run(db, row, scores, retention, identity, also=keep), report
+        return save_run(db, row, scores, retention, identity, ranked=keep), report
 
 
 def _run_people(shop: Shop, scores: pl.DataFrame) -> Any:
-    """What keeps the run's customers' codes (``store.run_people``; ~0.05 s at 1 M), or
-    None when the orders were read as texts (linked customers, an older snapshot)."""
-    from clvtui.store.run_people import keeper, ranking_codes
+    """What keeps the run's customers' codes (``store.run_people``), or None when the
+    orders were read as texts (linked customers, an older snapshot)."""
+    from clvtui.store.run_people import keeper
 
     present = shop.customer_codes if shop.orders.is_empty() else customers_coded(shop.orders)
-    kept = None if present is None else ranking_codes(scores["customer_id"], present, scores["clv"])
-    return None if kept is None else keeper(*kept)
+    return None if present is None else keeper(scores["customer_id"], present)
 
 
 def _read_shop(

@@ -105,6 +105,7 @@ class RunLines:
 
 def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     """The run's values and its customers' purchase lines up to its as-of date."""
+    from clvtui.services.product_codes import coded_lines
     from clvtui.services.runs import load_context
     from clvtui.store.buyer_masks import stored_masks
     from clvtui.store.order_lines import has_lines, read_purchase_codes, run_from_summary
@@ -117,7 +118,7 @@ def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     as_of = f"{ctx.as_of.isoformat()}T23:59:59Z"
     from_summary, lines = run_from_summary(db, ctx.run_id), has_lines(db)
     if lines and not from_summary and kept_run is not None:
-        coded = _coded_lines(db, ctx.scored, kept_run, as_of)
+        coded = coded_lines(db, ctx.scored, kept_run, as_of)
         if coded is not None:
             return RunLines(ctx.run_id, ctx.currency, *coded)
     if kept_run is not None:  # stale codes: the ids as they were always read
@@ -136,33 +137,6 @@ def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     codes = read_purchase_codes(db, as_of, people=values.get_column("customer_id"))
     found = None if codes.order.size else NO_LINES
     return RunLines(ctx.run_id, ctx.currency, values, None, found, coded=codes)
-
-
-def _coded_lines(
-    db: sqlite_utils.Database,
-    scored: pl.DataFrame,
-    codes: tuple[np.ndarray, bytes],
-    as_of: str,
-) -> tuple[pl.DataFrame, None, str | None, None, list, list] | None:
-    """:class:`RunLines`' fields after its run and currency, from the kept buyers' masks
-    and the run's kept codes when both are current (each value row's buyer row by code: no
-    ids matched), else None."""
-    from clvtui.store.buyer_masks import coded_masks
-    from clvtui.store.run_people import run_ids
-
-    kept = coded_masks(db, as_of)
-    if kept is None:
-        return None
-    shop, people = kept
-    ids = run_ids(codes, people)
-    if ids is None:
-        return None
-    buyer_row = np.full(people.len(), -1, dtype=np.int64)
-    buyer_row[shop.code] = np.arange(shop.code.size)
-    part, rows = shop.of_rows(buyer_row[codes[0]])
-    values = scored.with_columns(ids).select("customer_id", "clv", "x", "tier", "risk")
-    found = None if part.code.size else NO_LINES
-    return values, None, found, None, [part], [rows]
 
 
 def product_report(
@@ -279,38 +253,12 @@ def best_next_products(
         pairs = fast.affinity(shop, rules.min_pair_customers)
         return fast.best_next_products(shop, pairs, wanted)
     if data.coded is not None:
-        return _best_next_from_codes(data, rules, wanted)
+        from clvtui.services.product_codes import best_next_from_codes
+
+        return best_next_from_codes(data, rules, wanted)
     bought = ins.customer_products(data.lines)
     pairs = ins.affinity(bought, rules.min_pair_customers)
     return ins.best_next_products(bought, pairs, wanted)
-
-
-def _best_next_from_codes(
-    data: RunLines, rules: ProductRules, wanted: pl.Series | None
-) -> pl.DataFrame:
-    """:func:`best_next_products` of a catalogue too big for bit masks, from the codes (rows
-    in the shop's order of customers, as the mask path gives them)."""
-    from clvtui.insights import coded_products as wide
-
-    codes, ids = data.coded, data.values.get_column("customer_id")
-    if codes is None:
-        raise ValueError("no codes: the lines were given as a frame")
-    shop = wide.shop_baskets(codes.order, codes.product, codes.customer, codes.ordered_at)
-    pairs = wide.affinity(shop, rules.min_pair_customers)
-    rows = np.arange(shop.code.size)
-    if wanted is not None:  # the rows of the wanted ids, each once, in the shop's order
-        row_of = np.full(ids.len(), -1, dtype=np.int64)
-        row_of[shop.code] = rows
-        asked = pl.DataFrame({"customer_id": wanted}).join(
-            pl.DataFrame({"customer_id": ids, "at": np.arange(ids.len())}), on="customer_id"
-        )
-        rows = np.unique(row_of[asked.get_column("at").to_numpy()])
-        rows = rows[rows >= 0]
-    best = wide.best_next_products(shop, pairs, rows)
-    named = ids.gather(shop.code[best.get_column("row").to_numpy()])
-    return best.with_columns(customer_id=named).select(
-        "customer_id", "next_product", "lift", "because"
-    )
 
 
 @dataclass

@@ -56,35 +56,24 @@ def customers_coded(orders: pl.DataFrame) -> np.ndarray | None:
     return np.flatnonzero(np.bincount(orders.get_column(CODE).to_numpy(), minlength=1))
 
 
-def ranking_codes(
-    summary_ids: pl.Series, present: np.ndarray, clv: pl.Series
-) -> tuple[np.ndarray, bytes] | None:
-    """The codes of a fit's customers in the ranking's order (highest CLV first, ties in
-    the summary's order: ``store.runs.run_blob``'s order), and the digest of their ids.
-    ``present``: :func:`customers_coded`, a code per summary row (``summary_ids``, ``clv``);
-    None when the counts differ (the digest would refuse such codes: none are kept)."""
+def keeper(
+    summary_ids: pl.Series, present: np.ndarray
+) -> Callable[[sqlite3.Connection, int, np.ndarray], None] | None:
+    """What ``store.runs.save_run`` calls in the fit's write transaction (``ranked``) with
+    the run's id and the blob's ranking order: the codes of the run's customers in that
+    order (``present``: :func:`customers_coded`, a code per summary row, ``summary_ids``)
+    and the digest of their ids. None when the counts differ (the digest would refuse
+    such codes: none are kept). ~0.03 s at a million customers."""
     if present.size != summary_ids.len():
         return None
-    order = clv.to_frame("clv").select(pl.arg_sort_by("clv", descending=True, maintain_order=True))
-    at = order.to_series().to_numpy()
-    # hashed in the summary's order, then gathered: hashing texts gathered at random cost
-    # ~10x more (cache misses) at a million customers
-    return present[at].astype(np.int32), _digest(_hashes(summary_ids)[at])
+    hashes = _hashes(summary_ids)  # in the summary's order: texts gathered hash ~10x slower
 
-
-def keeper(codes: np.ndarray, ids_digest: bytes) -> Callable[[sqlite3.Connection], None]:
-    """What ``store.runs.save_run`` calls in the fit's write transaction (``also``): the
-    codes kept for the run just inserted."""
-
-    def keep(conn: sqlite3.Connection) -> None:
-        blob = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_frames'"
-        if conn.execute(blob).fetchone() is None:  # scores as rows (an old file): no ranking
-            return
+    def keep(conn: sqlite3.Connection, run_id: int, order: np.ndarray) -> None:
+        codes = np.ascontiguousarray(present[order], dtype="<i4")
         conn.execute(_TABLE)
-        (run_id,) = conn.execute("SELECT max(id) FROM runs").fetchone()
         conn.execute(
             "INSERT OR REPLACE INTO run_people (run_id, digest, codes) VALUES (?, ?, ?)",
-            (run_id, ids_digest, np.ascontiguousarray(codes, dtype="<i4").tobytes()),
+            (run_id, _digest(hashes[order]), codes.tobytes()),
         )
 
     return keep
@@ -116,3 +105,11 @@ def run_ids(kept: tuple[np.ndarray, bytes] | None, people: pl.Series) -> pl.Seri
     if _digest(_hashes(people)[codes]) != expected:  # the ids' hashes, gathered (~0.03 s)
         return None
     return people.gather(codes).alias("customer_id")
+
+
+def forget(conn: sqlite3.Connection, run_id: int) -> None:
+    """Drop a pruned run's codes (inside the caller's write transaction)."""
+    if conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_people'"
+    ).fetchone():
+        conn.execute("DELETE FROM run_people WHERE run_id = ?", (run_id,))

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+import numpy as np
 import polars as pl
 import sqlite_utils
 
@@ -65,6 +66,7 @@ def save_run(
     retention: pl.DataFrame | Future[pl.DataFrame] | None = None,
     identity: Future[pl.DataFrame] | None = None,
     also: Callable[[sqlite3.Connection], None] | None = None,  # warehouse: summary customers
+    ranked: Callable[[sqlite3.Connection, int, np.ndarray], None] | None = None,
 ) -> int:
     """Insert the run, its scores, segment totals and retention; return the run id.
 
@@ -73,7 +75,8 @@ def save_run(
     transaction so that it stays short. ``identity`` is the result of
     :func:`prefetch_identity`, started earlier so that reading a million customers' names
     overlaps the model's work instead of following it. ``also`` writes more rows in the same
-    transaction (a summary run's customers).
+    transaction (a summary run's customers); ``ranked`` too, given the run id and the blob's
+    ranking order (``store.run_people``: each customer's code; not called without a blob).
     """
     scores = _score_columns(scores)
     segments = (  # added in row order: the same bits on every run (core.group_sums)
@@ -83,7 +86,7 @@ def save_run(
         .sort("tier", "risk")
     )
     # else a file opened without migrating: rows, as its build wrote
-    blob = run_blob(db, scores, identity) if has_frame_cache(db) else None
+    blob, order = run_blob(db, scores, identity) if has_frame_cache(db) else (None, None)
     return_freed_memory()  # what the blob's encoding freed, not held under the write
     if isinstance(retention, Future):  # computed in a thread beside the scores and blob
         retention = retention.result()
@@ -92,6 +95,8 @@ def save_run(
         run_id = _insert_run(conn, run)
         if also is not None:  # rows a summary run stores beside its scores (summary_fit)
             also(conn)
+        if ranked is not None and order is not None:
+            ranked(conn, run_id, order)
         if blob is None:
             _insert_score_rows(conn, run_id, scores)
         else:
@@ -115,10 +120,11 @@ def save_run(
 
 def run_blob(
     db: sqlite_utils.Database, scores: pl.DataFrame, identity: Future[pl.DataFrame] | None
-) -> bytes:
+) -> tuple[bytes, np.ndarray]:
     """What a run stores once for every command to read: the ranking (scores with tiers and
     risk bands, names, e-mails, highest CLV first), the customers' attributes ``profile``
-    compares, and the stamp of the customers table they were read from (``store.stamp``)."""
+    compares, and the stamp of the customers table they were read from (``store.stamp``);
+    with the ranking's order (each blob row's row of ``scores``)."""
     if identity is None:
         identity = StampedIdentity()
         identity.set_result(stamped_identity(db, identity))
@@ -130,7 +136,7 @@ def run_blob(
     # the ranking's order, not a sorted copy: the blob gathers each column once, in Arrow
     order = frame.select(pl.arg_sort_by("clv", descending=True, maintain_order=True)).to_series()
     stamp = identity.data_stamp if isinstance(identity, StampedIdentity) else None
-    return ranking_bytes(frame, {"data_stamp": stamp}, order)
+    return ranking_bytes(frame, {"data_stamp": stamp}, order), order.to_numpy()
 
 
 def _score_columns(scores: pl.DataFrame) -> pl.DataFrame:

@@ -56,6 +56,7 @@ from clvtui.shop_costs import own_costs
 from clvtui.store.background import read_in_background
 from clvtui.store.costs import has_cost_data
 from clvtui.store.ranking_blob import KnownPatterns, ranking_order
+from clvtui.store.run_people import customers_coded
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.saved_settings import load_settings
 
@@ -170,7 +171,18 @@ def _score_and_save(
         known = fitted.patterns
         del fitted  # its arrays are the scores' now
         return_freed_memory()  # what the fits freed, before the blob is built on top of it
-        return save_run(db, row, scores, retention, identity, order=order, known=known), report
+        keep = _run_people(shop, scores)  # each customer's code, for cohorts/plan/products
+        return save_run(db, row, scores, retention, identity, order=order, known=known,
+                        ranked=keep), report  # fmt: skip
+
+
+def _run_people(shop: Shop, scores: pl.DataFrame) -> Any:
+    """What keeps the run's customers' codes (``store.run_people``), or None when the
+    orders were read as texts (linked customers, an older snapshot)."""
+    from clvtui.store.run_people import keeper
+
+    present = shop.customer_codes if shop.orders.is_empty() else customers_coded(shop.orders)
+    return None if present is None else keeper(scores["customer_id"], present)
 
 
 def _read_shop(
@@ -262,6 +274,7 @@ def fit_models(
     step("predicting", 0.6)
     # read no more: the predictions, scoring and saving need the summary only (~0.2 GB at
     # a million customers, else held under the predictions' and the blob's peaks)
+    shop.customer_codes = customers_coded(shop.orders)  # the run keeps them (run_people)
     shop.orders = shop.orders.clear()
     return_freed_memory()  # and what the fits freed in glibc's heap (~0.1 GB)
     with numerical_errors(f"the {LABELS[name]} predictions"):

@@ -45,6 +45,7 @@ class Shop:
     m: np.ndarray  # spend per order with outliers capped
     currencies: Currencies
     outliers: OutlierOrders
+    customer_codes: np.ndarray | None = None  # the orders' codes, kept when they are cleared
 
     @property
     def first_and_last_days(self) -> tuple[np.ndarray, np.ndarray]:

@@ -92,7 +92,10 @@ class ShopMasks:
         """The shop kept to the people ``ids`` (distinct; each row's ``code`` then is its
         id's place in ``ids``, as :func:`coded_shop_masks` numbers them), and each id's row
         in it (-1: no lines). For masks kept per buyer of the whole shop (``store.buyer_masks``)."""
-        rows = self.rows_of(ids)
+        return self.of_rows(self.rows_of(ids))
+
+    def of_rows(self, rows: np.ndarray) -> tuple[ShopMasks, np.ndarray]:
+        """:meth:`of_people` of people given by their rows here (-1: no lines), distinct."""
         asked = np.flatnonzero(rows >= 0)
         keep = np.zeros(self.first.size, dtype=bool)
         keep[rows[asked]] = True

@@ -17,6 +17,7 @@ from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 import sqlite_utils
 
@@ -47,15 +48,18 @@ class RunInputs(OfRun):
     purchases: pl.DataFrame  # ordered_at, amount (the run's currency, to as-of), customer_id?
     scored: pl.DataFrame  # SCORE_INPUTS (+ the ``by`` attribute and any extra columns)
     coded: CodedPurchases | None = None  # the purchases' customers as codes (no customer_id)
+    scored_codes: np.ndarray | None = None  # each score row's row of ``coded.people`` (kept)
 
     @cached_property
     def customer_codes(self) -> CustomerCodes:
         """The purchases' and the scores' customers as codes, made once: the Cohorts screen
         values two tables (the plan's and its own) from one read."""
-        from clvtui.insights.cohort_sums import coded_customers, customer_codes
+        from clvtui.insights.cohort_sums import CustomerCodes, coded_customers, customer_codes
 
         if self.coded is None:
             return customer_codes(self.purchases, self.scored)
+        if self.scored_codes is not None:  # the fit's, checked: every scored id is a person
+            return CustomerCodes(self.coded.codes, self.scored_codes, self.coded.people.len())
         return coded_customers(self.coded.people, self.coded.codes, self.scored["customer_id"])
 
     @property
@@ -102,6 +106,7 @@ def read_inputs(
     from clvtui.store import run_scores as store
     from clvtui.store.coded_purchases import coded_purchases, prepare_purchases
     from clvtui.store.reads import purchases_frame
+    from clvtui.store.run_people import kept_codes, run_ids
     from clvtui.store.runs import get_run
     from clvtui.store.saved_settings import load_settings
 
@@ -114,15 +119,24 @@ def read_inputs(
     currency = run.get("currency")
     prepare_purchases(db)  # a stale snapshot rebuilt (if this may write) before a reader starts
     cols = list(dict.fromkeys([*SCORE_INPUTS, *extra]))
-    scores = store.scores_beside(db, rid, cols, customer_columns=customer_columns)
+    kept = None if customer_columns else kept_codes(db.conn, rid)
+    read = [c for c in cols if c != "customer_id"] if kept is not None else cols
+    scores = store.scores_beside(db, rid, read, customer_columns=customer_columns)
     coded = coded_purchases(db, until=as_of, currency=currency)
     purchases = (
         coded.frame if coded is not None else purchases_frame(db, until=as_of, currency=currency)
     )
+    gathered = run_ids(kept, coded.people) if coded is not None else None
     scored = scores.result()
+    if kept is not None:  # the ids gathered by the kept codes, or read when those are stale
+        ids = gathered
+        if ids is None:
+            ids = store.scores_columns(db, rid, ["customer_id"]).to_series()
+        scored = scored.with_columns(ids).select(cols)
     settings = effective_settings(store.run_row(db, rid), load_settings(db))
     model_code.result()  # an import that failed fails here, as it would have later
-    return RunInputs(run, report.model, params, as_of, settings, purchases, scored, coded)
+    codes = None if kept is None or gathered is None else kept[0]
+    return RunInputs(run, report.model, params, as_of, settings, purchases, scored, coded, codes)
 
 
 def _import_in_background(module: str) -> Future[ModuleType]:

@@ -9,7 +9,7 @@ empty tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -105,17 +105,30 @@ class RunLines:
 
 def run_lines(db: sqlite_utils.Database, run_id: int | None = None) -> RunLines:
     """The run's values and its customers' purchase lines up to its as-of date."""
+    from clvtui.services.product_codes import coded_lines
     from clvtui.services.runs import load_context
     from clvtui.store.buyer_masks import stored_masks
     from clvtui.store.order_lines import has_lines, read_purchase_codes, run_from_summary
+    from clvtui.store.run_people import kept_codes
+    from clvtui.store.run_scores import latest_run_id, scores_columns
 
-    ctx = load_context(db, ["x"], run_id=run_id)
-    values = ctx.scored.select("customer_id", "clv", "x", "tier", "risk")
-    if run_from_summary(db, ctx.run_id):
-        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, FROM_SUMMARY)
-    if not has_lines(db):
-        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, NO_LINES)
+    rid = latest_run_id(db) if run_id is None else run_id
+    kept_run = kept_codes(db.conn, rid)  # the fit's: the run's ids gathered, not decoded
+    ctx = load_context(db, ["x"], run_id=rid, ids=kept_run is None)
     as_of = f"{ctx.as_of.isoformat()}T23:59:59Z"
+    from_summary, lines = run_from_summary(db, ctx.run_id), has_lines(db)
+    if lines and not from_summary and kept_run is not None:
+        coded = coded_lines(db, ctx.scored, kept_run, as_of)
+        if coded is not None:
+            return RunLines(ctx.run_id, ctx.currency, *coded)
+    if kept_run is not None:  # stale codes: the ids as they were always read
+        ids = scores_columns(db, rid, ["customer_id"]).to_series()
+        ctx = replace(ctx, scored=ctx.scored.with_columns(ids))
+    values = ctx.scored.select("customer_id", "clv", "x", "tier", "risk")
+    if from_summary:
+        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, FROM_SUMMARY)
+    if not lines:
+        return RunLines(ctx.run_id, ctx.currency, values, EMPTY_LINES, NO_LINES)
     kept = stored_masks(db, as_of)  # every buyer's masks, made at import: no lines to read
     if kept is not None:
         shop, rows = kept.of_people(values.get_column("customer_id"))
@@ -240,38 +253,12 @@ def best_next_products(
         pairs = fast.affinity(shop, rules.min_pair_customers)
         return fast.best_next_products(shop, pairs, wanted)
     if data.coded is not None:
-        return _best_next_from_codes(data, rules, wanted)
+        from clvtui.services.product_codes import best_next_from_codes
+
+        return best_next_from_codes(data, rules, wanted)
     bought = ins.customer_products(data.lines)
     pairs = ins.affinity(bought, rules.min_pair_customers)
     return ins.best_next_products(bought, pairs, wanted)
-
-
-def _best_next_from_codes(
-    data: RunLines, rules: ProductRules, wanted: pl.Series | None
-) -> pl.DataFrame:
-    """:func:`best_next_products` of a catalogue too big for bit masks, from the codes (rows
-    in the shop's order of customers, as the mask path gives them)."""
-    from clvtui.insights import coded_products as wide
-
-    codes, ids = data.coded, data.values.get_column("customer_id")
-    if codes is None:
-        raise ValueError("no codes: the lines were given as a frame")
-    shop = wide.shop_baskets(codes.order, codes.product, codes.customer, codes.ordered_at)
-    pairs = wide.affinity(shop, rules.min_pair_customers)
-    rows = np.arange(shop.code.size)
-    if wanted is not None:  # the rows of the wanted ids, each once, in the shop's order
-        row_of = np.full(ids.len(), -1, dtype=np.int64)
-        row_of[shop.code] = rows
-        asked = pl.DataFrame({"customer_id": wanted}).join(
-            pl.DataFrame({"customer_id": ids, "at": np.arange(ids.len())}), on="customer_id"
-        )
-        rows = np.unique(row_of[asked.get_column("at").to_numpy()])
-        rows = rows[rows >= 0]
-    best = wide.best_next_products(shop, pairs, rows)
-    named = ids.gather(shop.code[best.get_column("row").to_numpy()])
-    return best.with_columns(customer_id=named).select(
-        "customer_id", "next_product", "lift", "because"
-    )
 
 
 @dataclass

@@ -58,14 +58,18 @@ def load_context(
     run_id: int | None = None,
     customer_columns: Sequence[str] = (),
     settings: Settings | None = None,
+    ids: bool = True,
 ) -> RunContext:
-    """Read a run (default: the latest) with the given score columns, tiers by today's rule."""
+    """Read a run (default: the latest) with the given score columns, tiers by today's rule.
+    ``ids=False``: without the customers' ids (a million texts to decode), for a caller that
+    gathers them otherwise (``services.products``: the run's kept codes)."""
     rid = store.latest_run_id(db) if run_id is None else run_id
     run = store.run_row(db, rid)
     current = settings or load_settings(db)
     one_time = one_time_rule(run)
     extra = ["x", "T"] if one_time is not None else []
-    cols = list(dict.fromkeys(["customer_id", "clv", "p_alive", *columns, *extra]))
+    first = ["customer_id"] if ids else []
+    cols = list(dict.fromkeys([*first, "clv", "p_alive", *columns, *extra]))
     cols = [c for c in cols if c not in ("tier", "risk")]
     if rule_unchanged(run, current):  # the fit stored exactly these tiers (services.tiers)
         scored = store.scores_columns(

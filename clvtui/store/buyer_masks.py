@@ -16,6 +16,7 @@ reader gets None and the caller reads the lines as before.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -23,6 +24,7 @@ import sqlite_utils
 
 from clvtui.core.order_masks import ShopMasks, coded_shop_masks
 from clvtui.store import column_snapshot
+from clvtui.store.customer_ranks import CODE, IDS
 from clvtui.store.frames import snapshot
 from clvtui.store.identity import all_links
 from clvtui.store.order_lines import from_codes, stored_codes
@@ -58,7 +60,8 @@ def _built(db: sqlite_utils.Database) -> list[pl.Series] | None:
     if coded is None:
         return None
     lines, orders, counted, ids = coded
-    codes = from_codes(lines, orders, counted, ids, all_links(db), None)
+    links = all_links(db)
+    codes = from_codes(lines, orders, counted, ids, links, None)
     del lines
     shop = coded_shop_masks(
         codes.order, codes.product, codes.customer, codes.ordered_at, codes.people
@@ -67,12 +70,15 @@ def _built(db: sqlite_utils.Database) -> list[pl.Series] | None:
         return None
     times = orders.get_column("ordered_at").filter(counted)
     last = None if times.null_count() else times.max()
+    # unlinked, a buyer's code is their row of the orders part's sorted ids (customer_ranks)
+    kept_code = [] if links.height else [pl.Series(CODE, shop.code, dtype=pl.UInt32)]
     return [
         shop.customer_id.alias("customer_id"),
         *(pl.Series(name, getattr(shop, name), dtype=pl.UInt64) for name in _MASKS),
         shop.gap_days.alias("gap_days"),
         pl.Series("products", shop.products, dtype=pl.Utf8),
         pl.Series("last_at", [last], dtype=pl.Utf8),
+        *kept_code,
     ]
 
 
@@ -81,20 +87,47 @@ def stored_masks(db: sqlite_utils.Database, as_of: str) -> ShopMasks | None:
     row) when kept for the orders of now and no purchase is later than ``as_of`` (UTC text),
     else None."""
     with snapshot(db):
-        if not is_current(db):
-            return None
-        last = _column(db, "last_at")
-        if last is None or last.null_count() or str(last[0]) > as_of:
-            return None
-        named = {n: _column(db, n) for n in ("customer_id", *_MASKS, "gap_days", "products")}
-    if any(column is None for column in named.values()):
+        named = _kept(db, as_of, "customer_id")
+    return None if named is None else _masks(named, named["customer_id"])
+
+
+def coded_masks(db: sqlite_utils.Database, as_of: str) -> tuple[ShopMasks, pl.Series] | None:
+    """:func:`stored_masks` with ``code`` each buyer's row of the orders part's sorted ids,
+    and those ids (read in one snapshot). The buyers' ids are gathered from them, not decoded
+    (a million texts). None also when the part keeps no codes (linked customers, an older
+    write): :func:`stored_masks` then."""
+    with snapshot(db):
+        named = _kept(db, as_of, CODE)
+        ids = column_snapshot.load(db, column_snapshot.ORDERS, [IDS])
+    if named is None or ids is None:
         return None
-    c = {name: column for name, column in named.items() if column is not None}
+    people, code = ids.to_series(), named[CODE].to_numpy().astype(np.int64)
+    if code.size and int(code.max()) >= people.len():
+        return None
+    shop = _masks(named, people.gather(code))
+    return replace(shop, code=code), people
+
+
+def _kept(db: sqlite_utils.Database, as_of: str, key: str) -> dict[str, pl.Series] | None:
+    """The part's columns (``key`` and the masks'), inside the caller's snapshot, when kept
+    for the orders of now and no purchase is later than ``as_of``."""
+    if not is_current(db):
+        return None
+    last = _column(db, "last_at")
+    if last is None or last.null_count() or str(last[0]) > as_of:
+        return None
+    named = {n: _column(db, n) for n in (key, *_MASKS, "gap_days", "products")}
+    found = {name: column for name, column in named.items() if column is not None}
+    return found if len(found) == len(named) else None
+
+
+def _masks(c: dict[str, pl.Series], ids: pl.Series) -> ShopMasks:
     first, second, everything = (c[name].to_numpy() for name in _MASKS)
-    rows = np.arange(c["customer_id"].len(), dtype=np.int64)
+    rows = np.arange(ids.len(), dtype=np.int64)
     return ShopMasks(
-        c["products"].to_list(), c["customer_id"], first, second, everything, c["gap_days"], rows
-    )
+        c["products"].to_list(), ids.alias("customer_id"), first, second, everything,
+        c["gap_days"], rows,
+    )  # fmt: skip
 
 
 def is_current(db: sqlite_utils.Database) -> bool:

@@ -143,11 +143,14 @@ def prune_runs(db: sqlite_utils.Database, keep: int, *, dry_run: bool = False) -
         "bytes_freed": sum(r["size_bytes"] for r in go),
     }
     if go and not dry_run:
+        from clvtui.store.run_people import forget as forget_codes
+
         stamp = now_text()
         with write_transaction(db, "prune") as conn:  # all runs or none, even after a kill
             for r in go:
                 conn.execute("DELETE FROM scores WHERE run_id = ?", (r["id"],))
                 conn.execute("DELETE FROM run_frames WHERE run_id = ?", (r["id"],))
+                forget_codes(conn, r["id"])  # store.run_people: its customers' codes
                 conn.execute("UPDATE runs SET pruned_at = ? WHERE id = ?", (stamp, r["id"]))
     result |= file_space(db)
     return result

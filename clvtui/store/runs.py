@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+import numpy as np
 import polars as pl
 import sqlite_utils
 
@@ -73,6 +74,7 @@ def save_run(
     also: Callable[[sqlite3.Connection], None] | None = None,  # warehouse: summary customers
     order: pl.Series | Future[pl.Series] | None = None,
     known: KnownPatterns | None = None,
+    ranked: Callable[[sqlite3.Connection, int, np.ndarray], None] | None = None,
 ) -> int:
     """Insert the run, its scores, segment totals and retention; return the run id.
 
@@ -81,8 +83,10 @@ def save_run(
     transaction so that it stays short. ``identity`` is the result of
     :func:`prefetch_identity`, started earlier so that reading a million customers' names
     overlaps the model's work instead of following it. ``also`` writes more rows in the same
-    transaction (a summary run's customers). ``order`` (:func:`ranking_order` of the scores'
-    CLV, maybe being computed) and ``known`` (the fit's patterns) spare the blob finding them.
+    transaction (a summary run's customers); ``ranked`` too, given the run id and the blob's
+    ranking order (``store.run_people``: each customer's code; not called without a blob).
+    ``order`` (:func:`ranking_order` of the scores' CLV, maybe being computed) and ``known``
+    (the fit's patterns) spare the blob finding them.
     """
     scores = _score_columns(scores)
     segments = (  # added in row order: the same bits on every run (core.group_sums)
@@ -92,7 +96,9 @@ def save_run(
         .sort("tier", "risk")
     )
     # else a file opened without migrating: rows, as its build wrote
-    blob = run_blob(db, scores, identity, order, known) if has_frame_cache(db) else None
+    blob, ranking = (
+        run_blob(db, scores, identity, order, known) if has_frame_cache(db) else (None, None)
+    )
     return_freed_memory()  # what the blob's encoding freed, not held under the write
     if isinstance(retention, Future):  # computed in a thread beside the scores and blob
         retention = retention.result()
@@ -101,6 +107,8 @@ def save_run(
         run_id = _insert_run(conn, run)
         if also is not None:  # rows a summary run stores beside its scores (summary_fit)
             also(conn)
+        if ranked is not None and ranking is not None:
+            ranked(conn, run_id, ranking)
         if blob is None:
             _insert_score_rows(conn, run_id, scores)
         else:
@@ -128,11 +136,12 @@ def run_blob(
     identity: Future[pl.DataFrame] | None,
     order: pl.Series | Future[pl.Series] | None = None,
     known: KnownPatterns | None = None,
-) -> bytes:
+) -> tuple[bytes, np.ndarray]:
     """What a run stores once for every command to read: the ranking (scores with tiers and
     risk bands, names, e-mails, highest CLV first), the customers' attributes ``profile``
-    compares, and the stamp of the customers table they were read from (``store.stamp``).
-    ``order``: the scores' :func:`ranking_order`, if the caller has it (or is making it)."""
+    compares, and the stamp of the customers table they were read from (``store.stamp``);
+    with the ranking's order (each blob row's row of ``scores``). ``order``: the scores'
+    :func:`ranking_order`, if the caller has it (or is making it)."""
     if identity is None:
         identity = StampedIdentity()
         identity.set_result(stamped_identity(db, identity))
@@ -147,7 +156,7 @@ def run_blob(
     if order is None:
         order = ranking_order(frame["clv"])
     stamp = identity.data_stamp if isinstance(identity, StampedIdentity) else None
-    return ranking_bytes(frame, {"data_stamp": stamp}, order, known)
+    return ranking_bytes(frame, {"data_stamp": stamp}, order, known), order.to_numpy()
 
 
 def _score_columns(scores: pl.DataFrame) -> pl.DataFrame:

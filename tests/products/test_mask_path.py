@@ -293,3 +293,12 @@ def test_best_next_of_many_products_from_codes_match_the_general_joins() -> None
     part = best_next_products(NO_DB, customers=some.to_list(), rules=rules, data=data)
     expected = ins.best_next_products(bought, ins.affinity(bought, 2), some)
     assert_frame_equal(part.sort("customer_id").select(keys), expected.select(keys))
+
+
+@pytest.mark.parametrize("products", [5, 8, 9, 16, 17, 32, 33, 63])
+def test_entry_products_of_every_mask_width_match_the_general_joins(products: int) -> None:
+    """The entry products' masks narrowed to 8, 16, 32 or 64 bits (``_narrowed``) name the
+    same customers per product as the joins, at each width's edges."""
+    lines = random_lines(8, customers=500, products=products)
+    assert lines.get_column("product").n_unique() == products
+    assert_same_report(lines, random_values(lines, 9), None)

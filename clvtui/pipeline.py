@@ -259,7 +259,8 @@ def fit_models(
     equity_fallback(pred, warnings)
     spend = spend_report(spend_fit, x, shop.m)
     # per collapsed row, then gathered: customers of a row share (x, t_x, T) and so the value
-    p_row = p_order_30_90(name, purchase_fit.theta, rows.x, rows.t_x, rows.T, ahead)
+    p_row = p_order_30_90(name, purchase_fit.theta, rows.x, rows.t_x, rows.T, ahead,
+                          pred.row_p_alive)  # fmt: skip
     p_order = {days: p[rows.inverse] for days, p in p_row.items()}
     return Fitted(name, fits.purchase, spend, pred, p_order)
 

@@ -98,6 +98,7 @@ class Predictions:
     equity_low: float
     equity_high: float
     value_kind: str
+    row_p_alive: np.ndarray | None = None  # per distinct (x, t_x, T) row (``Rows``), if known
 
 
 def _discounted(mod, theta: np.ndarray, x: np.ndarray, T: np.ndarray, econ: Economics,
@@ -143,7 +144,8 @@ def predict(
     rows = rows if rows is not None else Rows.collapse(x, t_x, T)
     inv = rows.inverse
     pinv, pair = _pairs(rows)
-    pa = mod.p_alive(purchase.theta, rows.x, rows.t_x, rows.T)
+    alive_at = _alive_at(mod, rows)
+    pa = alive_at(purchase.theta)
     disc, s_h = _discounted(mod, purchase.theta, pair[:, 0], pair[:, 1], econ, horizon)
     d_row = pa * disc[pinv]
     orders_row = pa * s_h[pinv]
@@ -155,13 +157,15 @@ def predict(
 
     # --- purchase-model draws, linearised on link scales ------------------------------------
     disc_at = partial(_discounted_pairs, mod, pair, econ, horizon)
-    lo_row, hi_row, link = purchase_draws(mod, purchase, rows, pair, pinv, pa, disc, disc_at,
+    lo_row, hi_row, link = purchase_draws(alive_at, purchase, pair, pinv, pa, disc, disc_at,
                                           n_draws, seed)  # fmt: skip
     spend_rel = spend_relative_se(spend, x, m, econ, value)  # consumed by the band (in place)
     low, high = _customer_band(clv, d_row, lo_row, hi_row, spend_rel, inv, econ)
-    flat = econ.flat(d_row[inv])  # customer equity: 200 draws of both models, summed over rows
+    # customer equity: 200 draws of both models, summed over rows
+    flat = econ if np.ndim(econ.cost_per_order) == 0 else econ.flat(d_row[inv])
     eq_low, eq_high = _equity_band(equity_draws(spend, rows, m, flat, link, fallback, seed))
     nxt_lo, nxt_hi = _next_order_window(purchase.theta, rows, pa)
+    equity = float(np.sum(clv))
     out = Predictions(
         p_alive=pa[inv],
         expected_orders=orders_row[inv],
@@ -171,13 +175,23 @@ def predict(
         clv_high=np.maximum(high, clv, out=high),
         next_order_low=nxt_lo[inv],
         next_order_high=nxt_hi[inv],
-        equity=float(np.sum(clv)),
-        equity_low=min(eq_low, float(np.sum(clv))),
-        equity_high=max(eq_high, float(np.sum(clv))),
+        equity=equity,
+        equity_low=min(eq_low, equity),
+        equity_high=max(eq_high, equity),
         value_kind=econ.value_kind,
+        row_p_alive=pa,
     )
     _check_finite(out)
     return out
+
+
+def _alive_at(mod, rows: Rows) -> Callable[[np.ndarray], np.ndarray]:
+    """P(alive) per row as a function of θ: the model's own for rows distinct already
+    (``rows_p_alive``, Pareto/NBD's pairs found once), else its ``p_alive`` on the rows."""
+    on_rows = getattr(mod, "rows_p_alive", None)
+    if on_rows is not None:
+        return on_rows(rows.x, rows.t_x, rows.T)
+    return lambda theta: mod.p_alive(theta, rows.x, rows.t_x, rows.T)
 
 
 def _expected_spend(spend: FittedModel | None, x: np.ndarray, m: np.ndarray):

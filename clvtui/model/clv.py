@@ -28,6 +28,7 @@ percentiles over the draws instead costs ~1.3 s at 1 M customers for the same an
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -149,22 +150,26 @@ def predict(
     disc, s_h = _discounted(mod, purchase.theta, pair[:, 0], pair[:, 1], econ, horizon)
     d_row = pa * disc[pinv]
     orders_row = pa * s_h[pinv]
-
-    e_spend, fallback = _expected_spend(spend, x, m)
-    value = econ.order_value(e_spend)
-    clv = d_row[inv]
-    clv *= value  # in place, here and in the bands: at 10 M customers a temporary is 80 MB
+    fallback = _spend_fallback(x, m)
 
     # --- purchase-model draws, linearised on link scales ------------------------------------
     disc_at = partial(_discounted_pairs, mod, pair, econ, horizon)
-    lo_row, hi_row, link = purchase_draws(alive_at, purchase, pair, pinv, pa, disc, disc_at,
-                                          n_draws, seed)  # fmt: skip
-    spend_rel = spend_relative_se(spend, x, m, econ, value)  # consumed by the band (in place)
-    low, high = _customer_band(clv, d_row, lo_row, hi_row, spend_rel, inv, econ)
-    # customer equity: 200 draws of both models, summed over rows
-    flat = econ if np.ndim(econ.cost_per_order) == 0 else econ.flat(d_row[inv])
-    eq_low, eq_high = _equity_band(equity_draws(spend, rows, m, flat, link, fallback, seed))
-    nxt_lo, nxt_hi = _next_order_window(purchase.theta, rows, pa)
+    # a second thread: numpy and scipy let go of the interpreter, so the customer equity's
+    # draws and the discounted orders' gradient cost no wall time on an idle second core
+    with ThreadPoolExecutor(1, thread_name_prefix="clvtui-predict") as beside:
+        lo_row, hi_row, link = purchase_draws(alive_at, purchase, pair, pinv, pa, disc,
+                                              disc_at, n_draws, seed, beside)  # fmt: skip
+        # customer equity: 200 draws of both models, summed over rows
+        flat = econ if np.ndim(econ.cost_per_order) == 0 else econ.flat(d_row[inv])
+        drawn = beside.submit(equity_draws, spend, rows, m, flat, link, fallback, seed)
+        e_spend = _expected_spend(spend, x, m, fallback)
+        value = econ.order_value(e_spend)
+        clv = d_row[inv]
+        clv *= value  # in place, here and in the bands: at 10 M customers a temporary is 80 MB
+        spend_rel = spend_relative_se(spend, x, m, econ, value)  # consumed by the band
+        low, high = _customer_band(clv, d_row, lo_row, hi_row, spend_rel, inv, econ)
+        nxt_lo, nxt_hi = _next_order_window(purchase.theta, rows, pa)
+        eq_low, eq_high = _equity_band(drawn.result())
     equity = float(np.sum(clv))
     out = Predictions(
         p_alive=pa[inv],
@@ -194,13 +199,19 @@ def _alive_at(mod, rows: Rows) -> Callable[[np.ndarray], np.ndarray]:
     return lambda theta: mod.p_alive(theta, rows.x, rows.t_x, rows.T)
 
 
-def _expected_spend(spend: FittedModel | None, x: np.ndarray, m: np.ndarray):
-    """E[spend per order] per customer, and the fallback for customers with no repeat order
-    (the mean of the repeat buyers' average spend)."""
-    fallback = float(np.mean(m[x > 0])) if np.any(x > 0) else 0.0
+def _spend_fallback(x: np.ndarray, m: np.ndarray) -> float:
+    """The spend of customers with no repeat order when the spend model cannot say: the mean
+    of the repeat buyers' average spend."""
+    return float(np.mean(m[x > 0])) if np.any(x > 0) else 0.0
+
+
+def _expected_spend(
+    spend: FittedModel | None, x: np.ndarray, m: np.ndarray, fallback: float
+) -> np.ndarray:
+    """E[spend per order] per customer (``fallback``: see ``_spend_fallback``)."""
     if spend is None:
-        return np.where(x > 0, m, fallback), fallback
-    return gammagamma.expected_spend(spend.theta, x, m, fallback), fallback
+        return np.where(x > 0, m, fallback)
+    return gammagamma.expected_spend(spend.theta, x, m, fallback)
 
 
 def _pairs(rows: Rows) -> tuple[np.ndarray, np.ndarray]:

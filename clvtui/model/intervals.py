@@ -25,7 +25,7 @@ def logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def purchase_draws(alive_at, fit, pair, pinv, pa, disc, disc_at, n_draws, seed):
+def purchase_draws(alive_at, fit, pair, pinv, pa, disc, disc_at, n_draws, seed, beside=None):
     """Per-row 5 %/95 % of discounted expected orders D, and the linearisation for the draws.
 
     Gradients of logit P(alive) (per row) and log D/P (per distinct (x, T)) with respect to the
@@ -33,7 +33,8 @@ def purchase_draws(alive_at, fit, pair, pinv, pa, disc, disc_at, n_draws, seed):
     delta method on log D (log-normal, so positive and asymmetric); the draws — for the
     customer equity — are exact on those link scales given the linearisation. ``disc_at(θ)``:
     the discounted expected orders per distinct (x, T) pair (``disc`` at the estimate);
-    ``alive_at(θ)``: P(alive) per row (``pa`` at the estimate).
+    ``alive_at(θ)``: P(alive) per row (``pa`` at the estimate). ``beside``: a one-thread
+    executor for the discounted orders' differences, evaluated while P(alive)'s are.
     """
     theta = fit.theta
     k = len(theta)
@@ -41,12 +42,23 @@ def purchase_draws(alive_at, fit, pair, pinv, pa, disc, disc_at, n_draws, seed):
     g_pa = np.empty((k, len(pa)))
     g_disc = np.empty((k, len(disc)))
     base_pa, base_disc = logit(pa), np.log(np.maximum(disc, 1e-300))
+    stepped = []
     for j in range(k):
         th = theta.copy()
         th[j] *= np.exp(h)
+        stepped.append(th)
+
+    def disc_gradient() -> None:
+        for j, th in enumerate(stepped):
+            g_disc[j] = (np.log(np.maximum(disc_at(th), 1e-300)) - base_disc) / h
+
+    discs = beside.submit(disc_gradient) if beside is not None else None
+    for j, th in enumerate(stepped):
         g_pa[j] = (logit(alive_at(th)) - base_pa) / h
-        dj = disc_at(th)
-        g_disc[j] = (np.log(np.maximum(dj, 1e-300)) - base_disc) / h
+    if discs is None:
+        disc_gradient()
+    else:
+        discs.result()
     g_pa[:, pa >= 1.0] = 0.0
     # delta method per row: d log D = (1 − P) d logit P + d log disc
     g_log_d = (1.0 - pa)[None, :] * g_pa + g_disc[:, pinv]
@@ -182,8 +194,6 @@ def equity_draws(spend, rows, m, econ, link, fallback, seed, chunk=25):
         near = equity_series.near_rows(link)
         series = equity_series.pair_sums(link, weights, near)
         link, weights = _rows_of(link, ~near), [w[~near] for w in weights]
-        # the few rows left: all draws in one chunk when they fit the same 4-byte buffer
-        chunk = max(chunk, min(n_draws, len(rows.x) * chunk // max(len(link["pinv"]), 1)))
     lay = _equity_layout(link, weights)
     totals = np.empty(n_draws)
     # one thread: at ~60 ms for 1 M customers a second one gained nothing measurable, and two

@@ -135,11 +135,8 @@ def predict(
     rows: Rows | None = None,
 ) -> Predictions:
     """Everything the scores table needs, for customers given as arrays (weeks, money).
-
-    ``horizon``: calendar weeks after as-of → the model's weeks (seasonal operational time,
-    ``model.seasonal``); None when the model runs in calendar time.
-    ``rows``: the customers already collapsed (with ``inverse``), to skip collapsing again.
-    """
+    ``horizon``: calendar weeks after as-of → the model's weeks (``model.seasonal``; None in
+    calendar time); ``rows``: the customers already collapsed (with ``inverse``)."""
     mod = module_for(purchase.model)
     x, t_x, T, m = (np.asarray(v, float) for v in (x, t_x, T, m))
     rows = rows if rows is not None else Rows.collapse(x, t_x, T)
@@ -149,23 +146,18 @@ def predict(
     pa = alive_at(purchase.theta)
     disc, s_h = _discounted(mod, purchase.theta, pair[:, 0], pair[:, 1], econ, horizon)
     d_row = pa * disc[pinv]
-    orders_row = pa * s_h[pinv]
     fallback = _spend_fallback(x, m)
 
-    # --- purchase-model draws, linearised on link scales ------------------------------------
     disc_at = partial(_discounted_pairs, mod, pair, econ, horizon)
-    # a second thread: numpy and scipy let go of the interpreter, so the customer equity's
-    # draws and the discounted orders' gradient cost no wall time on an idle second core
+    # purchase-model draws linearised on link scales, and the customer equity's 200 draws of
+    # both models summed over rows, on a second thread: numpy and scipy let go of the
+    # interpreter, so they cost no wall time on an idle second core (the same arithmetic)
     with ThreadPoolExecutor(1, thread_name_prefix="clvtui-predict") as beside:
         lo_row, hi_row, link = purchase_draws(alive_at, purchase, pair, pinv, pa, disc,
                                               disc_at, n_draws, seed, beside)  # fmt: skip
-        # customer equity: 200 draws of both models, summed over rows
         flat = econ if np.ndim(econ.cost_per_order) == 0 else econ.flat(d_row[inv])
         drawn = beside.submit(equity_draws, spend, rows, m, flat, link, fallback, seed)
-        e_spend = _expected_spend(spend, x, m, fallback)
-        value = econ.order_value(e_spend)
-        clv = d_row[inv]
-        clv *= value  # in place, here and in the bands: at 10 M customers a temporary is 80 MB
+        e_spend, value, clv = _customer_clv(spend, x, m, econ, fallback, d_row[inv])
         spend_rel = spend_relative_se(spend, x, m, econ, value)  # consumed by the band
         low, high = _customer_band(clv, d_row, lo_row, hi_row, spend_rel, inv, econ)
         nxt_lo, nxt_hi = _next_order_window(purchase.theta, rows, pa)
@@ -173,7 +165,7 @@ def predict(
     equity = float(np.sum(clv))
     out = Predictions(
         p_alive=pa[inv],
-        expected_orders=orders_row[inv],
+        expected_orders=(pa * s_h[pinv])[inv],
         expected_spend=e_spend,
         clv=clv,
         clv_low=np.minimum(low, clv, out=low),
@@ -188,6 +180,15 @@ def predict(
     )
     _check_finite(out)
     return out
+
+
+def _customer_clv(spend, x, m, econ: Economics, fallback: float, clv: np.ndarray):
+    """E[spend per order], the order value and the CLV per customer (``clv``: each one's
+    discounted expected orders, multiplied in place: at 10 M customers a temporary is 80 MB)."""
+    e_spend = _expected_spend(spend, x, m, fallback)
+    value = econ.order_value(e_spend)
+    clv *= value
+    return e_spend, value, clv
 
 
 def _alive_at(mod, rows: Rows) -> Callable[[np.ndarray], np.ndarray]:

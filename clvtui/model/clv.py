@@ -23,6 +23,8 @@ linear in m). Each customer's own band is the delta method on log CLV (same grad
 log-normal so it stays positive and asymmetric), widened in quadrature by the spend model's
 delta-method error — the two models are fitted independently. Taking per-customer
 percentiles over the draws instead costs ~1.3 s at 1 M customers for the same answer to a few %.
+From 50,000 distinct rows on, the draws' sums of P(alive) per (x, T) pair are a cubic Taylor
+series in the draw where that is within 1e-8 of each row's sigmoid (``model.equity_series``).
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ def near_rows(link: dict) -> np.ndarray:
     parameters held fixed) is added as ‖g‖ × its largest norm.
     """
     delta, g = link["delta"], link["g_pa"]
+    if not len(delta):
+        return link["pa"] >= 1.0
     moment = delta.T @ delta / max(len(delta), 1)
     inverse = np.linalg.pinv(moment)
     rho = math.sqrt(max(float(np.max(np.einsum("si,ij,sj->s", delta, inverse, delta))), 0.0))

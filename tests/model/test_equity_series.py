@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from clvtui.model import equity_series
 
 
-def _link(n_rows: int = 3_000, n_pair: int = 40, n_draws: int = 200, scale: float = 0.003):
+def _link(
+    n_rows: int = 3_000, n_pair: int = 40, n_draws: int = 200, scale: float = 0.003, k: int = 4
+):
     """A linearisation like ``intervals.purchase_draws``'s: rows grouped in pairs, gradients of
     logit P(alive) per row, draws δ of the log-parameters; some rows with P(alive) = 1."""
     rng = np.random.default_rng(3)
     pa = rng.uniform(0.001, 0.999, n_rows)
     pa[:50] = 1.0
-    g = rng.normal(0.0, 1.5, (n_rows, 4))
+    g = rng.normal(0.0, 1.5, (n_rows, k))
     g[pa >= 1.0] = 0.0
-    g[50:80] *= 40.0  # far out: these rows must keep the exact sigmoid
-    delta = rng.normal(0.0, scale, (n_draws, 4))
-    delta[:, 3] = 0.0  # a parameter held at its boundary: never drawn
+    g[50:80] = 60.0  # far out in every parameter: these rows must keep the exact sigmoid
+    delta = rng.normal(0.0, scale, (n_draws, k))
+    delta[:, k - 1] = 0.0  # a parameter held at its boundary: never drawn
     return {
         "pa": pa,
         "g_pa": g,
@@ -37,8 +40,9 @@ def _exact(link: dict, weight: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def test_near_rows_are_those_within_the_bound_and_the_series_matches_them() -> None:
-    link = _link()
+@pytest.mark.parametrize("k", [2, 3, 4])  # NBD; BG/NBD, MBG/NBD and Pareto/NBD
+def test_near_rows_are_those_within_the_bound_and_the_series_matches_them(k: int) -> None:
+    link = _link(k=k)
     near = equity_series.near_rows(link)
     reach = np.abs(link["g_pa"] @ link["delta"].T).max(axis=1)
     assert np.all(reach[near] <= equity_series.U_MAX)  # the bound is a bound

@@ -277,16 +277,21 @@ def fit_models(
     shop.customer_codes = customers_coded(shop.orders)  # the run keeps them (run_people)
     shop.orders = shop.orders.clear()
     return_freed_memory()  # and what the fits freed in glibc's heap (~0.1 GB)
-    with numerical_errors(f"the {LABELS[name]} predictions"):
-        pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ, horizon=ahead,
-                           rows=rows)  # fmt: skip
+    # the spend model's report (a correlation over the repeat buyers, ~50 ms at a million)
+    # beside the predictions, which leave the second core idle at their start and middle
+    with ThreadPoolExecutor(1, thread_name_prefix="clvtui-spend-report") as pool:
+        spending = pool.submit(spend_report, spend_fit, x, shop.m)
+        with numerical_errors(f"the {LABELS[name]} predictions"):
+            pred = clv.predict(purchase_fit, spend_fit, x, t_x, T, shop.m, econ,
+                               horizon=ahead, rows=rows)  # fmt: skip
     if clock is not None:  # the next-order window back in calendar weeks
         pred.next_order_low = clock.calendar_weeks(end_day, pred.next_order_low)
         pred.next_order_high = clock.calendar_weeks(end_day, pred.next_order_high)
     equity_fallback(pred, warnings)
-    spend = spend_report(spend_fit, x, shop.m)
+    spend = spending.result()
     # per collapsed row, then gathered: customers of a row share (x, t_x, T) and so the value
-    p_row = p_order_30_90(name, purchase_fit.theta, rows.x, rows.t_x, rows.T, ahead)
+    p_row = p_order_30_90(name, purchase_fit.theta, rows.x, rows.t_x, rows.T, ahead,
+                          pred.row_p_alive)  # fmt: skip
     p_order = {days: p[rows.inverse] for days, p in p_row.items()}
     assert rows.inverse is not None  # set by Rows.collapse
     patterns = KnownPatterns(rows.inverse, len(rows.x), PER_ROW if clock else PER_ROW_CALENDAR)

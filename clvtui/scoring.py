@@ -25,12 +25,15 @@ def p_order_30_90(
     t_x: np.ndarray,
     T: np.ndarray,
     ahead: Callable[[float], float] | None = None,
+    p_alive: np.ndarray | None = None,
 ) -> dict[int, np.ndarray]:
-    """P(an order within 30 / 90 days) per customer (``ahead``: calendar weeks → model time)."""
-    weeks = {days: days / 7.0 for days in (30, 90)}
+    """P(an order within 30 / 90 days) per customer (``ahead``: calendar weeks → model time;
+    ``p_alive``: theirs, when the predictions have it already)."""
+    weeks = [days / 7.0 for days in (30, 90)]
     if ahead is not None:
-        weeks = {days: ahead(w) for days, w in weeks.items()}
-    return {days: next_order.p_order_within(name, theta, x, t_x, T, w) for days, w in weeks.items()}
+        weeks = [ahead(w) for w in weeks]
+    p = next_order.p_orders_within(name, theta, x, t_x, T, weeks, p_alive)
+    return dict(zip((30, 90), p, strict=True))
 
 
 def spend_report(spend_fit: FittedModel | None, x: np.ndarray, m: np.ndarray) -> SpendFit | None:

@@ -142,10 +142,10 @@ def score_summary(
                                                  warnings)  # fmt: skip
     del x, t_x, T, m  # the float copy of x: 80 MB at 10 M customers, not needed from here
     name = report["model"]
-    p_order = {  # per distinct row, gathered per customer
-        d: next_order.p_order_within(name, theta, rows.x, rows.t_x, rows.T, d / 7.0)[rows.inverse]
-        for d in (30, 90)
-    }
+    # per distinct row (P(alive) from the predictions), gathered per customer
+    p_rows = next_order.p_orders_within(name, theta, rows.x, rows.t_x, rows.T,
+                                        [30 / 7.0, 90 / 7.0], pred.row_p_alive)  # fmt: skip
+    p_order = {d: p[rows.inverse] for d, p in zip((30, 90), p_rows, strict=True)}
     if holdout_weeks:
         report["holdout"] = _holdout(*fits, frame, holdout_weeks, cal_end, warnings)
     step("cohort retention", 0.7)

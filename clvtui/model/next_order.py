@@ -43,8 +43,13 @@ def p_order_within(
     t_x: np.ndarray,
     T: np.ndarray,
     t_weeks: float,
+    p_alive: np.ndarray | None = None,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """P(at least one purchase in (T, T + t_weeks]) per customer, in [0, 1]."""
+    """P(at least one purchase in (T, T + t_weeks]) per customer, in [0, 1].
+
+    ``p_alive``: the model's P(alive) of these customers, when known (the predictions have it);
+    ``pairs``: the first index and inverse of their distinct (x, T) (``distinct_pairs``)."""
     theta = np.asarray(theta, dtype=float)
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     if t_weeks <= 0:
@@ -59,12 +64,13 @@ def p_order_within(
     elif model_name in ("bgnbd", "mbgnbd"):
         from clvtui.model.registry import module_for
 
-        pa = module_for(model_name).p_alive(theta, x, t_x, T)
+        pa = module_for(model_name).p_alive(theta, x, t_x, T) if p_alive is None else p_alive
         out = pa * -np.expm1(_log_silent_alive(theta, x, T, t_weeks))
     elif model_name == "paretonbd":
-        from clvtui.model.paretonbd import p_alive
+        from clvtui.model import paretonbd
 
-        out = p_alive(theta, x, t_x, T) * _pareto_order_if_alive(theta, x, T, t_weeks)
+        pa = paretonbd.p_alive(theta, x, t_x, T) if p_alive is None else p_alive
+        out = pa * _pareto_order_if_alive(theta, x, T, t_weeks, pairs)
     else:
         from clvtui.errors import ModelError
 
@@ -78,11 +84,21 @@ def _log_silent_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float)
     return -(r + x) * np.log1p(t / (alpha + T))
 
 
-def _pareto_order_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
-    """∫_0^W ((β+T)/(β+T+u(w)))^s dw per customer (module docstring), once per distinct (x, T)."""
+def p_orders_within(
+    model_name: str, theta: np.ndarray | list[float], x: np.ndarray, t_x: np.ndarray,
+    T: np.ndarray, horizons: list[float], p_alive: np.ndarray | None = None,
+) -> list[np.ndarray]:  # fmt: skip
+    """``p_order_within`` at several horizons (weeks), with Pareto/NBD's distinct (x, T) found
+    once for all of them (a sort of the rows each time otherwise)."""
+    x, T = np.asarray(x, dtype=float), np.asarray(T, dtype=float)
+    pairs = distinct_pairs(x, T) if model_name == "paretonbd" else None
+    return [p_order_within(model_name, theta, x, t_x, T, t, p_alive, pairs) for t in horizons]
+
+
+def distinct_pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first index and the inverse of the customers' distinct (x, T)."""
     from clvtui.model.base import row_key
 
-    r, alpha, s, beta = theta
     whole = x.size == 0 or bool(np.all(x == np.rint(x)) and x.min() >= 0)
     key = (
         row_key(x.astype(np.int64), T)
@@ -90,6 +106,16 @@ def _pareto_order_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: f
         else np.unique(np.stack([x, T], axis=1), axis=0, return_inverse=True)[1].ravel()
     )
     _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return first, inv.ravel()
+
+
+def _pareto_order_if_alive(
+    theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: float,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:  # fmt: skip
+    """∫_0^W ((β+T)/(β+T+u(w)))^s dw per customer (module docstring), once per distinct (x, T)."""
+    r, alpha, s, beta = theta
+    first, inv = pairs if pairs is not None else distinct_pairs(x, T)
     ux, uT = x[first], T[first]
     shape, scale = r + ux, alpha + uT
     big_w = -np.expm1(-shape * np.log1p(t / scale))  # W = w(t)
@@ -100,4 +126,4 @@ def _pareto_order_if_alive(theta: np.ndarray, x: np.ndarray, T: np.ndarray, t: f
     u = np.minimum(u, t)  # round-off at w = W
     f = np.exp(-s * np.log1p(u / (beta + uT)[:, None]))
     val = big_w / 2.0 * (f @ _WEIGHTS)
-    return val[inv.ravel()]
+    return val[inv]

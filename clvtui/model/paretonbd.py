@@ -317,6 +317,16 @@ def _p_alive(
 _LAST = KeptRows(_p_alive, term_pairs)  # P(alive) of the last per-customer arrays, by row
 
 
+def rows_p_alive(
+    x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> Callable[[np.ndarray], np.ndarray]:
+    """P(alive) as a function of θ on rows that are distinct already (``Rows``), their pairs
+    found once: the predictions ask at five parameter sets (the estimate and its gradient),
+    and ``p_alive``'s collapse and cache would sort the rows again to find nothing to merge."""
+    pairs = term_pairs(x, t_x, T)
+    return lambda theta: _p_alive(np.asarray(theta, dtype=float), x, t_x, T, pairs)
+
+
 def expected(
     theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float
 ) -> np.ndarray:

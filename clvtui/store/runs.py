@@ -79,15 +79,12 @@ def save_run(
     """Insert the run, its scores, segment totals and retention; return the run id.
 
     The scores go in as one compressed ranking blob (``store.ranking_blob``: ~30 MB at a
-    million customers, where a row per customer took ~155 MB), built before the write
-    transaction so that it stays short. ``identity`` is the result of
-    :func:`prefetch_identity`, started earlier so that reading a million customers' names
-    overlaps the model's work instead of following it. ``also`` writes more rows in the same
-    transaction (a summary run's customers); ``ranked`` too, given the run id and the blob's
-    ranking order (``store.run_people``: each customer's code; not called without a blob).
-    ``order`` (:func:`ranking_order` of the scores' CLV, maybe being computed) and ``known``
-    (the fit's patterns) spare the blob finding them.
-    """
+    million customers; a row per customer took ~155 MB), built before the write transaction
+    so that it stays short. ``identity``: :func:`prefetch_identity`'s read, started early.
+    ``also`` writes more rows in the same transaction (a summary run's customers); ``ranked``
+    too, given the run id and the blob's ranking order (``store.run_people``). ``order``
+    (:func:`ranking_order`, maybe being computed) and ``known`` (the fit's patterns) spare
+    the blob finding them."""
     scores = _score_columns(scores)
     segments = (  # added in row order: the same bits on every run (core.group_sums)
         sums_by(scores.select("tier", "risk", clv_total="clv"), ["tier", "risk"], ["clv_total"])

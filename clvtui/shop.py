@@ -77,7 +77,7 @@ def read_shop(
             if end is not None
             else "no purchases in the database; import orders first"
         )
-    last_day = orders.get_column("ordered_at").dt.date().max()
+    last_day = orders.select(pl.col("ordered_at").max().dt.date()).item()  # not 2.9 M dates
     if not isinstance(last_day, date):  # never: the frame has at least one purchase
         raise NoDataError("no purchase dates to fit")
     end = end or last_day
@@ -97,7 +97,7 @@ def read_shop(
     return Shop(
         orders=orders, summary=summary, shop_days=shop_days, end=end,
         cal_end=end - timedelta(weeks=holdout_weeks) if holdout_weeks else end,
-        currency=orders["currency"][0], m=m, currencies=load_section(Currencies, mix),
+        currency=mix["currency"], m=m, currencies=load_section(Currencies, mix),
         outliers=load_section(OutlierOrders, outlier_doc | {"rule": OUTLIER_RULE}),
     )  # fmt: skip
 

@@ -95,6 +95,7 @@ def fit_run(
     currency: str | None = None,
     seasonality: str = "auto",
     reading: Future[tuple[Shop, list[str]]] | None = None,
+    costed: Future[bool] | None = None,
 ) -> FitResult:
     """Fit, score every customer as of as-of, store the run; return its id and the report.
 
@@ -102,7 +103,8 @@ def fit_run(
     the most purchases); the report says what the other currencies held.
     ``seasonality``: auto | on | off — run the purchase model in seasonal (operational) time;
     see ``model.seasonal_choice`` and the report's ``seasonality`` block.
-    ``reading``: the same shop being read already (``shop.read_shop_in_background``).
+    ``reading``: the same shop being read already (``shop.read_shop_in_background``);
+    ``costed``: ``store.costs.has_cost_data`` being probed already (after that read).
     """
     step = progress or (lambda stage, fraction: None)
     model = requested_model(model, holdout_weeks)
@@ -113,7 +115,7 @@ def fit_run(
     # the side reads start once the orders are read: beside the read (and the model code's
     # import) they took a core from it, and the fit's front half is its critical path.
     # Whether the orders carry costs (a column snapshot's decode; the fit asks at "fitting"):
-    costed = read_in_background(db, has_cost_data)
+    costed = costed if costed is not None else read_in_background(db, has_cost_data)
 
     step("choosing the model", 0.2)
     name, choice, start = _choose(shop, holdout_weeks, model, warnings)

@@ -107,6 +107,7 @@ def fit_run(
     currency: str | None = None,
     seasonality: str = "auto",
     reading: Future[tuple[Shop, list[str]]] | None = None,
+    costed: Future[bool] | None = None,
 ) -> FitResult:
     """Fit, score every customer as of as-of, store the run; return its id and the report.
 
@@ -114,25 +115,28 @@ def fit_run(
     the most purchases); the report says what the other currencies held.
     ``seasonality``: auto | on | off — run the purchase model in seasonal (operational) time;
     see ``model.seasonal_choice`` and the report's ``seasonality`` block.
-    ``reading``: the same shop being read already (``shop.read_shop_in_background``).
+    ``reading``: the same shop being read already (``shop.read_shop_in_background``);
+    ``costed``: ``store.costs.has_cost_data`` being probed already (after that read).
     """
     step = progress or (lambda stage, fraction: None)
     model = requested_model(model, holdout_weeks)
     settings = load_settings(db)
     step("reading orders", 0.0)
     warnings: list[str] = []
-    # whether the orders carry costs: a scan of every order when a mapped cost column is
-    # empty, overlapping the summary and the fits instead of following them
-    costed = read_in_background(db, has_cost_data)
     shop = _read_shop(db, as_of, holdout_weeks, currency, warnings, step, reading)
-    # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
-    identity = prefetch_identity(db)
+    # the side reads start once the orders are read: beside the read (and the model code's
+    # import) they took a core from it, and the fit's front half is its critical path.
+    # Whether the orders carry costs (a column snapshot's decode; the fit asks at "fitting"):
+    costed = costed if costed is not None else read_in_background(db, has_cost_data)
 
     step("choosing the model", 0.2)
     name, choice, start = _choose(shop, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
     holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
+    # who the customers are (~0.5 s CPU at a million), needed only by the save: read beside
+    # the final fit and the predictions, not beside the choice's and the holdout's two fits
+    identity = prefetch_identity(db)
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
     if costed.result():  # else own_costs keeps the flat cost: nothing to read

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -26,7 +27,7 @@ from clvtui.model.summary import (
     summarise_shop,
 )
 from clvtui.report import Currencies, OutlierOrders, load_section
-from clvtui.store.background import read_in_background
+from clvtui.store.background import FollowUp, read_in_background
 from clvtui.store.reads import coded_purchases, currency_report
 
 MIN_HISTORY_WEEKS = 4  # shorter histories with repeat buyers are refused (see _enough_history)
@@ -78,7 +79,7 @@ def read_shop(
             if end is not None
             else "no purchases in the database; import orders first"
         )
-    last_day = orders.get_column("ordered_at").dt.date().max()
+    last_day = orders.select(pl.col("ordered_at").max().dt.date()).item()  # not 2.9 M dates
     if not isinstance(last_day, date):  # never: the frame has at least one purchase
         raise NoDataError("no purchase dates to fit")
     end = end or last_day
@@ -98,7 +99,7 @@ def read_shop(
     return Shop(
         orders=orders, summary=summary, shop_days=shop_days, end=end,
         cal_end=end - timedelta(weeks=holdout_weeks) if holdout_weeks else end,
-        currency=orders["currency"][0], m=m, currencies=load_section(Currencies, mix),
+        currency=mix["currency"], m=m, currencies=load_section(Currencies, mix),
         outliers=load_section(OutlierOrders, outlier_doc | {"rule": OUTLIER_RULE}),
     )  # fmt: skip
 
@@ -108,8 +109,10 @@ def read_shop_in_background(
     as_of: date | datetime | str | None,
     holdout_weeks: int | None,
     currency: str | None,
+    then: FollowUp[Any] | None = None,
 ) -> Future[tuple[Shop, list[str]]]:
-    """``read_shop`` on a second connection in a thread, with the warnings it noted.
+    """``read_shop`` on a second connection in a thread, with the warnings it noted (and
+    ``then``, a side read the same thread makes once the shop is handed over).
 
     Why: reading and summarising the orders is SQLite and polars (native code that lets go of
     the interpreter), while the model code a fit imports next (statsmodels with scipy and
@@ -121,7 +124,7 @@ def read_shop_in_background(
         notes: list[str] = []
         return read_shop(conn, as_of, holdout_weeks, currency, notes, lambda _s, _f: None), notes
 
-    return read_in_background(db, read)
+    return read_in_background(db, read, then=then)
 
 
 def _enough_history(x: np.ndarray, T: np.ndarray, end: date) -> None:

@@ -82,7 +82,21 @@ def _amounts_in_order(keys: np.ndarray, amount: np.ndarray) -> None:
 
 
 def customer_ids(frame: pl.DataFrame, rows: np.ndarray, ids: pl.Series | None) -> pl.Series:
-    """The customer ids of ``rows`` of a sorted frame: its own, or its codes' in ``ids``."""
+    """The customer ids of ``rows`` of a sorted frame: its own, or its codes' in ``ids``.
+    One row per code of ``ids`` (each customer's first row, every customer bought: the usual
+    summary) is the codes 0, 1, … in order, so ``ids`` themselves: no gather of 1 M texts."""
     if ids is None:
         return frame["customer_id"].gather(rows)
-    return ids.gather(frame[CODE].gather(rows)).alias("customer_id")
+    codes = frame[CODE].gather(rows)
+    if codes.len() == ids.len() and _each_code_once(codes):
+        return ids.alias("customer_id")
+    return ids.gather(codes).alias("customer_id")
+
+
+def _each_code_once(codes: pl.Series) -> bool:
+    """Whether ``codes`` (as many as there are ids) count 0, 1, 2, … (strictly increasing
+    from 0 to len − 1, so each id once, in order)."""
+    if codes.len() == 0:
+        return True
+    values = codes.to_numpy()
+    return int(values[0]) == 0 and bool(np.all(np.diff(values.astype(np.int64)) == 1))

@@ -16,6 +16,8 @@ import sqlite_utils
 from clvtui.model.registry import PURCHASE_MODELS
 from clvtui.settings import Settings
 from clvtui.shop import read_shop_in_background
+from clvtui.store.background import FollowUp
+from clvtui.store.costs import has_cost_data
 from clvtui.store.saved_settings import save_settings
 
 if TYPE_CHECKING:  # the pipeline's imports (~1 s) run beside the read, in fit_shop
@@ -47,8 +49,10 @@ def fit_shop(
     """
     if settings is not None:
         save_settings(db, settings)
-    # the orders are read and summarised on the other core while the model code is imported
-    reading = read_shop_in_background(db, as_of, holdout_weeks, currency)
+    # the orders are read and summarised on the other core while the model code is imported;
+    # then, on that core, whether they carry costs (asked at "fitting"): never beside the read
+    costed = FollowUp(has_cost_data)
+    reading = read_shop_in_background(db, as_of, holdout_weeks, currency, then=costed)
     from clvtui.pipeline import fit_run
 
     return fit_run(
@@ -60,4 +64,5 @@ def fit_shop(
         currency=currency,
         seasonality=seasonality,
         reading=reading,
+        costed=costed,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -29,14 +29,18 @@ def read_in_background(
     db: sqlite_utils.Database,
     read: Callable[[sqlite_utils.Database], T],
     out: Future[T] | None = None,
+    then: FollowUp[Any] | None = None,
 ) -> Future[T]:
     """``read(a second connection to db's file)`` started in a thread; its result (or error)
-    in the future. Without a file to open it runs here, now."""
+    in the future. Without a file to open it runs here, now. ``then``: a second read made
+    by the same thread once the first one's result is handed over (:class:`FollowUp`)."""
     out = Future() if out is None else out  # a subclass may carry more than the result
     share_arenas()
     path = database_path(db)
     if path is None:
         out.set_result(read(db))
+        if then is not None:
+            then.run(db)
         return out
 
     def run() -> None:
@@ -44,10 +48,15 @@ def read_in_background(
             other = _second_connection(db, path)
             try:
                 out.set_result(read(other))
+                if then is not None:
+                    then.run(other)
             finally:
                 other.close()
         except BaseException as err:  # handed to whoever waits on the result
-            out.set_exception(err)
+            if not out.done():
+                out.set_exception(err)
+            if then is not None and not then.done():
+                then.set_exception(err)
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clvtui-read")
     try:
@@ -55,6 +64,27 @@ def read_in_background(
         return out
     finally:
         pool.shutdown(wait=False)
+
+
+class FollowUp(Future[T]):
+    """A read that waits for another one to finish, then runs on its thread and connection.
+
+    Why: a side read started beside a critical one takes a core from it (the fit's cost probe
+    beside the read and summary of the orders); started after it, on the thread that made
+    it, it uses what the critical read leaves idle (the second core, while the model code is
+    still being imported) and never competes with it.
+    """
+
+    def __init__(self, read: Callable[[sqlite_utils.Database], T]) -> None:
+        super().__init__()
+        self._read = read
+
+    def run(self, db: sqlite_utils.Database) -> None:
+        """Make the read on ``db``; its result or error goes into this future."""
+        try:
+            self.set_result(self._read(db))
+        except BaseException as err:  # handed to whoever waits on the result
+            self.set_exception(err)
 
 
 def _second_connection(db: sqlite_utils.Database, path: str) -> sqlite_utils.Database:

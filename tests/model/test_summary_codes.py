@@ -102,3 +102,20 @@ def test_the_packed_sort_orders_rows_as_the_sort_by_code_day_and_amount() -> Non
     tied = got.filter((pl.col("customer_code") == 69_999) & (pl.col("day") == 5))
     assert tied["amount"].to_list()[:4] == [0.1, 0.2, 12.5, 30.0]
     assert sorted_codes(orders.head(0), 60).height == 0
+
+
+def test_customers_without_a_purchase_by_as_of_are_left_out_by_code_as_by_id() -> None:
+    """The summary takes the ids as they are when every id bought by as-of; a customer whose
+    orders all come later leaves a gap in the codes, and the ids are gathered instead."""
+    orders = _random_orders()
+    after = [datetime(2024, 9, 1)] * 2
+    late = pl.DataFrame(
+        {"customer_id": ["0-late", "zz-late"], "ordered_at": after, "amount": [10.0, 20.0]}
+    ).with_columns(pl.col("ordered_at").dt.replace_time_zone("UTC"))
+    for shop in (orders, pl.concat([orders, late])):
+        codes, ids = ranked(shop["customer_id"])
+        by_id, _ = summarise_shop(shop, "2024-07-10")
+        by_code, _ = summarise_shop(shop.with_columns(codes), "2024-07-10", None, ids)
+        assert by_code.height == by_id.height == orders["customer_id"].n_unique()
+        assert "0-late" not in by_code["customer_id"].to_list()
+        assert_frame_equal(by_code, by_id, check_exact=True)

@@ -289,9 +289,9 @@ def new_customer_value(
     per = c.group_by("offset").agg(weighted).sort("offset")
     if per.height < months or not recent.height:
         return NewCustomerValue(0.0, 0.0, 0.0, recent.height, 0, per["value"].to_list())
-    by_cohort = c.group_by("cohort").agg(
-        pl.col("value").sum() / months, pl.col("customers").first()
-    )
+    by_cohort = (  # sorted: the spread's sums then add in one order (a group-by's is any)
+        c.group_by("cohort").agg(pl.col("value").sum() / months, pl.col("customers").first())
+    ).sort("cohort")
     value = float(
         np.mean(per["value"].to_numpy())
     )  # arrivals evenly over the plan: the curve's mean

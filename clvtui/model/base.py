@@ -256,13 +256,15 @@ def fit_likelihood(
     likelihood: LikelihoodBase, model: str, starts: list[np.ndarray], n_customers: int
 ) -> FittedModel:
     """``fit_from_starts``; a fit that ends on the edge of the parameter space is made again
-    with the likelihood's ``exact`` (row-by-row) sums when it has faster ones (BG/NBD): the
+    with the likelihood's ``exact`` (row-by-row) sums when it has faster ones (BG/NBD, and
+    Pareto/NBD at large shops): the
     likelihood is flat there and the optimiser's path follows round-off."""
     fitted = fit_from_starts(likelihood, model, starts, n_customers)
     edge = bool(np.any(np.abs(np.log(fitted.theta)) > EDGE_LOG))
     if edge and getattr(likelihood, "exact", True) is False:
         likelihood.exact = True
-        likelihood.__dict__.pop("last_hessian", None)
+        for kept in ("last_hessian", "_last_score", "_cache_key"):  # the fast sums' values
+            likelihood.__dict__.pop(kept, None)
         fitted = fit_from_starts(likelihood, model, starts, n_customers)
     return fitted
 

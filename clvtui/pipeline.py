@@ -29,16 +29,18 @@ import numpy as np
 import polars as pl
 import sqlite_utils
 
-from clvtui.backtest import backtest, epoch_day
+from clvtui.backtest import backtest, calibration_rows, epoch_day
 from clvtui.core.memory import return_freed_memory
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.final_fit import fit_final, model_times, numerical_errors
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments, risk_band
 from clvtui.model import choose, clv, seasonal_choice, survival
+from clvtui.model.base import Rows
 from clvtui.model.empirical import empirical_predictions, shop_rate
 from clvtui.model.registry import LABELS, requested_model
 from clvtui.model.seasonal import SeasonalClock
+from clvtui.model.warm import rows_beside
 from clvtui.report import (
     CustomerEquity,
     HoldoutCheck,
@@ -115,17 +117,21 @@ def fit_run(
     shop = _read_shop(db, as_of, holdout_weeks, currency, warnings, step, reading)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
+    # the holdout's and the final fit's collapsed rows (calendar time), made while the checks
+    # below run, in the order they are needed
+    cal_rows = calibration_rows(shop.shop_days.calibration if holdout_weeks else None)
+    calendar_rows = rows_beside(*shop.arrays)
 
     step("choosing the model", 0.2)
     name, choice, start = _choose(shop, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
-    holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
+    holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step, cal_rows)
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
     if costed.result():  # else own_costs keeps the flat cost: nothing to read
         econ = own_costs(db, shop, settings, econ, warnings)
-    fitted = _final_fit(shop, name, start, econ, warnings, step, season)
+    fitted = _final_fit(shop, name, start, econ, warnings, step, season, calendar_rows)
 
     step("cohort retention", 0.8)
     report = RunReport(
@@ -185,6 +191,7 @@ def _choose(
 def _holdout(
     shop: Shop, name: str, start: list[float] | None, weeks: int | None,
     season: seasonal_choice.Seasonality, warnings: list[str], step: Progress,
+    cal_rows: Future[Rows] | None = None,
 ) -> tuple[HoldoutCheck | None, list[float] | None]:  # fmt: skip
     """The holdout check (None without ``weeks``) and the warm start it leaves. The calibration
     summary made beside the shop's is dropped here (~0.1 GB at a million customers)."""
@@ -195,17 +202,19 @@ def _holdout(
     days = shop.shop_days
     with numerical_errors(f"the {LABELS[name]} holdout check"):
         return backtest(shop.orders, shop.end, weeks, name, start, days.outliers, warnings,
-                        season.calibration_clock, cal, days.holdout_weekly)  # fmt: skip
+                        season.calibration_clock, cal, days.holdout_weekly, cal_rows)  # fmt: skip
 
 
 def _final_fit(
     shop: Shop, name: str, start: list[float] | None, econ: clv.Economics,
     warnings: list[str], step: Progress, season: seasonal_choice.Seasonality,
+    calendar_rows: Future[Rows] | None = None,
 ) -> Fitted:  # fmt: skip
     """The final fit, and the plain model's equity when a forced seasonality did worse."""
-    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
+    rows = calendar_rows if season.clock is None else None  # seasonal times: their own rows
+    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock, rows)
     if season.forced_worse:
-        plain = fit_models(shop, name, start, econ, [], step).pred.equity
+        plain = fit_models(shop, name, start, econ, [], step, None, calendar_rows).pred.equity
         season.with_plain_equity(plain, shop.currency)
     return fitted
 
@@ -229,10 +238,12 @@ def fit_models(
     warnings: list[str],
     step: Progress,
     clock: SeasonalClock | None = None,
+    collapsed: Future[Rows] | None = None,
 ) -> Fitted:
     """The final fit on all orders to as-of (warm-started) and every customer's predictions;
     the empirical estimate when there is too little data for a model. With a seasonal
-    ``clock`` the model is fitted and predicts in operational time (``model.seasonal``)."""
+    ``clock`` the model is fitted and predicts in operational time (``model.seasonal``).
+    ``collapsed``: the customers' rows in the model's time, collapsed already."""
     x, t_x, T = model_times(shop, clock)
     end_day = epoch_day(shop.end)
     ahead = None if clock is None else (lambda weeks: clock.ahead(end_day, weeks))
@@ -241,7 +252,7 @@ def fit_models(
         return Fitted(
             name, None, None, pred, p_order_30_90(name, shop_rate(x, T), x, t_x, T, ahead)
         )
-    fits = fit_final(shop, name, start, (x, t_x, T))
+    fits = fit_final(shop, name, start, (x, t_x, T), collapsed)
     warnings += fits.notes
     purchase_fit, spend_fit, rows = fits.purchase_fit, fits.spend_fit, fits.rows
     name = purchase_fit.model  # on its boundary: the nested model the data support

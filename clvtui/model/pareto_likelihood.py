@@ -82,8 +82,9 @@ class ExactLikelihood(LikelihoodBase):
     names: ClassVar[tuple[str, ...]] = NAMES
     _cache: tuple[Any, ...]  # arrays, and the pair terms as a list
 
-    def fit(self, start_params: Any = None, method: str = "bfgs", **kwds: Any) -> Any:
-        """BFGS started with the curvature at the start (``start_curvature``), not the identity.
+    def start_inverse(self, start: np.ndarray) -> np.ndarray | None:
+        """The warm start's curvature (``LikelihoodBase.start_inverse``), else the one of a
+        thinned sample at the start (``start_curvature``).
 
         Why: s and β lie on a long ridge; from the identity BFGS walked along it for ~20
         iterations (≈ 50 likelihood and score evaluations at a million customers). With the
@@ -91,13 +92,8 @@ class ExactLikelihood(LikelihoodBase):
         handful. The optimum and statsmodels' covariance (−H⁻¹ at the optimum) are the same;
         where no curvature is usable the plain statsmodels BFGS runs.
         """
-        inverse = None
-        if method == "bfgs" and start_params is not None:
-            inverse = start_curvature(self.rows, np.asarray(start_params, dtype=float))
-        if inverse is None:
-            return super().fit(start_params=start_params, method=method, **kwds)
-        return super().fit(start_params=start_params, method="minimize", min_method="BFGS",
-                           hess_inv0=inverse * len(self.endog), **kwds)  # fmt: skip
+        warm = super().start_inverse(start)
+        return warm if warm is not None else start_curvature(self.rows, start)
 
     @cached_property
     def _pairs(self) -> tuple:

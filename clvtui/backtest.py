@@ -6,7 +6,6 @@ calibration parameters returned here (a backtest checks; it does not score).
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from datetime import date, timedelta
 
 import numpy as np
@@ -19,10 +18,10 @@ from clvtui.model.beside import quiet_pool
 from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import capped_spend, epoch_day, summarise
-from clvtui.model.warm import WarmStart, rows_beside
+from clvtui.model.warm import WarmStart
 from clvtui.report import HoldoutCheck
 
-__all__ = ["backtest", "calibration_rows", "epoch_day", "fit_spend"]
+__all__ = ["backtest", "epoch_day", "fit_spend"]
 
 
 def backtest(
@@ -36,7 +35,6 @@ def backtest(
     clock: SeasonalClock | None = None,
     cal: pl.DataFrame | None = None,
     weekly: np.ndarray | None = None,
-    collapsed: Future[Rows] | None = None,
 ) -> tuple[HoldoutCheck | None, list[float] | None]:
     """Fit ``name`` on the calibration window and check it on the last ``weeks`` weeks.
 
@@ -46,9 +44,7 @@ def backtest(
     again on the window would cost another pass over the orders for the predicted revenue
     only. ``clock``: fit and check in seasonal time, with the pattern of the calibration window.
     ``cal``: ``summarise(orders, end, weeks)`` when the caller has it (``ShopDays.calibration``),
-    ``weekly``: its customers' purchase days per holdout week (``ShopDays.holdout_weekly``),
-    ``collapsed``: ``cal``'s customers collapsed already, in calendar time
-    (``calibration_rows``).
+    ``weekly``: its customers' purchase days per holdout week (``ShopDays.holdout_weekly``).
     """
     cal_end = end - timedelta(weeks=weeks)
     if cal is None:
@@ -68,9 +64,7 @@ def backtest(
     cm, _ = capped_spend(cal, outliers, cal_day)
     if clock is not None:
         ct, cT = clock.summary_times(ct, cT, cal_day)
-    # once: the fit, the check and the histogram share it
-    ready = collapsed if clock is None else None  # seasonal times: their own rows
-    rows = ready.result() if ready is not None else Rows.collapse(cx, ct, cT)
+    rows = Rows.collapse(cx, ct, cT)  # once: the fit, the check and the histogram share it
     try:
         cal_fit, e_spend = _calibration_fits(name, cx, ct, cT, cm, start, rows)
     except ModelError as err:
@@ -115,11 +109,3 @@ def fit_spend(x: np.ndarray, m: np.ndarray, warnings: list[str]) -> FittedModel 
         return None
     warnings += fit.boundary + fit.warnings
     return fit
-
-
-def calibration_rows(cal: pl.DataFrame | None) -> Future[Rows] | None:
-    """The calibration customers' rows (calendar time) collapsed on another thread, for
-    ``backtest``'s ``collapsed`` (``model.warm.rows_beside``); None without a holdout."""
-    if cal is None:
-        return None
-    return rows_beside(*(cal[c].to_numpy().astype(float) for c in ("x", "t_x", "T")))

@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 import sqlite_utils
 
-from clvtui.backtest import backtest, calibration_rows, epoch_day
+from clvtui.backtest import backtest, epoch_day
 from clvtui.core.memory import return_freed_memory
 from clvtui.core.timefmt import TIMESTAMP_FORMAT
 from clvtui.final_fit import fit_final, model_times, numerical_errors
@@ -117,21 +117,22 @@ def fit_run(
     shop = _read_shop(db, as_of, holdout_weeks, currency, warnings, step, reading)
     # overlaps the fits (numpy frees the GIL and leaves a core idle; polars' summary does not)
     identity = prefetch_identity(db)
-    # the holdout's and the final fit's collapsed rows (calendar time), made while the checks
-    # below run, in the order they are needed
-    cal_rows = calibration_rows(shop.shop_days.calibration if holdout_weeks else None)
-    calendar_rows = rows_beside(*shop.arrays)
+    # the final fit's collapsed rows (calendar time), made while the choice runs; not with a
+    # holdout: beside its check (or the own costs' read) the sort's transient raised the
+    # run's peak by ~40 MB, to within 5 % of the 1 GB budget at a million customers
+    calendar_rows = None if holdout_weeks else rows_beside(*shop.arrays)
 
     step("choosing the model", 0.2)
     name, choice, start = _choose(shop, holdout_weeks, model, warnings)
     step("checking for seasonality", 0.25)
     season = _seasonality(shop, name, seasonality, holdout_weeks, choice)
-    holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step, cal_rows)
+    holdout, start = _holdout(shop, name, start, holdout_weeks, season, warnings, step)
     step("fitting", 0.45)
     econ = clv.Economics.from_settings(settings)
     if costed.result():  # else own_costs keeps the flat cost: nothing to read
         econ = own_costs(db, shop, settings, econ, warnings)
     fitted = _final_fit(shop, name, start, econ, warnings, step, season, calendar_rows)
+    del calendar_rows  # not held under the saving's peak
 
     step("cohort retention", 0.8)
     report = RunReport(
@@ -191,7 +192,6 @@ def _choose(
 def _holdout(
     shop: Shop, name: str, start: list[float] | None, weeks: int | None,
     season: seasonal_choice.Seasonality, warnings: list[str], step: Progress,
-    cal_rows: Future[Rows] | None = None,
 ) -> tuple[HoldoutCheck | None, list[float] | None]:  # fmt: skip
     """The holdout check (None without ``weeks``) and the warm start it leaves. The calibration
     summary made beside the shop's is dropped here (~0.1 GB at a million customers)."""
@@ -202,7 +202,7 @@ def _holdout(
     days = shop.shop_days
     with numerical_errors(f"the {LABELS[name]} holdout check"):
         return backtest(shop.orders, shop.end, weeks, name, start, days.outliers, warnings,
-                        season.calibration_clock, cal, days.holdout_weekly, cal_rows)  # fmt: skip
+                        season.calibration_clock, cal, days.holdout_weekly)  # fmt: skip
 
 
 def _final_fit(

@@ -18,6 +18,7 @@ from clvtui.model.beside import quiet_pool
 from clvtui.model.registry import fit_purchase, module_for
 from clvtui.model.seasonal import SeasonalClock
 from clvtui.model.summary import capped_spend, epoch_day, summarise
+from clvtui.model.warm import WarmStart
 from clvtui.report import HoldoutCheck
 
 __all__ = ["backtest", "epoch_day", "fit_spend"]
@@ -79,7 +80,7 @@ def backtest(
         ),
     }
     # a warm start only for the same model: a nested fit has fewer parameters
-    return HoldoutCheck.from_json(doc), list(cal_fit.params.values()) if checked == name else start
+    return HoldoutCheck.from_json(doc), WarmStart.of(cal_fit) if checked == name else start
 
 
 def _calibration_fits(

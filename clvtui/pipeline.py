@@ -36,9 +36,11 @@ from clvtui.final_fit import fit_final, model_times, numerical_errors
 from clvtui.insights.concentration import value_concentration
 from clvtui.insights.segments import OneTimeRule, assign_segments, risk_band
 from clvtui.model import choose, clv, seasonal_choice, survival
+from clvtui.model.base import Rows
 from clvtui.model.empirical import empirical_predictions, shop_rate
 from clvtui.model.registry import LABELS, requested_model
 from clvtui.model.seasonal import SeasonalClock
+from clvtui.model.warm import rows_beside
 from clvtui.report import (
     CustomerEquity,
     HoldoutCheck,
@@ -124,10 +126,12 @@ def fit_run(
     step("reading orders", 0.0)
     warnings: list[str] = []
     shop = _read_shop(db, as_of, holdout_weeks, currency, warnings, step, reading)
-    # the side reads start once the orders are read: beside the read (and the model code's
-    # import) they took a core from it, and the fit's front half is its critical path.
-    # Whether the orders carry costs (a column snapshot's decode; the fit asks at "fitting"):
+    # side reads start once the orders are read (beside the read they took a core from the
+    # critical path): whether the orders carry costs, asked at "fitting"
     costed = costed if costed is not None else read_in_background(db, has_cost_data)
+    # the final fit's collapsed rows, made while the choice runs; not with a holdout (beside
+    # its check the sort's transient took the peak to within 5 % of 1 GB at a million)
+    calendar_rows = None if holdout_weeks else rows_beside(*shop.arrays)
 
     step("choosing the model", 0.2)
     name, choice, start = _choose(shop, holdout_weeks, model, warnings)
@@ -141,7 +145,8 @@ def fit_run(
     econ = clv.Economics.from_settings(settings)
     if costed.result():  # else own_costs keeps the flat cost: nothing to read
         econ = own_costs(db, shop, settings, econ, warnings)
-    fitted = _final_fit(shop, name, start, econ, warnings, step, season)
+    fitted = _final_fit(shop, name, start, econ, warnings, step, season, calendar_rows)
+    del calendar_rows  # not held under the saving's peak
 
     step("cohort retention", 0.8)
     report = RunReport(
@@ -231,11 +236,13 @@ def _holdout(
 def _final_fit(
     shop: Shop, name: str, start: list[float] | None, econ: clv.Economics,
     warnings: list[str], step: Progress, season: seasonal_choice.Seasonality,
+    calendar_rows: Future[Rows] | None = None,
 ) -> Fitted:  # fmt: skip
     """The final fit, and the plain model's equity when a forced seasonality did worse."""
-    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock)
+    rows = calendar_rows if season.clock is None else None  # seasonal times: their own rows
+    fitted = fit_models(shop, name, start, econ, warnings, step, season.clock, rows)
     if season.forced_worse:
-        plain = fit_models(shop, name, start, econ, [], step).pred.equity
+        plain = fit_models(shop, name, start, econ, [], step, None, calendar_rows).pred.equity
         season.with_plain_equity(plain, shop.currency)
     return fitted
 
@@ -259,10 +266,12 @@ def fit_models(
     warnings: list[str],
     step: Progress,
     clock: SeasonalClock | None = None,
+    collapsed: Future[Rows] | None = None,
 ) -> Fitted:
     """The final fit on all orders to as-of (warm-started) and every customer's predictions;
     the empirical estimate when there is too little data for a model. With a seasonal
-    ``clock`` the model is fitted and predicts in operational time (``model.seasonal``)."""
+    ``clock`` the model is fitted and predicts in operational time (``model.seasonal``).
+    ``collapsed``: the customers' rows in the model's time, collapsed already."""
     x, t_x, T = model_times(shop, clock)
     end_day = epoch_day(shop.end)
     ahead = None if clock is None else (lambda weeks: clock.ahead(end_day, weeks))
@@ -271,7 +280,7 @@ def fit_models(
         return Fitted(
             name, None, None, pred, p_order_30_90(name, shop_rate(x, T), x, t_x, T, ahead)
         )
-    fits = fit_final(shop, name, start, (x, t_x, T))
+    fits = fit_final(shop, name, start, (x, t_x, T), collapsed)
     warnings += fits.notes
     purchase_fit, spend_fit, rows = fits.purchase_fit, fits.spend_fit, fits.rows
     name = purchase_fit.model  # on its boundary: the nested model the data support

@@ -23,6 +23,7 @@ from clvtui.errors import ModelError
 from clvtui.model.beside import quiet_pool
 from clvtui.model.registry import LABELS, PURCHASE_MODELS, fit_purchase, module_for
 from clvtui.model.summary import summarise
+from clvtui.model.warm import WarmStart
 from clvtui.report import ModelChoice
 from clvtui.wording import plural
 
@@ -131,7 +132,7 @@ def _score(
     mae = float(np.mean(np.abs(pred - actual)))
     total_err = abs(float(pred.sum()) / max(float(actual.sum()), 1.0) - 1.0)
     # the warm start must have this model's parameters: a nested fit starts from the boundary
-    start = fit.boundary_fit["params"] if fit.boundary_fit else fit.params
+    start = list(fit.boundary_fit["params"].values()) if fit.boundary_fit else WarmStart.of(fit)
     out: dict[str, Any] = {
         "customer_mae": mae,
         "total_error": total_err,
@@ -139,7 +140,7 @@ def _score(
         "loglik": fit.loglik,
         "params": fit.params,
         "sample_customers": len(x),
-        "start": list(start.values()),
+        "start": start,
     }
     if fit.model != name:
         out["fitted_as"] = fit.model

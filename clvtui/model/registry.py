@@ -76,6 +76,9 @@ def fit_purchase(name: str, x, t_x, T, start=None, rows=None):
     if start is not None:
         starts = [np.log(np.asarray(start, dtype=float)), *starts]
     likelihood = mod.Likelihood(rows)
+    curvature = getattr(start, "per_customer", None)  # a ``base.WarmStart``'s
+    if curvature is not None:
+        likelihood.warm = (starts[0], curvature)
     return settle(fit_likelihood(likelihood, name, starts, rows.n_customers), likelihood)
 
 

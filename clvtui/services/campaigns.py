@@ -293,9 +293,10 @@ def campaigns_overview(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every campaign with its groups and status (``clvtui campaign list``, the screen)."""
     from clvtui.store import campaigns as store
 
-    through = store.last_purchase_day(db)
+    rows = store.list_campaigns(db)
+    through = store.last_purchase_day(db) if rows else None  # no campaign: nothing to date
     out = []
-    for row in store.list_campaigns(db):
+    for row in rows:
         days = _days(row["start_date"], through)
         out.append(row | {"status": campaign_status(row, days)})
     return out

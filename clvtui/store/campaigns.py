@@ -8,6 +8,7 @@ found through every key of the person (``customer_links``), like the customer de
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -15,8 +16,10 @@ import sqlite_utils
 
 from clvtui.core.timefmt import now_text
 from clvtui.errors import ClvError
+from clvtui.store import column_snapshot
 from clvtui.store.frames import read_frame
 from clvtui.store.locking import write_transaction
+from clvtui.store.order_times import TIME
 
 MEMBER_SCHEMA = {
     "customer_id": pl.Utf8,
@@ -115,7 +118,20 @@ def member_purchases(
 
 
 def last_purchase_day(db: sqlite_utils.Database) -> str | None:
-    """The day of the latest purchase in the database (how far the imported data reaches)."""
+    """The day of the latest purchase in the database (how far the imported data reaches).
+
+    From the column snapshot's kept order times when it is current (two columns decoded:
+    ~0.05 s at 3 M orders), else a scan of every order (~1 s: no index leads with the time).
+    The kept times are the stored UTC texts' instants, so their latest is the text's day."""
+    kept = None
+    if column_snapshot.holds(db, column_snapshot.ORDERS, TIME):
+        kept = column_snapshot.load(db, column_snapshot.ORDERS, ["is_purchase", TIME])
+    if kept is not None:
+        latest = kept.filter(pl.col("is_purchase") == 1).select(pl.col(TIME).max()).item()
+        if latest is None:
+            return None
+        instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(latest))
+        return instant.date().isoformat()
     row = db.conn.execute("SELECT max(ordered_at) FROM orders WHERE is_purchase = 1").fetchone()
     return str(row[0])[:10] if row and row[0] else None
 

@@ -44,14 +44,15 @@ def end_process(code: int) -> NoReturn:
 def _flushed(code: int) -> int:
     """Flush stdout and stderr; an answer that could not be written fails the command (as
     Python's own exit does, which makes it 120), a closed pipe (``clvtui rank | head``)
-    included."""
+    included. A command that failed already (its write failed: it said so) is not told
+    twice."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except BrokenPipeError:  # the reader left (``| head``): nothing to say, as click does
             code = code or 1
         except OSError as err:  # e.g. a full disk under ``> file``
-            if stream is sys.stdout:
+            if stream is sys.stdout and code == 0:  # else the command said why it failed
                 _say(f"error: could not write the output: {err.strerror or err}")
             code = code or 1
     return code

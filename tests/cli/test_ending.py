@@ -70,6 +70,7 @@ def test_output_left_in_the_buffer_is_flushed_or_the_command_fails(
     monkeypatch.setattr(sys, "stdout", full)
     full.write("{}\n")  # buffered: the disk's refusal shows at the flush
     assert _flushed(0) == 1
+    assert _flushed(1) == 1  # a command that failed already said why: once is enough
     monkeypatch.undo()
     with pytest.raises(OSError):  # the text is still in the buffer
         full.close()

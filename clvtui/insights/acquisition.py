@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from clvtui.core.group_sums import sums_by
 from clvtui.errors import ClvError
 from clvtui.insights.segments import TIERS
 from clvtui.settings import Settings
@@ -81,11 +82,14 @@ def allowable_cpa(scored: pl.DataFrame, settings: Settings) -> pl.DataFrame:
         first_order_net_expr(settings).alias("first_order"),
         (pl.col("T") / WEEKS_PER_MONTH).alias("tenure_months"),
     )
-    agg = per.group_by("tier").agg(
-        pl.len().alias("customers"),
-        pl.col("value_at_acquisition").mean(),
-        pl.col("first_order").mean(),
-        pl.col("tenure_months").mean(),
+    # means as sums in row order ÷ counts: a group-by's mean added its threads' partial sums
+    # in any order, and the last digits of the JSON changed from run to run
+    means = ("value_at_acquisition", "first_order", "tenure_months")
+    counted = per.with_columns(
+        pl.col(c).is_not_null().cast(pl.Float64).alias(f"n_{c}") for c in means
+    )
+    agg = sums_by(counted, ["tier"], [*means, *(f"n_{c}" for c in means)]).select(
+        "tier", "customers", *(pl.col(c) / pl.col(f"n_{c}") for c in means)
     )
     rows: list[tuple[Any, ...]] = []
     by_tier = {r["tier"]: r for r in agg.to_dicts()}

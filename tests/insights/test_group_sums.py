@@ -37,3 +37,27 @@ def test_the_risk_matrix_is_the_same_to_the_last_bit_every_time() -> None:
     got = first.filter((pl.col("tier") == "Profitable") & (pl.col("risk") == "at risk"))
     assert abs(got["clv_total"][0] / float(np.sum(cell["clv"].to_numpy())) - 1) < 1e-12
     assert got["customers"][0] == cell.height
+
+
+def test_allowable_cpa_is_the_same_to_the_last_bit_every_time() -> None:
+    """``segments``, ``budget`` and ``actions`` print it: its per-tier means changed in their
+    last digits between two runs of one command (a group-by's mean, threads in any order)."""
+    from clvtui.insights.acquisition import WEEKS_PER_MONTH, allowable_cpa
+    from clvtui.settings import Settings
+
+    rng = np.random.default_rng(5)
+    scored = _scored().with_columns(
+        spend=pl.Series(rng.lognormal(4.0, 1.0, 400_000)),
+        orders=pl.Series(rng.integers(1, 9, 400_000)),
+        T=pl.Series(rng.uniform(1.0, 150.0, 400_000)),
+    )
+    settings = Settings.from_mapping({"margin": 0.4, "cost_per_order": 2.0})
+    first = allowable_cpa(scored, settings)
+    assert all(allowable_cpa(scored, settings).equals(first) for _ in range(8))
+    # and each tier's mean is the plain mean to float precision (1e-12 relative)
+    tier = scored.filter(pl.col("tier") == "Profitable")
+    mean_tenure = float(np.mean(tier["T"].to_numpy())) / WEEKS_PER_MONTH
+    got = first.filter(pl.col("name") == "Profitable")
+    assert got["customers"][0] == tier.height
+    lifetime = mean_tenure + settings.horizon_months
+    assert abs(got["lifetime_months"][0] / lifetime - 1) < 1e-12

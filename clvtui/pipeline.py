@@ -58,7 +58,6 @@ from clvtui.shop_costs import own_costs
 from clvtui.store.background import read_in_background
 from clvtui.store.costs import has_cost_data
 from clvtui.store.ranking_blob import KnownPatterns, ranking_order
-from clvtui.store.run_people import customers_coded
 from clvtui.store.runs import prefetch_identity, save_run
 from clvtui.store.saved_settings import load_settings
 
@@ -190,7 +189,7 @@ def _run_people(shop: Shop, scores: pl.DataFrame) -> Any:
     orders were read as texts (linked customers, an older snapshot)."""
     from clvtui.store.run_people import keeper
 
-    present = shop.customer_codes if shop.orders.is_empty() else customers_coded(shop.orders)
+    present = shop.coded_customers()
     return None if present is None else keeper(scores["customer_id"], present)
 
 
@@ -287,8 +286,7 @@ def fit_models(
     step("predicting", 0.6)
     # read no more: the predictions, scoring and saving need the summary only (~0.2 GB at
     # a million customers, else held under the predictions' and the blob's peaks)
-    shop.customer_codes = customers_coded(shop.orders)  # the run keeps them (run_people)
-    shop.orders = shop.orders.clear()
+    shop.drop_orders()
     return_freed_memory()  # and what the fits freed in glibc's heap (~0.1 GB)
     # the spend model's report (a correlation over the repeat buyers, ~50 ms at a million)
     # beside the predictions, which leave the second core idle at their start and middle

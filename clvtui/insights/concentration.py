@@ -26,6 +26,7 @@ def value_concentration(clv_values: np.ndarray, steps: int = 100) -> ValueConcen
     ks = [max(1, round(i * n / min(n, steps))) for i in range(1, min(n, steps) + 1)]
     return ValueConcentration(
         customers_pct=[0.0, *(100.0 * k / n for k in ks)],
-        value_pct=[0.0, *(100.0 * float(cum[k - 1]) / total for k in ks)],
+        # the share first: the last point is then 100 exactly (100·c/c need not be)
+        value_pct=[0.0, *(100.0 * (float(cum[k - 1]) / total) for k in ks)],
         top10_share=float(cum[max(1, n // 10) - 1]) / total,
     )

@@ -4,6 +4,8 @@ today writes, number for number, what main wrote before the report was typed."""
 from __future__ import annotations
 
 import json
+import math
+import re
 import sqlite3
 from pathlib import Path
 
@@ -162,8 +164,36 @@ def _today(doc: dict) -> dict:
     return out
 
 
+#: How close a fit on another CPU comes to the fixtures (written on one machine): numpy's SIMD
+#: kernels and OpenBLAS's are picked by the CPU and change the last bits of sums, which an
+#: optimiser turns into more where the likelihood is flat. Measured on an AVX-512 machine
+#: against the fixtures' own: Gamma-Gamma's q and γ on the no-dropout shop (only their ratio
+#: is well told) 1.9e-6 relative, Pareto/NBD's s and β in the model choice 5.5e-9, customer
+#: equity 2.9e-8, everything else on CDNOW within 1e-9. A change in the maths moves more.
+REL = 1e-5
+#: standard errors come from numerical Hessians of those flat likelihoods (4.2e-6 measured)
+STDERR_REL = 1e-4
+
+
+def _words(text: str) -> str:
+    """The text with each number (``9.33e-07``, ``3.46e+04``, ``1,200``) as ``#``."""
+    return re.sub(r"\d[\d.,]*(?:e[+-]?\d+)?", "#", text)
+
+
 def _close(new: object, old: object, path: str = "") -> None:
-    """Every number within 1e-9 relative, every other value equal, the same keys."""
+    """Every number within ``REL`` relative, every other value equal, the same keys.
+
+    A ``boundary_fit`` (the unconstrained refit of a fit on the edge of the parameter space)
+    runs along a direction the data cannot tell (its b was 34,559 on one CPU, 19,589 on
+    another): its keys, that its numbers are finite and its note's words are the fixture's;
+    not its digits.
+    """
+    if ".boundary_fit" in path and isinstance(old, float | int) and not isinstance(old, bool):
+        assert isinstance(new, float | int) and math.isfinite(new), path
+        return
+    if ".boundary_fit" in path and isinstance(old, str) and isinstance(new, str):
+        assert _words(new) == _words(old), path
+        return
     if isinstance(old, dict):
         assert isinstance(new, dict) and set(new) == set(old), path
         for k in old:
@@ -173,7 +203,8 @@ def _close(new: object, old: object, path: str = "") -> None:
         for i, (a, b) in enumerate(zip(new, old, strict=True)):
             _close(a, b, f"{path}[{i}]")
     elif isinstance(old, float) and not isinstance(old, bool):
-        assert new == pytest.approx(old, rel=1e-9, abs=1e-12), path
+        rel = STDERR_REL if ".stderr" in path else REL
+        assert new == pytest.approx(old, rel=rel, abs=1e-12), path
     else:
         assert new == old, path
 

@@ -34,6 +34,13 @@ def test_axis_ticks_are_round_and_whole_where_counts_are_whole() -> None:
     assert tick_labels([250_000.0], "money", "USD") == ["$250k"]
 
 
+def test_a_float_noise_past_a_round_range_keeps_its_round_ticks() -> None:
+    """100·c/c can be 100.00000000000001 on one CPU and 100 on another: the same axis."""
+    assert nice_ticks(0.0, 100.00000000000001, 6) == [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+    assert nice_ticks(0.0, 100.0, 6) == [0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+    assert nice_ticks(0.0, 100.001, 6) == [0.0, 25.0, 50.0, 75.0, 100.0]  # a real overshoot
+
+
 def test_narrow_tables_shrink_text_then_drop_the_least_important() -> None:
     # Tier (shrinks to 10), Active (drop 3), Total (drop 1), CLV (never)
     needs, drops, shrinks = [17, 6, 5, 7], [0, 3, 1, 0], [10, None, None, None]

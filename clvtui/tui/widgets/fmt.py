@@ -83,7 +83,8 @@ def nice_ticks(low: float, high: float, most: int = 5, *, whole: bool = False) -
         return [low]
     raw = (high - low) / max(most - 1, 1)
     base = 10 ** math.floor(math.log10(raw))
-    step = next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw)
+    # a range a float's noise past a round one (0–100.00000000000001) keeps its round step
+    step = next(m * base for m in (1, 2, 2.5, 5, 10) if m * base >= raw * (1 - 1e-9))
     if whole:
         step = max(1.0, float(math.ceil(step)))
     first = math.ceil(low / step - 1e-9) * step

@@ -94,8 +94,9 @@ class ClvApp(App[None]):
     def on_load(self) -> None:
         """Thread workers run on our pool, which closes each work's connections as it returns.
 
-        Textual (8.x) runs them on the event loop's default executor; if that moves, the
-        connections are closed at the exit instead (``on_unmount``), as far as the wait allows.
+        Textual (8.x) runs them on the event loop's default executor (a move fails
+        tests/tui/test_textual_internals.py: the connections would then stay open, and the
+        exit would wait ``CLOSE_WAIT`` and leave the -wal/-shm, as before).
         """
         asyncio.get_running_loop().set_default_executor(WorkerPool(self.data.release_thread))
 

@@ -9,6 +9,7 @@ for it (it paints from the run's stored aggregates while the rule is unchanged).
 
 from __future__ import annotations
 
+import atexit
 import gc
 import sqlite3
 import threading
@@ -101,8 +102,10 @@ class AppData:
 
         A worker still reading is interrupted (its query stops at once) and given ``wait``
         seconds to finish; one that writes (a fit, an import, saved settings) is not: it
-        finishes its transaction as before, and folds the log in when it releases. Idempotent.
-        Returns why the log could not be folded in (one line), or None.
+        finishes its transaction as before, and folds the log in when it releases. A log
+        still there is folded in once more at the process's exit, after Python has waited for
+        its threads (a read's own background reads included). Idempotent. Returns why the
+        log could not be folded in (one line), or None.
         """
         with self._open_changed:
             self._closing = True
@@ -113,7 +116,12 @@ class AppData:
                 self._interrupt_reads()  # again each round: one between queries runs its next
                 self._open_changed.wait(min(left, CLOSE_POLL))
             all_out = not self._open
-        return self._fold_wal() if all_out else None
+        problem = self._fold_wal() if all_out else None
+        if not self.read_only and self.db_path.with_name(self.db_path.name + "-wal").exists():
+            # a read still under way (its thread, or one of its own background reads, holds
+            # the file open): once Python has waited for those threads, at its exit
+            atexit.register(self._fold_wal)
+        return problem
 
     def _interrupt_reads(self) -> None:
         """Stop the query each reading connection runs (any thread may; a writer is left be)."""
@@ -147,7 +155,8 @@ class AppData:
             finally:
                 self.release_thread()
 
-        threading.Thread(target=run, name="clvtui read-ahead", daemon=True).start()
+        # not a daemon: at the exit Python waits for it, as for the workers (``close``)
+        threading.Thread(target=run, name="clvtui read-ahead").start()
         return future
 
     def explain(self, err: BaseException) -> str:

@@ -24,6 +24,7 @@ from clvtui.services.cohorts import RunInputs
 DEFAULT_UPLIFT = 0.10
 DEFAULT_PATH_MONTHS = 12  # the plan's default length: its paths serve every shorter plan
 FORECAST_INPUTS = ["x", "T", "p_alive", "expected_orders", "expected_spend", "tier"]
+PLAN_SCORES = ("tier", "spend", "orders")  # read beside ``services.cohorts.SCORE_INPUTS``
 
 
 @dataclass(frozen=True)
@@ -67,26 +68,37 @@ def check_goal(goal: float, months: int) -> None:
         raise SettingsError(f"--months must be 1–60 (got {months})")
 
 
+def read_plan_inputs(db: sqlite_utils.Database, run_id: int | None = None) -> RunInputs:
+    """Fit ``run_id`` (default: the latest) read for a plan: its purchases and the score
+    columns the forecasts need. ``services.cohorts.cohort_value`` can value its own cohort
+    table from the same read (the Cohorts screen does, before it plans)."""
+    from clvtui.services.cohorts import read_inputs
+
+    return read_inputs(db, run_id, extra=PLAN_SCORES)
+
+
 def load_basis(
     db: sqlite_utils.Database,
     run_id: int | None = None,
     uplift: float = DEFAULT_UPLIFT,
     *,
     keep_orders: bool = True,
+    inputs: RunInputs | None = None,
 ) -> PlanBasis:
     """Read fit ``run_id`` (default: the latest) for planning. ``keep_orders=False`` (a
     one-off plan, ``clvtui plan``): the customer ids go once coded, and once the cohort table
     is made the basis keeps only the score columns the forecasts read — the orders, their
     codes and the ids (~150 MB at 1 M customers) are not held through the later steps (its
-    inputs can then value no other cohort table)."""
+    inputs can then value no other cohort table). ``inputs``: :func:`read_plan_inputs`'
+    read, made already (then ``run_id`` is its run)."""
     from clvtui.insights.cohorts import cohort_table, period_of
     from clvtui.insights.plan import recent_allowable_cpa, recent_cohorts
-    from clvtui.services.cohorts import read_inputs
     from clvtui.store.runs import get_run
 
     if not 0.0 <= uplift <= 1.0:
         raise SettingsError(f"retention uplift must be between 0 and 100 % (got {uplift:.0%})")
-    inputs = read_inputs(db, run_id, extra=("tier", "spend", "orders"))
+    if inputs is None:
+        inputs = read_plan_inputs(db, run_id)
     run = get_run(db, inputs.run_id)
     equity = float(run.get("customer_equity") or 0.0)
     low, high = (float(run.get(k) or equity) for k in ("equity_low", "equity_high"))

@@ -306,6 +306,27 @@ def close_opened() -> None:
         conn.close()
 
 
+def fold_wal(path: str | Path) -> bool:
+    """Fold the write-ahead log into the file and remove it and its -shm; whether they are gone.
+
+    SQLite does this when the last connection to the file closes, but only a connection that
+    may write: after a session of read-only connections (the terminal UI's screens) both files
+    stay beside the database. So: open it for writing, read (which opens the log), close. When
+    any other connection, in this process or another, still has the file open, the close
+    leaves both files alone, as it should. Nothing in the data changes.
+    """
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal")
+    if not wal.exists():
+        return True
+    conn = sqlite3.connect(_uri(path, "rw"), uri=True, timeout=0)
+    try:
+        conn.execute("PRAGMA user_version").fetchone()
+    finally:
+        conn.close()
+    return not wal.exists()
+
+
 def _statements(script: str) -> list[str]:
     """Split a migration into statements (``executescript`` would commit on its own)."""
     out: list[str] = []

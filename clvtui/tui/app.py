@@ -7,6 +7,7 @@ benchmark.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from textual.widget import AwaitMount
 from textual.widgets import DataTable
 
 from clvtui.tui.commands import ClvCommands
-from clvtui.tui.data import AppData
+from clvtui.tui.data import AppData, WorkerPool
 from clvtui.tui.help import HelpScreen
 from clvtui.tui.screens.registry import MAIN_SCREENS
 from clvtui.tui.widgets.frame_table import FrameTable
@@ -90,6 +91,15 @@ class ClvApp(App[None]):
         except AttributeError as err:
             self.log.warning("table stylesheet not added ahead", err)
 
+    def on_load(self) -> None:
+        """Thread workers run on our pool, which closes each work's connections as it returns.
+
+        Textual (8.x) runs them on the event loop's default executor (a move fails
+        tests/tui/test_textual_internals.py: the connections would then stay open, and the
+        exit would wait ``CLOSE_WAIT`` and leave the -wal/-shm, as before).
+        """
+        asyncio.get_running_loop().set_default_executor(WorkerPool(self.data.release_thread))
+
     def on_mount(self) -> None:
         """Full garbage collections at rest, not on a key press.
 
@@ -105,7 +115,12 @@ class ClvApp(App[None]):
         self.set_interval(IDLE_COLLECT, self._collect_at_rest, name="collect at rest")
 
     def on_unmount(self) -> None:
+        """Leaving (a key, or an error): close every connection the app opened, so the last
+        one out removes the -wal and -shm beside the database (``AppData.close``)."""
         gc.set_threshold(*self._gc_threshold)
+        problem = self.data.close()
+        if problem:
+            self.log.warning("the database's write-ahead log was left in place:", problem)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):

@@ -81,6 +81,28 @@ def test_a_one_off_plan_holds_less_and_says_the_same(shop) -> None:
     assert plan(lean, goal=250_000.0, months=6).to_json() == kept
 
 
+def test_the_cohorts_screens_order_gives_the_same_map_and_plan(shop) -> None:
+    """The Cohorts screen values its heat-map from ``read_plan_inputs`` before the plan's
+    basis is built on the same read (``load_basis(inputs=…)``): the same table and plan, to
+    the digit, as ``clvtui cohorts`` and ``clvtui plan`` (and as the old order, map last)."""
+    from clvtui.services.cohorts import cohort_value
+    from clvtui.services.plan import load_basis, plan, read_plan_inputs
+    from clvtui.store import open_db
+
+    db = open_db(shop[0], readonly=True)
+    inputs = read_plan_inputs(db)
+    heat = cohort_value(db, inputs=inputs).to_json()
+    screen_plan = plan(load_basis(db, inputs=inputs), goal=250_000.0, months=6).to_json()
+    assert heat == cohort_value(db).to_json()
+    old = load_basis(db)
+    assert cohort_value(db, inputs=old.inputs).to_json() == heat
+    assert plan(old, goal=250_000.0, months=6).to_json() == screen_plan
+    assert plan(load_basis(db, keep_orders=False), goal=250_000.0, months=6).to_json() == (
+        screen_plan
+    )
+    assert screen_plan["base"]["revenue"] > 0
+
+
 def test_tier_groups_sum_as_sums_by_does_to_the_bit() -> None:
     import numpy as np
 

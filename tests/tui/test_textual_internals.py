@@ -3,7 +3,8 @@
 They are used to build and draw screens ahead of their first switch (``ClvApp.prebuild_mode``,
 ``MainScreen.prepaint``), to add the tables' stylesheets at start (``ClvApp._load_table_css``),
 to keep the footer from recomposing (``KeysFooter``) and to swap a virtual table's rows in place
-(``FrameTable.show``). Each use falls back to the plain path on an ``AttributeError``, so a move
+(``FrameTable.show``), and to close each thread worker's connections as its work returns
+(``ClvApp.on_load``). Each use falls back to the plain path on an ``AttributeError``, so a move
 would only make the app slower (or a table's colours depend on the order screens are built),
 silently, without this test.
 pyproject pins ``textual<9`` and ``textual-fastdatatable<0.20`` (the tested versions).
@@ -49,3 +50,17 @@ async def test_a_running_app_still_has_what_we_read(demo_db: Path) -> None:
         await settle(pilot, app)
         ranking = app.screen.query_one("#ranking")
         assert isinstance(ranking._update_count, int)
+
+
+async def test_thread_workers_still_run_on_the_loops_default_executor(demo_db: Path) -> None:
+    """``ClvApp.on_load`` makes its ``WorkerPool`` the loop's default executor, so that each
+    worker's connections are closed as its work returns: a worker must run on it."""
+    import threading
+
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        ran_on: list[str] = []
+        worker = app.run_worker(lambda: ran_on.append(threading.current_thread().name), thread=True)
+        await worker.wait()
+        assert ran_on and ran_on[0].startswith("clvtui-worker")

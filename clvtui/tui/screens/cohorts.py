@@ -36,9 +36,18 @@ MAX_OFFSETS = 25  # months 0..24 on screen; `clvtui cohorts --json` has every on
 
 @dataclass
 class CohortsLoaded(Message):
+    """The heat-map's table, and the read it was made from (the plan's basis starts there)."""
+
     table: Any  # insights.cohorts.CohortTable
-    basis: Any  # services.plan.PlanBasis
     currency: str
+    inputs: Any  # services.cohorts.RunInputs
+
+
+@dataclass
+class BasisLoaded(Message):
+    """What the Plan panel plans from, and its default goal."""
+
+    basis: Any  # services.plan.PlanBasis
     goal: float
 
 
@@ -109,6 +118,16 @@ def legend(table: Any, currency: str) -> str:
     )
 
 
+def read_heat_map(db: sqlite_utils.Database, run: dict[str, Any]) -> CohortsLoaded:
+    """The fit read as the plan reads it, and the heat-map's cohort table valued from it."""
+    from clvtui.services.cohorts import cohort_value
+    from clvtui.services.plan import read_plan_inputs
+
+    inputs = read_plan_inputs(db, int(run["id"]))
+    result = cohort_value(db, inputs=inputs)
+    return CohortsLoaded(result.table, result.currency, inputs)
+
+
 def nice_goal(base: float) -> float:
     """A round default goal a fifth above what the base brings (two significant figures)."""
     target = max(base * 1.2, 1.0)
@@ -133,6 +152,7 @@ class CohortsScreen(MainScreen):
         self.currency = ""
 
     def compose_body(self) -> ComposeResult:
+        self.read_first(read_heat_map)  # while this screen is composed and styled
         with Vertical(id="cohorts-body"):
             with ScrollableContainer(id="cohort-map"):
                 yield Static("Reading the cohorts…", id="cohort-heat")
@@ -151,24 +171,32 @@ class CohortsScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="cohorts-load")
     def load(self) -> None:
-        from clvtui.services.cohorts import cohort_value
+        """The heat-map first (the work of ``clvtui cohorts``: one read, one table), then the
+        plan's basis from the same read and the default plan (``clvtui plan``'s work: a second
+        table, the forecasts), so the map does not wait for the plan."""
         from clvtui.services.plan import load_basis, plan
 
-        def read(db: sqlite_utils.Database, run: dict[str, Any]) -> CohortsLoaded:
-            basis = load_basis(db, int(run["id"]))
-            result = cohort_value(db, inputs=basis.inputs)
+        loaded = self.post_latest(read_heat_map, PlanError)
+        if not isinstance(loaded, CohortsLoaded):
+            return
+        try:
+            basis = load_basis(self.data.connect(), inputs=loaded.inputs)
             base = plan(basis, 1.0, 12).plan.base.revenue
-            return CohortsLoaded(result.table, basis, result.currency, nice_goal(base))
-
-        self.post_latest(read, PlanError)
+        except ClvError as err:
+            self.post_message(PlanError(str(err)))
+            return
+        self.post_message(BasisLoaded(basis, nice_goal(base)))
 
     def show_empty(self, message: str) -> None:
         self.query_one("#cohort-heat", Static).update(message)
 
     def on_cohorts_loaded(self, msg: CohortsLoaded) -> None:
-        self.basis, self.currency = msg.basis, msg.currency
+        self.currency = msg.currency
         self.query_one("#cohort-heat", Static).update(heat_table(msg.table, msg.currency))
         self.query_one("#cohort-legend", Static).update(legend(msg.table, msg.currency))
+
+    def on_basis_loaded(self, msg: BasisLoaded) -> None:
+        self.basis = msg.basis
         box = self.query_one("#in-goal", Input)
         with box.prevent(Input.Changed):
             box.value = f"{msg.goal:.0f}"

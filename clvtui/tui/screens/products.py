@@ -4,7 +4,7 @@ products go together. The numbers are ``clvtui products``' (``services.products`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -16,6 +16,9 @@ from clvtui.services.products import ProductReport
 from clvtui.tui.screens.base import MainScreen
 from clvtui.tui.widgets.fit_table import FitColumn, FitTable
 from clvtui.tui.widgets.fmt import count, money, number, pct
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass
@@ -47,6 +50,13 @@ PAIR_COLUMNS = [
 ]
 
 
+def read_report(db: sqlite_utils.Database, run: dict[str, Any]) -> ProductsLoaded:
+    """``clvtui products``' report of the run."""
+    from clvtui.services.products import product_report
+
+    return ProductsLoaded(product_report(db, int(run["id"])))
+
+
 class ProductsScreen(MainScreen):
     MODE = "products"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,6 +65,7 @@ class ProductsScreen(MainScreen):
     ]
 
     def compose_body(self) -> ComposeResult:
+        self.read_first(read_report)  # while this screen is composed and styled
         yield Static("", id="products-note")
         with TabbedContent(id="products-tabs"):
             with TabPane("Entry products", id="tab-entry"):
@@ -72,12 +83,7 @@ class ProductsScreen(MainScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="products")
     def load(self) -> None:
-        from clvtui.services.products import product_report
-
-        self.post_latest(
-            lambda db, run: ProductsLoaded(product_report(db, int(run["id"]))),
-            lambda error: ProductsLoaded(None, error),
-        )
+        self.post_latest(read_report, lambda error: ProductsLoaded(None, error))
 
     def show_empty(self, message: str) -> None:
         self.on_products_loaded(ProductsLoaded(None, message))

@@ -269,7 +269,7 @@ def _acquisition_cost(
         "month", "gkey", (pl.col("spend") / pl.col("month_new")).alias("cac_spend")
     )
     out = keyed.join(cost, on=["month", "gkey"], how="left").with_columns(
-        pl.col("cac_spend").fill_null(setting).alias("cac"),
+        pl.col("cac_spend").fill_null(pl.lit(setting, dtype=pl.Float64)).alias("cac"),
         pl.when(pl.col("cac_spend").is_not_null())
         .then(pl.lit("spend"))
         .otherwise(pl.lit("setting" if setting is not None else None, dtype=pl.Utf8))

@@ -59,6 +59,16 @@ COMMANDS: list[tuple[str, list[str], float, float]] = [
     ("costs --json", ["costs", "--json"], 2.0, 600),  # issue 13 (18: every command ≤ 2 s)
     ("channels --json", ["channels", "--json"], 2.0, 600),  # issue 13
     ("campaign list", ["campaign", "list"], 2.0, 600),  # issue 12
+    # wave 10 (determ): the paths with marketing spend and a tier, where sums became row-order
+    ("spend cac --json", ["spend", "cac", "--json"], 2.0, 600),
+    ("cohorts --by channel --json", ["cohorts", "--by", "channel", "--json"], 5.0, 1000),
+    (
+        "budget --total 5000 --by-channel --json",
+        ["budget", "--total", "5000", "--by-channel", "--json"],
+        2.0,
+        600,
+    ),
+    ("products --tier high --json", ["products", "--tier", "high", "--json"], 5.0, 1000),
 ]
 
 

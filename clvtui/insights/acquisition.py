@@ -141,15 +141,14 @@ def actual_cac(spend: pl.DataFrame, cohorts: pl.DataFrame, exponent: int) -> pl.
     s = spend.with_columns(
         _norm_channel("channel"), (pl.col("amount_minor") / 10**exponent).alias("spend")
     )
-    c = (
-        cohorts.with_columns(_norm_channel("channel"))
-        .group_by("month", "channel")
-        .agg(pl.col("new_customers").sum(), pl.col("clv_total").sum())
+    c = _summed(
+        cohorts.select("month", _norm_channel("channel"), "new_customers", "clv_total"),
+        ["month", "channel"],
     )
-    s = s.group_by("month", "channel").agg(pl.col("spend").sum())
+    s = _summed(s.select("month", "channel", "spend"), ["month", "channel"])
     per_channel = s.join(c, on=["month", "channel"], how="left")
-    all_spend = s.group_by("month").agg(pl.col("spend").sum())
-    all_new = c.group_by("month").agg(pl.col("new_customers").sum(), pl.col("clv_total").sum())
+    all_spend = _summed(s.drop("channel"), ["month"])
+    all_new = _summed(c.drop("channel"), ["month"])
     per_month = all_spend.join(all_new, on="month", how="left").with_columns(
         pl.lit("(all)").alias("channel")
     )
@@ -165,6 +164,16 @@ def actual_cac(spend: pl.DataFrame, cohorts: pl.DataFrame, exponent: int) -> pl.
         .select("month", "channel", "spend", "new_customers", "cac", "clv_mean", "ltv_cac")
         .sort("month", "channel")
     )
+
+
+def _summed(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """``frame``'s other columns (spend, new customers, CLV) summed per group of ``by`` in row
+    order (``sums_by``): a group-by's float sums changed in their last digits from run to run."""
+    columns = [c for c in frame.columns if c not in by]
+    sums = sums_by(frame, by, columns, count="_rows").drop("_rows")
+    if "new_customers" in columns:
+        sums = sums.with_columns(pl.col("new_customers").cast(pl.Int64))
+    return sums
 
 
 def overall_cac(table: pl.DataFrame) -> float | None:

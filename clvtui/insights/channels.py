@@ -30,6 +30,7 @@ from typing import Any
 
 import polars as pl
 
+from clvtui.core.group_sums import sums_by
 from clvtui.core.normal import Z90
 from clvtui.insights.acquisition import WEEKS_PER_MONTH, historical_net_expr
 from clvtui.settings import Settings
@@ -102,9 +103,11 @@ def channel_cac(cac_table: pl.DataFrame) -> pl.DataFrame:
 
     ``cac_table``: ``acquisition.actual_cac``'s month × channel rows ("(all)" rows dropped)."""
     rows = cac_table.filter(pl.col("channel") != "(all)")
+    sums = sums_by(rows.select("channel", "spend", "new_customers"), ["channel"],
+                   ["spend", "new_customers"], count="_rows")  # fmt: skip
     return (
-        rows.group_by("channel")
-        .agg(pl.col("spend").sum(), pl.col("new_customers").sum())
+        sums.drop("_rows")
+        .with_columns(pl.col("new_customers").cast(rows.schema["new_customers"]))
         .with_columns(
             cac=pl.when(pl.col("new_customers") > 0).then(pl.col("spend") / pl.col("new_customers"))
         )

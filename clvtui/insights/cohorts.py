@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from clvtui.core.group_sums import sums_by
 from clvtui.core.normal import Z90
 from clvtui.insights.cohort_sums import (
     CustomerCodes,
@@ -262,13 +263,13 @@ def _acquisition_cost(
     s = spend.with_columns(pl.col("channel").alias("gkey")).with_columns(
         norm if by is not None else pl.lit("(all)").alias("gkey")
     )
-    s = s.group_by("month", "gkey").agg(pl.col("spend").sum())
+    s = sums_by(s.select("month", "gkey", "spend"), ["month", "gkey"], ["spend"], count="_rows")
     new = keyed.group_by("month", "gkey").agg(pl.col("customers").sum().alias("month_new"))
     cost = s.join(new, on=["month", "gkey"]).select(
         "month", "gkey", (pl.col("spend") / pl.col("month_new")).alias("cac_spend")
     )
     out = keyed.join(cost, on=["month", "gkey"], how="left").with_columns(
-        pl.col("cac_spend").fill_null(setting).alias("cac"),
+        pl.col("cac_spend").fill_null(pl.lit(setting, dtype=pl.Float64)).alias("cac"),
         pl.when(pl.col("cac_spend").is_not_null())
         .then(pl.lit("spend"))
         .otherwise(pl.lit("setting" if setting is not None else None, dtype=pl.Utf8))

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from clvtui.core.group_sums import sums_by
 from clvtui.insights.segments import TIERS
 
 
@@ -26,9 +27,12 @@ def tier_trend(segments: pl.DataFrame) -> pl.DataFrame:
         "run_id"
     )
     grid = runs.join(pl.DataFrame({"tier": list(TIERS)}), how="cross")
-    agg = segments.group_by("run_id", "tier").agg(
-        pl.col("customers").sum(), pl.col("clv_total").sum()
-    )
+    agg = sums_by(  # row order: a group-by's float sum varied in its last digits
+        segments.select("run_id", "tier", "customers", "clv_total"),
+        ["run_id", "tier"],
+        ["customers", "clv_total"],
+        count="_rows",
+    ).select("run_id", "tier", pl.col("customers").cast(segments.schema["customers"]), "clv_total")
     return (
         grid.join(agg, on=["run_id", "tier"], how="left")
         .with_columns(pl.col("customers").fill_null(0), pl.col("clv_total").fill_null(0.0))

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
+from clvtui.core.group_sums import sums_by
 from clvtui.errors import NoDataError
 from clvtui.insights.trends import Moved, moved, tier_trend
 from clvtui.settings import Settings
@@ -40,11 +41,11 @@ def tier_history(db: sqlite_utils.Database, current: Settings | None = None) -> 
         if rule_unchanged(store.run_row(db, rid), current) or pruned_at(db, rid) is not None:
             parts.append(cells)
             continue
-        totals = (
-            _tiered(db, rid, MOVE_COLUMNS, current)
-            .group_by("tier", "risk")
-            .agg(customers=pl.len().cast(pl.Int64), clv_total=pl.col("clv").sum())
-        )
+        # sums_by: its sums and its rows' order (first appearance) are the same every run,
+        # which tier_trend's own row-order sums need; a group-by's rows come in any order
+        tiered = _tiered(db, rid, MOVE_COLUMNS, current).select("tier", "risk", clv_total="clv")
+        totals = sums_by(tiered, ["tier", "risk"], ["clv_total"])
+        totals = totals.with_columns(pl.col("customers").cast(pl.Int64))
         header = cells.select("run_id", "created_at", "as_of", "value_kind", "customer_equity")
         parts.append(header.head(1).join(totals, how="cross").select(cells.columns))
     return tier_trend(pl.concat(parts) if parts else stored)

@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 import sqlite_utils
 
+from clvtui.core.group_sums import sums_by
 from clvtui.errors import NoDataError
 from clvtui.store.frames import read_frame, read_table
 from clvtui.store.run_storage import ensure_scores
@@ -317,11 +318,13 @@ def cohort_channel_values(db: sqlite_utils.Database, run_id: int) -> pl.DataFram
         },
         where="first_order_at IS NOT NULL",
     )
-    return (
-        stored.join(people, on="customer_id", how="inner")
-        .group_by("month", "channel")
-        .agg(new_customers=pl.len().cast(pl.Int64), clv_total=pl.col("clv").sum())
+    # sums_by: the same sums and the same row order (first appearance) every run, which
+    # actual_cac's per-month sums over these rows need; a group-by's rows come in any order
+    cells = stored.join(people, on="customer_id", how="inner").select(
+        "month", "channel", clv_total="clv"
     )
+    totals = sums_by(cells, ["month", "channel"], ["clv_total"], count="new_customers")
+    return totals.select("month", "channel", pl.col("new_customers").cast(pl.Int64), "clv_total")
 
 
 def purchase_times(

@@ -52,6 +52,28 @@ def test_cohorts_by_channel_take_the_channels_spend(fitted: Path, tmp_path: Path
     assert code == 0 and "~" in out and first["label"] in out
 
 
+def test_cohorts_by_channel_with_spend_and_no_acquisition_cost_setting(
+    fitted: Path, tmp_path: Path
+) -> None:
+    """Spend for one month and no acquisition cost set (0, the default): that month's channel
+    gets spend ÷ its new customers, every other cohort no CAC at all. This raised (polars'
+    fill_null refused the missing setting, None) and printed a traceback."""
+    db = private_copy(fitted, tmp_path)
+    assert run(db, "settings", "--set", "acquisition_cost=0")[0] == 0
+    rows = json.loads(run(db, "cohorts", "--by", "channel", "--json")[1])["cohorts"]
+    first = min(rows, key=lambda r: (r["label"], r["group"]))
+    sheet = tmp_path / "spend.csv"
+    sheet.write_text(f"month,channel,amount\n{first['label']},{first['group']},600\n")
+    assert run(db, "spend", "import", str(sheet), "--json")[0] == 0
+    code, out, err = run(db, "cohorts", "--by", "channel", "--json")
+    assert code == 0, err
+    again = {(r["label"], r["group"]): r for r in json.loads(out)["cohorts"]}
+    got = again.pop((first["label"], first["group"]))
+    assert got["cac_source"] == "spend"
+    assert got["cac"] == pytest.approx(600 / first["customers"], rel=1e-12)
+    assert {(r["cac"], r["cac_source"]) for r in again.values()} == {(None, None)}
+
+
 def test_plan_json_and_text_agree(fitted: Path) -> None:
     code, out, _ = run(fitted, "plan", "--revenue-goal", "90000", "--months", "6", "--json")
     assert code == 0

@@ -302,8 +302,8 @@ def awkward_summaries(n: int, seed: int = 0) -> dict[str, Any]:
     }
     out = {}
     for name, (x, t_x, t) in shops.items():
-        t_x = np.where(x > 0, np.maximum(t_x, np.minimum(1.0, t)), 0.0)
-        x = np.where(t_x > 0, x, 0.0)
+        x = np.where(x <= t, x, 0.0)  # at most one repeat purchase a day
+        t_x = np.where(x > 0, np.clip(t_x, x, t), 0.0)
         m = np.where(x > 0, rng.gamma(4.0, 10.0, n).round(2), 0.0)
         out[name] = pl.DataFrame(
             {"customer_id": [f"c{i}" for i in range(n)], "x": x, "t_x": t_x, "T": t, "m": m}
@@ -311,13 +311,15 @@ def awkward_summaries(n: int, seed: int = 0) -> dict[str, Any]:
     return out
 
 
-def sweep_summaries(n: int) -> list[dict]:
-    """Each awkward summary fitted into a fresh database (auto, the three models, and the
-    holdout-free reports that a summary run supports)."""
+def sweep_summaries(n: int, only: str | None = None) -> list[dict]:
+    """Each awkward summary (or ``only`` the one named) fitted into a fresh database (auto,
+    the three models), then the reports."""
     lines = []
     with tempfile.TemporaryDirectory(prefix="odd-summary-") as tmp:
         folder = Path(tmp)
         for name, frame in awkward_summaries(n).items():
+            if only and name != only:
+                continue
             path = folder / f"{name}.parquet"
             frame.write_parquet(path)
             db = folder / f"{name}-{n}.db"
@@ -337,11 +339,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dbs", nargs="*", type=Path)
     parser.add_argument("--summaries", type=int, metavar="N", help="awkward summaries of N")
+    parser.add_argument("--only", help="with --summaries: only this one (e.g. sum-wide)")
     parser.add_argument("--compare", metavar="MODEL", help="large paths vs exact, this model")
     args = parser.parse_args()
     bad = 0
     if args.summaries:
-        bad += sum(bool(line["problems"]) for line in sweep_summaries(args.summaries))
+        bad += sum(bool(line["problems"]) for line in sweep_summaries(args.summaries, args.only))
     for db in args.dbs:
         if args.compare:
             print(json.dumps(compare(db, args.compare)), flush=True)

@@ -150,13 +150,12 @@ def stored_or_fail(db) -> ShopMasks:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from clvtui.services.demo import build_demo
-    from tests.dbfiles import checkpoint
+def demo_db(demo_2000: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's fitted demo shop (2,000 customers, seed 7, Shopify), this module's copy:
+    a file copy instead of a second import and fit of the same shop."""
+    from tests.dbfiles import private_copy
 
-    path = tmp_path_factory.mktemp("buyer-masks") / "demo.db"
-    build_demo(path, customers=2_000, fmt="shopify", seed=7, fresh=False)
-    return checkpoint(path)
+    return private_copy(demo_2000, tmp_path_factory.mktemp("buyer-masks"))
 
 
 def test_orders_in_time_order_but_an_appended_tail_sort_as_a_full_sort() -> None:

@@ -110,10 +110,9 @@ def test_a_summary_run_says_products_need_order_lines(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from clvtui.services.demo import build_demo
-    from tests.dbfiles import checkpoint
+def shop_db(demo_2000: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's fitted demo shop (2,000 customers, seed 7, Shopify), this module's copy:
+    a file copy instead of a second import and fit of the same shop."""
+    from tests.dbfiles import private_copy
 
-    path = tmp_path_factory.mktemp("products-demo") / "demo.db"
-    build_demo(path, customers=2_000, fmt="shopify", seed=7, fresh=False)
-    return checkpoint(path)
+    return private_copy(demo_2000, tmp_path_factory.mktemp("products-demo"))

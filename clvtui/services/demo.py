@@ -15,9 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from clvtui.errors import ClvError
 from clvtui.wording import plural
+
+if TYPE_CHECKING:
+    from clvtui.pipeline import FitResult
 
 DEMO_MARGIN = 0.40
 DEMO_COST_PER_ORDER = 3.0
@@ -76,16 +80,40 @@ class DemoShop:
         ]
 
 
+def _import_and_fit(path: Path, export: Path, fmt: str) -> tuple[dict[str, Any], FitResult]:
+    """The demo's economics, its export imported and fitted into ``path``.
+
+    The connection is closed here, not left to the garbage collector (it sits in a reference
+    cycle): `clvtui demo` opens the terminal UI next in the same process, and an open
+    connection kept the -wal/-shm beside the database after the UI was left.
+    """
+    from clvtui.ingest import import_file
+    from clvtui.pipeline import fit_run
+    from clvtui.store import open_db
+    from clvtui.store.saved_settings import load_settings, save_settings
+
+    conn = open_db(path)
+    try:
+        economics = load_settings(conn).with_changes(
+            margin=DEMO_MARGIN,
+            cost_per_order=DEMO_COST_PER_ORDER,
+            acquisition_cost=DEMO_ACQUISITION_COST,
+        )
+        save_settings(conn, economics)
+        report = import_file(conn, export, fmt=fmt).to_json()
+        return report, fit_run(conn, holdout_weeks=DEMO_HOLDOUT_WEEKS)
+    finally:
+        conn.close()
+
+
 def build_demo(
     path: Path, *, customers: int, fmt: str, seed: int, fresh: bool, shape: str = "standard"
 ) -> DemoShop:
     """Simulate, export, import and fit into ``path``. A ``path`` holding orders is refused
     unless ``fresh`` (our own demo file, rebuilt from scratch)."""
     from clvtui.demo import DemoParams, demo_start_text, write_demo_export
-    from clvtui.ingest import FORMATS, import_file
-    from clvtui.pipeline import fit_run
+    from clvtui.ingest import FORMATS
     from clvtui.store import open_db
-    from clvtui.store.saved_settings import load_settings, save_settings
     from clvtui.store.status import database_status
 
     if fmt not in FORMATS:
@@ -93,7 +121,11 @@ def build_demo(
     path = Path(path)
     if path.exists():
         if not fresh:
-            status = database_status(open_db(path))
+            given = open_db(path)
+            try:
+                status = database_status(given)
+            finally:
+                given.close()
             if status.orders:
                 raise ClvError(
                     f"{path} already holds {plural(status.orders, 'order')}; "
@@ -110,17 +142,7 @@ def build_demo(
     suffix = ".xlsx" if fmt == "online-retail" else ".csv"
     export = path.with_name(f"{path.stem}-{fmt}-export{suffix}")
     write_demo_export(export, fmt, params, seed, shape)  # whole, 0600 (see its docstring)
-    conn = open_db(path)
-    save_settings(
-        conn,
-        load_settings(conn).with_changes(
-            margin=DEMO_MARGIN,
-            cost_per_order=DEMO_COST_PER_ORDER,
-            acquisition_cost=DEMO_ACQUISITION_COST,
-        ),
-    )
-    report = import_file(conn, export, fmt=fmt).to_json()
-    result = fit_run(conn, holdout_weeks=DEMO_HOLDOUT_WEEKS)
+    report, result = _import_and_fit(path, export, fmt)
     equity = result.report["customer_equity"]  # the run just stored: no need to read it back
     return DemoShop(
         path=path,

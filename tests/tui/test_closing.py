@@ -132,3 +132,14 @@ def test_no_connection_once_closing(demo_copy: Path) -> None:
     with pytest.raises(StoreError, match="closing"):
         data.connect()
     assert companions(demo_copy) == []
+
+
+def test_the_demo_build_closes_its_database_before_the_ui_opens(tmp_path: Path) -> None:
+    """`clvtui demo` builds, then opens the UI in the same process: a connection the build
+    left to the garbage collector (it sits in a reference cycle) kept the log beside the
+    file through the whole session, so the UI's exit could not remove it."""
+    from clvtui.services.demo import build_demo
+
+    db = tmp_path / "demo.db"
+    build_demo(db, customers=300, fmt="shopify", seed=1, fresh=True)
+    assert companions(db) == []  # no collection asked for: the build closed its own

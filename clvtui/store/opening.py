@@ -56,7 +56,7 @@ class ShopDatabase(sqlite_utils.Database):
 # threads close their own. None: nobody asked (tests, the library), nothing is held. Held,
 # not weakly: a connection outlives its ShopDatabase (CPython's statement cache makes a
 # reference cycle of it, freed only by the cyclic collector)
-_REMEMBERED: list[sqlite3.Connection] | None = None
+_REMEMBERED: list[tuple[sqlite3.Connection, Path, bool]] | None = None
 
 
 def open_db(
@@ -287,7 +287,7 @@ def _wrap(
     db = ShopDatabase(conn)
     db.path, db.readonly, db.on_wait = path, readonly, on_wait
     if _REMEMBERED is not None and threading.current_thread() is threading.main_thread():
-        _REMEMBERED.append(conn)
+        _REMEMBERED.append((conn, path, readonly))
     return db
 
 
@@ -301,9 +301,19 @@ def remember_opened() -> None:
 def close_opened() -> None:
     """Close every remembered connection (closing one twice does nothing): the last to
     close checkpoints the write-ahead log and removes it, as the interpreter's teardown would
-    have when it freed them."""
-    for conn in _REMEMBERED or []:
+    have when it freed them. A command that only read leaves the log SQLite made for its
+    read-only connections: it is removed too, where we may write (``fold_wal``)."""
+    read_only: set[Path] = set()
+    for conn, path, readonly in _REMEMBERED or []:
         conn.close()
+        if readonly:
+            read_only.add(path)
+    for path in sorted(read_only):
+        if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK):
+            try:
+                fold_wal(path)
+            except sqlite3.OperationalError:
+                continue  # another process holds the file (a fit, an import): its log stays
 
 
 def fold_wal(path: str | Path) -> bool:

@@ -146,6 +146,23 @@ def test_reading_commands_never_write(shop: Path, tmp_path: Path) -> None:
     assert not wal.exists() or wal.stat().st_size == 0  # a reader leaves at most an empty WAL
 
 
+def test_a_reading_command_leaves_no_log_beside_the_file(shop: Path) -> None:
+    """Read-only connections cannot remove the -wal/-shm SQLite makes for them; the console
+    script's end folds them in (the real process: CliRunner never ends one)."""
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "clvtui"
+    before, mtime = sha(shop), shop.stat().st_mtime_ns
+    for command in (["segments", "--json"], ["settings"]):
+        done = subprocess.run([str(script), *command, "--db", str(shop)], capture_output=True)
+        assert done.returncode == 0, done.stderr
+        assert sorted(p.name for p in shop.parent.iterdir() if p.name.startswith(shop.name)) == [
+            shop.name
+        ]
+    assert sha(shop) == before and shop.stat().st_mtime_ns == mtime  # nothing written
+
+
 def test_reading_a_missing_or_empty_file_creates_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "sub" / "none.db"
     code, _, err = invoke("segments", "--db", missing)

@@ -145,6 +145,8 @@ class _LookAlikes:
         self.v, self.c, self.k = value_each, cost_each, k
 
     def customers(self, spend: float) -> float:
+        if self.k <= 0:  # a budget so small its saturation scale rounds to 0: nobody to win
+            return 0.0
         return self.k / self.c * -math.expm1(-spend / self.k)
 
     def value(self, spend: float) -> float:

@@ -65,6 +65,20 @@ def test_allocations_and_unallocated_sum_to_the_budget(
         assert any(why in reason for why in ("saturated", "contacted", "no target"))
 
 
+def test_a_budget_too_small_to_scale_allocates_nothing_and_no_nan() -> None:
+    """5e-324 (hypothesis found it): the look-alikes' saturation scale rounds to 0, where
+    0 / 0 made a NaN with a RuntimeWarning."""
+    import warnings
+
+    s = Settings(margin=0.4)
+    scored = random_scored(200, 3, s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = plan_budget(5e-324, scored, allowable_cpa(scored, s), s, acquisition_cost=10.0)
+    assert plan.spent + plan.unallocated == pytest.approx(5e-324, abs=1e-12)
+    assert all(math.isfinite(a.expected_value) for a in plan.allocations)
+
+
 def test_negative_budget_is_a_clear_error() -> None:
     s = Settings()
     scored = random_scored(10, 0, s)

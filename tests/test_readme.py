@@ -164,6 +164,9 @@ async def test_help_screen_shows_the_glossary(tmp_path: Path) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("question_mark")
         await pilot.pause()
+        filling = getattr(app.screen, "filling", None)
+        if filling is not None:
+            await filling.wait()  # the help is shown a section at a time
         shown = "\n".join(md.source for md in app.screen.query(Markdown))
         assert "## Glossary" in shown and "**Hazard ratio**" in shown
 

@@ -143,8 +143,11 @@ class ClvApp(App[None]):
             self.notify(message)
 
     def action_help(self) -> None:
+        """The one help screen, built at the first ``?`` and kept (installed) for the next."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            if not self.is_screen_installed("help"):
+                self.install_screen(HelpScreen(), "help")
+            self.push_screen("help")
 
     def action_back(self) -> None:
         """Escape: leave a drill-down (main screens have nowhere to go back to)."""

@@ -8,6 +8,8 @@ stays in ``help.md``.
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any, ClassVar
@@ -18,6 +20,7 @@ from textual.containers import VerticalScroll
 from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+from textual.worker import Worker
 
 from clvtui.tui.screens.registry import DRILL_DOWNS, MAIN_SCREENS, ScreenSpec
 
@@ -96,15 +99,92 @@ def help_markdown(app_bindings: Iterable[BindingType]) -> str:
     )
 
 
+#: Where the help may be cut: between two top-level blocks (not inside a list or a table).
+_BLOCK = re.compile(r"\n\n(?=[^\s-])")
+#: The most text added in one step: the longest step holds the UI thread about 100 ms.
+_PART_CHARS = 1_500
+
+
+def help_parts(text: str) -> list[str]:
+    """``text`` in parts to show one after another; ``"".join`` of them gives ``text`` back.
+
+    Markdown mounts a widget per heading, paragraph, list item and table cell: the whole help
+    is about 480 widgets and held the UI thread 1 s before its first frame. The first part
+    is the keys (up to the first ``##`` section); later parts are whole blocks, a new part
+    at each ``##`` or when one would pass ``_PART_CHARS``.
+    """
+    cuts = [m.start() for m in _BLOCK.finditer(text)]
+    blocks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    parts = [blocks[0]]
+    for block in blocks[1:]:
+        if block.startswith("\n\n## ") or len(parts[-1]) + len(block) > _PART_CHARS:
+            parts.append(block)
+        else:
+            parts[-1] += block
+    return parts
+
+
 class HelpScreen(ModalScreen[None]):
     """Keys and screens (generated; see the module docstring). Textual's own
-    ``action_dismiss`` closes it."""
+    ``action_dismiss`` closes it. The app keeps one instance (``ClvApp.action_help``), so
+    only the first ``?`` builds it; that build paints the keys first and adds each later
+    section after a frame, so Escape and scrolling answer while the glossary fills in."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help-close"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: the worker adding the sections; ``await screen.filling.wait()`` for the whole help
+        self.filling: Worker[None] | None = None
+        self._styled_for: tuple[object, ...] | None = None
+
+    def update_node_styles(self, animate: bool = True) -> None:
+        """Restyle the help's ~480 widgets only when something they are styled by changed.
+
+        Textual restyles a screen's every widget each time it is pushed again (200 ms of the
+        UI thread for the help, most of a later ``?``), in case the theme or the classes
+        changed while it was away; here only if they did.
+        """
+        app = self.app
+        stamp = (
+            app.theme,
+            app.ansi_color,
+            frozenset(app.classes),
+            frozenset(app.pseudo_classes),
+            frozenset(self.classes),
+            frozenset(self.pseudo_classes),
+        )
+        if self.is_attached:
+            if stamp == self._styled_for:
+                return
+            self._styled_for = stamp
+        super().update_node_styles(animate)
+
     def compose(self) -> ComposeResult:
-        app: Any = self.app
         with VerticalScroll(id="help-body"):
-            yield Markdown(help_markdown(type(app).BINDINGS))
+            yield Markdown()
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        parts = help_parts(help_markdown(type(app).BINDINGS))
+        self.filling = self.run_worker(self._fill(parts), name="help", exclusive=True)
+
+    async def _fill(self, parts: list[str]) -> None:
+        markdown = self.query_one(Markdown)
+        await markdown.update(parts[0])
+        for part in parts[1:]:
+            await self._next_frame()
+            await markdown.append(part)
+
+    async def _next_frame(self) -> None:
+        """Return once the screen has been painted (what is mounted so far is on view)."""
+        painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def done() -> None:
+            if not painted.done():  # not if the worker was cancelled (the app closing)
+                painted.set_result(None)
+
+        self.call_after_refresh(done)
+        await painted

@@ -115,6 +115,8 @@ async def test_every_key_named_in_help_is_a_binding_of_that_screen(demo_db: Path
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+        assert app.screen.filling is not None
+        await app.screen.filling.wait()  # the help is shown a section at a time
         shown = app.screen.query_one(Markdown).source
         assert shown == help_markdown(ClvApp.BINDINGS)
         sections = _sections(shown)

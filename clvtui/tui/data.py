@@ -52,6 +52,9 @@ class AppData:
         self._open: dict[int, list[tuple[sqlite3.Connection, bool]]] = {}
         self._open_changed = threading.Condition()
         self._closing = False
+        # one fold at a time: a worker's release and ``close`` can both see the last
+        # connection go, and two folds at once lock each other out ("database is locked")
+        self._folding = threading.Lock()
 
     def connect(self, *, write: bool = False) -> sqlite_utils.Database:
         """A fresh connection for the calling thread (cheap: the schema is already migrated),
@@ -137,7 +140,8 @@ class AppData:
         from clvtui.store.opening import fold_wal
 
         try:
-            fold_wal(self.db_path)
+            with self._folding:
+                fold_wal(self.db_path)  # the second finds no log and returns at once
         except DB_ERRORS as err:
             return self.explain(err)
         return None

@@ -118,6 +118,14 @@ class FitTable(DataTable[Any]):
     def on_resize(self) -> None:
         self._rebuild()
 
+    def watch_show_vertical_scrollbar(self, _was: bool, _now: bool) -> None:
+        """The scrollbar came or went without a resize: refit to the room it leaves.
+
+        Rows set before the table's final height can show a scrollbar for one layout; fitted
+        then, the columns kept its width after it went (a snapshot, on a loaded machine, had
+        every column 2 cells narrower beside no scrollbar)."""
+        self.call_after_refresh(self._rebuild)
+
     def _room(self) -> int:
         width = self.scrollable_content_region.width
         if not self.show_vertical_scrollbar and len(self._rows) + 1 > self.content_size.height:

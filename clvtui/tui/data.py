@@ -32,6 +32,8 @@ DB_ERRORS = (ClvError, sqlite3.Error, OSError)
 #: seconds the app waits at its exit for a worker still reading (interrupted) to let go
 CLOSE_WAIT = 0.5
 CLOSE_POLL = 0.02
+#: what a worker starting while the app closes is told
+CLOSING = "clvtui is closing: nothing more is read"
 
 
 class AppData:
@@ -69,9 +71,8 @@ class AppData:
                 f"{self.db_path} is read-only (the file or its folder is not writable for you): "
                 "clvtui can show it but not import, fit or save settings into it"
             )
-        closing = StoreError("clvtui is closing: nothing more is read")
-        if self._closing:
-            raise closing
+        if self._closing:  # not even opened
+            raise StoreError(CLOSING)
         if write:
             db = open_db(self.db_path, create=False, on_wait=self.on_wait)
         else:
@@ -84,7 +85,7 @@ class AppData:
         db.conn.close()  # the app began to close meanwhile
         if last_out:
             self._fold_wal()
-        raise closing
+        raise StoreError(CLOSING)
 
     def release_thread(self) -> None:
         """Close the connections the calling thread opened: its work is done (called as each
